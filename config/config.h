@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * ringplane configuration: the typed result of loading a YAML file.
+ *
+ * The config is parsed once (config/load.c, driven by the table in
+ * config/schema.c) into these plain structs. Workers get a read-only pointer;
+ * nothing here is mutated after rp_config_load*() returns.
+ *
+ * Optional numbers use RP_UNSET (-1) for "not given: leave the device or the
+ * kernel default alone"; optional on/off settings are enum rp_tristate.
+ * Every section and list entry keeps the mark (line:column) it was read at,
+ * so later stages (nicmgr, service start-up) can name the place in the file
+ * when something it asks for turns out to be impossible.
+ */
+#ifndef RP_CONFIG_H
+#define RP_CONFIG_H
+
+#include <net/if.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#define RP_UNSET      (-1L)
+#define RP_NAME_MAX   64
+#define RP_CPUS_MAX   256
+#define RP_ADDR_TEXT  64
+#define RP_FEAT_NAME  32	/* ETH_GSTRING_LEN */
+#define RP_INDIR_MAX  512
+
+/* ---- types ------------------------------------------------------------- */
+
+/* A place in a config file; 1-based. line == 0: a default, not from a file. */
+struct rp_mark {
+	unsigned line;
+	unsigned column;
+};
+
+enum rp_tristate {
+	RP_TRI_UNSET = -1,
+	RP_TRI_OFF = 0,
+	RP_TRI_ON = 1,
+};
+
+/* A resolved socket address plus the text it came from ("127.0.0.1:7007"). */
+struct rp_addr {
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[RP_ADDR_TEXT];
+};
+
+/* An ordered CPU list: worker i is pinned to cpus[i % n]. auto: spread over
+ * the CPUs the process may run on (sched_getaffinity), or the CPUs nicmgr
+ * maps to the interface's queues when it knows them. */
+struct rp_cpulist {
+	bool is_auto;
+	unsigned n;
+	unsigned cpu[RP_CPUS_MAX];
+};
+
+/* interfaces[].features: ethtool feature name -> wanted state. */
+struct rp_feature_cfg {
+	char name[RP_FEAT_NAME];
+	bool on;
+	struct rp_mark mark;
+};
+
+/*
+ * interfaces[]: a NIC the dataplane serves, and the settings nicmgr applies
+ * to it at start-up (`ringplane nic plan/apply` show and make the same
+ * changes). Every setting is optional: unset leaves the device as it is.
+ */
+struct rp_iface_cfg {
+	char name[IFNAMSIZ];
+	struct rp_mark mark;
+	long queues;			/* rx queues served (one worker each); RP_UNSET: all */
+
+	/* channels (ethtool -L) */
+	long channels_rx, channels_tx, channels_combined;
+	/* rings (ethtool -G) */
+	long ring_rx, ring_tx;
+	enum rp_tristate tcp_data_split;	/* header split */
+	long hds_threshold;
+	/* features (ethtool -K) */
+	struct rp_feature_cfg *features;
+	unsigned n_features;
+	/* coalescing (ethtool -C) */
+	long coalesce_rx_usecs, coalesce_tx_usecs;
+	long coalesce_rx_frames, coalesce_tx_frames;
+	enum rp_tristate adaptive_rx, adaptive_tx;
+	/* RSS (ethtool -X): spread equally over the first rss_equal queues, or
+	 * an explicit indirection table; hash function by name ("toeplitz"). */
+	long rss_equal;
+	unsigned rss_indir[RP_INDIR_MAX];
+	unsigned n_rss_indir;
+	char rss_hfunc[RP_NAME_MAX];
+	/* NAPI (netdev netlink) */
+	enum rp_tristate threaded_napi;
+	long napi_defer_hard_irqs;
+	long napi_gro_flush_timeout;	/* ns */
+	long napi_irq_suspend_timeout;	/* ns */
+	/* IRQ affinity: queue i's IRQ goes to irq_cpus.cpu[i % n]. */
+	struct rp_cpulist irq_cpus;
+	bool irq_cpus_set;
+};
+
+struct rp_workers_cfg {
+	struct rp_mark mark;
+	long count;			/* RP_UNSET: one per queue, or per allowed CPU */
+	struct rp_cpulist cpus;
+	unsigned ring_entries;		/* SQ size; CQ is cq_factor x that */
+	unsigned cq_factor;
+	long busy_poll_usec;		/* 0: no NAPI busy polling */
+	bool prefer_busy_poll;
+};
+
+enum rp_hugepages {
+	RP_HUGE_AUTO,	/* try MAP_HUGETLB, fall back to normal pages */
+	RP_HUGE_ON,	/* huge pages or fail */
+	RP_HUGE_OFF,
+};
+
+struct rp_buffers_cfg {
+	struct rp_mark mark;
+	unsigned size;			/* bytes per buffer */
+	unsigned count;			/* buffers per worker */
+	enum rp_hugepages hugepages;
+};
+
+enum rp_zc_mode {
+	RP_ZC_AUTO,
+	RP_ZC_ALWAYS,
+	RP_ZC_NEVER,
+};
+
+struct rp_zerocopy_cfg {
+	struct rp_mark mark;
+	enum rp_zc_mode mode;
+	unsigned threshold;		/* auto: copy below, zerocopy at or above */
+	unsigned sample_every;		/* REPORT_USAGE on 1 in N zerocopy sends */
+};
+
+/* Service types: one row each in the service table (dataplane/svc.c). */
+enum rp_svc_type {
+	RP_SVC_UDP_ECHO,
+	RP_SVC_TCP_ECHO,
+	RP_SVC__COUNT,
+};
+
+struct rp_service_cfg {
+	char name[RP_NAME_MAX];
+	struct rp_mark mark;
+	enum rp_svc_type type;
+	struct rp_addr listen;
+	struct rp_mark listen_mark;
+	bool sockperf;			/* speak sockperf's framing */
+	int zerocopy;			/* RP_UNSET or enum rp_zc_mode: per-service override */
+};
+
+struct rp_metrics_cfg {
+	struct rp_mark mark;
+	bool enabled;
+	struct rp_addr listen;
+};
+
+enum rp_log_level {
+	RP_LOG_ERROR,
+	RP_LOG_WARN,
+	RP_LOG_INFO,
+	RP_LOG_DEBUG,
+};
+
+enum rp_log_format {
+	RP_LOG_TEXT,
+	RP_LOG_JSON,
+};
+
+struct rp_logging_cfg {
+	struct rp_mark mark;
+	enum rp_log_level level;
+	enum rp_log_format format;
+};
+
+struct rp_config {
+	char file[256];			/* where it was loaded from */
+	struct rp_iface_cfg *interfaces;
+	unsigned n_interfaces;
+	struct rp_workers_cfg workers;
+	struct rp_buffers_cfg buffers;
+	struct rp_zerocopy_cfg zerocopy;
+	struct rp_service_cfg *services;
+	unsigned n_services;
+	struct rp_metrics_cfg metrics;
+	struct rp_logging_cfg logging;
+};
+
+/* One problem found while loading, at file:line:column. */
+struct rp_cfg_error {
+	char file[256];
+	unsigned line, column;
+	char msg[320];
+};
+
+struct rp_cfg_errors {
+	struct rp_cfg_error *v;
+	unsigned n;
+};
+
+/* ---- API --------------------------------------------------------------- */
+
+/*
+ * Load and validate. Returns 0 and fills *cfg, or -1 with every problem found
+ * in *errs (at least one). Either way the caller frees both.
+ */
+int rp_config_load_file(const char *path, struct rp_config *cfg,
+			struct rp_cfg_errors *errs);
+int rp_config_load_string(const char *name, const char *text, size_t len,
+			  struct rp_config *cfg, struct rp_cfg_errors *errs);
+/* The embedded default (config/examples/default.yaml). */
+int rp_config_load_default(struct rp_config *cfg, struct rp_cfg_errors *errs);
+void rp_config_free(struct rp_config *cfg);
+
+void rp_cfg_errors_print(FILE *f, const struct rp_cfg_errors *errs);
+void rp_cfg_errors_free(struct rp_cfg_errors *errs);
+
+/* Print the config, defaults filled in, as YAML that loads back the same. */
+void rp_config_print(FILE *f, const struct rp_config *cfg);
+
+const char *rp_svc_type_name(enum rp_svc_type t);
+const char *rp_zc_mode_name(enum rp_zc_mode m);
+/* SOCK_DGRAM or SOCK_STREAM: what a service of this type listens on. */
+int rp_svc_type_socktype(enum rp_svc_type t);
+
+#endif

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+#include "dataplane/counters.h"
+
+#define C(id, n, h) [id] = { .name = n, .kind = RP_CK_COUNTER, .help = h }
+#define G(id, n, h) [id] = { .name = n, .kind = RP_CK_GAUGE, .help = h }
+
+const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
+	C(RP_C_RX_PACKETS,      "rx_packets",      "Packets (datagrams or recv completions) received"),
+	C(RP_C_RX_BYTES,        "rx_bytes",        "Payload bytes received"),
+	C(RP_C_TX_PACKETS,      "tx_packets",      "Packets (datagrams or send completions) sent"),
+	C(RP_C_TX_BYTES,        "tx_bytes",        "Payload bytes sent"),
+	C(RP_C_CONNS_ACCEPTED,  "conns_accepted",  "TCP connections accepted"),
+	C(RP_C_CONNS_CLOSED,    "conns_closed",    "TCP connections closed"),
+	C(RP_C_COPY_SENDS,      "copy_sends",      "Sends that copied (policy chose copy)"),
+	C(RP_C_ZC_SENDS,        "zc_sends",        "Zerocopy sends issued (SEND_ZC/SENDMSG_ZC)"),
+	C(RP_C_ZC_COPIED,       "zc_copied",       "Zerocopy sends the kernel reported as copied (REPORT_USAGE)"),
+	C(RP_C_ZC_FALLBACKS,    "zc_fallbacks",    "Sockets the auto policy switched to copy sends"),
+	C(RP_C_NOTIFS,          "notifs",          "Buffer-free notifications (IORING_CQE_F_NOTIF)"),
+	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
+	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
+	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),
+	C(RP_C_ERR_SEND,        "err_send",        "Send errors"),
+	C(RP_C_ERR_ACCEPT,      "err_accept",      "Accept errors"),
+	C(RP_C_ERR_ENOBUFS,     "err_enobufs",     "Receives stopped by an empty buffer ring (re-armed later)"),
+	C(RP_C_ERR_TRUNCATED,   "err_truncated",   "Datagrams larger than a buffer (truncated)"),
+	C(RP_C_ERR_BAD_FRAME,   "err_bad_frame",   "Malformed sockperf frames"),
+	C(RP_C_ERR_CONN_RESET,  "err_conn_reset",  "Connections reset by the peer"),
+	C(RP_C_ERR_NO_SLOT,     "err_no_slot",     "Connections closed because the fixed file table was full"),
+};

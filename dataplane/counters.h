@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Counters. Each worker owns one block per service it runs plus one for
+ * worker-level events (slot n_services). A block has exactly one writer, its
+ * worker; readers (metrics exporter, tests) load with relaxed atomics, so the
+ * hot path takes no lock and no atomic RMW.
+ *
+ * Every counter is named once, in the table in counters.c (name, kind, help),
+ * the way the kernel's opdef.c names each io_uring operation once: the
+ * exporter, `ringplane stats` and the tests all read that table.
+ */
+#ifndef RP_COUNTERS_H
+#define RP_COUNTERS_H
+
+#include <stdint.h>
+
+enum rp_counter {
+	/* traffic */
+	RP_C_RX_PACKETS,
+	RP_C_RX_BYTES,
+	RP_C_TX_PACKETS,
+	RP_C_TX_BYTES,
+	RP_C_CONNS_ACCEPTED,
+	RP_C_CONNS_CLOSED,
+	/* zerocopy */
+	RP_C_COPY_SENDS,	/* sends that copied by policy */
+	RP_C_ZC_SENDS,		/* SEND_ZC / SENDMSG_ZC issued */
+	RP_C_ZC_COPIED,		/* REPORT_USAGE said the kernel copied anyway */
+	RP_C_ZC_FALLBACKS,	/* sockets switched to copy by auto policy */
+	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
+	/* buffers (gauges) */
+	RP_C_BUFS_FREE,
+	RP_C_BUFS_IN_FLIGHT,
+	/* errors by kind */
+	RP_C_ERR_RECV,
+	RP_C_ERR_SEND,
+	RP_C_ERR_ACCEPT,
+	RP_C_ERR_ENOBUFS,	/* buffer ring empty: receive re-armed later */
+	RP_C_ERR_TRUNCATED,	/* datagram larger than a buffer */
+	RP_C_ERR_BAD_FRAME,	/* malformed sockperf frame */
+	RP_C_ERR_CONN_RESET,
+	RP_C_ERR_NO_SLOT,	/* fixed file table full */
+	RP_C__COUNT,
+};
+
+enum rp_counter_kind {
+	RP_CK_COUNTER,	/* only goes up; Prometheus "_total" */
+	RP_CK_GAUGE,
+};
+
+struct rp_counter_desc {
+	const char *name;	/* Prometheus name without the ringplane_ prefix */
+	enum rp_counter_kind kind;
+	const char *help;
+};
+
+extern const struct rp_counter_desc rp_counter_table[RP_C__COUNT];
+
+struct rp_counters {
+	uint64_t v[RP_C__COUNT];
+} __attribute__((aligned(64)));
+
+/* Writer side: only the owning worker calls these. */
+static inline void rp_count(struct rp_counters *c, enum rp_counter k, uint64_t n)
+{
+	__atomic_store_n(&c->v[k], c->v[k] + n, __ATOMIC_RELAXED);
+}
+
+static inline void rp_gauge_set(struct rp_counters *c, enum rp_counter k, uint64_t val)
+{
+	__atomic_store_n(&c->v[k], val, __ATOMIC_RELAXED);
+}
+
+/* Reader side: any thread. */
+static inline uint64_t rp_counter_read(const struct rp_counters *c, enum rp_counter k)
+{
+	return __atomic_load_n(&c->v[k], __ATOMIC_RELAXED);
+}
+
+#endif

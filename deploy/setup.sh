@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# ringplane set-up: install what the build, the tests and the benchmarks need,
+# then configure and build. Idempotent: with everything present it makes no
+# network calls and only rebuilds what changed.
+#
+#   deploy/setup.sh [--no-build] [--help]
+#
+# liburing in bookworm (2.3) is too old; a recent one comes from Debian's newer
+# suites, pinned at priority 100 so that nothing else on the machine is
+# upgraded. The mirror is read from this machine's own apt sources.
+set -euo pipefail
+
+usage() {
+	sed -n '2,11s/^# \{0,1\}//p' "$0"
+}
+
+build=1
+for arg in "$@"; do
+	case "$arg" in
+	--no-build) build=0 ;;
+	-h|--help) usage; exit 0 ;;
+	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
+	esac
+done
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+min_liburing=2.9
+
+# Packages from the machine's own suite.
+base_pkgs=(
+	build-essential gcc meson ninja-build pkg-config git
+	iproute2 ethtool procps kmod iputils-ping
+	libmnl-dev libyaml-dev libcmocka-dev
+	sockperf iperf3 haproxy socat
+	dpdk dpdk-dev libdpdk-dev
+	gnuplot-nox python3
+)
+# Packages taken from newer suites, as pkg/suite.
+new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)
+
+log() { printf 'setup: %s\n' "$*"; }
+
+need_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup.sh: installing packages needs root (run as root or with sudo)" >&2
+		exit 1
+	fi
+}
+
+pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+liburing_recent() {
+	local v
+	v=$(pkg-config --modversion liburing 2>/dev/null) || return 1
+	dpkg --compare-versions "$v" ge "$min_liburing"
+}
+
+missing_base() {
+	local p
+	for p in "${base_pkgs[@]}"; do
+		pkg_installed "$p" || echo "$p"
+	done
+}
+
+# The mirror URI of the machine's Debian sources (deb822 or one-line format).
+debian_mirror() {
+	local uri=""
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		uri=$(awk '/^URIs:/ && $2 ~ /debian\/?$/ && $2 !~ /security/ {print $2; exit}' \
+			/etc/apt/sources.list.d/debian.sources)
+	fi
+	if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+		uri=$(awk '$1 == "deb" && $2 ~ /debian\/?$/ && $2 !~ /security/ {print $2; exit}' \
+			/etc/apt/sources.list)
+	fi
+	[ -n "$uri" ] || { echo "setup.sh: no Debian mirror found in /etc/apt/sources.list{,.d/debian.sources}" >&2; exit 1; }
+	echo "$uri"
+}
+
+add_newer_suites() {
+	local uri list=/etc/apt/sources.list.d/ringplane-newer.sources
+	local pin=/etc/apt/preferences.d/ringplane-newer
+	uri=$(debian_mirror)
+	cat >"$list" <<EOS
+# Added by ringplane deploy/setup.sh: newer suites for liburing and UAPI headers.
+# Pinned at priority 100 in $pin so nothing is upgraded from them.
+Types: deb
+URIs: $uri
+Suites: trixie sid
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	cat >"$pin" <<EOS
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+
+Package: *
+Pin: release n=sid
+Pin-Priority: 100
+EOS
+}
+
+install_packages() {
+	local missing
+	missing=$(missing_base)
+	if [ -z "$missing" ] && liburing_recent && pkg_installed libcmocka-dev; then
+		log "all packages present (liburing $(pkg-config --modversion liburing))"
+		return
+	fi
+	need_root
+	export DEBIAN_FRONTEND=noninteractive
+	add_newer_suites
+	log "apt-get update"
+	apt-get update -qq
+	log "installing: ${missing//$'\n'/ } ${new_pkgs[*]}"
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing "${new_pkgs[@]}" >/dev/null
+	liburing_recent || { echo "setup.sh: liburing >= $min_liburing still missing after install" >&2; exit 1; }
+	log "liburing $(pkg-config --modversion liburing) installed"
+}
+
+build_tree() {
+	local dir=$1; shift
+	if [ ! -f "$top/$dir/build.ninja" ]; then
+		meson setup "$top/$dir" "$top" "$@" >/dev/null
+	fi
+	ninja -C "$top/$dir" >/dev/null
+	log "built $dir"
+}
+
+install_packages
+if [ "$build" -eq 1 ]; then
+	build_tree build --buildtype=debugoptimized
+	log "binary: $top/build/ringplane"
+fi
