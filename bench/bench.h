@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark harness: what a benchmark file sees.
+ *
+ * A benchmark is one row in the table in bench/benches.c, one file of its
+ * own (echo.c, msg_ring.c, zc_tx.c, ...). Its run() declares parameters,
+ * then runs cases. A case is one variant ("copy", "send_zc_fixed",
+ * "ringplane", "epoll") at one set of case parameters (size=8000, batch=64);
+ * the harness repeats it rp_bench_reps() times, prints a progress line per
+ * repetition on stderr, keeps every repetition, and summarizes each metric as
+ * min/median/max.
+ *
+ * At the end the harness writes, in the --out directory:
+ *   NAME.json  machine, kernel, liburing version, parameters, every
+ *              repetition, and "results": [{variant, params, metrics}]
+ *   NAME.md    a markdown table (one row per case, medians with min..max)
+ *   NAME-*.svg plots the benchmark asked for (gnuplot)
+ *
+ * Benchmarks never judge their numbers; ratios and goals are computed by the
+ * benchmark as metrics of their own (e.g. "ratio_vs_copy") so they land in
+ * the JSON and the table like any other number.
+ */
+#ifndef RP_BENCH_H
+#define RP_BENCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct rp_bench_ctx;		/* one run of one benchmark */
+struct rp_bench_sample;		/* the metrics of one repetition */
+
+struct rp_bench_def {
+	const char *name;
+	const char *summary;
+	int (*run)(struct rp_bench_ctx *ctx);	/* 0, or -1 after rp_bench_fail() */
+};
+
+/* The table (bench/benches.c). */
+extern const struct rp_bench_def rp_benches[];
+extern const unsigned rp_n_benches;
+
+/* One case parameter: numbers or text. */
+struct rp_bench_kv {
+	const char *key;
+	const char *str;	/* set for text, NULL for numbers */
+	double num;
+};
+#define RP_KV_NUM(k, v) ((struct rp_bench_kv){ .key = (k), .num = (v) })
+#define RP_KV_STR(k, v) ((struct rp_bench_kv){ .key = (k), .str = (v) })
+
+/* ---- context ----------------------------------------------------------- */
+
+bool rp_bench_quick(const struct rp_bench_ctx *ctx);
+unsigned rp_bench_reps(const struct rp_bench_ctx *ctx);
+const char *rp_bench_outdir(const struct rp_bench_ctx *ctx);
+/* CPUs the benchmark may pin to, in order (sched_getaffinity). */
+unsigned rp_bench_ncpus(const struct rp_bench_ctx *ctx);
+unsigned rp_bench_cpu(const struct rp_bench_ctx *ctx, unsigned i);
+/* Pin the calling thread to one CPU; 0 or -errno. */
+int rp_bench_pin_self(unsigned cpu);
+
+/* A run-wide parameter, recorded in the JSON "parameters" object. */
+void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);
+/* A note for the table's footer and the JSON ("notes": [...]). */
+void rp_bench_note(struct rp_bench_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Record why the run failed; run() then returns -1. */
+int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* ---- cases ------------------------------------------------------------- */
+
+/* Runs one repetition; fills *s with rp_bench_metric(). 0 or -1. */
+typedef int (*rp_bench_rep_fn)(void *arg, struct rp_bench_sample *s);
+
+/*
+ * Run one case: call fn rp_bench_reps() times, keep and summarize. Returns 0,
+ * or -1 when a repetition failed (recorded; the run goes on with other
+ * cases unless the benchmark decides otherwise).
+ */
+int rp_bench_case(struct rp_bench_ctx *ctx, const char *variant,
+		  const struct rp_bench_kv *params, unsigned n_params,
+		  rp_bench_rep_fn fn, void *arg);
+
+/* Within a repetition: one named metric, with its unit ("req/s", "ns"). */
+void rp_bench_metric(struct rp_bench_sample *s, const char *name,
+		     const char *unit, double value);
+
+/* After cases ran: the median of a metric for (variant, params), for ratio
+ * metrics. Returns false when no such case ran. */
+bool rp_bench_median(const struct rp_bench_ctx *ctx, const char *variant,
+		     const struct rp_bench_kv *params, unsigned n_params,
+		     const char *metric, double *out);
+
+/* ---- plots ------------------------------------------------------------- */
+
+/*
+ * A line plot of a metric's median against a numeric case parameter, one
+ * line per variant (cases with other parameter values are filtered by
+ * `where`, e.g. batch=64). Written as NAME-<id>.svg.
+ */
+struct rp_bench_plot {
+	const char *id;		/* file name part */
+	const char *title;
+	const char *x_param;	/* numeric case parameter */
+	const char *y_metric;
+	bool log_x, log_y;
+	const struct rp_bench_kv *where;
+	unsigned n_where;
+};
+void rp_bench_plot_lines(struct rp_bench_ctx *ctx, const struct rp_bench_plot *p);
+
+/*
+ * A CDF plot from raw samples (e.g. latencies in ns), one line per series.
+ * The benchmark hands over samples per series; the harness sorts them and
+ * writes NAME-<id>.svg.
+ */
+void rp_bench_cdf_add(struct rp_bench_ctx *ctx, const char *id, const char *series,
+		      const double *samples, size_t n);
+void rp_bench_plot_cdf(struct rp_bench_ctx *ctx, const char *id, const char *title,
+		       const char *x_label, bool log_x);
+
+/* ---- small shared tools ------------------------------------------------- */
+
+/* Percentile (0..100) of an array, sorting it in place. */
+double rp_bench_percentile(double *v, size_t n, double pct);
+/* Monotonic clock in ns. */
+unsigned long long rp_bench_now_ns(void);
+
+#endif
