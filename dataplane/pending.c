@@ -19,4 +19,3 @@ int cmd_features(int argc, char **argv) { (void)argc; (void)argv; return not_yet
 int cmd_stats(int argc, char **argv) { (void)argc; (void)argv; return not_yet("stats", "metrics"); }
 int cmd_nic(int argc, char **argv) { (void)argc; (void)argv; return not_yet("nic", "nicmgr"); }
 int cmd_bench(int argc, char **argv) { (void)argc; (void)argv; return not_yet("bench", "bench harness"); }
-int cmd_chan(int argc, char **argv) { (void)argc; (void)argv; return not_yet("chan", "message channels"); }
