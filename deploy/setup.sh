@@ -31,6 +31,7 @@ base_pkgs=(
 	build-essential gcc meson ninja-build pkg-config git
 	iproute2 ethtool procps kmod iputils-ping
 	libmnl-dev libyaml-dev libcmocka-dev
+	libmicrohttpd-dev libcurl4-openssl-dev
 	sockperf iperf3 haproxy socat
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3
