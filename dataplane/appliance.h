@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The appliance: `ringplane run`. Start-up order: config -> feature probe ->
+ * worker CPUs (nicmgr's queue->CPU map plugs in at rp_pick_worker_cpus) ->
+ * workers (each creates its ring, pool, services) -> metrics -> wait for a
+ * signal. Shutdown order (SIGINT/SIGTERM): every worker is told by ring-less
+ * MSG_RING to stop accepting and receiving, finish in-flight sends, wait for
+ * every zerocopy notification, unregister its buffers and close its files;
+ * then the process exits 0. A second signal abandons the drain: a log line
+ * says what was left (operations, buffers per worker) and the exit is 1.
+ */
+#ifndef RP_APPLIANCE_H
+#define RP_APPLIANCE_H
+
+#include "config/config.h"
+#include "dataplane/counters.h"
+
+struct rp_appliance;
+struct rp_worker;
+
+/* Run until signalled. 0: clean shutdown; 1: failed to start or forced. */
+int rp_appliance_run(const struct rp_config *cfg);
+
+/* ---- read-only views for metrics (any thread, while running) ---------- */
+
+unsigned rp_appliance_n_workers(const struct rp_appliance *a);
+struct rp_worker *rp_appliance_worker(struct rp_appliance *a, unsigned i);
+/* Worker i's counter blocks: [0, n_services) per service, then one
+ * worker-level block; *n_blocks = n_services + 1. */
+const struct rp_counters *rp_appliance_counters(const struct rp_appliance *a,
+						unsigned worker, unsigned *n_blocks);
+const struct rp_config *rp_appliance_config(const struct rp_appliance *a);
+
+/*
+ * CPUs for n workers: workers.cpus when given, else spread over the CPUs the
+ * process may run on. This is where a NIC queue -> CPU map (nicmgr) plugs in:
+ * queue i's worker goes to the CPU its interrupts/NAPI run on. 0 or -errno.
+ */
+int rp_pick_worker_cpus(const struct rp_config *cfg, unsigned n, int *cpus);
+/* Number of workers: workers.count, else one per allowed CPU. */
+unsigned rp_worker_count(const struct rp_config *cfg);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * sockperf's message framing (so `sockperf ping-pong` can measure ringplane):
+ * a 14-byte header, big endian: u64 sequence, u16 flags, u32 length, where
+ * length is the whole message including the header. Flags: CLIENT (set by
+ * the client), PONG_REQUEST (the client wants this message answered),
+ * WARMUP. A server answers only PONG_REQUEST messages, with the same bytes
+ * and the CLIENT bit cleared. UDP: one message per datagram. TCP: messages
+ * follow each other in the stream, split anywhere by recv boundaries.
+ */
+#ifndef RP_SOCKPERF_H
+#define RP_SOCKPERF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define RP_SP_HDR_LEN   14
+#define RP_SP_MAX_LEN   65536u	/* larger than any sockperf message */
+
+enum {
+	RP_SP_F_CLIENT = 1u << 0,
+	RP_SP_F_PONG_REQUEST = 1u << 1,
+	RP_SP_F_WARMUP = 1u << 2,
+};
+
+struct rp_sp_hdr {
+	uint64_t seq;
+	uint16_t flags;
+	uint32_t len;		/* whole message */
+};
+
+/* Decode a header from 14 bytes. false: length impossible (malformed). */
+bool rp_sp_parse(const void *p, struct rp_sp_hdr *h);
+/* Encode. */
+void rp_sp_build(void *p, const struct rp_sp_hdr *h);
+/* Turn the message at p (header first) into its reply in place. */
+void rp_sp_make_reply(void *p);
+static inline bool rp_sp_wants_reply(const struct rp_sp_hdr *h)
+{
+	return h->flags & RP_SP_F_PONG_REQUEST;
+}
+
+/*
+ * Incremental framing of a TCP stream. Feed each received chunk; for each
+ * whole message the callback gets where it is: contiguous inside the chunk
+ * (in_chunk, offset) or reassembled in the framer's own memory (a message
+ * split across chunks). The callback may modify the message bytes.
+ */
+struct rp_sp_framer {
+	uint8_t hdr[RP_SP_HDR_LEN];
+	unsigned have;		/* bytes of the current message seen so far */
+	uint32_t need;		/* its length, once the header is complete */
+	uint8_t *carry;		/* reassembly of a split message */
+	size_t carry_cap;
+	bool bad;		/* malformed: the stream cannot be framed any more */
+};
+
+struct rp_sp_msg {
+	uint8_t *data;		/* the message, header first */
+	uint32_t len;
+	bool in_chunk;		/* data points into the chunk passed to feed */
+	size_t chunk_off;	/* if in_chunk */
+};
+
+typedef void (*rp_sp_msg_fn)(void *arg, const struct rp_sp_msg *m);
+
+void rp_sp_framer_init(struct rp_sp_framer *f);
+void rp_sp_framer_free(struct rp_sp_framer *f);
+/* 0, or -1 when the stream is malformed (f->bad set; nothing more is fed). */
+int rp_sp_framer_feed(struct rp_sp_framer *f, uint8_t *chunk, size_t len,
+		      rp_sp_msg_fn fn, void *arg);
+
+#endif

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Services: a table with one row per enum rp_svc_type (svc.c), the way the
+ * kernel's opdef table names each io_uring operation once. A row is a set of
+ * handlers; a worker runs one instance of each configured service. Adding a
+ * service = one new file with its struct rp_svc_ops + one row in svc.c.
+ *
+ * Every SQE a service submits carries, in the 56 bits of user_data beside
+ * the op tag (udata.h):  [ service index : 8 ][ object : 32 ][ bid : 16 ]
+ * "object" is the service's own (a connection's fixed-file slot for TCP, 0
+ * for a UDP socket); the worker uses the index to find the instance, and the
+ * transmit path (zc.h) sees index+object as its 40-bit tag.
+ */
+#ifndef RP_SVC_H
+#define RP_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "dataplane/counters.h"
+#include "dataplane/udata.h"
+#include "dataplane/zc.h"
+
+struct io_uring_cqe;
+struct rp_worker;
+struct rp_svc_inst;
+
+struct rp_svc_ops {
+	const char *name;
+	/* On the worker thread, after the ring and pool exist: sockets, state.
+	 * 0 or -errno, with a logged message naming the service and address. */
+	int (*open)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* Arm accept / receive. Also called to re-arm after pool starvation. */
+	void (*arm)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* CQEs for this instance, by op. NULL: the op is not used. */
+	void (*on_accept)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+	void (*on_recv)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+	void (*on_close)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+	/* A send CQE or notification, already accounted by rp_tx_complete(). */
+	void (*on_tx)(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev);
+	/* The zerocopy state of the socket a tag names (NULL if gone). */
+	struct rp_zc_sock *(*zc_sock)(struct rp_svc_inst *si, uint64_t object);
+	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
+	 * connections close when drained. The worker exits when nothing is
+	 * outstanding. */
+	void (*stop)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* After the ring went quiet: free what open() made. */
+	void (*destroy)(struct rp_worker *w, struct rp_svc_inst *si);
+};
+
+/* One service running on one worker. */
+struct rp_svc_inst {
+	const struct rp_service_cfg *cfg;
+	const struct rp_svc_ops *ops;
+	unsigned idx;			/* in cfg->services[] */
+	struct rp_counters *ctr;	/* this service's block on this worker */
+	bool starved;			/* its receive stopped on -ENOBUFS */
+	bool stopping;
+	void *priv;			/* the service's own state */
+};
+
+/* The table. */
+const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type);
+extern const struct rp_svc_ops rp_svc_udp_echo;	/* svc_udp_echo.c */
+extern const struct rp_svc_ops rp_svc_tcp_echo;	/* svc_tcp_echo.c */
+
+/* ---- user_data layout ---------------------------------------------------- */
+
+static inline uint64_t rp_svc_tag(unsigned svc_idx, uint32_t object)
+{
+	return ((uint64_t)(svc_idx & 0xff) << 32) | object;
+}
+
+static inline unsigned rp_svc_tag_idx(uint64_t tag) { return (unsigned)(tag >> 32) & 0xff; }
+static inline uint32_t rp_svc_tag_obj(uint64_t tag) { return (uint32_t)tag; }
+
+static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t object)
+{
+	return rp_ud(op, rp_svc_tag(svc_idx, object) << 16);
+}
+
+/* ---- helpers shared by services ----------------------------------------- */
+
+/* A socket of the service's type bound to its listen address with
+ * SO_REUSEPORT (one per worker). -errno, logged with service and address. */
+int rp_svc_socket(const struct rp_svc_inst *si);
+
+#endif

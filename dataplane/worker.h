@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A worker: one thread, pinned to one CPU, owning one io_uring (created on
+ * that thread: IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL |
+ * CQSIZE), one buffer pool, a sparse fixed-file table, and one instance of
+ * each configured service. Workers share nothing mutable; other threads talk
+ * to a worker only by MSG_RING (dataplane/msg.h) and read its counters.
+ *
+ * The event loop: io_uring_submit_and_wait(1), then every CQE is dispatched
+ * on rp_ud_op(user_data) through one table indexed by enum rp_op (worker.c).
+ *
+ * Every SQE taken through rp_worker_sqe() adds one to `pending`; every CQE
+ * without IORING_CQE_F_MORE (except RP_OP_MSG/RP_OP_NONE, which nobody here
+ * submitted) takes one off. A zerocopy send counts once: its send CQE has
+ * F_MORE, its notification does not. So pending == 0 means no receive, send,
+ * notification, accept or close is outstanding: the worker may exit.
+ */
+#ifndef RP_WORKER_H
+#define RP_WORKER_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "config/config.h"
+#include "dataplane/bufpool.h"
+#include "dataplane/counters.h"
+#include "dataplane/msg.h"
+#include "dataplane/svc.h"
+#include "dataplane/zc.h"
+
+#define RP_WORKER_FILES 4096	/* sparse fixed-file table size */
+#define RP_WORKER_BGID  1	/* buffer group of the receive buffer ring */
+
+enum rp_worker_phase {
+	RP_WP_STARTING,
+	RP_WP_RUNNING,
+	RP_WP_STOPPING,		/* stop received: draining */
+	RP_WP_DONE,
+	RP_WP_FAILED,		/* start-up failed; see start_err */
+};
+
+struct rp_worker {
+	unsigned id;
+	int cpu;			/* pinned to; -1: not pinned */
+	const struct rp_config *cfg;
+	pthread_t thread;
+
+	struct io_uring ring;
+	int ring_fd;			/* for MSG_RING from other threads */
+	struct rp_bufpool pool;
+	struct rp_tx tx;
+	struct rp_msg_port msg;		/* MSG_RING sends from this ring */
+
+	struct rp_svc_inst *svc;	/* cfg->n_services instances */
+	unsigned n_svc;
+	struct rp_counters *ctr;	/* n_svc + 1 blocks: per service, then worker-level */
+
+	unsigned pending;		/* outstanding operations (see above) */
+	bool stop_requested;
+	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
+	int start_err;			/* -errno when phase == RP_WP_FAILED */
+	unsigned pending_seen;		/* pending, published for the signal thread */
+	unsigned bufs_out_seen;		/* buffers not free, published likewise */
+};
+
+/* Counter blocks of a worker: [0, n_svc) per service in cfg->services order,
+ * [n_svc] the worker-level block (buffers, MSG_RING, ...). */
+static inline struct rp_counters *rp_worker_counters(struct rp_worker *w, unsigned *n_blocks)
+{
+	if (n_blocks)
+		*n_blocks = w->n_svc + 1;
+	return w->ctr;
+}
+
+static inline struct rp_counters *rp_worker_ctr(struct rp_worker *w)
+{
+	return &w->ctr[w->n_svc];
+}
+
+/* Start the thread; it creates its ring, pool and services, then reports
+ * RP_WP_RUNNING or RP_WP_FAILED. rp_worker_wait_started() waits for that. */
+int rp_worker_start(struct rp_worker *w);
+int rp_worker_wait_started(struct rp_worker *w);
+/* Ask a worker to shut down gracefully (ring-less MSG_RING; any thread). */
+int rp_worker_request_stop(struct rp_worker *w);
+/* Join the thread. Returns 0 when it drained cleanly. */
+int rp_worker_join(struct rp_worker *w);
+
+/* ---- for services (worker thread only) --------------------------------- */
+
+/* An SQE, submitting first if the SQ is full; counted in pending. NULL only
+ * if the ring is broken (logged). */
+struct io_uring_sqe *rp_worker_sqe(struct rp_worker *w);
+/* The worker's service instance for a user_data data field, or NULL. */
+struct rp_svc_inst *rp_worker_svc(struct rp_worker *w, uint64_t ud_data);
+/* Receive buffers came back to a starved pool: services re-arm. */
+void rp_worker_rearm(struct rp_worker *w);
+
+#endif

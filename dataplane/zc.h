@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Zerocopy policy per socket, and the transmit path every sender uses.
+ *
+ * Policy (struct rp_zc_sock, one per socket):
+ *   never   copy sends only.
+ *   always  SEND_ZC / SENDMSG_ZC from the fixed buffer for every send; when
+ *           the kernel reports it copied anyway, count zc_copied, keep going.
+ *   auto    copy below `threshold` bytes, zerocopy at or above. One in
+ *           `sample_every` zerocopy sends asks IORING_SEND_ZC_REPORT_USAGE;
+ *           when a notification says IORING_NOTIF_USAGE_ZC_COPIED (the skb
+ *           looped back to a local socket, or was fragmented) the socket
+ *           switches to copy sends for good: zerocopy that copies pays for
+ *           the notification and gains nothing (zc_fallbacks, logged once).
+ *
+ * Transmit path (usable without a worker or a service, e.g. the zc-tx
+ * benchmark): rp_tx_send() submits a send of pool buffer `bid` (offset, len)
+ * on a socket, copy or zerocopy as the socket's policy decides, to an
+ * optional destination address. Its CQEs carry user_data
+ *   rp_ud(RP_OP_SEND or RP_OP_SEND_ZC, tag << 16 | bid)
+ * and the caller hands each such CQE to rp_tx_complete(), which moves the
+ * buffer through its states (bufpool.h), counts (tx_packets/bytes,
+ * copy_sends, zc_sends, notifs, zc_copied, zc_fallbacks, err_send) and says
+ * what happened in a struct rp_tx_event. With RP_TX_PUT_ON_SENT the buffer
+ * goes back to the pool by itself: on the send CQE for a copy send, on its
+ * F_NOTIF CQE for a zerocopy send. Exactly one F_NOTIF follows every
+ * zerocopy send CQE that has IORING_CQE_F_MORE.
+ *
+ * Minimal tx-only use:
+ *   struct rp_tx tx = { .ring = &ring, .pool = &pool, .ctr = &ctr };
+ *   rp_zc_sock_init(&zs, &cfg->zerocopy, RP_UNSET);
+ *   bid = rp_buf_take(&pool); memcpy(rp_buf_addr(&pool, bid), ...);
+ *   rp_tx_send(&tx, &zs, &(struct rp_tx_req){ .fd = fd, .bid = bid, .len = n,
+ *              .dst = sa, .dstlen = salen, .flags = RP_TX_PUT_ON_SENT });
+ *   ... io_uring_submit_and_wait; for each cqe: rp_tx_complete(&tx, &zs, cqe, &ev);
+ */
+#ifndef RP_ZC_H
+#define RP_ZC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "config/config.h"
+#include "dataplane/bufpool.h"
+#include "dataplane/counters.h"
+
+struct io_uring;
+struct io_uring_cqe;
+
+/* ---- policy -------------------------------------------------------------- */
+
+enum rp_send_kind {
+	RP_SEND_COPY,
+	RP_SEND_ZC,
+	RP_SEND_ZC_REPORT,	/* zerocopy + IORING_SEND_ZC_REPORT_USAGE */
+};
+
+struct rp_zc_sock {
+	enum rp_zc_mode mode;
+	unsigned threshold;
+	unsigned sample_every;	/* 0: never ask for usage reports */
+	bool fell_back;		/* auto switched this socket to copy */
+	uint64_t zc_count;	/* zerocopy sends decided, for sampling */
+};
+
+/* svc_override: RP_UNSET, or an enum rp_zc_mode that replaces cfg->mode. */
+void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
+		     long svc_override);
+/* How to send len bytes now. Counts the decision for sampling. */
+enum rp_send_kind rp_zc_decide(struct rp_zc_sock *zs, size_t len);
+/*
+ * A notification's res. Returns true when this notification switched the
+ * socket to copy sends (auto only); counts zc_copied / zc_fallbacks in c.
+ */
+bool rp_zc_on_notif(struct rp_zc_sock *zs, int32_t res, struct rp_counters *c);
+
+/* ---- transmit path ------------------------------------------------------- */
+
+struct rp_tx {
+	struct io_uring *ring;
+	struct rp_bufpool *pool;
+	struct rp_counters *ctr;
+	unsigned *pending;	/* optional: +1 per SQE (the worker's outstanding count) */
+};
+
+enum {
+	RP_TX_FIXED_FILE = 1u << 0,	/* fd is a fixed-file slot */
+	RP_TX_PUT_ON_SENT = 1u << 1,	/* fire and forget: the pool takes the buffer back */
+};
+
+struct rp_tx_req {
+	int fd;
+	unsigned flags;
+	unsigned bid;			/* pool buffer, or RP_BID_NONE with .heap */
+	const void *heap;		/* bid == RP_BID_NONE: send from here (always a copy) */
+	unsigned off, len;		/* within buffer bid */
+	const struct sockaddr *dst;	/* UDP destination or NULL; must stay valid until
+					 * the send CQE (e.g. inside the same buffer) */
+	socklen_t dstlen;
+	uint64_t tag;			/* 40 bits for the caller, returned in events */
+};
+
+#define RP_TX_TAG_BITS 40
+
+enum rp_tx_what {
+	RP_TX_SENT,		/* the send completed (res = bytes or -errno) */
+	RP_TX_NOTIF,		/* a zerocopy buffer-free notification */
+};
+
+struct rp_tx_event {
+	enum rp_tx_what what;
+	unsigned bid;		/* RP_BID_NONE for heap sends */
+	uint64_t tag;
+	int32_t res;
+	bool zc;		/* it was a zerocopy send */
+	bool notif_follows;	/* RP_TX_SENT with F_MORE */
+	bool buf_returned;	/* the pool has the buffer back */
+	bool fell_back;		/* RP_TX_NOTIF switched the socket to copy */
+};
+
+/* Queue one send SQE (not submitted). 0, or -EBUSY when the SQ is full even
+ * after a submit (the caller retries later). */
+int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req);
+/* Account one CQE whose op is RP_OP_SEND or RP_OP_SEND_ZC. zs may be NULL
+ * when the socket is gone (late notification after close). */
+void rp_tx_complete(struct rp_tx *tx, struct rp_zc_sock *zs,
+		    const struct io_uring_cqe *cqe, struct rp_tx_event *ev);
+
+static inline uint64_t rp_tx_ud_tag(uint64_t ud_data) { return ud_data >> 16; }
+static inline unsigned rp_tx_ud_bid(uint64_t ud_data) { return (unsigned)(ud_data & 0xffff); }
+
+#endif
