@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp_echo_check HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]
+ *
+ * Sends one datagram of every size in SPEC to an echo server and checks that
+ * each comes back byte for byte. A datagram that gets no answer is resent
+ * (UDP may lose it); one that comes back different is a mismatch. Exit 0
+ * when every size was echoed exactly, 1 otherwise, 2 on bad usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+#define PROG     "udp_echo_check"
+#define UDP_MAX  65507
+
+struct sizes {
+	unsigned *v;
+	size_t n, cap;
+};
+
+struct opts {
+	const char *addr;
+	const char *spec;
+	unsigned retries;
+	int timeout_ms;
+	uint64_t seed;
+	bool verbose;
+};
+
+enum outcome { ECHO_OK, ECHO_MISMATCH, ECHO_LOST };
+
+struct tally {
+	unsigned n[3];
+	unsigned resent;
+};
+
+static int sizes_add(struct sizes *s, unsigned v)
+{
+	if (s->n == s->cap) {
+		unsigned *nv = realloc(s->v, (s->cap = s->cap ? 2 * s->cap : 256) * sizeof(*nv));
+
+		if (!nv)
+			return -1;
+		s->v = nv;
+	}
+	s->v[s->n++] = v;
+	return 0;
+}
+
+/* SPEC: comma-separated N, A-B or A-B/STEP, each within 1..65507. */
+static int parse_sizes(const char *spec, struct sizes *out)
+{
+	char *copy = strdup(spec), *save = NULL, *item;
+	int rc = 0;
+
+	for (item = strtok_r(copy, ",", &save); item && !rc; item = strtok_r(NULL, ",", &save)) {
+		unsigned a, b, step = 1;
+		int n = sscanf(item, "%u-%u/%u", &a, &b, &step);
+
+		if (n == 1)
+			b = a;
+		if (n < 1 || !a || b < a || b > UDP_MAX || !step) {
+			fprintf(stderr, PROG ": bad size item '%s' (want N, A-B or A-B/STEP in 1..%d)\n",
+				item, UDP_MAX);
+			rc = -1;
+			break;
+		}
+		for (unsigned v = a; v <= b && !rc; v += step)
+			rc = sizes_add(out, v);
+		if (!rc && (b - a) % step)
+			rc = sizes_add(out, b);	/* always include the end */
+	}
+	free(copy);
+	return rc;
+}
+
+static void payload(const struct opts *o, unsigned size, unsigned char *buf)
+{
+	struct tool_stream st;
+
+	tool_stream_init(&st, o->seed ^ ((uint64_t)size << 32));
+	tool_stream_fill(&st, buf, size);
+}
+
+/* Wait up to the timeout for the echo of buf; stale echoes of other sizes
+ * (answers to earlier resends) are skipped. */
+static enum outcome await_echo(int fd, const struct opts *o, const unsigned char *want,
+			       unsigned size, unsigned char *got, size_t *bad_at)
+{
+	uint64_t deadline = tool_now_ms() + (uint64_t)o->timeout_ms;
+	bool corrupt = false;
+
+	for (;;) {
+		uint64_t now = tool_now_ms();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+			return corrupt ? ECHO_MISMATCH : ECHO_LOST;
+		n = recv(fd, got, UDP_MAX + 1, MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0)
+			continue;	/* ICMP errors of earlier sends surface here */
+		if ((size_t)n != size)
+			continue;
+		if (!memcmp(got, want, size))
+			return ECHO_OK;
+		for (*bad_at = 0; got[*bad_at] == want[*bad_at]; (*bad_at)++)
+			;
+		corrupt = true;
+	}
+}
+
+static enum outcome check_size(int fd, const struct opts *o, unsigned size,
+			       unsigned char *want, unsigned char *got, struct tally *t)
+{
+	enum outcome r = ECHO_LOST;
+	size_t bad_at = 0;
+
+	payload(o, size, want);
+	for (unsigned attempt = 0; attempt <= o->retries && r != ECHO_OK; attempt++) {
+		if (attempt)
+			t->resent++;
+		if (send(fd, want, size, 0) < 0 && errno != ECONNREFUSED) {
+			fprintf(stderr, PROG ": send %u bytes: %s\n", size, strerror(errno));
+			continue;
+		}
+		r = await_echo(fd, o, want, size, got, &bad_at);
+		if (r == ECHO_MISMATCH)
+			break;		/* wrong bytes: resending would hide it */
+	}
+	if (r == ECHO_MISMATCH)
+		fprintf(stderr, PROG ": size %u: echo differs at byte %zu (sent 0x%02x, got 0x%02x)\n",
+			size, bad_at, want[bad_at], got[bad_at]);
+	else if (r == ECHO_LOST)
+		fprintf(stderr, PROG ": size %u: no echo after %u tries\n", size, o->retries + 1);
+	else if (o->verbose)
+		printf("size %u ok\n", size);
+	return r;
+}
+
+static int connect_udp(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, big = 4 << 20;
+
+	if (tool_parse_addr(PROG, addr, &ss, &len) < 0)
+		return -1;
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
+		fprintf(stderr, PROG ": %s: %s\n", addr, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big));
+	return fd;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: " PROG " HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]\n"
+		   "                      [--seed N] [--verbose]\n"
+		   "  SPEC: comma-separated N, A-B or A-B/STEP (1..%d); default 1-64,1400-1600,65507\n"
+		   "Exit: 0 every size echoed exactly, 1 mismatch or loss, 2 usage.\n", UDP_MAX);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option longopts[] = {
+		{ "sizes", required_argument, NULL, 's' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:r:t:S:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': o->spec = optarg; break;
+		case 'r': o->retries = (unsigned)atoi(optarg); break;
+		case 't': o->timeout_ms = atoi(optarg); break;
+		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'v': o->verbose = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -1;
+		}
+	}
+	if (optind != argc - 1 || o->timeout_ms <= 0) {
+		usage(stderr);
+		return -1;
+	}
+	o->addr = argv[optind];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { .spec = "1-64,1400-1600,65507", .retries = 5, .timeout_ms = 500, .seed = 1 };
+	struct sizes sizes = { 0 };
+	struct tally t = { 0 };
+	unsigned char *want = malloc(UDP_MAX + 1), *got = malloc(UDP_MAX + 1);
+	int fd;
+
+	if (!want || !got)
+		return 1;
+	if (parse_opts(argc, argv, &o) < 0 || parse_sizes(o.spec, &sizes) < 0)
+		return 2;
+	fd = connect_udp(o.addr);
+	if (fd < 0)
+		return 1;
+	for (size_t i = 0; i < sizes.n; i++)
+		t.n[check_size(fd, &o, sizes.v[i], want, got, &t)]++;
+	printf(PROG ": %zu sizes to %s: %u ok, %u mismatched, %u lost (%u resends)\n",
+	       sizes.n, o.addr, t.n[ECHO_OK], t.n[ECHO_MISMATCH], t.n[ECHO_LOST], t.resent);
+	close(fd);
+	free(sizes.v);
+	free(want);
+	free(got);
+	return t.n[ECHO_OK] == sizes.n ? 0 : 1;
+}
