@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: MIT
+# Helpers shared by the echo network tests (source after test/net/lib.sh):
+# two namespaces joined by a veth pair, ringplane running in one of them,
+# the test clients in the other, and counters read back through
+# `ringplane stats --json`.
+#
+#   echo_topology               # $cli_ns 10.91.0.1 <-veth-> $srv_ns 10.91.0.2
+#   rpd_start CONFIG            # ringplane run -c CONFIG in $srv_ns (RPD_PID, RPD_LOG)
+#   rpd_stop                    # SIGTERM, wait; RPD_STATUS = exit status
+#   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
+#   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
+
+ECHO_SRV_ADDR=10.91.0.2
+ECHO_CLI_ADDR=10.91.0.1
+TOOLS=$RP_BUILD/test/tools
+
+echo_topology() {
+	rp_ns cli_ns && rp_ns srv_ns || return 1
+	rp_veth "$cli_ns" ve0 "$srv_ns" ve1 1 || return 1
+	rp_addr "$cli_ns" ve0 "$ECHO_CLI_ADDR/24" && rp_addr "$srv_ns" ve1 "$ECHO_SRV_ADDR/24"
+	rp_tmpdir workdir
+}
+
+tool() {
+	local name=$1; shift
+	rp_in "$cli_ns" "$TOOLS/$name" "$@"
+}
+
+# The io_uring fixed-file table is bounded by RLIMIT_NOFILE: raise it for
+# ringplane and the clients alike.
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+rpd_start() {
+	local config=$1
+	RPD_LOG=$workdir/ringplane.log
+	rp_bg "$srv_ns" "$RINGPLANE" run -c "$config" 2>"$RPD_LOG"
+	RPD_PID=$RP_BG_PID
+}
+
+# Wait until ringplane answers on its metrics port (it is up when it does).
+rpd_wait_metrics() {
+	local i
+	for ((i = 0; i < 200; i++)); do
+		rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107 >/dev/null 2>&1 && return 0
+		kill -0 "$RPD_PID" 2>/dev/null || { echo "ringplane exited during start-up:"; cat "$RPD_LOG"; return 1; }
+		sleep 0.05
+	done
+	echo "ringplane metrics did not come up in 10 s"; cat "$RPD_LOG"
+	return 1
+}
+
+rpd_stop() {
+	local i
+	kill -TERM "$RPD_PID" 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$RPD_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$RPD_PID" 2>/dev/null; then
+		echo "ringplane did not exit 15 s after SIGTERM; log:"; tail -20 "$RPD_LOG"
+		kill -KILL "$RPD_PID"
+	fi
+	wait "$RPD_PID"
+	RPD_STATUS=$?
+}
+
+# rpd_counter NAME [SERVICE]: NAME summed over every worker's block of
+# SERVICE (default: all blocks, services and worker-level).
+rpd_counter() {
+	rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107 --json | python3 -c '
+import json, sys
+name, svc = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+rows = json.load(sys.stdin)["rows"]
+print(sum(r["values"].get(name, 0) for r in rows if svc is None or r["service"] == svc))
+' "$@"
+}
+
+# A config with one udp-echo and one tcp-echo service on the veth address.
+# echo_config FILE ZEROCOPY [SOCKPERF] [BUFSIZE]
+echo_config() {
+	local file=$1 zc=$2 sp=${3:-false} bufsize=${4:-65536}
+	cat >"$file" <<EOC
+workers:
+  count: 1
+buffers:
+  size: $bufsize
+  count: 512
+zerocopy:
+  mode: $zc
+services:
+  - name: udp
+    type: udp-echo
+    listen: $ECHO_SRV_ADDR:7007
+    sockperf: $sp
+  - name: tcp
+    type: tcp-echo
+    listen: $ECHO_SRV_ADDR:7008
+    sockperf: $sp
+metrics:
+  enabled: true
+  listen: 127.0.0.1:9107
+logging:
+  level: info
+EOC
+}
+
+# The sanitizer build reports leaks and errors in the log; the normal build
+# has none of those lines.
+rpd_log_clean() {
+	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RPD_LOG"
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The stock sockperf client (Debian's sockperf) in ping-pong mode, UDP and
+# TCP, against ringplane's sockperf mode (services: sockperf: true) over a
+# veth pair. sockperf must see replies and report no dropped, duplicated or
+# out-of-order messages and no errors.
+. "$RP_TOP/test/net/lib.sh"
+. "$RP_TOP/test/net/dataplane/echo_lib.sh"
+rp_need_root
+command -v sockperf >/dev/null || { echo "sockperf not installed (deploy/setup.sh installs it)"; exit 1; }
+echo_topology
+
+# sockperf_ok LOG: its summary shows replies and no loss, duplicates,
+# reordering or errors.
+sockperf_ok() {
+	local log=$1 line recv
+	line=$(grep '\[Valid Duration\]' "$log") || { echo "no summary in sockperf output:"; tail -5 "$log"; return 1; }
+	recv=$(sed -n 's/.*ReceivedMessages=\([0-9]*\).*/\1/p' <<<"$line")
+	[ "${recv:-0}" -gt 0 ] || { echo "sockperf received nothing: $line"; return 1; }
+	grep -q '# dropped messages = 0; # duplicated messages = 0; # out-of-order messages = 0' "$log" ||
+		{ grep 'dropped messages' "$log"; return 1; }
+	! grep -qi 'error' "$log" || { grep -i error "$log"; return 1; }
+}
+
+echo_config "$workdir/sp.yaml" auto true
+rpd_start "$workdir/sp.yaml"
+if rpd_wait_metrics; then
+	for size in 14 64 1400 8000; do
+		rp_in "$cli_ns" sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 2 --msg-size "$size" \
+			>"$workdir/udp-$size.log" 2>&1
+		rp_check "sockperf UDP ping-pong, $size B: replies, no drops/dups/reordering" \
+			sockperf_ok "$workdir/udp-$size.log"
+	done
+	rp_in "$cli_ns" sockperf ping-pong --tcp -i "$ECHO_SRV_ADDR" -p 7008 -t 2 --msg-size 64 \
+		>"$workdir/tcp.log" 2>&1
+	rp_check "sockperf TCP ping-pong, 64 B: replies, no drops/dups/reordering" \
+		sockperf_ok "$workdir/tcp.log"
+	bad=$(rpd_counter err_bad_frame)
+	rp_check "no frame was judged malformed (err_bad_frame $bad)" test "$bad" -eq 0
+	rpd_stop
+	rp_check "exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
+	rp_check "no sanitizer report" rpd_log_clean
+else
+	rp_fail "ringplane starts"
+fi
+rp_done

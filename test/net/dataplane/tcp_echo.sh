@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# TCP echo: 1000 concurrent connections over a veth pair, each with its own
+# pseudo-random stream in writes of varying size, every byte checked in
+# order; then connections that half-close after sending.
+. "$RP_TOP/test/net/lib.sh"
+. "$RP_TOP/test/net/dataplane/echo_lib.sh"
+rp_need_root
+echo_topology
+
+echo_config "$workdir/tcp.yaml" auto
+rpd_start "$workdir/tcp.yaml"
+if rpd_wait_metrics; then
+	rp_check "1000 connections x 32 KiB echoed in order" \
+		tool tcp_echo_check "$ECHO_SRV_ADDR:7008" -c 1000 -b 32768 --timeout-s 120
+	rp_check "100 half-closing connections x 64 KiB echoed, then closed by the server" \
+		tool tcp_echo_check "$ECHO_SRV_ADDR:7008" -c 100 -b 65536 --half-close --timeout-s 60
+	acc=$(rpd_counter conns_accepted tcp)
+	rp_check "conns_accepted counts every connection ($acc >= 1100)" test "$acc" -ge 1100
+	rxb=$(rpd_counter rx_bytes tcp); txb=$(rpd_counter tx_bytes tcp)
+	rp_check "rx_bytes == tx_bytes ($rxb, $txb)" test "$rxb" -eq "$txb"
+	rp_check "every byte counted (rx_bytes $rxb >= 1000*32768 + 100*65536)" \
+		test "$rxb" -ge $((1000 * 32768 + 100 * 65536))
+	rpd_stop
+	rp_check "exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
+	rp_check "no sanitizer report" rpd_log_clean
+else
+	rp_fail "ringplane starts"
+fi
+rp_done
