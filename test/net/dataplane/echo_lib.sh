@@ -7,6 +7,7 @@
 #   echo_topology               # $cli_ns 10.91.0.1 <-veth-> $srv_ns 10.91.0.2
 #   rpd_start CONFIG            # ringplane run -c CONFIG in $srv_ns (RPD_PID, RPD_LOG)
 #   rpd_stop                    # SIGTERM, wait; RPD_STATUS = exit status
+#   rpd_stop_checked [LABEL]    # rpd_stop + checks: exit 0, no sanitizer report
 #   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
@@ -108,4 +109,12 @@ EOC
 # has none of those lines.
 rpd_log_clean() {
 	! grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$RPD_LOG"
+}
+
+# rpd_stop_checked [LABEL]: stop, and check the exit status and the log.
+rpd_stop_checked() {
+	local label=${1:+$1: }
+	rpd_stop
+	rp_check "${label}exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
+	rp_check "${label}no sanitizer report" rpd_log_clean
 }

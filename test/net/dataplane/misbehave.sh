@@ -32,9 +32,7 @@ if rpd_wait_metrics; then
 	rp_check "conns_closed counts the misbehaving peers ($closed >= 60)" test "$closed" -ge 60
 	reset=$(rpd_counter err_conn_reset tcp)
 	rp_check "err_conn_reset counts reset peers ($reset >= 1)" test "$reset" -ge 1
-	rpd_stop
-	rp_check "plain mode: exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
-	rp_check "plain mode: no sanitizer report" rpd_log_clean
+	rpd_stop_checked "plain mode"
 else
 	rp_fail "ringplane starts (plain mode)"
 fi
@@ -51,9 +49,7 @@ if rpd_wait_metrics; then
 	rp_check "err_bad_frame counts malformed frames ($bad >= 30)" test "$bad" -ge 30
 	rp_in "$cli_ns" sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 1 --msg-size 64 >"$workdir/sp.log" 2>&1
 	rp_check "sockperf still answered after malformed frames" grep -q 'ReceivedMessages=[1-9]' "$workdir/sp.log"
-	rpd_stop
-	rp_check "sockperf mode: exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
-	rp_check "sockperf mode: no sanitizer report" rpd_log_clean
+	rpd_stop_checked "sockperf mode"
 else
 	rp_fail "ringplane starts (sockperf mode)"
 fi

@@ -31,6 +31,12 @@ if rpd_wait_metrics; then
 	rp_check "buffers free == total at exit" \
 		python3 -c 'import re,sys; fr,tot=map(int,re.search(r"buffers free (\d+)/(\d+)",sys.argv[1]).groups()); sys.exit(fr!=tot or tot==0)' "$final"
 	rp_check "no sanitizer report (leaks, errors)" rpd_log_clean
+	# With the appliance gone, `stats` says so plainly and exits 1.
+	rp_in "$srv_ns" "$RINGPLANE" stats >"$workdir/stats.out" 2>&1
+	st=$?
+	rp_check "stats with nothing listening exits 1 (got $st)" test "$st" -eq 1
+	rp_check "stats names the address and suggests 'ringplane run'" \
+		grep -q '127.0.0.1:9107: Connection refused .* is `ringplane run` running' "$workdir/stats.out"
 else
 	rp_fail "ringplane starts"
 fi

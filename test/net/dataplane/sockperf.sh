@@ -37,9 +37,7 @@ if rpd_wait_metrics; then
 		sockperf_ok "$workdir/tcp.log"
 	bad=$(rpd_counter err_bad_frame)
 	rp_check "no frame was judged malformed (err_bad_frame $bad)" test "$bad" -eq 0
-	rpd_stop
-	rp_check "exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
-	rp_check "no sanitizer report" rpd_log_clean
+	rpd_stop_checked
 else
 	rp_fail "ringplane starts"
 fi

@@ -21,9 +21,7 @@ if rpd_wait_metrics; then
 	rp_check "rx_bytes == tx_bytes ($rxb, $txb)" test "$rxb" -eq "$txb"
 	rp_check "every byte counted (rx_bytes $rxb >= 1000*32768 + 100*65536)" \
 		test "$rxb" -ge $((1000 * 32768 + 100 * 65536))
-	rpd_stop
-	rp_check "exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
-	rp_check "no sanitizer report" rpd_log_clean
+	rpd_stop_checked
 else
 	rp_fail "ringplane starts"
 fi

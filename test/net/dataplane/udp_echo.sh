@@ -39,8 +39,6 @@ for zc in never always; do
 	else
 		rp_check "zerocopy never: no zerocopy sends ($zcs)" test "$zcs" -eq 0
 	fi
-	rpd_stop
-	rp_check "zerocopy $zc: exit 0 after SIGTERM (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
-	rp_check "zerocopy $zc: no sanitizer report" rpd_log_clean
+	rpd_stop_checked "zerocopy $zc"
 done
 rp_done
