@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The feature table: one row per kernel/liburing capability the dataplane
+ * uses, named once here and read by the probe, `ringplane features`, the
+ * start-up check and the start-up log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+
+#include <liburing.h>
+
+#include "dataplane/features.h"
+#include "dataplane/features_def.h"
+#include "dataplane/features_probe.h"
+#include "dataplane/log.h"
+
+#define NO_OP (-1)
+
+#define SETUP(flags) .opcode = NO_OP, .probe = rp_probe_setup, .arg = (flags)
+#define OPCODE(op, fn, a) .opcode = (op), .probe = (fn), .arg = (a)
+#define REGISTER(fn, a) .opcode = NO_OP, .probe = (fn), .arg = (a)
+
+const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
+	[RP_FEAT_SINGLE_ISSUER] = { "single_issuer", "SINGLE_ISSUER", "setup", true, "6.0", 2, 3,
+		SETUP(IORING_SETUP_SINGLE_ISSUER),
+		"one ring per pinned worker thread, no ring locking", NULL },
+	[RP_FEAT_DEFER_TASKRUN] = { "defer_taskrun", "DEFER_TASKRUN", "setup", true, "6.1", 2, 3,
+		SETUP(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN),
+		"completions run only when the worker waits: no IPIs, batched task work", NULL },
+	[RP_FEAT_COOP_TASKRUN] = { "coop_taskrun", "COOP_TASKRUN", "setup", false, "5.19", 2, 2,
+		SETUP(IORING_SETUP_COOP_TASKRUN),
+		"helper rings (acceptor) without interrupting task work",
+		"helper rings use default task work" },
+	[RP_FEAT_CQSIZE] = { "cqsize", "CQSIZE", "setup", false, "5.5", 2, 0,
+		SETUP(IORING_SETUP_CQSIZE),
+		"completion queue larger than the submission queue (multishot bursts)",
+		"completion queue sized twice the submission queue" },
+	[RP_FEAT_SUBMIT_ALL] = { "submit_all", "SUBMIT_ALL", "setup", false, "5.18", 2, 2,
+		SETUP(IORING_SETUP_SUBMIT_ALL),
+		"one bad request does not stall the rest of a batch",
+		"a failed submission is retried from the failing request" },
+	[RP_FEAT_NO_SQARRAY] = { "no_sqarray", "NO_SQARRAY", "setup", false, "6.6", 2, 5,
+		SETUP(IORING_SETUP_NO_SQARRAY),
+		"one less indirection per submission", "rings keep the SQ index array" },
+
+	[RP_FEAT_NOP] = { "nop", "NOP", "opcode", false, "5.1", 2, 0,
+		OPCODE(IORING_OP_NOP, rp_probe_nop, 0),
+		"ring round-trip benchmark (bench nop)", "bench nop cannot run" },
+	[RP_FEAT_SEND_ZC] = { "send_zc", "SEND_ZC", "opcode", true, "6.0", 2, 3,
+		OPCODE(IORING_OP_SEND_ZC, rp_probe_send_zc, 0),
+		"zerocopy send, buffer recycled on IORING_CQE_F_NOTIF", NULL },
+	[RP_FEAT_SENDMSG_ZC] = { "sendmsg_zc", "SENDMSG_ZC", "opcode", false, "6.1", 2, 3,
+		OPCODE(IORING_OP_SENDMSG_ZC, rp_probe_send_zc, RP_ZC_MSG),
+		"zerocopy UDP replies to unconnected peers",
+		"unconnected UDP replies are sent with SENDMSG (copy)" },
+	[RP_FEAT_SEND_ZC_FIXED] = { "send_zc_fixed", "SEND_ZC with fixed buffers", "opcode", false,
+		"6.0", 2, 3,
+		OPCODE(IORING_OP_SEND_ZC, rp_probe_send_zc, RP_ZC_FIXED),
+		"zerocopy from registered buffers: no page pinning per send",
+		"SEND_ZC from unregistered memory (pages pinned per send)" },
+	[RP_FEAT_SENDMSG_ZC_FIXED] = { "sendmsg_zc_fixed", "SENDMSG_ZC with fixed buffers", "opcode",
+		false, "6.15", 2, 10,
+		OPCODE(IORING_OP_SENDMSG_ZC, rp_probe_send_zc, RP_ZC_MSG | RP_ZC_FIXED),
+		"zerocopy UDP replies from registered buffers",
+		"SENDMSG_ZC from unregistered memory" },
+	[RP_FEAT_SEND_ZC_REPORT_USAGE] = { "send_zc_report_usage", "SEND_ZC REPORT_USAGE", "opcode",
+		false, "6.2", 2, 4,
+		OPCODE(IORING_OP_SEND_ZC, rp_probe_send_zc, RP_ZC_USAGE),
+		"learn whether the kernel copied anyway (zerocopy auto policy)",
+		"zerocopy policy 'auto' behaves as 'always'" },
+	[RP_FEAT_RECV_MULTISHOT] = { "recv_multishot", "RECV multishot", "opcode", true, "6.0", 2, 3,
+		OPCODE(IORING_OP_RECV, rp_probe_recv_multishot, 0),
+		"TCP receive into provided buffers, one request per connection", NULL },
+	[RP_FEAT_RECVMSG_MULTISHOT] = { "recvmsg_multishot", "RECVMSG multishot", "opcode", true,
+		"6.0", 2, 3,
+		OPCODE(IORING_OP_RECVMSG, rp_probe_recv_multishot, 1),
+		"UDP receive with the peer address, one request per socket", NULL },
+	[RP_FEAT_ACCEPT_MULTISHOT] = { "accept_multishot", "ACCEPT multishot", "opcode", true,
+		"5.19", 2, 2,
+		OPCODE(IORING_OP_ACCEPT, rp_probe_accept_multishot, 0),
+		"one accept request per listener", NULL },
+	[RP_FEAT_MSG_RING] = { "msg_ring", "MSG_RING", "opcode", true, "5.18", 2, 2,
+		OPCODE(IORING_OP_MSG_RING, rp_probe_msg_ring, RP_MSG_DATA),
+		"messages between worker rings (work items, stats, reload, stop)", NULL },
+	[RP_FEAT_MSG_RING_FD] = { "msg_ring_fd", "MSG_RING fd passing", "opcode", true, "6.0", 2, 4,
+		OPCODE(IORING_OP_MSG_RING, rp_probe_msg_ring, RP_MSG_FD),
+		"hand an accepted connection to the worker that owns its queue", NULL },
+	[RP_FEAT_MSG_RING_CQE_FLAGS] = { "msg_ring_cqe_flags", "MSG_RING CQE flags", "opcode", false,
+		"6.3", 2, 4,
+		OPCODE(IORING_OP_MSG_RING, rp_probe_msg_ring, RP_MSG_CQE_FLAGS),
+		"message type in the CQE flags", "message type carried in the user_data" },
+	[RP_FEAT_MSG_RING_SYNC] = { "msg_ring_sync", "ring-less MSG_RING", "register", false,
+		"6.13", 2, 12,
+		REGISTER(rp_probe_msg_ring, RP_MSG_SYNC),
+		"control thread messages workers without a ring of its own",
+		"control thread uses a small ring of its own" },
+	[RP_FEAT_FUTEX_WAIT] = { "futex_wait", "FUTEX_WAIT", "opcode", false, "6.7", 2, 5,
+		OPCODE(IORING_OP_FUTEX_WAIT, rp_probe_futex, IORING_OP_FUTEX_WAIT),
+		"channel readers wait in the ring", "channel readers wait with futex(2)" },
+	[RP_FEAT_FUTEX_WAKE] = { "futex_wake", "FUTEX_WAKE", "opcode", false, "6.7", 2, 5,
+		OPCODE(IORING_OP_FUTEX_WAKE, rp_probe_futex, IORING_OP_FUTEX_WAKE),
+		"channel writers wake readers from the ring", "channel writers wake with futex(2)" },
+	[RP_FEAT_FUTEX_WAITV] = { "futex_waitv", "FUTEX_WAITV", "opcode", false, "6.7", 2, 5,
+		OPCODE(IORING_OP_FUTEX_WAITV, rp_probe_futex, IORING_OP_FUTEX_WAITV),
+		"wait on several channels at once", "one wait per channel" },
+	[RP_FEAT_URING_CMD_SOCK] = { "uring_cmd_sock", "URING_CMD getsockopt", "opcode", false,
+		"6.7", 2, 5,
+		OPCODE(IORING_OP_URING_CMD, rp_probe_cmd_sock, 0),
+		"read SO_INCOMING_NAPI_ID of a direct descriptor",
+		"accepted sockets get a plain fd to read their NAPI id" },
+	[RP_FEAT_BUNDLE] = { "bundle", "RECVSEND_BUNDLE", "feature", false, "6.10", 2, 7,
+		REGISTER(rp_probe_feat_bit, IORING_FEAT_RECVSEND_BUNDLE),
+		"receive and send several buffers per request (tcp-proxy)",
+		"one buffer per receive and send" },
+
+	[RP_FEAT_FIXED_BUFFERS] = { "fixed_buffers", "fixed buffers", "register", true, "5.1", 2, 0,
+		REGISTER(rp_probe_fixed_buffers, 0),
+		"registered buffer pool for receive and zerocopy send", NULL },
+	[RP_FEAT_SPARSE_FILES] = { "sparse_files", "sparse fixed files", "register", false,
+		"5.19", 2, 2,
+		REGISTER(rp_probe_sparse_files, 0),
+		"direct descriptors for connections", "connections use plain fds" },
+	[RP_FEAT_FILE_ALLOC_RANGE] = { "file_alloc_range", "file index alloc range", "register",
+		false, "6.0", 2, 3,
+		REGISTER(rp_probe_sparse_files, 1),
+		"keep fixed-file slots for listeners apart from accepted sockets",
+		"slots are allocated from the whole table" },
+	[RP_FEAT_PBUF_RING] = { "pbuf_ring", "provided buffer rings", "register", true, "5.19", 2, 4,
+		REGISTER(rp_probe_pbuf_ring, 0),
+		"receive buffers picked by the kernel from the worker's pool", NULL },
+	[RP_FEAT_PBUF_RING_INC] = { "pbuf_ring_inc", "incremental buffer rings", "register", false,
+		"6.12", 2, 8,
+		REGISTER(rp_probe_pbuf_ring, IOU_PBUF_RING_INC),
+		"large receive buffers consumed a piece at a time",
+		"one receive per buffer" },
+	[RP_FEAT_NAPI] = { "napi", "NAPI busy poll", "register", false, "6.9", 2, 6,
+		REGISTER(rp_probe_napi, 0),
+		"busy-poll the worker's NIC queue from its ring", "no busy polling" },
+	[RP_FEAT_CLONE_BUFFERS] = { "clone_buffers", "clone buffers", "register", false,
+		"6.12", 2, 8,
+		REGISTER(rp_probe_clone_buffers, 0),
+		"share one registered region between worker rings",
+		"each worker registers its own region" },
+	[RP_FEAT_ZCRX] = { "zcrx", "zero-copy receive (zcrx)", "register", false, "6.15", 2, 10,
+		REGISTER(rp_probe_zcrx, 0),
+		"NIC writes payloads straight into the worker's area",
+		"normal receive into provided buffers" },
+};
+
+
+const char *rp_feature_name(enum rp_feature id)
+{
+	return id < RP_FEAT__COUNT ? rp_feature_defs[id].name : "?";
+}
+
+bool rp_feature_required(enum rp_feature id)
+{
+	return id < RP_FEAT__COUNT && rp_feature_defs[id].required;
+}
+
+bool rp_feature_has(const struct rp_features *f, enum rp_feature id)
+{
+	return id < RP_FEAT__COUNT && f->r[id].supported;
+}
+
+const char *rp_feature_why(const struct rp_features *f, enum rp_feature id)
+{
+	return id < RP_FEAT__COUNT ? f->r[id].why : "unknown feature";
+}
+
+/* ---- probing ------------------------------------------------------------ */
+
+static bool liburing_at_least(const struct rp_features *f, int major, int minor)
+{
+	return f->liburing_run_major > major ||
+	       (f->liburing_run_major == major && f->liburing_run_minor >= minor);
+}
+
+/* What stops a row before its probe runs: the library, or a missing opcode. */
+static bool precheck(const struct rp_features *f, const struct rp_feature_def *d,
+		     const struct io_uring_probe *op_probe, struct rp_feature_result *r)
+{
+	if (!liburing_at_least(f, d->lib_major, d->lib_minor)) {
+		r->liburing_too_old = true;
+		r->err = ENOSYS;
+		snprintf(r->why, sizeof(r->why), "liburing %d.%d too old (%d.%d+ needed)",
+			 f->liburing_run_major, f->liburing_run_minor, d->lib_major, d->lib_minor);
+		return false;
+	}
+	if (d->opcode == NO_OP)
+		return true;
+	if (!op_probe) {
+		r->err = ENOSYS;
+		snprintf(r->why, sizeof(r->why), "io_uring_get_probe failed: cannot list opcodes");
+		return false;
+	}
+	if (!io_uring_opcode_supported(op_probe, d->opcode)) {
+		r->err = EOPNOTSUPP;
+		snprintf(r->why, sizeof(r->why), "kernel lacks opcode %s (%s+ needed)",
+			 d->name, d->kernel);
+		return false;
+	}
+	return true;
+}
+
+static void probe_one(const struct rp_features *f, const struct rp_feature_def *d,
+		      const struct io_uring_probe *op_probe, struct rp_feature_result *r)
+{
+	char detail[RP_FEATURE_WHY_MAX] = "";
+	int ret;
+
+	*r = (struct rp_feature_result){ 0 };
+	if (!precheck(f, d, op_probe, r))
+		return;
+	ret = d->probe(d->arg, detail, sizeof(detail));
+	if (!ret) {
+		r->supported = true;
+		return;
+	}
+	r->err = -ret;
+	if (detail[0])
+		snprintf(r->why, sizeof(r->why), "%s: %s", detail, strerrorname_np(-ret) ?: "?");
+	else
+		snprintf(r->why, sizeof(r->why), "%s (%s)", strerrorname_np(-ret) ?: "?",
+			 strerror(-ret));
+	r->liburing_too_old = ret == -ENOSYS && strstr(detail, "liburing");
+}
+
+int rp_features_probe(struct rp_features *f)
+{
+	struct io_uring_probe *op_probe;
+	struct utsname u;
+
+	*f = (struct rp_features){
+		.liburing_build_major = IO_URING_VERSION_MAJOR,
+		.liburing_build_minor = IO_URING_VERSION_MINOR,
+		.liburing_run_major = io_uring_major_version(),
+		.liburing_run_minor = io_uring_minor_version(),
+	};
+	if (!uname(&u))
+		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
+	op_probe = io_uring_get_probe();
+	for (unsigned i = 0; i < RP_FEAT__COUNT; i++)
+		probe_one(f, &rp_feature_defs[i], op_probe, &f->r[i]);
+	if (op_probe)
+		io_uring_free_probe(op_probe);
+	return 0;
+}
+
+int rp_features_check_required(const struct rp_features *f, char *msg, size_t len)
+{
+	for (unsigned i = 0; i < RP_FEAT__COUNT; i++) {
+		const struct rp_feature_def *d = &rp_feature_defs[i];
+		const struct rp_feature_result *r = &f->r[i];
+
+		if (!d->required || r->supported)
+			continue;
+		if (r->liburing_too_old)
+			snprintf(msg, len, "io_uring %s not supported by this liburing (%d.%d+ needed): %s",
+				 d->name, d->lib_major, d->lib_minor, r->why);
+		else
+			snprintf(msg, len, "io_uring %s not supported by this kernel (%s+ needed): %s",
+				 d->name, d->kernel, r->why);
+		return -1;
+	}
+	return 0;
+}
+
+void rp_features_log_optional(const struct rp_features *f)
+{
+	for (unsigned i = 0; i < RP_FEAT__COUNT; i++) {
+		const struct rp_feature_def *d = &rp_feature_defs[i];
+
+		if (!d->required && !f->r[i].supported)
+			rp_warn("io_uring %s unavailable, %s (%s)", d->name, d->fallback, f->r[i].why);
+	}
+}
