@@ -48,9 +48,8 @@ static inline bool rp_sp_wants_reply(const struct rp_sp_hdr *h)
  * split across chunks). The callback may modify the message bytes.
  */
 struct rp_sp_framer {
-	uint8_t hdr[RP_SP_HDR_LEN];
-	unsigned have;		/* bytes of the current message seen so far */
-	uint32_t need;		/* its length, once the header is complete */
+	uint32_t have;		/* bytes of a split message held in carry */
+	uint32_t need;		/* its length, once its header is complete; else 0 */
 	uint8_t *carry;		/* reassembly of a split message */
 	size_t carry_cap;
 	bool bad;		/* malformed: the stream cannot be framed any more */

@@ -20,6 +20,7 @@
 
 #include <liburing.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 
 #include "config/config.h"
@@ -45,6 +46,7 @@ struct rp_worker {
 	int cpu;			/* pinned to; -1: not pinned */
 	const struct rp_config *cfg;
 	pthread_t thread;
+	sem_t started;			/* posted when phase leaves STARTING */
 
 	struct io_uring ring;
 	int ring_fd;			/* for MSG_RING from other threads */
@@ -78,6 +80,9 @@ static inline struct rp_counters *rp_worker_ctr(struct rp_worker *w)
 	return &w->ctr[w->n_svc];
 }
 
+/* Once per process, before any worker starts: the MSG_RING handlers the
+ * worker loop needs (RP_MSG_STOP). */
+void rp_worker_init_handlers(void);
 /* Start the thread; it creates its ring, pool and services, then reports
  * RP_WP_RUNNING or RP_WP_FAILED. rp_worker_wait_started() waits for that. */
 int rp_worker_start(struct rp_worker *w);

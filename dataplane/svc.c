@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The service table: one row per enum rp_svc_type. A new service is one file
+ * with its struct rp_svc_ops and one line here.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/log.h"
+#include "dataplane/svc.h"
+
+static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
+	[RP_SVC_UDP_ECHO] = &rp_svc_udp_echo,
+	[RP_SVC_TCP_ECHO] = &rp_svc_tcp_echo,
+};
+
+const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)
+{
+	return (unsigned)type < RP_SVC__COUNT ? svc_table[type] : NULL;
+}
+
+static int sock_fail(const struct rp_svc_inst *si, int fd, const char *what)
+{
+	int err = errno;
+
+	rp_err("service %s: %s on %s: %s", si->cfg->name, what, si->cfg->listen.text,
+	       strerror(err));
+	if (fd >= 0)
+		close(fd);
+	return -err;
+}
+
+int rp_svc_socket(const struct rp_svc_inst *si)
+{
+	const struct rp_addr *a = &si->cfg->listen;
+	int type = rp_svc_type_socktype(si->cfg->type);
+	int one = 1;
+	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return sock_fail(si, -1, "socket");
+	/* One socket per worker on the same address: the kernel spreads
+	 * datagrams and connections over them by flow hash. */
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		return sock_fail(si, fd, "setsockopt(SO_REUSEPORT)");
+	if (bind(fd, (const struct sockaddr *)&a->ss, a->len))
+		return sock_fail(si, fd, "bind");
+	if (type == SOCK_STREAM && listen(fd, 1024))
+		return sock_fail(si, fd, "listen");
+	return fd;
+}

@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp-echo: per worker one listening socket (SO_REUSEPORT) with a multishot
+ * accept straight into the worker's fixed-file table; per connection one
+ * multishot recv from the buffer ring, and a send queue that keeps replies in
+ * order: one send in flight per connection, short sends continued from where
+ * they stopped.
+ *
+ * A connection's fixed-file slot names it in user_data. The slot is closed
+ * only when nothing of the connection is outstanding any more (receive
+ * ended, queue drained, every zerocopy notification in), so a slot the kernel
+ * hands to a new connection never receives an old connection's completions.
+ *
+ * sockperf mode frames the stream (sockperf.h): requests asking for a reply
+ * are answered, others are consumed. Replies found whole in a receive buffer
+ * are compacted to the front of that buffer and sent from it; a message split
+ * across buffers is answered from a heap copy. A malformed frame closes the
+ * connection (err_bad_frame).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/log.h"
+#include "dataplane/sockperf.h"
+#include "dataplane/worker.h"
+
+/* Heap bytes a connection may queue (split sockperf replies) before it is
+ * considered abusive and closed: the pool bounds everything else. */
+#define CONN_HEAP_MAX (4u << 20)
+
+struct txq_ent {
+	unsigned bid;		/* pool buffer, or RP_BID_NONE */
+	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy */
+	unsigned off, len;	/* what is still to send */
+};
+
+struct conn {
+	uint32_t slot;
+	bool recv_armed, eof, abort, cancel_sent, close_sent, sending, starved;
+	unsigned notifs;		/* zerocopy notifications still to come */
+	size_t heap_bytes;
+	struct rp_zc_sock zs;
+	struct txq_ent *q;		/* ring of queued sends */
+	unsigned q_head, q_len, q_cap;
+	struct rp_sp_framer fr;
+};
+
+struct tcp_echo {
+	int lfd;
+	bool accept_armed;
+	struct conn **conns;		/* by fixed-file slot */
+	unsigned n_conns;
+};
+
+static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c);
+
+/* ---- the send queue ------------------------------------------------------ */
+
+static struct txq_ent *q_at(struct conn *c, unsigned i)
+{
+	return &c->q[(c->q_head + i) % c->q_cap];
+}
+
+static int q_push(struct conn *c, struct txq_ent e)
+{
+	if (c->q_len == c->q_cap) {
+		unsigned cap = c->q_cap ? c->q_cap * 2 : 8;
+		struct txq_ent *q = malloc(cap * sizeof(*q));
+
+		if (!q)
+			return -ENOMEM;
+		for (unsigned i = 0; i < c->q_len; i++)
+			q[i] = *q_at(c, i);
+		free(c->q);
+		c->q = q;
+		c->q_cap = cap;
+		c->q_head = 0;
+	}
+	c->q[(c->q_head + c->q_len++) % c->q_cap] = e;
+	c->heap_bytes += e.heap ? e.len : 0;
+	return 0;
+}
+
+static void q_release(struct rp_worker *w, struct conn *c, struct txq_ent *e)
+{
+	if (e->bid != RP_BID_NONE)
+		rp_buf_put(&w->pool, e->bid);
+	if (e->heap) {
+		c->heap_bytes -= e->len + e->off;
+		free(e->heap);
+	}
+}
+
+static void q_pop(struct rp_worker *w, struct conn *c)
+{
+	q_release(w, c, q_at(c, 0));
+	c->q_head = (c->q_head + 1) % c->q_cap;
+	c->q_len--;
+}
+
+/* Drop what was not sent yet (the head stays if it is in flight). */
+static void q_drop_unsent(struct rp_worker *w, struct conn *c)
+{
+	unsigned keep = c->sending ? 1 : 0;
+
+	while (c->q_len > keep) {
+		struct txq_ent *e = q_at(c, c->q_len - 1);
+
+		q_release(w, c, e);
+		c->q_len--;
+	}
+}
+
+/* ---- connection life ----------------------------------------------------- */
+
+static struct tcp_echo *te_of(struct rp_svc_inst *si)
+{
+	return si->priv;
+}
+
+static void conn_free(struct rp_svc_inst *si, struct conn *c)
+{
+	struct tcp_echo *te = te_of(si);
+
+	te->conns[c->slot] = NULL;
+	te->n_conns--;
+	rp_sp_framer_free(&c->fr);
+	free(c->q);
+	free(c);
+}
+
+static void conn_arm_recv(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe) {
+		c->abort = true;
+		return;
+	}
+	io_uring_prep_recv_multishot(sqe, (int)c->slot, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+	sqe->buf_group = w->pool.bgid;
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, c->slot));
+	c->recv_armed = true;
+	c->starved = false;
+}
+
+static void conn_send_head(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	struct txq_ent *e = q_at(c, 0);
+	struct rp_tx tx = w->tx;
+
+	tx.ctr = si->ctr;
+	if (rp_tx_send(&tx, &c->zs, &(struct rp_tx_req){
+			.fd = (int)c->slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
+			.heap = e->heap, .off = e->off, .len = e->len,
+			.tag = rp_svc_tag(si->idx, c->slot) })) {
+		c->abort = true;
+		return;
+	}
+	c->sending = true;
+}
+
+static void conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe)
+		return;
+	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, c->slot), 0);
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, c->slot));
+	c->cancel_sent = true;
+}
+
+static void conn_close(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe)
+		return;
+	io_uring_prep_close_direct(sqe, c->slot);
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CLOSE, si->idx, c->slot));
+	c->close_sent = true;
+}
+
+/* The one place that moves a connection on, after any event. */
+static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	bool ending = c->eof || c->abort || si->stopping;
+
+	if (c->abort)
+		q_drop_unsent(w, c);
+	if (!c->sending && c->q_len)
+		conn_send_head(w, si, c);
+	if (c->recv_armed && (c->abort || si->stopping) && !c->cancel_sent)
+		conn_cancel_recv(w, si, c);
+	if (ending && !c->recv_armed && !c->sending && !c->q_len && !c->notifs && !c->close_sent)
+		conn_close(w, si, c);
+}
+
+/* ---- receive ------------------------------------------------------------- */
+
+struct sp_chunk {
+	struct rp_worker *w;
+	struct conn *c;
+	uint8_t *buf;
+	unsigned cursor;	/* replies compacted to [0, cursor) */
+};
+
+static void sp_on_msg(void *arg, const struct rp_sp_msg *m)
+{
+	struct sp_chunk *ch = arg;
+	struct rp_sp_hdr h;
+	uint8_t *copy;
+
+	rp_sp_parse(m->data, &h);
+	if (!rp_sp_wants_reply(&h))
+		return;
+	rp_sp_make_reply(m->data);
+	if (m->in_chunk) {
+		memmove(ch->buf + ch->cursor, m->data, m->len);
+		ch->cursor += m->len;
+		return;
+	}
+	/* A split message completes at the start of a chunk, before any reply
+	 * of this chunk: queueing it now keeps the order. */
+	copy = malloc(m->len);
+	if (!copy || ch->c->heap_bytes + m->len > CONN_HEAP_MAX ||
+	    q_push(ch->c, (struct txq_ent){ .bid = RP_BID_NONE, .heap = copy, .len = m->len })) {
+		free(copy);
+		ch->c->abort = true;
+		return;
+	}
+	memcpy(copy, m->data, m->len);
+}
+
+static void conn_data_sockperf(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
+			       unsigned bid, unsigned len)
+{
+	struct sp_chunk ch = { .w = w, .c = c, .buf = rp_buf_addr(&w->pool, bid) };
+
+	if (rp_sp_framer_feed(&c->fr, ch.buf, len, sp_on_msg, &ch)) {
+		rp_count(si->ctr, RP_C_ERR_BAD_FRAME, 1);
+		c->abort = true;
+	}
+	if (ch.cursor && !c->abort &&
+	    !q_push(c, (struct txq_ent){ .bid = bid, .len = ch.cursor }))
+		return;
+	rp_buf_put(&w->pool, bid);
+}
+
+static void conn_data(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
+		      unsigned bid, unsigned len)
+{
+	rp_count(si->ctr, RP_C_RX_PACKETS, 1);
+	rp_count(si->ctr, RP_C_RX_BYTES, len);
+	if (c->abort || c->eof) {
+		rp_buf_put(&w->pool, bid);
+		return;
+	}
+	if (si->cfg->sockperf) {
+		conn_data_sockperf(w, si, c, bid, len);
+		return;
+	}
+	if (q_push(c, (struct txq_ent){ .bid = bid, .len = len })) {
+		rp_buf_put(&w->pool, bid);
+		c->abort = true;
+	}
+}
+
+static void conn_recv_error(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c, int res)
+{
+	switch (res) {
+	case -ENOBUFS:
+		/* Backpressure: the peer's data waits in the socket (TCP flow
+		 * control) until buffers come back. */
+		rp_count(si->ctr, RP_C_ERR_ENOBUFS, 1);
+		c->starved = true;
+		si->starved = true;
+		rp_bufpool_starve(&w->pool);
+		break;
+	case -ECANCELED:
+		break;
+	case -ECONNRESET:
+	case -EPIPE:
+		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
+		c->abort = true;
+		break;
+	default:
+		rp_count(si->ctr, RP_C_ERR_RECV, 1);
+		rp_dbg("service %s: recv on slot %u: %s", si->cfg->name, c->slot, strerror(-res));
+		c->abort = true;
+	}
+}
+
+static struct conn *conn_of(struct rp_svc_inst *si, uint64_t ud)
+{
+	uint32_t slot = rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(ud)));
+
+	return slot < RP_WORKER_FILES ? te_of(si)->conns[slot] : NULL;
+}
+
+static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct conn *c = conn_of(si, cqe->user_data);
+	bool more = cqe->flags & IORING_CQE_F_MORE;
+
+	if (!c)
+		return;
+	if (cqe->flags & IORING_CQE_F_BUFFER) {
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+
+		if (rp_buf_got(&w->pool, bid))
+			conn_data(w, si, c, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
+	}
+	if (cqe->res == 0)
+		c->eof = true;
+	else if (cqe->res < 0)
+		conn_recv_error(w, si, c, cqe->res);
+	if (!more) {
+		c->recv_armed = false;
+		if (!c->eof && !c->abort && !c->starved && !si->stopping)
+			conn_arm_recv(w, si, c);
+	}
+	conn_progress(w, si, c);
+}
+
+/* ---- send completions ---------------------------------------------------- */
+
+static void tcp_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
+{
+	struct conn *c = te_of(si)->conns[rp_svc_tag_obj(ev->tag) % RP_WORKER_FILES];
+	struct txq_ent *e;
+
+	if (!c)
+		return;
+	if (ev->what == RP_TX_NOTIF) {
+		c->notifs--;
+		conn_progress(w, si, c);
+		return;
+	}
+	c->sending = false;
+	c->notifs += ev->notif_follows;
+	e = q_at(c, 0);
+	if (ev->res <= 0) {
+		/* -EPIPE/-ECONNRESET: the peer vanished; 0: it cannot take more. */
+		if (ev->res == -EPIPE || ev->res == -ECONNRESET)
+			rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
+		q_pop(w, c);
+		c->abort = true;
+	} else {
+		e->off += (unsigned)ev->res;
+		e->len -= (unsigned)ev->res;
+		if (!e->len)
+			q_pop(w, c);
+	}
+	conn_progress(w, si, c);
+}
+
+static struct rp_zc_sock *tcp_zc_sock(struct rp_svc_inst *si, uint64_t object)
+{
+	struct conn *c = object < RP_WORKER_FILES ? te_of(si)->conns[object] : NULL;
+
+	return c ? &c->zs : NULL;
+}
+
+/* ---- accept and close ---------------------------------------------------- */
+
+static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_echo *te = te_of(si);
+	struct io_uring_sqe *sqe;
+
+	if (si->stopping)
+		return;
+	if (!te->accept_armed && (sqe = rp_worker_sqe(w))) {
+		io_uring_prep_multishot_accept_direct(sqe, te->lfd, NULL, NULL, 0);
+		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0));
+		te->accept_armed = true;
+	}
+	/* After pool starvation: connections whose receive stopped. */
+	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++) {
+		struct conn *c = te->conns[s];
+
+		if (c && c->starved && !c->recv_armed && !c->eof && !c->abort)
+			conn_arm_recv(w, si, c);
+	}
+}
+
+static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
+{
+	struct tcp_echo *te = te_of(si);
+	struct conn *c = calloc(1, sizeof(*c));
+
+	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
+	if (!c || slot >= RP_WORKER_FILES || te->conns[slot]) {
+		rp_err("service %s: cannot track connection in slot %u", si->cfg->name, slot);
+		free(c);
+		return;
+	}
+	c->slot = slot;
+	rp_zc_sock_init(&c->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
+	rp_sp_framer_init(&c->fr);
+	te->conns[slot] = c;
+	te->n_conns++;
+	if (!si->stopping)
+		conn_arm_recv(w, si, c);
+	conn_progress(w, si, c);
+}
+
+static void tcp_on_accept(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct tcp_echo *te = te_of(si);
+
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		te->accept_armed = false;
+	if (cqe->res >= 0)
+		tcp_new_conn(w, si, (uint32_t)cqe->res);
+	else if (cqe->res == -ENFILE)
+		rp_count(si->ctr, RP_C_ERR_NO_SLOT, 1);
+	else if (cqe->res != -ECANCELED)
+		rp_count(si->ctr, RP_C_ERR_ACCEPT, 1);
+	if (!te->accept_armed)
+		tcp_arm(w, si);
+}
+
+static void tcp_on_close(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct conn *c = conn_of(si, cqe->user_data);
+
+	(void)w;
+	if (cqe->res < 0)
+		rp_warn("service %s: close of slot %u: %s", si->cfg->name,
+			rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(cqe->user_data))), strerror(-cqe->res));
+	rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
+	if (c)
+		conn_free(si, c);
+}
+
+/* ---- open / stop / destroy ------------------------------------------------ */
+
+static int tcp_open(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_echo *te = calloc(1, sizeof(*te));
+
+	(void)w;
+	if (!te || !(te->conns = calloc(RP_WORKER_FILES, sizeof(*te->conns)))) {
+		free(te);
+		return -ENOMEM;
+	}
+	te->lfd = rp_svc_socket(si);
+	if (te->lfd < 0) {
+		int ret = te->lfd;
+		free(te->conns);
+		free(te);
+		return ret;
+	}
+	si->priv = te;
+	return 0;
+}
+
+static void tcp_stop(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_echo *te = te_of(si);
+	struct io_uring_sqe *sqe;
+
+	if (te->accept_armed && (sqe = rp_worker_sqe(w))) {
+		io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0), 0);
+		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
+	}
+	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++)
+		if (te->conns[s])
+			conn_progress(w, si, te->conns[s]);
+}
+
+static void tcp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_echo *te = te_of(si);
+
+	/* Only reached with nothing outstanding; connections left here never
+	 * started (the loop failed): give their buffers back all the same. */
+	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++) {
+		struct conn *c = te->conns[s];
+
+		if (!c)
+			continue;
+		c->sending = false;
+		q_drop_unsent(w, c);
+		conn_free(si, c);
+	}
+	close(te->lfd);
+	free(te->conns);
+	free(te);
+	si->priv = NULL;
+}
+
+const struct rp_svc_ops rp_svc_tcp_echo = {
+	.name = "tcp-echo",
+	.open = tcp_open,
+	.arm = tcp_arm,
+	.on_accept = tcp_on_accept,
+	.on_recv = tcp_on_recv,
+	.on_close = tcp_on_close,
+	.on_tx = tcp_on_tx,
+	.zc_sock = tcp_zc_sock,
+	.stop = tcp_stop,
+	.destroy = tcp_destroy,
+};

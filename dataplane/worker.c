@@ -1,0 +1,415 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A worker thread: its ring, its pool, its services, and the completion loop
+ * that dispatches every CQE through one table indexed by enum rp_op.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/log.h"
+#include "dataplane/napi.h"
+#include "dataplane/worker.h"
+
+typedef void (*rp_cqe_fn)(struct rp_worker *w, const struct io_uring_cqe *cqe);
+
+/* ---- helpers for services ------------------------------------------------ */
+
+struct io_uring_sqe *rp_worker_sqe(struct rp_worker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	if (!sqe) {
+		rp_err("worker %u: no free SQE even after submitting", w->id);
+		return NULL;
+	}
+	w->pending++;
+	return sqe;
+}
+
+struct rp_svc_inst *rp_worker_svc(struct rp_worker *w, uint64_t ud_data)
+{
+	unsigned idx = rp_svc_tag_idx(rp_tx_ud_tag(ud_data));
+
+	return idx < w->n_svc ? &w->svc[idx] : NULL;
+}
+
+void rp_worker_rearm(struct rp_worker *w)
+{
+	rp_bufpool_rearmed(&w->pool);
+	for (unsigned i = 0; i < w->n_svc; i++) {
+		struct rp_svc_inst *si = &w->svc[i];
+
+		if (si->starved && !si->stopping) {
+			si->starved = false;
+			si->ops->arm(w, si);
+		}
+	}
+}
+
+/* ---- the dispatch table -------------------------------------------------- */
+
+static void on_ignored(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	(void)w;
+	(void)cqe;
+}
+
+static void on_msg(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	int ret = rp_msg_dispatch(&w->msg, w, cqe);
+
+	if (ret < 0)
+		rp_warn("worker %u: MSG_RING message type %s: %s", w->id,
+			rp_msg_type_name(rp_msg_ud_type(cqe->user_data)), strerror(-ret));
+}
+
+static struct rp_svc_inst *cqe_svc(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	struct rp_svc_inst *si = rp_worker_svc(w, rp_ud_data(cqe->user_data));
+
+	if (!si)
+		rp_warn("worker %u: CQE for unknown service (user_data 0x%llx, res %d)", w->id,
+			(unsigned long long)cqe->user_data, cqe->res);
+	return si;
+}
+
+static void on_accept(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	struct rp_svc_inst *si = cqe_svc(w, cqe);
+
+	if (si && si->ops->on_accept)
+		si->ops->on_accept(w, si, cqe);
+}
+
+static void on_recv(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	struct rp_svc_inst *si = cqe_svc(w, cqe);
+
+	if (si && si->ops->on_recv)
+		si->ops->on_recv(w, si, cqe);
+}
+
+static void on_close(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	struct rp_svc_inst *si = cqe_svc(w, cqe);
+
+	if (si && si->ops->on_close)
+		si->ops->on_close(w, si, cqe);
+}
+
+static void on_tx(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	struct rp_svc_inst *si = cqe_svc(w, cqe);
+	uint64_t tag = rp_tx_ud_tag(rp_ud_data(cqe->user_data));
+	struct rp_tx tx = w->tx;
+	struct rp_tx_event ev;
+
+	if (!si)
+		return;
+	tx.ctr = si->ctr;	/* traffic counts per service */
+	rp_tx_complete(&tx, si->ops->zc_sock(si, rp_svc_tag_obj(tag)), cqe, &ev);
+	if (si->ops->on_tx)
+		si->ops->on_tx(w, si, &ev);
+}
+
+/* Cancels and closes of our own: a failure is worth a line, nothing else. */
+static void on_cancel(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	if (cqe->res < 0 && cqe->res != -ENOENT && cqe->res != -EALREADY)
+		rp_dbg("worker %u: cancel: %s", w->id, strerror(-cqe->res));
+}
+
+static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
+	[RP_OP_NONE]     = on_ignored,
+	[RP_OP_MSG]      = on_msg,
+	[RP_OP_ACCEPT]   = on_accept,
+	[RP_OP_RECV]     = on_recv,
+	[RP_OP_SEND]     = on_tx,
+	[RP_OP_SEND_ZC]  = on_tx,
+	[RP_OP_CLOSE]    = on_close,
+	[RP_OP_CANCEL]   = on_cancel,
+	[RP_OP_TIMEOUT]  = on_ignored,
+	[RP_OP_SOCK_CMD] = on_ignored,
+};
+
+/* Completions of SQEs someone on this ring submitted through rp_worker_sqe()
+ * or rp_tx_send(); MSG_RING traffic is msg.c's to account. */
+static bool counted(enum rp_op op)
+{
+	return op != RP_OP_MSG && op != RP_OP_NONE;
+}
+
+static void dispatch(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	enum rp_op op = rp_ud_op(cqe->user_data);
+
+	if ((unsigned)op >= RP_OP__COUNT || !cqe_handlers[op]) {
+		rp_warn("worker %u: CQE with unknown op %u (user_data 0x%llx, res %d)", w->id,
+			(unsigned)op, (unsigned long long)cqe->user_data, cqe->res);
+		return;
+	}
+	if (counted(op) && !(cqe->flags & IORING_CQE_F_MORE))
+		w->pending--;
+	cqe_handlers[op](w, cqe);
+}
+
+/* ---- stop ---------------------------------------------------------------- */
+
+static int on_stop_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+
+	(void)m;
+	if (w->stop_requested)
+		return 0;
+	w->stop_requested = true;
+	__atomic_store_n(&w->phase, RP_WP_STOPPING, __ATOMIC_RELEASE);
+	rp_info("worker %u: stopping: no new connections or receives; draining %u "
+		"outstanding operations", w->id, w->pending);
+	for (unsigned i = 0; i < w->n_svc; i++) {
+		w->svc[i].stopping = true;
+		w->svc[i].ops->stop(w, &w->svc[i]);
+	}
+	return 0;
+}
+
+int rp_worker_request_stop(struct rp_worker *w)
+{
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP });
+}
+
+/* ---- the loop ------------------------------------------------------------ */
+
+static bool drained(struct rp_worker *w)
+{
+	return w->stop_requested && w->pending == 0 && rp_msg_port_in_flight(&w->msg) == 0;
+}
+
+static void publish(struct rp_worker *w)
+{
+	struct rp_counters *c = rp_worker_ctr(w);
+
+	rp_gauge_set(c, RP_C_BUFS_FREE, rp_bufpool_free(&w->pool));
+	rp_gauge_set(c, RP_C_BUFS_IN_FLIGHT, rp_bufpool_in_flight(&w->pool));
+	__atomic_store_n(&w->pending_seen, w->pending, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->bufs_out_seen, rp_bufpool_in_flight(&w->pool), __ATOMIC_RELAXED);
+}
+
+static int run_loop(struct rp_worker *w)
+{
+	while (!drained(w)) {
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+		int ret = io_uring_submit_and_wait(&w->ring, 1);
+
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
+			rp_err("worker %u: io_uring_submit_and_wait: %s", w->id, strerror(-ret));
+			return ret;
+		}
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			dispatch(w, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&w->ring, n);
+		if (rp_bufpool_should_rearm(&w->pool))
+			rp_worker_rearm(w);
+		publish(w);
+	}
+	return 0;
+}
+
+/* ---- start-up and tear-down (on the worker thread) ---------------------- */
+
+static int pin(struct rp_worker *w)
+{
+	cpu_set_t set;
+	int ret;
+
+	if (w->cpu < 0)
+		return 0;
+	CPU_ZERO(&set);
+	CPU_SET(w->cpu, &set);
+	ret = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (ret)
+		rp_err("worker %u: cannot pin to CPU %d: %s", w->id, w->cpu, strerror(ret));
+	return -ret;
+}
+
+static int setup_ring(struct rp_worker *w)
+{
+	const struct rp_workers_cfg *wc = &w->cfg->workers;
+	struct io_uring_params p = {
+		.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
+			 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE,
+		.cq_entries = wc->ring_entries * wc->cq_factor,
+	};
+	int ret = io_uring_queue_init_params(wc->ring_entries, &w->ring, &p);
+
+	if (ret < 0) {
+		rp_err("worker %u: io_uring_queue_init(%u entries, CQ %u, SINGLE_ISSUER|"
+		       "DEFER_TASKRUN|SUBMIT_ALL): %s", w->id, wc->ring_entries, p.cq_entries,
+		       strerror(-ret));
+		return ret;
+	}
+	w->ring_fd = w->ring.ring_fd;
+	ret = io_uring_register_files_sparse(&w->ring, RP_WORKER_FILES);
+	if (ret < 0) {
+		rp_err("worker %u: io_uring_register_files_sparse(%u): %s", w->id,
+		       RP_WORKER_FILES, strerror(-ret));
+		io_uring_queue_exit(&w->ring);
+		return ret;
+	}
+	rp_napi_setup(&w->ring, wc);
+	return 0;
+}
+
+static int setup_pool(struct rp_worker *w)
+{
+	const struct rp_buffers_cfg *bc = &w->cfg->buffers;
+	struct rp_bufpool_params prm = {
+		.size = bc->size, .count = bc->count, .hugepages = bc->hugepages,
+		.recv_ring = true, .bgid = RP_WORKER_BGID,
+	};
+	char err[512];
+	int ret = rp_bufpool_init(&w->pool, &w->ring, &prm, err, sizeof(err));
+
+	if (ret < 0) {
+		rp_err("worker %u: buffers: %s", w->id, err);
+		return ret;
+	}
+	w->tx = (struct rp_tx){ .ring = &w->ring, .pool = &w->pool,
+				.ctr = rp_worker_ctr(w), .pending = &w->pending };
+	return 0;
+}
+
+static int open_services(struct rp_worker *w)
+{
+	for (unsigned i = 0; i < w->n_svc; i++) {
+		struct rp_svc_inst *si = &w->svc[i];
+		int ret;
+
+		*si = (struct rp_svc_inst){
+			.cfg = &w->cfg->services[i],
+			.ops = rp_svc_ops_for(w->cfg->services[i].type),
+			.idx = i,
+			.ctr = &w->ctr[i],
+		};
+		ret = si->ops->open(w, si);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static void close_services(struct rp_worker *w)
+{
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops && w->svc[i].priv)
+			w->svc[i].ops->destroy(w, &w->svc[i]);
+}
+
+static void teardown(struct rp_worker *w)
+{
+	close_services(w);
+	rp_msg_port_fini(&w->msg);
+	rp_bufpool_destroy(&w->pool);
+	io_uring_unregister_files(&w->ring);
+	io_uring_queue_exit(&w->ring);
+}
+
+static int setup(struct rp_worker *w)
+{
+	int ret = pin(w);
+
+	if (ret || (ret = setup_ring(w)))
+		return ret;
+	ret = setup_pool(w);
+	if (!ret)
+		ret = rp_msg_port_init(&w->msg, &w->ring, 64, rp_worker_ctr(w));
+	if (!ret)
+		ret = open_services(w);
+	if (ret)
+		teardown(w);
+	return ret;
+}
+
+static void set_phase(struct rp_worker *w, enum rp_worker_phase ph)
+{
+	__atomic_store_n(&w->phase, ph, __ATOMIC_RELEASE);
+}
+
+static void *worker_main(void *arg)
+{
+	struct rp_worker *w = arg;
+	int ret;
+
+	rp_log_set_worker((int)w->id);
+	ret = setup(w);
+	if (ret) {
+		w->start_err = ret;
+		set_phase(w, RP_WP_FAILED);
+		sem_post(&w->started);
+		return NULL;
+	}
+	for (unsigned i = 0; i < w->n_svc; i++)
+		w->svc[i].ops->arm(w, &w->svc[i]);
+	set_phase(w, RP_WP_RUNNING);
+	sem_post(&w->started);
+
+	ret = run_loop(w);
+	publish(w);
+	teardown(w);
+	set_phase(w, ret ? RP_WP_FAILED : RP_WP_DONE);
+	return NULL;
+}
+
+/* ---- API for the appliance ----------------------------------------------- */
+
+void rp_worker_init_handlers(void)
+{
+	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
+}
+
+int rp_worker_start(struct rp_worker *w)
+{
+	int ret;
+
+	w->n_svc = w->cfg->n_services;
+	w->svc = calloc(w->n_svc ? w->n_svc : 1, sizeof(*w->svc));
+	if (!w->svc)
+		return -ENOMEM;
+	w->phase = RP_WP_STARTING;
+	sem_init(&w->started, 0, 0);
+	ret = pthread_create(&w->thread, NULL, worker_main, w);
+	if (ret) {
+		free(w->svc);
+		w->svc = NULL;
+		return -ret;
+	}
+	return 0;
+}
+
+int rp_worker_wait_started(struct rp_worker *w)
+{
+	while (sem_wait(&w->started) && errno == EINTR)
+		;
+	return __atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == RP_WP_FAILED ? w->start_err : 0;
+}
+
+int rp_worker_join(struct rp_worker *w)
+{
+	int ret;
+
+	pthread_join(w->thread, NULL);
+	ret = __atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == RP_WP_DONE ? 0 : -1;
+	sem_destroy(&w->started);
+	free(w->svc);
+	w->svc = NULL;
+	return ret;
+}

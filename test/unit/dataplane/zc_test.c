@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Zerocopy policy decisions: threshold, sampling, switch on COPIED. */
+#include <liburing.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "dataplane/zc.h"
+
+static struct rp_zerocopy_cfg cfg(enum rp_zc_mode mode)
+{
+	return (struct rp_zerocopy_cfg){ .mode = mode, .threshold = 4096, .sample_every = 4 };
+}
+
+static void auto_threshold(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_AUTO);
+	struct rp_zc_sock zs;
+
+	(void)state;
+	rp_zc_sock_init(&zs, &c, RP_UNSET);
+	assert_int_equal(rp_zc_decide(&zs, 4095), RP_SEND_COPY);
+	assert_int_equal(rp_zc_decide(&zs, 4096), RP_SEND_ZC_REPORT);	/* first is sampled */
+	assert_int_equal(rp_zc_decide(&zs, 9000), RP_SEND_ZC);
+	assert_int_equal(rp_zc_decide(&zs, 9000), RP_SEND_ZC);
+	assert_int_equal(rp_zc_decide(&zs, 9000), RP_SEND_ZC);
+	assert_int_equal(rp_zc_decide(&zs, 9000), RP_SEND_ZC_REPORT);	/* 1 in 4 */
+	assert_int_equal(rp_zc_decide(&zs, 100), RP_SEND_COPY);	/* copies do not count */
+	assert_int_equal(rp_zc_decide(&zs, 9000), RP_SEND_ZC);
+}
+
+static void auto_switches_on_copied(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_AUTO);
+	struct rp_counters ctr = { 0 };
+	struct rp_zc_sock zs;
+
+	(void)state;
+	rp_zc_sock_init(&zs, &c, RP_UNSET);
+	assert_false(rp_zc_on_notif(&zs, 0, &ctr));		/* real zerocopy */
+	assert_int_equal(rp_zc_decide(&zs, 8192), RP_SEND_ZC_REPORT);
+	assert_true(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_COPIED), 1);
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_FALLBACKS), 1);
+	assert_int_equal(rp_zc_decide(&zs, 65536), RP_SEND_COPY);	/* for good */
+	/* late notifications of earlier sends: counted, no second switch */
+	assert_false(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_COPIED), 2);
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_FALLBACKS), 1);
+}
+
+static void always_never_switches(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_ALWAYS);
+	struct rp_counters ctr = { 0 };
+	struct rp_zc_sock zs;
+
+	(void)state;
+	rp_zc_sock_init(&zs, &c, RP_UNSET);
+	assert_int_equal(rp_zc_decide(&zs, 1), RP_SEND_ZC_REPORT);	/* no threshold */
+	assert_false(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_COPIED), 1);
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_FALLBACKS), 0);
+	assert_int_equal(rp_zc_decide(&zs, 1), RP_SEND_ZC);
+}
+
+static void never_and_override(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_AUTO);
+	struct rp_zc_sock zs;
+
+	(void)state;
+	rp_zc_sock_init(&zs, &c, RP_ZC_NEVER);		/* per-service override */
+	assert_int_equal(rp_zc_decide(&zs, 1 << 20), RP_SEND_COPY);
+	c.sample_every = 0;				/* never ask for reports */
+	rp_zc_sock_init(&zs, &c, RP_ZC_ALWAYS);
+	assert_int_equal(rp_zc_decide(&zs, 10), RP_SEND_ZC);
+	assert_int_equal(rp_zc_decide(&zs, 10), RP_SEND_ZC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(auto_threshold),
+		cmocka_unit_test(auto_switches_on_copied),
+		cmocka_unit_test(always_never_switches),
+		cmocka_unit_test(never_and_override),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
