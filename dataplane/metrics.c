@@ -12,12 +12,17 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "dataplane/log.h"
 #include "dataplane/metrics.h"
+
+#define MHD_ERR_MAX 256
 
 struct rp_metrics {
 	struct MHD_Daemon *daemon;
 	struct rp_metrics_source src;
 	unsigned port;
+	bool serving;			/* start-up done: log, don't collect */
+	char start_err[MHD_ERR_MAX];	/* libmicrohttpd's reason it could not start */
 };
 
 static const char content_type[] = "text/plain; version=0.0.4; charset=utf-8";
@@ -166,12 +171,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return reply_text(conn, MHD_HTTP_NOT_FOUND, "not found: try /metrics\n");
 }
 
+/* libmicrohttpd's own messages: during start-up the caller reports the last
+ * one; afterwards (from its thread) they go to the log. */
 static void log_mhd(void *cls, const char *fmt, va_list ap)
 {
-	char *err = cls;
+	struct rp_metrics *m = cls;
+	char msg[MHD_ERR_MAX];
 
-	/* Only the start-up error matters to the caller; keep the last one. */
-	vsnprintf(err, 256, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	if (__atomic_load_n(&m->serving, __ATOMIC_ACQUIRE))
+		rp_warn("metrics: %s", msg);
+	else
+		memcpy(m->start_err, msg, sizeof(msg));
 }
 
 struct rp_metrics *rp_metrics_start(const struct rp_metrics_cfg *cfg,
@@ -180,7 +192,6 @@ struct rp_metrics *rp_metrics_start(const struct rp_metrics_cfg *cfg,
 {
 	struct rp_metrics *m = calloc(1, sizeof(*m));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	char mhd_err[256] = "";
 	sigset_t all, old;
 	const union MHD_DaemonInfo *info;
 
@@ -197,18 +208,18 @@ struct rp_metrics *rp_metrics_start(const struct rp_metrics_cfg *cfg,
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	m->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m,
 				     MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cfg->listen.ss,
-				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, mhd_err,
+				     MHD_OPTION_EXTERNAL_LOGGER, log_mhd, m,
 				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
 				     MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->daemon) {
-		mhd_err[strcspn(mhd_err, "\n")] = '\0';
 		snprintf(err, errlen, "metrics: cannot serve on %s: %s", cfg->listen.text,
-			 mhd_err[0] ? mhd_err : strerror(errno ? errno : EINVAL));
+			 m->start_err[0] ? m->start_err : strerror(errno ? errno : EINVAL));
 		free(m);
 		return NULL;
 	}
+	__atomic_store_n(&m->serving, true, __ATOMIC_RELEASE);
 	info = MHD_get_daemon_info(m->daemon, MHD_DAEMON_INFO_BIND_PORT);
 	m->port = info ? info->port : 0;
 	return m;
