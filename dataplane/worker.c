@@ -364,6 +364,9 @@ static void *worker_main(void *arg)
 
 	ret = run_loop(w);
 	publish(w);
+	/* The last word on buffers (the shutdown test asserts free == total). */
+	rp_info("worker %u: exiting: buffers free %u/%u", w->id, rp_bufpool_free(&w->pool),
+		w->pool.count);
 	teardown(w);
 	set_phase(w, ret ? RP_WP_FAILED : RP_WP_DONE);
 	return NULL;
