@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ringplane run`: start-up and shutdown order (see appliance.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/appliance.h"
+#include "dataplane/cli.h"
+#include "dataplane/features.h"
+#include "dataplane/log.h"
+#include "dataplane/metrics.h"
+#include "dataplane/worker.h"
+
+struct rp_appliance {
+	const struct rp_config *cfg;
+	unsigned n;
+	struct rp_worker *workers;
+	struct rp_counters *ctr;	/* n x (n_services + 1) blocks */
+	int *cpus;
+	const char **svc_names;
+	struct rp_metrics *metrics;
+};
+
+/* ---- views --------------------------------------------------------------- */
+
+unsigned rp_appliance_n_workers(const struct rp_appliance *a)
+{
+	return a->n;
+}
+
+struct rp_worker *rp_appliance_worker(struct rp_appliance *a, unsigned i)
+{
+	return i < a->n ? &a->workers[i] : NULL;
+}
+
+const struct rp_counters *rp_appliance_counters(const struct rp_appliance *a,
+						unsigned worker, unsigned *n_blocks)
+{
+	unsigned per = a->cfg->n_services + 1;
+
+	if (n_blocks)
+		*n_blocks = per;
+	return worker < a->n ? &a->ctr[worker * per] : NULL;
+}
+
+const struct rp_config *rp_appliance_config(const struct rp_appliance *a)
+{
+	return a->cfg;
+}
+
+static const struct rp_counters *metrics_block(void *arg, unsigned worker, unsigned slot)
+{
+	unsigned n_blocks;
+	const struct rp_counters *c = rp_appliance_counters(arg, worker, &n_blocks);
+
+	return c && slot < n_blocks ? &c[slot] : NULL;
+}
+
+/* ---- worker placement ---------------------------------------------------- */
+
+static unsigned allowed_cpus(int *out, unsigned max)
+{
+	cpu_set_t set;
+	unsigned n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 0;
+	for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+		if (CPU_ISSET(c, &set))
+			out[n++] = c;
+	return n;
+}
+
+unsigned rp_worker_count(const struct rp_config *cfg)
+{
+	int cpus[RP_CPUS_MAX];
+	unsigned n;
+
+	if (cfg->workers.count != RP_UNSET && cfg->workers.count > 0)
+		return (unsigned)cfg->workers.count;
+	n = allowed_cpus(cpus, RP_CPUS_MAX);
+	return n ? n : 1;
+}
+
+int rp_pick_worker_cpus(const struct rp_config *cfg, unsigned n, int *cpus)
+{
+	const struct rp_cpulist *cl = &cfg->workers.cpus;
+	int allowed[RP_CPUS_MAX];
+	unsigned n_allowed;
+
+	/* nicmgr plugs in here: with a queue -> CPU map, worker i (serving rx
+	 * queue i) goes to the CPU that queue's NAPI runs on. */
+	if (!cl->is_auto && cl->n) {
+		for (unsigned i = 0; i < n; i++)
+			cpus[i] = (int)cl->cpu[i % cl->n];
+		return 0;
+	}
+	n_allowed = allowed_cpus(allowed, RP_CPUS_MAX);
+	if (!n_allowed)
+		return -errno;
+	for (unsigned i = 0; i < n; i++)
+		cpus[i] = allowed[i % n_allowed];
+	return 0;
+}
+
+/* ---- start ---------------------------------------------------------------- */
+
+static void log_worker(const struct rp_appliance *a, const struct rp_worker *w)
+{
+	char svcs[512] = "";
+	size_t off = 0;
+
+	for (unsigned i = 0; i < a->cfg->n_services && off < sizeof(svcs); i++) {
+		const struct rp_service_cfg *s = &a->cfg->services[i];
+		int k = snprintf(svcs + off, sizeof(svcs) - off, "%s%s %s@%s%s", i ? ", " : "",
+				 rp_svc_type_name(s->type), s->name, s->listen.text,
+				 s->sockperf ? " (sockperf)" : "");
+		off += k > 0 ? (size_t)k : 0;
+	}
+	rp_info("worker %u: cpu %d, ring fd %d, %u buffers x %u B%s, services: %s", w->id,
+		w->cpu, w->ring_fd, w->pool.count, w->pool.size,
+		w->pool.hugepages ? " (huge pages)" : "", svcs[0] ? svcs : "none");
+}
+
+static int start_workers(struct rp_appliance *a)
+{
+	unsigned per = a->cfg->n_services + 1;
+	unsigned started = 0;
+	int ret = 0;
+
+	rp_worker_init_handlers();
+	for (unsigned i = 0; i < a->n; i++) {
+		struct rp_worker *w = &a->workers[i];
+
+		*w = (struct rp_worker){ .id = i, .cpu = a->cpus[i], .cfg = a->cfg,
+					 .ctr = &a->ctr[i * per] };
+		ret = rp_worker_start(w);
+		if (ret) {
+			rp_err("worker %u: cannot start thread: %s", i, strerror(-ret));
+			break;
+		}
+		started++;
+		ret = rp_worker_wait_started(w);
+		if (ret)
+			break;
+		log_worker(a, w);
+	}
+	if (!ret)
+		return 0;
+	/* Undo: running workers drain (nothing came in yet) and exit. */
+	for (unsigned i = 0; i < started; i++) {
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) == RP_WP_RUNNING)
+			rp_worker_request_stop(&a->workers[i]);
+		rp_worker_join(&a->workers[i]);
+	}
+	return ret;
+}
+
+static int start_metrics(struct rp_appliance *a, struct rp_metrics_source *src)
+{
+	char err[256];
+
+	if (!a->cfg->metrics.enabled)
+		return 0;
+	*src = (struct rp_metrics_source){
+		.n_workers = a->n, .n_services = a->cfg->n_services,
+		.service_names = a->svc_names, .block = metrics_block,
+		.worker_cpus = a->cpus, .arg = a,
+	};
+	a->metrics = rp_metrics_start(&a->cfg->metrics, src, err, sizeof(err));
+	if (!a->metrics) {
+		rp_err("metrics: %s", err);
+		return -1;
+	}
+	rp_info("metrics: serving on %s", a->cfg->metrics.listen.text);
+	return 0;
+}
+
+/* ---- shutdown ------------------------------------------------------------- */
+
+static bool all_done(const struct rp_appliance *a)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		int ph = __atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE);
+
+		if (ph != RP_WP_DONE && ph != RP_WP_FAILED)
+			return false;
+	}
+	return true;
+}
+
+static void stop_workers(struct rp_appliance *a)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		int ret = rp_worker_request_stop(&a->workers[i]);
+
+		if (ret < 0)
+			rp_err("worker %u: cannot send stop message: %s", i, strerror(-ret));
+	}
+}
+
+static void __attribute__((noreturn)) abandon(const struct rp_appliance *a, int sig)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		const struct rp_worker *w = &a->workers[i];
+
+		if (__atomic_load_n(&w->phase, __ATOMIC_ACQUIRE) == RP_WP_DONE)
+			continue;
+		rp_err("worker %u: abandoned %u outstanding operations, %u buffers not back in "
+		       "the pool", i, __atomic_load_n(&w->pending_seen, __ATOMIC_RELAXED),
+		       __atomic_load_n(&w->bufs_out_seen, __ATOMIC_RELAXED));
+	}
+	rp_err("second signal (%s): exiting without finishing the drain", strsignal(sig));
+	fflush(stderr);
+	_exit(RP_EXIT_FAIL);
+}
+
+/* Wait for a signal (or for every worker to end by itself), stop, drain. */
+static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
+{
+	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	bool stopping = false;
+	int failed = 0;
+
+	while (!all_done(a)) {
+		int sig = sigtimedwait(sigs, NULL, &tick);
+
+		if (sig < 0)
+			continue;
+		if (stopping)
+			abandon(a, sig);
+		rp_info("%s: stopping: draining sends and zerocopy notifications "
+			"(a second signal forces exit)", strsignal(sig));
+		stopping = true;
+		stop_workers(a);
+	}
+	for (unsigned i = 0; i < a->n; i++)
+		if (rp_worker_join(&a->workers[i]))
+			failed++;
+	if (!stopping)
+		rp_err("all workers ended without being asked to");
+	return failed || !stopping ? -1 : 0;
+}
+
+/* ---- run ------------------------------------------------------------------ */
+
+static int check_features(void)
+{
+	struct rp_features f;
+	char msg[512];
+
+	rp_features_probe(&f);
+	if (rp_features_check_required(&f, msg, sizeof(msg))) {
+		rp_err("cannot run on this system: %s", msg);
+		return -1;
+	}
+	rp_features_log_optional(&f);
+	return 0;
+}
+
+static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
+{
+	unsigned per = cfg->n_services + 1;
+
+	a->cfg = cfg;
+	a->n = rp_worker_count(cfg);
+	a->workers = calloc(a->n, sizeof(*a->workers));
+	a->ctr = calloc((size_t)a->n * per, sizeof(*a->ctr));
+	a->cpus = calloc(a->n, sizeof(*a->cpus));
+	a->svc_names = calloc(per, sizeof(*a->svc_names));
+	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names)
+		return -ENOMEM;
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		a->svc_names[i] = cfg->services[i].name;
+	return rp_pick_worker_cpus(cfg, a->n, a->cpus);
+}
+
+static void free_appliance(struct rp_appliance *a)
+{
+	free(a->workers);
+	free(a->ctr);
+	free(a->cpus);
+	free(a->svc_names);
+}
+
+int rp_appliance_run(const struct rp_config *cfg)
+{
+	struct rp_appliance a = { 0 };
+	struct rp_metrics_source src;
+	sigset_t sigs, old;
+	int ret = RP_EXIT_FAIL;
+
+	/* Workers inherit the mask: only this thread takes SIGINT/SIGTERM. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &sigs, &old);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (check_features())
+		goto out;
+	if (alloc_appliance(&a, cfg)) {
+		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
+		goto out;
+	}
+	if (start_workers(&a))
+		goto out;
+	if (start_metrics(&a, &src)) {
+		stop_workers(&a);
+		wait_and_drain(&a, &sigs);
+		goto out;
+	}
+	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop)", a.n, cfg->n_services);
+	if (wait_and_drain(&a, &sigs) == 0) {
+		rp_info("stopped cleanly: every send completed, every notification in");
+		ret = RP_EXIT_OK;
+	}
+	if (a.metrics)
+		rp_metrics_stop(a.metrics);
+out:
+	free_appliance(&a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return ret;
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static void run_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: ringplane run [-c FILE]\n\n"
+		"Run the appliance: one pinned worker thread per CPU (or per workers.count),\n"
+		"each with its own io_uring, registered buffer pool and an instance of every\n"
+		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing).\n\n"
+		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
+		"  -h, --help         this help\n\n"
+		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"
+		"sends finish, every zerocopy notification is awaited, then exit 0. A second\n"
+		"signal exits at once with status 1 and logs what was abandoned.\n\n"
+		"Exit status: 0 clean shutdown, 1 failure (config, start-up, forced), 2 usage.\n");
+}
+
+static int load_config(const char *path, struct rp_config *cfg)
+{
+	struct rp_cfg_errors errs = { 0 };
+	int ret = path ? rp_config_load_file(path, cfg, &errs)
+		       : rp_config_load_default(cfg, &errs);
+
+	if (ret)
+		rp_cfg_errors_print(stderr, &errs);
+	rp_cfg_errors_free(&errs);
+	return ret;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	const char *path = NULL;
+	struct rp_config cfg = { 0 };
+	int c, ret;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': path = optarg; break;
+		case 'h': run_usage(stdout); return RP_EXIT_OK;
+		case ':': return rp_usage_error("run", "option '%s' needs a FILE", argv[optind - 1]);
+		default: return rp_usage_error("run", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return rp_usage_error("run", "unexpected argument '%s'", argv[optind]);
+	if (load_config(path, &cfg)) {
+		rp_config_free(&cfg);
+		return RP_EXIT_FAIL;
+	}
+	rp_log_setup(cfg.logging.level, cfg.logging.format);
+	ret = rp_appliance_run(&cfg);
+	rp_config_free(&cfg);
+	return ret;
+}
