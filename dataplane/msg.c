@@ -363,8 +363,7 @@ static int rp_msg_arm_retry(struct rp_msg_port *port, struct rp_msg_out *o)
 }
 
 /* The target is gone or refused for good: give the message back. */
-static int rp_msg_bounce(struct rp_msg_port *port, void *worker,
-			 struct rp_msg_out *o, int res)
+static int rp_msg_bounce(struct rp_msg_port *port, struct rp_msg_out *o, int res)
 {
 	struct rp_msg m = o->msg;
 
@@ -387,14 +386,13 @@ static int rp_msg_bounce(struct rp_msg_port *port, void *worker,
 		rp_warn("msg: %s message to ring fd %d bounced: %s",
 			rp_msg_type_name(m.type), o->target_fd, strerror(-res));
 	}
-	if (!rp_msg_handlers[m.type])
+	if (!port->on_bounce)
 		return 0;	/* nobody to answer: counted and logged above */
-	return rp_msg_handlers[m.type](worker, &m);
+	return port->on_bounce(port->owner, &m);
 }
 
 /* The target's next parked message, if any; else the target is unblocked. */
-static void rp_msg_unpark_next(struct rp_msg_port *port, void *worker,
-			       struct rp_msg_target *t)
+static void rp_msg_unpark_next(struct rp_msg_port *port, struct rp_msg_target *t)
 {
 	struct rp_msg_out *next = rp_target_unpark(port, t);
 
@@ -404,14 +402,13 @@ static void rp_msg_unpark_next(struct rp_msg_port *port, void *worker,
 	}
 	t->blocker = rp_out_index(port, next);
 	if (rp_out_submit(port, next) < 0 && rp_msg_arm_retry(port, next) < 0) {
-		rp_msg_bounce(port, worker, next, -EBUSY);
+		rp_msg_bounce(port, next, -EBUSY);
 		rp_out_free(port, next);
-		rp_msg_unpark_next(port, worker, t);
+		rp_msg_unpark_next(port, t);
 	}
 }
 
-static int rp_msg_sent(struct rp_msg_port *port, void *worker,
-		       struct rp_msg_out *o, int res)
+static int rp_msg_sent(struct rp_msg_port *port, struct rp_msg_out *o, int res)
 {
 	struct rp_msg_target *t = &port->targets[o->target];
 	unsigned idx = rp_out_index(port, o);
@@ -436,21 +433,21 @@ static int rp_msg_sent(struct rp_msg_port *port, void *worker,
 		if (o->src_slot >= 0)
 			rp_msg_close_slot(port, o->src_slot);
 	} else {
-		ret = rp_msg_bounce(port, worker, o, res);
+		ret = rp_msg_bounce(port, o, res);
 	}
 	rp_out_free(port, o);
 	if (was_blocker)
-		rp_msg_unpark_next(port, worker, t);
+		rp_msg_unpark_next(port, t);
 	return ret;
 }
 
-static int rp_msg_retry(struct rp_msg_port *port, void *worker, struct rp_msg_out *o)
+static int rp_msg_retry(struct rp_msg_port *port, struct rp_msg_out *o)
 {
 	if (rp_out_submit(port, o) == 0)
 		return 0;
 	if (rp_msg_arm_retry(port, o) == 0)
 		return 0;
-	return rp_msg_sent(port, worker, o, -EBUSY);
+	return rp_msg_sent(port, o, -EBUSY);
 }
 
 int rp_msg_dispatch(struct rp_msg_port *port, void *worker,
@@ -475,9 +472,9 @@ int rp_msg_dispatch(struct rp_msg_port *port, void *worker,
 	}
 	o = &port->out[m.payload];
 	if (m.type == RP_MSG_SENT && o->state == OUT_IN_FLIGHT)
-		return rp_msg_sent(port, worker, o, cqe->res);
+		return rp_msg_sent(port, o, cqe->res);
 	if (m.type == RP_MSG_RETRY && o->state == OUT_WAIT_RETRY)
-		return rp_msg_retry(port, worker, o);
+		return rp_msg_retry(port, o);
 	rp_err("msg: %s completion for outbox entry %llu in state %d",
 	       rp_msg_type_name(m.type), (unsigned long long)m.payload, o->state);
 	return -EINVAL;

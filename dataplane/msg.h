@@ -23,8 +23,10 @@
  *   - CONN that the target cannot install (-ENFILE: fixed table full): the
  *     connection is closed and counted (err_no_slot).
  *   - any other error (target ring gone or exiting: -EBADFD, -EBADF): the
- *     message bounces back to the sender's handler with m->err set, so the
- *     sender can answer or redo it; a CONN's descriptor is closed.
+ *     message bounces back to the port's on_bounce callback with m->err set,
+ *     so the sender can answer or redo it; a CONN's descriptor is closed.
+ *     Bounces go to the port, not to the type's handler: the handler table
+ *     is for the receiving role, and a sender (an acceptor) may not be one.
  * After a CONN is delivered the sender closes its own slot: the target now
  * holds its own reference (nothing is dup'ed).
  *
@@ -102,6 +104,11 @@ struct rp_msg_port {
 	struct rp_msg_target *targets;
 	unsigned n_targets, max_targets;
 	uint64_t backoff_ns;		/* first retry delay; doubles, capped */
+	/* Optional, set after init: our messages that could not be delivered
+	 * (m->err < 0; CONN: m->arg is our old slot, already being closed).
+	 * NULL: bounces are logged and counted only. */
+	rp_msg_handler_fn on_bounce;
+	void *owner;			/* first argument of on_bounce */
 	struct rp_msg_port_stats stats;
 };
 

@@ -40,7 +40,7 @@ struct pair {
 	struct io_uring tx, rx;
 	struct rp_msg_port port;
 	struct rp_counters ctr;
-	struct seen tx_seen;	/* bounces come back to the sender's handler */
+	struct seen tx_seen;	/* bounces come back to the port's on_bounce */
 	struct seen rx_seen;
 };
 
@@ -58,6 +58,8 @@ static int setup(void **state)
 	assert_int_equal(ring_init(&p->tx), 0);
 	assert_int_equal(ring_init(&p->rx), 0);
 	assert_int_equal(rp_msg_port_init(&p->port, &p->tx, 32, &p->ctr), 0);
+	p->port.on_bounce = record;
+	p->port.owner = &p->tx_seen;
 	for (int t = RP_MSG_STOP; t < RP_MSG__COUNT; t++)
 		rp_msg_set_handler(t, record);
 	*state = p;
@@ -99,7 +101,7 @@ static unsigned pump(struct io_uring *ring, struct rp_msg_port *port, void *work
 static void drain_sender(struct pair *p)
 {
 	for (int i = 0; i < 1000 && rp_msg_port_in_flight(&p->port); i++)
-		pump(&p->tx, &p->port, &p->tx_seen, true);
+		pump(&p->tx, &p->port, NULL, true);
 	assert_int_equal(rp_msg_port_in_flight(&p->port), 0);
 }
 
@@ -141,7 +143,7 @@ static void test_delivery_in_order(void **state)
 		int ret = rp_msg_send(&p->port, p->rx.ring_fd, &m);
 
 		if (ret == -ENOSPC) {
-			pump(&p->tx, &p->port, &p->tx_seen, true);
+			pump(&p->tx, &p->port, NULL, true);
 			continue;
 		}
 		assert_int_equal(ret, 0);
@@ -194,7 +196,7 @@ static void test_conn_handoff(void **state)
 	assert_true(p->rx_seen.m[0].arg >= 0 && p->rx_seen.m[0].arg < 4);
 
 	/* our slot was closed after the handoff: passing it again fails */
-	pump(&p->tx, &p->port, &p->tx_seen, false);
+	pump(&p->tx, &p->port, NULL, false);
 	assert_int_equal(rp_msg_send_conn(&p->port, p->rx.ring_fd, 2, 78), 0);
 	drain_sender(p);
 	assert_int_equal(p->tx_seen.n, 1);
@@ -233,7 +235,7 @@ static void test_conn_no_slot(void **state)
 
 	/* the connection was closed, not leaked: after our own table lets go,
 	 * the peer sees EOF */
-	pump(&p->tx, &p->port, &p->tx_seen, false);
+	pump(&p->tx, &p->port, NULL, false);
 	assert_int_equal(io_uring_unregister_files(&p->tx), 0);
 	close(sv[0]);
 	char c;
@@ -282,7 +284,7 @@ static void test_retry_keeps_order(void **state)
 	p->rx_seen.n = 0;
 
 	fake.res = -EAGAIN;
-	assert_int_equal(rp_msg_dispatch(&p->port, &p->tx_seen, &fake), 0);
+	assert_int_equal(rp_msg_dispatch(&p->port, NULL, &fake), 0);
 	for (unsigned i = 2; i <= 4; i++)
 		assert_int_equal(rp_msg_send(&p->port, p->rx.ring_fd,
 					     &(struct rp_msg){ .type = RP_MSG_WORK, .payload = i }), 0);
