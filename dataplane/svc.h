@@ -26,6 +26,9 @@ struct io_uring_cqe;
 struct rp_worker;
 struct rp_svc_inst;
 
+typedef void (*rp_svc_cqe_fn)(struct rp_worker *w, struct rp_svc_inst *si,
+			      const struct io_uring_cqe *cqe);
+
 struct rp_svc_ops {
 	const char *name;
 	/* On the worker thread, after the ring and pool exist: sockets, state.
@@ -34,9 +37,7 @@ struct rp_svc_ops {
 	/* Arm accept / receive. Also called to re-arm after pool starvation. */
 	void (*arm)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* CQEs for this instance, by op. NULL: the op is not used. */
-	void (*on_accept)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
-	void (*on_recv)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
-	void (*on_close)(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+	rp_svc_cqe_fn on_accept, on_recv, on_close;
 	/* A send CQE or notification, already accounted by rp_tx_complete(). */
 	void (*on_tx)(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev);
 	/* The zerocopy state of the socket a tag names (NULL if gone). */

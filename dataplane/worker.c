@@ -79,28 +79,24 @@ static struct rp_svc_inst *cqe_svc(struct rp_worker *w, const struct io_uring_cq
 	return si;
 }
 
-static void on_accept(struct rp_worker *w, const struct io_uring_cqe *cqe)
+/* Which service handler an op goes to. */
+static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 {
-	struct rp_svc_inst *si = cqe_svc(w, cqe);
-
-	if (si && si->ops->on_accept)
-		si->ops->on_accept(w, si, cqe);
+	switch (op) {
+	case RP_OP_ACCEPT: return ops->on_accept;
+	case RP_OP_RECV:   return ops->on_recv;
+	case RP_OP_CLOSE:  return ops->on_close;
+	default:           return NULL;
+	}
 }
 
-static void on_recv(struct rp_worker *w, const struct io_uring_cqe *cqe)
+static void on_svc_cqe(struct rp_worker *w, const struct io_uring_cqe *cqe)
 {
 	struct rp_svc_inst *si = cqe_svc(w, cqe);
+	rp_svc_cqe_fn fn = si ? svc_handler(si->ops, rp_ud_op(cqe->user_data)) : NULL;
 
-	if (si && si->ops->on_recv)
-		si->ops->on_recv(w, si, cqe);
-}
-
-static void on_close(struct rp_worker *w, const struct io_uring_cqe *cqe)
-{
-	struct rp_svc_inst *si = cqe_svc(w, cqe);
-
-	if (si && si->ops->on_close)
-		si->ops->on_close(w, si, cqe);
+	if (fn)
+		fn(w, si, cqe);
 }
 
 static void on_tx(struct rp_worker *w, const struct io_uring_cqe *cqe)
@@ -128,11 +124,11 @@ static void on_cancel(struct rp_worker *w, const struct io_uring_cqe *cqe)
 static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_NONE]     = on_ignored,
 	[RP_OP_MSG]      = on_msg,
-	[RP_OP_ACCEPT]   = on_accept,
-	[RP_OP_RECV]     = on_recv,
+	[RP_OP_ACCEPT]   = on_svc_cqe,
+	[RP_OP_RECV]     = on_svc_cqe,
 	[RP_OP_SEND]     = on_tx,
 	[RP_OP_SEND_ZC]  = on_tx,
-	[RP_OP_CLOSE]    = on_close,
+	[RP_OP_CLOSE]    = on_svc_cqe,
 	[RP_OP_CANCEL]   = on_cancel,
 	[RP_OP_TIMEOUT]  = on_ignored,
 	[RP_OP_SOCK_CMD] = on_ignored,
