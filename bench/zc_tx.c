@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ringplane bench zc-tx`: zerocopy send requests/s, reproducing the tables
+ * of the SEND_ZC series (shared/seeds/004): copy vs SEND_ZC at sizes 64 B to
+ * 64000 B and queue depths 1..64, on a dummy-like sink (ifb, UDP) and on veth
+ * (TCP to a local sink), through
+ *   path=ringplane  the appliance's transmit path (zc_tx_app.c): copy,
+ *                   send_zc_fixed (policy always), auto (policy auto);
+ *   path=raw        a raw liburing loop (baselines/raw_zc.c): copy, send_zc,
+ *                   send_zc_fixed, sendmsg_zc, auto; plus sendmsg(2) with
+ *                   MSG_ZEROCOPY (baselines/msg_zerocopy.c).
+ *
+ * Per case: req_s, gbit_s, cpu_ns_per_req (the sending thread's user+system
+ * time), notifs_per_req, zc_copied_frac (every zerocopy send asks
+ * IORING_SEND_ZC_REPORT_USAGE), ratio_vs_copy (same target/path/size/batch),
+ * auto_vs_best (auto vs the better of copy and send_zc_fixed) and
+ * ringplane_vs_raw. Copy runs first in each group so the ratios can use its
+ * median. At the end the benchmark derives the size from which zerocopy
+ * wins (ifb, deepest batch) and records it as the suggested auto threshold.
+ *
+ * Everything runs in private network namespaces (bench/netns.h): root only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bench/bench.h"
+#include "bench/zc_tx.h"
+#include "config/config.h"
+
+#define FULL_BUDGET_S	420.0	/* the whole matrix's measured time */
+#define QUICK_SECONDS	0.2
+#define WARMUP_S	0.02
+#define REP_OVERHEAD_S	0.01	/* ring, registration, socket, drain */
+#define MIN_SECONDS	0.05
+#define MAX_SECONDS	0.5
+
+static const char *const mode_names[ZC_MODE__COUNT] = {
+	[ZC_MODE_COPY] = "copy",
+	[ZC_MODE_SEND_ZC] = "send_zc",
+	[ZC_MODE_SEND_ZC_FIXED] = "send_zc_fixed",
+	[ZC_MODE_SENDMSG_ZC] = "sendmsg_zc",
+	[ZC_MODE_AUTO] = "auto",
+	[ZC_MODE_MSG_ZEROCOPY] = "msg_zerocopy",
+};
+
+const char *zc_tx_mode_name(enum zc_tx_mode m)
+{
+	return m < ZC_MODE__COUNT ? mode_names[m] : "?";
+}
+
+/* One sender for one mode. Order matters: copy first (ratios use its
+ * median), auto after copy and send_zc_fixed (auto_vs_best), raw before
+ * ringplane (ringplane_vs_raw). */
+struct zc_variant {
+	const char *path;
+	enum zc_tx_mode mode;
+	zc_tx_sender_fn run;
+	bool quick;		/* part of --quick */
+};
+
+static const struct zc_variant variants[] = {
+	{ "raw", ZC_MODE_COPY, raw_zc_run, true },
+	{ "raw", ZC_MODE_SEND_ZC, raw_zc_run, false },
+	{ "raw", ZC_MODE_SEND_ZC_FIXED, raw_zc_run, true },
+	{ "raw", ZC_MODE_SENDMSG_ZC, raw_zc_run, false },
+	{ "raw", ZC_MODE_MSG_ZEROCOPY, msg_zerocopy_run, false },
+	{ "raw", ZC_MODE_AUTO, raw_zc_run, true },
+	{ "ringplane", ZC_MODE_COPY, zc_tx_app_run, true },
+	{ "ringplane", ZC_MODE_SEND_ZC_FIXED, zc_tx_app_run, true },
+	{ "ringplane", ZC_MODE_AUTO, zc_tx_app_run, true },
+};
+#define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
+static const char *const paths[] = { "raw", "ringplane" };
+
+struct zc_tx_plan {
+	const unsigned *sizes;
+	unsigned n_sizes;
+	const unsigned *batches;
+	unsigned n_batches;
+};
+
+static const unsigned full_sizes[] = { 64, 600, 1000, 1200, 1500, 4000, 8000, 16000, 32000, 64000 };
+static const unsigned full_batches[] = { 1, 8, 32, 64 };
+static const unsigned quick_sizes[] = { 600, 8000, 64000 };
+static const unsigned quick_batches[] = { 64 };
+
+static const struct zc_tx_plan full_plan = { full_sizes, 10, full_batches, 4 };
+static const struct zc_tx_plan quick_plan = { quick_sizes, 3, quick_batches, 1 };
+
+struct zc_tx_bench {
+	struct rp_bench_ctx *ctx;
+	const struct zc_tx_plan *plan;
+	bool quick;
+	unsigned threshold;		/* auto mode's, from the default config */
+	double seconds;			/* measured per repetition */
+	struct zc_tx_env env;
+	const struct zc_tx_target *target;
+};
+
+#define N_PARAMS 4
+
+/* What one case's repetitions need. */
+struct zc_case {
+	struct zc_tx_bench *b;
+	const struct zc_variant *v;
+	unsigned size, batch;
+	struct rp_bench_kv params[N_PARAMS];	/* target, path, size, batch */
+};
+
+/* ---- shared by the senders ------------------------------------------------ */
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_THREAD, &ru);
+	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+}
+
+void zc_tx_window_start(struct zc_tx_window *w, const struct zc_tx_case *c)
+{
+	uint64_t now = rp_bench_now_ns();
+
+	*w = (struct zc_tx_window){
+		.warm_end_ns = now + (uint64_t)(c->warmup_s * 1e9),
+		.end_ns = now + (uint64_t)((c->warmup_s + c->seconds) * 1e9),
+	};
+}
+
+bool zc_tx_window_tick(struct zc_tx_window *w, struct zc_tx_result *r)
+{
+	uint64_t now;
+
+	if (w->done)
+		return false;
+	now = rp_bench_now_ns();
+	if (!w->measuring && now >= w->warm_end_ns) {
+		r->requests = r->bytes = r->zc_sends = r->zc_copied = r->notifs = 0;
+		w->t0_ns = now;
+		w->cpu0_ns = thread_cpu_ns();
+		w->measuring = true;
+	}
+	if (now < w->end_ns)
+		return true;
+	r->wall_ns = now - w->t0_ns;
+	r->cpu_ns = thread_cpu_ns() - w->cpu0_ns;
+	w->done = true;
+	return false;
+}
+
+void *zc_tx_buffers(unsigned size, unsigned count, unsigned *stride)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char *base;
+
+	*stride = (unsigned)((size + page - 1) / page * page);
+	base = mmap(NULL, (size_t)*stride * count, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	memset(base, 0xa5, (size_t)*stride * count);	/* fault every page in now */
+	return base;
+}
+
+void zc_tx_buffers_free(void *base, unsigned stride, unsigned count)
+{
+	if (base)
+		munmap(base, (size_t)stride * count);
+}
+
+/* ---- one case --------------------------------------------------------------- */
+
+static bool median_of(const struct zc_case *c, const char *path, const char *variant,
+		      double *out)
+{
+	struct rp_bench_kv p[N_PARAMS];
+
+	memcpy(p, c->params, sizeof(p));
+	p[1] = RP_KV_STR("path", path);
+	return rp_bench_median(c->b->ctx, variant, p, N_PARAMS, "req_s", out) && *out > 0;
+}
+
+static void ratio_metrics(const struct zc_case *c, double req_s, struct rp_bench_sample *s)
+{
+	double copy, zc, raw;
+	bool have_copy = median_of(c, c->v->path, "copy", &copy);
+
+	if (c->v->mode != ZC_MODE_COPY && have_copy)
+		rp_bench_metric(s, "ratio_vs_copy", "x", req_s / copy);
+	if (c->v->mode == ZC_MODE_AUTO && have_copy &&
+	    median_of(c, c->v->path, "send_zc_fixed", &zc))
+		rp_bench_metric(s, "auto_vs_best", "x", req_s / (copy > zc ? copy : zc));
+	if (strcmp(c->v->path, "raw") && median_of(c, "raw", zc_tx_mode_name(c->v->mode), &raw))
+		rp_bench_metric(s, "ringplane_vs_raw", "x", req_s / raw);
+}
+
+static void result_metrics(const struct zc_case *c, const struct zc_tx_result *r,
+			   struct rp_bench_sample *s)
+{
+	double secs = (double)r->wall_ns / 1e9, req_s = (double)r->requests / secs;
+
+	rp_bench_metric(s, "req_s", "req/s", req_s);
+	rp_bench_metric(s, "gbit_s", "Gbit/s", (double)r->bytes * 8 / 1e9 / secs);
+	rp_bench_metric(s, "cpu_ns_per_req", "ns", (double)r->cpu_ns / (double)r->requests);
+	rp_bench_metric(s, "notifs_per_req", "x", (double)r->notifs / (double)r->requests);
+	if (r->zc_sends)
+		rp_bench_metric(s, "zc_copied_frac", "fraction",
+				(double)r->zc_copied / (double)r->zc_sends);
+	rp_bench_metric(s, "zc_reported", "count", (double)r->zc_sends);
+	ratio_metrics(c, req_s, s);
+}
+
+static int case_failed(const struct zc_case *c, const char *why)
+{
+	fprintf(stderr, "bench zc-tx: %s %s/%s size %u batch %u: %s\n", c->b->target->name,
+		c->v->path, zc_tx_mode_name(c->v->mode), c->size, c->batch, why);
+	rp_bench_note(c->b->ctx, "%s %s/%s size %u batch %u failed: %s", c->b->target->name,
+		      c->v->path, zc_tx_mode_name(c->v->mode), c->size, c->batch, why);
+	return -1;
+}
+
+static int zc_tx_rep(void *arg, struct rp_bench_sample *s)
+{
+	const struct zc_case *c = arg;
+	struct zc_tx_bench *b = c->b;
+	struct zc_tx_result r = { 0 };
+	struct zc_tx_case tc = {
+		.mode = c->v->mode, .size = c->size, .batch = c->batch,
+		.auto_threshold = b->threshold, .warmup_s = WARMUP_S, .seconds = b->seconds,
+	};
+	int ret;
+
+	tc.fd = b->target->open(&b->env);
+	if (tc.fd < 0)
+		return case_failed(c, strerror(-tc.fd));
+	ret = c->v->run(&tc, &r);
+	close(tc.fd);
+	if (ret < 0)
+		return case_failed(c, r.err);
+	if (!r.requests || !r.wall_ns)
+		return case_failed(c, "no send completed in the measured window");
+	result_metrics(c, &r, s);
+	return 0;
+}
+
+/* ---- the matrix ------------------------------------------------------------ */
+
+static bool variant_runs(const struct zc_tx_bench *b, const struct zc_variant *v)
+{
+	return !b->quick || v->quick;
+}
+
+static unsigned count_cases(const struct zc_tx_bench *b)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < N_VARIANTS; i++)
+		n += variant_runs(b, &variants[i]);
+	return n * b->plan->n_sizes * b->plan->n_batches * zc_tx_n_targets;
+}
+
+static void run_group(struct zc_tx_bench *b, unsigned size, unsigned batch)
+{
+	for (unsigned i = 0; i < N_VARIANTS; i++) {
+		struct zc_case c = {
+			.b = b, .v = &variants[i], .size = size, .batch = batch,
+			.params = {
+				RP_KV_STR("target", b->target->name),
+				RP_KV_STR("path", variants[i].path),
+				RP_KV_NUM("size", size),
+				RP_KV_NUM("batch", batch),
+			},
+		};
+
+		if (variant_runs(b, c.v))
+			rp_bench_case(b->ctx, zc_tx_mode_name(c.v->mode), c.params, N_PARAMS,
+				      zc_tx_rep, &c);
+	}
+}
+
+static int run_target(struct zc_tx_bench *b, const struct zc_tx_target *t)
+{
+	char err[256];
+	int ret;
+
+	b->target = t;
+	ret = t->setup(&b->env, err, sizeof(err));
+	if (ret == 0) {
+		rp_bench_note(b->ctx, "target %s: %s", t->name, t->what);
+		for (unsigned bi = 0; bi < b->plan->n_batches; bi++)
+			for (unsigned si = 0; si < b->plan->n_sizes; si++)
+				run_group(b, b->plan->sizes[si], b->plan->batches[bi]);
+	} else {
+		rp_bench_note(b->ctx, "target %s could not be set up: %s", t->name, err);
+	}
+	t->teardown(&b->env);
+	return ret;
+}
+
+/* ---- the auto threshold ------------------------------------------------------ */
+
+/*
+ * The smallest size from which send_zc_fixed is at least as fast as copy at
+ * every larger measured size (ifb, deepest batch): below it, the per-request
+ * notification costs more than the copy it saves. 0: zerocopy never catches
+ * up within the measured sizes.
+ */
+static unsigned crossover(const struct zc_tx_bench *b, const char *path)
+{
+	unsigned batch = b->plan->batches[b->plan->n_batches - 1], found = 0;
+
+	for (unsigned i = b->plan->n_sizes; i-- > 0;) {
+		struct rp_bench_kv p[N_PARAMS] = {
+			RP_KV_STR("target", "ifb"), RP_KV_STR("path", path),
+			RP_KV_NUM("size", b->plan->sizes[i]), RP_KV_NUM("batch", batch),
+		};
+		double copy, zc;
+
+		if (!rp_bench_median(b->ctx, "copy", p, N_PARAMS, "req_s", &copy) ||
+		    !rp_bench_median(b->ctx, "send_zc_fixed", p, N_PARAMS, "req_s", &zc) ||
+		    zc < copy)
+			break;
+		found = b->plan->sizes[i];
+	}
+	return found;
+}
+
+static void report_threshold(struct zc_tx_bench *b)
+{
+	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
+	char key[48];
+
+	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		unsigned t = crossover(b, paths[i]);
+
+		snprintf(key, sizeof(key), "crossover_size_%s", paths[i]);
+		rp_bench_param(b->ctx, RP_KV_NUM(key, t));
+		if (t)
+			rp_bench_note(b->ctx, "%s path, ifb, batch %u: send_zc_fixed >= copy at %u B "
+				      "and every larger size measured: suggested auto threshold %u "
+				      "(auto used %u in this run)", paths[i], batch, t, t, b->threshold);
+		else
+			rp_bench_note(b->ctx, "%s path, ifb, batch %u: send_zc_fixed did not reach "
+				      "copy at the largest size measured: no crossover", paths[i], batch);
+	}
+}
+
+/* ---- plots ----------------------------------------------------------------- */
+
+static void plots(struct zc_tx_bench *b)
+{
+	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
+
+	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		struct rp_bench_kv where[] = {
+			RP_KV_STR("target", "ifb"), RP_KV_STR("path", paths[i]),
+			RP_KV_NUM("batch", batch),
+		};
+		char id[2][32], title[2][96];
+		struct rp_bench_plot p[2] = {
+			{ .id = id[0], .title = title[0], .x_param = "size", .y_metric = "req_s",
+			  .log_x = true, .where = where, .n_where = 3 },
+			{ .id = id[1], .title = title[1], .x_param = "size", .y_metric = "ratio_vs_copy",
+			  .log_x = true, .where = where, .n_where = 3 },
+		};
+
+		snprintf(id[0], sizeof(id[0]), "req-s-ifb-%s", paths[i]);
+		snprintf(id[1], sizeof(id[1]), "ratio-ifb-%s", paths[i]);
+		snprintf(title[0], sizeof(title[0]), "requests/s by size, ifb, %s path, batch %u",
+			 paths[i], batch);
+		snprintf(title[1], sizeof(title[1]), "requests/s relative to copy, ifb, %s path, batch %u",
+			 paths[i], batch);
+		rp_bench_plot_lines(b->ctx, &p[0]);
+		rp_bench_plot_lines(b->ctx, &p[1]);
+	}
+}
+
+/* ---- run ------------------------------------------------------------------- */
+
+static int default_threshold(struct zc_tx_bench *b)
+{
+	struct rp_config cfg;
+	struct rp_cfg_errors errs = { 0 };
+	int ret = rp_config_load_default(&cfg, &errs);
+
+	if (ret == 0)
+		b->threshold = cfg.zerocopy.threshold;
+	else
+		rp_cfg_errors_print(stderr, &errs);
+	rp_config_free(&cfg);
+	rp_cfg_errors_free(&errs);
+	return ret == 0 ? 0 : rp_bench_fail(b->ctx, "cannot load the default config "
+					   "(for the auto threshold)");
+}
+
+static void set_duration(struct zc_tx_bench *b, unsigned cases)
+{
+	double per;
+
+	if (b->quick) {
+		b->seconds = QUICK_SECONDS;
+		return;
+	}
+	/* fit the whole matrix in the budget, whatever --reps says */
+	per = FULL_BUDGET_S / ((double)cases * rp_bench_reps(b->ctx)) - WARMUP_S - REP_OVERHEAD_S;
+	b->seconds = per < MIN_SECONDS ? MIN_SECONDS : per > MAX_SECONDS ? MAX_SECONDS : per;
+}
+
+static void record_params(struct zc_tx_bench *b, unsigned sender_cpu)
+{
+	rp_bench_param(b->ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
+	rp_bench_param(b->ctx, RP_KV_NUM("warmup_s", WARMUP_S));
+	rp_bench_param(b->ctx, RP_KV_NUM("auto_threshold", b->threshold));
+	rp_bench_param(b->ctx, RP_KV_NUM("sender_cpu", sender_cpu));
+	rp_bench_param(b->ctx, RP_KV_NUM("sink_cpu", b->env.sink_cpu));
+	rp_bench_param(b->ctx, RP_KV_STR("buffers", "2 x batch per sender, reused only after the "
+				      "kernel is done (send CQE for copy, F_NOTIF for zerocopy)"));
+}
+
+static void goal_notes(struct rp_bench_ctx *ctx)
+{
+	rp_bench_note(ctx, "goals (reported, not asserted): ringplane send_zc_fixed >= 1.25x copy "
+		      "at 8000 B and >= 1.4x at 16000 B on ifb (ratio_vs_copy); auto_vs_best "
+		      ">= 0.95; ringplane_vs_raw >= 0.95");
+	rp_bench_note(ctx, "cpu_ns_per_req is the sending thread's user+system time "
+		      "(getrusage RUSAGE_THREAD); io_uring work done inline is included");
+	rp_bench_note(ctx, "zc_copied_frac: zerocopy sends whose notification said "
+		      "IORING_NOTIF_USAGE_ZC_COPIED (SO_EE_CODE_ZEROCOPY_COPIED for msg_zerocopy)");
+}
+
+static int zc_tx_run(struct rp_bench_ctx *ctx)
+{
+	struct zc_tx_bench b = { .ctx = ctx, .quick = rp_bench_quick(ctx) };
+	unsigned sender_cpu = rp_bench_cpu(ctx, 0), cases;
+	char err[256];
+	int failed = 0;
+
+	b.plan = b.quick ? &quick_plan : &full_plan;
+	b.env.sink_cpu = (int)rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0);
+	b.env.listen_fd = -1;
+	if (default_threshold(&b) < 0)
+		return -1;
+	rp_bench_quick_reps(ctx, 1);
+	cases = count_cases(&b);
+	rp_bench_expect_cases(ctx, cases);
+	set_duration(&b, cases);
+	record_params(&b, sender_cpu);
+	if (bench_netns_enter(&b.env.ns, err, sizeof(err)) < 0)
+		return rp_bench_fail(ctx, "%s", err);
+	rp_bench_pin_self(sender_cpu);
+	for (unsigned i = 0; i < zc_tx_n_targets; i++)
+		failed += run_target(&b, &zc_tx_targets[i]) < 0;
+	bench_netns_leave(&b.env.ns);
+	if (failed == (int)zc_tx_n_targets)
+		return rp_bench_fail(ctx, "no target could be set up (see the notes)");
+	report_threshold(&b);
+	plots(&b);
+	goal_notes(ctx);
+	return 0;
+}
+
+const struct rp_bench_def rp_bench_zc_tx = {
+	.name = "zc-tx",
+	.summary = "zerocopy send requests/s (SEND_ZC vs copy vs MSG_ZEROCOPY) on ifb and veth",
+	.run = zc_tx_run,
+};
