@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "dataplane/appliance.h"
@@ -251,6 +252,20 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 
 /* ---- run ------------------------------------------------------------------ */
 
+/* Each worker's fixed-file table (one slot per connection) is capped by
+ * RLIMIT_NOFILE: take what the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		rp_warn("cannot raise RLIMIT_NOFILE to %llu: %s", (unsigned long long)rl.rlim_max,
+			strerror(errno));
+}
+
 static int check_features(void)
 {
 	struct rp_features f;
@@ -304,6 +319,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
 
+	raise_nofile();
 	if (check_features())
 		goto out;
 	if (alloc_appliance(&a, cfg)) {

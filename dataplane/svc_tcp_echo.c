@@ -51,7 +51,7 @@ struct tcp_echo {
 	int lfd;
 	bool accept_armed;
 	struct conn **conns;		/* by fixed-file slot */
-	unsigned n_conns;
+	unsigned n_slots, n_conns;
 };
 
 static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c);
@@ -118,6 +118,31 @@ static void q_drop_unsent(struct rp_worker *w, struct conn *c)
 static struct tcp_echo *te_of(struct rp_svc_inst *si)
 {
 	return si->priv;
+}
+
+static struct conn *conn_at(struct rp_svc_inst *si, uint64_t slot)
+{
+	struct tcp_echo *te = te_of(si);
+
+	return slot < te->n_slots ? te->conns[slot] : NULL;
+}
+
+typedef void (*conn_fn)(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c);
+
+/* Every connection once; fn may free the one it is given. */
+static void each_conn(struct rp_worker *w, struct rp_svc_inst *si, conn_fn fn)
+{
+	struct tcp_echo *te = te_of(si);
+	unsigned left = te->n_conns;
+
+	for (unsigned s = 0; s < te->n_slots && left; s++) {
+		struct conn *c = te->conns[s];
+
+		if (c) {
+			left--;
+			fn(w, si, c);
+		}
+	}
 }
 
 static void conn_free(struct rp_svc_inst *si, struct conn *c)
@@ -297,9 +322,7 @@ static void conn_recv_error(struct rp_worker *w, struct rp_svc_inst *si, struct 
 
 static struct conn *conn_of(struct rp_svc_inst *si, uint64_t ud)
 {
-	uint32_t slot = rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(ud)));
-
-	return slot < RP_WORKER_FILES ? te_of(si)->conns[slot] : NULL;
+	return conn_at(si, rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(ud))));
 }
 
 static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -331,7 +354,7 @@ static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struc
 
 static void tcp_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
 {
-	struct conn *c = te_of(si)->conns[rp_svc_tag_obj(ev->tag) % RP_WORKER_FILES];
+	struct conn *c = conn_at(si, rp_svc_tag_obj(ev->tag));
 	struct txq_ent *e;
 
 	if (!c)
@@ -361,12 +384,19 @@ static void tcp_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct 
 
 static struct rp_zc_sock *tcp_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
-	struct conn *c = object < RP_WORKER_FILES ? te_of(si)->conns[object] : NULL;
+	struct conn *c = conn_at(si, object);
 
 	return c ? &c->zs : NULL;
 }
 
 /* ---- accept and close ---------------------------------------------------- */
+
+/* After pool starvation: a connection whose receive stopped receives again. */
+static void conn_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	if (c->starved && !c->recv_armed && !c->eof && !c->abort)
+		conn_arm_recv(w, si, c);
+}
 
 static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
@@ -380,13 +410,7 @@ static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0));
 		te->accept_armed = true;
 	}
-	/* After pool starvation: connections whose receive stopped. */
-	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++) {
-		struct conn *c = te->conns[s];
-
-		if (c && c->starved && !c->recv_armed && !c->eof && !c->abort)
-			conn_arm_recv(w, si, c);
-	}
+	each_conn(w, si, conn_rearm);
 }
 
 static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
@@ -395,7 +419,7 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 	struct conn *c = calloc(1, sizeof(*c));
 
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
-	if (!c || slot >= RP_WORKER_FILES || te->conns[slot]) {
+	if (!c || slot >= te->n_slots || te->conns[slot]) {
 		rp_err("service %s: cannot track connection in slot %u", si->cfg->name, slot);
 		free(c);
 		return;
@@ -445,8 +469,7 @@ static int tcp_open(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct tcp_echo *te = calloc(1, sizeof(*te));
 
-	(void)w;
-	if (!te || !(te->conns = calloc(RP_WORKER_FILES, sizeof(*te->conns)))) {
+	if (!te || !(te->conns = calloc(w->n_files, sizeof(*te->conns)))) {
 		free(te);
 		return -ENOMEM;
 	}
@@ -457,6 +480,7 @@ static int tcp_open(struct rp_worker *w, struct rp_svc_inst *si)
 		free(te);
 		return ret;
 	}
+	te->n_slots = w->n_files;
 	si->priv = te;
 	return 0;
 }
@@ -470,26 +494,23 @@ static void tcp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 		io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0), 0);
 		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
 	}
-	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++)
-		if (te->conns[s])
-			conn_progress(w, si, te->conns[s]);
+	each_conn(w, si, conn_progress);
+}
+
+/* Only reached with nothing outstanding; a connection left here is one the
+ * loop never finished (it failed): give its buffers back all the same. */
+static void conn_discard(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	c->sending = false;
+	q_drop_unsent(w, c);
+	conn_free(si, c);
 }
 
 static void tcp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct tcp_echo *te = te_of(si);
 
-	/* Only reached with nothing outstanding; connections left here never
-	 * started (the loop failed): give their buffers back all the same. */
-	for (unsigned s = 0; s < RP_WORKER_FILES && te->n_conns; s++) {
-		struct conn *c = te->conns[s];
-
-		if (!c)
-			continue;
-		c->sending = false;
-		q_drop_unsent(w, c);
-		conn_free(si, c);
-	}
+	each_conn(w, si, conn_discard);
 	close(te->lfd);
 	free(te->conns);
 	free(te);

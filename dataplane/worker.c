@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
@@ -237,6 +238,18 @@ static int pin(struct rp_worker *w)
 	return -ret;
 }
 
+/* The kernel refuses a file table larger than RLIMIT_NOFILE (the appliance
+ * raises the soft limit to the hard one at start). */
+static unsigned file_table_size(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= RP_WORKER_FILES)
+		return RP_WORKER_FILES;
+	return (unsigned)rl.rlim_cur;
+}
+
 static int setup_ring(struct rp_worker *w)
 {
 	const struct rp_workers_cfg *wc = &w->cfg->workers;
@@ -254,10 +267,11 @@ static int setup_ring(struct rp_worker *w)
 		return ret;
 	}
 	w->ring_fd = w->ring.ring_fd;
-	ret = io_uring_register_files_sparse(&w->ring, RP_WORKER_FILES);
+	w->n_files = file_table_size();
+	ret = io_uring_register_files_sparse(&w->ring, w->n_files);
 	if (ret < 0) {
 		rp_err("worker %u: io_uring_register_files_sparse(%u): %s", w->id,
-		       RP_WORKER_FILES, strerror(-ret));
+		       w->n_files, strerror(-ret));
 		io_uring_queue_exit(&w->ring);
 		return ret;
 	}

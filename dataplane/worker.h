@@ -30,7 +30,7 @@
 #include "dataplane/svc.h"
 #include "dataplane/zc.h"
 
-#define RP_WORKER_FILES 4096	/* sparse fixed-file table size */
+#define RP_WORKER_FILES 4096	/* sparse fixed-file table size, at most (RLIMIT_NOFILE caps it) */
 #define RP_WORKER_BGID  1	/* buffer group of the receive buffer ring */
 
 enum rp_worker_phase {
@@ -58,6 +58,7 @@ struct rp_worker {
 	unsigned n_svc;
 	struct rp_counters *ctr;	/* n_svc + 1 blocks: per service, then worker-level */
 
+	unsigned n_files;		/* fixed-file table size */
 	unsigned pending;		/* outstanding operations (see above) */
 	bool stop_requested;
 	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
