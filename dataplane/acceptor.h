@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The acceptor: one small ring on its own thread that accepts TCP
+ * connections and hands each to the worker that should own it.
+ *
+ *   multishot accept, direct into the acceptor's fixed-file table
+ *     -> (napi, hash) SOCKET_URING_OP_GETSOCKOPT on the direct descriptor:
+ *        SO_INCOMING_NAPI_ID, SO_PEERNAME (no plain fd is ever made)
+ *     -> rp_steer_pick() chooses the worker
+ *     -> MSG_RING fd passing (rp_msg_send_conn): the kernel installs the
+ *        socket in the worker's table (IORING_FILE_INDEX_ALLOC) and posts a
+ *        CONN message whose res is the new slot; msg.c closes the
+ *        acceptor's slot once that completed.
+ *
+ * Failures: acceptor table full (accept -ENFILE) or worker table full
+ * (handoff -ENFILE): the connection is closed and counted (err_no_slot);
+ * the worker's CQ momentarily unable to take a message: retried by msg.c
+ * in order; a worker ring gone: the connection is closed, counted.
+ *
+ * Shutdown: stop the acceptor first (it finishes the handoffs it started),
+ * then the workers, so no CONN is ever sent to a worker that has left.
+ * The worker side needs one handler: RP_MSG_CONN with res = its slot and
+ * payload = rp_acceptor_params.payload (the service index).
+ */
+#ifndef RP_ACCEPTOR_H
+#define RP_ACCEPTOR_H
+
+#include <stdint.h>
+
+#include "dataplane/counters.h"
+#include "dataplane/steer.h"
+
+#define RP_ACCEPTOR_MAX_TARGETS 256
+
+struct rp_acceptor_params {
+	int listen_fd;			/* listening TCP socket; stays the caller's */
+	enum rp_steer_policy policy;
+	unsigned n_targets;
+	const int *target_ring_fds;	/* worker i's ring fd, n_targets of them */
+	uint64_t payload;		/* carried by every CONN (48 bits) */
+	unsigned files;			/* acceptor's fixed-file table; 0: 1024 */
+	int cpu;			/* pin the thread; -1: don't */
+	const struct rp_steer_napi *napi;	/* napi id -> rx queue (napi policy) */
+	unsigned n_napi;
+	/* least-loaded: live connections of worker i (any thread may ask). */
+	unsigned (*load)(void *arg, unsigned worker);
+	void *load_arg;
+};
+
+/* Written by the acceptor thread; read them after rp_acceptor_stop(). */
+struct rp_acceptor_stats {
+	uint64_t accepted;
+	uint64_t handed_off;		/* the worker has it (MSG_RING completed) */
+	uint64_t per_target[RP_ACCEPTOR_MAX_TARGETS];	/* handoffs started per worker */
+	uint64_t err_accept;
+	uint64_t err_no_slot;		/* acceptor's or worker's table full */
+	uint64_t err_handoff;		/* other handoff failures (worker gone, ...) */
+	uint64_t napi_fallbacks;	/* napi policy: no/unknown id, hashed */
+	uint64_t retries;		/* MSG_RING retried after EAGAIN/ENOMEM */
+};
+
+struct rp_acceptor;
+
+/* Start the thread; returns when its ring is armed (0) or failed (-errno,
+ * logged). */
+int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params *p);
+/* Stop accepting, finish handoffs in progress, join. 0 or -errno. */
+int rp_acceptor_stop(struct rp_acceptor *a);
+void rp_acceptor_stats(const struct rp_acceptor *a, struct rp_acceptor_stats *out);
+/* After stop. */
+void rp_acceptor_free(struct rp_acceptor *a);
+
+#endif

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Connection handoff (dataplane/acceptor.c, steer.c, msg.c) with real TCP
+# connections in a namespace of its own: an acceptor ring accepts into its
+# fixed table and passes each connection by MSG_RING to one of 2 worker
+# rings, which answer with their id. Checks: round-robin spreads 10,000
+# connections evenly and loses none; hash sends one 4-tuple to one worker
+# every time; least-loaded accounts for every connection; shutdown while
+# connections and WORK messages are in flight leaks no descriptor and loses
+# no work item.
+. "$RP_TOP/test/net/lib.sh"
+rp_need_root
+
+TOOL=${HANDOFF_TOOL:-$RP_BUILD/test/net/dataplane/handoff_tool}
+rp_ns ns
+rp_tmpdir dir
+ADDR=127.0.0.1:7100
+
+# key FILE NAME: the value of NAME=... in FILE
+key() { sed -n "s/^$2=//p" "$1"; }
+
+# server POLICY OUT [ARGS...]: start the server, wait for "ready"
+server() {
+	local policy=$1 out=$2; shift 2
+	rp_bg "$ns" "$TOOL" server --listen "$ADDR" --workers 2 --policy "$policy" "$@"
+	SRV=$RP_BG_PID
+	# the tool prints "ready" first; the report comes at shutdown
+	for _ in $(seq 100); do grep -q '^ready' "$out" 2>/dev/null && return 0; sleep 0.05; done
+	echo "server did not become ready" >&2
+	return 1
+}
+
+# stop: SIGTERM and wait for the report
+stop() {
+	kill -TERM "$SRV"
+	wait "$SRV"
+	SRV_STATUS=$?
+}
+
+# common checks on a server report
+accounted() {
+	local out=$1 served
+	served=$(( $(key "$out" served.0) + $(key "$out" served.1) ))
+	rp_check "$2: server exits 0 (got $SRV_STATUS)" test "$SRV_STATUS" -eq 0
+	rp_check "$2: every accepted connection handed off ($(key "$out" accepted) accepted, $(key "$out" handed_off) handed off)" \
+		test "$(key "$out" accepted)" -eq "$(key "$out" handed_off)"
+	rp_check "$2: every handed-off connection served ($served)" \
+		test "$served" -eq "$(key "$out" handed_off)"
+	rp_check "$2: no handoff errors" test "$(key "$out" err_handoff)" -eq 0 -a "$(key "$out" err_no_slot)" -eq 0
+	rp_check "$2: no descriptor leaked ($(key "$out" fds_before) before, $(key "$out" fds_after) after)" \
+		test "$(key "$out" fds_before)" -eq "$(key "$out" fds_after)"
+}
+
+# 1. round-robin, 10,000 connections
+out=$dir/rr.out
+server round-robin "$out" >"$out" || rp_fail "round-robin server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 10000 >"$dir/rr.cli"
+stop
+c0=$(key "$dir/rr.cli" conns.0); c1=$(key "$dir/rr.cli" conns.1)
+echo "round-robin: worker 0 $c0, worker 1 $c1, client errors $(key "$dir/rr.cli" errors)"
+rp_check "round-robin: no client error" test "$(key "$dir/rr.cli" errors)" -eq 0
+rp_check "round-robin: 10000 connections answered" test $((c0 + c1)) -eq 10000
+rp_check "round-robin: within 10% of even ($c0/$c1)" test "$c0" -ge 4500 -a "$c0" -le 5500
+rp_check "round-robin: client and server agree" test "$c0" -eq "$(key "$out" served.0)"
+accounted "$out" round-robin
+
+# 2. hash: one 4-tuple always lands on one worker; many tuples use both
+out=$dir/hash.out
+server hash "$out" >"$out" || rp_fail "hash server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 200 --port 40123 >"$dir/h1.cli"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 200 --port 40124 >"$dir/h2.cli"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 1000 >"$dir/h3.cli"
+stop
+for f in h1 h2; do
+	a=$(key "$dir/$f.cli" conns.0); b=$(key "$dir/$f.cli" conns.1)
+	echo "hash, fixed tuple $f: worker 0 $a, worker 1 $b"
+	rp_check "hash: fixed 4-tuple ($f) always on one worker ($a/$b)" \
+		test \( "$a" -eq 200 -a "$b" -eq 0 \) -o \( "$a" -eq 0 -a "$b" -eq 200 \)
+done
+a=$(key "$dir/h3.cli" conns.0); b=$(key "$dir/h3.cli" conns.1)
+rp_check "hash: 1000 ephemeral ports use both workers ($a/$b)" test "$a" -gt 0 -a "$b" -gt 0
+accounted "$out" hash
+
+# 3. least-loaded: every connection accounted for
+out=$dir/ll.out
+server least-loaded "$out" >"$out" || rp_fail "least-loaded server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 500 >"$dir/ll.cli"
+stop
+rp_check "least-loaded: 500 answered" \
+	test $(( $(key "$dir/ll.cli" conns.0) + $(key "$dir/ll.cli" conns.1) )) -eq 500
+accounted "$out" least-loaded
+
+# 4. shutdown while connections arrive and WORK messages stream
+out=$dir/stop.out
+server round-robin "$out" --work >"$out" || rp_fail "shutdown server start"
+clients=()
+for i in 1 2 3; do
+	rp_bg "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 100000 >/dev/null
+	clients+=("$RP_BG_PID")
+done
+sleep 1
+stop
+kill -TERM "${clients[@]}" 2>/dev/null
+echo "shutdown: accepted $(key "$out" accepted), work sent $(key "$out" work_sent) done $(key "$out" work_done) bounced $(key "$out" work_bounced)"
+rp_check "shutdown: connections were arriving (accepted $(key "$out" accepted) > 0)" test "$(key "$out" accepted)" -gt 0
+rp_check "shutdown: work was flowing ($(key "$out" work_sent) sent)" test "$(key "$out" work_sent)" -gt 0
+rp_check "shutdown: no work item lost (sent = done + bounced)" \
+	test "$(key "$out" work_sent)" -eq $(( $(key "$out" work_done) + $(key "$out" work_bounced) ))
+accounted "$out" shutdown
+
+rp_done

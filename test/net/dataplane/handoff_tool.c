@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Connection handoff under test: dataplane/acceptor.c + steer.c + msg.c with
+ * real TCP connections.
+ *
+ *   handoff_tool server --listen IP:PORT --workers N --policy P [--work]
+ *                       [--worker-files N]
+ *     N worker threads (SINGLE_ISSUER|DEFER_TASKRUN rings, sparse fixed
+ *     files) and an acceptor. A worker answers each connection it is handed
+ *     with its id (4 bytes) and closes it. With --work, a producer thread
+ *     also streams WORK messages to the workers until shutdown. Prints
+ *     "ready" when accepting; on SIGTERM/SIGINT shuts down in order
+ *     (acceptor, producer, workers) and prints key=value lines: what was
+ *     accepted, handed off, served per worker, work sent/done/bounced, and
+ *     the process's open descriptors before start and after shutdown.
+ *
+ *   handoff_tool client --connect IP:PORT --count N --workers N [--port P]
+ *     N connections, one after another; reads the worker id from each and
+ *     resets the connection (so a fixed local --port can be reused at once).
+ *     Prints conns.<worker>=count and errors=count.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "dataplane/acceptor.h"
+#include "dataplane/msg.h"
+
+#define MAX_WORKERS 16
+
+/* ---- workers ------------------------------------------------------------ */
+
+struct worker {
+	unsigned id;
+	pthread_t thread;
+	struct io_uring ring;
+	_Atomic int ring_fd;		/* 0 until set up, <0 on failure */
+	unsigned files;
+	uint32_t id_be;			/* what we answer, network order */
+	unsigned pending;		/* our sends and closes in flight */
+	bool stop;
+	_Atomic bool senders_done;	/* nobody will message us any more */
+	_Atomic uint64_t served, work_done, close_errors;
+};
+
+static struct worker workers[MAX_WORKERS];
+static unsigned n_workers;
+
+static void worker_sqe_count(struct worker *w, struct io_uring_sqe *sqe, uint64_t ud,
+			     unsigned flags)
+{
+	io_uring_sqe_set_data64(sqe, ud);
+	sqe->flags |= flags;
+	w->pending++;
+}
+
+/* CONN: answer with our id, then close (hard link: closes even if the send
+ * fails, so no slot is ever left behind). */
+static int on_conn(void *arg, const struct rp_msg *m)
+{
+	struct worker *w = arg;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	io_uring_prep_send(sqe, m->arg, &w->id_be, sizeof(w->id_be), MSG_NOSIGNAL);
+	worker_sqe_count(w, sqe, rp_ud(RP_OP_SEND, 0), IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
+	sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	io_uring_prep_close_direct(sqe, (unsigned)m->arg);
+	worker_sqe_count(w, sqe, rp_ud(RP_OP_CLOSE, 0), 0);
+	atomic_fetch_add(&w->served, 1);
+	return 0;
+}
+
+static int on_work(void *arg, const struct rp_msg *m)
+{
+	struct worker *w = arg;
+
+	(void)m;
+	atomic_fetch_add(&w->work_done, 1);
+	return 0;
+}
+
+static int on_stop(void *arg, const struct rp_msg *m)
+{
+	struct worker *w = arg;
+
+	(void)m;
+	w->stop = true;
+	return 0;
+}
+
+static void worker_reap(struct worker *w)
+{
+	struct io_uring_cqe *cqe;
+	unsigned head, n = 0;
+
+	io_uring_for_each_cqe(&w->ring, head, cqe) {
+		switch (rp_ud_op(cqe->user_data)) {
+		case RP_OP_MSG:
+			rp_msg_dispatch(NULL, w, cqe);
+			break;
+		case RP_OP_CLOSE:
+			if (cqe->res < 0)
+				atomic_fetch_add(&w->close_errors, 1);
+			w->pending--;
+			break;
+		default:
+			w->pending--;
+		}
+		n++;
+	}
+	io_uring_cq_advance(&w->ring, n);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct __kernel_timespec tick = { .tv_nsec = 10 * 1000 * 1000 };
+	int ret = io_uring_queue_init(256, &w->ring, IORING_SETUP_SINGLE_ISSUER |
+				      IORING_SETUP_DEFER_TASKRUN);
+
+	if (ret == 0)
+		ret = io_uring_register_files_sparse(&w->ring, w->files);
+	atomic_store(&w->ring_fd, ret < 0 ? ret : w->ring.ring_fd);
+	if (ret < 0)
+		return NULL;
+	/* Serve until told to stop and nothing of ours is in flight, then
+	 * until the senders are done: a message that comes after our stop is
+	 * still handled (a CONN answered and closed, a WORK item done). */
+	while (!(w->stop && !w->pending && atomic_load(&w->senders_done))) {
+		struct io_uring_cqe *cqe;
+
+		io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &tick, NULL);
+		worker_reap(w);
+	}
+	io_uring_get_events(&w->ring);
+	worker_reap(w);
+	io_uring_unregister_files(&w->ring);
+	io_uring_queue_exit(&w->ring);
+	return NULL;
+}
+
+/* ---- the WORK producer ----------------------------------------------------- */
+
+struct producer {
+	pthread_t thread;
+	_Atomic bool stop;
+	uint64_t sent, bounced;
+	int err;
+};
+
+static int on_bounce(void *arg, const struct rp_msg *m)
+{
+	struct producer *p = arg;
+
+	(void)m;
+	p->bounced++;
+	return 0;
+}
+
+static void producer_reap(struct io_uring *ring, struct rp_msg_port *port)
+{
+	struct io_uring_cqe *cqe;
+
+	while (io_uring_peek_cqe(ring, &cqe) == 0) {
+		if (rp_ud_op(cqe->user_data) == RP_OP_MSG)
+			rp_msg_dispatch(port, NULL, cqe);
+		io_uring_cqe_seen(ring, cqe);
+	}
+}
+
+static void *producer_main(void *arg)
+{
+	struct producer *p = arg;
+	struct io_uring ring;
+	struct rp_msg_port port;
+	int ret = io_uring_queue_init(64, &ring, IORING_SETUP_SINGLE_ISSUER);
+
+	if (ret == 0)
+		ret = rp_msg_port_init(&port, &ring, 64, NULL);
+	if (ret < 0) {
+		p->err = ret;
+		return NULL;
+	}
+	port.on_bounce = on_bounce;
+	port.owner = p;
+	while (!atomic_load(&p->stop)) {
+		struct rp_msg m = { .type = RP_MSG_WORK, .payload = p->sent };
+		unsigned w = (unsigned)(p->sent % n_workers);
+
+		if (rp_msg_send(&port, workers[w].ring_fd, &m) == 0)
+			p->sent++;
+		io_uring_submit(&ring);
+		producer_reap(&ring, &port);
+		usleep(50);
+	}
+	while (rp_msg_port_in_flight(&port)) {
+		io_uring_submit_and_wait(&ring, 1);
+		producer_reap(&ring, &port);
+	}
+	rp_msg_port_fini(&port);
+	io_uring_queue_exit(&ring);
+	return NULL;
+}
+
+/* ---- server ------------------------------------------------------------------ */
+
+static unsigned count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	unsigned n = 0;
+
+	if (!d)
+		return 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n - 3;	/* ".", "..", and the directory's own descriptor */
+}
+
+static int parse_addr(const char *text, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(text, ':');
+
+	if (!colon || (size_t)(colon - text) >= sizeof(host))
+		return -1;
+	memcpy(host, text, (size_t)(colon - text));
+	host[colon - text] = 0;
+	*sa = (struct sockaddr_in){ .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(colon + 1)) };
+	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
+}
+
+static int listen_on(const struct sockaddr_in *sa)
+{
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) || listen(fd, 4096)) {
+		perror("handoff_tool: listen");
+		return -1;
+	}
+	return fd;
+}
+
+static int start_workers(unsigned files, int *fds)
+{
+	for (unsigned i = 0; i < n_workers; i++) {
+		struct worker *w = &workers[i];
+
+		w->id = i;
+		w->id_be = htonl(i);
+		w->files = files;
+		if (pthread_create(&w->thread, NULL, worker_main, w))
+			return -1;
+		while (atomic_load(&w->ring_fd) == 0)
+			usleep(1000);
+		if (atomic_load(&w->ring_fd) < 0) {
+			fprintf(stderr, "handoff_tool: worker %u ring: %s\n", i,
+				strerror(-atomic_load(&w->ring_fd)));
+			return -1;
+		}
+		fds[i] = w->ring_fd;
+	}
+	return 0;
+}
+
+static void stop_workers(void)
+{
+	for (unsigned i = 0; i < n_workers; i++)
+		rp_msg_send_sync(workers[i].ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP });
+	for (unsigned i = 0; i < n_workers; i++)
+		atomic_store(&workers[i].senders_done, true);
+	for (unsigned i = 0; i < n_workers; i++)
+		pthread_join(workers[i].thread, NULL);
+}
+
+static void report(const struct rp_acceptor_stats *st, const struct producer *p,
+		   enum rp_steer_policy policy, unsigned fds_before)
+{
+	uint64_t done = 0;
+
+	printf("policy=%s\naccepted=%llu\nhanded_off=%llu\nerr_no_slot=%llu\n"
+	       "err_handoff=%llu\nerr_accept=%llu\nnapi_fallbacks=%llu\nretries=%llu\n",
+	       rp_steer_policy_name(policy), (unsigned long long)st->accepted,
+	       (unsigned long long)st->handed_off, (unsigned long long)st->err_no_slot,
+	       (unsigned long long)st->err_handoff, (unsigned long long)st->err_accept,
+	       (unsigned long long)st->napi_fallbacks, (unsigned long long)st->retries);
+	for (unsigned i = 0; i < n_workers; i++) {
+		printf("served.%u=%llu\nclose_errors.%u=%llu\n", i,
+		       (unsigned long long)atomic_load(&workers[i].served), i,
+		       (unsigned long long)atomic_load(&workers[i].close_errors));
+		done += atomic_load(&workers[i].work_done);
+	}
+	printf("work_sent=%llu\nwork_done=%llu\nwork_bounced=%llu\n",
+	       (unsigned long long)p->sent, (unsigned long long)done,
+	       (unsigned long long)p->bounced);
+	printf("fds_before=%u\nfds_after=%u\n", fds_before, count_fds());
+}
+
+static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, bool work,
+		  unsigned files)
+{
+	unsigned fds_before = count_fds();
+	struct rp_acceptor_stats st;
+	struct producer prod = { 0 };
+	struct rp_acceptor *acc;
+	int fds[MAX_WORKERS], lfd, sig;
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);	/* threads inherit: main takes them */
+
+	rp_msg_set_handler(RP_MSG_CONN, on_conn);
+	rp_msg_set_handler(RP_MSG_WORK, on_work);
+	rp_msg_set_handler(RP_MSG_STOP, on_stop);
+	lfd = listen_on(sa);
+	if (lfd < 0 || start_workers(files, fds))
+		return 1;
+	if (rp_acceptor_start(&acc, &(struct rp_acceptor_params){
+			.listen_fd = lfd, .policy = policy, .n_targets = n_workers,
+			.target_ring_fds = fds, .cpu = -1 }))
+		return 1;
+	if (work && pthread_create(&prod.thread, NULL, producer_main, &prod))
+		return 1;
+	printf("ready\n");
+	fflush(stdout);
+
+	sigwait(&set, &sig);
+	/* the order that leaves nothing behind: no new handoffs, no new work,
+	 * then the workers */
+	rp_acceptor_stop(acc);
+	rp_acceptor_stats(acc, &st);
+	rp_acceptor_free(acc);
+	atomic_store(&prod.stop, true);
+	if (work)
+		pthread_join(prod.thread, NULL);
+	stop_workers();
+	close(lfd);
+	report(&st, &prod, policy, fds_before);
+	return prod.err ? 1 : 0;
+}
+
+/* ---- client ------------------------------------------------------------------ */
+
+static int client_one(const struct sockaddr_in *sa, unsigned local_port, uint32_t *id)
+{
+	struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
+	ssize_t n = -1;
+
+	if (fd < 0)
+		return -1;
+	if (local_port) {
+		struct sockaddr_in me = { .sin_family = AF_INET, .sin_port = htons(local_port) };
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(fd, (struct sockaddr *)&me, sizeof(me)))
+			goto out;
+	}
+	if (connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) == 0)
+		n = recv(fd, id, sizeof(*id), MSG_WAITALL);
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+out:
+	close(fd);
+	*id = ntohl(*id);
+	return n == sizeof(*id) ? 0 : -1;
+}
+
+static int client(const struct sockaddr_in *sa, unsigned count, unsigned local_port)
+{
+	unsigned long long per[MAX_WORKERS] = { 0 }, errors = 0;
+
+	for (unsigned i = 0; i < count; i++) {
+		uint32_t id = 0;
+
+		if (client_one(sa, local_port, &id) || id >= n_workers)
+			errors++;
+		else
+			per[id]++;
+	}
+	for (unsigned i = 0; i < n_workers; i++)
+		printf("conns.%u=%llu\n", i, per[i]);
+	printf("errors=%llu\n", errors);
+	return 0;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static int usage(int ret)
+{
+	fprintf(ret ? stderr : stdout,
+		"usage: handoff_tool server --listen IP:PORT --workers N --policy P [--work] "
+		"[--worker-files N]\n"
+		"       handoff_tool client --connect IP:PORT --count N --workers N [--port P]\n");
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "connect", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "work", no_argument, NULL, 'W' },
+		{ "worker-files", required_argument, NULL, 'f' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	enum rp_steer_policy policy = RP_STEER_ROUND_ROBIN;
+	unsigned count = 1, port = 0, files = 1024;
+	struct sockaddr_in sa = { 0 };
+	bool work = false, have_addr = false;
+	int c;
+
+	if (argc < 2)
+		return usage(2);
+	while ((c = getopt_long(argc - 1, argv + 1, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': have_addr = parse_addr(optarg, &sa) == 0; break;
+		case 'w': n_workers = (unsigned)atoi(optarg); break;
+		case 'p':
+			if (rp_steer_policy_parse(optarg, &policy))
+				return usage(2);
+			break;
+		case 'W': work = true; break;
+		case 'f': files = (unsigned)atoi(optarg); break;
+		case 'c': count = (unsigned)atoi(optarg); break;
+		case 'P': port = (unsigned)atoi(optarg); break;
+		case 'h': return usage(0);
+		default: return usage(2);
+		}
+	}
+	if (!have_addr || !n_workers || n_workers > MAX_WORKERS)
+		return usage(2);
+	if (strcmp(argv[1], "server") == 0)
+		return server(&sa, policy, work, files);
+	if (strcmp(argv[1], "client") == 0)
+		return client(&sa, count, port);
+	return usage(2);
+}
