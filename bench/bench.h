@@ -35,8 +35,12 @@ struct rp_bench_def {
 	int (*run)(struct rp_bench_ctx *ctx);	/* 0, or -1 after rp_bench_fail() */
 };
 
-/* The table (bench/benches.c). */
-extern const struct rp_bench_def rp_benches[];
+/*
+ * The table (bench/benches.c): pointers, because its rows are defined in
+ * the benchmarks' own files, and C cannot copy an extern object into a
+ * static initializer.
+ */
+extern const struct rp_bench_def *const rp_benches[];
 extern const unsigned rp_n_benches;
 
 /* One case parameter: numbers or text. */
@@ -58,6 +62,17 @@ unsigned rp_bench_ncpus(const struct rp_bench_ctx *ctx);
 unsigned rp_bench_cpu(const struct rp_bench_ctx *ctx, unsigned i);
 /* Pin the calling thread to one CPU; 0 or -errno. */
 int rp_bench_pin_self(unsigned cpu);
+
+/*
+ * Optional (additive): how many cases the run will have, for the "case 3/24"
+ * progress counter; without it the counter shows "case 3".
+ */
+void rp_bench_expect_cases(struct rp_bench_ctx *ctx, unsigned n);
+/*
+ * Optional (additive): a slow benchmark may lower the --quick repetition
+ * count (default 3) to n >= 1. No effect without --quick or with --reps.
+ */
+void rp_bench_quick_reps(struct rp_bench_ctx *ctx, unsigned n);
 
 /* A run-wide parameter, recorded in the JSON "parameters" object. */
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);

@@ -208,7 +208,7 @@ static bool precheck(const struct rp_features *f, const struct rp_feature_def *d
 static void probe_one(const struct rp_features *f, const struct rp_feature_def *d,
 		      const struct io_uring_probe *op_probe, struct rp_feature_result *r)
 {
-	char detail[RP_FEATURE_WHY_MAX] = "";
+	char detail[RP_FEATURE_WHY_MAX - 32] = "";	/* room for ": ERRNAME" */
 	int ret;
 
 	*r = (struct rp_feature_result){ 0 };
@@ -221,7 +221,7 @@ static void probe_one(const struct rp_features *f, const struct rp_feature_def *
 	}
 	r->err = -ret;
 	if (detail[0])
-		snprintf(r->why, sizeof(r->why), "%s: %s", detail, strerrorname_np(-ret) ?: "?");
+		snprintf(r->why, sizeof(r->why), "%s: %.24s", detail, strerrorname_np(-ret) ?: "?");
 	else
 		snprintf(r->why, sizeof(r->why), "%s (%s)", strerrorname_np(-ret) ?: "?",
 			 strerror(-ret));

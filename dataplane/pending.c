@@ -17,4 +17,3 @@ int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return not_yet("run
 int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return not_yet("check", "config loader"); }
 int cmd_stats(int argc, char **argv) { (void)argc; (void)argv; return not_yet("stats", "metrics"); }
 int cmd_nic(int argc, char **argv) { (void)argc; (void)argv; return not_yet("nic", "nicmgr"); }
-int cmd_bench(int argc, char **argv) { (void)argc; (void)argv; return not_yet("bench", "bench harness"); }

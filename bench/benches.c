@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark table: one row per benchmark, each defined in its own file.
+ * Adding a benchmark adds its file to bench/meson.build, an extern here and
+ * a row below; nothing else.
+ */
+#include "bench/bench.h"
+
+extern const struct rp_bench_def rp_bench_nop;
+extern const struct rp_bench_def rp_bench_msg_ring;
+
+const struct rp_bench_def *const rp_benches[] = {
+	&rp_bench_nop,
+	&rp_bench_msg_ring,
+};
+
+const unsigned rp_n_benches = sizeof(rp_benches) / sizeof(rp_benches[0]);
