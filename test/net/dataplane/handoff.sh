@@ -7,7 +7,7 @@
 # connections evenly and loses none; hash sends one 4-tuple to one worker
 # every time; least-loaded accounts for every connection; shutdown while
 # connections and WORK messages are in flight leaks no descriptor and loses
-# no work item.
+# no work item; worker tables that are full refuse (counted), never leak.
 . "$RP_TOP/test/net/lib.sh"
 rp_need_root
 
@@ -90,7 +90,22 @@ rp_check "least-loaded: 500 answered" \
 	test $(( $(key "$dir/ll.cli" conns.0) + $(key "$dir/ll.cli" conns.1) )) -eq 500
 accounted "$out" least-loaded
 
-# 4. shutdown while connections arrive and WORK messages stream
+# 4. worker tables full: each worker holds 4 connections, the rest are
+# refused with ENFILE on handoff, closed (the client sees no id) and counted
+out=$dir/full.out
+server round-robin "$out" --hold --worker-files 4 >"$out" || rp_fail "full-table server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 20 >"$dir/full.cli"
+stop
+echo "full tables: served $(key "$out" served.0)+$(key "$out" served.1), err_no_slot $(key "$out" err_no_slot), client errors $(key "$dir/full.cli" errors)"
+rp_check "full tables: 8 connections served (4 per worker)" \
+	test "$(key "$out" served.0)" -eq 4 -a "$(key "$out" served.1)" -eq 4
+rp_check "full tables: 12 refused, counted as err_no_slot" test "$(key "$out" err_no_slot)" -eq 12
+rp_check "full tables: the 12 refused were closed (client got no id)" test "$(key "$dir/full.cli" errors)" -eq 12
+rp_check "full tables: every accepted connection accounted (20 = 8 served + 12 refused)" \
+	test "$(key "$out" accepted)" -eq 20
+rp_check "full tables: no descriptor leaked" test "$(key "$out" fds_before)" -eq "$(key "$out" fds_after)"
+
+# 5. shutdown while connections arrive and WORK messages stream
 out=$dir/stop.out
 server round-robin "$out" --work >"$out" || rp_fail "shutdown server start"
 clients=()

@@ -4,7 +4,7 @@
  * real TCP connections.
  *
  *   handoff_tool server --listen IP:PORT --workers N --policy P [--work]
- *                       [--worker-files N]
+ *                       [--worker-files N] [--hold]
  *     N worker threads (SINGLE_ISSUER|DEFER_TASKRUN rings, sparse fixed
  *     files) and an acceptor. A worker answers each connection it is handed
  *     with its id (4 bytes) and closes it. With --work, a producer thread
@@ -13,6 +13,8 @@
  *     (acceptor, producer, workers) and prints key=value lines: what was
  *     accepted, handed off, served per worker, work sent/done/bounced, and
  *     the process's open descriptors before start and after shutdown.
+ *     With --hold, workers keep every connection open until shutdown (to
+ *     fill their fixed-file tables).
  *
  *   handoff_tool client --connect IP:PORT --count N --workers N [--port P]
  *     N connections, one after another; reads the worker id from each and
@@ -51,17 +53,34 @@ struct worker {
 	bool stop;
 	_Atomic bool senders_done;	/* nobody will message us any more */
 	_Atomic uint64_t served, work_done, close_errors;
+	unsigned *held;			/* --hold: slots kept until stop */
+	unsigned n_held;
 };
+
+static bool hold;
 
 static struct worker workers[MAX_WORKERS];
 static unsigned n_workers;
 
-static void worker_sqe_count(struct worker *w, struct io_uring_sqe *sqe, uint64_t ud,
-			     unsigned flags)
+static struct io_uring_sqe *worker_sqe(struct worker *w, uint64_t ud, unsigned flags)
 {
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	if (!sqe)
+		abort();	/* a 256-entry SQ just submitted cannot be full */
 	io_uring_sqe_set_data64(sqe, ud);
 	sqe->flags |= flags;
 	w->pending++;
+	return sqe;
+}
+
+static void worker_close(struct worker *w, unsigned slot)
+{
+	io_uring_prep_close_direct(worker_sqe(w, rp_ud(RP_OP_CLOSE, 0), 0), slot);
 }
 
 /* CONN: answer with our id, then close (hard link: closes even if the send
@@ -69,21 +88,14 @@ static void worker_sqe_count(struct worker *w, struct io_uring_sqe *sqe, uint64_
 static int on_conn(void *arg, const struct rp_msg *m)
 {
 	struct worker *w = arg;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+	unsigned link = hold ? 0 : IOSQE_IO_HARDLINK;
 
-	if (!sqe) {
-		io_uring_submit(&w->ring);
-		sqe = io_uring_get_sqe(&w->ring);
-	}
-	io_uring_prep_send(sqe, m->arg, &w->id_be, sizeof(w->id_be), MSG_NOSIGNAL);
-	worker_sqe_count(w, sqe, rp_ud(RP_OP_SEND, 0), IOSQE_FIXED_FILE | IOSQE_IO_HARDLINK);
-	sqe = io_uring_get_sqe(&w->ring);
-	if (!sqe) {
-		io_uring_submit(&w->ring);
-		sqe = io_uring_get_sqe(&w->ring);
-	}
-	io_uring_prep_close_direct(sqe, (unsigned)m->arg);
-	worker_sqe_count(w, sqe, rp_ud(RP_OP_CLOSE, 0), 0);
+	io_uring_prep_send(worker_sqe(w, rp_ud(RP_OP_SEND, 0), IOSQE_FIXED_FILE | link),
+			   m->arg, &w->id_be, sizeof(w->id_be), MSG_NOSIGNAL);
+	if (hold)
+		w->held[w->n_held++] = (unsigned)m->arg;
+	else
+		worker_close(w, (unsigned)m->arg);
 	atomic_fetch_add(&w->served, 1);
 	return 0;
 }
@@ -103,6 +115,8 @@ static int on_stop(void *arg, const struct rp_msg *m)
 
 	(void)m;
 	w->stop = true;
+	while (w->n_held)
+		worker_close(w, w->held[--w->n_held]);
 	return 0;
 }
 
@@ -138,6 +152,8 @@ static void *worker_main(void *arg)
 
 	if (ret == 0)
 		ret = io_uring_register_files_sparse(&w->ring, w->files);
+	if (ret == 0 && !(w->held = calloc(w->files, sizeof(*w->held))))
+		ret = -ENOMEM;
 	atomic_store(&w->ring_fd, ret < 0 ? ret : w->ring.ring_fd);
 	if (ret < 0)
 		return NULL;
@@ -154,6 +170,7 @@ static void *worker_main(void *arg)
 	worker_reap(w);
 	io_uring_unregister_files(&w->ring);
 	io_uring_queue_exit(&w->ring);
+	free(w->held);
 	return NULL;
 }
 
@@ -410,7 +427,7 @@ static int usage(int ret)
 {
 	fprintf(ret ? stderr : stdout,
 		"usage: handoff_tool server --listen IP:PORT --workers N --policy P [--work] "
-		"[--worker-files N]\n"
+		"[--worker-files N] [--hold]\n"
 		"       handoff_tool client --connect IP:PORT --count N --workers N [--port P]\n");
 	return ret;
 }
@@ -424,6 +441,7 @@ int main(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "work", no_argument, NULL, 'W' },
 		{ "worker-files", required_argument, NULL, 'f' },
+		{ "hold", no_argument, NULL, 'H' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -447,6 +465,7 @@ int main(int argc, char **argv)
 			break;
 		case 'W': work = true; break;
 		case 'f': files = (unsigned)atoi(optarg); break;
+		case 'H': hold = true; break;
 		case 'c': count = (unsigned)atoi(optarg); break;
 		case 'P': port = (unsigned)atoi(optarg); break;
 		case 'h': return usage(0);
