@@ -50,11 +50,14 @@ static int ring_init(struct io_uring *r)
 				   IORING_SETUP_DEFER_TASKRUN);
 }
 
+/* Static: the counter block wants 64-byte alignment, test_calloc gives 16. */
+static struct pair the_pair;
+
 static int setup(void **state)
 {
-	struct pair *p = test_calloc(1, sizeof(*p));
+	struct pair *p = &the_pair;
 
-	assert_non_null(p);
+	memset(p, 0, sizeof(*p));
 	assert_int_equal(ring_init(&p->tx), 0);
 	assert_int_equal(ring_init(&p->rx), 0);
 	assert_int_equal(rp_msg_port_init(&p->port, &p->tx, 32, &p->ctr), 0);
@@ -73,7 +76,6 @@ static int teardown(void **state)
 	rp_msg_port_fini(&p->port);
 	io_uring_queue_exit(&p->tx);
 	io_uring_queue_exit(&p->rx);
-	test_free(p);
 	return 0;
 }
 
