@@ -140,6 +140,15 @@ struct rp_zerocopy_cfg {
 	unsigned sample_every;		/* REPORT_USAGE on 1 in N zerocopy sends */
 };
 
+/* Which worker owns a new connection (dataplane/steer.c has the policies). */
+enum rp_steer_policy {
+	RP_STEER_NAPI,		/* the worker of the rx queue it arrived on; else hash */
+	RP_STEER_ROUND_ROBIN,
+	RP_STEER_LEAST_LOADED,
+	RP_STEER_HASH,		/* 4-tuple */
+	RP_STEER__COUNT,
+};
+
 /* Service types: one row each in the service table (dataplane/svc.c). */
 enum rp_svc_type {
 	RP_SVC_UDP_ECHO,
@@ -155,6 +164,11 @@ struct rp_service_cfg {
 	struct rp_mark listen_mark;
 	bool sockperf;			/* speak sockperf's framing */
 	int zerocopy;			/* RP_UNSET or enum rp_zc_mode: per-service override */
+	/* tcp: one acceptor ring accepts and hands each connection to a worker
+	 * by MSG_RING (dataplane/acceptor.h) instead of a SO_REUSEPORT listener
+	 * per worker; steering picks the worker (dataplane/steer.h). */
+	bool acceptor;
+	enum rp_steer_policy steering;
 };
 
 struct rp_metrics_cfg {

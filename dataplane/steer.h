@@ -23,13 +23,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-enum rp_steer_policy {
-	RP_STEER_NAPI,
-	RP_STEER_ROUND_ROBIN,
-	RP_STEER_LEAST_LOADED,
-	RP_STEER_HASH,
-	RP_STEER__COUNT,
-};
+#include "config/config.h"	/* enum rp_steer_policy: a config value */
 
 #define RP_STEER_NAPI_MAX 256	/* NAPI ids (queues) a steer can map */
 
