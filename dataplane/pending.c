@@ -14,6 +14,4 @@ static int not_yet(const char *cmd, const char *what)
 }
 
 int cmd_run(int argc, char **argv) { (void)argc; (void)argv; return not_yet("run", "dataplane core"); }
-int cmd_check(int argc, char **argv) { (void)argc; (void)argv; return not_yet("check", "config loader"); }
 int cmd_stats(int argc, char **argv) { (void)argc; (void)argv; return not_yet("stats", "metrics"); }
-int cmd_nic(int argc, char **argv) { (void)argc; (void)argv; return not_yet("nic", "nicmgr"); }

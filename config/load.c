@@ -1,0 +1,637 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Loading: libyaml builds the document tree (with marks), then one walk,
+ * driven by the schema tables, fills the structs of config.h. Every problem
+ * becomes an error at the line:column of the offending key or value, and the
+ * walk goes on, so a run reports them all (up to RP_CFG_ERRORS_MAX).
+ *
+ * The walk only descends where the schema has sections or lists, so its
+ * depth is the schema's, whatever the nesting of the input. Aliases can make
+ * a small document expand into a huge one; a budget on visited nodes stops
+ * that (a real config has a few hundred).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "config/errors.h"
+#include "config/rules.h"
+#include "config/value.h"
+
+#define VISIT_BUDGET	(1UL << 20)
+#define LIST_MAX	256	/* entries in a list (services index fits 8 bits) */
+#define FEATURES_MAX	256
+#define KEYS_MAX	64	/* per section, variant keys included */
+#define PATH_MAX_LEN	160
+#define FILE_MAX	(16UL << 20)
+
+struct loader {
+	yaml_document_t *doc;
+	const char *file;
+	struct rp_cfg_errors *errs;
+	unsigned long visits;
+};
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static struct rp_mark mark_of(const yaml_node_t *n)
+{
+	return (struct rp_mark){ (unsigned)n->start_mark.line + 1, (unsigned)n->start_mark.column + 1 };
+}
+
+static void node_error(struct loader *l, const yaml_node_t *n, const char *path,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void node_error(struct loader *l, const yaml_node_t *n, const char *path,
+		       const char *fmt, ...)
+{
+	char msg[RP_WHY_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (path && *path)
+		rp_cfg_error_add(l->errs, l->file, mark_of(n), "%s: %s", path, msg);
+	else
+		rp_cfg_error_add(l->errs, l->file, mark_of(n), "%s", msg);
+}
+
+static bool stopped(struct loader *l)
+{
+	return rp_cfg_errors_full(l->errs) || l->visits > VISIT_BUDGET;
+}
+
+/* ---- nodes ----------------------------------------------------------------- */
+
+static const char *const null_words[] = { "", "~", "null", "Null", "NULL" };
+
+static bool is_null(const yaml_node_t *n)
+{
+	if (n->type != YAML_SCALAR_NODE || n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+		return false;
+	for (size_t i = 0; i < sizeof(null_words) / sizeof(null_words[0]); i++)
+		if (!strcmp((const char *)n->data.scalar.value, null_words[i]))
+			return true;
+	return false;
+}
+
+/* "got 'abc'" / "got a list": what the file has where something else belongs. */
+static const char *describe(const yaml_node_t *n, char *buf, size_t size)
+{
+	switch (n->type) {
+	case YAML_SCALAR_NODE:
+		snprintf(buf, size, "'%.64s'", (const char *)n->data.scalar.value);
+		return buf;
+	case YAML_SEQUENCE_NODE:
+		return "a list";
+	case YAML_MAPPING_NODE:
+		return "a mapping";
+	default:
+		return "nothing";
+	}
+}
+
+static bool expect(struct loader *l, const yaml_node_t *n, yaml_node_type_t type,
+		   const char *what, const char *path)
+{
+	char buf[80];
+
+	if (n->type == type)
+		return true;
+	node_error(l, n, path, "expected %s, got %s", what, describe(n, buf, sizeof(buf)));
+	return false;
+}
+
+/* A scalar's text, refusing embedded NULs (the structs hold C strings). */
+static const char *scalar_text(struct loader *l, const yaml_node_t *n, const char *path)
+{
+	const char *s = (const char *)n->data.scalar.value;
+
+	if (strlen(s) != n->data.scalar.length) {
+		node_error(l, n, path, "value contains a NUL character");
+		return NULL;
+	}
+	return s;
+}
+
+#define FOREACH_ITEM(l, seq, it) \
+	for (yaml_node_item_t *it = (seq)->data.sequence.items.start; \
+	     it < (seq)->data.sequence.items.top && !stopped(l); it++)
+#define FOREACH_PAIR(l, map, p) \
+	for (yaml_node_pair_t *p = (map)->data.mapping.pairs.start; \
+	     p < (map)->data.mapping.pairs.top && !stopped(l); p++)
+
+static yaml_node_t *node(struct loader *l, int id)
+{
+	l->visits++;
+	return yaml_document_get_node(l->doc, id);
+}
+
+static void *field_at(void *base, size_t offset)
+{
+	return (char *)base + offset;
+}
+
+/* ---- defaults ---------------------------------------------------------------- */
+
+/* Every key's default (or its unset state); groups and sections recurse. */
+static void apply_defaults(const struct rp_section *sec, void *base, struct rp_cfg_errors *errs)
+{
+	for (unsigned i = 0; i < sec->n_keys; i++) {
+		const struct rp_key *k = &sec->keys[i];
+		const struct rp_vcodec *c = &rp_vcodecs[k->type];
+		void *field = field_at(base, k->offset);
+		char why[RP_WHY_MAX];
+
+		if (k->type == RP_V_SECTION)
+			apply_defaults(k->child, field, errs);
+		else if (!k->def)
+			c->unset(k, field);
+		else if (c->parse(k, k->def, field, why))
+			/* A bug in the schema table, not in the file. */
+			rp_cfg_error_add(errs, "schema", (struct rp_mark){ 0, 0 },
+					 "default of '%s' does not parse: %s", k->key, why);
+	}
+}
+
+/* ---- values -------------------------------------------------------------------- */
+
+static void load_section(struct loader *l, const struct rp_section *sec, yaml_node_t *map,
+			 void *base, const char *path);
+
+static void join(char *out, const char *path, const char *key)
+{
+	snprintf(out, PATH_MAX_LEN, "%s%s%s", path, *path ? "." : "", key);
+}
+
+static bool parse_scalar(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+			 void *field, const char *path)
+{
+	const struct rp_vcodec *c = &rp_vcodecs[k->type];
+	char why[RP_WHY_MAX];
+	const char *text;
+
+	if (!expect(l, n, YAML_SCALAR_NODE, c->what, path) || !(text = scalar_text(l, n, path)))
+		return false;
+	if (c->parse(k, text, field, why)) {
+		node_error(l, n, path, "%s", why);
+		return false;
+	}
+	return true;
+}
+
+static void load_scalar(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+			void *field, const char *path)
+{
+	parse_scalar(l, k, n, field, path);
+}
+
+/* Items of a sequence, each an integer in the row's range, into arr[cap]. */
+static void load_ints(struct loader *l, const struct rp_key *k, yaml_node_t *seq,
+		      unsigned *arr, unsigned *n, unsigned cap, const char *path)
+{
+	*n = 0;
+	FOREACH_ITEM(l, seq, it) {
+		yaml_node_t *item = node(l, *it);
+		char why[RP_WHY_MAX];
+		const char *text;
+		long v;
+
+		if (!expect(l, item, YAML_SCALAR_NODE, "an integer", path) ||
+		    !(text = scalar_text(l, item, path)))
+			continue;
+		if (rp_parse_long(text, k->min, k->max, &v, why) ||
+		    rp_ulist_push(arr, n, cap, (unsigned)v, why))
+			node_error(l, item, path, "%s", why);
+	}
+}
+
+/* [0, 1, 2], or a scalar: "0-3,6", 5, auto. */
+static void load_cpus(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+		      void *field, const char *path)
+{
+	struct rp_cpulist *cl = field;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		load_scalar(l, k, n, field, path);
+		return;
+	}
+	memset(cl, 0, sizeof(*cl));
+	if (n->data.sequence.items.start == n->data.sequence.items.top)
+		node_error(l, n, path, "empty CPU list (use auto, or name at least one CPU)");
+	load_ints(l, k, n, cl->cpu, &cl->n, RP_CPUS_MAX, path);
+}
+
+static void load_u32list(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+			 void *field, const char *path)
+{
+	unsigned *count = field_at(field, k->count_offset - k->offset);
+
+	if (expect(l, n, YAML_SEQUENCE_NODE, "a list of integers", path))
+		load_ints(l, k, n, field, count, (unsigned)(k->width / sizeof(unsigned)), path);
+}
+
+static size_t map_size(const yaml_node_t *map)
+{
+	return (size_t)(map->data.mapping.pairs.top - map->data.mapping.pairs.start);
+}
+
+static bool feature_seen(struct loader *l, const struct rp_feature_cfg *v, unsigned n,
+			 yaml_node_t *key, const char *name, const char *path)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (strcmp(v[i].name, name))
+			continue;
+		node_error(l, key, path, "duplicate feature '%s' (first at line %u, column %u)",
+			   name, v[i].mark.line, v[i].mark.column);
+		return true;
+	}
+	return false;
+}
+
+/* features: {name: on/off, ...} */
+static void load_features(struct loader *l, const struct rp_key *k, yaml_node_t *map,
+			  void *field, const char *path)
+{
+	static const struct rp_key feature_value = { .key = "feature", .type = RP_V_BOOL,
+						     .width = sizeof(bool) };
+	struct rp_feature_cfg **v = field;
+	unsigned *n = field_at(field, k->count_offset - k->offset);
+
+	if (!expect(l, map, YAML_MAPPING_NODE, "a map of feature: on/off", path))
+		return;
+	if (map_size(map) > FEATURES_MAX) {
+		node_error(l, map, path, "too many features (at most %d)", FEATURES_MAX);
+		return;
+	}
+	*v = calloc(map_size(map) ? map_size(map) : 1, sizeof(**v));
+	if (!*v) {
+		node_error(l, map, path, "out of memory");
+		return;
+	}
+	FOREACH_PAIR(l, map, p) {
+		yaml_node_t *key = node(l, p->key), *val = node(l, p->value);
+		struct rp_feature_cfg *f = &(*v)[*n];
+		char sub[PATH_MAX_LEN];
+		const char *name;
+
+		if (!expect(l, key, YAML_SCALAR_NODE, "a feature name", path) ||
+		    !(name = scalar_text(l, key, path)))
+			continue;
+		join(sub, path, name);
+		if (!*name || strlen(name) >= sizeof(f->name)) {
+			node_error(l, key, path, "bad feature name '%.64s' (1..%zu characters)",
+				   name, sizeof(f->name) - 1);
+			continue;
+		}
+		if (feature_seen(l, *v, *n, key, name, path))
+			continue;
+		if (!parse_scalar(l, &feature_value, val, &f->on, sub))
+			continue;
+		snprintf(f->name, sizeof(f->name), "%s", name);
+		f->mark = mark_of(key);
+		(*n)++;
+	}
+}
+
+/* services: [...], interfaces: [...]: an array of structs, each a section. */
+static void load_list(struct loader *l, const struct rp_key *k, yaml_node_t *seq,
+		      void *field, const char *path)
+{
+	const struct rp_section *sec = k->child;
+	size_t n = (size_t)(seq->data.sequence.items.top - seq->data.sequence.items.start);
+	unsigned *count = field_at(field, k->count_offset - k->offset);
+	char *arr;
+
+	if (!expect(l, seq, YAML_SEQUENCE_NODE, "a list", path))
+		return;
+	if (n > LIST_MAX) {
+		node_error(l, seq, path, "too many entries (%zu, at most %d)", n, LIST_MAX);
+		return;
+	}
+	arr = calloc(n ? n : 1, sec->size);
+	if (!arr) {
+		node_error(l, seq, path, "out of memory");
+		return;
+	}
+	*(void **)field = arr;
+	FOREACH_ITEM(l, seq, it) {
+		char sub[PATH_MAX_LEN];
+		void *elem = arr + (size_t)*count * sec->size;
+
+		snprintf(sub, sizeof(sub), "%s[%u]", path, *count);
+		apply_defaults(sec, elem, l->errs);
+		(*count)++;
+		load_section(l, sec, node(l, *it), elem, sub);
+	}
+}
+
+static void load_section_row(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+			     void *field, const char *path)
+{
+	load_section(l, k->child, n, field, path);
+}
+
+typedef void (*node_loader_fn)(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+			       void *field, const char *path);
+
+/* How each value type is read from its node; the rest are plain scalars. */
+static const node_loader_fn node_loaders[RP_V__COUNT] = {
+	[RP_V_CPUS]     = load_cpus,
+	[RP_V_FEATURES] = load_features,
+	[RP_V_U32LIST]  = load_u32list,
+	[RP_V_SECTION]  = load_section_row,
+	[RP_V_LIST]     = load_list,
+};
+
+static void load_value(struct loader *l, const struct rp_key *k, yaml_node_t *n,
+		       void *base, const char *path)
+{
+	void *field = field_at(base, k->offset);
+	node_loader_fn fn = node_loaders[k->type] ? node_loaders[k->type] : load_scalar;
+	unsigned n_errs = l->errs->n;
+
+	if (k->flags & RP_K_HAS_MARK)
+		*(struct rp_mark *)field_at(base, k->mark_offset) = mark_of(n);
+	if (is_null(n)) {
+		/* "key:" or "key: ~" means "not given": its default stays. */
+		if (k->flags & RP_K_REQUIRED)
+			node_error(l, n, path, "missing value (this key is required)");
+		return;
+	}
+	fn(l, k, n, field, path);
+	if ((k->flags & RP_K_HAS_SET) && l->errs->n == n_errs)
+		*(bool *)field_at(base, k->set_offset) = true;
+}
+
+/* ---- sections ------------------------------------------------------------------ */
+
+/* The section a variant key (services[].type) selects, peeked at before the
+ * walk so that the type's own keys are known; errors come from the walk. */
+static const struct rp_section *variant_of(struct loader *l, const struct rp_section *sec,
+					   yaml_node_t *map)
+{
+	const struct rp_key *k;
+
+	if (!sec->variant_key || !(k = rp_section_find(sec, sec->variant_key)))
+		return NULL;
+	FOREACH_PAIR(l, map, p) {
+		yaml_node_t *key = node(l, p->key), *val = node(l, p->value);
+		char why[RP_WHY_MAX];
+		int v = -1;
+
+		if (key->type != YAML_SCALAR_NODE || val->type != YAML_SCALAR_NODE ||
+		    strcmp((const char *)key->data.scalar.value, sec->variant_key))
+			continue;
+		if (!rp_vcodecs[k->type].parse(k, (const char *)val->data.scalar.value, &v, why) && v >= 0)
+			return sec->variants[v];
+	}
+	return NULL;
+}
+
+static void unknown_key(struct loader *l, yaml_node_t *key, const char *name,
+			const struct rp_section *sec, const struct rp_section *var,
+			const char *path)
+{
+	struct rp_suggest s;
+	const char *best;
+
+	rp_suggest_init(&s, name);
+	for (unsigned i = 0; i < sec->n_keys; i++)
+		rp_suggest_offer(&s, sec->keys[i].key);
+	for (unsigned i = 0; var && i < var->n_keys; i++)
+		rp_suggest_offer(&s, var->keys[i].key);
+	best = rp_suggest_result(&s);
+	if (best)
+		node_error(l, key, path, "unknown key '%.64s' in %s (did you mean '%s'?)",
+			   name, sec->name, best);
+	else
+		node_error(l, key, path, "unknown key '%.64s' in %s", name, sec->name);
+}
+
+/* Which row a key names, and its index in the seen[] of this mapping. */
+static const struct rp_key *find_row(const struct rp_section *sec, const struct rp_section *var,
+				     const char *name, unsigned *idx)
+{
+	const struct rp_key *k = rp_section_find(sec, name);
+
+	if (k) {
+		*idx = (unsigned)(k - sec->keys);
+		return k;
+	}
+	k = rp_section_find(var, name);
+	if (k)
+		*idx = sec->n_keys + (unsigned)(k - var->keys);
+	return k;
+}
+
+static void check_required(struct loader *l, const struct rp_section *sec, yaml_node_t *map,
+			   yaml_node_t *const *seen, const char *path)
+{
+	for (unsigned i = 0; i < sec->n_keys; i++)
+		if ((sec->keys[i].flags & RP_K_REQUIRED) && !seen[i])
+			node_error(l, map, path, "missing required key '%s' in %s",
+				   sec->keys[i].key, sec->name);
+}
+
+static void load_section(struct loader *l, const struct rp_section *sec, yaml_node_t *map,
+			 void *base, const char *path)
+{
+	const struct rp_section *var;
+	yaml_node_t *seen[KEYS_MAX] = { 0 };
+
+	if (!expect(l, map, YAML_MAPPING_NODE, "a mapping", path))
+		return;
+	if (sec->has_mark)
+		*(struct rp_mark *)field_at(base, sec->mark_offset) = mark_of(map);
+	var = variant_of(l, sec, map);
+	FOREACH_PAIR(l, map, p) {
+		yaml_node_t *key = node(l, p->key);
+		char sub[PATH_MAX_LEN];
+		const struct rp_key *k;
+		const char *name;
+		unsigned idx;
+
+		if (!expect(l, key, YAML_SCALAR_NODE, "a key name", path) ||
+		    !(name = scalar_text(l, key, path)))
+			continue;
+		k = find_row(sec, var, name, &idx);
+		if (!k) {
+			unknown_key(l, key, name, sec, var, path);
+			continue;
+		}
+		join(sub, path, name);
+		if (idx < KEYS_MAX && seen[idx]) {
+			struct rp_mark first = mark_of(seen[idx]);
+
+			node_error(l, key, path, "duplicate key '%s' (first at line %u, column %u)",
+				   name, first.line, first.column);
+			continue;
+		}
+		if (idx < KEYS_MAX)
+			seen[idx] = key;
+		load_value(l, k, node(l, p->value), base, sub);
+	}
+	if (!stopped(l))
+		check_required(l, sec, map, seen, path);
+}
+
+/* ---- documents ------------------------------------------------------------------ */
+
+static void parser_error(const yaml_parser_t *p, const char *file, struct rp_cfg_errors *errs)
+{
+	struct rp_mark at = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
+
+	if (p->context)
+		rp_cfg_error_add(errs, file, at, "YAML syntax error: %s %s (line %u, column %u)",
+				 p->problem ? p->problem : "unknown problem", p->context,
+				 (unsigned)p->context_mark.line + 1, (unsigned)p->context_mark.column + 1);
+	else
+		rp_cfg_error_add(errs, file, at, "YAML syntax error: %s",
+				 p->problem ? p->problem : "unknown problem");
+}
+
+/* A config is one document; a second one is most likely a mistake. */
+static void check_single_document(yaml_parser_t *p, const char *file, struct rp_cfg_errors *errs)
+{
+	yaml_document_t next;
+	yaml_node_t *root;
+
+	if (!yaml_parser_load(p, &next)) {
+		parser_error(p, file, errs);
+		return;
+	}
+	root = yaml_document_get_root_node(&next);
+	if (root)
+		rp_cfg_error_add(errs, file, mark_of(root),
+				 "a second YAML document: a config file holds exactly one");
+	yaml_document_delete(&next);
+}
+
+static void load_document(yaml_parser_t *p, struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	yaml_document_t doc;
+	struct loader l = { .doc = &doc, .file = cfg->file, .errs = errs };
+	yaml_node_t *root;
+
+	if (!yaml_parser_load(p, &doc)) {
+		parser_error(p, cfg->file, errs);
+		return;
+	}
+	root = yaml_document_get_root_node(&doc);
+	if (!root)
+		rp_cfg_error_add(errs, cfg->file, (struct rp_mark){ 1, 1 },
+				 "empty document: expected a mapping of sections (services, workers, ...)");
+	else
+		load_section(&l, &rp_schema_root, root, cfg, "");
+	if (l.visits > VISIT_BUDGET)
+		rp_cfg_error_add(errs, cfg->file, (struct rp_mark){ 1, 1 },
+				 "document too large after alias expansion (over %lu nodes)",
+				 VISIT_BUDGET);
+	yaml_document_delete(&doc);
+	if (root && !rp_cfg_errors_full(errs))
+		check_single_document(p, cfg->file, errs);
+}
+
+int rp_config_load_string(const char *name, const char *text, size_t len,
+			  struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	unsigned n_before = errs->n;
+	yaml_parser_t parser;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->file, sizeof(cfg->file), "%s", name);
+	apply_defaults(&rp_schema_root, cfg, errs);
+	if (!yaml_parser_initialize(&parser)) {
+		rp_cfg_error_add(errs, cfg->file, (struct rp_mark){ 0, 0 }, "out of memory");
+		return -1;
+	}
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	load_document(&parser, cfg, errs);
+	yaml_parser_delete(&parser);
+	if (!rp_cfg_errors_full(errs))
+		rp_config_check_rules(cfg, errs);
+	return errs->n > n_before ? -1 : 0;
+}
+
+/* ---- files ------------------------------------------------------------------------ */
+
+/* The whole stream into memory ("-": stdin); NULL with errno set. */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap), *bigger;
+
+	while (buf) {
+		n += fread(buf + n, 1, cap - n, f);
+		if (ferror(f)) {
+			free(buf);
+			errno = EIO;
+			return NULL;
+		}
+		if (n < cap)
+			break;
+		if (cap >= FILE_MAX) {
+			free(buf);
+			errno = EFBIG;
+			return NULL;
+		}
+		bigger = realloc(buf, cap * 2);
+		if (!bigger)
+			free(buf);
+		buf = bigger;
+		cap *= 2;
+	}
+	*len = n;
+	return buf;
+}
+
+int rp_config_load_file(const char *path, struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	bool is_stdin = !strcmp(path, "-");
+	const char *name = is_stdin ? "<stdin>" : path;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	size_t len = 0;
+	char *text;
+	int ret;
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (!f) {
+		rp_cfg_error_add(errs, name, (struct rp_mark){ 0, 0 }, "cannot open: %s", strerror(errno));
+		return -1;
+	}
+	text = read_all(f, &len);
+	if (!text)
+		rp_cfg_error_add(errs, name, (struct rp_mark){ 0, 0 }, "cannot read: %s",
+				 errno == EFBIG ? "file too large (over 16 MiB)" : strerror(errno));
+	if (!is_stdin)
+		fclose(f);
+	if (!text)
+		return -1;
+	ret = rp_config_load_string(name, text, len, cfg, errs);
+	free(text);
+	return ret;
+}
+
+/* config/examples/default.yaml, compiled in (default_yaml.c, generated). */
+extern const char rp_default_yaml[];
+extern const size_t rp_default_yaml_len;
+
+int rp_config_load_default(struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	return rp_config_load_string("<embedded default.yaml>", rp_default_yaml,
+				     rp_default_yaml_len, cfg, errs);
+}
+
+void rp_config_free(struct rp_config *cfg)
+{
+	for (unsigned i = 0; cfg->interfaces && i < cfg->n_interfaces; i++)
+		free(cfg->interfaces[i].features);
+	free(cfg->interfaces);
+	free(cfg->services);
+	memset(cfg, 0, sizeof(*cfg));
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Whole-config rules (see rules.h).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <netinet/in.h>
+
+#include "config/errors.h"
+#include "config/rules.h"
+
+static void default_service_names(struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		struct rp_service_cfg *s = &cfg->services[i];
+
+		if (!s->name[0])
+			snprintf(s->name, sizeof(s->name), "%s-%u", rp_svc_type_name(s->type), i);
+	}
+}
+
+/* Same family, address and port. */
+static bool same_sockaddr(const struct rp_addr *a, const struct rp_addr *b)
+{
+	const struct sockaddr_in *a4 = (const void *)&a->ss, *b4 = (const void *)&b->ss;
+	const struct sockaddr_in6 *a6 = (const void *)&a->ss, *b6 = (const void *)&b->ss;
+
+	if (!a->len || a->ss.ss_family != b->ss.ss_family)
+		return false;
+	if (a->ss.ss_family == AF_INET)
+		return a4->sin_port == b4->sin_port && a4->sin_addr.s_addr == b4->sin_addr.s_addr;
+	return a6->sin6_port == b6->sin6_port &&
+	       !memcmp(&a6->sin6_addr, &b6->sin6_addr, sizeof(a6->sin6_addr));
+}
+
+/* Something that binds a socket: a service, or the metrics endpoint. */
+struct listener {
+	const char *name;
+	int socktype;
+	const struct rp_addr *addr;
+	struct rp_mark mark;
+};
+
+static unsigned collect_listeners(const struct rp_config *cfg, struct listener *v)
+{
+	unsigned n = 0;
+
+	if (cfg->metrics.enabled && cfg->metrics.listen.len)
+		v[n++] = (struct listener){ "metrics", SOCK_STREAM, &cfg->metrics.listen, cfg->metrics.mark };
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		const struct rp_service_cfg *s = &cfg->services[i];
+
+		v[n++] = (struct listener){ s->name, rp_svc_type_socktype(s->type), &s->listen,
+					    s->listen_mark };
+	}
+	return n;
+}
+
+static const char *proto_name(int socktype)
+{
+	return socktype == SOCK_DGRAM ? "udp" : "tcp";
+}
+
+/* UDP and TCP on one port is fine; the same protocol twice is not. */
+static void check_listen_unique(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	struct listener v[cfg->n_services + 1];
+	unsigned n = collect_listeners(cfg, v);
+
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned j = 0; j < i; j++) {
+			if (v[i].socktype != v[j].socktype || !same_sockaddr(v[i].addr, v[j].addr))
+				continue;
+			rp_cfg_error_add(errs, cfg->file, v[i].mark,
+					 "duplicate listen address %s/%s: service '%s' already listens there (line %u, column %u)",
+					 v[i].addr->text, proto_name(v[i].socktype), v[j].name,
+					 v[j].mark.line, v[j].mark.column);
+			break;
+		}
+	}
+}
+
+/* Entries of an array of structs whose name field must be unique. */
+struct named_array {
+	const char *what;		/* "service name" */
+	const void *base;
+	unsigned n;
+	size_t stride, name_offset, mark_offset;
+};
+
+static const char *name_at(const struct named_array *a, unsigned i)
+{
+	return (const char *)a->base + i * a->stride + a->name_offset;
+}
+
+static struct rp_mark mark_at(const struct named_array *a, unsigned i)
+{
+	return *(const struct rp_mark *)((const char *)a->base + i * a->stride + a->mark_offset);
+}
+
+static void check_names_unique(const char *file, const struct named_array *a,
+			       struct rp_cfg_errors *errs)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		for (unsigned j = 0; j < i; j++) {
+			if (!name_at(a, i)[0] || strcmp(name_at(a, i), name_at(a, j)))
+				continue;
+			rp_cfg_error_add(errs, file, mark_at(a, i),
+					 "duplicate %s '%s' (first at line %u, column %u)",
+					 a->what, name_at(a, i), mark_at(a, j).line, mark_at(a, j).column);
+			break;
+		}
+	}
+}
+
+#define NAMED(w, arr, cnt, type) (struct named_array){ .what = (w), .base = (arr), .n = (cnt), \
+	.stride = sizeof(type), .name_offset = offsetof(type, name), .mark_offset = offsetof(type, mark) }
+
+void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	default_service_names(cfg);
+	check_names_unique(cfg->file, &NAMED("service name", cfg->services, cfg->n_services,
+					     struct rp_service_cfg), errs);
+	check_names_unique(cfg->file, &NAMED("interface", cfg->interfaces, cfg->n_interfaces,
+					     struct rp_iface_cfg), errs);
+	check_listen_unique(cfg, errs);
+}
