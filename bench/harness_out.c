@@ -237,7 +237,7 @@ static void columns_collect(const struct rp_bench_ctx *ctx, struct columns *c)
 	}
 }
 
-/* A table cell: '|' and line breaks would end the cell or the row. */
+/* A table cell: '|' would end the cell, a line break the row. */
 static void cell(FILE *f, const char *s)
 {
 	fputs("| ", f);
@@ -245,7 +245,7 @@ static void cell(FILE *f, const char *s)
 		if (*s == '|')
 			fputs("\\|", f);
 		else
-			fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+			fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);	/* controls */
 	}
 	fputc(' ', f);
 }

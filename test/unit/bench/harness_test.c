@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The benchmark harness without a benchmark: percentiles, what a case keeps,
+ * median lookup, failed repetitions, and that the JSON and the table survive
+ * names full of quotes, backslashes, control characters and pipes.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "bench/harness_int.h"
+
+static int fake_run(struct rp_bench_ctx *ctx) { (void)ctx; return 0; }
+
+static const struct rp_bench_def fake = { "fake", "a harness test", fake_run };
+
+static struct rp_bench_ctx *new_ctx(unsigned reps)
+{
+	struct rp_bench_opts o = { .reps = reps, .outdir = "/tmp" };
+
+	return rp_bench_ctx_new(&fake, &o);
+}
+
+/* ---- percentile --------------------------------------------------------- */
+
+static void test_percentile(void **state)
+{
+	double v[] = { 5, 1, 4, 2, 3 };
+	double even[] = { 4, 1, 3, 2 };
+	double one[] = { 7 };
+
+	(void)state;
+	assert_float_equal(rp_bench_percentile(v, 5, 50), 3, 1e-12);
+	assert_float_equal(v[0], 1, 0);		/* sorted in place */
+	assert_float_equal(rp_bench_percentile(v, 5, 0), 1, 1e-12);
+	assert_float_equal(rp_bench_percentile(v, 5, 100), 5, 1e-12);
+	assert_float_equal(rp_bench_percentile(v, 5, 25), 2, 1e-12);
+	assert_float_equal(rp_bench_percentile(v, 5, 90), 4.6, 1e-12);
+	assert_float_equal(rp_bench_percentile(even, 4, 50), 2.5, 1e-12);
+	assert_float_equal(rp_bench_percentile(one, 1, 99.9), 7, 1e-12);
+	assert_true(isnan(rp_bench_percentile(NULL, 0, 50)));
+	assert_float_equal(rp_bench_percentile(v, 5, 150), 5, 1e-12);	/* clamped */
+}
+
+/* ---- cases and medians -------------------------------------------------- */
+
+struct counter {
+	int calls;
+	int fail_at;		/* 0: never */
+	struct rp_bench_ctx *ctx;
+	const char *metric;
+};
+
+/* Reports 10, 30, 20, ... so min, median and max are all different. */
+static int rep_values(void *arg, struct rp_bench_sample *s)
+{
+	static const double values[] = { 10, 30, 20, 50, 40 };
+	struct counter *c = arg;
+
+	if (++c->calls == c->fail_at)
+		return rp_bench_fail(c->ctx, "rep %d broke", c->calls);
+	rp_bench_metric(s, c->metric ? c->metric : "rate", "op/s", values[(c->calls - 1) % 5]);
+	rp_bench_metric(s, "constant", "", 1);
+	return 0;
+}
+
+static void test_case_keeps_every_rep(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(3);
+	struct rp_bench_kv kv[] = { RP_KV_NUM("size", 64), RP_KV_STR("mode", "copy") };
+	struct counter c = { .ctx = ctx };
+	const struct rp_bench_series *s;
+
+	(void)state;
+	assert_int_equal(rp_bench_case(ctx, "v", kv, 2, rep_values, &c), 0);
+	assert_int_equal(c.calls, 3);
+	assert_int_equal(ctx->results.n, 1);
+	assert_int_equal(ctx->results.v[0].reps_ok, 3);
+	s = rp_bench_find_metric(&ctx->results.v[0], "rate");
+	assert_non_null(s);
+	assert_int_equal(s->reps.n, 3);
+	assert_float_equal(s->reps.v[0], 10, 0);	/* in the order they ran */
+	assert_float_equal(s->reps.v[1], 30, 0);
+	assert_float_equal(s->min, 10, 0);
+	assert_float_equal(s->median, 20, 0);
+	assert_float_equal(s->max, 30, 0);
+	assert_string_equal(s->unit, "op/s");
+	rp_bench_ctx_free(ctx);
+}
+
+static void test_median_lookup(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(5);
+	struct rp_bench_kv a[] = { RP_KV_NUM("size", 64), RP_KV_STR("mode", "copy") };
+	struct rp_bench_kv a_swapped[] = { RP_KV_STR("mode", "copy"), RP_KV_NUM("size", 64) };
+	struct rp_bench_kv b[] = { RP_KV_NUM("size", 128), RP_KV_STR("mode", "copy") };
+	struct rp_bench_kv partial[] = { RP_KV_NUM("size", 64) };
+	struct counter ca = { .ctx = ctx }, cb = { .ctx = ctx, .calls = 3 };
+	double m;
+
+	(void)state;
+	rp_bench_case(ctx, "zc", a, 2, rep_values, &ca);	/* 10 30 20 50 40 */
+	rp_bench_case(ctx, "zc", b, 2, rep_values, &cb);	/* 50 40 10 30 20 */
+	assert_true(rp_bench_median(ctx, "zc", a, 2, "rate", &m));
+	assert_float_equal(m, 30, 0);
+	assert_true(rp_bench_median(ctx, "zc", a_swapped, 2, "rate", &m));
+	assert_float_equal(m, 30, 0);
+	assert_true(rp_bench_median(ctx, "zc", b, 2, "constant", &m));
+	assert_float_equal(m, 1, 0);
+	/* not there: other variant, other metric, fewer parameters */
+	assert_false(rp_bench_median(ctx, "copy", a, 2, "rate", &m));
+	assert_false(rp_bench_median(ctx, "zc", a, 2, "nosuch", &m));
+	assert_false(rp_bench_median(ctx, "zc", partial, 1, "rate", &m));
+	rp_bench_ctx_free(ctx);
+}
+
+static void test_failed_rep_is_recorded(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(5);
+	struct counter c = { .ctx = ctx, .fail_at = 3 };
+	struct rp_bench_kv kv = RP_KV_NUM("batch", 1);
+	double m;
+
+	(void)state;
+	assert_int_equal(rp_bench_case(ctx, "broken", &kv, 1, rep_values, &c), -1);
+	assert_int_equal(c.calls, 3);			/* stopped at the failure */
+	assert_int_equal(ctx->results.v[0].reps_ok, 2);
+	assert_string_equal(ctx->results.v[0].error, "rep 3 broke");
+	assert_null(ctx->failure);			/* the case's, not the run's */
+	assert_int_equal(ctx->cases_failed, 1);
+	assert_int_equal(ctx->notes.n, 1);
+	assert_non_null(strstr(ctx->notes.v[0], "rep 3 broke"));
+	assert_true(rp_bench_median(ctx, "broken", &kv, 1, "rate", &m));	/* 10, 30 */
+	assert_float_equal(m, 20, 0);
+	rp_bench_ctx_free(ctx);
+}
+
+static void test_quick_reps(void **state)
+{
+	struct rp_bench_opts quick = { .quick = true }, forced = { .quick = true, .reps = 4 };
+	struct rp_bench_ctx *ctx = rp_bench_ctx_new(&fake, &quick);
+
+	(void)state;
+	assert_int_equal(rp_bench_reps(ctx), RP_BENCH_QUICK_REPS);
+	rp_bench_quick_reps(ctx, 1);
+	assert_int_equal(rp_bench_reps(ctx), 1);
+	rp_bench_quick_reps(ctx, 0);			/* ignored */
+	assert_int_equal(rp_bench_reps(ctx), 1);
+	rp_bench_ctx_free(ctx);
+	ctx = rp_bench_ctx_new(&fake, &forced);
+	rp_bench_quick_reps(ctx, 1);			/* --reps wins */
+	assert_int_equal(rp_bench_reps(ctx), 4);
+	rp_bench_ctx_free(ctx);
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static const char nasty[] = "q\"uo\\te\n\ttab\x01|pipe µs";
+static const char nasty_unit[] = "\"µs\\\n";	/* units are short */
+
+static int rep_nasty(void *arg, struct rp_bench_sample *s)
+{
+	(void)arg;
+	rp_bench_metric(s, nasty, nasty_unit, 1.5);
+	rp_bench_metric(s, "nan", "x", NAN);
+	return 0;
+}
+
+static char *tmp_path(const char *suffix)
+{
+	char *p;
+
+	assert_true(asprintf(&p, "/tmp/rp-harness-test-%d%s", getpid(), suffix) > 0);
+	return p;
+}
+
+static void test_json_escapes_and_round_trips(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(2);
+	struct rp_bench_kv kv = RP_KV_STR(nasty, nasty);
+	char *path = tmp_path(".json");
+	json_error_t err;
+	json_t *doc, *r, *m;
+
+	(void)state;
+	rp_bench_param(ctx, RP_KV_STR("p", nasty));
+	rp_bench_note(ctx, "%s", nasty);
+	assert_int_equal(rp_bench_case(ctx, nasty, &kv, 1, rep_nasty, NULL), 0);
+	assert_int_equal(rp_bench_write_json(ctx, path), 0);
+
+	doc = json_load_file(path, 0, &err);
+	assert_non_null(doc);
+	assert_string_equal(json_string_value(json_object_get(doc, "benchmark")), "fake");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(doc, "parameters"), "p")), nasty);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(doc, "notes"), 0)), nasty);
+	r = json_array_get(json_object_get(doc, "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "variant")), nasty);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(r, "params"), nasty)), nasty);
+	m = json_object_get(json_object_get(r, "metrics"), nasty);
+	assert_non_null(m);
+	assert_string_equal(json_string_value(json_object_get(m, "unit")), nasty_unit);
+	assert_float_equal(json_real_value(json_object_get(m, "median")), 1.5, 0);
+	assert_int_equal(json_array_size(json_object_get(m, "reps")), 2);
+	/* JSON has no NaN: a metric that is not a number is null */
+	m = json_object_get(json_object_get(r, "metrics"), "nan");
+	assert_true(json_is_null(json_object_get(m, "median")));
+	assert_true(json_is_object(json_object_get(doc, "machine")));
+	json_decref(doc);
+	unlink(path);
+	free(path);
+	rp_bench_ctx_free(ctx);
+}
+
+static bool ends_row(const char *line)
+{
+	size_t n = strlen(line);
+
+	return n >= 2 && !strcmp(line + n - 2, "|\n");
+}
+
+static void test_table_cells_stay_cells(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(1);
+	struct rp_bench_kv kv = RP_KV_STR("mode", "a|b");
+	char *path = tmp_path(".md"), line[1024];
+	int rows = 0, headers = 0;
+	FILE *f;
+
+	(void)state;
+	rp_bench_case(ctx, "x|y", &kv, 1, rep_nasty, NULL);
+	assert_int_equal(rp_bench_write_table(ctx, path), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "| variant ", 10)) {
+			/* the metric's name has a newline and a pipe: still one cell */
+			headers++;
+			assert_true(ends_row(line));
+			assert_non_null(strstr(line, "\\|pipe"));
+		} else if (!strncmp(line, "| x\\|y ", 7)) {
+			rows++;
+			assert_true(ends_row(line));
+			assert_non_null(strstr(line, "| a\\|b "));
+		}
+	}
+	fclose(f);
+	assert_int_equal(headers, 1);
+	assert_int_equal(rows, 1);
+	if (getenv("RP_KEEP"))
+		fprintf(stderr, "kept %s\n", path);
+	else
+		unlink(path);
+	free(path);
+	rp_bench_ctx_free(ctx);
+}
+
+static void test_fmt_num(void **state)
+{
+	char b[32];
+
+	(void)state;
+	rp_bench_fmt_num(b, sizeof(b), 1234567);
+	assert_string_equal(b, "1.23M");
+	rp_bench_fmt_num(b, sizeof(b), 25.3);
+	assert_string_equal(b, "25.3");
+	rp_bench_fmt_num(b, sizeof(b), 45678);
+	assert_string_equal(b, "45.7k");
+	rp_bench_fmt_num(b, sizeof(b), NAN);
+	assert_string_equal(b, "nan");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_percentile),
+		cmocka_unit_test(test_case_keeps_every_rep),
+		cmocka_unit_test(test_median_lookup),
+		cmocka_unit_test(test_failed_rep_is_recorded),
+		cmocka_unit_test(test_quick_reps),
+		cmocka_unit_test(test_json_escapes_and_round_trips),
+		cmocka_unit_test(test_table_cells_stay_cells),
+		cmocka_unit_test(test_fmt_num),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
