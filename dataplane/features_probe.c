@@ -44,6 +44,25 @@ static int ring_open(struct io_uring *ring, unsigned setup_flags)
 	return io_uring_queue_init_params(PROBE_ENTRIES, ring, &p);
 }
 
+/* Two scratch rings, for the probes that talk from one to the other. */
+static int ring_pair_open(struct io_uring *src, struct io_uring *dst)
+{
+	int ret = ring_open(src, 0);
+
+	if (ret)
+		return ret;
+	ret = ring_open(dst, 0);
+	if (ret)
+		io_uring_queue_exit(src);
+	return ret;
+}
+
+static void ring_pair_close(struct io_uring *src, struct io_uring *dst)
+{
+	io_uring_queue_exit(dst);
+	io_uring_queue_exit(src);
+}
+
 /* Submit what is queued, then wait (bounded) for one completion. */
 static int reap(struct io_uring *ring, struct probe_cqe *out)
 {
@@ -456,23 +475,17 @@ static int msg_ring_fd_setup(struct io_uring *src, struct io_uring *dst)
 int rp_probe_msg_ring(unsigned variant, char *why, size_t len)
 {
 	struct io_uring src, dst;
-	int ret;
+	int ret = ring_pair_open(&src, &dst);
 
-	ret = ring_open(&src, 0);
 	if (ret)
 		return ret;
-	ret = ring_open(&dst, 0);
-	if (ret)
-		goto out_src;
 	if (variant == RP_MSG_FD)
 		ret = msg_ring_fd_setup(&src, &dst);
 	if (!ret)
 		ret = msg_ring_send(&src, &dst, variant, why, len);
 	if (!ret)
 		ret = msg_ring_check(&dst, variant, why, len);
-	io_uring_queue_exit(&dst);
-out_src:
-	io_uring_queue_exit(&src);
+	ring_pair_close(&src, &dst);
 	return ret;
 }
 
@@ -619,23 +632,17 @@ int rp_probe_clone_buffers(unsigned arg, char *why, size_t len)
 {
 	struct io_uring src, dst;
 	void *buf = NULL;
-	int ret;
+	int ret = ring_pair_open(&src, &dst);
 
 	(void)arg;
-	ret = ring_open(&src, 0);
 	if (ret)
 		return ret;
-	ret = ring_open(&dst, 0);
-	if (ret)
-		goto out_src;
 	ret = register_one_buffer(&src, &buf);
 	if (ret)
 		snprintf(why, len, "registering the source buffer failed: %s", strerror(-ret));
 	else
 		ret = io_uring_clone_buffers(&dst, &src);
-	io_uring_queue_exit(&dst);
-out_src:
-	io_uring_queue_exit(&src);
+	ring_pair_close(&src, &dst);
 	free(buf);
 	return ret;
 }
