@@ -92,6 +92,17 @@ static const unsigned *acc_loads(struct rp_acceptor *a)
 	return a->loads;
 }
 
+static void acc_napi_seen(struct rp_acceptor *a, unsigned napi_id)
+{
+	for (unsigned i = 0; i < RP_ACCEPTOR_NAPI_SEEN; i++) {
+		if (a->st.napi_seen[i].conns && a->st.napi_seen[i].napi_id != napi_id)
+			continue;
+		a->st.napi_seen[i].napi_id = napi_id;
+		a->st.napi_seen[i].conns++;
+		return;
+	}
+}
+
 /* 0: sent or given up (closed, counted); -ENOSPC: try again later. */
 static int acc_handoff(struct rp_acceptor *a, unsigned slot)
 {
@@ -212,6 +223,8 @@ static void acc_on_sock_cmd(struct rp_acceptor *a, const struct io_uring_cqe *cq
 	}
 	if (--c->waiting)
 		return;
+	if (acc_needs[a->p.policy].napi)
+		acc_napi_seen(a, c->napi_id);
 	a->n_steering--;
 	acc_ready(a, slot);
 }

@@ -31,6 +31,7 @@
 #include "dataplane/steer.h"
 
 #define RP_ACCEPTOR_MAX_TARGETS 256
+#define RP_ACCEPTOR_NAPI_SEEN   16	/* distinct NAPI ids counted */
 
 struct rp_acceptor_params {
 	int listen_fd;			/* listening TCP socket; stays the caller's */
@@ -57,6 +58,12 @@ struct rp_acceptor_stats {
 	uint64_t err_handoff;		/* other handoff failures (worker gone, ...) */
 	uint64_t napi_fallbacks;	/* napi policy: no/unknown id, hashed */
 	uint64_t retries;		/* MSG_RING retried after EAGAIN/ENOMEM */
+	/* napi policy: connections per SO_INCOMING_NAPI_ID seen (the first
+	 * RP_ACCEPTOR_NAPI_SEEN distinct ids; 0 = none), where they arrive. */
+	struct {
+		unsigned napi_id;
+		uint64_t conns;
+	} napi_seen[RP_ACCEPTOR_NAPI_SEEN];
 };
 
 struct rp_acceptor;

@@ -4,7 +4,7 @@
  * real TCP connections.
  *
  *   handoff_tool server --listen IP:PORT --workers N --policy P [--work]
- *                       [--worker-files N] [--hold]
+ *                       [--worker-files N] [--hold] [--napi-map ID:QUEUE,...]
  *     N worker threads (SINGLE_ISSUER|DEFER_TASKRUN rings, sparse fixed
  *     files) and an acceptor. A worker answers each connection it is handed
  *     with its id (4 bytes) and closes it. With --work, a producer thread
@@ -14,7 +14,9 @@
  *     accepted, handed off, served per worker, work sent/done/bounced, and
  *     the process's open descriptors before start and after shutdown.
  *     With --hold, workers keep every connection open until shutdown (to
- *     fill their fixed-file tables).
+ *     fill their fixed-file tables). --napi-map tells the napi policy which
+ *     rx queue each NAPI id serves; napi.<id>=conns lines say which NAPI
+ *     ids the connections arrived on.
  *
  *   handoff_tool client --connect IP:PORT --count N --workers N [--port P]
  *     N connections, one after another; reads the worker id from each and
@@ -58,6 +60,27 @@ struct worker {
 };
 
 static bool hold;
+static struct rp_steer_napi napi_map[RP_STEER_NAPI_MAX];
+static unsigned n_napi_map;
+
+/* "8193:0,8194:1" */
+static int parse_napi_map(const char *text)
+{
+	const char *p = text;
+
+	while (*p && n_napi_map < RP_STEER_NAPI_MAX) {
+		unsigned id, queue;
+		int used;
+
+		if (sscanf(p, "%u:%u%n", &id, &queue, &used) != 2)
+			return -1;
+		napi_map[n_napi_map++] = (struct rp_steer_napi){ .napi_id = id, .queue = queue };
+		p += used;
+		if (*p == ',')
+			p++;
+	}
+	return *p ? -1 : 0;
+}
 
 static struct worker workers[MAX_WORKERS];
 static unsigned n_workers;
@@ -329,6 +352,9 @@ static void report(const struct rp_acceptor_stats *st, const struct producer *p,
 	printf("work_sent=%llu\nwork_done=%llu\nwork_bounced=%llu\n",
 	       (unsigned long long)p->sent, (unsigned long long)done,
 	       (unsigned long long)p->bounced);
+	for (unsigned i = 0; i < RP_ACCEPTOR_NAPI_SEEN && st->napi_seen[i].conns; i++)
+		printf("napi.%u=%llu\n", st->napi_seen[i].napi_id,
+		       (unsigned long long)st->napi_seen[i].conns);
 	printf("fds_before=%u\nfds_after=%u\n", fds_before, count_fds());
 }
 
@@ -355,7 +381,8 @@ static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, boo
 		return 1;
 	if (rp_acceptor_start(&acc, &(struct rp_acceptor_params){
 			.listen_fd = lfd, .policy = policy, .n_targets = n_workers,
-			.target_ring_fds = fds, .cpu = -1 }))
+			.target_ring_fds = fds, .cpu = -1,
+			.napi = napi_map, .n_napi = n_napi_map }))
 		return 1;
 	if (work && pthread_create(&prod.thread, NULL, producer_main, &prod))
 		return 1;
@@ -427,7 +454,7 @@ static int usage(int ret)
 {
 	fprintf(ret ? stderr : stdout,
 		"usage: handoff_tool server --listen IP:PORT --workers N --policy P [--work] "
-		"[--worker-files N] [--hold]\n"
+		"[--worker-files N] [--hold] [--napi-map ID:QUEUE,...]\n"
 		"       handoff_tool client --connect IP:PORT --count N --workers N [--port P]\n");
 	return ret;
 }
@@ -442,6 +469,7 @@ int main(int argc, char **argv)
 		{ "work", no_argument, NULL, 'W' },
 		{ "worker-files", required_argument, NULL, 'f' },
 		{ "hold", no_argument, NULL, 'H' },
+		{ "napi-map", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
@@ -466,6 +494,10 @@ int main(int argc, char **argv)
 		case 'W': work = true; break;
 		case 'f': files = (unsigned)atoi(optarg); break;
 		case 'H': hold = true; break;
+		case 'n':
+			if (parse_napi_map(optarg))
+				return usage(2);
+			break;
 		case 'c': count = (unsigned)atoi(optarg); break;
 		case 'P': port = (unsigned)atoi(optarg); break;
 		case 'h': return usage(0);
