@@ -50,6 +50,24 @@ void rp_cfg_error_add(struct rp_cfg_errors *errs, const char *file, struct rp_ma
 	va_end(ap);
 }
 
+static bool before(const struct rp_cfg_error *a, const struct rp_cfg_error *b)
+{
+	return a->line < b->line || (a->line == b->line && a->column < b->column);
+}
+
+/* Insertion sort: stable, and there are at most RP_CFG_ERRORS_MAX + 1. */
+void rp_cfg_errors_sort(struct rp_cfg_errors *errs, unsigned from)
+{
+	for (unsigned i = from + 1; i < errs->n; i++) {
+		struct rp_cfg_error e = errs->v[i];
+		unsigned j = i;
+
+		for (; j > from && before(&e, &errs->v[j - 1]); j--)
+			errs->v[j] = errs->v[j - 1];
+		errs->v[j] = e;
+	}
+}
+
 void rp_cfg_errors_print(FILE *f, const struct rp_cfg_errors *errs)
 {
 	for (unsigned i = 0; i < errs->n; i++) {

@@ -19,6 +19,9 @@ void rp_cfg_error_add(struct rp_cfg_errors *errs, const char *file, struct rp_ma
 /* The cap is reached: stop looking for more. */
 bool rp_cfg_errors_full(const struct rp_cfg_errors *errs);
 
+/* Errors from index `from` on into file order (stable: line, column). */
+void rp_cfg_errors_sort(struct rp_cfg_errors *errs, unsigned from);
+
 /* Did-you-mean: offer candidates, then ask for the closest one, if it is
  * close enough to be a plausible typo (edit distance). */
 struct rp_suggest {

@@ -406,11 +406,10 @@ static void unknown_key(struct loader *l, yaml_node_t *key, const char *name,
 	for (unsigned i = 0; var && i < var->n_keys; i++)
 		rp_suggest_offer(&s, var->keys[i].key);
 	best = rp_suggest_result(&s);
-	if (best)
-		node_error(l, key, path, "unknown key '%.64s' in %s (did you mean '%s'?)",
-			   name, sec->name, best);
-	else
-		node_error(l, key, path, "unknown key '%.64s' in %s", name, sec->name);
+	/* A path already says where; the top level has none. */
+	node_error(l, key, path, "unknown key '%.64s'%s%s%s%s%s", name,
+		   *path ? "" : " at the ", *path ? "" : sec->name,
+		   best ? " (did you mean '" : "", best ? best : "", best ? "'?)" : "");
 }
 
 /* Which row a key names, and its index in the seen[] of this mapping. */
@@ -449,6 +448,8 @@ static void load_section(struct loader *l, const struct rp_section *sec, yaml_no
 	if (sec->has_mark)
 		*(struct rp_mark *)field_at(base, sec->mark_offset) = mark_of(map);
 	var = variant_of(l, sec, map);
+	if (var)
+		apply_defaults(var, base, l->errs);
 	FOREACH_PAIR(l, map, p) {
 		yaml_node_t *key = node(l, p->key);
 		char sub[PATH_MAX_LEN];
@@ -555,6 +556,7 @@ int rp_config_load_string(const char *name, const char *text, size_t len,
 	yaml_parser_delete(&parser);
 	if (!rp_cfg_errors_full(errs))
 		rp_config_check_rules(cfg, errs);
+	rp_cfg_errors_sort(errs, n_before);
 	return errs->n > n_before ? -1 : 0;
 }
 

@@ -29,6 +29,11 @@ static const char *const hugepages_names[] = {
 static const char *const zc_mode_names[] = {
 	[RP_ZC_AUTO] = "auto", [RP_ZC_ALWAYS] = "always", [RP_ZC_NEVER] = "never", NULL,
 };
+/* The spelling dataplane/steer.c uses for the same policies. */
+static const char *const steer_names[] = {
+	[RP_STEER_NAPI] = "napi", [RP_STEER_ROUND_ROBIN] = "round-robin",
+	[RP_STEER_LEAST_LOADED] = "least-loaded", [RP_STEER_HASH] = "hash", NULL,
+};
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
 	[RP_LOG_INFO] = "info", [RP_LOG_DEBUG] = "debug", NULL,
@@ -148,9 +153,17 @@ static const struct rp_key service_keys[] = {
 	{ "sockperf", RP_V_BOOL, 0, RANGE(0, 0), "false", "speak sockperf's ping-pong framing", AT(S, sockperf) },
 	{ "zerocopy", RP_V_ENUM, 0, RANGE(0, 0), NULL, "per-service zerocopy mode (unset: the global zerocopy.mode)", AT(S, zerocopy), .names = zc_mode_names },
 };
-/* Per-type keys, selected by `type`: none of today's types has any; a type
- * that needs some points its entry at a section of rows. */
-static const struct rp_section *const service_variants[RP_SVC__COUNT] = { NULL };
+/* Per-type keys, selected by `type`: a type with keys of its own points its
+ * entry at a section of rows (offsets into the same struct). */
+static const struct rp_key tcp_service_keys[] = {
+	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) },
+	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
+};
+static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
+static const struct rp_section *const service_variants[RP_SVC__COUNT] = {
+	[RP_SVC_UDP_ECHO] = NULL,
+	[RP_SVC_TCP_ECHO] = &tcp_service_section,
+};
 static const struct rp_section service_section =
 	SECTION("services entry", S, service_keys, .has_mark = true, .mark_offset = offsetof(S, mark),
 		.variant_key = "type", .variants = service_variants);
