@@ -23,8 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -110,68 +108,6 @@ struct zc_case {
 	unsigned size, batch;
 	struct rp_bench_kv params[N_PARAMS];	/* target, path, size, batch */
 };
-
-/* ---- shared by the senders ------------------------------------------------ */
-
-static uint64_t thread_cpu_ns(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_THREAD, &ru);
-	return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
-	       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
-}
-
-void zc_tx_window_start(struct zc_tx_window *w, const struct zc_tx_case *c)
-{
-	uint64_t now = rp_bench_now_ns();
-
-	*w = (struct zc_tx_window){
-		.warm_end_ns = now + (uint64_t)(c->warmup_s * 1e9),
-		.end_ns = now + (uint64_t)((c->warmup_s + c->seconds) * 1e9),
-	};
-}
-
-bool zc_tx_window_tick(struct zc_tx_window *w, struct zc_tx_result *r)
-{
-	uint64_t now;
-
-	if (w->done)
-		return false;
-	now = rp_bench_now_ns();
-	if (!w->measuring && now >= w->warm_end_ns) {
-		r->requests = r->bytes = r->zc_sends = r->zc_copied = r->notifs = 0;
-		w->t0_ns = now;
-		w->cpu0_ns = thread_cpu_ns();
-		w->measuring = true;
-	}
-	if (now < w->end_ns)
-		return true;
-	r->wall_ns = now - w->t0_ns;
-	r->cpu_ns = thread_cpu_ns() - w->cpu0_ns;
-	w->done = true;
-	return false;
-}
-
-void *zc_tx_buffers(unsigned size, unsigned count, unsigned *stride)
-{
-	long page = sysconf(_SC_PAGESIZE);
-	unsigned char *base;
-
-	*stride = (unsigned)((size + page - 1) / page * page);
-	base = mmap(NULL, (size_t)*stride * count, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (base == MAP_FAILED)
-		return NULL;
-	memset(base, 0xa5, (size_t)*stride * count);	/* fault every page in now */
-	return base;
-}
-
-void zc_tx_buffers_free(void *base, unsigned stride, unsigned count)
-{
-	if (base)
-		munmap(base, (size_t)stride * count);
-}
 
 /* ---- one case --------------------------------------------------------------- */
 

@@ -75,6 +75,24 @@ struct zc_tx_window {
 void zc_tx_window_start(struct zc_tx_window *w, const struct zc_tx_case *c);
 bool zc_tx_window_tick(struct zc_tx_window *w, struct zc_tx_result *r);
 
+/*
+ * The loop of the io_uring senders: rounds of fill (queue up to a batch of
+ * sends, as many as buffers are free) + submit-and-wait + one cqe() per CQE,
+ * until the window closes; then wait until in_flight() is 0. 0, or -1 with
+ * r->err set.
+ */
+struct io_uring;
+struct io_uring_cqe;
+struct zc_tx_ring_ops {
+	const char *name;	/* for errors */
+	unsigned (*fill)(void *s, const struct zc_tx_case *c);
+	int (*cqe)(void *s, const struct io_uring_cqe *cqe, struct zc_tx_result *r);
+	unsigned (*in_flight)(void *s);
+};
+
+int zc_tx_ring_loop(struct io_uring *ring, const struct zc_tx_ring_ops *ops, void *s,
+		    const struct zc_tx_case *c, struct zc_tx_result *r);
+
 /* Sender entry points: 0, or -1 with r->err set. */
 typedef int (*zc_tx_sender_fn)(const struct zc_tx_case *c, struct zc_tx_result *r);
 

@@ -87,8 +87,9 @@ static void app_teardown(struct app_tx *a)
 	io_uring_queue_exit(&a->ring);
 }
 
-static int app_cqe(struct app_tx *a, const struct io_uring_cqe *cqe, struct zc_tx_result *r)
+static int app_cqe(void *arg, const struct io_uring_cqe *cqe, struct zc_tx_result *r)
 {
+	struct app_tx *a = arg;
 	struct rp_tx_event ev;
 	enum rp_op op = rp_ud_op(cqe->user_data);
 
@@ -113,63 +114,41 @@ static int app_cqe(struct app_tx *a, const struct io_uring_cqe *cqe, struct zc_t
 	return 0;
 }
 
-static int app_reap(struct app_tx *a, struct zc_tx_result *r)
+/* Up to a batch of sends through rp_tx_send(), as many as the pool has. */
+static unsigned app_fill(void *arg, const struct zc_tx_case *c)
 {
-	struct io_uring_cqe *cqe;
-	unsigned head, seen = 0;
-	int ret = 0;
-
-	io_uring_for_each_cqe(&a->ring, head, cqe) {
-		if (app_cqe(a, cqe, r) < 0)
-			ret = -1;
-		seen++;
-	}
-	io_uring_cq_advance(&a->ring, seen);
-	return ret;
-}
-
-static int app_round(struct app_tx *a, const struct zc_tx_case *c, struct zc_tx_result *r)
-{
+	struct app_tx *a = arg;
 	unsigned n = 0;
-	int ret;
 
 	while (n < c->batch) {
 		unsigned bid = rp_buf_take(&a->pool);
 
 		if (bid == RP_BID_NONE)
 			break;
-		ret = rp_tx_send(&a->tx, &a->zs, &(struct rp_tx_req){
-			.fd = c->fd, .bid = bid, .len = c->size, .flags = RP_TX_PUT_ON_SENT });
-		if (ret < 0) {
+		if (rp_tx_send(&a->tx, &a->zs, &(struct rp_tx_req){
+			.fd = c->fd, .bid = bid, .len = c->size, .flags = RP_TX_PUT_ON_SENT }) < 0) {
 			rp_buf_put(&a->pool, bid);
 			break;
 		}
 		n++;
 	}
-	ret = io_uring_submit_and_wait(&a->ring, n ? n : 1);
-	if (ret < 0 && ret != -EINTR && ret != -ETIME)
-		return fail(r, "io_uring_submit_and_wait", -ret);
-	return app_reap(a, r);
+	return n;
 }
 
-static int app_drain(struct app_tx *a)
+static unsigned app_in_flight(void *arg)
 {
-	struct zc_tx_result scratch = { 0 };
+	const struct app_tx *a = arg;
 
-	while (rp_bufpool_in_flight(&a->pool)) {
-		int ret = io_uring_submit_and_wait(&a->ring, 1);
-
-		if (ret < 0 && ret != -EINTR)
-			return -1;
-		app_reap(a, &scratch);
-	}
-	return 0;
+	return rp_bufpool_in_flight(&a->pool);
 }
+
+static const struct zc_tx_ring_ops app_ops = {
+	.name = "appliance tx path", .fill = app_fill, .cqe = app_cqe, .in_flight = app_in_flight,
+};
 
 int zc_tx_app_run(const struct zc_tx_case *c, struct zc_tx_result *r)
 {
 	struct app_tx a = { 0 };
-	struct zc_tx_window w;
 	int ret;
 
 	if (app_policy[c->mode] < 0)
@@ -177,11 +156,8 @@ int zc_tx_app_run(const struct zc_tx_case *c, struct zc_tx_result *r)
 	ret = app_setup(&a, c, r);
 	for (unsigned bid = 0; ret == 0 && bid < a.pool.count; bid++)
 		memset(rp_buf_addr(&a.pool, bid), 0xa5, c->size);
-	zc_tx_window_start(&w, c);
-	while (ret == 0 && zc_tx_window_tick(&w, r))
-		ret = app_round(&a, c, r);
-	if (a.ring_ok && a.pool.count && app_drain(&a) < 0 && ret == 0)
-		ret = fail(r, "draining notifications", EIO);
+	if (ret == 0)
+		ret = zc_tx_ring_loop(&a.ring, &app_ops, &a, c, r);
 	app_teardown(&a);
 	return ret;
 }

@@ -134,8 +134,9 @@ static void raw_teardown(struct raw_zc *t)
 }
 
 /* One CQE: count it, and give its buffer back when the kernel is done. */
-static int raw_cqe(struct raw_zc *t, const struct io_uring_cqe *cqe, struct zc_tx_result *r)
+static int raw_cqe(void *arg, const struct io_uring_cqe *cqe, struct zc_tx_result *r)
 {
+	struct raw_zc *t = arg;
 	unsigned bid = (unsigned)cqe->user_data;
 
 	if (cqe->flags & IORING_CQE_F_NOTIF) {
@@ -147,42 +148,24 @@ static int raw_cqe(struct raw_zc *t, const struct io_uring_cqe *cqe, struct zc_t
 		t->free_ids[t->n_free++] = bid;
 		return 0;
 	}
+	/* without F_MORE no notification follows: the buffer is back now */
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		t->free_ids[t->n_free++] = bid;
 	if (cqe->res < 0) {
 		snprintf(r->err, sizeof(r->err), "raw loop: %s (buffer %u): %s",
 			 zc_tx_mode_name(t->mode), bid, strerror(-cqe->res));
-		/* the buffer comes back with the notification, if one follows */
-		if (!(cqe->flags & IORING_CQE_F_MORE))
-			t->free_ids[t->n_free++] = bid;
 		return -1;
 	}
 	r->requests++;
 	r->bytes += (unsigned)cqe->res;
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		t->free_ids[t->n_free++] = bid;
 	return 0;
 }
 
-static int raw_reap(struct raw_zc *t, struct zc_tx_result *r)
+/* Queue up to a batch of sends, as many as buffers are free. */
+static unsigned raw_fill(void *arg, const struct zc_tx_case *c)
 {
-	struct io_uring_cqe *cqe;
-	unsigned head, seen = 0;
-	int ret = 0;
-
-	io_uring_for_each_cqe(&t->ring, head, cqe) {
-		if (raw_cqe(t, cqe, r) < 0)
-			ret = -1;
-		seen++;
-	}
-	io_uring_cq_advance(&t->ring, seen);
-	return ret;
-}
-
-/* Queue up to a batch of sends (as many buffers as are free), submit, and
- * wait for as many CQEs as were queued (or one, to get buffers back). */
-static int raw_round(struct raw_zc *t, const struct zc_tx_case *c, struct zc_tx_result *r)
-{
+	struct raw_zc *t = arg;
 	unsigned n = 0;
-	int ret;
 
 	while (n < c->batch && t->n_free) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&t->ring);
@@ -192,40 +175,29 @@ static int raw_round(struct raw_zc *t, const struct zc_tx_case *c, struct zc_tx_
 		sqe->user_data = bid;
 		n++;
 	}
-	ret = io_uring_submit_and_wait(&t->ring, n ? n : 1);
-	if (ret < 0 && ret != -EINTR && ret != -ETIME)
-		return fail(r, "io_uring_submit_and_wait", -ret);
-	return raw_reap(t, r);
+	return n;
 }
 
-/* After the window: wait until every buffer is back (all notifications in). */
-static int raw_drain(struct raw_zc *t)
+static unsigned raw_in_flight(void *arg)
 {
-	struct zc_tx_result scratch = { 0 };
+	const struct raw_zc *t = arg;
 
-	while (t->n_free < t->nbufs) {
-		int ret = io_uring_submit_and_wait(&t->ring, 1);
-
-		if (ret < 0 && ret != -EINTR)
-			return -1;
-		raw_reap(t, &scratch);
-	}
-	return 0;
+	return t->nbufs - t->n_free;
 }
+
+static const struct zc_tx_ring_ops raw_ops = {
+	.name = "raw loop", .fill = raw_fill, .cqe = raw_cqe, .in_flight = raw_in_flight,
+};
 
 int raw_zc_run(const struct zc_tx_case *c, struct zc_tx_result *r)
 {
 	struct raw_zc t = { 0 };
-	struct zc_tx_window w;
 	int ret = raw_setup(&t, c, r);
 
 	if (ret == 0 && !raw_prep[t.mode])
 		ret = fail(r, zc_tx_mode_name(c->mode), EOPNOTSUPP);
-	zc_tx_window_start(&w, c);
-	while (ret == 0 && zc_tx_window_tick(&w, r))
-		ret = raw_round(&t, c, r);
-	if (t.ring_ok && raw_drain(&t) < 0 && ret == 0)
-		ret = fail(r, "draining notifications", EIO);
+	if (ret == 0)
+		ret = zc_tx_ring_loop(&t.ring, &raw_ops, &t, c, r);
 	raw_teardown(&t);
 	return ret;
 }
