@@ -134,7 +134,8 @@ int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	ctx->failure = vformat(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "ringplane bench %s: %s\n", ctx->def->name, ctx->failure);
+	if (!ctx->in_rep)
+		fprintf(stderr, "ringplane bench %s: %s\n", ctx->def->name, ctx->failure);
 	return -1;
 }
 
@@ -326,7 +327,9 @@ static int run_rep(struct rp_bench_ctx *ctx, size_t idx, unsigned rep,
 	ctx->failure = NULL;
 	progress_begin(ctx, idx, rep);
 	t0 = rp_bench_now_ns();
+	ctx->in_rep = true;
 	ret = fn(arg, &s);
+	ctx->in_rep = false;
 	if (ret) {
 		char *why = ctx->failure;
 

@@ -77,6 +77,7 @@ struct rp_bench_ctx {
 	unsigned cases_expected;	/* 0: unknown */
 	unsigned cases_failed;
 	int gnuplot;			/* 0 not looked for yet, 1 found, -1 missing */
+	bool in_rep;			/* failures print at the end of the progress line */
 	struct timespec started;	/* wall clock */
 	unsigned long long started_ns;	/* monotonic */
 	double duration_s;

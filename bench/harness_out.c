@@ -45,7 +45,7 @@ static void fmt_value(char *buf, size_t len, const struct rp_bench_kv *kv)
 	if (kv->str)
 		snprintf(buf, len, "%s", kv->str);
 	else
-		snprintf(buf, len, "%g", kv->num);
+		snprintf(buf, len, "%.10g", kv->num);
 }
 
 void rp_bench_fmt_params(char *buf, size_t len, const struct rp_bench_kv *kv, unsigned n)

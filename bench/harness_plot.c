@@ -260,6 +260,8 @@ void rp_bench_plot_lines(struct rp_bench_ctx *ctx, const struct rp_bench_plot *p
 	fprintf(s.f, "\nset ylabel ");
 	gp_str(s.f, unit[0] ? unit : p->y_metric);
 	fprintf(s.f, "\n%s%s", p->log_x ? "set logscale x 2\n" : "", p->log_y ? "set logscale y\n" : "");
+	/* keep the end points and their error bars off the frame */
+	fputs("set offsets graph 0.03, graph 0.03, graph 0.05, graph 0.05\n", s.f);
 	fputs("plot ", s.f);
 	for (size_t k = 0; k < nv; k++) {
 		fprintf(s.f, "%s$d%zu using 1:2:3:4 with yerrorlines title ", k ? ", " : "", k);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -262,6 +263,85 @@ static void test_table_cells_stay_cells(void **state)
 	rp_bench_ctx_free(ctx);
 }
 
+/* ---- plots (gnuplot is a setup dependency: deploy/setup.sh) ------------- */
+
+static char *tmp_dir(void)
+{
+	char *d = tmp_path(".d");
+
+	assert_int_equal(mkdir(d, 0755), 0);
+	return d;
+}
+
+static void remove_dir(char *d, const struct rp_bench_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->plots.n; i++) {
+		char *f;
+
+		assert_true(asprintf(&f, "%s/%s", d, ctx->plots.v[i]) > 0);
+		unlink(f);
+		free(f);
+	}
+	rmdir(d);
+	free(d);
+}
+
+static void test_cdf_accumulates_and_plots(void **state)
+{
+	double a[] = { 3, 1, 2 }, b[] = { 5, NAN, 4 };
+	struct rp_bench_opts o = { .reps = 1 };
+	struct rp_bench_ctx *ctx;
+	char *dir = tmp_dir();
+
+	(void)state;
+	o.outdir = dir;
+	ctx = rp_bench_ctx_new(&fake, &o);
+	rp_bench_cdf_add(ctx, "lat", "ring", a, 3);
+	rp_bench_cdf_add(ctx, "lat", "ring", b, 3);	/* a second repetition */
+	rp_bench_cdf_add(ctx, "lat", "epoll", a, 3);
+	rp_bench_cdf_add(ctx, "other", "ring", a, 1);
+	assert_int_equal(ctx->cdfs.n, 3);
+	assert_int_equal(ctx->cdfs.v[0].samples.n, 5);	/* NaN left out */
+	rp_bench_plot_cdf(ctx, "lat", "latency", "ns", true);
+	assert_int_equal(ctx->plots.n, 1);
+	assert_string_equal(ctx->plots.v[0], "fake-lat.svg");
+	rp_bench_plot_cdf(ctx, "none", "nothing", "ns", false);
+	assert_int_equal(ctx->plots.n, 1);
+	assert_int_equal(ctx->notes.n, 1);
+	assert_non_null(strstr(ctx->notes.v[0], "fake-none.svg not drawn"));
+	remove_dir(dir, ctx);
+	rp_bench_ctx_free(ctx);
+}
+
+static void test_lines_filter_by_where(void **state)
+{
+	struct rp_bench_kv k64[] = { RP_KV_NUM("size", 64), RP_KV_NUM("batch", 8) };
+	struct rp_bench_kv k128[] = { RP_KV_NUM("size", 128), RP_KV_NUM("batch", 8) };
+	struct rp_bench_kv batch8 = RP_KV_NUM("batch", 8), batch9 = RP_KV_NUM("batch", 9);
+	struct rp_bench_plot p = { .id = "rate", .title = "t", .x_param = "size",
+				   .y_metric = "rate", .where = &batch8, .n_where = 1 };
+	struct rp_bench_opts o = { .reps = 2 };
+	struct rp_bench_ctx *ctx;
+	char *dir = tmp_dir();
+	struct counter c;
+
+	(void)state;
+	o.outdir = dir;
+	ctx = rp_bench_ctx_new(&fake, &o);
+	c = (struct counter){ .ctx = ctx };
+	rp_bench_case(ctx, "a", k64, 2, rep_values, &c);
+	rp_bench_case(ctx, "a", k128, 2, rep_values, &c);
+	rp_bench_plot_lines(ctx, &p);
+	assert_int_equal(ctx->plots.n, 1);
+	p.id = "nine";
+	p.where = &batch9;				/* matches no case */
+	rp_bench_plot_lines(ctx, &p);
+	assert_int_equal(ctx->plots.n, 1);
+	assert_non_null(strstr(ctx->notes.v[ctx->notes.n - 1], "fake-nine.svg not drawn"));
+	remove_dir(dir, ctx);
+	rp_bench_ctx_free(ctx);
+}
+
 static void test_fmt_num(void **state)
 {
 	char b[32];
@@ -287,6 +367,8 @@ int main(void)
 		cmocka_unit_test(test_quick_reps),
 		cmocka_unit_test(test_json_escapes_and_round_trips),
 		cmocka_unit_test(test_table_cells_stay_cells),
+		cmocka_unit_test(test_cdf_accumulates_and_plots),
+		cmocka_unit_test(test_lines_filter_by_where),
 		cmocka_unit_test(test_fmt_num),
 	};
 
