@@ -10,6 +10,7 @@
 #include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <liburing.h>
 
@@ -41,6 +42,7 @@ struct rp_acceptor {
 	sem_t started;
 	int start_err;
 	int ring_fd;
+	int own_lfd;			/* listening socket we made, or -1 */
 
 	/* acceptor thread only */
 	struct io_uring ring;
@@ -452,6 +454,7 @@ int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params 
 	if (!a)
 		return -ENOMEM;
 	a->p = *p;
+	a->own_lfd = -1;
 	if (!a->p.files)
 		a->p.files = ACC_FILES_DEFAULT;
 	a->fds = malloc(p->n_targets * sizeof(*a->fds));
@@ -505,9 +508,52 @@ void rp_acceptor_free(struct rp_acceptor *a)
 {
 	if (!a)
 		return;
+	if (a->own_lfd >= 0)
+		close(a->own_lfd);
 	free(a->fds);
 	free(a->loads);
 	free(a->conns);
 	free(a->backlog);
 	free(a);
+}
+
+static int acc_listen(const struct rp_service_cfg *svc)
+{
+	int one = 1, err, fd = socket(svc->listen.ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	const char *step = "socket";
+
+	if (fd < 0)
+		goto fail;
+	step = "bind";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (const struct sockaddr *)&svc->listen.ss, svc->listen.len))
+		goto fail;
+	step = "listen";
+	if (listen(fd, SOMAXCONN) == 0)
+		return fd;
+fail:
+	err = errno;
+	if (fd >= 0)
+		close(fd);
+	rp_err("service %s: acceptor: %s %s: %s", svc->name, step, svc->listen.text, strerror(err));
+	return -err;
+}
+
+int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
+			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers)
+{
+	int lfd = acc_listen(svc), ret;
+
+	if (lfd < 0)
+		return lfd;
+	ret = rp_acceptor_start(out, &(struct rp_acceptor_params){
+		.listen_fd = lfd, .policy = svc->steering, .n_targets = n_workers,
+		.target_ring_fds = worker_ring_fds, .payload = svc_idx, .cpu = -1,
+	});
+	if (ret) {
+		close(lfd);
+		return ret;
+	}
+	(*out)->own_lfd = lfd;
+	return 0;
 }

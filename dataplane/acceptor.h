@@ -27,6 +27,7 @@
 
 #include <stdint.h>
 
+#include "config/config.h"
 #include "dataplane/counters.h"
 #include "dataplane/steer.h"
 
@@ -71,6 +72,16 @@ struct rp_acceptor;
 /* Start the thread; returns when its ring is armed (0) or failed (-errno,
  * logged). */
 int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params *p);
+/*
+ * For the appliance: the acceptor of one configured service (acceptor:
+ * true). It listens on svc->listen itself (closed by rp_acceptor_free),
+ * steers by svc->steering, and every CONN carries payload = svc_idx. The
+ * worker's RP_MSG_CONN handler adopts m->arg as a connection of service
+ * m->payload. 0 or -errno (logged with the service's name and address).
+ */
+int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
+			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers);
+
 /* Stop accepting, finish handoffs in progress, join. 0 or -errno. */
 int rp_acceptor_stop(struct rp_acceptor *a);
 void rp_acceptor_stats(const struct rp_acceptor *a, struct rp_acceptor_stats *out);

@@ -64,6 +64,15 @@ rp_check "round-robin: within 10% of even ($c0/$c1)" test "$c0" -ge 4500 -a "$c0
 rp_check "round-robin: client and server agree" test "$c0" -eq "$(key "$out" served.0)"
 accounted "$out" round-robin
 
+# 1b. a second acceptor on the same address: refused, named, exit 1
+server round-robin "$dir/first.out" >"$dir/first.out" || rp_fail "first server start"
+rp_in "$ns" "$TOOL" server --listen "$ADDR" --workers 2 --policy hash >/dev/null 2>"$dir/second.err"
+st=$?
+stop
+rp_check "address in use: second server exits 1 (got $st)" test "$st" -eq 1
+rp_check "address in use: the error names service, step and address" \
+	grep -q "service handoff: acceptor: bind $ADDR: Address already in use" "$dir/second.err"
+
 # 2. hash: one 4-tuple always lands on one worker; many tuples use both
 out=$dir/hash.out
 server hash "$out" >"$out" || rp_fail "hash server start"

@@ -358,6 +358,28 @@ static void report(const struct rp_acceptor_stats *st, const struct producer *p,
 	printf("fds_before=%u\nfds_after=%u\n", fds_before, count_fds());
 }
 
+/* With a NAPI map: the plain API on our own listener. Without: the way the
+ * appliance starts a configured service's acceptor. */
+static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockaddr_in *sa,
+			  enum rp_steer_policy policy, const int *fds)
+{
+	struct rp_service_cfg svc = { .name = "handoff", .type = RP_SVC_TCP_ECHO,
+				      .acceptor = true, .steering = policy };
+
+	if (n_napi_map)
+		return rp_acceptor_start(acc, &(struct rp_acceptor_params){
+			.listen_fd = lfd, .policy = policy, .n_targets = n_workers,
+			.target_ring_fds = fds, .cpu = -1,
+			.napi = napi_map, .n_napi = n_napi_map });
+	memcpy(&svc.listen.ss, sa, sizeof(*sa));
+	svc.listen.len = sizeof(*sa);
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
+	snprintf(svc.listen.text, sizeof(svc.listen.text), "%s:%u", ip, ntohs(sa->sin_port));
+	return rp_acceptor_start_service(acc, &svc, 0, fds, n_workers);
+}
+
 static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, bool work,
 		  unsigned files)
 {
@@ -376,13 +398,10 @@ static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, boo
 	rp_msg_set_handler(RP_MSG_CONN, on_conn);
 	rp_msg_set_handler(RP_MSG_WORK, on_work);
 	rp_msg_set_handler(RP_MSG_STOP, on_stop);
-	lfd = listen_on(sa);
-	if (lfd < 0 || start_workers(files, fds))
+	lfd = n_napi_map ? listen_on(sa) : -1;
+	if ((n_napi_map && lfd < 0) || start_workers(files, fds))
 		return 1;
-	if (rp_acceptor_start(&acc, &(struct rp_acceptor_params){
-			.listen_fd = lfd, .policy = policy, .n_targets = n_workers,
-			.target_ring_fds = fds, .cpu = -1,
-			.napi = napi_map, .n_napi = n_napi_map }))
+	if (start_acceptor(&acc, lfd, sa, policy, fds))
 		return 1;
 	if (work && pthread_create(&prod.thread, NULL, producer_main, &prod))
 		return 1;
@@ -399,7 +418,8 @@ static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, boo
 	if (work)
 		pthread_join(prod.thread, NULL);
 	stop_workers();
-	close(lfd);
+	if (lfd >= 0)
+		close(lfd);
 	report(&st, &prod, policy, fds_before);
 	return prod.err ? 1 : 0;
 }
