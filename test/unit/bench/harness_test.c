@@ -255,10 +255,7 @@ static void test_table_cells_stay_cells(void **state)
 	fclose(f);
 	assert_int_equal(headers, 1);
 	assert_int_equal(rows, 1);
-	if (getenv("RP_KEEP"))
-		fprintf(stderr, "kept %s\n", path);
-	else
-		unlink(path);
+	unlink(path);
 	free(path);
 	rp_bench_ctx_free(ctx);
 }
@@ -342,6 +339,82 @@ static void test_lines_filter_by_where(void **state)
 	rp_bench_ctx_free(ctx);
 }
 
+/* ---- a whole run -------------------------------------------------------- */
+
+static int run_with_failed_case(struct rp_bench_ctx *ctx)
+{
+	struct counter c = { .ctx = ctx, .fail_at = 2 };
+	struct rp_bench_kv kv = RP_KV_NUM("n", 1);
+
+	rp_bench_param(ctx, RP_KV_NUM("n", 1));
+	rp_bench_case(ctx, "flaky", &kv, 1, rep_values, &c);
+	return 0;
+}
+
+static int run_silently_failing(struct rp_bench_ctx *ctx)
+{
+	(void)ctx;
+	return -1;
+}
+
+/* Runs def into a fresh directory; returns execute's result, loads the JSON. */
+static int execute_into(const struct rp_bench_def *def, json_t **doc, char **dir)
+{
+	struct rp_bench_opts o = { .reps = 3 };
+	struct rp_bench_ctx *ctx;
+	char *path;
+	int ret;
+
+	*dir = tmp_dir();
+	o.outdir = *dir;
+	ctx = rp_bench_ctx_new(def, &o);
+	ret = rp_bench_execute(ctx);
+	rp_bench_ctx_free(ctx);
+	assert_true(asprintf(&path, "%s/%s.json", *dir, def->name) > 0);
+	*doc = json_load_file(path, 0, NULL);
+	assert_non_null(*doc);
+	unlink(path);
+	free(path);
+	assert_true(asprintf(&path, "%s/%s.md", *dir, def->name) > 0);
+	assert_int_equal(access(path, R_OK), 0);	/* the table too */
+	unlink(path);
+	free(path);
+	return ret;
+}
+
+static void test_execute_failed_case_fails_run_keeps_outputs(void **state)
+{
+	static const struct rp_bench_def def = { "flaky", "one case fails", run_with_failed_case };
+	json_t *doc, *r;
+	char *dir;
+
+	(void)state;
+	assert_int_equal(execute_into(&def, &doc, &dir), -1);
+	r = json_array_get(json_object_get(doc, "results"), 0);
+	assert_string_equal(json_string_value(json_object_get(r, "error")), "rep 2 broke");
+	assert_int_equal(json_integer_value(json_object_get(r, "reps_ok")), 1);
+	assert_true(json_is_null(json_object_get(doc, "failure")));
+	json_decref(doc);
+	rmdir(dir);
+	free(dir);
+}
+
+static void test_execute_run_failure_is_named(void **state)
+{
+	static const struct rp_bench_def def = { "silent", "fails mutely", run_silently_failing };
+	json_t *doc;
+	char *dir;
+
+	(void)state;
+	assert_int_equal(execute_into(&def, &doc, &dir), -1);
+	assert_string_equal(json_string_value(json_object_get(doc, "failure")),
+			    "the benchmark failed without saying why");
+	assert_int_equal(json_array_size(json_object_get(doc, "results")), 0);
+	json_decref(doc);
+	rmdir(dir);
+	free(dir);
+}
+
 static void test_fmt_num(void **state)
 {
 	char b[32];
@@ -369,6 +442,8 @@ int main(void)
 		cmocka_unit_test(test_table_cells_stay_cells),
 		cmocka_unit_test(test_cdf_accumulates_and_plots),
 		cmocka_unit_test(test_lines_filter_by_where),
+		cmocka_unit_test(test_execute_failed_case_fails_run_keeps_outputs),
+		cmocka_unit_test(test_execute_run_failure_is_named),
 		cmocka_unit_test(test_fmt_num),
 	};
 
