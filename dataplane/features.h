@@ -73,7 +73,11 @@ struct rp_features {
 	char kernel[65];				/* uname -r */
 };
 
-/* Probe everything. Returns 0; each row says for itself whether it works. */
+/*
+ * Probe everything (a few milliseconds). Returns 0; each row says for itself
+ * whether it works. Call it from one thread at a time: the probes share
+ * static buffers the kernel writes into.
+ */
 int rp_features_probe(struct rp_features *f);
 
 bool rp_feature_has(const struct rp_features *f, enum rp_feature id);
