@@ -30,7 +30,7 @@ static int open_current_ns(void)
 	return open(NS_SELF_PATH, O_RDONLY | O_CLOEXEC);
 }
 
-static int new_ns(int *fd, char *err, size_t errlen)
+static int new_ns(struct bench_netns *ns, int *fd, char *err, size_t errlen)
 {
 	if (unshare(CLONE_NEWNET) < 0) {
 		int e = errno;
@@ -41,6 +41,7 @@ static int new_ns(int *fd, char *err, size_t errlen)
 			 strerror(e));
 		return -e;
 	}
+	ns->moved = true;
 	*fd = open_current_ns();
 	if (*fd < 0) {
 		int e = errno;
@@ -58,6 +59,7 @@ int bench_netns_enter(struct bench_netns *ns, char *err, size_t errlen)
 	int ret;
 
 	ns->fd[BENCH_NS_SELF] = ns->fd[BENCH_NS_PEER] = -1;
+	ns->moved = false;
 	ns->home_fd = open_current_ns();
 	if (ns->home_fd < 0) {
 		ret = -errno;
@@ -65,7 +67,7 @@ int bench_netns_enter(struct bench_netns *ns, char *err, size_t errlen)
 		return ret;
 	}
 	for (unsigned i = 0; i < 2; i++) {
-		ret = new_ns(&ns->fd[order[i]], err, errlen);
+		ret = new_ns(ns, &ns->fd[order[i]], err, errlen);
 		if (ret < 0)
 			goto fail;
 		ret = bench_netns_ip(ns, order[i], err, errlen, "link set lo up");
@@ -81,10 +83,11 @@ fail:
 void bench_netns_leave(struct bench_netns *ns)
 {
 	if (ns->home_fd >= 0) {
-		if (setns(ns->home_fd, CLONE_NEWNET) < 0)
+		if (ns->moved && setns(ns->home_fd, CLONE_NEWNET) < 0)
 			perror("bench: setns back to the original network namespace");
 		close(ns->home_fd);
 		ns->home_fd = -1;
+		ns->moved = false;
 	}
 	for (unsigned i = 0; i < BENCH_NS__COUNT; i++) {
 		if (ns->fd[i] >= 0)

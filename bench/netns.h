@@ -29,6 +29,7 @@ enum bench_ns_which {
 
 struct bench_netns {
 	int home_fd;			/* the namespace the thread came from */
+	bool moved;			/* the thread left it */
 	int fd[BENCH_NS__COUNT];
 };
 
