@@ -497,7 +497,7 @@ static void rp_msg_prep_data(struct io_uring_sqe *sqe, int target_fd, const stru
 }
 
 /* Kernels before 6.13: a private ring for this one message. */
-static int rp_msg_send_private_ring(int target_fd, const struct rp_msg *m)
+int rp_msg_send_private_ring(int target_fd, const struct rp_msg *m)
 {
 	struct io_uring ring;
 	struct io_uring_cqe *cqe;

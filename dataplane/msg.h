@@ -183,5 +183,8 @@ int rp_msg_send_conn(struct rp_msg_port *port, int target_ring_fd,
  * Data messages only (no CONN). 0 or -errno.
  */
 int rp_msg_send_sync(int target_ring_fd, const struct rp_msg *m);
+/* rp_msg_send_sync's fallback on its own (a private ring per message), so
+ * tests exercise it on kernels that never need it. */
+int rp_msg_send_private_ring(int target_ring_fd, const struct rp_msg *m);
 
 #endif

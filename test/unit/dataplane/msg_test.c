@@ -308,10 +308,19 @@ static void test_sync_send(void **state)
 					  &(struct rp_msg){ .type = RP_MSG_STOP, .arg = 15 }), 0);
 	assert_int_equal(rp_msg_send_sync(p->rx.ring_fd,
 					  &(struct rp_msg){ .type = RP_MSG_CONN }), -EINVAL);
+	/* the fallback for kernels without io_uring_register_sync_msg */
+	assert_int_equal(rp_msg_send_private_ring(p->rx.ring_fd,
+						  &(struct rp_msg){ .type = RP_MSG_RELOAD,
+								    .payload = 0x1234 }), 0);
 	drain_receiver(p);
-	assert_int_equal(p->rx_seen.n, 1);
+	assert_int_equal(p->rx_seen.n, 2);
 	assert_int_equal(p->rx_seen.m[0].type, RP_MSG_STOP);
 	assert_int_equal(p->rx_seen.m[0].arg, 15);
+	assert_int_equal(p->rx_seen.m[1].type, RP_MSG_RELOAD);
+	assert_int_equal(p->rx_seen.m[1].payload, 0x1234);
+	/* a descriptor that is no ring: an error, from either path */
+	assert_true(rp_msg_send_sync(0, &(struct rp_msg){ .type = RP_MSG_STOP }) < 0);
+	assert_true(rp_msg_send_private_ring(0, &(struct rp_msg){ .type = RP_MSG_STOP }) < 0);
 }
 
 static void test_unhandled_and_bad(void **state)
