@@ -26,7 +26,7 @@ void rp_bench_oom(void)
 	exit(1);
 }
 
-bool rp_vec_grow(void **v, size_t *cap, size_t elem)
+void rp_vec_grow(void **v, size_t *cap, size_t elem)
 {
 	size_t ncap = *cap ? *cap * 2 : 8;
 	void *nv = realloc(*v, ncap * elem);
@@ -35,7 +35,6 @@ bool rp_vec_grow(void **v, size_t *cap, size_t elem)
 		rp_bench_oom();
 	*v = nv;
 	*cap = ncap;
-	return true;
 }
 
 char *rp_bench_strdup(const char *s)

@@ -83,11 +83,13 @@ struct rp_bench_ctx {
 	double duration_s;
 };
 
-/* Append one zeroed element to a RP_VEC; returns it, or NULL without memory. */
+/* Append one zeroed element to a RP_VEC and return it (never NULL: running
+ * out of memory ends the run, see rp_bench_oom). */
 #define RP_VEC_PUSH(vec) \
-	((vec).n < (vec).cap || rp_vec_grow((void **)&(vec).v, &(vec).cap, sizeof(*(vec).v)) \
-		? memset(&(vec).v[(vec).n++], 0, sizeof(*(vec).v)) : NULL)
-bool rp_vec_grow(void **v, size_t *cap, size_t elem);
+	((vec).n < (vec).cap ? (void)0 : rp_vec_grow((void **)&(vec).v, &(vec).cap, \
+						      sizeof(*(vec).v)), \
+	 memset(&(vec).v[(vec).n++], 0, sizeof(*(vec).v)))
+void rp_vec_grow(void **v, size_t *cap, size_t elem);
 
 /* harness.c */
 /* Says so on stderr and exits 1: see harness.c. */

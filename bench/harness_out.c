@@ -93,7 +93,7 @@ static json_t *machine_json(void)
 	gethostname(host, sizeof(host) - 1);
 	proc_field("/proc/cpuinfo", "model name", model, sizeof(model));
 	proc_field("/proc/meminfo", "MemTotal", mem, sizeof(mem));
-	return json_pack("{s:s, s:i, s:s, s:s}", "hostname", host,
+	return json_pack("{s:s, s:I, s:s, s:s}", "hostname", host,
 			 "cpus", (json_int_t)sysconf(_SC_NPROCESSORS_ONLN),
 			 "cpu_model", model, "mem", mem);
 }
