@@ -279,11 +279,15 @@ static int setup_ring(struct rp_worker *w)
 	return 0;
 }
 
+/* A multishot recvmsg puts its header and the sender's address in the buffer
+ * ahead of the payload: room for both, so buffers.size bytes of datagram fit. */
+#define RP_RECVMSG_HEADROOM (sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_storage))
+
 static int setup_pool(struct rp_worker *w)
 {
 	const struct rp_buffers_cfg *bc = &w->cfg->buffers;
 	struct rp_bufpool_params prm = {
-		.size = bc->size, .count = bc->count, .hugepages = bc->hugepages,
+		.size = bc->size + RP_RECVMSG_HEADROOM, .count = bc->count, .hugepages = bc->hugepages,
 		.recv_ring = true, .bgid = RP_WORKER_BGID,
 	};
 	char err[512];
