@@ -540,7 +540,8 @@ fail:
 }
 
 int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
-			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers)
+			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers,
+			      unsigned (*load)(void *arg, unsigned worker), void *load_arg)
 {
 	int lfd = acc_listen(svc), ret;
 
@@ -549,6 +550,7 @@ int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_
 	ret = rp_acceptor_start(out, &(struct rp_acceptor_params){
 		.listen_fd = lfd, .policy = svc->steering, .n_targets = n_workers,
 		.target_ring_fds = worker_ring_fds, .payload = svc_idx, .cpu = -1,
+		.load = load, .load_arg = load_arg,
 	});
 	if (ret) {
 		close(lfd);

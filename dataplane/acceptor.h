@@ -77,10 +77,13 @@ int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params 
  * true). It listens on svc->listen itself (closed by rp_acceptor_free),
  * steers by svc->steering, and every CONN carries payload = svc_idx. The
  * worker's RP_MSG_CONN handler adopts m->arg as a connection of service
- * m->payload. 0 or -errno (logged with the service's name and address).
+ * m->payload. load (may be NULL) feeds least-loaded, e.g. the service's
+ * conns_accepted - conns_closed on that worker. 0 or -errno (logged with
+ * the service's name and address).
  */
 int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
-			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers);
+			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers,
+			      unsigned (*load)(void *arg, unsigned worker), void *load_arg);
 
 /* Stop accepting, finish handoffs in progress, join. 0 or -errno. */
 int rp_acceptor_stop(struct rp_acceptor *a);

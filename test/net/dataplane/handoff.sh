@@ -90,7 +90,8 @@ a=$(key "$dir/h3.cli" conns.0); b=$(key "$dir/h3.cli" conns.1)
 rp_check "hash: 1000 ephemeral ports use both workers ($a/$b)" test "$a" -gt 0 -a "$b" -gt 0
 accounted "$out" hash
 
-# 3. least-loaded: every connection accounted for
+# 3. least-loaded: every connection accounted for; with connections held
+# open, each new one goes to the worker holding fewer: an even split
 out=$dir/ll.out
 server least-loaded "$out" >"$out" || rp_fail "least-loaded server start"
 rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 500 >"$dir/ll.cli"
@@ -98,6 +99,13 @@ stop
 rp_check "least-loaded: 500 answered" \
 	test $(( $(key "$dir/ll.cli" conns.0) + $(key "$dir/ll.cli" conns.1) )) -eq 500
 accounted "$out" least-loaded
+out=$dir/llh.out
+server least-loaded "$out" --hold >"$out" || rp_fail "least-loaded hold server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 100 >"$dir/llh.cli"
+stop
+rp_check "least-loaded, held: 50/50 ($(key "$out" served.0)/$(key "$out" served.1))" \
+	test "$(key "$out" served.0)" -eq 50 -a "$(key "$out" served.1)" -eq 50
+accounted "$out" "least-loaded held"
 
 # 4. worker tables full: each worker holds 4 connections, the rest are
 # refused with ENFILE on handoff, closed (the client sees no id) and counted

@@ -54,7 +54,7 @@ struct worker {
 	unsigned pending;		/* our sends and closes in flight */
 	bool stop;
 	_Atomic bool senders_done;	/* nobody will message us any more */
-	_Atomic uint64_t served, work_done, close_errors;
+	_Atomic uint64_t served, closed, work_done, close_errors;
 	unsigned *held;			/* --hold: slots kept until stop */
 	unsigned n_held;
 };
@@ -154,8 +154,7 @@ static void worker_reap(struct worker *w)
 			rp_msg_dispatch(NULL, w, cqe);
 			break;
 		case RP_OP_CLOSE:
-			if (cqe->res < 0)
-				atomic_fetch_add(&w->close_errors, 1);
+			atomic_fetch_add(cqe->res < 0 ? &w->close_errors : &w->closed, 1);
 			w->pending--;
 			break;
 		default:
@@ -358,6 +357,13 @@ static void report(const struct rp_acceptor_stats *st, const struct producer *p,
 	printf("fds_before=%u\nfds_after=%u\n", fds_before, count_fds());
 }
 
+/* least-loaded: connections a worker holds (served, not yet closed) */
+static unsigned worker_load(void *arg, unsigned i)
+{
+	(void)arg;
+	return (unsigned)(atomic_load(&workers[i].served) - atomic_load(&workers[i].closed));
+}
+
 /* With a NAPI map: the plain API on our own listener. Without: the way the
  * appliance starts a configured service's acceptor. */
 static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockaddr_in *sa,
@@ -377,7 +383,7 @@ static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockad
 
 	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
 	snprintf(svc.listen.text, sizeof(svc.listen.text), "%s:%u", ip, ntohs(sa->sin_port));
-	return rp_acceptor_start_service(acc, &svc, 0, fds, n_workers);
+	return rp_acceptor_start_service(acc, &svc, 0, fds, n_workers, worker_load, NULL);
 }
 
 static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, bool work,
