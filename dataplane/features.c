@@ -228,6 +228,27 @@ static void probe_one(const struct rp_features *f, const struct rp_feature_def *
 	r->liburing_too_old = ret == -ENOSYS && strstr(detail, "liburing");
 }
 
+/*
+ * io_uring switched off (sysctl kernel.io_uring_disabled, a seccomp filter,
+ * a kernel built without it) fails every row the same way: say that once
+ * rather than thirty times "not supported by this kernel".
+ */
+static bool ring_unavailable(struct rp_features *f)
+{
+	char why[8];
+	int ret = rp_probe_setup(0, why, sizeof(why));
+
+	if (!ret)
+		return false;
+	f->ring_err = -ret;
+	for (unsigned i = 0; i < RP_FEAT__COUNT; i++) {
+		f->r[i].err = -ret;
+		snprintf(f->r[i].why, sizeof(f->r[i].why), "no io_uring ring can be set up: %s",
+			 strerrorname_np(-ret) ?: "?");
+	}
+	return true;
+}
+
 int rp_features_probe(struct rp_features *f)
 {
 	struct io_uring_probe *op_probe;
@@ -241,6 +262,8 @@ int rp_features_probe(struct rp_features *f)
 	};
 	if (!uname(&u))
 		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
+	if (ring_unavailable(f))
+		return 0;
 	op_probe = io_uring_get_probe();
 	for (unsigned i = 0; i < RP_FEAT__COUNT; i++)
 		probe_one(f, &rp_feature_defs[i], op_probe, &f->r[i]);
@@ -251,6 +274,12 @@ int rp_features_probe(struct rp_features *f)
 
 int rp_features_check_required(const struct rp_features *f, char *msg, size_t len)
 {
+	if (f->ring_err) {
+		snprintf(msg, len, "io_uring unavailable: no ring can be set up (%s: %s); "
+			 "is sysctl kernel.io_uring_disabled set?",
+			 strerrorname_np(f->ring_err) ?: "?", strerror(f->ring_err));
+		return -1;
+	}
 	for (unsigned i = 0; i < RP_FEAT__COUNT; i++) {
 		const struct rp_feature_def *d = &rp_feature_defs[i];
 		const struct rp_feature_result *r = &f->r[i];

@@ -71,6 +71,7 @@ struct rp_features {
 	int liburing_build_major, liburing_build_minor;	/* headers compiled against */
 	int liburing_run_major, liburing_run_minor;	/* library loaded at run time */
 	char kernel[65];				/* uname -r */
+	int ring_err;	/* errno when not even a plain ring can be set up, else 0 */
 };
 
 /*

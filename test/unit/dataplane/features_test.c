@@ -10,8 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -151,11 +156,92 @@ static void test_check_required_names_the_missing_one(void **state)
 	f.r[RP_FEAT_SEND_ZC].liburing_too_old = true;
 	assert_int_equal(rp_features_check_required(&f, msg, sizeof(msg)), -1);
 	assert_non_null(strstr(msg, "not supported by this liburing (2.3+ needed)"));
+
+	/* io_uring switched off: one sentence about that, not about a row */
+	f.ring_err = EPERM;
+	assert_int_equal(rp_features_check_required(&f, msg, sizeof(msg)), -1);
+	assert_string_equal(msg, "io_uring unavailable: no ring can be set up (EPERM: Operation "
+				 "not permitted); is sysctl kernel.io_uring_disabled set?");
 }
+
+/*
+ * io_uring switched off, for real: a child process installs a seccomp filter
+ * that answers io_uring_setup(2) with EPERM (what kernel.io_uring_disabled=2
+ * does), then probes. The machine's sysctl is not touched.
+ */
+#if defined(__x86_64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define TEST_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+#ifdef TEST_AUDIT_ARCH
+static int deny_io_uring_setup(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TEST_AUDIT_ARCH, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { sizeof(code) / sizeof(code[0]), code };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* In the child: 0 when every expectation holds, else the failing step. */
+static int probe_without_io_uring(void)
+{
+	struct rp_features f;
+	char msg[512];
+
+	if (deny_io_uring_setup())
+		return 10;
+	if (raw_setup(0) != -EPERM)
+		return 11;	/* the filter works, or the test means nothing */
+	rp_features_probe(&f);
+	if (f.ring_err != EPERM)
+		return 12;
+	for (unsigned i = 0; i < RP_FEAT__COUNT; i++)
+		if (rp_feature_has(&f, i) || !strstr(rp_feature_why(&f, i), "no io_uring ring"))
+			return 13;
+	if (rp_features_check_required(&f, msg, sizeof(msg)) != -1 ||
+	    !strstr(msg, "io_uring unavailable: no ring can be set up (EPERM"))
+		return 14;
+	return 0;
+}
+
+static void test_io_uring_disabled(void **state)
+{
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(probe_without_io_uring());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+#else
+static void test_io_uring_disabled(void **state)
+{
+	(void)state;
+	fail_msg("no seccomp audit arch known for this CPU: add it to features_test.c");
+}
+#endif
 
 static void test_versions_recorded(void **state)
 {
 	(void)state;
+	assert_int_equal(probed.ring_err, 0);
 	assert_int_equal(probed.liburing_build_major, IO_URING_VERSION_MAJOR);
 	assert_int_equal(probed.liburing_build_minor, IO_URING_VERSION_MINOR);
 	assert_int_equal(probed.liburing_run_major, io_uring_major_version());
@@ -172,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_every_row_named_and_why_iff_missing),
 		cmocka_unit_test(test_required_rows),
 		cmocka_unit_test(test_check_required_names_the_missing_one),
+		cmocka_unit_test(test_io_uring_disabled),
 		cmocka_unit_test(test_versions_recorded),
 	};
 
