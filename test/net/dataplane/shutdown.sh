@@ -14,8 +14,10 @@ rpd_start "$workdir/load.yaml"
 if rpd_wait_metrics; then
 	# Load that outlives the appliance: the clients fail when it goes away,
 	# which is expected; only the appliance is judged here.
-	rp_bg "$cli_ns" "$TOOLS/tcp_echo_check" "$ECHO_SRV_ADDR:7008" -c 200 -b 50000000 --timeout-s 30
-	rp_bg "$cli_ns" "$TOOLS/udp_echo_check" "$ECHO_SRV_ADDR:7007" --sizes 1-65507/7 --retries 0 --timeout-ms 50
+	rp_bg "$cli_ns" "$TOOLS/tcp_echo_check" "$ECHO_SRV_ADDR:7008" -c 200 -b 50000000 --timeout-s 30 \
+		>"$workdir/tcp-load.log" 2>&1
+	rp_bg "$cli_ns" "$TOOLS/udp_echo_check" "$ECHO_SRV_ADDR:7007" --sizes 1-65507/7 --retries 0 --timeout-ms 50 \
+		>"$workdir/udp-load.log" 2>&1
 	sleep 2
 	rx=$(rpd_counter rx_packets)
 	rp_check "traffic was flowing before SIGTERM (rx_packets $rx > 0)" test "$rx" -gt 0
