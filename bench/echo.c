@@ -141,14 +141,16 @@ static pid_t server_start(struct echo_bench *b, const struct echo_server *s)
 		rp_bench_pin_self(b->server_cpu);
 		_exit(s->serve(b));
 	}
-	/* Up when it answers (ringplane needs a moment for rings and buffers). */
-	for (int i = 0; i < 100; i++) {
+	/* Up when it answers (ringplane needs a moment for rings and buffers);
+	 * a port nobody bound yet refuses at once, so pace the probes. */
+	for (unsigned long long end = rp_bench_now_ns() + 10000000000ull; rp_bench_now_ns() < end;) {
 		if (!echo_load_probe((struct sockaddr *)&b->addr, sizeof(b->addr), 100))
 			return pid;
 		if (waitpid(pid, NULL, WNOHANG) == pid) {
 			rp_bench_fail(b->ctx, "%s server exited during start-up", s->variant);
 			return -1;
 		}
+		usleep(20 * 1000);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
