@@ -12,7 +12,9 @@
  *
  * At the end the harness writes, in the --out directory:
  *   NAME.json  machine, kernel, liburing version, parameters, every
- *              repetition, and "results": [{variant, params, metrics}]
+ *              repetition, and "results": [{variant, params, metrics}];
+ *              CDF series as percentiles ("cdfs": {id: {series: {n, p50,
+ *              p90, p99, p999, max}}})
  *   NAME.md    a markdown table (one row per case, medians with min..max)
  *   NAME-*.svg plots the benchmark asked for (gnuplot)
  *

@@ -166,6 +166,39 @@ static json_t *result_json(const struct rp_bench_result *r)
 	return o;
 }
 
+/* CDF samples are too many to keep in the JSON: their percentiles are. */
+static json_t *cdf_json(struct rp_bench_cdf *c)
+{
+	static const struct { const char *name; double pct; } pcts[] = {
+		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p999", 99.9 }, { "max", 100 },
+	};
+	json_t *o = json_object();
+
+	json_object_set_new(o, "n", json_integer((json_int_t)c->samples.n));
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		json_object_set_new(o, pcts[i].name, num_json(rp_bench_percentile(
+					    c->samples.v, c->samples.n, pcts[i].pct)));
+	return o;
+}
+
+/* {"id": {"series": {n, p50, ...}}} */
+static json_t *cdfs_json(const struct rp_bench_ctx *ctx)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < ctx->cdfs.n; i++) {
+		struct rp_bench_cdf *c = &ctx->cdfs.v[i];
+		json_t *id = json_object_get(all, c->id);
+
+		if (!id) {
+			id = json_object();
+			json_object_set_new(all, c->id, id);
+		}
+		json_object_set_new(id, c->series, cdf_json(c));
+	}
+	return all;
+}
+
 static json_t *run_json(const struct rp_bench_ctx *ctx)
 {
 	json_t *root = json_object(), *results = json_array();
@@ -189,6 +222,7 @@ static json_t *run_json(const struct rp_bench_ctx *ctx)
 	json_object_set_new(root, "parameters", kvs_json(ctx->params.v, ctx->params.n));
 	json_object_set_new(root, "notes", strings_json(ctx->notes.v, ctx->notes.n));
 	json_object_set_new(root, "plots", strings_json(ctx->plots.v, ctx->plots.n));
+	json_object_set_new(root, "cdfs", cdfs_json(ctx));
 	json_object_set_new(root, "failure", ctx->failure ? json_string(ctx->failure) : json_null());
 	json_object_set_new(root, "results", results);
 	return root;

@@ -283,6 +283,25 @@ static void remove_dir(char *d, const struct rp_bench_ctx *ctx)
 	free(d);
 }
 
+/* The JSON keeps each CDF series as percentiles of all its samples. */
+static void check_cdf_json(const struct rp_bench_ctx *ctx)
+{
+	char *path = tmp_path(".cdf.json");
+	json_t *doc, *ring;
+
+	assert_int_equal(rp_bench_write_json(ctx, path), 0);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	ring = json_object_get(json_object_get(json_object_get(doc, "cdfs"), "lat"), "ring");
+	assert_int_equal(json_integer_value(json_object_get(ring, "n")), 5);	/* 1 2 3 4 5 */
+	assert_float_equal(json_real_value(json_object_get(ring, "p50")), 3, 1e-9);
+	assert_float_equal(json_real_value(json_object_get(ring, "max")), 5, 1e-9);
+	assert_non_null(json_object_get(json_object_get(json_object_get(doc, "cdfs"), "lat"), "epoll"));
+	json_decref(doc);
+	unlink(path);
+	free(path);
+}
+
 static void test_cdf_accumulates_and_plots(void **state)
 {
 	double a[] = { 3, 1, 2 }, b[] = { 5, NAN, 4 };
@@ -306,6 +325,7 @@ static void test_cdf_accumulates_and_plots(void **state)
 	assert_int_equal(ctx->plots.n, 1);
 	assert_int_equal(ctx->notes.n, 1);
 	assert_non_null(strstr(ctx->notes.v[0], "fake-none.svg not drawn"));
+	check_cdf_json(ctx);
 	remove_dir(dir, ctx);
 	rp_bench_ctx_free(ctx);
 }
