@@ -134,7 +134,11 @@ static int nic_plan_apply(int argc, char **argv, bool apply)
 	while ((opt = getopt_long(argc, argv, apply ? "c:nh" : "c:h", cfg_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': file = optarg; break;
-		case 'n': dry_run = true; break;
+		case 'n':
+			if (!apply)	/* plan is always dry */
+				return rp_usage_error("nic", "'plan' takes no --dry-run");
+			dry_run = true;
+			break;
 		case 'h': fputs(nic_usage, stdout); return RP_EXIT_OK;
 		default: return rp_usage_error("nic", "bad option for '%s'", argv[0]);
 		}

@@ -149,6 +149,8 @@ static void text_queues(FILE *f, const struct rp_nic_info *info)
 
 void rp_nic_print_text(FILE *f, const struct rp_nic_info *info)
 {
+	struct rp_nic_qmap map;
+
 	fprintf(f, "device: %s (ifindex %u)\n", info->dev, info->ifindex);
 	if (text_status(f, "driver", &info->drv))
 		fprintf(f, "  name %s, version %s, firmware %s, bus %s\n", info->driver,
@@ -162,6 +164,8 @@ void rp_nic_print_text(FILE *f, const struct rp_nic_info *info)
 	text_rss(f, &info->rss);
 	text_napi(f, info);
 	text_queues(f, info);
+	rp_nic_qmap_from_info(info, &map);
+	fprintf(f, "queue map: %s\n", map.note);
 }
 
 /* ---- JSON ---------------------------------------------------------------- */
@@ -302,7 +306,22 @@ static void json_queues(FILE *f, const struct rp_nic_info *info)
 	json_status(f, "qstats", &info->qstats_st);
 	fprintf(f, "},\n  ");
 	json_status(f, "irq", &info->irq_st);
-	fprintf(f, "}\n");
+	fprintf(f, "},\n");
+}
+
+/* What rp_nic_setup hands the dataplane for this device. */
+static void json_qmap(FILE *f, const struct rp_nic_info *info)
+{
+	struct rp_nic_qmap map;
+
+	rp_nic_qmap_from_info(info, &map);
+	fprintf(f, "\"queue-map\": {\"has-napi\": %s, \"has-irq\": %s, \"note\": ",
+		map.has_napi ? "true" : "false", map.has_irq ? "true" : "false");
+	json_str(f, map.note);
+	fprintf(f, ", \"cpus\": [");
+	for (unsigned i = 0; i < map.n; i++)
+		fprintf(f, "%s%d", i ? ", " : "", map.q[i].cpu);
+	fprintf(f, "]}\n");
 }
 
 void rp_nic_print_json(FILE *f, const struct rp_nic_info *info)
@@ -334,5 +353,7 @@ void rp_nic_print_json(FILE *f, const struct rp_nic_info *info)
 	json_napi(f, info);
 	fprintf(f, "  ");
 	json_queues(f, info);
+	fprintf(f, "  ");
+	json_qmap(f, info);
 	fprintf(f, "}\n");
 }
