@@ -35,7 +35,7 @@ for r in res:
     need("error" not in r, f"{r['variant']} {p}: no error ({r.get('error')})")
     for name, m in r["metrics"].items():
         need(m["min"] <= m["median"] <= m["max"], f"{r['variant']} {p} {name}: min <= median <= max")
-base = {"req_s", "gbit_s", "cpu_ns_per_req", "notifs_per_req", "zc_reported"}
+base = {"req_s", "req_per_cpu_s", "gbit_s", "cpu_ns_per_req", "notifs_per_req", "zc_reported"}
 for target in ("ifb", "veth"):
     for path in ("raw", "ringplane"):
         for mode in ("copy", "send_zc_fixed", "auto"):
@@ -47,11 +47,11 @@ for target in ("ifb", "veth"):
                 m = r["metrics"]
                 want = set(base)
                 if mode != "copy":
-                    want.add("ratio_vs_copy")
+                    want |= {"ratio_vs_copy", "cpu_ratio_vs_copy"}
                 if mode == "auto":
-                    want.add("auto_vs_best")
+                    want |= {"auto_vs_best", "cpu_auto_vs_best"}
                 if path == "ringplane":
-                    want.add("ringplane_vs_raw")
+                    want |= {"ringplane_vs_raw", "cpu_ringplane_vs_raw"}
                 need(want <= set(m), f"{target} {path} {mode} {size}: metrics {sorted(want - set(m))} missing")
                 if target == "ifb" and mode == "send_zc_fixed":
                     need(m.get("zc_reported", {}).get("min", 0) > 0,
@@ -69,7 +69,8 @@ for target in ("ifb", "veth"):
             need(auto_big["metrics"]["notifs_per_req"]["min"] > 0,
                  f"ifb {path} auto 64000 B (above the threshold): zerocopy sends")
 params = doc.get("parameters", {})
-for k in ("crossover_size_raw", "crossover_size_ringplane", "auto_threshold", "seconds_per_rep"):
+for k in ("crossover_size_raw", "crossover_size_ringplane", "crossover_size_raw_cpu",
+          "crossover_size_ringplane_cpu", "auto_threshold", "seconds_per_rep"):
     need(isinstance(params.get(k), (int, float)), f"parameter {k} recorded")
 for f in fails:
     print("FAIL -", f)
