@@ -346,7 +346,9 @@ static bool rp_msg_retryable(int res)
 
 static int rp_msg_arm_retry(struct rp_msg_port *port, struct rp_msg_out *o)
 {
-	uint64_t ns = port->backoff_ns << (o->attempts < 10 ? o->attempts - 1 : 10);
+	/* doubles per failed attempt; a parked entry has made none yet */
+	unsigned doublings = o->attempts > 1 ? o->attempts - 1 : 0;
+	uint64_t ns = port->backoff_ns << (doublings < 10 ? doublings : 10);
 	struct io_uring_sqe *sqe = rp_msg_get_sqe(port->ring);
 
 	if (ns > RP_MSG_BACKOFF_MAX)
