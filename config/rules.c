@@ -72,10 +72,14 @@ static void check_listen_unique(const struct rp_config *cfg, struct rp_cfg_error
 		for (unsigned j = 0; j < i; j++) {
 			if (v[i].socktype != v[j].socktype || !same_sockaddr(v[i].addr, v[j].addr))
 				continue;
-			rp_cfg_error_add(errs, cfg->file, v[i].mark,
-					 "duplicate listen address %s/%s: service '%s' already listens there (line %u, column %u)",
-					 v[i].addr->text, proto_name(v[i].socktype), v[j].name,
+			char where[48] = "by default";
+
+			if (v[j].mark.line)
+				snprintf(where, sizeof(where), "line %u, column %u",
 					 v[j].mark.line, v[j].mark.column);
+			rp_cfg_error_add(errs, cfg->file, v[i].mark,
+					 "duplicate listen address %s/%s: service '%s' already listens there (%s)",
+					 v[i].addr->text, proto_name(v[i].socktype), v[j].name, where);
 			break;
 		}
 	}

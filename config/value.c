@@ -34,10 +34,12 @@ int rp_parse_long(const char *text, long min, long max, long *out, char *why)
 	v = strtol(text, &end, 10);
 	if (end == text || *end || (text[0] != '-' && text[0] != '+' && (text[0] < '0' || text[0] > '9')))
 		return WHY("expected an integer, got '%.64s'", text);
-	if (errno == ERANGE)
-		return WHY("'%.64s' is out of range %ld..%ld", text, min, max);
+	if (errno == ERANGE || check_range(v, min, max, why)) {
+		snprintf(why, RP_WHY_MAX, "%.64s is out of range %ld..%ld", text, min, max);
+		return RP_PARSE_RANGE;
+	}
 	*out = v;
-	return check_range(v, min, max, why);
+	return 0;
 }
 
 /* Integers live in long fields (may be RP_UNSET) or unsigned ones. */
@@ -83,6 +85,7 @@ static int size_parse(const struct rp_key *k, const char *text, void *field, cha
 	size_t len = strlen(text);
 	char num[32];
 	long v, mult = 1;
+	int rc;
 
 	for (size_t i = 0; len > 1 && i < sizeof(size_suffixes) / sizeof(size_suffixes[0]); i++)
 		if (text[len - 1] == size_suffixes[i].suffix) {
@@ -94,12 +97,15 @@ static int size_parse(const struct rp_key *k, const char *text, void *field, cha
 		return WHY("expected a size (4096, 4k, 2M), got '%.64s'", text);
 	memcpy(num, text, len);
 	num[len] = '\0';
-	if (rp_parse_long(num, LONG_MIN, LONG_MAX, &v, why))
+	rc = rp_parse_long(num, LONG_MIN, LONG_MAX, &v, why);
+	if (rc == RP_PARSE_RANGE || (!rc && (v > LONG_MAX / mult || v < LONG_MIN / mult)))
+		return WHY("%.64s is out of range %ld..%ld", text, k->min, k->max);
+	if (rc)
 		return WHY("expected a size (4096, 4k, 2M), got '%.64s'", text);
-	if (v > LONG_MAX / mult || v < LONG_MIN / mult)
-		return WHY("'%.64s' is out of range %ld..%ld", text, k->min, k->max);
 	v *= mult;
-	if (check_range(v, k->min, k->max, why) || check_pow2(k, v, why))
+	if (v < k->min || v > k->max)
+		return WHY("%.64s is out of range %ld..%ld", text, k->min, k->max);
+	if (check_pow2(k, v, why))
 		return -1;
 	store_long(k, field, v);
 	return 0;
@@ -360,7 +366,7 @@ static int cpus_parse_range(const struct rp_key *k, char *item, struct rp_cpulis
 static int cpus_parse(const struct rp_key *k, const char *text, void *field, char *why)
 {
 	struct rp_cpulist *cl = field;
-	char buf[1024], *save = NULL;
+	char buf[1024], *rest = buf, *item;
 
 	memset(cl, 0, sizeof(*cl));
 	if (!strcmp(text, "auto")) {
@@ -370,7 +376,7 @@ static int cpus_parse(const struct rp_key *k, const char *text, void *field, cha
 	if (strlen(text) >= sizeof(buf))
 		return WHY("CPU list is too long");
 	snprintf(buf, sizeof(buf), "%s", text);
-	for (char *item = strtok_r(buf, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+	while ((item = strsep(&rest, ","))) {
 		char inner[RP_WHY_MAX];
 
 		if (cpus_parse_range(k, item, cl, inner))

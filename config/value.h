@@ -29,7 +29,9 @@ struct rp_vcodec {
 
 extern const struct rp_vcodec rp_vcodecs[RP_V__COUNT];
 
-/* A decimal integer within [min, max]; -1 with why otherwise. */
+/* A decimal integer within [min, max]: 0; else -1 (not an integer) or
+ * RP_PARSE_RANGE, with why. */
+#define RP_PARSE_RANGE (-2)
 int rp_parse_long(const char *text, long min, long max, long *out, char *why);
 
 /* Append v to an unsigned array of capacity cap holding *n. */
