@@ -24,6 +24,7 @@
 #include "bench/echo_load.h"
 #include "config/config.h"
 #include "dataplane/appliance.h"
+#include "dataplane/log.h"
 
 #define LOSS_TIMEOUT_MS 20
 
@@ -89,6 +90,7 @@ static int serve_ringplane(const struct echo_bench *b)
 		rp_cfg_errors_print(stderr, &errs);
 		rc = 1;
 	} else {
+		rp_log_setup(cfg.logging.level, cfg.logging.format);
 		rc = rp_appliance_run(&cfg);
 	}
 	rp_config_free(&cfg);
