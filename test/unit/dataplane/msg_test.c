@@ -300,6 +300,42 @@ static void test_retry_keeps_order(void **state)
 	assert_int_equal(p->tx_seen.n, 0);
 }
 
+/*
+ * Two messages in flight when both fail: the second was sent before
+ * anything parked, so it is retried right after the first and before a
+ * message sent later.
+ */
+static void test_retry_two_in_flight(void **state)
+{
+	struct pair *p = *state;
+	struct io_uring_cqe *cqe, fake[2];
+
+	for (unsigned i = 1; i <= 2; i++)
+		assert_int_equal(rp_msg_send(&p->port, p->rx.ring_fd,
+					     &(struct rp_msg){ .type = RP_MSG_WORK, .payload = i }), 0);
+	io_uring_submit_and_wait(&p->tx, 2);
+	for (unsigned i = 0; i < 2; i++) {
+		assert_int_equal(io_uring_wait_cqe(&p->tx, &cqe), 0);
+		fake[i] = *cqe;
+		fake[i].res = -ENOMEM;
+		io_uring_cqe_seen(&p->tx, cqe);
+	}
+	drain_receiver(p);
+	p->rx_seen.n = 0;	/* the real deliveries: forget them */
+
+	assert_int_equal(rp_msg_dispatch(&p->port, NULL, &fake[0]), 0);
+	assert_int_equal(rp_msg_dispatch(&p->port, NULL, &fake[1]), 0);
+	assert_int_equal(rp_msg_send(&p->port, p->rx.ring_fd,
+				     &(struct rp_msg){ .type = RP_MSG_WORK, .payload = 3 }), 0);
+	assert_int_equal(p->port.stats.parked, 2);
+	drain_sender(p);
+	drain_receiver(p);
+	assert_int_equal(p->rx_seen.n, 3);
+	for (unsigned i = 0; i < 3; i++)
+		assert_int_equal(p->rx_seen.m[i].payload, i + 1);
+	assert_int_equal(p->port.stats.retries, 1);
+}
+
 static void test_sync_send(void **state)
 {
 	struct pair *p = *state;
@@ -351,6 +387,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_conn_no_slot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bounce_not_a_ring, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retry_keeps_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retry_two_in_flight, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sync_send, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unhandled_and_bad, setup, teardown),
 	};
