@@ -21,6 +21,17 @@ if rpd_wait_metrics; then
 	rp_check "rx_bytes == tx_bytes ($rxb, $txb)" test "$rxb" -eq "$txb"
 	rp_check "every byte counted (rx_bytes $rxb >= 1000*32768 + 100*65536)" \
 		test "$rxb" -ge $((1000 * 32768 + 100 * 65536))
+	# `stats` finds the exporter through the config and shows rows per
+	# worker and service; --watch shows rates.
+	rp_in "$srv_ns" "$RINGPLANE" stats -c "$workdir/tcp.yaml" >"$workdir/stats.txt"
+	rp_check "stats -c CONFIG shows the tcp service's row with its byte count" \
+		grep -qE "^0 +tcp +[0-9]+ +$rxb " "$workdir/stats.txt"
+	rp_in "$srv_ns" "$RINGPLANE" stats -c "$workdir/tcp.yaml" --watch 0.2 --count 2 >"$workdir/watch.txt"
+	rp_check "stats --watch --count 2 prints two tables, the second as rates" \
+		test "$(grep -c '^worker' "$workdir/watch.txt")" -eq 2 -a "$(grep -c 'per second' "$workdir/watch.txt")" -eq 1
+	rp_check "stats --help answers on stdout, exit 0" sh -c '"$1" stats --help | grep -q "^usage: ringplane stats"' _ "$RINGPLANE"
+	rp_check "stats with an unknown option exits 2" sh -c '"$1" stats --bogus 2>/dev/null; test $? -eq 2' _ "$RINGPLANE"
+	rp_check "stats with -c and -m exits 2" sh -c '"$1" stats -c x -m y 2>/dev/null; test $? -eq 2' _ "$RINGPLANE"
 	rpd_stop_checked
 else
 	rp_fail "ringplane starts"
