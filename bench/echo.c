@@ -350,7 +350,9 @@ static int echo_run(struct rp_bench_ctx *ctx)
 	run_ratios(&b);
 	plots(&b);
 	rp_bench_note(ctx, "goal (reported, not asserted): ringplane >= 1.5x epoll pps at 64 B, "
-		      "and a lower p99; see the ringplane/epoll rows");
+		      "and a lower p99; see the ringplane/epoll rows (pps_ratio > 1 and "
+		      "latency ratios < 1 favour ringplane)");
+	rp_bench_note(ctx, "transport: UDP over 127.0.0.1 in the root namespace (loopback, no veth)");
 	rp_bench_note(ctx, "one load-generator thread (sendmmsg/recvmmsg, batch 64) drives both "
 		      "servers; it can be the bottleneck, equally for both");
 	return 0;
