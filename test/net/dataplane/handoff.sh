@@ -54,7 +54,11 @@ accounted() {
 # 1. round-robin, 10,000 connections
 out=$dir/rr.out
 server round-robin "$out" >"$out" || rp_fail "round-robin server start"
+fds_running=$(ls /proc/"$SRV"/fd | wc -l)
 rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 10000 >"$dir/rr.cli"
+fds_after_conns=$(ls /proc/"$SRV"/fd | wc -l)
+rp_check "round-robin: the running server's /proc/PID/fd count is unchanged by 10000 connections ($fds_running -> $fds_after_conns)" \
+	test "$fds_running" -eq "$fds_after_conns"
 stop
 c0=$(key "$dir/rr.cli" conns.0); c1=$(key "$dir/rr.cli" conns.1)
 echo "round-robin: worker 0 $c0, worker 1 $c1, client errors $(key "$dir/rr.cli" errors)"
