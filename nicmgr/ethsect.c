@@ -50,7 +50,6 @@ void rp_nic_sect_read(struct rp_nl *nl, const char *dev, enum rp_nic_sect_id id,
 		      struct rp_nic_sect *s)
 {
 	struct sect_cb c = { rp_nic_sects[id], s };
-	struct rp_nl_err e;
 
 	for (unsigned i = 0; i < RP_NIC_FIELDS_MAX; i++)
 		s->v[i] = RP_NIC_ABSENT;
@@ -59,12 +58,11 @@ void rp_nic_sect_read(struct rp_nl *nl, const char *dev, enum rp_nic_sect_id id,
 		rp_nic_status_set(&s->st, EOPNOTSUPP, "kernel has no ethtool netlink family");
 		return;
 	}
-	if (rp_nl_talk(nl, rp_nl_ethtool_req(nl, c.d->get_cmd, dev, 0), sect_cb, &c, &e) < 0)
-		rp_nic_status_from(&s->st, &e);
+	rp_nl_talk(nl, rp_nl_ethtool_req(nl, c.d->get_cmd, dev, 0), sect_cb, &c, &s->st);
 }
 
 int rp_nic_sect_set(struct rp_nl *nl, const char *dev, enum rp_nic_sect_id id,
-		    unsigned field, int64_t v, struct rp_nl_err *e)
+		    unsigned field, int64_t v, struct rp_nic_status *e)
 {
 	const struct rp_nic_sect_desc *d = rp_nic_sects[id];
 	struct nlmsghdr *nlh = rp_nl_ethtool_req(nl, d->set_cmd, dev, 0);

@@ -17,9 +17,6 @@
 #define RP_SS_NAME 32	/* ETH_GSTRING_LEN */
 
 /* status.c: statuses, field tables */
-void rp_nic_status_set(struct rp_nic_status *st, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void rp_nic_status_from(struct rp_nic_status *st, const struct rp_nl_err *e);
 void rp_nic_fields_get(const struct rp_nic_field *f, unsigned n, const struct nlattr *const *tb,
 		       int64_t *v);
 void rp_nic_field_put(struct nlmsghdr *nlh, const struct rp_nic_field *f, int64_t v);
@@ -32,20 +29,20 @@ int rp_nic_sect_parse(const struct nlmsghdr *nlh, const struct rp_nic_sect_desc 
 void rp_nic_sect_read(struct rp_nl *nl, const char *dev, enum rp_nic_sect_id id,
 		      struct rp_nic_sect *s);
 int rp_nic_sect_set(struct rp_nl *nl, const char *dev, enum rp_nic_sect_id id,
-		    unsigned field, int64_t v, struct rp_nl_err *e);
+		    unsigned field, int64_t v, struct rp_nic_status *e);
 
 /* strset.c: names of a string set (ETH_SS_FEATURES, ETH_SS_RSS_HASH_FUNCS) */
 int rp_nic_strset_parse(const struct nlmsghdr *nlh, char (*names)[RP_SS_NAME], unsigned max,
 			unsigned *n);
 int rp_nic_strset_read(struct rp_nl *nl, const char *dev, unsigned id,
-		       char (*names)[RP_SS_NAME], unsigned max, unsigned *n, struct rp_nl_err *e);
+		       char (*names)[RP_SS_NAME], unsigned max, unsigned *n, struct rp_nic_status *e);
 
 /* features.c */
 int rp_nic_features_parse(const struct nlmsghdr *nlh, char (*names)[RP_SS_NAME],
 			  unsigned n_names, struct rp_nic_features *f);
 void rp_nic_features_read(struct rp_nl *nl, const char *dev, struct rp_nic_features *f);
 int rp_nic_feature_set(struct rp_nl *nl, const char *dev, const char *name, bool on,
-		       struct rp_nl_err *e);
+		       struct rp_nic_status *e);
 
 /* linkinfo.c: driver (ioctl, see there) and link state */
 int rp_nic_linkstate_parse(const struct nlmsghdr *nlh, int *up);
@@ -55,14 +52,14 @@ void rp_nic_link_read(struct rp_nl *nl, struct rp_nic_info *info);
 int rp_nic_rss_parse(const struct nlmsghdr *nlh, struct rp_nic_rss *rss);
 void rp_nic_rss_read(struct rp_nl *nl, const char *dev, struct rp_nic_rss *rss);
 int rp_nic_rss_set(struct rp_nl *nl, const char *dev, int64_t hfunc, const uint32_t *indir,
-		   unsigned n_indir, struct rp_nl_err *e);
+		   unsigned n_indir, struct rp_nic_status *e);
 
 /* napi.c */
 int rp_nic_napi_parse(const struct nlmsghdr *nlh, unsigned *ifindex, struct rp_nic_napi *napi);
 void rp_nic_napi_read(struct rp_nl *nl, struct rp_nic_info *info);
 int rp_nic_napi_set(struct rp_nl *nl, int64_t napi_id, unsigned field, int64_t v,
-		    struct rp_nl_err *e);
-int rp_nic_threaded_set(const char *dev, int on, struct rp_nl_err *e);
+		    struct rp_nic_status *e);
+int rp_nic_threaded_set(const char *dev, int on, struct rp_nic_status *e);
 
 /* queues.c */
 int rp_nic_queue_parse(const struct nlmsghdr *nlh, unsigned *ifindex, struct rp_nic_queue *q);
@@ -72,6 +69,6 @@ void rp_nic_queues_read(struct rp_nl *nl, struct rp_nic_info *info);
 /* irq.c */
 void rp_nic_irq_read(struct rp_nic_info *info);
 int rp_nic_irq_affinity_get(int64_t irq, char *buf, size_t len);
-int rp_nic_irq_affinity_set(int64_t irq, const char *cpus, struct rp_nl_err *e);
+int rp_nic_irq_affinity_set(int64_t irq, const char *cpus, struct rp_nic_status *e);
 
 #endif

@@ -103,7 +103,6 @@ void rp_nic_features_read(struct rp_nl *nl, const char *dev, struct rp_nic_featu
 {
 	char names[RP_NIC_FEATURES_MAX][RP_SS_NAME];
 	struct features_cb c = { names, 0, f };
-	struct rp_nl_err e;
 	struct nlmsghdr *nlh;
 
 	memset(f, 0, sizeof(*f));
@@ -112,17 +111,14 @@ void rp_nic_features_read(struct rp_nl *nl, const char *dev, struct rp_nic_featu
 		return;
 	}
 	if (rp_nic_strset_read(nl, dev, ETH_SS_FEATURES, names, RP_NIC_FEATURES_MAX,
-			       &c.n_names, &e) < 0) {
-		rp_nic_status_from(&f->st, &e);
+			       &c.n_names, &f->st) < 0)
 		return;
-	}
 	nlh = rp_nl_ethtool_req(nl, ETHTOOL_MSG_FEATURES_GET, dev, ETHTOOL_FLAG_COMPACT_BITSETS);
-	if (rp_nl_talk(nl, nlh, features_cb, &c, &e) < 0)
-		rp_nic_status_from(&f->st, &e);
+	rp_nl_talk(nl, nlh, features_cb, &c, &f->st);
 }
 
 int rp_nic_feature_set(struct rp_nl *nl, const char *dev, const char *name, bool on,
-		       struct rp_nl_err *e)
+		       struct rp_nic_status *e)
 {
 	struct nlmsghdr *nlh = rp_nl_ethtool_req(nl, ETHTOOL_MSG_FEATURES_SET, dev,
 						 ETHTOOL_FLAG_OMIT_REPLY);

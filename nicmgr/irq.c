@@ -80,7 +80,7 @@ int rp_nic_irq_affinity_get(int64_t irq, char *buf, size_t len)
 	return 0;
 }
 
-int rp_nic_irq_affinity_set(int64_t irq, const char *cpus, struct rp_nl_err *e)
+int rp_nic_irq_affinity_set(int64_t irq, const char *cpus, struct rp_nic_status *e)
 {
 	char path[64];
 	size_t len = strlen(cpus);
@@ -89,7 +89,7 @@ int rp_nic_irq_affinity_set(int64_t irq, const char *cpus, struct rp_nl_err *e)
 	snprintf(path, sizeof(path), "/proc/irq/%lld/smp_affinity_list", (long long)irq);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, cpus, len) != (ssize_t)len) {
-		rp_nl_err_set(e, errno, "%s: %s", path, strerror(errno));
+		rp_nic_status_set(e, errno, "%s: %s", path, strerror(errno));
 		ret = -1;
 	}
 	if (fd >= 0)

@@ -63,7 +63,6 @@ static int linkstate_cb(const struct nlmsghdr *nlh, void *data)
 
 void rp_nic_link_read(struct rp_nl *nl, struct rp_nic_info *info)
 {
-	struct rp_nl_err e;
 
 	drvinfo_read(info);
 	info->link_up = -1;
@@ -71,7 +70,6 @@ void rp_nic_link_read(struct rp_nl *nl, struct rp_nic_info *info)
 		rp_nic_status_set(&info->link, EOPNOTSUPP, "kernel has no ethtool netlink family");
 		return;
 	}
-	if (rp_nl_talk(nl, rp_nl_ethtool_req(nl, ETHTOOL_MSG_LINKSTATE_GET, info->dev, 0),
-		       linkstate_cb, &info->link_up, &e) < 0)
-		rp_nic_status_from(&info->link, &e);
+	rp_nl_talk(nl, rp_nl_ethtool_req(nl, ETHTOOL_MSG_LINKSTATE_GET, info->dev, 0),
+		       linkstate_cb, &info->link_up, &info->link);
 }

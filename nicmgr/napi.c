@@ -85,7 +85,6 @@ static void threaded_read(struct rp_nic_info *info)
 void rp_nic_napi_read(struct rp_nl *nl, struct rp_nic_info *info)
 {
 	struct nlmsghdr *nlh;
-	struct rp_nl_err e;
 
 	info->n_napi = 0;
 	threaded_read(info);
@@ -95,15 +94,13 @@ void rp_nic_napi_read(struct rp_nl *nl, struct rp_nic_info *info)
 	}
 	nlh = rp_nl_req(nl, nl->netdev_family, NETDEV_CMD_NAPI_GET, NLM_F_DUMP);
 	mnl_attr_put_u32(nlh, NETDEV_A_NAPI_IFINDEX, info->ifindex);
-	if (rp_nl_talk(nl, nlh, napi_cb, info, &e) < 0)
-		rp_nic_status_from(&info->napi_st, &e);
-	else if (!info->n_napi)
+	if (rp_nl_talk(nl, nlh, napi_cb, info, &info->napi_st) == 0 && !info->n_napi)
 		rp_nic_status_set(&info->napi_st, EOPNOTSUPP,
 				  "no NAPI instance (software device, or link down / GRO off)");
 }
 
 int rp_nic_napi_set(struct rp_nl *nl, int64_t napi_id, unsigned field, int64_t v,
-		    struct rp_nl_err *e)
+		    struct rp_nic_status *e)
 {
 	struct nlmsghdr *nlh = rp_nl_req(nl, nl->netdev_family, RP_NETDEV_CMD_NAPI_SET, 0);
 
@@ -112,7 +109,7 @@ int rp_nic_napi_set(struct rp_nl *nl, int64_t napi_id, unsigned field, int64_t v
 	return rp_nl_talk(nl, nlh, NULL, NULL, e);
 }
 
-int rp_nic_threaded_set(const char *dev, int on, struct rp_nl_err *e)
+int rp_nic_threaded_set(const char *dev, int on, struct rp_nic_status *e)
 {
 	char path[128];
 	int fd, ret = 0;
@@ -120,7 +117,7 @@ int rp_nic_threaded_set(const char *dev, int on, struct rp_nl_err *e)
 	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", dev);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
 	if (fd < 0 || write(fd, on ? "1" : "0", 1) != 1) {
-		rp_nl_err_set(e, errno, "%s: %s", path, strerror(errno));
+		rp_nic_status_set(e, errno, "%s: %s", path, strerror(errno));
 		ret = -1;
 	}
 	if (fd >= 0)

@@ -36,7 +36,7 @@ static const struct option cfg_opts[] = {
 
 static int nic_open(struct rp_nl *nl)
 {
-	struct rp_nl_err e;
+	struct rp_nic_status e;
 
 	if (rp_nl_open(nl, &e) == 0)
 		return 0;

@@ -43,9 +43,10 @@
 #define RP_NIC_RSS_KEY_MAX	256
 #define RP_NIC_HFUNCS_MAX	8
 
-/* How a part of the device answered: err 0 read fine; EOPNOTSUPP (and
- * friends, see rp_nic_unsupported) the device or kernel lacks it; else a
- * failure. msg: the kernel's ext-ack text or our explanation. */
+/* How a part of the device answered, or what went wrong: err 0 fine;
+ * EOPNOTSUPP (and friends, see rp_nic_unsupported) the device or kernel
+ * lacks it; else a failure (errno). msg: the kernel's ext-ack text, or
+ * our explanation. */
 struct rp_nic_status {
 	int err;
 	char msg[256];
@@ -271,6 +272,9 @@ int rp_nic_setup(const char *cfg_file, const struct rp_iface_cfg *cfg, bool dry_
 /* Output for `ringplane nic show`. */
 void rp_nic_print_text(FILE *f, const struct rp_nic_info *info);
 void rp_nic_print_json(FILE *f, const struct rp_nic_info *info);
+
+void rp_nic_status_set(struct rp_nic_status *st, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* True for errno values that mean "this device/kernel does not have it". */
 bool rp_nic_unsupported(int err);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* nicmgr's netlink layer: socket, family resolve, request/ack/dump, ext-ack. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,16 +13,6 @@
 
 /* Big enough for a dump batch of the kernel's (it fills up to 32 KiB). */
 #define RP_NL_BUF (64 * 1024)
-
-void rp_nl_err_set(struct rp_nl_err *e, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	e->err = err;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-}
 
 /* ---- attribute validation ----------------------------------------------- */
 
@@ -166,12 +155,12 @@ struct nlmsghdr *rp_nl_ethtool_req(struct rp_nl *nl, uint8_t cmd, const char *de
 struct talk {
 	mnl_cb_t cb;
 	void *data;
-	struct rp_nl_err *e;
+	struct rp_nic_status *e;
 };
 
 static int ext_ack_cb(const struct nlattr *a, void *data)
 {
-	struct rp_nl_err *e = data;
+	struct rp_nic_status *e = data;
 
 	/* "Invalid argument: requested channel count exceeds maximum" */
 	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG &&
@@ -189,12 +178,12 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	size_t off = sizeof(*err);
 
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
-		rp_nl_err_set(t->e, EBADMSG, "truncated netlink error message");
+		rp_nic_status_set(t->e, EBADMSG, "truncated netlink error message");
 		return MNL_CB_ERROR;
 	}
 	if (err->error == 0)
 		return MNL_CB_STOP;
-	rp_nl_err_set(t->e, -err->error, "%s", strerror(-err->error));
+	rp_nic_status_set(t->e, -err->error, "%s", strerror(-err->error));
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
 		/* capped: only the request's header was echoed */
 		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
@@ -216,7 +205,7 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 		memcpy(&ret, mnl_nlmsg_get_payload(nlh), sizeof(ret));
 	if (ret >= 0)
 		return MNL_CB_STOP;
-	rp_nl_err_set(t->e, -ret, "%s", strerror(-ret));
+	rp_nic_status_set(t->e, -ret, "%s", strerror(-ret));
 	errno = t->e->err;
 	return MNL_CB_ERROR;
 }
@@ -230,12 +219,12 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	ret = t->cb(nlh, t->data);
 	if (ret == MNL_CB_ERROR && !t->e->err)
-		rp_nl_err_set(t->e, EBADMSG, "malformed netlink answer");
+		rp_nic_status_set(t->e, EBADMSG, "malformed netlink answer");
 	return ret;
 }
 
 int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
-	       struct rp_nl_err *e)
+	       struct rp_nic_status *e)
 {
 	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = error_cb,
@@ -249,13 +238,13 @@ int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	e->err = 0;
 	e->msg[0] = '\0';
 	if (mnl_socket_sendto(nl->sk, req, req->nlmsg_len) < 0) {
-		rp_nl_err_set(e, errno, "netlink send: %s", strerror(errno));
+		rp_nic_status_set(e, errno, "netlink send: %s", strerror(errno));
 		return -1;
 	}
 	do {
 		n = mnl_socket_recvfrom(nl->sk, nl->buf, nl->buf_len);
 		if (n < 0) {
-			rp_nl_err_set(e, errno, "netlink receive: %s", strerror(errno));
+			rp_nic_status_set(e, errno, "netlink receive: %s", strerror(errno));
 			return -1;
 		}
 		ret = mnl_cb_run2(nl->buf, n, seq, nl->portid, data_cb, &t,
@@ -263,7 +252,7 @@ int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	} while (ret == MNL_CB_OK);
 	if (ret == MNL_CB_ERROR) {
 		if (!e->err)
-			rp_nl_err_set(e, errno ? errno : EBADMSG, "%s",
+			rp_nic_status_set(e, errno ? errno : EBADMSG, "%s",
 				      strerror(errno ? errno : EBADMSG));
 		return -1;
 	}
@@ -288,7 +277,7 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 
 /* 0 when the kernel has no such family (ENOENT): callers report the
  * sections that need it as unsupported, not the whole command as failed. */
-static int resolve(struct rp_nl *nl, const char *name, uint16_t *id, struct rp_nl_err *e)
+static int resolve(struct rp_nl *nl, const char *name, uint16_t *id, struct rp_nic_status *e)
 {
 	struct nlmsghdr *nlh = rp_nl_req(nl, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0);
 
@@ -303,7 +292,7 @@ static int resolve(struct rp_nl *nl, const char *name, uint16_t *id, struct rp_n
 	return -1;
 }
 
-int rp_nl_open(struct rp_nl *nl, struct rp_nl_err *e)
+int rp_nl_open(struct rp_nl *nl, struct rp_nic_status *e)
 {
 	int on = 1;
 
@@ -312,7 +301,7 @@ int rp_nl_open(struct rp_nl *nl, struct rp_nl_err *e)
 	nl->buf = malloc(nl->buf_len);
 	nl->sk = mnl_socket_open(NETLINK_GENERIC);
 	if (!nl->buf || !nl->sk) {
-		rp_nl_err_set(e, errno, "generic netlink socket: %s", strerror(errno));
+		rp_nic_status_set(e, errno, "generic netlink socket: %s", strerror(errno));
 		rp_nl_close(nl);
 		return -1;
 	}
@@ -321,7 +310,7 @@ int rp_nl_open(struct rp_nl *nl, struct rp_nl_err *e)
 	mnl_socket_setsockopt(nl->sk, NETLINK_EXT_ACK, &on, sizeof(on));
 	mnl_socket_setsockopt(nl->sk, NETLINK_CAP_ACK, &on, sizeof(on));
 	if (mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rp_nl_err_set(e, errno, "bind generic netlink socket: %s", strerror(errno));
+		rp_nic_status_set(e, errno, "bind generic netlink socket: %s", strerror(errno));
 		rp_nl_close(nl);
 		return -1;
 	}

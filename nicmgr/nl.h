@@ -17,14 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* ---- types ------------------------------------------------------------- */
+#include "nicmgr/nicmgr.h"	/* struct rp_nic_status: errno + message */
 
-/* What went wrong: an errno (positive) and a message. For a kernel refusal
- * msg is the kernel's extended ack text, if it sent one. */
-struct rp_nl_err {
-	int err;
-	char msg[256];
-};
+/* ---- types ------------------------------------------------------------- */
 
 struct rp_nl {
 	struct mnl_socket *sk;
@@ -53,7 +48,7 @@ enum rp_nla_type {
 
 /* ---- API --------------------------------------------------------------- */
 
-int rp_nl_open(struct rp_nl *nl, struct rp_nl_err *e);
+int rp_nl_open(struct rp_nl *nl, struct rp_nic_status *e);
 void rp_nl_close(struct rp_nl *nl);
 
 /* Start a generic netlink request in nl->buf. */
@@ -71,7 +66,7 @@ struct nlmsghdr *rp_nl_ethtool_req(struct rp_nl *nl, uint8_t cmd, const char *de
  * may leave its own text in e->msg beforehand).
  */
 int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
-	       struct rp_nl_err *e);
+	       struct rp_nic_status *e);
 
 /*
  * Validate and index the attributes of a genl message (after its genl
@@ -89,8 +84,5 @@ int rp_nl_nest_each(const struct nlattr *nest, int (*fn)(const struct nlattr *, 
 		    void *data);
 /* The value of an RP_NLA_UINT attribute (validated: 4 or 8 bytes). */
 uint64_t rp_nl_get_uint(const struct nlattr *a);
-
-void rp_nl_err_set(struct rp_nl_err *e, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 #endif

@@ -91,25 +91,25 @@ static int64_t cur_irq(const struct rp_nic_info *info, const struct rp_nic_chang
 /* ---- setting a value ------------------------------------------------------ */
 
 static int set_sect(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		    struct rp_nl_err *e)
+		    struct rp_nic_status *e)
 {
 	return rp_nic_sect_set(nl, dev, c->sect, c->field, undo ? c->from : c->to, e);
 }
 
 static int set_feature(struct rp_nl *nl, const char *dev, struct rp_nic_change *c,
-		       bool undo, struct rp_nl_err *e)
+		       bool undo, struct rp_nic_status *e)
 {
 	return rp_nic_feature_set(nl, dev, c->feature, undo ? c->from : c->to, e);
 }
 
 static int set_hfunc(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		     struct rp_nl_err *e)
+		     struct rp_nic_status *e)
 {
 	return rp_nic_rss_set(nl, dev, undo ? c->from : c->to, NULL, 0, e);
 }
 
 static int set_indir(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		     struct rp_nl_err *e)
+		     struct rp_nic_status *e)
 {
 	return rp_nic_rss_set(nl, dev, RP_NIC_ABSENT, undo ? c->from_indir : c->to_indir,
 			      c->n_indir, e);
@@ -118,7 +118,7 @@ static int set_indir(struct rp_nl *nl, const char *dev, struct rp_nic_change *c,
 /* Undo: put back each NAPI's old value (one that is gone is skipped). Do:
  * note every current NAPI's value, then set them all. */
 static int set_napi(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		    struct rp_nl_err *e)
+		    struct rp_nic_status *e)
 {
 	struct rp_nic_info *info;
 	struct rp_nic_status st;
@@ -132,14 +132,14 @@ static int set_napi(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, 
 		return ret;
 	}
 	if (!(info = malloc(sizeof(*info))) || rp_nic_read(nl, dev, info, &st) < 0) {
-		rp_nl_err_set(e, info ? st.err : ENOMEM, "%s", info ? st.msg : "out of memory");
+		rp_nic_status_set(e, info ? st.err : ENOMEM, "%s", info ? st.msg : "out of memory");
 		free(info);
 		return -1;
 	}
 	free(c->napi_old);
 	c->n_napi_old = 0;
 	if (!(c->napi_old = calloc(info->n_napi + 1, sizeof(*c->napi_old)))) {
-		rp_nl_err_set(e, ENOMEM, "out of memory");
+		rp_nic_status_set(e, ENOMEM, "out of memory");
 		ret = -1;
 	}
 	for (unsigned i = 0; ret == 0 && i < info->n_napi; i++) {
@@ -157,14 +157,14 @@ static int set_napi(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, 
 }
 
 static int set_threaded(struct rp_nl *nl, const char *dev, struct rp_nic_change *c,
-			bool undo, struct rp_nl_err *e)
+			bool undo, struct rp_nic_status *e)
 {
 	(void)nl;
 	return rp_nic_threaded_set(dev, (int)(undo ? c->from : c->to), e);
 }
 
 static int set_irq(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		   struct rp_nl_err *e)
+		   struct rp_nic_status *e)
 {
 	(void)nl;
 	(void)dev;
@@ -173,7 +173,7 @@ static int set_irq(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, b
 
 struct change_ops {
 	int (*set)(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
-		   struct rp_nl_err *e);
+		   struct rp_nic_status *e);
 	int64_t (*current)(const struct rp_nic_info *info, const struct rp_nic_change *c);
 	bool by_match;		/* current() answers "equals target" (1/0) */
 };
@@ -525,20 +525,20 @@ void rp_nic_plan_print(FILE *f, const struct rp_nic_plan *plan)
 /* ---- applying ----------------------------------------------------------- */
 
 static int readback(struct rp_nl *nl, const char *dev, const struct rp_nic_change *c,
-		    struct rp_nl_err *e)
+		    struct rp_nic_status *e)
 {
 	struct rp_nic_info *info = malloc(sizeof(*info));
 	struct rp_nic_status st;
 	int ret = -1;
 
 	if (!info) {
-		rp_nl_err_set(e, ENOMEM, "out of memory");
+		rp_nic_status_set(e, ENOMEM, "out of memory");
 		return -1;
 	}
 	if (rp_nic_read(nl, dev, info, &st) < 0)
-		rp_nl_err_set(e, st.err, "read back: %s", st.msg);
+		rp_nic_status_set(e, st.err, "read back: %s", st.msg);
 	else if (!has_target(info, c))
-		rp_nl_err_set(e, EIO, "set to %s but the device reads back otherwise", c->to_text);
+		rp_nic_status_set(e, EIO, "set to %s but the device reads back otherwise", c->to_text);
 	else
 		ret = 0;
 	free(info);
@@ -550,7 +550,7 @@ void rp_nic_plan_undo(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 {
 	for (unsigned i = plan->n; i-- > 0;) {
 		struct rp_nic_change *c = &plan->c[i];
-		struct rp_nl_err e;
+		struct rp_nic_status e;
 		size_t len = strlen(st->msg);
 
 		if (!c->applied)
@@ -581,7 +581,7 @@ int rp_nic_plan_apply(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 		}
 	for (unsigned i = 0; i < plan->n; i++) {
 		struct rp_nic_change *c = &plan->c[i];
-		struct rp_nl_err e;
+		struct rp_nic_status e;
 
 		where(at, sizeof(at), plan->file, &c->mark);
 		if (change_ops[c->kind].set(nl, plan->dev, c, false, &e) == 0)

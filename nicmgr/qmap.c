@@ -49,7 +49,7 @@ int rp_nic_setup(const char *cfg_file, const struct rp_iface_cfg *cfg, bool dry_
 	struct rp_nic_plan plan = { 0 };
 	struct rp_nic_status st = { 0 };
 	struct rp_nl nl;
-	struct rp_nl_err e;
+	struct rp_nic_status e;
 	int ret = -1;
 
 	if (!info) {

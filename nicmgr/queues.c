@@ -146,7 +146,6 @@ static int queue_cmp(const void *a, const void *b)
 void rp_nic_queues_read(struct rp_nl *nl, struct rp_nic_info *info)
 {
 	struct nlmsghdr *nlh;
-	struct rp_nl_err e;
 
 	info->n_queues = 0;
 	if (!nl->netdev_family) {
@@ -154,10 +153,8 @@ void rp_nic_queues_read(struct rp_nl *nl, struct rp_nic_info *info)
 	} else {
 		nlh = rp_nl_req(nl, nl->netdev_family, NETDEV_CMD_QUEUE_GET, NLM_F_DUMP);
 		mnl_attr_put_u32(nlh, NETDEV_A_QUEUE_IFINDEX, info->ifindex);
-		if (rp_nl_talk(nl, nlh, queue_cb, info, &e) < 0) {
-			rp_nic_status_from(&info->queue_st, &e);
-			info->n_queues = 0;
-		}
+		if (rp_nl_talk(nl, nlh, queue_cb, info, &info->queue_st) < 0)
+			info->n_queues = 0;	/* half a dump: take sysfs's list */
 	}
 	if (!info->n_queues)
 		queues_from_sysfs(info);
@@ -170,6 +167,5 @@ void rp_nic_queues_read(struct rp_nl *nl, struct rp_nic_info *info)
 	nlh = rp_nl_req(nl, nl->netdev_family, NETDEV_CMD_QSTATS_GET, NLM_F_DUMP);
 	mnl_attr_put_u32(nlh, NETDEV_A_QSTATS_IFINDEX, info->ifindex);
 	mnl_attr_put_u32(nlh, NETDEV_A_QSTATS_SCOPE, NETDEV_QSTATS_SCOPE_QUEUE);
-	if (rp_nl_talk(nl, nlh, qstats_cb, info, &e) < 0)
-		rp_nic_status_from(&info->qstats_st, &e);
+	rp_nl_talk(nl, nlh, qstats_cb, info, &info->qstats_st);
 }

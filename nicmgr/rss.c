@@ -58,7 +58,7 @@ static int rss_cb(const struct nlmsghdr *nlh, void *data)
 
 void rp_nic_rss_read(struct rp_nl *nl, const char *dev, struct rp_nic_rss *rss)
 {
-	struct rp_nl_err e;
+	struct rp_nic_status e;
 
 	memset(rss, 0, sizeof(*rss));
 	rss->hfunc = RP_NIC_ABSENT;
@@ -66,19 +66,18 @@ void rp_nic_rss_read(struct rp_nl *nl, const char *dev, struct rp_nic_rss *rss)
 		rp_nic_status_set(&rss->st, EOPNOTSUPP, "kernel has no ethtool netlink family");
 		return;
 	}
-	if (rp_nl_talk(nl, rp_nl_ethtool_req(nl, ETHTOOL_MSG_RSS_GET, dev, 0), rss_cb, rss, &e) < 0) {
-		rp_nic_status_from(&rss->st, &e);
+	if (rp_nl_talk(nl, rp_nl_ethtool_req(nl, ETHTOOL_MSG_RSS_GET, dev, 0), rss_cb, rss,
+		       &rss->st) < 0)
 		return;
-	}
 	/* The names let a plan turn "toeplitz" into its bit. */
 	if (rp_nic_strset_read(nl, dev, ETH_SS_RSS_HASH_FUNCS, rss->hfuncs, RP_NIC_HFUNCS_MAX,
-			       &rss->n_hfuncs, &e) == 0 &&
+			       &rss->n_hfuncs, &e) == 0 &&	/* without them: no name */
 	    rss->hfunc >= 0 && rss->hfunc < rss->n_hfuncs)
 		snprintf(rss->hfunc_name, sizeof(rss->hfunc_name), "%s", rss->hfuncs[rss->hfunc]);
 }
 
 int rp_nic_rss_set(struct rp_nl *nl, const char *dev, int64_t hfunc, const uint32_t *indir,
-		   unsigned n_indir, struct rp_nl_err *e)
+		   unsigned n_indir, struct rp_nic_status *e)
 {
 	struct nlmsghdr *nlh = rp_nl_ethtool_req(nl, RP_ETHTOOL_MSG_RSS_SET, dev, 0);
 

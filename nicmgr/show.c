@@ -194,6 +194,19 @@ static void json_num(FILE *f, int64_t v)
 		fprintf(f, "%" PRId64, v);
 }
 
+/* , "key": value  — inside an object already opened */
+static void kv_str(FILE *f, const char *key, const char *v)
+{
+	fprintf(f, ", \"%s\": ", key);
+	json_str(f, v);
+}
+
+static void kv_num(FILE *f, const char *key, int64_t v)
+{
+	fprintf(f, ", \"%s\": ", key);
+	json_num(f, v);
+}
+
 /* "name": {"status": ..., "message": ... — leaves the object open. */
 static bool json_status(FILE *f, const char *name, const struct rp_nic_status *st)
 {
@@ -212,12 +225,8 @@ static void json_sect(FILE *f, const struct rp_nic_info *info, enum rp_nic_sect_
 	const struct rp_nic_sect_desc *d = rp_nic_sects[id];
 	bool ok = json_status(f, d->name, &info->sect[id].st);
 
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		fprintf(f, ", ");
-		json_str(f, d->fields[i].name);
-		fprintf(f, ": ");
-		json_num(f, ok ? info->sect[id].v[i] : RP_NIC_ABSENT);
-	}
+	for (unsigned i = 0; i < d->n_fields; i++)
+		kv_num(f, d->fields[i].name, ok ? info->sect[id].v[i] : RP_NIC_ABSENT);
 	fprintf(f, "},\n");
 }
 
@@ -255,19 +264,15 @@ static void json_rss(FILE *f, const struct rp_nic_rss *r)
 static void json_napi(FILE *f, const struct rp_nic_info *info)
 {
 	json_status(f, "threaded", &info->threaded_st);
-	fprintf(f, ", \"value\": ");
-	json_num(f, info->threaded < 0 ? RP_NIC_ABSENT : info->threaded);
+	kv_num(f, "value", info->threaded < 0 ? RP_NIC_ABSENT : info->threaded);
 	fprintf(f, "},\n  ");
 	json_status(f, "napi", &info->napi_st);
 	fprintf(f, ", \"list\": [");
 	for (unsigned i = 0; i < info->n_napi; i++) {
-		fprintf(f, "%s\n    {", i ? "," : "");
-		for (unsigned k = 0; k < RP_NAPI__COUNT; k++) {
-			fprintf(f, "%s", k ? ", " : "");
-			json_str(f, rp_nic_napi_fields[k].name);
-			fprintf(f, ": ");
-			json_num(f, info->napi[i].v[k]);
-		}
+		fprintf(f, "%s\n    {\"id\": ", i ? "," : "");
+		json_num(f, info->napi[i].v[RP_NAPI_ID]);
+		for (unsigned k = RP_NAPI_ID + 1; k < RP_NAPI__COUNT; k++)
+			kv_num(f, rp_nic_napi_fields[k].name, info->napi[i].v[k]);
 		fprintf(f, "}");
 	}
 	fprintf(f, "]},\n");
@@ -277,13 +282,10 @@ static void json_queue(FILE *f, const struct rp_nic_queue *q)
 {
 	bool first = true;
 
-	fprintf(f, "{\"type\": \"%s\", \"id\": %u, \"napi-id\": ",
-		q->type == RP_NIC_QRX ? "rx" : "tx", q->id);
-	json_num(f, q->napi_id);
-	fprintf(f, ", \"irq\": ");
-	json_num(f, q->irq);
-	fprintf(f, ", \"cpus\": ");
-	json_str(f, q->cpus);
+	fprintf(f, "{\"type\": \"%s\", \"id\": %u", q->type == RP_NIC_QRX ? "rx" : "tx", q->id);
+	kv_num(f, "napi-id", q->napi_id);
+	kv_num(f, "irq", q->irq);
+	kv_str(f, "cpus", q->cpus);
 	fprintf(f, ", \"stats\": {");
 	for (unsigned a = 0; a < RP_NIC_QSTATS_MAX; a++) {
 		if (!(q->stats_mask & (1ULL << a)))
@@ -330,14 +332,10 @@ void rp_nic_print_json(FILE *f, const struct rp_nic_info *info)
 	json_str(f, info->dev);
 	fprintf(f, ", \"ifindex\": %u,\n  ", info->ifindex);
 	json_status(f, "driver", &info->drv);
-	fprintf(f, ", \"name\": ");
-	json_str(f, info->driver);
-	fprintf(f, ", \"version\": ");
-	json_str(f, info->version);
-	fprintf(f, ", \"firmware\": ");
-	json_str(f, info->firmware);
-	fprintf(f, ", \"bus\": ");
-	json_str(f, info->bus);
+	kv_str(f, "name", info->driver);
+	kv_str(f, "version", info->version);
+	kv_str(f, "firmware", info->firmware);
+	kv_str(f, "bus", info->bus);
 	fprintf(f, "},\n  ");
 	json_status(f, "link", &info->link);
 	fprintf(f, ", \"up\": %s},\n  ",

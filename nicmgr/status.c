@@ -17,12 +17,6 @@ void rp_nic_status_set(struct rp_nic_status *st, int err, const char *fmt, ...)
 	va_end(ap);
 }
 
-void rp_nic_status_from(struct rp_nic_status *st, const struct rp_nl_err *e)
-{
-	st->err = e->err;
-	snprintf(st->msg, sizeof(st->msg), "%s", e->msg);
-}
-
 /* EOPNOTSUPP is the usual answer; a driver without the ethtool op at all
  * can also give ENODEV-free EINVAL-less variants, so list them once here. */
 bool rp_nic_unsupported(int err)

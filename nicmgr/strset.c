@@ -85,7 +85,7 @@ static int strset_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 int rp_nic_strset_read(struct rp_nl *nl, const char *dev, unsigned id,
-		       char (*names)[RP_SS_NAME], unsigned max, unsigned *n, struct rp_nl_err *e)
+		       char (*names)[RP_SS_NAME], unsigned max, unsigned *n, struct rp_nic_status *e)
 {
 	struct nlmsghdr *nlh = rp_nl_ethtool_req(nl, ETHTOOL_MSG_STRSET_GET, dev, 0);
 	struct nlattr *sets = mnl_attr_nest_start(nlh, ETHTOOL_A_STRSET_STRINGSETS);

@@ -23,3 +23,9 @@ nic_same_as_ethtool() {
 	out=$(mktemp -p "$T")
 	nic_ethtool "$1" "$2" "$5" "$out" && nic_check "$4" "$3" "$out"
 }
+
+# nic_veth4 NS_A DEV_A NS_B DEV_B: a veth pair with 4 queues each; DEV_A
+# with GRO on, which is what gives veth its NAPI instances (field notes).
+nic_veth4() {
+	rp_veth "$1" "$2" "$3" "$4" 4 && rp_in "$1" ethtool -K "$2" gro on
+}

@@ -11,10 +11,8 @@ rp_need_root
 
 rp_ns A
 rp_ns B
-rp_veth "$A" v0 "$B" v1 4 || exit 1
-rp_veth "$A" w0 "$B" w1 4 || exit 1
-rp_in "$A" ethtool -K v0 gro on
-rp_in "$A" ethtool -K w0 gro on
+nic_veth4 "$A" v0 "$B" v1 || exit 1
+nic_veth4 "$A" w0 "$B" w1 || exit 1
 # start w0 at 3 rx queues so the step that succeeds before the failing one
 # adds a NAPI instead of removing one: undoing it then restores exactly
 # the NAPIs (and ids) there were

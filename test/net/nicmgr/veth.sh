@@ -10,9 +10,7 @@ rp_need_root
 
 rp_ns A
 rp_ns B
-rp_veth "$A" v0 "$B" v1 4 || exit 1
-# veth has NAPI instances only with GRO on and the link up (field notes)
-rp_in "$A" ethtool -K v0 gro on
+nic_veth4 "$A" v0 "$B" v1 || exit 1
 rp_tmpdir T
 
 rp_check "nic show v0 --json exits 0" nic_show "$A" v0 "$T/before.json"
