@@ -228,6 +228,11 @@ struct rp_nic_plan {
 	struct rp_nic_change *c;
 	unsigned n;
 	unsigned n_unsupported;
+	/* Each rx queue's NAPI settings when apply began: undoing a channel
+	 * change recreates NAPIs with new ids and default settings, so undo
+	 * puts these back by queue. */
+	struct rp_nic_napi *napi_before;
+	unsigned n_napi_before;
 };
 
 struct rp_nl;
@@ -262,7 +267,8 @@ void rp_nic_qmap_from_info(const struct rp_nic_info *info, struct rp_nic_qmap *m
 
 /*
  * Start-up in one call: open netlink, read dev, plan and (unless dry_run)
- * apply cfg's settings, read back, and fill the queue map. Returns 0, or -1
+ * apply cfg's settings, read back, and fill the queue map (the first
+ * cfg->queues rx queues when that is set). Returns 0, or -1
  * with a message in err ("DEV: channels.combined (FILE:7:5) 1 -> 9: ext-ack")
  * after rolling back whatever it had changed.
  */

@@ -405,7 +405,9 @@ static int plan_napi(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 
 		if (want == RP_NIC_ABSENT)
 			continue;
-		if (k == RP_NAPI_THREADED && (!info->n_napi || info->napi[0].v[k] == RP_NIC_ABSENT)) {
+		/* sysfs only where NAPIs exist: without any, the kernel refuses
+		 * the write (EIO), so say why up front */
+		if (k == RP_NAPI_THREADED && info->n_napi && info->napi[0].v[k] == RP_NIC_ABSENT) {
 			proto.kind = RP_CHG_THREADED;
 			have = info->threaded < 0 ? RP_NIC_ABSENT : info->threaded;
 			snprintf(proto.what, sizeof(proto.what), "napi.threaded (sysfs)");
@@ -489,6 +491,8 @@ void rp_nic_plan_free(struct rp_nic_plan *plan)
 		free(plan->c[i].napi_old);
 	}
 	free(plan->c);
+	free(plan->napi_before);
+	plan->napi_before = NULL;
 	plan->c = NULL;
 	plan->n = 0;
 }
@@ -545,9 +549,91 @@ static int readback(struct rp_nl *nl, const char *dev, const struct rp_nic_chang
 	return ret;
 }
 
+static struct rp_nic_info *read_fresh(struct rp_nl *nl, const char *dev)
+{
+	struct rp_nic_info *info = malloc(sizeof(*info));
+	struct rp_nic_status st;
+
+	if (info && rp_nic_read(nl, dev, info, &st) < 0) {
+		free(info);
+		return NULL;
+	}
+	return info;
+}
+
+static const struct rp_nic_napi *napi_of(const struct rp_nic_info *info, int64_t id)
+{
+	for (unsigned i = 0; i < info->n_napi; i++)
+		if (info->napi[i].v[RP_NAPI_ID] == id)
+			return &info->napi[i];
+	return NULL;
+}
+
+/* plan->napi_before[q]: the NAPI settings of rx queue q, id ABSENT if none. */
+static void napi_remember(struct rp_nl *nl, struct rp_nic_plan *plan)
+{
+	struct rp_nic_info *info = read_fresh(nl, plan->dev);
+
+	free(plan->napi_before);
+	plan->napi_before = NULL;
+	plan->n_napi_before = 0;
+	if (!info || !(plan->napi_before = calloc(info->n_queues + 1, sizeof(*plan->napi_before)))) {
+		free(info);
+		return;
+	}
+	for (unsigned i = 0; i <= info->n_queues; i++)
+		plan->napi_before[i].v[RP_NAPI_ID] = RP_NIC_ABSENT;
+	for (unsigned i = 0; i < info->n_queues; i++) {
+		const struct rp_nic_queue *q = &info->q[i];
+		const struct rp_nic_napi *n = napi_of(info, q->napi_id);
+
+		if (q->type != RP_NIC_QRX || q->id >= info->n_queues)
+			continue;
+		if (n && q->napi_id != RP_NIC_ABSENT)
+			plan->napi_before[q->id] = *n;
+		if (q->id + 1 > plan->n_napi_before)
+			plan->n_napi_before = q->id + 1;
+	}
+	free(info);
+}
+
+static void napi_restore(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
+			 struct rp_nic_status *st)
+{
+	struct rp_nic_info *info = read_fresh(nl, plan->dev);
+
+	for (unsigned i = 0; info && i < info->n_queues; i++) {
+		const struct rp_nic_queue *q = &info->q[i];
+		const struct rp_nic_napi *now = napi_of(info, q->napi_id), *was;
+
+		if (q->type != RP_NIC_QRX || !now || q->id >= plan->n_napi_before)
+			continue;
+		was = &plan->napi_before[q->id];
+		if (was->v[RP_NAPI_ID] == RP_NIC_ABSENT)
+			continue;
+		for (unsigned k = RP_NAPI_DEFER_HARD_IRQS; k < RP_NAPI__COUNT; k++) {
+			struct rp_nic_status e;
+			size_t len = strlen(st->msg);
+
+			if (was->v[k] == RP_NIC_ABSENT || now->v[k] == was->v[k])
+				continue;
+			if (rp_nic_napi_set(nl, q->napi_id, k, was->v[k], &e) < 0)
+				snprintf(st->msg + len, sizeof(st->msg) - len,
+					 "; restoring rx-%u napi %s failed: %s", q->id,
+					 rp_nic_napi_fields[k].name, e.msg);
+			else if (log)
+				fprintf(log, "%s: restored rx-%u napi %s to %" PRId64 "\n", plan->dev,
+					q->id, rp_nic_napi_fields[k].name, was->v[k]);
+		}
+	}
+	free(info);
+}
+
 void rp_nic_plan_undo(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 		      struct rp_nic_status *st)
 {
+	bool undone = false;
+
 	for (unsigned i = plan->n; i-- > 0;) {
 		struct rp_nic_change *c = &plan->c[i];
 		struct rp_nic_status e;
@@ -561,17 +647,20 @@ void rp_nic_plan_undo(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 			continue;
 		}
 		c->applied = false;
+		undone = true;
 		if (log)
 			fprintf(log, "%s: rolled back %s to %s\n", plan->dev, c->what, c->from_text);
 	}
+	if (undone)
+		napi_restore(nl, plan, log, st);
 }
 
 int rp_nic_plan_apply(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 		      struct rp_nic_status *st)
 {
-	memset(st, 0, sizeof(*st));
 	char at[300];
 
+	memset(st, 0, sizeof(*st));
 	for (unsigned i = 0; i < plan->n; i++)
 		if (plan->c[i].unsupported) {
 			where(at, sizeof(at), plan->file, &plan->c[i].mark);
@@ -579,6 +668,8 @@ int rp_nic_plan_apply(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 					  plan->dev, plan->c[i].what, at, plan->c[i].why);
 			return -1;
 		}
+	if (plan->n)
+		napi_remember(nl, plan);
 	for (unsigned i = 0; i < plan->n; i++) {
 		struct rp_nic_change *c = &plan->c[i];
 		struct rp_nic_status e;

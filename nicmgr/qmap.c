@@ -71,8 +71,12 @@ int rp_nic_setup(const char *cfg_file, const struct rp_iface_cfg *cfg, bool dry_
 		snprintf(err, errlen, "%s", st.msg);
 	else
 		ret = 0;
-	if (ret == 0)
+	if (ret == 0) {
 		rp_nic_qmap_from_info(info, map);
+		/* interfaces[].queues: serve only the first N rx queues */
+		if (cfg->queues != RP_UNSET && map->n > (unsigned)cfg->queues)
+			map->n = (unsigned)cfg->queues;
+	}
 	rp_nic_plan_free(&plan);
 	rp_nl_close(&nl);
 	free(info);

@@ -7,7 +7,7 @@ the ethtool CLI's own output for the same device, and JSON comparisons.
   nic_check.py features SHOW.json ETHTOOL_K.txt
   nic_check.py rings SHOW.json ETHTOOL_G.txt
   nic_check.py coalesce SHOW.json ETHTOOL_C.txt
-  nic_check.py same A.json B.json [--settings]   (--settings: ignore counters)
+  nic_check.py same A.json B.json [--settings]   (--settings: no counters, NAPI ids)
   nic_check.py status SHOW.json SECTION WANT     (ok | not supported | error)
   nic_check.py get SHOW.json KEY[.KEY...]        (prints the value)
 
@@ -114,13 +114,22 @@ def cmd_features(show, text):
     return diff("features", mine, theirs)
 
 
-COUNTERS = ("stats",)
+# Not settings: per-queue counters move by themselves, and NAPI ids (and
+# the pids of their threads) are identities the kernel hands out anew when
+# a channel change destroys and recreates a NAPI.
+NOT_SETTINGS = ("stats", "napi-id", "pid")
 
 
 def strip(d):
-    """Settings only: per-queue counters move by themselves."""
+    """Settings only (see NOT_SETTINGS); NAPIs compared in queue order."""
     if isinstance(d, dict):
-        return {k: strip(v) for k, v in d.items() if k not in COUNTERS}
+        d = {k: strip(v) for k, v in d.items() if k not in NOT_SETTINGS}
+        if isinstance(d.get("napi"), dict):
+            napis = sorted(d["napi"].get("list", []), key=lambda n: n.get("id", 0))
+            for n in napis:
+                n.pop("id", None)
+            d["napi"]["list"] = napis
+        return d
     if isinstance(d, list):
         return [strip(v) for v in d]
     return d

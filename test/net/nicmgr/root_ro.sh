@@ -58,6 +58,26 @@ if [ "$(basename "$(readlink -f /sys/class/net/$dev/device/driver)")" = virtio_n
 	rp_check "virtio: queue map has an IRQ CPU for rx-0" bash -c "python3 $NIC_CHECK get $T/before.json queue-map.has-irq | grep -qx true"
 fi
 
+# `nic plan` only reads: IRQ affinity and RSS hash function changes are
+# planned (never applied here) and named with their current values
+cat > "$T/plan.yaml" <<YAML
+interfaces:
+  - name: $dev
+    irq-cpus: [1]
+    rss:
+      hfunc: nosuchhash
+YAML
+"$RINGPLANE" nic plan -c "$T/plan.yaml" > "$T/plan.txt" 2>&1
+rc=$?
+cat "$T/plan.txt"
+rp_check "nic plan exits 0" test "$rc" -eq 0
+rp_check "plan: an unknown hash function is not supported" grep -q "! rss.hfunc: not supported" "$T/plan.txt"
+irq0=$(python3 "$NIC_CHECK" get "$T/before.json" queues.list.0.irq)
+cpus0=$(python3 "$NIC_CHECK" get "$T/before.json" queues.list.0.cpus)
+if [ "$irq0" != null ] && [ "$cpus0" != 1 ]; then
+	rp_check "plan: rx-0's IRQ $irq0 from $cpus0 to CPU 1" grep -q "~ irq $irq0 (rx-0) cpus: $cpus0 -> 1" "$T/plan.txt"
+fi
+
 ethtool_all "$T/ethtool.after"
 "$RINGPLANE" nic show "$dev" --json > "$T/after.json"
 rp_check "ethtool shows the same before and after" cmp "$T/ethtool.before" "$T/ethtool.after"

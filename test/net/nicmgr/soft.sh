@@ -46,6 +46,32 @@ rp_check "sink0 (ifb): channels and coalesce not supported" expect sink0 channel
 rp_check "tap0 (tun): channels and coalesce read" ok_sections tap0 channels coalesce
 rp_check "tap0: channels match ethtool -l" nic_same_as_ethtool "$A" tap0 "$T/tap0.json" channels -l
 rp_check "tap0: coalesce matches ethtool -c" nic_same_as_ethtool "$A" tap0 "$T/tap0.json" coalesce -c
+# tun's coalescing can be set: apply it and read it back with ethtool; NAPI
+# settings on a device without NAPI are refused before anything changes
+cat > "$T/tap.yaml" <<YAML
+interfaces:
+  - name: tap0
+    coalesce:
+      rx-frames: 4
+YAML
+rp_check "tap0: apply coalesce.rx-frames exits 0" rp_in "$A" "$RINGPLANE" nic apply -c "$T/tap.yaml"
+rp_check "tap0: ethtool -c reads rx-frames 4" bash -c "ip netns exec $A ethtool -c tap0 | grep -qx 'rx-frames: 4'"
+cat > "$T/tap-napi.yaml" <<YAML
+interfaces:
+  - name: tap0
+    coalesce:
+      rx-frames: 8
+    napi:
+      threaded: true
+YAML
+nic_show "$A" tap0 "$T/tap-before.json"
+rp_in "$A" "$RINGPLANE" nic apply -c "$T/tap-napi.yaml" > /dev/null 2> "$T/tap-napi.err"
+rc=$?
+rp_check "tap0: napi.threaded refused, exit 1" test "$rc" -eq 1
+rp_check "tap0: ... as not supported, no NAPI" grep -q "tap0: napi.threaded.*not supported: no NAPI instance" "$T/tap-napi.err"
+nic_show "$A" tap0 "$T/tap-after.json"
+rp_check "tap0: nothing changed (rx-frames still 4)" nic_check same "$T/tap-before.json" "$T/tap-after.json"
+
 rp_in "$A" "$RINGPLANE" nic show nosuch0 > /dev/null 2> "$T/nosuch.err"
 rc=$?
 rp_check "unknown device: exit 1" test "$rc" -eq 1
