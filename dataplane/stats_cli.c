@@ -349,6 +349,7 @@ static void usage(void)
 	       RP_METRICS_DEFAULT_ADDR);
 }
 
+/* 0: go on; -1: --help was answered; else the usage-error exit status. */
 static int parse_opts(int argc, char **argv, struct stats_opts *o)
 {
 	static const struct option longopts[] = {
