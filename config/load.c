@@ -393,13 +393,30 @@ static const struct rp_section *variant_of(struct loader *l, const struct rp_sec
 	return NULL;
 }
 
+/* A key of another variant (acceptor on a udp-echo service): which one. */
+static const char *variant_owning(const struct rp_section *sec, const char *name)
+{
+	const struct rp_key *vk = sec->variant_key ? rp_section_find(sec, sec->variant_key) : NULL;
+
+	for (int v = 0; vk && vk->names[v]; v++)
+		if (rp_section_find(sec->variants[v], name))
+			return vk->names[v];
+	return NULL;
+}
+
 static void unknown_key(struct loader *l, yaml_node_t *key, const char *name,
 			const struct rp_section *sec, const struct rp_section *var,
 			const char *path)
 {
+	const char *owner = variant_owning(sec, name);
 	struct rp_suggest s;
 	const char *best;
 
+	if (owner) {
+		node_error(l, key, path, "unknown key '%s' for this %s (it belongs to %s: %s)",
+			   name, sec->variant_key, sec->variant_key, owner);
+		return;
+	}
 	rp_suggest_init(&s, name);
 	for (unsigned i = 0; i < sec->n_keys; i++)
 		rp_suggest_offer(&s, sec->keys[i].key);
@@ -568,11 +585,14 @@ static char *read_all(FILE *f, size_t *len)
 	size_t cap = 1 << 16, n = 0;
 	char *buf = malloc(cap), *bigger;
 
+	errno = 0;
 	while (buf) {
 		n += fread(buf + n, 1, cap - n, f);
 		if (ferror(f)) {
+			int err = errno ? errno : EIO;	/* EISDIR for a directory */
+
 			free(buf);
-			errno = EIO;
+			errno = err;
 			return NULL;
 		}
 		if (n < cap)

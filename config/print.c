@@ -54,6 +54,8 @@ static void describe(const struct rp_key *k, char *buf, size_t n)
 		o += (size_t)snprintf(buf + o, n - o, ", %ld..%ld", k->min, k->max);
 	if ((k->flags & RP_K_POW2) && o < n)
 		o += (size_t)snprintf(buf + o, n - o, ", a power of two");
+	if ((k->flags & RP_K_AUTO) && o < n)
+		o += (size_t)snprintf(buf + o, n - o, ", or auto");
 	if (o >= n)
 		return;
 	if (k->flags & RP_K_REQUIRED)

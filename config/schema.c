@@ -118,7 +118,7 @@ static const struct rp_section iface_section =
 
 #define W struct rp_workers_cfg
 static const struct rp_key workers_keys[] = {
-	{ "count", RP_V_INT, 0, RANGE(1, 1024), NULL, "worker threads, one io_uring each (unset: one per queue or allowed CPU)", AT(W, count) },
+	{ "count", RP_V_INT, RP_K_AUTO, RANGE(1, 1024), "auto", "worker threads, one io_uring each (auto: one per queue, or per allowed CPU)", AT(W, count) },
 	{ "cpus", RP_V_CPUS, 0, RANGE(0, RP_CPUS_MAX - 1), "auto", "CPUs to pin workers to: worker i -> cpus[i % n]; auto: the allowed CPUs", AT(W, cpus) },
 	{ "ring-entries", RP_V_INT, RP_K_POW2, RANGE(8, 32768), "1024", "submission queue entries per ring (a power of two)", AT(W, ring_entries) },
 	{ "cq-factor", RP_V_INT, 0, RANGE(1, 16), "4", "completion queue size as a multiple of ring-entries", AT(W, cq_factor) },

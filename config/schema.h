@@ -36,6 +36,7 @@ enum {
 	RP_K_POW2     = 1 << 1,	/* integer must be a power of two */
 	RP_K_HAS_SET  = 1 << 2,	/* set_offset: a bool that says "was given" */
 	RP_K_HAS_MARK = 1 << 3,	/* mark_offset: where the value's mark goes */
+	RP_K_AUTO     = 1 << 4,	/* integer: "auto" spells unset (RP_UNSET) */
 };
 
 struct rp_section;

@@ -67,6 +67,10 @@ static int int_parse(const struct rp_key *k, const char *text, void *field, char
 {
 	long v;
 
+	if ((k->flags & RP_K_AUTO) && !strcmp(text, "auto")) {
+		store_long(k, field, RP_UNSET);
+		return 0;
+	}
 	if (rp_parse_long(text, k->min, k->max, &v, why) || check_pow2(k, v, why))
 		return -1;
 	store_long(k, field, v);
@@ -113,7 +117,10 @@ static int size_parse(const struct rp_key *k, const char *text, void *field, cha
 
 static void int_format(const struct rp_key *k, const void *field, char *buf, size_t n)
 {
-	snprintf(buf, n, "%ld", load_long(k, field));
+	if ((k->flags & RP_K_AUTO) && load_long(k, field) == RP_UNSET)
+		snprintf(buf, n, "auto");
+	else
+		snprintf(buf, n, "%ld", load_long(k, field));
 }
 
 static void int_unset(const struct rp_key *k, void *field)
@@ -121,9 +128,10 @@ static void int_unset(const struct rp_key *k, void *field)
 	store_long(k, field, RP_UNSET);
 }
 
+/* "auto" is a value the printer spells out, not an absence. */
 static bool int_is_unset(const struct rp_key *k, const void *field)
 {
-	return k->width == sizeof(long) && load_long(k, field) == RP_UNSET;
+	return !(k->flags & RP_K_AUTO) && k->width == sizeof(long) && load_long(k, field) == RP_UNSET;
 }
 
 /* ---- booleans: bool fields, or enum rp_tristate fields that may be unset */

@@ -186,6 +186,9 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.logging.format, RP_LOG_TEXT);
 	assert_int_equal(cfg.n_services, 0);
 	rp_config_free(&cfg);
+	load_ok("workers: {count: auto}", &cfg);
+	assert_int_equal(cfg.workers.count, RP_UNSET);
+	rp_config_free(&cfg);
 }
 
 static void test_value_forms(void **state)
@@ -262,6 +265,9 @@ static void test_err_unknown_key(void **state)
 	expect_error("servics: []\n", 1, 1, "unknown key 'servics' at the top level (did you mean 'services'?)");
 	/* Nothing close: no suggestion. */
 	expect_error("logging:\n  zzzzzzzz: 1\n", 2, 3, "unknown key 'zzzzzzzz'");
+	/* A key of another service type says which. */
+	expect_error("services:\n  - {type: udp-echo, listen: 127.0.0.1:7000, acceptor: true}\n",
+		     2, 46, "unknown key 'acceptor' for this type (it belongs to type: tcp-echo)");
 }
 
 static void test_err_wrong_type(void **state)
@@ -378,6 +384,12 @@ static void test_err_file(void **state)
 	rp_cfg_errors_print(f, &errs);
 	fclose(f);
 	assert_string_equal(buf, "/nonexistent/x.yaml: error: cannot open: No such file or directory\n");
+	rp_config_free(&cfg);
+	rp_cfg_errors_free(&errs);
+
+	assert_int_equal(rp_config_load_file(top(), &cfg, &errs), -1);
+	assert_int_equal(errs.n, 1);
+	assert_string_equal(errs.v[0].msg, "cannot read: Is a directory");
 	rp_config_free(&cfg);
 	rp_cfg_errors_free(&errs);
 }
