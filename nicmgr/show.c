@@ -2,14 +2,16 @@
 /*
  * `nic show` output: text for people, JSON for scripts. A part the device
  * does not have reads "not supported" (JSON: status "not supported", its
- * values null); a value inside a supported part that the driver does not
- * report is "n/a" (JSON null), as ethtool prints it.
+ * values null); so does a value inside a supported part that the driver
+ * does not report (ethtool's "n/a"; JSON null).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "nicmgr/family.h"
+
+#define NOT_SUPPORTED "not supported"
 
 /* qstats attribute -> name, as in the netdev spec. */
 static const char *const qstat_names[RP_NIC_QSTATS_MAX] = {
@@ -46,7 +48,7 @@ static const char *status_word(const struct rp_nic_status *st)
 {
 	if (!st->err)
 		return "ok";
-	return rp_nic_unsupported(st->err) ? "not supported" : "error";
+	return rp_nic_unsupported(st->err) ? NOT_SUPPORTED : "error";
 }
 
 /* ---- text ---------------------------------------------------------------- */
@@ -65,7 +67,7 @@ static bool text_status(FILE *f, const char *title, const struct rp_nic_status *
 static void text_value(FILE *f, const char *name, int64_t v)
 {
 	if (v == RP_NIC_ABSENT)
-		fprintf(f, "  %-22s n/a\n", name);
+		fprintf(f, "  %-22s " NOT_SUPPORTED "\n", name);
 	else
 		fprintf(f, "  %-22s %" PRId64 "\n", name, v);
 }
@@ -93,10 +95,10 @@ static void text_rss(FILE *f, const struct rp_nic_rss *r)
 {
 	if (!text_status(f, "rss", &r->st))
 		return;
-	fprintf(f, "  hash function: %s\n  key: ", r->hfunc_name[0] ? r->hfunc_name : "n/a");
+	fprintf(f, "  hash function: %s\n  key: ", r->hfunc_name[0] ? r->hfunc_name : NOT_SUPPORTED);
 	for (unsigned i = 0; i < r->key_len; i++)
 		fprintf(f, "%02x%s", r->key[i], i + 1 < r->key_len ? ":" : "");
-	fprintf(f, "%s\n  indirection (%u):", r->key_len ? "" : "n/a", r->n_indir);
+	fprintf(f, "%s\n  indirection (%u):", r->key_len ? "" : NOT_SUPPORTED, r->n_indir);
 	for (unsigned i = 0; i < r->n_indir; i++)
 		fprintf(f, "%s%u", i % 16 ? " " : "\n    ", r->indir[i]);
 	fprintf(f, "\n");
@@ -105,7 +107,7 @@ static void text_rss(FILE *f, const struct rp_nic_rss *r)
 static void text_napi(FILE *f, const struct rp_nic_info *info)
 {
 	fprintf(f, "threaded (sysfs): %s\n",
-		info->threaded < 0 ? "not supported" : info->threaded ? "on" : "off");
+		info->threaded < 0 ? NOT_SUPPORTED : info->threaded ? "on" : "off");
 	if (!text_status(f, "napi", &info->napi_st))
 		return;
 	for (unsigned i = 0; i < info->n_napi; i++) {
@@ -114,7 +116,7 @@ static void text_napi(FILE *f, const struct rp_nic_info *info)
 			int64_t v = info->napi[i].v[k];
 
 			if (v == RP_NIC_ABSENT)
-				fprintf(f, " %s=n/a", rp_nic_napi_fields[k].name);
+				fprintf(f, " %s=" NOT_SUPPORTED, rp_nic_napi_fields[k].name);
 			else
 				fprintf(f, " %s=%" PRId64, rp_nic_napi_fields[k].name, v);
 		}
@@ -157,7 +159,7 @@ void rp_nic_print_text(FILE *f, const struct rp_nic_info *info)
 			info->version[0] ? info->version : "n/a",
 			info->firmware[0] ? info->firmware : "n/a", info->bus[0] ? info->bus : "n/a");
 	if (text_status(f, "link", &info->link))
-		fprintf(f, "  %s\n", info->link_up < 0 ? "n/a" : info->link_up ? "up" : "down");
+		fprintf(f, "  %s\n", info->link_up < 0 ? NOT_SUPPORTED : info->link_up ? "up" : "down");
 	for (unsigned i = 0; i < RP_NIC_SECT__COUNT; i++)
 		text_sect(f, info, i);
 	text_features(f, &info->feat);
