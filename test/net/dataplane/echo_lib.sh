@@ -9,6 +9,7 @@
 #   rpd_stop                    # SIGTERM, wait; RPD_STATUS = exit status
 #   rpd_stop_checked [LABEL]    # rpd_stop + checks: exit 0, no sanitizer report
 #   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
+#   rpd_wait_idle               # until bufs_in_flight is 0
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
 ECHO_SRV_ADDR=10.91.0.2
@@ -74,6 +75,18 @@ name, svc = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
 rows = json.load(sys.stdin)["rows"]
 print(sum(r["values"].get(name, 0) for r in rows if svc is None or r["service"] == svc))
 ' "$@"
+}
+
+# Wait until every buffer is back in the pool (bufs_in_flight 0): the last
+# zerocopy notifications may land just after the client saw its echo.
+rpd_wait_idle() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(rpd_counter bufs_in_flight)" = 0 ] && return 0
+		sleep 0.05
+	done
+	echo "bufs_in_flight still $(rpd_counter bufs_in_flight) after 5 s of quiet"
+	return 1
 }
 
 # A config with one udp-echo and one tcp-echo service on the veth address.

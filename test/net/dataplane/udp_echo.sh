@@ -28,6 +28,7 @@ for zc in never always; do
 	rpd_wait_metrics || { rp_fail "ringplane starts (zerocopy $zc)"; continue; }
 	rp_check "zerocopy $zc: $nsizes sizes echoed byte for byte" \
 		tool udp_echo_check "$ECHO_SRV_ADDR:7007" --sizes "$sizes" --retries 8 --timeout-ms 500
+	rp_check "zerocopy $zc: every buffer back in the pool once quiet" rpd_wait_idle
 	rx=$(rpd_counter rx_packets udp); tx=$(rpd_counter tx_packets udp)
 	rp_check "zerocopy $zc: rx_packets ($rx) >= sizes ($nsizes)" test "$rx" -ge "$nsizes"
 	rp_check "zerocopy $zc: tx_packets ($tx) == rx_packets ($rx)" test "$tx" -eq "$rx"
