@@ -23,7 +23,7 @@ struct printer {
 static const char *const syntax[RP_V__COUNT] = {
 	[RP_V_STRING]   = "string",
 	[RP_V_INT]      = "integer",
-	[RP_V_SIZE]     = "size in bytes (4096, 4k, 2M, 1G)",
+	[RP_V_SIZE]     = "integer, suffixes k, M, G allowed (4k = 4096)",
 	[RP_V_BOOL]     = "boolean",
 	[RP_V_ENUM]     = "one of",
 	[RP_V_ADDR]     = "address: host:port or [v6-address]:port, resolved at load",
@@ -73,6 +73,8 @@ static void print_doc(struct printer *p, const struct rp_key *k, int indent)
 	if (!p->docs)
 		return;
 	describe(k, spec, sizeof(spec));
+	if (!indent)	/* a blank line between top-level sections */
+		fputc('\n', p->f);
 	start_line(p, indent);
 	fprintf(p->f, "# %s\n%*s# %s\n", k->doc, indent, "", spec);
 }
@@ -182,6 +184,6 @@ void rp_config_print_documented(FILE *f, const struct rp_config *cfg)
 		   "#   ringplane check --reference config/examples/reference.yaml\n"
 		   "# so doc and table cannot drift (a unit test compares the two). Edit the\n"
 		   "# values here, or the table, then regenerate. \"~\" means unset: leave\n"
-		   "# the device or kernel default alone.\n\n");
+		   "# the device or kernel default alone.\n");
 	print_section(&p, &rp_schema_root, cfg, 0);
 }

@@ -149,7 +149,7 @@ static const struct rp_key zerocopy_keys[] = {
 static const struct rp_key service_keys[] = {
 	{ "name", RP_V_STRING, 0, RANGE(0, 0), NULL, "unique name (unset: <type>-<index>)", AT(S, name) },
 	{ "type", RP_V_ENUM, RP_K_REQUIRED, RANGE(0, 0), NULL, "what the service does", AT(S, type), .names = rp_svc_type_names },
-	{ "listen", RP_V_ADDR, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "address to listen on: host:port or [v6]:port", AT(S, listen), .mark_offset = offsetof(S, listen_mark) },
+	{ "listen", RP_V_ADDR, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "address to listen on", AT(S, listen), .mark_offset = offsetof(S, listen_mark) },
 	{ "sockperf", RP_V_BOOL, 0, RANGE(0, 0), "false", "speak sockperf's ping-pong framing", AT(S, sockperf) },
 	{ "zerocopy", RP_V_ENUM, 0, RANGE(0, 0), NULL, "per-service zerocopy mode (unset: the global zerocopy.mode)", AT(S, zerocopy), .names = zc_mode_names },
 };
