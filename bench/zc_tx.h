@@ -67,7 +67,7 @@ struct zc_tx_result {
  * the result; work that completes after the window (the drain) is not.
  */
 struct zc_tx_window {
-	uint64_t warm_end_ns, end_ns;
+	uint64_t warm_end_ns, len_ns;
 	uint64_t t0_ns, cpu0_ns;
 	bool measuring, done;
 };

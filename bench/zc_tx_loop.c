@@ -33,7 +33,7 @@ void zc_tx_window_start(struct zc_tx_window *w, const struct zc_tx_case *c)
 
 	*w = (struct zc_tx_window){
 		.warm_end_ns = now + (uint64_t)(c->warmup_s * 1e9),
-		.end_ns = now + (uint64_t)((c->warmup_s + c->seconds) * 1e9),
+		.len_ns = (uint64_t)(c->seconds * 1e9),
 	};
 }
 
@@ -46,11 +46,14 @@ bool zc_tx_window_tick(struct zc_tx_window *w, struct zc_tx_result *r)
 	now = rp_bench_now_ns();
 	if (!w->measuring && now >= w->warm_end_ns) {
 		r->requests = r->bytes = r->zc_sends = r->zc_copied = r->notifs = 0;
+		/* the window starts here, not at warm_end: a sender descheduled
+		 * across the end of the warm-up still gets a whole window */
 		w->t0_ns = now;
 		w->cpu0_ns = thread_cpu_ns();
 		w->measuring = true;
+		return true;
 	}
-	if (now < w->end_ns)
+	if (!w->measuring || now - w->t0_ns < w->len_ns)
 		return true;
 	r->wall_ns = now - w->t0_ns;
 	r->cpu_ns = thread_cpu_ns() - w->cpu0_ns;
