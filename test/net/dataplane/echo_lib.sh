@@ -10,6 +10,7 @@
 #   rpd_stop_checked [LABEL]    # rpd_stop + checks: exit 0, no sanitizer report
 #   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
 #   rpd_wait_idle               # until bufs_in_flight is 0
+#   rpd_counter_reaches NAME SERVICE MIN  # until a counter is >= MIN
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
 ECHO_SRV_ADDR=10.91.0.2
@@ -67,13 +68,13 @@ rpd_stop() {
 }
 
 # rpd_counter NAME [SERVICE]: NAME summed over every worker's block of
-# SERVICE (default: all blocks, services and worker-level).
+# SERVICE ("" the worker-level block; default "*": every block).
 rpd_counter() {
 	rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107 --json | python3 -c '
 import json, sys
-name, svc = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else None
+name, svc = sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "*"
 rows = json.load(sys.stdin)["rows"]
-print(sum(r["values"].get(name, 0) for r in rows if svc is None or r["service"] == svc))
+print(sum(r["values"].get(name, 0) for r in rows if svc in ("*", r["service"])))
 ' "$@"
 }
 
@@ -86,6 +87,19 @@ rpd_wait_idle() {
 		sleep 0.05
 	done
 	echo "bufs_in_flight still $(rpd_counter bufs_in_flight) after 5 s of quiet"
+	return 1
+}
+
+# rpd_counter_reaches NAME SERVICE MIN: true once the counter is >= MIN
+# (the appliance counts a peer's close or reset when its worker gets to it).
+rpd_counter_reaches() {
+	local i v
+	for ((i = 0; i < 100; i++)); do
+		v=$(rpd_counter "$1" "$2")
+		[ "$v" -ge "$3" ] && return 0
+		sleep 0.05
+	done
+	echo "$1 ($2) is $v, expected at least $3"
 	return 1
 }
 
