@@ -191,7 +191,9 @@ struct rp_metrics *rp_metrics_start(const struct rp_metrics_cfg *cfg,
 				    char *err, size_t errlen)
 {
 	struct rp_metrics *m = calloc(1, sizeof(*m));
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* AUTO: epoll or poll, never select(), whose FD_SETSIZE an appliance
+	 * with a raised RLIMIT_NOFILE can outgrow. */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
 	sigset_t all, old;
 	const union MHD_DaemonInfo *info;
 

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -206,6 +208,39 @@ static void exporter_serves_metrics(void **state)
 	rp_metrics_stop(m);
 }
 
+/* An appliance raises RLIMIT_NOFILE and may hold many descriptors: the
+ * exporter's socket can land above FD_SETSIZE, where select() cannot go. */
+static void exporter_serves_with_high_descriptors(void **state)
+{
+	struct rp_metrics_cfg cfg = { .enabled = true };
+	struct sockaddr_in *sin = (struct sockaddr_in *)&cfg.listen.ss;
+	struct rlimit rl;
+	int fillers[FD_SETSIZE + 8], n = 0;
+	struct rp_metrics *m;
+	char err[256], *resp;
+
+	(void)state;
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max < FD_SETSIZE + 64)
+		skip();
+	rl.rlim_cur = FD_SETSIZE + 64;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	while (n < FD_SETSIZE + 8 && (fillers[n] = dup(0)) >= 0 && fillers[n] < FD_SETSIZE + 4)
+		n++;
+	assert_true(n > 0 && fillers[n - 1] >= FD_SETSIZE - 4);
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	strcpy(cfg.listen.text, "127.0.0.1:0");
+	m = rp_metrics_start(&cfg, &source, err, sizeof(err));
+	assert_non_null(m);
+	resp = http_get(rp_metrics_port(m), "/metrics");
+	assert_non_null(strstr(resp, "ringplane_info{"));
+	free(resp);
+	rp_metrics_stop(m);
+	while (n > 0)
+		close(fillers[--n]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +249,7 @@ int main(void)
 		cmocka_unit_test(parser_skips_what_it_does_not_know),
 		cmocka_unit_test(parser_names_the_bad_line),
 		cmocka_unit_test(exporter_serves_metrics),
+		cmocka_unit_test(exporter_serves_with_high_descriptors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
