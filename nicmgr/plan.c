@@ -22,6 +22,24 @@
 
 #include "nicmgr/family.h"
 
+/* The device as it is now, on the heap (an info is large); NULL with *st
+ * saying why. */
+static struct rp_nic_info *read_fresh(struct rp_nl *nl, const char *dev,
+				      struct rp_nic_status *st)
+{
+	struct rp_nic_info *info = malloc(sizeof(*info));
+
+	if (!info) {
+		rp_nic_status_set(st, ENOMEM, "out of memory");
+		return NULL;
+	}
+	if (rp_nic_read(nl, dev, info, st) < 0) {
+		free(info);
+		return NULL;
+	}
+	return info;
+}
+
 /* ---- the current value of a change's setting in an info ------------------ */
 
 static const struct rp_nic_feature *feature_find(const struct rp_nic_features *f, const char *name)
@@ -121,7 +139,6 @@ static int set_napi(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, 
 		    struct rp_nic_status *e)
 {
 	struct rp_nic_info *info;
-	struct rp_nic_status st;
 	int ret = 0;
 
 	if (undo) {
@@ -131,11 +148,8 @@ static int set_napi(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, 
 				ret = -1;
 		return ret;
 	}
-	if (!(info = malloc(sizeof(*info))) || rp_nic_read(nl, dev, info, &st) < 0) {
-		rp_nic_status_set(e, info ? st.err : ENOMEM, "%s", info ? st.msg : "out of memory");
-		free(info);
+	if (!(info = read_fresh(nl, dev, e)))
 		return -1;
-	}
 	free(c->napi_old);
 	c->n_napi_old = 0;
 	if (!(c->napi_old = calloc(info->n_napi + 1, sizeof(*c->napi_old)))) {
@@ -531,34 +545,17 @@ void rp_nic_plan_print(FILE *f, const struct rp_nic_plan *plan)
 static int readback(struct rp_nl *nl, const char *dev, const struct rp_nic_change *c,
 		    struct rp_nic_status *e)
 {
-	struct rp_nic_info *info = malloc(sizeof(*info));
-	struct rp_nic_status st;
+	struct rp_nic_info *info = read_fresh(nl, dev, e);
 	int ret = -1;
 
-	if (!info) {
-		rp_nic_status_set(e, ENOMEM, "out of memory");
+	if (!info)
 		return -1;
-	}
-	if (rp_nic_read(nl, dev, info, &st) < 0)
-		rp_nic_status_set(e, st.err, "read back: %s", st.msg);
-	else if (!has_target(info, c))
+	if (!has_target(info, c))
 		rp_nic_status_set(e, EIO, "set to %s but the device reads back otherwise", c->to_text);
 	else
 		ret = 0;
 	free(info);
 	return ret;
-}
-
-static struct rp_nic_info *read_fresh(struct rp_nl *nl, const char *dev)
-{
-	struct rp_nic_info *info = malloc(sizeof(*info));
-	struct rp_nic_status st;
-
-	if (info && rp_nic_read(nl, dev, info, &st) < 0) {
-		free(info);
-		return NULL;
-	}
-	return info;
 }
 
 static const struct rp_nic_napi *napi_of(const struct rp_nic_info *info, int64_t id)
@@ -572,7 +569,8 @@ static const struct rp_nic_napi *napi_of(const struct rp_nic_info *info, int64_t
 /* plan->napi_before[q]: the NAPI settings of rx queue q, id ABSENT if none. */
 static void napi_remember(struct rp_nl *nl, struct rp_nic_plan *plan)
 {
-	struct rp_nic_info *info = read_fresh(nl, plan->dev);
+	struct rp_nic_status st;
+	struct rp_nic_info *info = read_fresh(nl, plan->dev, &st);
 
 	free(plan->napi_before);
 	plan->napi_before = NULL;
@@ -600,8 +598,13 @@ static void napi_remember(struct rp_nl *nl, struct rp_nic_plan *plan)
 static void napi_restore(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 			 struct rp_nic_status *st)
 {
-	struct rp_nic_info *info = read_fresh(nl, plan->dev);
+	struct rp_nic_status rd;
+	struct rp_nic_info *info = read_fresh(nl, plan->dev, &rd);
+	size_t len = strlen(st->msg);
 
+	if (!info)
+		snprintf(st->msg + len, sizeof(st->msg) - len,
+			 "; cannot re-read to restore NAPI settings: %s", rd.msg);
 	for (unsigned i = 0; info && i < info->n_queues; i++) {
 		const struct rp_nic_queue *q = &info->q[i];
 		const struct rp_nic_napi *now = napi_of(info, q->napi_id), *was;
@@ -613,8 +616,8 @@ static void napi_restore(struct rp_nl *nl, struct rp_nic_plan *plan, FILE *log,
 			continue;
 		for (unsigned k = RP_NAPI_DEFER_HARD_IRQS; k < RP_NAPI__COUNT; k++) {
 			struct rp_nic_status e;
-			size_t len = strlen(st->msg);
 
+			len = strlen(st->msg);
 			if (was->v[k] == RP_NIC_ABSENT || now->v[k] == was->v[k])
 				continue;
 			if (rp_nic_napi_set(nl, q->napi_id, k, was->v[k], &e) < 0)
