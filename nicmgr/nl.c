@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/ethtool_netlink.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
@@ -156,6 +157,7 @@ struct talk {
 	mnl_cb_t cb;
 	void *data;
 	struct rp_nic_status *e;
+	bool cut_short;		/* stopped at a bad answer: more may be queued */
 };
 
 static int ext_ack_cb(const struct nlattr *a, void *data)
@@ -218,9 +220,22 @@ static int data_cb(const struct nlmsghdr *nlh, void *data)
 	if (!t->cb)
 		return MNL_CB_OK;
 	ret = t->cb(nlh, t->data);
-	if (ret == MNL_CB_ERROR && !t->e->err)
-		rp_nic_status_set(t->e, EBADMSG, "malformed netlink answer");
+	if (ret == MNL_CB_ERROR) {
+		t->cut_short = true;
+		if (!t->e->err)
+			rp_nic_status_set(t->e, EBADMSG, "malformed netlink answer");
+	}
 	return ret;
+}
+
+/* After a request was abandoned at a bad answer, the rest of it (more of
+ * a dump, its DONE, the ack) is still queued: read it away, without
+ * waiting, so the next request does not get it (a netlink dump queues its
+ * next batch as each one is read, so nothing is left behind). */
+static void drain(struct rp_nl *nl)
+{
+	while (recv(mnl_socket_get_fd(nl->sk), nl->buf, nl->buf_len, MSG_DONTWAIT) > 0)
+		;
 }
 
 int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
@@ -230,7 +245,7 @@ int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 		[NLMSG_ERROR] = error_cb,
 		[NLMSG_DONE] = done_cb,
 	};
-	struct talk t = { cb, data, e };
+	struct talk t = { cb, data, e, false };
 	unsigned seq = req->nlmsg_seq;
 	ssize_t n;
 	int ret;
@@ -251,6 +266,8 @@ int rp_nl_talk(struct rp_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 				  ctl, NLMSG_MIN_TYPE);
 	} while (ret == MNL_CB_OK);
 	if (ret == MNL_CB_ERROR) {
+		if (t.cut_short)
+			drain(nl);
 		if (!e->err)
 			rp_nic_status_set(e, errno ? errno : EBADMSG, "%s",
 				      strerror(errno ? errno : EBADMSG));
