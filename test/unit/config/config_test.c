@@ -527,12 +527,18 @@ static void test_generated_bad(void **state)
 	for (size_t i = 0; i < sizeof(small) / sizeof(small[0]); i++)
 		load_fails(small[i], small[i], strlen(small[i]));
 
-	/* Deep nesting, unterminated and terminated. */
+	/* Deep nesting: refused at the level past the limit. */
 	s = repeat("workers: ", "[", 100000, "");
-	load_fails("deep-open", s, strlen(s));
+	expect_error(s, 1, 10 + 63, "nested deeper than 64 levels");	/* the root map is level 1 */
 	free(s);
 	s = repeat("workers: ", "{a: ", 20000, "1");
 	load_fails("deep-map-open", s, strlen(s));
+	free(s);
+	s = repeat("", "- ", 65, "x\n");
+	expect_error(s, 1, 1 + 2 * 64, "nested deeper than 64 levels");
+	free(s);
+	s = repeat("", "- ", 63, "x\n");	/* 63 lists + nothing else: deep, but allowed */
+	expect_error(s, 1, 1, "expected a mapping, got a list");
 	free(s);
 
 	/* A 1 MiB key list, a 1 MiB scalar, 1 MiB of random bytes. */
