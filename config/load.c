@@ -31,6 +31,9 @@
 #define KEYS_MAX	64	/* per section, variant keys included */
 #define PATH_MAX_LEN	160
 #define DEPTH_MAX	64	/* the schema needs 5 levels */
+#define ANCHORS_MAX	256	/* a config uses a handful */
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 struct loader {
 	yaml_document_t *doc;
@@ -515,17 +518,36 @@ static void parser_error(const yaml_parser_t *p, const char *file, struct rp_cfg
 				 p->problem ? p->problem : "unknown problem");
 }
 
+static const yaml_char_t *event_anchor(const yaml_event_t *ev)
+{
+	switch (ev->type) {
+	case YAML_SCALAR_EVENT:         return ev->data.scalar.anchor;
+	case YAML_SEQUENCE_START_EVENT: return ev->data.sequence_start.anchor;
+	case YAML_MAPPING_START_EVENT:  return ev->data.mapping_start.anchor;
+	default:                        return NULL;
+	}
+}
+
+static void shape_error(struct rp_cfg_errors *errs, const char *file, const yaml_event_t *ev,
+			const char *what)
+{
+	struct rp_mark at = { (unsigned)ev->start_mark.line + 1, (unsigned)ev->start_mark.column + 1 };
+
+	rp_cfg_error_add(errs, file, at, "%s: not a ringplane config", what);
+}
+
 /*
  * libyaml's scanner does work proportional to the flow nesting depth for
- * every token, so 100k '[' take it tens of seconds. An event pass that stops
- * at DEPTH_MAX refuses such input in microseconds; anything else (syntax
- * errors included) is left to the real load, which reports it.
+ * every token (100k '[' take it tens of seconds), and its loader looks each
+ * alias up among all anchors (1 MB of them: seconds). An event pass that
+ * stops at DEPTH_MAX or ANCHORS_MAX refuses such input in microseconds;
+ * anything else (syntax errors included) is left to the real load.
  */
-static bool nesting_ok(const char *text, size_t len, const char *file, struct rp_cfg_errors *errs)
+static bool shape_ok(const char *text, size_t len, const char *file, struct rp_cfg_errors *errs)
 {
 	yaml_parser_t p;
 	yaml_event_t ev;
-	int depth = 0;
+	int depth = 0, anchors = 0;
 	bool ok = true, done = false;
 
 	if (!yaml_parser_initialize(&p))
@@ -536,13 +558,12 @@ static bool nesting_ok(const char *text, size_t len, const char *file, struct rp
 			depth++;
 		else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT)
 			depth--;
+		anchors += event_anchor(&ev) != NULL;
 		done = ev.type == YAML_STREAM_END_EVENT;
-		if (depth > DEPTH_MAX) {
-			rp_cfg_error_add(errs, file, (struct rp_mark){ (unsigned)ev.start_mark.line + 1,
-								 (unsigned)ev.start_mark.column + 1 },
-					 "nested deeper than %d levels: not a ringplane config", DEPTH_MAX);
-			ok = false;
-		}
+		if (depth > DEPTH_MAX)
+			shape_error(errs, file, &ev, "nested deeper than " STR(DEPTH_MAX) " levels"), ok = false;
+		else if (anchors > ANCHORS_MAX)
+			shape_error(errs, file, &ev, "more than " STR(ANCHORS_MAX) " anchors (&name)"), ok = false;
 		yaml_event_delete(&ev);
 	}
 	yaml_parser_delete(&p);
@@ -601,7 +622,7 @@ int rp_config_load_string(const char *name, const char *text, size_t len,
 		return -1;
 	}
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (nesting_ok(text, len, cfg->file, errs))
+	if (shape_ok(text, len, cfg->file, errs))
 		load_document(&parser, cfg, errs);
 	yaml_parser_delete(&parser);
 	if (!rp_cfg_errors_full(errs))

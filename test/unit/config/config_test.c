@@ -559,6 +559,11 @@ static void test_generated_bad(void **state)
 	}
 	free(s);
 
+	/* Anchors: a few are fine, thousands are refused at the one too many. */
+	s = repeat("", "- &a x\n", 300, "");
+	expect_error(s, 257, 3, "more than 256 anchors (&name)");
+	free(s);
+
 	/* Billion laughs: aliases that would expand to 10^9 nodes. */
 	load_fails("laughs", laughs, strlen(laughs));
 }
