@@ -505,10 +505,31 @@ static void load_section(struct loader *l, const struct rp_section *sec, yaml_no
 
 /* ---- documents ------------------------------------------------------------------ */
 
+/* The reader (bad UTF-8, control characters) reports a byte offset, not a
+ * mark: count lines in the input (always a string here) up to it. */
+static struct rp_mark reader_mark(const yaml_parser_t *p)
+{
+	const unsigned char *s = p->input.string.start;
+	struct rp_mark at = { 1, 1 };
+
+	for (size_t i = 0; i < p->problem_offset && s + i < p->input.string.end; i++) {
+		if (s[i] == '\n')
+			at.line++, at.column = 1;
+		else
+			at.column++;
+	}
+	return at;
+}
+
 static void parser_error(const yaml_parser_t *p, const char *file, struct rp_cfg_errors *errs)
 {
 	struct rp_mark at = { (unsigned)p->problem_mark.line + 1, (unsigned)p->problem_mark.column + 1 };
 
+	if (p->error == YAML_READER_ERROR) {
+		rp_cfg_error_add(errs, file, reader_mark(p), "YAML syntax error: %s (byte 0x%02x)",
+				 p->problem ? p->problem : "unreadable input", (unsigned)p->problem_value & 0xff);
+		return;
+	}
 	if (p->context)
 		rp_cfg_error_add(errs, file, at, "YAML syntax error: %s %s (line %u, column %u)",
 				 p->problem ? p->problem : "unknown problem", p->context,

@@ -256,6 +256,8 @@ static void test_err_syntax(void **state)
 {
 	(void)state;
 	expect_error("workers:\n  count: [1, 2\n", 3, 1, "YAML syntax error: did not find expected ',' or ']'");
+	/* The reader's errors come as a byte offset; still a line:column. */
+	expect_error("workers:\n  count: 1\nlogging: {level: \xff}\n", 3, 18, "invalid leading UTF-8 octet (byte 0xff)");
 }
 
 static void test_err_unknown_key(void **state)
