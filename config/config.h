@@ -73,6 +73,7 @@ struct rp_feature_cfg {
 struct rp_iface_cfg {
 	char name[IFNAMSIZ];
 	struct rp_mark mark;
+	struct rp_mark name_mark;	/* of the name's value */
 	long queues;			/* rx queues served (one worker each); RP_UNSET: all */
 
 	/* channels (ethtool -L) */
@@ -159,6 +160,7 @@ enum rp_svc_type {
 struct rp_service_cfg {
 	char name[RP_NAME_MAX];
 	struct rp_mark mark;
+	struct rp_mark name_mark;	/* of the name's value; line 0: defaulted */
 	enum rp_svc_type type;
 	struct rp_addr listen;
 	struct rp_mark listen_mark;

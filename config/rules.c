@@ -90,7 +90,7 @@ struct named_array {
 	const char *what;		/* "service name" */
 	const void *base;
 	unsigned n;
-	size_t stride, name_offset, mark_offset;
+	size_t stride, name_offset, name_mark_offset, mark_offset;
 };
 
 static const char *name_at(const struct named_array *a, unsigned i)
@@ -98,9 +98,13 @@ static const char *name_at(const struct named_array *a, unsigned i)
 	return (const char *)a->base + i * a->stride + a->name_offset;
 }
 
+/* Where the name was written; a defaulted name points at its entry. */
 static struct rp_mark mark_at(const struct named_array *a, unsigned i)
 {
-	return *(const struct rp_mark *)((const char *)a->base + i * a->stride + a->mark_offset);
+	const char *elem = (const char *)a->base + i * a->stride;
+	const struct rp_mark *name = (const void *)(elem + a->name_mark_offset);
+
+	return name->line ? *name : *(const struct rp_mark *)(elem + a->mark_offset);
 }
 
 static void check_names_unique(const char *file, const struct named_array *a,
@@ -119,7 +123,8 @@ static void check_names_unique(const char *file, const struct named_array *a,
 }
 
 #define NAMED(w, arr, cnt, type) (struct named_array){ .what = (w), .base = (arr), .n = (cnt), \
-	.stride = sizeof(type), .name_offset = offsetof(type, name), .mark_offset = offsetof(type, mark) }
+	.stride = sizeof(type), .name_offset = offsetof(type, name), \
+	.name_mark_offset = offsetof(type, name_mark), .mark_offset = offsetof(type, mark) }
 
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 {

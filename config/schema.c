@@ -98,7 +98,7 @@ static const struct rp_section napi_section = SECTION("napi", IF, napi_keys);
 #define GROUP(sec) .child = &(sec)
 
 static const struct rp_key iface_keys[] = {
-	{ "name", RP_V_STRING, RP_K_REQUIRED, RANGE(0, 0), NULL, "network device name (eth0, ens1f0, ...)", AT(IF, name) },
+	{ "name", RP_V_STRING, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "network device name (eth0, ens1f0, ...)", AT(IF, name), .mark_offset = offsetof(IF, name_mark) },
 	{ "queues", RP_V_INT, 0, RANGE(1, 4096), NULL, "rx queues served, one worker each (unset: all)", AT(IF, queues) },
 	{ "channels", RP_V_SECTION, 0, RANGE(0, 0), NULL, "channel counts (ethtool -L)", GROUP(channels_section) },
 	{ "rings", RP_V_SECTION, 0, RANGE(0, 0), NULL, "ring sizes (ethtool -G)", GROUP(rings_section) },
@@ -147,7 +147,7 @@ static const struct rp_key zerocopy_keys[] = {
 
 #define S struct rp_service_cfg
 static const struct rp_key service_keys[] = {
-	{ "name", RP_V_STRING, 0, RANGE(0, 0), NULL, "unique name (unset: <type>-<index>)", AT(S, name) },
+	{ "name", RP_V_STRING, RP_K_HAS_MARK, RANGE(0, 0), NULL, "unique name (unset: <type>-<index>)", AT(S, name), .mark_offset = offsetof(S, name_mark) },
 	{ "type", RP_V_ENUM, RP_K_REQUIRED, RANGE(0, 0), NULL, "what the service does", AT(S, type), .names = rp_svc_type_names },
 	{ "listen", RP_V_ADDR, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "address to listen on", AT(S, listen), .mark_offset = offsetof(S, listen_mark) },
 	{ "sockperf", RP_V_BOOL, 0, RANGE(0, 0), "false", "speak sockperf's ping-pong framing", AT(S, sockperf) },

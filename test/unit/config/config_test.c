@@ -341,8 +341,13 @@ static void test_err_duplicate_names(void **state)
 	expect_error("services:\n"
 		     "  - {name: x, type: udp-echo, listen: 127.0.0.1:7001}\n"
 		     "  - {name: x, type: udp-echo, listen: 127.0.0.1:7002}\n",
-		     3, 5, "duplicate service name 'x' (first at line 2, column 5)");
-	expect_error("interfaces:\n  - name: a\n  - name: a\n", 3, 5, "duplicate interface 'a' (first at line 2, column 5)");
+		     3, 12, "duplicate service name 'x' (first at line 2, column 12)");
+	expect_error("interfaces:\n  - name: a\n  - name: a\n", 3, 11, "duplicate interface 'a' (first at line 2, column 11)");
+	/* A defaulted name has no place of its own: its entry is named. */
+	expect_error("services:\n"
+		     "  - {name: udp-echo-1, type: udp-echo, listen: 127.0.0.1:7001}\n"
+		     "  - {type: udp-echo, listen: 127.0.0.1:7002}\n",
+		     3, 5, "duplicate service name 'udp-echo-1' (first at line 2, column 12)");
 }
 
 static void test_err_collects_all(void **state)
@@ -614,9 +619,9 @@ static void strip_marks(struct rp_config *c)
 	c->workers.mark = c->buffers.mark = c->zerocopy.mark = none;
 	c->metrics.mark = c->logging.mark = none;
 	for (unsigned i = 0; i < c->n_services; i++)
-		c->services[i].mark = c->services[i].listen_mark = none;
+		c->services[i].mark = c->services[i].listen_mark = c->services[i].name_mark = none;
 	for (unsigned i = 0; i < c->n_interfaces; i++)
-		c->interfaces[i].mark = none;
+		c->interfaces[i].mark = c->interfaces[i].name_mark = none;
 }
 
 static void assert_same_config(struct rp_config *a, struct rp_config *b)
