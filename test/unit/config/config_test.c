@@ -138,13 +138,24 @@ static void test_examples_load(void **state)
 	}
 }
 
+/* Generated at build time from config/examples/default.yaml. */
+extern const char rp_default_yaml[];
+extern const size_t rp_default_yaml_len;
+
 static void test_embedded_default(void **state)
 {
 	struct rp_cfg_errors errs = { 0 };
 	struct rp_config cfg;
 	const struct sockaddr_in *sin;
+	char path[512], *text;
+	size_t len;
 
 	(void)state;
+	snprintf(path, sizeof(path), "%s/config/examples/default.yaml", top());
+	text = slurp(path, &len);
+	assert_int_equal(rp_default_yaml_len, len);
+	assert_memory_equal(rp_default_yaml, text, len);
+	free(text);
 	assert_int_equal(rp_config_load_default(&cfg, &errs), 0);
 	assert_int_equal(cfg.n_interfaces, 0);
 	assert_int_equal(cfg.n_services, 2);
