@@ -88,6 +88,8 @@ static bool is_null(const yaml_node_t *n)
 /* "got 'abc'" / "got a list": what the file has where something else belongs. */
 static const char *describe(const yaml_node_t *n, char *buf, size_t size)
 {
+	if (is_null(n))
+		return "nothing (null)";
 	switch (n->type) {
 	case YAML_SCALAR_NODE:
 		snprintf(buf, size, "'%.64s'", (const char *)n->data.scalar.value);

@@ -291,6 +291,7 @@ static void test_err_wrong_type(void **state)
 	expect_error("buffers:\n  size: lots\n", 2, 9, "expected a size (4096, 4k, 2M), got 'lots'");
 	expect_error("services: {a: 1}\n", 1, 11, "expected a list, got a mapping");
 	expect_error("logging:\n  level: [info]\n", 2, 10, "expected a name, got a list");
+	expect_error("services:\n  -\n  - {type: udp-echo, listen: 127.0.0.1:1}\n", 2, 4, "services[0]: expected a mapping, got nothing (null)");
 }
 
 static void test_err_range(void **state)
