@@ -261,6 +261,23 @@ static void test_value_forms(void **state)
 	rp_config_free(&cfg);
 }
 
+/* Anchors and aliases work; errors in aliased values point at the alias. */
+static void test_aliases(void **state)
+{
+	struct rp_config cfg;
+
+	(void)state;
+	load_ok("interfaces:\n"
+		"  - {name: a, coalesce: &c {rx-usecs: 8, adaptive-rx: on}}\n"
+		"  - {name: b, coalesce: *c}\n", &cfg);
+	assert_int_equal(cfg.interfaces[1].coalesce_rx_usecs, 8);
+	assert_int_equal(cfg.interfaces[1].adaptive_rx, RP_TRI_ON);
+	rp_config_free(&cfg);
+	expect_error("x: &n 70000\nworkers:\n  ring-entries: *n\n", 3, 17, "70000 is out of range 8..32768");
+	expect_error("workers:\n  count: *nope\n", 2, 10, "undefined alias '*nope'");
+	expect_error("a: &a [1, *a]\n", 1, 11, "recursive alias");
+}
+
 /* ---- one test per error class: exact line:column and message ---------------- */
 
 static void test_err_syntax(void **state)
@@ -751,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_default),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_value_forms),
+		cmocka_unit_test(test_aliases),
 		cmocka_unit_test(test_err_syntax),
 		cmocka_unit_test(test_err_unknown_key),
 		cmocka_unit_test(test_err_wrong_type),
