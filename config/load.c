@@ -15,7 +15,6 @@
  * Reading files and the embedded default is file.c; this file turns text
  * into a config.
  */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
