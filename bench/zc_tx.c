@@ -30,6 +30,8 @@
 #include "bench/zc_tx.h"
 #include "config/config.h"
 
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
 #define FULL_BUDGET_S	480.0	/* the whole matrix's measured time */
 #define QUICK_SECONDS	0.2
 #define WARMUP_S	0.02
@@ -72,7 +74,7 @@ static const struct zc_variant variants[] = {
 	{ "ringplane", ZC_MODE_SEND_ZC_FIXED, zc_tx_app_run, true },
 	{ "ringplane", ZC_MODE_AUTO, zc_tx_app_run, true },
 };
-#define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
+#define N_VARIANTS N_OF(variants)
 static const char *const paths[] = { "raw", "ringplane" };
 
 struct zc_tx_plan {
@@ -87,8 +89,12 @@ static const unsigned full_batches[] = { 1, 8, 32, 64 };
 static const unsigned quick_sizes[] = { 600, 8000, 64000 };
 static const unsigned quick_batches[] = { 64 };
 
-static const struct zc_tx_plan full_plan = { full_sizes, 10, full_batches, 4 };
-static const struct zc_tx_plan quick_plan = { quick_sizes, 3, quick_batches, 1 };
+static const struct zc_tx_plan full_plan = {
+	full_sizes, N_OF(full_sizes), full_batches, N_OF(full_batches),
+};
+static const struct zc_tx_plan quick_plan = {
+	quick_sizes, N_OF(quick_sizes), quick_batches, N_OF(quick_batches),
+};
 
 struct zc_tx_bench {
 	struct rp_bench_ctx *ctx;
@@ -130,7 +136,7 @@ static const struct zc_measure measures[] = {
 	{ "req_per_cpu_s", "cpu_ratio_vs_copy", "cpu_auto_vs_best", "cpu_ringplane_vs_raw",
 	  "_cpu" },
 };
-#define N_MEASURES (sizeof(measures) / sizeof(measures[0]))
+#define N_MEASURES N_OF(measures)
 
 static bool median_of(const struct zc_case *c, const char *path, const char *variant,
 		      const char *metric, double *out)
@@ -297,7 +303,7 @@ static void report_threshold(struct zc_tx_bench *b)
 	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
 	char key[48];
 
-	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+	for (unsigned i = 0; i < N_OF(paths); i++)
 		for (unsigned m = 0; m < N_MEASURES; m++) {
 			const char *metric = measures[m].metric;
 			unsigned t = crossover(b, paths[i], metric);
@@ -322,7 +328,7 @@ static void plots(struct zc_tx_bench *b)
 {
 	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
 
-	for (unsigned i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	for (unsigned i = 0; i < N_OF(paths); i++) {
 		struct rp_bench_kv where[] = {
 			RP_KV_STR("target", "ifb"), RP_KV_STR("path", paths[i]),
 			RP_KV_NUM("batch", batch),
