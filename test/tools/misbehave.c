@@ -116,13 +116,26 @@ static int do_half_close(int fd, struct target *t)
 }
 
 /* send a lot without ever reading, then disappear: the unread echo makes
- * the kernel answer the server with RST, mid-stream. */
+ * the kernel answer the server with RST, mid-stream. Sends never block: a
+ * correct server stops reading when we stop reading its echo (backpressure),
+ * so a blocking send would wait forever. */
 static int do_vanish(int fd, struct target *t)
 {
 	int small = 4096;
+	size_t left = t->size * 64;
+	char chunk[4096];
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
-	return send_random(fd, t, t->size * 64) < 0 && errno != ECONNRESET ? -1 : 0;
+	memset(chunk, 0x5a, sizeof(chunk));
+	while (left) {
+		ssize_t n = send(fd, chunk, left < sizeof(chunk) ? left : sizeof(chunk),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == ECONNRESET ? 0 : -1;
+		left -= (size_t)n;
+	}
+	return 0;
 }
 
 /* a sockperf frame whose length is shorter than its own header. */

@@ -13,7 +13,7 @@ srv_tcp=$ECHO_SRV_ADDR:7008
 
 still_serves() {
 	tool udp_echo_check "$srv_udp" --sizes 1,64,1000 >/dev/null &&
-		tool tcp_echo_check "$srv_tcp" -c 4 -b 10000 >/dev/null
+		tool tcp_echo_check "$srv_tcp" -c 4 -b 10000 --timeout-s 20 >/dev/null
 }
 
 # Plain echo mode, small buffers (2048 B) so a 4000 B datagram is too big.
