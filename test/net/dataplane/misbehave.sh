@@ -43,7 +43,7 @@ if rpd_wait_metrics; then
 	done
 	rp_check "UDP malformed sockperf datagrams sent" tool misbehave udp-sp-bad "$srv_udp" -n 10
 	rp_check "err_bad_frame counts malformed frames (>= 30)" rpd_counter_reaches err_bad_frame "*" 30
-	rp_in "$cli_ns" sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 1 --msg-size 64 >"$workdir/sp.log" 2>&1
+	rp_in "$cli_ns" timeout 30 sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 1 --msg-size 64 >"$workdir/sp.log" 2>&1
 	rp_check "sockperf still answered after malformed frames" grep -q 'ReceivedMessages=[1-9]' "$workdir/sp.log"
 	rpd_stop_checked "sockperf mode"
 else

@@ -26,12 +26,12 @@ echo_config "$workdir/sp.yaml" auto true
 rpd_start "$workdir/sp.yaml"
 if rpd_wait_metrics; then
 	for size in 14 64 1400 8000; do
-		rp_in "$cli_ns" sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 2 --msg-size "$size" \
+		rp_in "$cli_ns" timeout 30 sockperf ping-pong -i "$ECHO_SRV_ADDR" -p 7007 -t 2 --msg-size "$size" \
 			>"$workdir/udp-$size.log" 2>&1
 		rp_check "sockperf UDP ping-pong, $size B: replies, no drops/dups/reordering" \
 			sockperf_ok "$workdir/udp-$size.log"
 	done
-	rp_in "$cli_ns" sockperf ping-pong --tcp -i "$ECHO_SRV_ADDR" -p 7008 -t 2 --msg-size 64 \
+	rp_in "$cli_ns" timeout 30 sockperf ping-pong --tcp -i "$ECHO_SRV_ADDR" -p 7008 -t 2 --msg-size 64 \
 		>"$workdir/tcp.log" 2>&1
 	rp_check "sockperf TCP ping-pong, 64 B: replies, no drops/dups/reordering" \
 		sockperf_ok "$workdir/tcp.log"
