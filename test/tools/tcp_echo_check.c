@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -107,7 +108,8 @@ static void conn_write(struct client *cl, struct conn *c)
 			c->pend_off = 0;
 			tool_stream_fill(&c->tx, c->pend, c->pend_len);
 		}
-		n = write(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off);
+		/* MSG_NOSIGNAL: a server that closes early is a finding, not a SIGPIPE */
+		n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN)
 				conn_finish(cl, c, C_ERROR, strerror(errno));
