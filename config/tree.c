@@ -168,7 +168,8 @@ static int on_end(struct builder *b, const yaml_event_t *ev)
 
 	if (!RESERVE(t->kids, t->cap_kids, t->n_kids + count))
 		return fail(b, ev, "out of memory");
-	memcpy(t->kids + t->n_kids, b->pending + o.start, count * sizeof(*t->kids));
+	if (count)	/* an empty container has no pending array to copy from */
+		memcpy(t->kids + t->n_kids, b->pending + o.start, count * sizeof(*t->kids));
 	n->first = (unsigned)t->n_kids;
 	n->n = (unsigned)(n->type == RP_Y_MAP ? count / 2 : count);
 	n->done = true;
