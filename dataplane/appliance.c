@@ -17,6 +17,7 @@
 #include "dataplane/features.h"
 #include "dataplane/log.h"
 #include "dataplane/metrics.h"
+#include "dataplane/acceptor.h"
 #include "dataplane/worker.h"
 
 struct rp_appliance {
@@ -27,6 +28,13 @@ struct rp_appliance {
 	int *cpus;
 	const char **svc_names;
 	struct rp_metrics *metrics;
+	struct rp_acceptor **acceptors;	/* per service; NULL: none */
+	struct acc_load *loads;		/* per service: what least-loaded reads */
+};
+
+struct acc_load {
+	struct rp_appliance *a;
+	unsigned svc;
 };
 
 /* ---- views --------------------------------------------------------------- */
@@ -164,6 +172,55 @@ static int start_workers(struct rp_appliance *a)
 	return ret;
 }
 
+/* ---- acceptors (services[].acceptor) ---------------------------------------- */
+
+/* least-loaded: the service's live connections on a worker */
+static unsigned acceptor_load(void *arg, unsigned worker)
+{
+	struct acc_load *l = arg;
+	const struct rp_counters *c = rp_appliance_counters(l->a, worker, NULL) + l->svc;
+
+	return (unsigned)(rp_counter_read(c, RP_C_CONNS_ACCEPTED) -
+			  rp_counter_read(c, RP_C_CONNS_CLOSED));
+}
+
+/* Before the workers: no CONN is ever sent to a worker that has left. */
+static void stop_acceptors(struct rp_appliance *a)
+{
+	for (unsigned i = 0; a->acceptors && i < a->cfg->n_services; i++) {
+		if (!a->acceptors[i])
+			continue;
+		rp_acceptor_stop(a->acceptors[i]);
+		rp_acceptor_free(a->acceptors[i]);
+		a->acceptors[i] = NULL;
+	}
+}
+
+static int start_acceptors(struct rp_appliance *a)
+{
+	int fds[RP_ACCEPTOR_MAX_TARGETS];
+
+	if (a->n > RP_ACCEPTOR_MAX_TARGETS)
+		return -EINVAL;
+	for (unsigned i = 0; i < a->n; i++)
+		fds[i] = a->workers[i].ring_fd;
+	for (unsigned i = 0; i < a->cfg->n_services; i++) {
+		const struct rp_service_cfg *svc = &a->cfg->services[i];
+		int ret;
+
+		if (!svc->acceptor)
+			continue;
+		a->loads[i] = (struct acc_load){ .a = a, .svc = i };
+		ret = rp_acceptor_start_service(&a->acceptors[i], svc, i, fds, a->n,
+						acceptor_load, &a->loads[i]);
+		if (ret) {
+			stop_acceptors(a);
+			return ret;
+		}
+	}
+	return 0;
+}
+
 static int start_metrics(struct rp_appliance *a, struct rp_metrics_source *src)
 {
 	char err[256];
@@ -240,6 +297,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		rp_info("%s: stopping: draining sends and zerocopy notifications "
 			"(a second signal forces exit)", strsignal(sig));
 		stopping = true;
+		stop_acceptors(a);
 		stop_workers(a);
 	}
 	for (unsigned i = 0; i < a->n; i++)
@@ -290,7 +348,9 @@ static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 	a->ctr = calloc((size_t)a->n * per, sizeof(*a->ctr));
 	a->cpus = calloc(a->n, sizeof(*a->cpus));
 	a->svc_names = calloc(per, sizeof(*a->svc_names));
-	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names)
+	a->acceptors = calloc(per, sizeof(*a->acceptors));
+	a->loads = calloc(per, sizeof(*a->loads));
+	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names || !a->acceptors || !a->loads)
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
@@ -303,6 +363,8 @@ static void free_appliance(struct rp_appliance *a)
 	free(a->ctr);
 	free(a->cpus);
 	free(a->svc_names);
+	free(a->acceptors);
+	free(a->loads);
 }
 
 int rp_appliance_run(const struct rp_config *cfg)
@@ -328,7 +390,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 	}
 	if (start_workers(&a))
 		goto out;
-	if (start_metrics(&a, &src)) {
+	if (start_acceptors(&a) || start_metrics(&a, &src)) {
+		stop_acceptors(&a);
 		stop_workers(&a);
 		wait_and_drain(&a, &sigs);
 		goto out;

@@ -42,6 +42,10 @@ struct rp_svc_ops {
 	void (*on_tx)(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev);
 	/* The zerocopy state of the socket a tag names (NULL if gone). */
 	struct rp_zc_sock *(*zc_sock)(struct rp_svc_inst *si, uint64_t object);
+	/* A connection the acceptor handed over by MSG_RING (RP_MSG_CONN): it
+	 * is in this worker's fixed-file table at `slot`. NULL: the service
+	 * takes no handoffs. */
+	void (*adopt)(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot);
 	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */

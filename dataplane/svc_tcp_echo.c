@@ -405,7 +405,8 @@ static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 
 	if (si->stopping)
 		return;
-	if (!te->accept_armed && (sqe = rp_worker_sqe(w))) {
+	/* with an acceptor (services[].acceptor) connections come by MSG_RING */
+	if (!te->accept_armed && te->lfd >= 0 && (sqe = rp_worker_sqe(w))) {
 		io_uring_prep_multishot_accept_direct(sqe, te->lfd, NULL, NULL, 0);
 		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0));
 		te->accept_armed = true;
@@ -473,8 +474,8 @@ static int tcp_open(struct rp_worker *w, struct rp_svc_inst *si)
 		free(te);
 		return -ENOMEM;
 	}
-	te->lfd = rp_svc_socket(si);
-	if (te->lfd < 0) {
+	te->lfd = si->cfg->acceptor ? -1 : rp_svc_socket(si);
+	if (te->lfd < 0 && !si->cfg->acceptor) {
 		int ret = te->lfd;
 		free(te->conns);
 		free(te);
@@ -511,7 +512,8 @@ static void tcp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	struct tcp_echo *te = te_of(si);
 
 	each_conn(w, si, conn_discard);
-	close(te->lfd);
+	if (te->lfd >= 0)
+		close(te->lfd);
 	free(te->conns);
 	free(te);
 	si->priv = NULL;
@@ -522,6 +524,7 @@ const struct rp_svc_ops rp_svc_tcp_echo = {
 	.open = tcp_open,
 	.arm = tcp_arm,
 	.on_accept = tcp_on_accept,
+	.adopt = tcp_new_conn,
 	.on_recv = tcp_on_recv,
 	.on_close = tcp_on_close,
 	.on_tx = tcp_on_tx,

@@ -176,6 +176,29 @@ static int on_stop_msg(void *worker, const struct rp_msg *m)
 	return 0;
 }
 
+/* A connection from the acceptor (dataplane/acceptor.h): res is its slot in
+ * our table, payload the service index. Nobody to take it (stopping, no
+ * such service): close it, never leak it. */
+static int on_conn_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+	struct rp_svc_inst *si = m->payload < w->n_svc ? &w->svc[m->payload] : NULL;
+	struct io_uring_sqe *sqe;
+
+	if (si && si->ops->adopt && !si->stopping) {
+		si->ops->adopt(w, si, (uint32_t)m->arg);
+		return 0;
+	}
+	rp_warn("worker %u: connection handed to service %llu that cannot take it: closed",
+		w->id, (unsigned long long)m->payload);
+	sqe = rp_worker_sqe(w);
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_close_direct(sqe, (unsigned)m->arg);
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
+	return 0;
+}
+
 int rp_worker_request_stop(struct rp_worker *w)
 {
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP });
@@ -391,6 +414,7 @@ static void *worker_main(void *arg)
 void rp_worker_init_handlers(void)
 {
 	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
+	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
 }
 
 int rp_worker_start(struct rp_worker *w)
