@@ -17,6 +17,7 @@
 #include "dataplane/features.h"
 #include "dataplane/log.h"
 #include "dataplane/metrics.h"
+#include "dataplane/nic_start.h"
 #include "dataplane/acceptor.h"
 #include "dataplane/worker.h"
 
@@ -87,35 +88,41 @@ static unsigned allowed_cpus(int *out, unsigned max)
 	return n;
 }
 
-unsigned rp_worker_count(const struct rp_config *cfg)
+unsigned rp_worker_count(const struct rp_config *cfg, const struct rp_queue_cpus *qc)
 {
 	int cpus[RP_CPUS_MAX];
 	unsigned n;
 
 	if (cfg->workers.count != RP_UNSET && cfg->workers.count > 0)
 		return (unsigned)cfg->workers.count;
+	if (qc && qc->n)	/* one worker per served NIC queue */
+		return qc->n;
 	n = allowed_cpus(cpus, RP_CPUS_MAX);
 	return n ? n : 1;
 }
 
-int rp_pick_worker_cpus(const struct rp_config *cfg, unsigned n, int *cpus)
+/* Worker i goes to: the CPU that services NIC queue i (nicmgr's map), else
+ * workers.cpus, else the allowed CPUs in turn. */
+int rp_pick_worker_cpus(const struct rp_config *cfg, const struct rp_queue_cpus *qc,
+			unsigned n, int *cpus)
 {
 	const struct rp_cpulist *cl = &cfg->workers.cpus;
 	int allowed[RP_CPUS_MAX];
-	unsigned n_allowed;
+	unsigned n_allowed = 0;
 
-	/* nicmgr plugs in here: with a queue -> CPU map, worker i (serving rx
-	 * queue i) goes to the CPU that queue's NAPI runs on. */
-	if (!cl->is_auto && cl->n) {
-		for (unsigned i = 0; i < n; i++)
-			cpus[i] = (int)cl->cpu[i % cl->n];
-		return 0;
+	if (cl->is_auto || !cl->n) {
+		n_allowed = allowed_cpus(allowed, RP_CPUS_MAX);
+		if (!n_allowed)
+			return -errno;
 	}
-	n_allowed = allowed_cpus(allowed, RP_CPUS_MAX);
-	if (!n_allowed)
-		return -errno;
-	for (unsigned i = 0; i < n; i++)
-		cpus[i] = allowed[i % n_allowed];
+	for (unsigned i = 0; i < n; i++) {
+		if (qc && i < qc->n && qc->cpu[i] >= 0)
+			cpus[i] = qc->cpu[i];
+		else if (n_allowed)
+			cpus[i] = allowed[i % n_allowed];
+		else
+			cpus[i] = (int)cl->cpu[i % cl->n];
+	}
 	return 0;
 }
 
@@ -338,12 +345,13 @@ static int check_features(void)
 	return 0;
 }
 
-static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
+static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg,
+			   const struct rp_queue_cpus *qc)
 {
 	unsigned per = cfg->n_services + 1;
 
 	a->cfg = cfg;
-	a->n = rp_worker_count(cfg);
+	a->n = rp_worker_count(cfg, qc);
 	a->workers = calloc(a->n, sizeof(*a->workers));
 	a->ctr = calloc((size_t)a->n * per, sizeof(*a->ctr));
 	a->cpus = calloc(a->n, sizeof(*a->cpus));
@@ -354,7 +362,7 @@ static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
-	return rp_pick_worker_cpus(cfg, a->n, a->cpus);
+	return rp_pick_worker_cpus(cfg, qc, a->n, a->cpus);
 }
 
 static void free_appliance(struct rp_appliance *a)
@@ -370,6 +378,7 @@ static void free_appliance(struct rp_appliance *a)
 int rp_appliance_run(const struct rp_config *cfg)
 {
 	struct rp_appliance a = { 0 };
+	struct rp_queue_cpus qc;
 	struct rp_metrics_source src;
 	sigset_t sigs, old;
 	int ret = RP_EXIT_FAIL;
@@ -384,7 +393,9 @@ int rp_appliance_run(const struct rp_config *cfg)
 	raise_nofile();
 	if (check_features())
 		goto out;
-	if (alloc_appliance(&a, cfg)) {
+	if (rp_nic_start(cfg, &qc))
+		goto out;
+	if (alloc_appliance(&a, cfg, &qc)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The appliance: `ringplane run`. Start-up order: config -> feature probe ->
- * worker CPUs (nicmgr's queue->CPU map plugs in at rp_pick_worker_cpus) ->
+ * nicmgr applies interfaces[] and maps rx queue -> CPU (nic_start.h) ->
+ * worker count and CPUs (rp_worker_count, rp_pick_worker_cpus) ->
  * workers (each creates its ring, pool, services) -> metrics -> wait for a
  * signal. Shutdown order (SIGINT/SIGTERM): every worker is told by ring-less
  * MSG_RING to stop accepting and receiving, finish in-flight sends, wait for
@@ -14,6 +15,7 @@
 
 #include "config/config.h"
 #include "dataplane/counters.h"
+#include "dataplane/nic_start.h"
 
 struct rp_appliance;
 struct rp_worker;
@@ -32,12 +34,14 @@ const struct rp_counters *rp_appliance_counters(const struct rp_appliance *a,
 const struct rp_config *rp_appliance_config(const struct rp_appliance *a);
 
 /*
- * CPUs for n workers: workers.cpus when given, else spread over the CPUs the
- * process may run on. This is where a NIC queue -> CPU map (nicmgr) plugs in:
- * queue i's worker goes to the CPU its interrupts/NAPI run on. 0 or -errno.
+ * CPUs for n workers: worker i goes to the CPU that services NIC queue i
+ * (qc, from nicmgr; may be NULL or empty), else workers.cpus when given,
+ * else the CPUs the process may run on, in turn. 0 or -errno.
  */
-int rp_pick_worker_cpus(const struct rp_config *cfg, unsigned n, int *cpus);
-/* Number of workers: workers.count, else one per allowed CPU. */
-unsigned rp_worker_count(const struct rp_config *cfg);
+int rp_pick_worker_cpus(const struct rp_config *cfg, const struct rp_queue_cpus *qc,
+			unsigned n, int *cpus);
+/* Number of workers: workers.count, else one per served NIC queue (qc),
+ * else one per allowed CPU. */
+unsigned rp_worker_count(const struct rp_config *cfg, const struct rp_queue_cpus *qc);
 
 #endif

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+
+#include "dataplane/log.h"
+#include "dataplane/nic_start.h"
+#include "nicmgr/nicmgr.h"
+
+/* How many of the device's rx queues the config serves: interfaces[].queues,
+ * else all of them; a device that lists no queues (some software devices)
+ * still gets one worker. */
+static unsigned served_queues(const struct rp_iface_cfg *ifc, const struct rp_nic_qmap *map)
+{
+	unsigned n = map->n ? map->n : 1;
+
+	if (ifc->queues != RP_UNSET && (unsigned long)ifc->queues < n)
+		n = (unsigned)ifc->queues;
+	return n;
+}
+
+static void log_map(const struct rp_nic_qmap *map, unsigned served)
+{
+	rp_info("%s", map->note);
+	for (unsigned q = 0; q < served && q < map->n; q++) {
+		const struct rp_nic_qmap_entry *e = &map->q[q];
+
+		rp_info("%s: rx queue %u -> napi %lld -> irq %lld -> cpu %d", map->dev, e->queue,
+			(long long)e->napi_id, (long long)e->irq, e->cpu);
+	}
+}
+
+int rp_nic_start(const struct rp_config *cfg, struct rp_queue_cpus *qc)
+{
+	struct rp_nic_qmap *map = malloc(sizeof(*map));
+	char err[512];
+	int ret = 0;
+
+	qc->n = 0;
+	if (!map)
+		return -1;
+	for (unsigned i = 0; i < cfg->n_interfaces && !ret; i++) {
+		const struct rp_iface_cfg *ifc = &cfg->interfaces[i];
+		unsigned served;
+
+		if (rp_nic_setup(cfg->file, ifc, false, map, err, sizeof(err)) < 0) {
+			rp_err("interface %s: %s", ifc->name, err);
+			ret = -1;
+			break;
+		}
+		served = served_queues(ifc, map);
+		log_map(map, served);
+		for (unsigned q = 0; q < served && qc->n < RP_CPUS_MAX; q++)
+			qc->cpu[qc->n++] = q < map->n ? map->q[q].cpu : -1;
+	}
+	free(map);
+	return ret;
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The start-up step between config and workers: nicmgr applies each
+ * interface's settings (channels, features, NAPI, IRQ affinity, ...) and
+ * reports which CPU services each rx queue, so worker q can run where its
+ * queue's packets arrive.
+ */
+#ifndef RP_NIC_START_H
+#define RP_NIC_START_H
+
+#include "config/config.h"
+
+/* The served rx queues of every interface, in config order. */
+struct rp_queue_cpus {
+	unsigned n;
+	int cpu[RP_CPUS_MAX];	/* -1: the device has no IRQ to follow */
+};
+
+/*
+ * Apply cfg->interfaces and fill *qc; logs the queue map of each device
+ * (and says so plainly for devices without NAPI or IRQs: tap, ifb). No
+ * interfaces: qc->n = 0 and nothing is touched. 0, or -1 after logging why
+ * (nicmgr has then rolled back what it changed).
+ */
+int rp_nic_start(const struct rp_config *cfg, struct rp_queue_cpus *qc);
+
+#endif
