@@ -72,6 +72,7 @@ struct rp_features {
 	int liburing_run_major, liburing_run_minor;	/* library loaded at run time */
 	char kernel[65];				/* uname -r */
 	int ring_err;	/* errno when not even a plain ring can be set up, else 0 */
+	bool loopback_ok;	/* a datagram to ourselves arrived: socket probes mean something */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -137,6 +138,20 @@ static void udp_pair_close(int fd[2])
 {
 	close(fd[0]);
 	close(fd[1]);
+}
+
+bool rp_probe_loopback_works(void)
+{
+	struct pollfd pfd;
+	int fd[2];
+	bool ok;
+
+	if (udp_pair(fd))
+		return false;
+	pfd = (struct pollfd){ .fd = fd[1], .events = POLLIN };
+	ok = send(fd[0], "p", 1, 0) == 1 && poll(&pfd, 1, 200) == 1;
+	udp_pair_close(fd);
+	return ok;
 }
 
 /* ---- setup flags and feature bits --------------------------------------- */
@@ -362,6 +377,10 @@ static int accept_multishot_on(struct io_uring *ring, int lfd,
 	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (cfd < 0)
 		return -errno;
+	/* With lo down a connect waits out every SYN retry (minutes): bound
+	 * it like every other wait here. It then fails with EINPROGRESS. */
+	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO,
+		   &(struct timeval){ .tv_sec = probe_timeout.tv_sec }, sizeof(struct timeval));
 	ret = connect(cfd, (const struct sockaddr *)addr, sizeof(*addr)) ? -errno : 0;
 	if (!ret)
 		ret = reap(ring, &c);

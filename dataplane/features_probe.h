@@ -9,6 +9,7 @@
 #ifndef RP_FEATURES_PROBE_H
 #define RP_FEATURES_PROBE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 typedef int (*rp_probe_fn)(unsigned arg, char *why, size_t len);
@@ -29,6 +30,9 @@ enum {
 };
 
 int rp_probe_setup(unsigned setup_flags, char *why, size_t len);
+/* Does loopback carry traffic in this network namespace? (A plain UDP
+ * datagram to ourselves, 200 ms.) The socket probes need it. */
+bool rp_probe_loopback_works(void);
 int rp_probe_feat_bit(unsigned feat_bit, char *why, size_t len);
 int rp_probe_nop(unsigned arg, char *why, size_t len);
 int rp_probe_send_zc(unsigned variant, char *why, size_t len);
