@@ -364,6 +364,32 @@ out_ring:
 	return ret;
 }
 
+/*
+ * connect, bounded like every other wait here: with lo down a blocking
+ * connect waits out every SYN retry (minutes). Non-blocking + poll rather
+ * than SO_SNDTIMEO, which turns the ring's task-work interruption of the
+ * connect into a spurious EINTR.
+ */
+static int connect_bounded(int fd, const struct sockaddr_in *addr)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int err = 0, n;
+	socklen_t elen = sizeof(err);
+
+	if (!connect(fd, (const struct sockaddr *)addr, sizeof(*addr)))
+		return 0;
+	if (errno != EINPROGRESS)
+		return -errno;
+	do
+		n = poll(&pfd, 1, (int)probe_timeout.tv_sec * 1000);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return n ? -errno : -ETIMEDOUT;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen))
+		return -errno;
+	return -err;
+}
+
 static int accept_multishot_on(struct io_uring *ring, int lfd,
 			       const struct sockaddr_in *addr, char *why, size_t len)
 {
@@ -374,14 +400,10 @@ static int accept_multishot_on(struct io_uring *ring, int lfd,
 	ret = io_uring_submit(ring);
 	if (ret < 0)
 		return ret;
-	cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (cfd < 0)
 		return -errno;
-	/* With lo down a connect waits out every SYN retry (minutes): bound
-	 * it like every other wait here. It then fails with EINPROGRESS. */
-	setsockopt(cfd, SOL_SOCKET, SO_SNDTIMEO,
-		   &(struct timeval){ .tv_sec = probe_timeout.tv_sec }, sizeof(struct timeval));
-	ret = connect(cfd, (const struct sockaddr *)addr, sizeof(*addr)) ? -errno : 0;
+	ret = connect_bounded(cfd, addr);
 	if (!ret)
 		ret = reap(ring, &c);
 	if (!ret) {
