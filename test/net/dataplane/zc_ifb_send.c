@@ -147,6 +147,14 @@ static void report(const char *mode, struct run *r)
 	       rp_bufpool_free(&r->pool), r->pool.count);
 }
 
+static void teardown(struct run *r)
+{
+	rp_bufpool_destroy(&r->pool);
+	io_uring_queue_exit(&r->ring);
+	if (r->fd >= 0)
+		close(r->fd);
+}
+
 /* What both modes promise. */
 static int check_common(struct run *r, unsigned long count)
 {
@@ -163,7 +171,7 @@ static int check_common(struct run *r, unsigned long count)
 static int run_sink(const char *ip, int port, unsigned long count, unsigned size)
 {
 	struct rp_zerocopy_cfg zc = { .mode = RP_ZC_ALWAYS, .sample_every = 1 };
-	struct run r = { 0 };
+	struct run r = { .fd = -1 };
 	int bad;
 
 	if (setup(&r, ip, port, size, &zc) || send_all(&r, count, size))
@@ -173,13 +181,14 @@ static int run_sink(const char *ip, int port, unsigned long count, unsigned size
 	bad |= check("zerocopy sends", rp_counter_read(&r.ctr, RP_C_ZC_SENDS), count);
 	bad |= check("zerocopy sends with F_MORE", r.more, count);
 	bad |= check("reported copied", rp_counter_read(&r.ctr, RP_C_ZC_COPIED), 0);
+	teardown(&r);
 	return bad;
 }
 
 static int run_loopback(int port, unsigned long count, unsigned size)
 {
 	struct rp_zerocopy_cfg zc = { .mode = RP_ZC_AUTO, .threshold = 1, .sample_every = 4 };
-	struct run r = { 0 };
+	struct run r = { .fd = -1 };
 	int rx = socket(AF_INET, SOCK_DGRAM, 0), bad;
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
@@ -198,6 +207,7 @@ static int run_loopback(int port, unsigned long count, unsigned size)
 		bad = 1;
 	}
 	close(rx);
+	teardown(&r);
 	return bad;
 }
 
