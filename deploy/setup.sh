@@ -34,7 +34,7 @@ base_pkgs=(
 	libmicrohttpd-dev libcurl4-openssl-dev
 	sockperf iperf3 haproxy socat
 	dpdk dpdk-dev libdpdk-dev
-	gnuplot-nox python3 libjansson-dev
+	gnuplot-nox python3 libjansson-dev curl
 )
 # Packages taken from newer suites, as pkg/suite.
 new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)
