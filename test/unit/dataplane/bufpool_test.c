@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test/unit/child.h"
+
 #include "dataplane/bufpool.h"
 
 static struct rp_bufpool_params recv_params(unsigned count, unsigned spare)
@@ -186,17 +188,8 @@ static int memlock_child(void)
 
 static void memlock_error_names_limit(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(memlock_child());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	rp_assert_child_ok(memlock_child);
 }
 
 int main(void)

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include "test/unit/child.h"
 #include <liburing.h>
 
 #include "dataplane/features.h"
@@ -218,17 +220,8 @@ static int probe_without_io_uring(void)
 
 static void test_io_uring_disabled(void **state)
 {
-	int status;
-	pid_t pid;
-
 	(void)state;
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0)
-		_exit(probe_without_io_uring());
-	assert_int_equal(waitpid(pid, &status, 0), pid);
-	assert_true(WIFEXITED(status));
-	assert_int_equal(WEXITSTATUS(status), 0);
+	rp_assert_child_ok(probe_without_io_uring);
 }
 #else
 static void test_io_uring_disabled(void **state)
