@@ -10,12 +10,14 @@ extern const struct rp_bench_def rp_bench_nop;
 extern const struct rp_bench_def rp_bench_msg_ring;
 extern const struct rp_bench_def rp_bench_zc_tx;
 extern const struct rp_bench_def rp_bench_echo;
+extern const struct rp_bench_def rp_bench_handoff;
 
 const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_nop,
 	&rp_bench_msg_ring,
 	&rp_bench_zc_tx,
 	&rp_bench_echo,
+	&rp_bench_handoff,
 };
 
 const unsigned rp_n_benches = sizeof(rp_benches) / sizeof(rp_benches[0]);

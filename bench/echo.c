@@ -19,12 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bench/appliance_child.h"
 #include "bench/baselines/epoll_echo.h"
 #include "bench/bench.h"
 #include "bench/echo_load.h"
-#include "config/config.h"
-#include "dataplane/appliance.h"
-#include "dataplane/log.h"
 
 #define LOSS_TIMEOUT_MS 20
 
@@ -75,28 +73,16 @@ static int serve_epoll(const struct echo_bench *b)
 static int serve_ringplane(const struct echo_bench *b)
 {
 	char yaml[1024];
-	struct rp_config cfg;
-	struct rp_cfg_errors errs = { 0 };
-	int n, rc;
+	int n = snprintf(yaml, sizeof(yaml),
+			 "workers:\n  count: 1\n  cpus: [%u]\n"
+			 "buffers:\n  size: 65536\n  count: 1024\n"
+			 "zerocopy:\n  mode: auto\n"
+			 "services:\n  - name: echo\n    type: udp-echo\n    listen: 127.0.0.1:%u\n"
+			 "metrics:\n  enabled: false\n"
+			 "logging:\n  level: warn\n",
+			 b->server_cpu, ntohs(b->addr.sin_port));
 
-	n = snprintf(yaml, sizeof(yaml),
-		     "workers:\n  count: 1\n  cpus: [%u]\n"
-		     "buffers:\n  size: 65536\n  count: 1024\n"
-		     "zerocopy:\n  mode: auto\n"
-		     "services:\n  - name: echo\n    type: udp-echo\n    listen: 127.0.0.1:%u\n"
-		     "metrics:\n  enabled: false\n"
-		     "logging:\n  level: warn\n",
-		     b->server_cpu, ntohs(b->addr.sin_port));
-	if (rp_config_load_string("bench-echo", yaml, (size_t)n, &cfg, &errs) < 0) {
-		rp_cfg_errors_print(stderr, &errs);
-		rc = 1;
-	} else {
-		rp_log_setup(cfg.logging.level, cfg.logging.format);
-		rc = rp_appliance_run(&cfg);
-	}
-	rp_config_free(&cfg);
-	rp_cfg_errors_free(&errs);
-	return rc;
+	return rp_bench_appliance_serve("bench-echo", yaml, (size_t)n);
 }
 
 static const struct echo_server {
@@ -160,25 +146,6 @@ static pid_t server_start(struct echo_bench *b, const struct echo_server *s)
 	rp_bench_fail(b->ctx, "%s server did not answer on 127.0.0.1:%u within 10 s",
 		      s->variant, ntohs(b->addr.sin_port));
 	return -1;
-}
-
-/* SIGTERM, then wait; a server that does not stop in 10 s is killed. */
-static void server_stop(struct echo_bench *b, const struct echo_server *s, pid_t pid)
-{
-	int status = 0;
-
-	kill(pid, SIGTERM);
-	for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
-		usleep(50 * 1000);
-	if (waitpid(pid, &status, WNOHANG) == 0) {
-		kill(pid, SIGKILL);
-		waitpid(pid, &status, 0);
-		rp_bench_note(b->ctx, "%s server did not stop within 10 s of SIGTERM (killed)",
-			      s->variant);
-	} else if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-		rp_bench_note(b->ctx, "%s server ended with status 0x%x after SIGTERM", s->variant,
-			      status);
-	}
 }
 
 /* ---- cases ------------------------------------------------------------- */
@@ -369,7 +336,7 @@ static int echo_run(struct rp_bench_ctx *ctx)
 		if (b.server < 0)
 			return -1;
 		run_variant_cases(&b, servers[i].variant);
-		server_stop(&b, &servers[i], b.server);
+		rp_bench_child_stop(ctx, servers[i].variant, b.server);
 	}
 	run_ratios(&b);
 	plots(&b);
