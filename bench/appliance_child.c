@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The appliance as a benchmark's server child; see appliance_child.h. */
+#include <arpa/inet.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +31,64 @@ int rp_bench_appliance_serve(const char *name, const char *yaml, size_t len)
 	rp_config_free(&cfg);
 	rp_cfg_errors_free(&errs);
 	return rc;
+}
+
+#define START_TIMEOUT_NS 10000000000ull
+
+/* A free port on 127.0.0.1 (the kernel's pick; released for the server). */
+static int pick_port(int sock_type, struct sockaddr_in *a)
+{
+	socklen_t len = sizeof(*a);
+	int fd = socket(AF_INET, sock_type | SOCK_CLOEXEC, 0);
+
+	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)a, &len) < 0) {
+		int err = -errno;
+
+		if (fd >= 0)
+			close(fd);
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
+pid_t rp_bench_child_start(struct rp_bench_ctx *ctx, const struct rp_bench_child *c)
+{
+	pid_t pid;
+	int err = pick_port(c->sock_type, c->addr);
+
+	if (err < 0) {
+		rp_bench_fail(ctx, "no free port on 127.0.0.1: %s", strerror(-err));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		rp_bench_fail(ctx, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (!pid) {
+		rp_bench_pin_self(c->cpu);
+		_exit(c->serve(c->arg));
+	}
+	/* Up when it answers (ringplane needs a moment for rings and buffers);
+	 * a port nobody bound yet refuses at once, so pace the probes. */
+	for (unsigned long long end = rp_bench_now_ns() + START_TIMEOUT_NS; rp_bench_now_ns() < end;) {
+		if (c->ready(c->arg))
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			rp_bench_fail(ctx, "%s server exited during start-up", c->what);
+			return -1;
+		}
+		usleep(20 * 1000);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	rp_bench_fail(ctx, "%s server did not answer on 127.0.0.1:%u within 10 s",
+		      c->what, ntohs(c->addr->sin_port));
+	return -1;
 }
 
 void rp_bench_child_stop(struct rp_bench_ctx *ctx, const char *what, pid_t pid)

@@ -7,10 +7,29 @@
 #ifndef RP_BENCH_APPLIANCE_CHILD_H
 #define RP_BENCH_APPLIANCE_CHILD_H
 
+#include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
 struct rp_bench_ctx;
+
+/* One forked server on 127.0.0.1, pinned to one CPU. */
+struct rp_bench_child {
+	const char *what;		/* variant name, for messages */
+	int sock_type;			/* SOCK_DGRAM or SOCK_STREAM: the free port's kind */
+	unsigned cpu;
+	struct sockaddr_in *addr;	/* filled before the fork: 127.0.0.1:free port */
+	int (*serve)(void *arg);	/* in the child: its exit code */
+	bool (*ready)(void *arg);	/* in the parent: true once it answers */
+	void *arg;
+};
+
+/*
+ * Pick the port, fork, run serve() in the child, and wait (up to 10 s,
+ * paced probes) until ready(). The child's pid, or -1 after rp_bench_fail().
+ */
+pid_t rp_bench_child_start(struct rp_bench_ctx *ctx, const struct rp_bench_child *c);
 
 /* In the child: load `yaml` (named `name` in errors), run the appliance;
  * the exit code for _exit(): 0 after a clean stop, 1 on any failure. */

@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
@@ -31,6 +30,7 @@ struct echo_bench {
 	struct rp_bench_ctx *ctx;
 	struct sockaddr_in addr;	/* 127.0.0.1:port of the running server */
 	pid_t server;			/* its process */
+	const struct echo_server *running;	/* which server it is */
 	unsigned server_cpu, load_cpu;
 	double seconds;			/* per repetition */
 	const unsigned *sizes;
@@ -38,6 +38,8 @@ struct echo_bench {
 	const unsigned *windows;
 	unsigned n_windows;
 };
+
+struct echo_server;
 
 /* What one case's repetitions need. */
 struct echo_case {
@@ -94,58 +96,29 @@ static const struct echo_server {
 };
 #define N_SERVERS (sizeof(servers) / sizeof(servers[0]))
 
-/* A free UDP port on 127.0.0.1 (the kernel's pick; released for the server). */
-static int pick_port(struct sockaddr_in *a)
+static int serve_child(void *arg)
 {
-	socklen_t len = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const struct echo_bench *b = arg;
 
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)a, &len) < 0) {
-		if (fd >= 0)
-			close(fd);
-		return -errno;
-	}
-	close(fd);
-	return 0;
+	return b->running->serve(b);
+}
+
+static bool answers(void *arg)
+{
+	const struct echo_bench *b = arg;
+
+	return !echo_load_probe((const struct sockaddr *)&b->addr, sizeof(b->addr), 100);
 }
 
 static pid_t server_start(struct echo_bench *b, const struct echo_server *s)
 {
-	pid_t pid;
-	int err = pick_port(&b->addr);
+	const struct rp_bench_child child = {
+		.what = s->variant, .sock_type = SOCK_DGRAM, .cpu = b->server_cpu,
+		.addr = &b->addr, .serve = serve_child, .ready = answers, .arg = b,
+	};
 
-	if (err < 0) {
-		rp_bench_fail(b->ctx, "no free UDP port on 127.0.0.1: %s", strerror(-err));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rp_bench_fail(b->ctx, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (!pid) {
-		rp_bench_pin_self(b->server_cpu);
-		_exit(s->serve(b));
-	}
-	/* Up when it answers (ringplane needs a moment for rings and buffers);
-	 * a port nobody bound yet refuses at once, so pace the probes. */
-	for (unsigned long long end = rp_bench_now_ns() + 10000000000ull; rp_bench_now_ns() < end;) {
-		if (!echo_load_probe((struct sockaddr *)&b->addr, sizeof(b->addr), 100))
-			return pid;
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			rp_bench_fail(b->ctx, "%s server exited during start-up", s->variant);
-			return -1;
-		}
-		usleep(20 * 1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	rp_bench_fail(b->ctx, "%s server did not answer on 127.0.0.1:%u within 10 s",
-		      s->variant, ntohs(b->addr.sin_port));
-	return -1;
+	b->running = s;
+	return rp_bench_child_start(b->ctx, &child);
 }
 
 /* ---- cases ------------------------------------------------------------- */

@@ -29,14 +29,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
 #include "bench/bench.h"
 
 #define PAYLOAD 8
-#define START_TIMEOUT_NS 10000000000ull
 
 /* One server configuration: how the tcp-echo service accepts. */
 struct handoff_variant {
@@ -63,8 +61,10 @@ struct handoff_bench {
 
 /* ---- server ------------------------------------------------------------ */
 
-static int serve(const struct handoff_bench *b)
+/* In the child: a one-worker appliance with the variant's tcp-echo service. */
+static int serve(void *arg)
 {
+	const struct handoff_bench *b = arg;
 	char yaml[1024];
 	int n = snprintf(yaml, sizeof(yaml),
 			 "workers:\n  count: 1\n  cpus: [%u]\n"
@@ -74,25 +74,6 @@ static int serve(const struct handoff_bench *b)
 			 b->server_cpu, ntohs(b->addr.sin_port), b->v->service_extra);
 
 	return rp_bench_appliance_serve("bench-handoff", yaml, (size_t)n);
-}
-
-/* A free TCP port on 127.0.0.1 (the kernel's pick; released for the server). */
-static int pick_port(struct sockaddr_in *a)
-{
-	socklen_t len = sizeof(*a);
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) < 0 ||
-	    getsockname(fd, (struct sockaddr *)a, &len) < 0) {
-		int err = -errno;
-
-		if (fd >= 0)
-			close(fd);
-		return err;
-	}
-	close(fd);
-	return 0;
 }
 
 /*
@@ -134,40 +115,22 @@ out:
 	return rc;
 }
 
-/* Up when one full connection echoes; pace the probes while it starts. */
+/* Up when one full connection echoes. */
+static bool echoes(void *arg)
+{
+	const struct handoff_bench *b = arg;
+
+	return one_connection(&b->addr) >= 0;
+}
+
 static pid_t server_start(struct handoff_bench *b)
 {
-	pid_t pid;
-	int err = pick_port(&b->addr);
+	const struct rp_bench_child child = {
+		.what = b->v->name, .sock_type = SOCK_STREAM, .cpu = b->server_cpu,
+		.addr = &b->addr, .serve = serve, .ready = echoes, .arg = b,
+	};
 
-	if (err < 0) {
-		rp_bench_fail(b->ctx, "no free TCP port on 127.0.0.1: %s", strerror(-err));
-		return -1;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		rp_bench_fail(b->ctx, "fork: %s", strerror(errno));
-		return -1;
-	}
-	if (!pid) {
-		rp_bench_pin_self(b->server_cpu);
-		_exit(serve(b));
-	}
-	for (unsigned long long end = rp_bench_now_ns() + START_TIMEOUT_NS; rp_bench_now_ns() < end;) {
-		if (one_connection(&b->addr) >= 0)
-			return pid;
-		if (waitpid(pid, NULL, WNOHANG) == pid) {
-			rp_bench_fail(b->ctx, "%s server exited during start-up", b->v->name);
-			return -1;
-		}
-		usleep(20 * 1000);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-	rp_bench_fail(b->ctx, "%s server did not echo on 127.0.0.1:%u within 10 s",
-		      b->v->name, ntohs(b->addr.sin_port));
-	return -1;
+	return rp_bench_child_start(b->ctx, &child);
 }
 
 /* ---- cases ------------------------------------------------------------- */
