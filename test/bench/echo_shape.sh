@@ -5,46 +5,23 @@
 # ringplane/epoll ratio rows, min <= median <= max, the table and the plots.
 # Never a timing: the numbers themselves are not judged.
 set -u
-out=$(mktemp -d /tmp/rp-bench-echo.XXXXXX)
-trap 'rm -rf "$out"' EXIT
-
-if ! "$RINGPLANE" bench echo --quick --out "$out" >"$out/stdout" 2>"$out/stderr"; then
-	echo "FAIL - ringplane bench echo --quick exited $?"; tail -20 "$out/stderr"; exit 1
-fi
+. "$RP_TOP/test/bench/lib.sh"
+rp_bench_quick echo
 python3 - "$out/echo.json" <<'PY' || exit 1
-import json, sys
-doc = json.load(open(sys.argv[1]))
-fails = []
-def need(cond, what):
-    if not cond:
-        fails.append(what)
-need(doc.get("benchmark") == "echo", "benchmark is 'echo'")
-res = doc.get("results", [])
-need(res, "results non-empty")
-by_variant = {}
-for r in res:
-    by_variant.setdefault(r["variant"], []).append(r)
-    for name, m in r["metrics"].items():
-        need(m["min"] <= m["median"] <= m["max"], f"{r['variant']} {name}: min <= median <= max")
-        need(len(m["reps"]) >= 1, f"{r['variant']} {name}: reps kept")
+import sys
+from shape import Shape
+s = Shape(sys.argv[1], "echo")
 def metrics_of(variant, load):
-    return [set(r["metrics"]) for r in by_variant.get(variant, []) if r["params"].get("load") == load]
+    return [set(r["metrics"]) for r in s.by_variant.get(variant, []) if r["params"].get("load") == load]
 for v in ("ringplane", "epoll"):
     tp, lat = metrics_of(v, "throughput"), metrics_of(v, "latency")
-    need(tp and all("pps" in m for m in tp), f"{v}: throughput cases with pps")
-    need(lat and all({"p50", "p99", "p999"} <= m for m in lat), f"{v}: latency cases with p50/p99/p999")
-    sizes = {r["params"].get("size") for r in by_variant.get(v, [])}
-    need({64, 1024} <= sizes, f"{v}: sizes 64 and 1024 measured")
-ratio = by_variant.get("ringplane/epoll", [])
-need(any("pps_ratio" in r["metrics"] for r in ratio), "ringplane/epoll pps_ratio present")
-need(any("p99_ratio" in r["metrics"] for r in ratio), "ringplane/epoll p99_ratio present")
-for f in fails:
-    print("FAIL -", f)
-print(f"echo JSON shape: {len(res)} results, {len(fails)} problems")
-sys.exit(1 if fails else 0)
+    s.need(tp and all("pps" in m for m in tp), f"{v}: throughput cases with pps")
+    s.need(lat and all({"p50", "p99", "p999"} <= m for m in lat), f"{v}: latency cases with p50/p99/p999")
+    sizes = {r["params"].get("size") for r in s.by_variant.get(v, [])}
+    s.need({64, 1024} <= sizes, f"{v}: sizes 64 and 1024 measured")
+ratio = s.by_variant.get("ringplane/epoll", [])
+s.need(any("pps_ratio" in r["metrics"] for r in ratio), "ringplane/epoll pps_ratio present")
+s.need(any("p99_ratio" in r["metrics"] for r in ratio), "ringplane/epoll p99_ratio present")
+s.done()
 PY
-rc=0
-for f in echo.md echo-pps.svg echo-latency-cdf.svg; do
-	if [ -s "$out/$f" ]; then echo "ok   - $f written"; else echo "FAIL - $f missing"; rc=1; fi
-done
-exit $rc
+rp_bench_files echo.md echo-pps.svg echo-latency-cdf.svg
