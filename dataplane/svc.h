@@ -46,6 +46,10 @@ struct rp_svc_ops {
 	 * is in this worker's fixed-file table at `slot`. NULL: the service
 	 * takes no handoffs. */
 	void (*adopt)(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot);
+	/* After the worker handled a batch of CQEs, before it submits: send what
+	 * the service gathered from the batch (e.g. replies coalesced per peer).
+	 * NULL: the service sends as it goes. */
+	void (*flush)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */

@@ -221,6 +221,14 @@ static void publish(struct rp_worker *w)
 	__atomic_store_n(&w->bufs_out_seen, rp_bufpool_in_flight(&w->pool), __ATOMIC_RELAXED);
 }
 
+/* Services that gather a batch's replies send them now, before the submit. */
+static void flush_services(struct rp_worker *w)
+{
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops->flush)
+			w->svc[i].ops->flush(w, &w->svc[i]);
+}
+
 static int run_loop(struct rp_worker *w)
 {
 	while (!drained(w)) {
@@ -237,6 +245,7 @@ static int run_loop(struct rp_worker *w)
 			n++;
 		}
 		io_uring_cq_advance(&w->ring, n);
+		flush_services(w);
 		if (rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
 		publish(w);
