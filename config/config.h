@@ -166,6 +166,7 @@ struct rp_service_cfg {
 	struct rp_mark listen_mark;
 	bool sockperf;			/* speak sockperf's framing */
 	int zerocopy;			/* RP_UNSET or enum rp_zc_mode: per-service override */
+	bool gso;			/* udp: coalesce replies per peer (dataplane/gso.h) */
 	/* tcp: one acceptor ring accepts and hands each connection to a worker
 	 * by MSG_RING (dataplane/acceptor.h) instead of a SO_REUSEPORT listener
 	 * per worker; steering picks the worker (dataplane/steer.h). */

@@ -160,8 +160,12 @@ static const struct rp_key tcp_service_keys[] = {
 	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
+static const struct rp_key udp_service_keys[] = {
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams up to 1472 B that the zerocopy policy copies)", AT(S, gso) },
+};
+static const struct rp_section udp_service_section = SECTION("udp service entry", S, udp_service_keys);
 static const struct rp_section *const service_variants[RP_SVC__COUNT] = {
-	[RP_SVC_UDP_ECHO] = NULL,
+	[RP_SVC_UDP_ECHO] = &udp_service_section,
 	[RP_SVC_TCP_ECHO] = &tcp_service_section,
 };
 static const struct rp_section service_section =

@@ -16,6 +16,8 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_ZC_COPIED,       "zc_copied",       "Zerocopy sends the kernel reported as copied (REPORT_USAGE)"),
 	C(RP_C_ZC_FALLBACKS,    "zc_fallbacks",    "Sockets the auto policy switched to copy sends"),
 	C(RP_C_NOTIFS,          "notifs",          "Buffer-free notifications (IORING_CQE_F_NOTIF)"),
+	C(RP_C_GSO_SENDS,       "gso_sends",       "UDP GSO sends (UDP_SEGMENT), each carrying several datagrams"),
+	C(RP_C_GSO_FALLBACKS,   "gso_fallbacks",   "Sockets switched off UDP GSO after the kernel refused a GSO send"),
 	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
 	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
 	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),

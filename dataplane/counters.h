@@ -28,6 +28,8 @@ enum rp_counter {
 	RP_C_ZC_COPIED,		/* REPORT_USAGE said the kernel copied anyway */
 	RP_C_ZC_FALLBACKS,	/* sockets switched to copy by auto policy */
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
+	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
+	RP_C_GSO_FALLBACKS,	/* sockets switched off GSO after the kernel refused it */
 	/* buffers (gauges) */
 	RP_C_BUFS_FREE,
 	RP_C_BUFS_IN_FLIGHT,

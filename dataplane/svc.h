@@ -38,6 +38,8 @@ struct rp_svc_ops {
 	void (*arm)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* CQEs for this instance, by op. NULL: the op is not used. */
 	rp_svc_cqe_fn on_accept, on_recv, on_close;
+	/* Completions of its UDP GSO trains (RP_OP_SEND_GSO, dataplane/gso.h). */
+	rp_svc_cqe_fn on_gso;
 	/* A send CQE or notification, already accounted by rp_tx_complete(). */
 	void (*on_tx)(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev);
 	/* The zerocopy state of the socket a tag names (NULL if gone). */

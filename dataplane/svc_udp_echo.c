@@ -13,12 +13,17 @@
  * messages asking for a reply (PONG_REQUEST) are answered, with the CLIENT
  * bit cleared; a datagram whose header length disagrees with its size is a
  * bad frame (err_bad_frame) and dropped.
+ *
+ * Replies are gathered while the worker handles a CQE batch and sent when
+ * it is done (flush): consecutive replies to one peer leave as one UDP GSO
+ * send (gso.h) unless the service sets `gso: false`.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/gso.h"
 #include "dataplane/log.h"
 #include "dataplane/sockperf.h"
 #include "dataplane/worker.h"
@@ -28,6 +33,7 @@ struct udp_echo {
 	bool armed;		/* the multishot recvmsg is in the kernel */
 	struct msghdr mh;	/* the layout template recvmsg fills each buffer by */
 	struct rp_zc_sock zs;
+	struct rp_gso gso;
 };
 
 static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
@@ -44,6 +50,11 @@ static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 	}
 	u->mh.msg_namelen = si->cfg->listen.len;
 	rp_zc_sock_init(&u->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
+	if (rp_gso_init(&u->gso, u->fd, rp_svc_tag(si->idx, 0), si->cfg->gso) < 0) {
+		close(u->fd);
+		free(u);
+		return -ENOMEM;
+	}
 	si->priv = u;
 	return 0;
 }
@@ -98,12 +109,22 @@ static bool udp_should_echo(struct rp_svc_inst *si, struct io_uring_recvmsg_out 
 	return true;
 }
 
+/* The worker's tx context, counting into this service's block. */
+static struct rp_tx svc_tx(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct rp_tx tx = w->tx;
+
+	tx.ctr = si->ctr;
+	return tx;
+}
+
 static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, int res)
 {
 	struct udp_echo *u = si->priv;
 	uint8_t *buf = rp_buf_addr(&w->pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &u->mh);
-	struct rp_tx tx = w->tx;
+	struct rp_tx tx = svc_tx(w, si);
+	struct rp_tx_req req;
 	uint8_t *payload;
 	unsigned len;
 
@@ -120,15 +141,37 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 		rp_buf_put(&w->pool, bid);
 		return;
 	}
-	tx.ctr = si->ctr;
-	if (rp_tx_send(&tx, &u->zs, &(struct rp_tx_req){
-			.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
-			.off = (unsigned)(payload - buf), .len = len,
-			.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
-			.tag = rp_svc_tag(si->idx, 0) })) {
+	req = (struct rp_tx_req){
+		.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
+		.off = (unsigned)(payload - buf), .len = len,
+		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
+		.tag = rp_svc_tag(si->idx, 0),
+	};
+	if (rp_gso_add(&u->gso, &tx, &u->zs, &req))
+		return;
+	if (rp_tx_send(&tx, &u->zs, &req)) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
 		rp_buf_put(&w->pool, bid);
 	}
+}
+
+static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct udp_echo *u = si->priv;
+	struct rp_tx tx;
+
+	if (!u->gso.n_gather)
+		return;
+	tx = svc_tx(w, si);
+	rp_gso_flush(&u->gso, &tx, &u->zs);
+}
+
+static void udp_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct udp_echo *u = si->priv;
+	struct rp_tx tx = svc_tx(w, si);
+
+	rp_gso_complete(&u->gso, &tx, &u->zs, cqe);
 }
 
 static void udp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -175,6 +218,7 @@ static void udp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	struct udp_echo *u = si->priv;
 
 	(void)w;
+	rp_gso_destroy(&u->gso);
 	close(u->fd);
 	free(u);
 	si->priv = NULL;
@@ -185,6 +229,8 @@ const struct rp_svc_ops rp_svc_udp_echo = {
 	.open = udp_open,
 	.arm = udp_arm,
 	.on_recv = udp_on_recv,
+	.on_gso = udp_on_gso,
+	.flush = udp_flush,
 	.zc_sock = udp_zc_sock,
 	.stop = udp_stop,
 	.destroy = udp_destroy,

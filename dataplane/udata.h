@@ -22,6 +22,7 @@ enum rp_op {
 	RP_OP_RECV,
 	RP_OP_SEND,
 	RP_OP_SEND_ZC,
+	RP_OP_SEND_GSO,		/* a UDP GSO train (dataplane/gso.h) */
 	RP_OP_CLOSE,
 	RP_OP_CANCEL,
 	RP_OP_TIMEOUT,

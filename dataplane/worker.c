@@ -87,6 +87,7 @@ static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 	case RP_OP_ACCEPT: return ops->on_accept;
 	case RP_OP_RECV:   return ops->on_recv;
 	case RP_OP_CLOSE:  return ops->on_close;
+	case RP_OP_SEND_GSO: return ops->on_gso;
 	default:           return NULL;
 	}
 }
@@ -129,6 +130,7 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_RECV]     = on_svc_cqe,
 	[RP_OP_SEND]     = on_tx,
 	[RP_OP_SEND_ZC]  = on_tx,
+	[RP_OP_SEND_GSO] = on_svc_cqe,
 	[RP_OP_CLOSE]    = on_svc_cqe,
 	[RP_OP_CANCEL]   = on_cancel,
 	[RP_OP_TIMEOUT]  = on_ignored,

@@ -22,11 +22,15 @@ void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
 	};
 }
 
+bool rp_zc_would_copy(const struct rp_zc_sock *zs, size_t len)
+{
+	return zs->mode == RP_ZC_NEVER || zs->fell_back ||
+	       (zs->mode == RP_ZC_AUTO && len < zs->threshold);
+}
+
 enum rp_send_kind rp_zc_decide(struct rp_zc_sock *zs, size_t len)
 {
-	if (zs->mode == RP_ZC_NEVER || zs->fell_back)
-		return RP_SEND_COPY;
-	if (zs->mode == RP_ZC_AUTO && len < zs->threshold)
+	if (rp_zc_would_copy(zs, len))
 		return RP_SEND_COPY;
 	/* The first zerocopy send of a socket is sampled: a loopback peer is
 	 * then found out at once, not sample_every sends later. */
@@ -60,7 +64,7 @@ static void log_fallback_once(void)
 
 /* ---- transmit path ------------------------------------------------------- */
 
-static struct io_uring_sqe *tx_sqe(struct rp_tx *tx)
+struct io_uring_sqe *rp_tx_sqe(struct rp_tx *tx)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(tx->ring);
 
@@ -91,7 +95,7 @@ int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *
 	enum rp_send_kind kind = pooled ? rp_zc_decide(zs, req->len) : RP_SEND_COPY;
 	void *addr = pooled ? (unsigned char *)rp_buf_addr(tx->pool, req->bid) + req->off
 			    : (unsigned char *)req->heap + req->off;
-	struct io_uring_sqe *sqe = tx_sqe(tx);
+	struct io_uring_sqe *sqe = rp_tx_sqe(tx);
 	uint64_t data = (req->tag << 16) | (pooled ? req->bid : RP_BID_NONE);
 
 	if (!sqe)

@@ -67,6 +67,8 @@ struct rp_zc_sock {
 /* svc_override: RP_UNSET, or an enum rp_zc_mode that replaces cfg->mode. */
 void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
 		     long svc_override);
+/* Would a send of len bytes be a copy? (No side effects.) */
+bool rp_zc_would_copy(const struct rp_zc_sock *zs, size_t len);
 /* How to send len bytes now. Counts the decision for sampling. */
 enum rp_send_kind rp_zc_decide(struct rp_zc_sock *zs, size_t len);
 /*
@@ -119,6 +121,9 @@ struct rp_tx_event {
 	bool fell_back;		/* RP_TX_NOTIF switched the socket to copy */
 };
 
+/* A free SQE, submitting once to make room; counted in tx->pending. NULL
+ * when the SQ is still full. */
+struct io_uring_sqe *rp_tx_sqe(struct rp_tx *tx);
 /* Queue one send SQE (not submitted). 0, or -EBUSY when the SQ is full even
  * after a submit (the caller retries later). */
 int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req);

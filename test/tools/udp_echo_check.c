@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udp_echo_check HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]
+ *                [--burst N]
  *
  * Sends one datagram of every size in SPEC to an echo server and checks that
  * each comes back byte for byte. A datagram that gets no answer is resent
  * (UDP may lose it); one that comes back different is a mismatch. Exit 0
  * when every size was echoed exactly, 1 otherwise, 2 on bad usage.
+ *
+ * --burst N sends N different datagrams of each size back to back in one
+ * sendmmsg, so that the server sees them in one batch (and may answer them
+ * with one UDP GSO send), then checks that every answer is one of them, byte
+ * for byte, in the order they were sent. Datagrams without an answer are
+ * then checked one at a time as above.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +39,7 @@ struct opts {
 	unsigned retries;
 	int timeout_ms;
 	uint64_t seed;
+	unsigned burst;
 	bool verbose;
 };
 
@@ -82,11 +90,12 @@ static int parse_sizes(const char *spec, struct sizes *out)
 	return rc;
 }
 
-static void payload(const struct opts *o, unsigned size, unsigned char *buf)
+/* Datagram idx of a size (idx 0: the one check_size sends). */
+static void payload(const struct opts *o, unsigned size, unsigned idx, unsigned char *buf)
 {
 	struct tool_stream st;
 
-	tool_stream_init(&st, o->seed ^ ((uint64_t)size << 32));
+	tool_stream_init(&st, o->seed ^ ((uint64_t)size << 32) ^ ((uint64_t)idx << 8));
 	tool_stream_fill(&st, buf, size);
 }
 
@@ -124,7 +133,6 @@ static enum outcome check_size(int fd, const struct opts *o, unsigned size,
 	enum outcome r = ECHO_LOST;
 	size_t bad_at = 0;
 
-	payload(o, size, want);
 	for (unsigned attempt = 0; attempt <= o->retries && r != ECHO_OK; attempt++) {
 		if (attempt)
 			t->resent++;
@@ -143,6 +151,135 @@ static enum outcome check_size(int fd, const struct opts *o, unsigned size,
 		fprintf(stderr, PROG ": size %u: no echo after %u tries\n", size, o->retries + 1);
 	else if (o->verbose)
 		printf("size %u ok\n", size);
+	return r;
+}
+
+/* ---- --burst ------------------------------------------------------------- */
+
+struct burst {
+	unsigned n, size;
+	const unsigned *sizes_sent;	/* the sizes checked so far, this one last */
+	size_t n_sizes_sent;
+	unsigned char *data;	/* n x size: what was sent */
+	bool *answered;
+	unsigned next;		/* answers must come in send order: first index allowed */
+	bool bad;
+};
+
+static unsigned char *burst_dgram(struct burst *b, unsigned i)
+{
+	return b->data + (size_t)i * b->size;
+}
+
+static int burst_send(int fd, const struct opts *o, struct burst *b)
+{
+	struct mmsghdr m[b->n];
+	struct iovec iov[b->n];
+	unsigned sent = 0;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		payload(o, b->size, i + 1, burst_dgram(b, i));
+		iov[i] = (struct iovec){ burst_dgram(b, i), b->size };
+		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	while (sent < b->n) {
+		int r = sendmmsg(fd, m + sent, b->n - sent, 0);
+
+		if (r <= 0) {
+			fprintf(stderr, PROG ": sendmmsg %u x %u bytes: %s\n", b->n, b->size,
+				strerror(errno));
+			return -1;
+		}
+		sent += (unsigned)r;
+	}
+	return 0;
+}
+
+static bool burst_size_sent(const struct burst *b, size_t len)
+{
+	for (size_t i = 0; i < b->n_sizes_sent; i++)
+		if (b->sizes_sent[i] == len)
+			return true;
+	return false;
+}
+
+/* Which sent datagram an answer is: the first unanswered one from b->next
+ * on with these bytes. An earlier one would mean reordering. An answer
+ * whose length is no size sent so far is corrupt (e.g. cut wrongly). */
+static void burst_match(struct burst *b, const unsigned char *got, size_t len)
+{
+	if (!burst_size_sent(b, len)) {
+		fprintf(stderr, PROG ": size %u: an answer of %zu bytes, a size never sent\n",
+			b->size, len);
+		b->bad = true;
+		return;
+	}
+	if (len != b->size)
+		return;		/* a late echo of an earlier size */
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->answered[i] || memcmp(got, burst_dgram(b, i), len))
+			continue;
+		if (i < b->next) {
+			fprintf(stderr, PROG ": size %u: answer to datagram %u came after %u's\n",
+				b->size, i, b->next - 1);
+			b->bad = true;
+		}
+		b->answered[i] = true;
+		b->next = i + 1 > b->next ? i + 1 : b->next;
+		return;
+	}
+	fprintf(stderr, PROG ": size %u: an answer matches none of the %u datagrams sent\n",
+		b->size, b->n);
+	b->bad = true;
+}
+
+static unsigned burst_collect(int fd, const struct opts *o, struct burst *b, unsigned char *got)
+{
+	uint64_t deadline = tool_now_ms() + (uint64_t)o->timeout_ms;
+	unsigned answered = 0;
+
+	while (answered < b->n) {
+		uint64_t now = tool_now_ms();
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (now >= deadline || poll(&p, 1, (int)(deadline - now)) <= 0)
+			break;
+		n = recv(fd, got, UDP_MAX + 1, MSG_TRUNC | MSG_DONTWAIT);
+		if (n < 0)
+			continue;
+		burst_match(b, got, (size_t)n);
+		answered = 0;
+		for (unsigned i = 0; i < b->n; i++)
+			answered += b->answered[i];
+	}
+	return answered;
+}
+
+static enum outcome check_burst(int fd, const struct opts *o, const struct sizes *sizes,
+				size_t idx, unsigned char *want, unsigned char *got, struct tally *t)
+{
+	unsigned size = sizes->v[idx];
+	struct burst b = { .n = o->burst, .size = size, .sizes_sent = sizes->v,
+			   .n_sizes_sent = idx + 1 };
+	enum outcome r = ECHO_MISMATCH;
+
+	b.data = malloc((size_t)b.n * size);
+	b.answered = calloc(b.n, sizeof(*b.answered));
+	if (b.data && b.answered && !burst_send(fd, o, &b)) {
+		burst_collect(fd, o, &b, got);
+		r = b.bad ? ECHO_MISMATCH : ECHO_OK;
+		for (unsigned i = 0; i < b.n && r == ECHO_OK; i++) {
+			if (b.answered[i])
+				continue;
+			memcpy(want, burst_dgram(&b, i), size);
+			r = check_size(fd, o, size, want, got, t);
+		}
+	}
+	if (r == ECHO_OK && o->verbose)
+		printf("size %u: burst of %u ok\n", size, b.n);
+	free(b.data);
+	free(b.answered);
 	return r;
 }
 
@@ -169,7 +306,7 @@ static int connect_udp(const char *addr)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]\n"
-		   "                      [--seed N] [--verbose]\n"
+		   "                      [--seed N] [--burst N] [--verbose]\n"
 		   "  SPEC: comma-separated N, A-B or A-B/STEP (1..%d); default 1-64,1400-1600,65507\n"
 		   "Exit: 0 every size echoed exactly, 1 mismatch or loss, 2 usage.\n", UDP_MAX);
 }
@@ -181,6 +318,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "burst", required_argument, NULL, 'b' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -193,12 +331,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r': o->retries = (unsigned)atoi(optarg); break;
 		case 't': o->timeout_ms = atoi(optarg); break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'b': o->burst = (unsigned)atoi(optarg); break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
-	if (optind != argc - 1 || o->timeout_ms <= 0) {
+	if (optind != argc - 1 || o->timeout_ms <= 0 || o->burst > 1024) {
 		usage(stderr);
 		return -1;
 	}
@@ -221,8 +360,14 @@ int main(int argc, char **argv)
 	fd = connect_udp(o.addr);
 	if (fd < 0)
 		return 1;
-	for (size_t i = 0; i < sizes.n; i++)
+	for (size_t i = 0; i < sizes.n; i++) {
+		if (o.burst) {
+			t.n[check_burst(fd, &o, &sizes, i, want, got, &t)]++;
+			continue;
+		}
+		payload(&o, sizes.v[i], 0, want);
 		t.n[check_size(fd, &o, sizes.v[i], want, got, &t)]++;
+	}
 	printf(PROG ": %zu sizes to %s: %u ok, %u mismatched, %u lost (%u resends)\n",
 	       sizes.n, o.addr, t.n[ECHO_OK], t.n[ECHO_MISMATCH], t.n[ECHO_LOST], t.resent);
 	close(fd);

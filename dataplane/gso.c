@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * UDP GSO trains (see gso.h).
+ */
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/gso.h"
+#include "dataplane/log.h"
+#include "dataplane/udata.h"
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103		/* linux/udp.h; glibc's netinet/udp.h may lack it */
+#endif
+
+int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled)
+{
+	*g = (struct rp_gso){ .fd = fd, .tag = tag, .off = !enabled, .free_head = -1 };
+	if (!enabled)
+		return 0;
+	g->trains = calloc(RP_GSO_TRAINS, sizeof(*g->trains));
+	if (!g->trains)
+		return -ENOMEM;
+	for (int i = RP_GSO_TRAINS - 1; i >= 0; i--) {
+		g->trains[i].next_free = g->free_head;
+		g->free_head = i;
+	}
+	return 0;
+}
+
+void rp_gso_destroy(struct rp_gso *g)
+{
+	free(g->trains);
+	g->trains = NULL;
+}
+
+bool rp_gso_add(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
+		const struct rp_tx_req *req)
+{
+	if (g->off || req->bid == RP_BID_NONE || req->len > RP_GSO_MAX_SEG ||
+	    !rp_zc_would_copy(zs, req->len))
+		return false;
+	if (g->n_gather == RP_GSO_GATHER)
+		rp_gso_flush(g, tx, zs);
+	g->gather[g->n_gather++] = (struct rp_gso_reply){
+		.bid = (uint16_t)req->bid, .off = (uint16_t)req->off, .len = req->len,
+		.dst = req->dst, .dstlen = req->dstlen,
+	};
+	return true;
+}
+
+/* ---- flush --------------------------------------------------------------- */
+
+static bool same_peer(const struct rp_gso_reply *a, const struct rp_gso_reply *b)
+{
+	return a->dstlen == b->dstlen && !memcmp(a->dst, b->dst, a->dstlen);
+}
+
+/* How many replies from `first` on form one train: same peer, same length,
+ * except that the last may be shorter (UDP_SEGMENT cuts at the first's
+ * length and lets the tail be short). */
+static unsigned train_len(const struct rp_gso_reply *first, unsigned avail)
+{
+	unsigned n = 1, bytes = first->len;
+
+	while (n < avail && n < RP_GSO_MAX_SEGS && bytes + first[n].len <= RP_GSO_MAX_BYTES &&
+	       same_peer(first, &first[n]) && first[n].len <= first->len) {
+		bytes += first[n].len;
+		if (first[n++].len < first->len)
+			break;
+	}
+	return n;
+}
+
+static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
+			const struct rp_gso_reply *r)
+{
+	if (rp_tx_send(tx, zs, &(struct rp_tx_req){
+			.fd = g->fd, .flags = RP_TX_PUT_ON_SENT, .bid = r->bid, .off = r->off,
+			.len = r->len, .dst = r->dst, .dstlen = r->dstlen, .tag = g->tag })) {
+		rp_count(tx->ctr, RP_C_ERR_SEND, 1);
+		rp_buf_put(tx->pool, r->bid);
+	}
+}
+
+static struct rp_gso_train *train_take(struct rp_gso *g)
+{
+	struct rp_gso_train *t;
+
+	if (g->free_head < 0)
+		return NULL;
+	t = &g->trains[g->free_head];
+	g->free_head = t->next_free;
+	g->in_flight++;
+	return t;
+}
+
+static void train_give_back(struct rp_gso *g, struct rp_gso_train *t)
+{
+	t->next_free = (int)(t - g->trains);
+	g->free_head = t->next_free;
+	g->in_flight--;
+}
+
+static void train_fill(struct rp_gso_train *t, struct rp_bufpool *pool,
+		       const struct rp_gso_reply *r, unsigned n)
+{
+	struct cmsghdr *cm;
+
+	t->n = n;
+	for (unsigned i = 0; i < n; i++) {
+		t->iov[i] = (struct iovec){ (unsigned char *)rp_buf_addr(pool, r[i].bid) + r[i].off,
+					    r[i].len };
+		t->bids[i] = r[i].bid;
+		rp_buf_sending(pool, r[i].bid);
+	}
+	t->mh = (struct msghdr){
+		.msg_name = (void *)r->dst, .msg_namelen = r->dstlen,
+		.msg_iov = t->iov, .msg_iovlen = n,
+		.msg_control = t->cmsg.buf, .msg_controllen = sizeof(t->cmsg.buf),
+	};
+	cm = CMSG_FIRSTHDR(&t->mh);
+	cm->cmsg_level = SOL_UDP;
+	cm->cmsg_type = UDP_SEGMENT;
+	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+	*(uint16_t *)CMSG_DATA(cm) = (uint16_t)r->len;
+}
+
+/* Queue n >= 2 replies as one train; false: no train or SQE free. */
+static bool send_train(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_reply *r,
+		       unsigned n)
+{
+	struct rp_gso_train *t = train_take(g);
+	struct io_uring_sqe *sqe;
+
+	if (!t)
+		return false;
+	sqe = rp_tx_sqe(tx);
+	if (!sqe) {
+		train_give_back(g, t);
+		return false;
+	}
+	train_fill(t, tx->pool, r, n);
+	io_uring_prep_sendmsg(sqe, g->fd, &t->mh, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND_GSO, g->tag << 16 | (uint64_t)(t - g->trains)));
+	rp_count(tx->ctr, RP_C_GSO_SENDS, 1);
+	rp_count(tx->ctr, RP_C_COPY_SENDS, n);
+	return true;
+}
+
+void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs)
+{
+	unsigned i = 0;
+
+	while (i < g->n_gather) {
+		unsigned n = train_len(&g->gather[i], g->n_gather - i);
+
+		if (n < 2 || !send_train(g, tx, &g->gather[i], n))
+			for (unsigned k = 0; k < n; k++)
+				send_single(g, tx, zs, &g->gather[i + k]);
+		i += n;
+	}
+	g->n_gather = 0;
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+/* Errors that say "not with GSO here", as opposed to "not now". */
+static bool gso_refused(int res)
+{
+	return res == -EINVAL || res == -EIO || res == -EMSGSIZE || res == -EOPNOTSUPP ||
+	       res == -ENOPROTOOPT;
+}
+
+static void log_refused_once(int res)
+{
+	static atomic_bool logged;
+
+	if (!atomic_exchange(&logged, true))
+		rp_warn("udp gso: the kernel refused a UDP_SEGMENT send (%s): such sockets send "
+			"datagram by datagram from now on (counted in gso_fallbacks)", strerror(-res));
+}
+
+/* The kernel would not take the train: send its datagrams one by one. */
+static void train_resend(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
+			 const struct rp_gso_train *t)
+{
+	for (unsigned i = 0; i < t->n; i++) {
+		const unsigned char *base = rp_buf_addr(tx->pool, t->bids[i]);
+
+		send_single(g, tx, zs, &(struct rp_gso_reply){
+			.bid = t->bids[i], .off = (uint16_t)((const unsigned char *)t->iov[i].iov_base - base),
+			.len = (uint32_t)t->iov[i].iov_len, .dst = t->mh.msg_name,
+			.dstlen = t->mh.msg_namelen });
+	}
+}
+
+void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
+		     const struct io_uring_cqe *cqe)
+{
+	unsigned idx = (unsigned)(rp_ud_data(cqe->user_data) & 0xffff);
+	struct rp_gso_train *t;
+
+	if (!g->trains || idx >= RP_GSO_TRAINS) {
+		rp_err("udp gso: completion for unknown train %u", idx);
+		return;
+	}
+	t = &g->trains[idx];
+	for (unsigned i = 0; i < t->n; i++)
+		rp_buf_sent(tx->pool, t->bids[i], false);
+	if (cqe->res >= 0) {
+		rp_count(tx->ctr, RP_C_TX_PACKETS, t->n);
+		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)cqe->res);
+	} else if (gso_refused(cqe->res)) {
+		g->off = true;
+		rp_count(tx->ctr, RP_C_GSO_FALLBACKS, 1);
+		log_refused_once(cqe->res);
+		train_resend(g, tx, zs, t);
+		train_give_back(g, t);
+		return;
+	} else {
+		/* Out of memory or socket buffer: dropped, as a UDP send is. */
+		rp_count(tx->ctr, RP_C_ERR_SEND, t->n);
+	}
+	for (unsigned i = 0; i < t->n; i++)
+		rp_buf_put(tx->pool, t->bids[i]);
+	train_give_back(g, t);
+}
