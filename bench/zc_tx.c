@@ -15,9 +15,10 @@
  * send asks IORING_SEND_ZC_REPORT_USAGE), ratio_vs_copy (same
  * target/path/size/batch), auto_vs_best (auto vs the better of copy and
  * send_zc_fixed) and ringplane_vs_raw; the same three ratios by CPU time
- * (cpu_ratio_vs_copy, ...). Copy runs first in each group so the ratios can use its
- * median. At the end the benchmark derives the size from which zerocopy
- * wins (ifb, deepest batch) and records it as the suggested auto threshold.
+ * (cpu_ratio_vs_copy, ...). The variants of one size and batch run
+ * interleaved and every ratio is taken within a repetition (zc_tx_group.c).
+ * At the end the benchmark derives the size from which zerocopy wins (ifb,
+ * deepest batch) and records it as the suggested auto threshold.
  *
  * Everything runs in private network namespaces (bench/netns.h): root only.
  */
@@ -53,28 +54,6 @@ const char *zc_tx_mode_name(enum zc_tx_mode m)
 	return m < ZC_MODE__COUNT ? mode_names[m] : "?";
 }
 
-/* One sender for one mode. Order matters: copy first (ratios use its
- * median), auto after copy and send_zc_fixed (auto_vs_best), raw before
- * ringplane (ringplane_vs_raw). */
-struct zc_variant {
-	const char *path;
-	enum zc_tx_mode mode;
-	zc_tx_sender_fn run;
-	bool quick;		/* part of --quick */
-};
-
-static const struct zc_variant variants[] = {
-	{ "raw", ZC_MODE_COPY, raw_zc_run, true },
-	{ "raw", ZC_MODE_SEND_ZC, raw_zc_run, false },
-	{ "raw", ZC_MODE_SEND_ZC_FIXED, raw_zc_run, true },
-	{ "raw", ZC_MODE_SENDMSG_ZC, raw_zc_run, false },
-	{ "raw", ZC_MODE_MSG_ZEROCOPY, msg_zerocopy_run, false },
-	{ "raw", ZC_MODE_AUTO, raw_zc_run, true },
-	{ "ringplane", ZC_MODE_COPY, zc_tx_app_run, true },
-	{ "ringplane", ZC_MODE_SEND_ZC_FIXED, zc_tx_app_run, true },
-	{ "ringplane", ZC_MODE_AUTO, zc_tx_app_run, true },
-};
-#define N_VARIANTS N_OF(variants)
 static const char *const paths[] = { "raw", "ringplane" };
 
 struct zc_tx_plan {
@@ -96,159 +75,11 @@ static const struct zc_tx_plan quick_plan = {
 	quick_sizes, N_OF(quick_sizes), quick_batches, N_OF(quick_batches),
 };
 
-struct zc_tx_bench {
-	struct rp_bench_ctx *ctx;
-	const struct zc_tx_plan *plan;
-	bool quick;
-	unsigned threshold;		/* auto mode's, from the default config */
-	double seconds;			/* measured per repetition */
-	struct zc_tx_env env;
-	const struct zc_tx_target *target;
-};
-
-#define N_PARAMS 4
-
-/* What one case's repetitions need. */
-struct zc_case {
-	struct zc_tx_bench *b;
-	const struct zc_variant *v;
-	unsigned size, batch;
-	struct rp_bench_kv params[N_PARAMS];	/* target, path, size, batch */
-};
-
-/* ---- one case --------------------------------------------------------------- */
-
-/*
- * Two ways to say how fast a sender is: requests per wall-clock second (what
- * the seed reports), and requests per second of the sender's own CPU time.
- * On this shared 2-vCPU machine the sender often waits for its CPU; per CPU
- * second is what the same loop would do with the CPU to itself, so it is the
- * steadier ratio. Each measure has its own ratio metrics and crossover.
- */
-struct zc_measure {
-	const char *metric;
-	const char *vs_copy, *auto_vs_best, *vs_raw;
-	const char *suffix;		/* of its crossover_size_PATH run parameter */
-};
-
-static const struct zc_measure measures[] = {
-	{ "req_s", "ratio_vs_copy", "auto_vs_best", "ringplane_vs_raw", "" },
-	{ "req_per_cpu_s", "cpu_ratio_vs_copy", "cpu_auto_vs_best", "cpu_ringplane_vs_raw",
-	  "_cpu" },
-};
-#define N_MEASURES N_OF(measures)
-
-static bool median_of(const struct zc_case *c, const char *path, const char *variant,
-		      const char *metric, double *out)
-{
-	struct rp_bench_kv p[N_PARAMS];
-
-	memcpy(p, c->params, sizeof(p));
-	p[1] = RP_KV_STR("path", path);
-	return rp_bench_median(c->b->ctx, variant, p, N_PARAMS, metric, out) && *out > 0;
-}
-
-static void ratio_metrics(const struct zc_case *c, const struct zc_measure *m, double v,
-			  struct rp_bench_sample *s)
-{
-	const char *path = c->v->path, *mode = zc_tx_mode_name(c->v->mode);
-	double copy, zc, raw;
-	bool have_copy = median_of(c, path, "copy", m->metric, &copy);
-
-	if (c->v->mode != ZC_MODE_COPY && have_copy)
-		rp_bench_metric(s, m->vs_copy, "x", v / copy);
-	if (c->v->mode == ZC_MODE_AUTO && have_copy &&
-	    median_of(c, path, "send_zc_fixed", m->metric, &zc))
-		rp_bench_metric(s, m->auto_vs_best, "x", v / (copy > zc ? copy : zc));
-	if (strcmp(path, "raw") && median_of(c, "raw", mode, m->metric, &raw))
-		rp_bench_metric(s, m->vs_raw, "x", v / raw);
-}
-
-static void result_metrics(const struct zc_case *c, const struct zc_tx_result *r,
-			   struct rp_bench_sample *s)
-{
-	double secs = (double)r->wall_ns / 1e9, n = (double)r->requests;
-	double v[N_MEASURES] = { n / secs, r->cpu_ns ? n / ((double)r->cpu_ns / 1e9) : 0 };
-
-	rp_bench_metric(s, "req_s", "req/s", v[0]);
-	rp_bench_metric(s, "req_per_cpu_s", "req/cpu-s", v[1]);
-	rp_bench_metric(s, "gbit_s", "Gbit/s", (double)r->bytes * 8 / 1e9 / secs);
-	rp_bench_metric(s, "cpu_ns_per_req", "ns", (double)r->cpu_ns / n);
-	rp_bench_metric(s, "notifs_per_req", "x", (double)r->notifs / n);
-	if (r->zc_sends)
-		rp_bench_metric(s, "zc_copied_frac", "fraction",
-				(double)r->zc_copied / (double)r->zc_sends);
-	rp_bench_metric(s, "zc_reported", "count", (double)r->zc_sends);
-	for (unsigned i = 0; i < N_MEASURES; i++)
-		ratio_metrics(c, &measures[i], v[i], s);
-}
-
-static int case_failed(const struct zc_case *c, const char *why)
-{
-	fprintf(stderr, "bench zc-tx: %s %s/%s size %u batch %u: %s\n", c->b->target->name,
-		c->v->path, zc_tx_mode_name(c->v->mode), c->size, c->batch, why);
-	rp_bench_note(c->b->ctx, "%s %s/%s size %u batch %u failed: %s", c->b->target->name,
-		      c->v->path, zc_tx_mode_name(c->v->mode), c->size, c->batch, why);
-	return -1;
-}
-
-static int zc_tx_rep(void *arg, struct rp_bench_sample *s)
-{
-	const struct zc_case *c = arg;
-	struct zc_tx_bench *b = c->b;
-	struct zc_tx_result r = { 0 };
-	struct zc_tx_case tc = {
-		.mode = c->v->mode, .size = c->size, .batch = c->batch,
-		.auto_threshold = b->threshold, .warmup_s = WARMUP_S, .seconds = b->seconds,
-	};
-	int ret;
-
-	tc.fd = b->target->open(&b->env);
-	if (tc.fd < 0)
-		return case_failed(c, strerror(-tc.fd));
-	ret = c->v->run(&tc, &r);
-	close(tc.fd);
-	if (ret < 0)
-		return case_failed(c, r.err);
-	if (!r.requests || !r.wall_ns)
-		return case_failed(c, "no send completed in the measured window");
-	result_metrics(c, &r, s);
-	return 0;
-}
-
 /* ---- the matrix ------------------------------------------------------------ */
-
-static bool variant_runs(const struct zc_tx_bench *b, const struct zc_variant *v)
-{
-	return !b->quick || v->quick;
-}
 
 static unsigned count_cases(const struct zc_tx_bench *b)
 {
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < N_VARIANTS; i++)
-		n += variant_runs(b, &variants[i]);
-	return n * b->plan->n_sizes * b->plan->n_batches * zc_tx_n_targets;
-}
-
-static void run_group(struct zc_tx_bench *b, unsigned size, unsigned batch)
-{
-	for (unsigned i = 0; i < N_VARIANTS; i++) {
-		struct zc_case c = {
-			.b = b, .v = &variants[i], .size = size, .batch = batch,
-			.params = {
-				RP_KV_STR("target", b->target->name),
-				RP_KV_STR("path", variants[i].path),
-				RP_KV_NUM("size", size),
-				RP_KV_NUM("batch", batch),
-			},
-		};
-
-		if (variant_runs(b, c.v))
-			rp_bench_case(b->ctx, zc_tx_mode_name(c.v->mode), c.params, N_PARAMS,
-				      zc_tx_rep, &c);
-	}
+	return zc_tx_group_variants(b) * b->plan->n_sizes * b->plan->n_batches * zc_tx_n_targets;
 }
 
 static int run_target(struct zc_tx_bench *b, const struct zc_tx_target *t)
@@ -262,7 +93,7 @@ static int run_target(struct zc_tx_bench *b, const struct zc_tx_target *t)
 		rp_bench_note(b->ctx, "target %s: %s", t->name, t->what);
 		for (unsigned bi = 0; bi < b->plan->n_batches; bi++)
 			for (unsigned si = 0; si < b->plan->n_sizes; si++)
-				run_group(b, b->plan->sizes[si], b->plan->batches[bi]);
+				zc_tx_group_run(b, b->plan->sizes[si], b->plan->batches[bi]);
 	} else {
 		rp_bench_note(b->ctx, "target %s could not be set up: %s", t->name, err);
 	}
@@ -274,24 +105,23 @@ static int run_target(struct zc_tx_bench *b, const struct zc_tx_target *t)
 
 /*
  * The smallest size from which send_zc_fixed is at least as fast as copy at
- * every larger measured size (ifb, deepest batch): below it, the per-request
- * notification costs more than the copy it saves. 0: zerocopy never catches
- * up within the measured sizes.
+ * every larger measured size (ifb, deepest batch), by the median of the
+ * per-repetition ratio: below it, the per-request notification costs more
+ * than the copy it saves. 0: zerocopy never catches up within the measured
+ * sizes.
  */
-static unsigned crossover(const struct zc_tx_bench *b, const char *path, const char *metric)
+static unsigned crossover(const struct zc_tx_bench *b, const char *path, const char *ratio)
 {
 	unsigned batch = b->plan->batches[b->plan->n_batches - 1], found = 0;
 
 	for (unsigned i = b->plan->n_sizes; i-- > 0;) {
-		struct rp_bench_kv p[N_PARAMS] = {
+		struct rp_bench_kv p[] = {
 			RP_KV_STR("target", "ifb"), RP_KV_STR("path", path),
 			RP_KV_NUM("size", b->plan->sizes[i]), RP_KV_NUM("batch", batch),
 		};
-		double copy, zc;
+		double x;
 
-		if (!rp_bench_median(b->ctx, "copy", p, N_PARAMS, metric, &copy) ||
-		    !rp_bench_median(b->ctx, "send_zc_fixed", p, N_PARAMS, metric, &zc) ||
-		    zc < copy)
+		if (!rp_bench_median(b->ctx, "send_zc_fixed", p, N_OF(p), ratio, &x) || x < 1)
 			break;
 		found = b->plan->sizes[i];
 	}
@@ -304,11 +134,12 @@ static void report_threshold(struct zc_tx_bench *b)
 	char key[48];
 
 	for (unsigned i = 0; i < N_OF(paths); i++)
-		for (unsigned m = 0; m < N_MEASURES; m++) {
-			const char *metric = measures[m].metric;
-			unsigned t = crossover(b, paths[i], metric);
+		for (unsigned m = 0; m < zc_tx_n_measures; m++) {
+			const char *metric = zc_tx_measures[m].metric;
+			unsigned t = crossover(b, paths[i], zc_tx_measures[m].vs_copy);
 
-			snprintf(key, sizeof(key), "crossover_size_%s%s", paths[i], measures[m].suffix);
+			snprintf(key, sizeof(key), "crossover_size_%s%s", paths[i],
+				 zc_tx_measures[m].suffix);
 			rp_bench_param(b->ctx, RP_KV_NUM(key, t));
 			if (t)
 				rp_bench_note(b->ctx, "%s path, ifb, batch %u, by %s: send_zc_fixed >= "
@@ -386,7 +217,10 @@ static void set_duration(struct zc_tx_bench *b, unsigned cases)
 static void record_params(struct zc_tx_bench *b, unsigned sender_cpu)
 {
 	rp_bench_param(b->ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
-	rp_bench_param(b->ctx, RP_KV_NUM("warmup_s", WARMUP_S));
+	rp_bench_param(b->ctx, RP_KV_NUM("warmup_s", b->warmup_s));
+	rp_bench_param(b->ctx, RP_KV_STR("method", "interleaved: each repetition runs every "
+				      "variant of a size and batch back to back, order rotated per "
+				      "repetition; ratios per repetition, then median (min..max)"));
 	rp_bench_param(b->ctx, RP_KV_NUM("auto_threshold", b->threshold));
 	rp_bench_param(b->ctx, RP_KV_NUM("sender_cpu", sender_cpu));
 	rp_bench_param(b->ctx, RP_KV_NUM("sink_cpu", b->env.sink_cpu));
@@ -407,7 +241,9 @@ static void goal_notes(struct rp_bench_ctx *ctx)
 
 static int zc_tx_run(struct rp_bench_ctx *ctx)
 {
-	struct zc_tx_bench b = { .ctx = ctx, .quick = rp_bench_quick(ctx) };
+	struct zc_tx_bench b = {
+		.ctx = ctx, .quick = rp_bench_quick(ctx), .warmup_s = WARMUP_S,
+	};
 	unsigned sender_cpu = rp_bench_cpu(ctx, 0), cases;
 	char err[256];
 	int failed = 0;

@@ -9,7 +9,8 @@
  *   baselines/raw_zc.c      the same loop written directly on liburing
  *   baselines/msg_zerocopy.c  sendmsg(MSG_ZEROCOPY) + the error queue
  *
- * zc_tx.c runs the matrix (targets x sizes x batches x modes) and turns
+ * zc_tx.c runs the matrix (targets x sizes x batches), zc_tx_group.c one
+ * group of it (every mode at one size and batch, interleaved) and turns
  * results into metrics; zc_tx_target.c builds the targets (ifb, veth).
  */
 #ifndef RP_BENCH_ZC_TX_H
@@ -127,5 +128,37 @@ extern const unsigned zc_tx_n_targets;
  * (stride: size rounded up to a page). NULL on failure (errno set). */
 void *zc_tx_buffers(unsigned size, unsigned count, unsigned *stride);
 void zc_tx_buffers_free(void *base, unsigned stride, unsigned count);
+
+/* ---- the matrix (zc_tx.c) and its groups (zc_tx_group.c) ------------------ */
+
+struct rp_bench_ctx;
+struct zc_tx_plan;
+
+/* One run of the benchmark. */
+struct zc_tx_bench {
+	struct rp_bench_ctx *ctx;
+	const struct zc_tx_plan *plan;
+	bool quick;
+	unsigned threshold;		/* auto mode's, from the default config */
+	double warmup_s, seconds;	/* per repetition */
+	struct zc_tx_env env;
+	const struct zc_tx_target *target;	/* the one being measured */
+};
+
+/* How fast, two ways, and the names of the ratio metrics taken by each. */
+struct zc_tx_measure {
+	const char *metric;		/* "req_s", "req_per_cpu_s" */
+	const char *vs_copy, *auto_vs_best, *vs_raw;
+	const char *suffix;		/* of its crossover_size_PATH run parameter */
+};
+
+extern const struct zc_tx_measure zc_tx_measures[];
+extern const unsigned zc_tx_n_measures;
+
+/* Variants (path x mode) in each group of this run. */
+unsigned zc_tx_group_variants(const struct zc_tx_bench *b);
+/* Measure every variant at (b->target, size, batch), interleaved, and record
+ * them as harness cases with per-repetition ratios. */
+void zc_tx_group_run(struct zc_tx_bench *b, unsigned size, unsigned batch);
 
 #endif
