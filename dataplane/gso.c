@@ -102,8 +102,8 @@ static struct rp_gso_train *train_take(struct rp_gso *g)
 
 static void train_give_back(struct rp_gso *g, struct rp_gso_train *t)
 {
-	t->next_free = (int)(t - g->trains);
-	g->free_head = t->next_free;
+	t->next_free = g->free_head;
+	g->free_head = (int)(t - g->trains);
 	g->in_flight--;
 }
 

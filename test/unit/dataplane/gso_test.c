@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * UDP GSO trains (dataplane/gso.c) on a real ring over 127.0.0.1: several
+ * trains in flight at once, grouping by peer and length, the datagrams a
+ * receiver sees (each one separate, in order, byte for byte), the counters,
+ * and every buffer back in the pool.
+ */
+#include <arpa/inet.h>
+#include <liburing.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "dataplane/gso.h"
+#include "dataplane/udata.h"
+
+#define N_BUFS 256
+
+struct fixture {
+	struct io_uring ring;
+	struct rp_bufpool pool;
+	struct rp_counters ctr;
+	struct rp_tx tx;
+	struct rp_zc_sock zs;
+	struct rp_gso gso;
+	int tx_fd;
+	int rx_fd[2];			/* two peers */
+	struct sockaddr_in rx_addr[2];
+};
+
+static int udp_bound(struct sockaddr_in *a)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 4 << 20;
+	socklen_t len = sizeof(*a);
+
+	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_true(fd >= 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
+	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)a, &len), 0);
+	return fd;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+	struct rp_zerocopy_cfg zc = { .mode = RP_ZC_AUTO, .threshold = 4096 };
+	struct rp_bufpool_params prm = { .size = 2048, .count = N_BUFS, .spare = N_BUFS };
+	struct sockaddr_in any;
+	char err[256];
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(io_uring_queue_init(256, &f.ring, 0), 0);
+	assert_int_equal(rp_bufpool_init(&f.pool, &f.ring, &prm, err, sizeof(err)), 0);
+	f.tx = (struct rp_tx){ .ring = &f.ring, .pool = &f.pool, .ctr = &f.ctr };
+	rp_zc_sock_init(&f.zs, &zc, RP_UNSET);
+	f.tx_fd = udp_bound(&any);
+	for (int i = 0; i < 2; i++)
+		f.rx_fd[i] = udp_bound(&f.rx_addr[i]);
+	assert_int_equal(rp_gso_init(&f.gso, f.tx_fd, 7, true), 0);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	rp_gso_destroy(&f->gso);
+	close(f->tx_fd);
+	close(f->rx_fd[0]);
+	close(f->rx_fd[1]);
+	rp_bufpool_destroy(&f->pool);
+	io_uring_queue_exit(&f->ring);
+	return 0;
+}
+
+/* Datagram `seq` of a test: its bytes say who it is. */
+static void fill(unsigned char *p, unsigned len, unsigned seq)
+{
+	for (unsigned i = 0; i < len; i++)
+		p[i] = (unsigned char)(seq * 31 + i);
+}
+
+/* A reply to peer `to` of len bytes, gathered; the address lives in the
+ * buffer, after the payload, as the recvmsg layout has it inside. */
+static void add(struct fixture *f, int to, unsigned len, unsigned seq)
+{
+	unsigned bid = rp_buf_take(&f->pool);
+	unsigned char *b;
+
+	assert_int_not_equal(bid, RP_BID_NONE);
+	b = rp_buf_addr(&f->pool, bid);
+	fill(b, len, seq);
+	memcpy(b + 1600, &f->rx_addr[to], sizeof(f->rx_addr[to]));
+	assert_true(rp_gso_add(&f->gso, &f->tx, &f->zs, &(struct rp_tx_req){
+		.fd = f->tx_fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid, .len = len,
+		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) }));
+}
+
+/* Reap until nothing is in flight: trains through rp_gso_complete, singles
+ * through rp_tx_complete. */
+static void reap(struct fixture *f, unsigned expect_cqes)
+{
+	for (unsigned got = 0; got < expect_cqes; got++) {
+		struct io_uring_cqe *cqe;
+		struct rp_tx_event ev;
+
+		assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
+		if (rp_ud_op(cqe->user_data) == RP_OP_SEND_GSO)
+			rp_gso_complete(&f->gso, &f->tx, &f->zs, cqe);
+		else
+			rp_tx_complete(&f->tx, &f->zs, cqe, &ev);
+		io_uring_cqe_seen(&f->ring, cqe);
+	}
+}
+
+/* Peer `who` must receive exactly these (len, seq) datagrams, in order. */
+static void expect(struct fixture *f, int who, const unsigned (*want)[2], unsigned n)
+{
+	unsigned char got[2048], ref[2048];
+
+	for (unsigned i = 0; i < n; i++) {
+		ssize_t r = recv(f->rx_fd[who], got, sizeof(got), MSG_DONTWAIT);
+
+		assert_int_equal(r, want[i][0]);
+		fill(ref, want[i][0], want[i][1]);
+		assert_memory_equal(got, ref, want[i][0]);
+	}
+	assert_int_equal(recv(f->rx_fd[who], got, sizeof(got), MSG_DONTWAIT), -1);
+}
+
+static void trains_in_flight_together(void **state)
+{
+	struct fixture *f = *state;
+	unsigned want0[130][2], n0 = 0;
+	static const unsigned warm[][2] = { { 80, 1000 }, { 80, 1001 } };
+	unsigned seq = 0;
+
+	/* A train that completes first: its slot must come back to the free
+	 * list as one slot, not be handed out twice afterwards. */
+	add(f, 0, 80, 1000);
+	add(f, 0, 80, 1001);
+	rp_gso_flush(&f->gso, &f->tx, &f->zs);
+	assert_int_equal(io_uring_submit(&f->ring), 1);
+	reap(f, 1);
+	expect(f, 0, warm, 2);
+
+	/* Three flushes before any completion is reaped: 3 trains of 40 x 100 B
+	 * plus a short tail (last segment may be shorter) to peer 0. */
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 40; i++, seq++) {
+			add(f, 0, 100, seq);
+			want0[n0][0] = 100, want0[n0++][1] = seq;
+		}
+		add(f, 0, 60, seq);
+		want0[n0][0] = 60, want0[n0++][1] = seq++;
+		rp_gso_flush(&f->gso, &f->tx, &f->zs);
+	}
+	assert_int_equal(io_uring_submit(&f->ring), 3);
+	assert_int_equal(f->gso.in_flight, 3);
+	reap(f, 3);
+	expect(f, 0, want0, n0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 4);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), n0 + 2);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+static void grouping_by_peer_and_length(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want0[][2] = { { 200, 1 }, { 200, 2 }, { 300, 3 }, { 500, 6 } };
+	static const unsigned want1[][2] = { { 300, 4 }, { 300, 5 } };
+
+	/* peer 0: 200 200 (train) 300 (alone: the next goes elsewhere);
+	 * peer 1: 300 300 (train); peer 0: 500 (alone). 4 SQEs: 2 trains, 2 singles. */
+	add(f, 0, 200, 1);
+	add(f, 0, 200, 2);
+	add(f, 0, 300, 3);
+	add(f, 1, 300, 4);
+	add(f, 1, 300, 5);
+	add(f, 0, 500, 6);
+	rp_gso_flush(&f->gso, &f->tx, &f->zs);
+	assert_int_equal(io_uring_submit(&f->ring), 4);
+	reap(f, 4);
+	expect(f, 0, want0, 4);
+	expect(f, 1, want1, 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 6);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+static void declines_what_it_must_not_coalesce(void **state)
+{
+	struct fixture *f = *state;
+	struct rp_zerocopy_cfg always = { .mode = RP_ZC_ALWAYS };
+	struct rp_zc_sock zc_always;
+	struct rp_gso off;
+	struct rp_tx_req req = { .fd = f->tx_fd, .bid = 0, .len = 100 };
+
+	rp_zc_sock_init(&zc_always, &always, RP_UNSET);
+	(void)state;
+	req.len = RP_GSO_MAX_SEG + 1;		/* too big for a 1500 MTU segment */
+	assert_false(rp_gso_add(&f->gso, &f->tx, &f->zs, &req));
+	req.len = 100;				/* the policy sends it zerocopy */
+	assert_false(rp_gso_add(&f->gso, &f->tx, &zc_always, &req));
+	req.bid = RP_BID_NONE;			/* heap memory: not ours to hold */
+	assert_false(rp_gso_add(&f->gso, &f->tx, &f->zs, &req));
+	assert_int_equal(rp_gso_init(&off, f->tx_fd, 0, false), 0);
+	req.bid = 0;
+	assert_false(rp_gso_add(&off, &f->tx, &f->zs, &req));
+	rp_gso_destroy(&off);
+	assert_int_equal(f->gso.n_gather, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(trains_in_flight_together, setup, teardown),
+		cmocka_unit_test_setup_teardown(grouping_by_peer_and_length, setup, teardown),
+		cmocka_unit_test_setup_teardown(declines_what_it_must_not_coalesce, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
