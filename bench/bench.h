@@ -99,6 +99,23 @@ int rp_bench_case(struct rp_bench_ctx *ctx, const char *variant,
 		  const struct rp_bench_kv *params, unsigned n_params,
 		  rp_bench_rep_fn fn, void *arg);
 
+/*
+ * Run n cases side by side: repetition 1 of every case, then repetition 2,
+ * and so on, rotating which case goes first. On a noisy machine a slow
+ * minute then hits every variant alike instead of one. A case whose
+ * repetition fails stops; the others go on. Returns 0, or -1 when any
+ * failed. (Cases must not add results of their own while running.)
+ */
+struct rp_bench_case_def {
+	const char *variant;
+	const struct rp_bench_kv *params;
+	unsigned n_params;
+	rp_bench_rep_fn fn;
+	void *arg;
+};
+int rp_bench_cases_interleaved(struct rp_bench_ctx *ctx, const struct rp_bench_case_def *cases,
+			       unsigned n);
+
 /* Within a repetition: one named metric, with its unit ("req/s", "ns"). */
 void rp_bench_metric(struct rp_bench_sample *s, const char *name,
 		     const char *unit, double value);

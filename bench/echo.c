@@ -3,12 +3,15 @@
  * `ringplane bench echo`: UDP echo packets/s and round-trip latency of
  * ringplane's udp-echo service against the epoll + recvmmsg/sendmmsg
  * reference server (bench/baselines/epoll_echo.c), in the same run with the
- * same pinning: the server (a forked child) on the first CPU, the load
+ * same pinning: every server (a forked child) on the first CPU, the load
  * generator (this process) on the second, over 127.0.0.1.
  *
- * ringplane runs in-process in its child through rp_appliance_run() with a
- * one-worker config (zerocopy auto); the epoll server runs in its child the
- * same way. Both children are stopped with SIGTERM after their cases.
+ * Three servers run side by side, each on its own port: ringplane (one
+ * worker, zerocopy auto, UDP GSO replies: the default), ringplane with
+ * `gso: false` (what io_uring alone gives), and epoll. An idle server
+ * sleeps. Every case is run for all three with the repetitions
+ * interleaved (rp_bench_cases_interleaved), so the noise of two shared
+ * vCPUs hits them alike. Servers are stopped with SIGTERM at the end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -25,26 +28,33 @@
 
 #define LOSS_TIMEOUT_MS 20
 
-/* One run of the benchmark: where the servers listen, which CPUs. */
+struct echo_server;
+
+/* One server process of the run. */
+struct echo_running {
+	const struct echo_server *def;
+	struct sockaddr_in addr;	/* 127.0.0.1:its port */
+	pid_t pid;
+	unsigned cpu;
+};
+
+/* One run of the benchmark: the servers, the CPUs, the case grid. */
 struct echo_bench {
 	struct rp_bench_ctx *ctx;
-	struct sockaddr_in addr;	/* 127.0.0.1:port of the running server */
-	pid_t server;			/* its process */
-	const struct echo_server *running;	/* which server it is */
+	struct echo_running *servers;	/* N_SERVERS */
 	unsigned server_cpu, load_cpu;
 	double seconds;			/* per repetition */
+	bool load_gso;			/* the generator sends GSO trains */
 	const unsigned *sizes;
 	unsigned n_sizes;
 	const unsigned *windows;
 	unsigned n_windows;
 };
 
-struct echo_server;
-
 /* What one case's repetitions need. */
 struct echo_case {
 	struct echo_bench *b;
-	const char *variant;
+	struct echo_running *srv;
 	unsigned size, window;
 };
 
@@ -58,10 +68,10 @@ static void on_term(int sig)
 	epoll_stop = 1;
 }
 
-static int serve_epoll(const struct echo_bench *b)
+static int serve_epoll(const struct echo_running *r)
 {
 	struct sigaction sa = { .sa_handler = on_term };
-	int fd = rp_epoll_echo_bind((const struct sockaddr *)&b->addr, sizeof(b->addr));
+	int fd = rp_epoll_echo_bind((const struct sockaddr *)&r->addr, sizeof(r->addr));
 
 	if (fd < 0) {
 		fprintf(stderr, "bench echo: epoll server: bind: %s\n", strerror(-fd));
@@ -71,8 +81,8 @@ static int serve_epoll(const struct echo_bench *b)
 	return rp_epoll_echo_serve(fd, &epoll_stop, NULL) ? 1 : 0;
 }
 
-/* A one-worker appliance with one udp-echo service on our address. */
-static int serve_ringplane(const struct echo_bench *b)
+/* A one-worker appliance with one udp-echo service on the server's address. */
+static int serve_appliance(const struct echo_running *r, bool gso)
 {
 	char yaml[1024];
 	int n = snprintf(yaml, sizeof(yaml),
@@ -80,45 +90,64 @@ static int serve_ringplane(const struct echo_bench *b)
 			 "buffers:\n  size: 65536\n  count: 1024\n"
 			 "zerocopy:\n  mode: auto\n"
 			 "services:\n  - name: echo\n    type: udp-echo\n    listen: 127.0.0.1:%u\n"
+			 "    gso: %s\n"
 			 "metrics:\n  enabled: false\n"
 			 "logging:\n  level: warn\n",
-			 b->server_cpu, ntohs(b->addr.sin_port));
+			 r->cpu, ntohs(r->addr.sin_port), gso ? "true" : "false");
 
 	return rp_bench_appliance_serve("bench-echo", yaml, (size_t)n);
 }
 
+static int serve_ringplane(const struct echo_running *r) { return serve_appliance(r, true); }
+static int serve_ringplane_nogso(const struct echo_running *r) { return serve_appliance(r, false); }
+
 static const struct echo_server {
 	const char *variant;
-	int (*serve)(const struct echo_bench *b);
+	int (*serve)(const struct echo_running *r);
 } servers[] = {
-	{ "ringplane", serve_ringplane },
-	{ "epoll",     serve_epoll },
+	{ "ringplane",       serve_ringplane },
+	{ "ringplane-nogso", serve_ringplane_nogso },
+	{ "epoll",           serve_epoll },
 };
 #define N_SERVERS (sizeof(servers) / sizeof(servers[0]))
+#define REFERENCE "epoll"
 
 static int serve_child(void *arg)
 {
-	const struct echo_bench *b = arg;
+	const struct echo_running *r = arg;
 
-	return b->running->serve(b);
+	return r->def->serve(r);
 }
 
 static bool answers(void *arg)
 {
-	const struct echo_bench *b = arg;
+	const struct echo_running *r = arg;
 
-	return !echo_load_probe((const struct sockaddr *)&b->addr, sizeof(b->addr), 100);
+	return !echo_load_probe((const struct sockaddr *)&r->addr, sizeof(r->addr), 100);
 }
 
-static pid_t server_start(struct echo_bench *b, const struct echo_server *s)
+static int servers_start(struct echo_bench *b)
 {
-	const struct rp_bench_child child = {
-		.what = s->variant, .sock_type = SOCK_DGRAM, .cpu = b->server_cpu,
-		.addr = &b->addr, .serve = serve_child, .ready = answers, .arg = b,
-	};
+	for (unsigned i = 0; i < N_SERVERS; i++) {
+		struct echo_running *r = &b->servers[i];
+		const struct rp_bench_child child = {
+			.what = servers[i].variant, .sock_type = SOCK_DGRAM, .cpu = b->server_cpu,
+			.addr = &r->addr, .serve = serve_child, .ready = answers, .arg = r,
+		};
 
-	b->running = s;
-	return rp_bench_child_start(b->ctx, &child);
+		*r = (struct echo_running){ .def = &servers[i], .cpu = b->server_cpu, .pid = -1 };
+		r->pid = rp_bench_child_start(b->ctx, &child);
+		if (r->pid < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void servers_stop(struct echo_bench *b)
+{
+	for (unsigned i = 0; i < N_SERVERS; i++)
+		if (b->servers[i].pid > 0)
+			rp_bench_child_stop(b->ctx, servers[i].variant, b->servers[i].pid);
 }
 
 /* ---- cases ------------------------------------------------------------- */
@@ -126,12 +155,13 @@ static pid_t server_start(struct echo_bench *b, const struct echo_server *s)
 static struct echo_load_cfg load_cfg(const struct echo_case *c)
 {
 	return (struct echo_load_cfg){
-		.server = (const struct sockaddr *)&c->b->addr,
-		.server_len = sizeof(c->b->addr),
+		.server = (const struct sockaddr *)&c->srv->addr,
+		.server_len = sizeof(c->srv->addr),
 		.size = c->size,
 		.window = c->window,
 		.seconds = c->b->seconds,
 		.loss_timeout_ms = LOSS_TIMEOUT_MS,
+		.gso = c->b->load_gso,
 	};
 }
 
@@ -155,20 +185,38 @@ static double process_cpu_ns(pid_t pid)
 	return n == 2 ? (double)(utime + stime) * 1e9 / (double)sysconf(_SC_CLK_TCK) : 0;
 }
 
+static void rtt_metrics(struct rp_bench_sample *s, const char *prefix, double *v, size_t n)
+{
+	static const struct { const char *name; double pct; } pcts[] = {
+		{ "p50", 50 }, { "p99", 99 }, { "p999", 99.9 },
+	};
+	char name[32];
+
+	for (unsigned i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, pcts[i].name);
+		rp_bench_metric(s, name, "ns", rp_bench_percentile(v, n, pcts[i].pct));
+	}
+}
+
 static int rep_throughput(void *arg, struct rp_bench_sample *s)
 {
 	const struct echo_case *c = arg;
 	struct echo_load_cfg cfg = load_cfg(c);
 	struct echo_throughput t;
-	double cpu0 = process_cpu_ns(c->b->server), cpu1;
+	double cpu0 = process_cpu_ns(c->srv->pid), cpu1;
 
-	if (echo_load_throughput(&cfg, &t) < 0)
+	if (echo_load_throughput(&cfg, &t) < 0 || !t.rtt.n) {
+		free(t.rtt.rtt_ns);
 		return -1;
-	cpu1 = process_cpu_ns(c->b->server);
+	}
+	cpu1 = process_cpu_ns(c->srv->pid);
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
 	if (t.replies && cpu1 > cpu0)
 		rp_bench_metric(s, "server_cpu_per_pkt", "ns", (cpu1 - cpu0) / (double)t.replies);
+	rtt_metrics(s, "load_", t.rtt.rtt_ns, t.rtt.n);
+	rp_bench_metric(s, "load_cpu", "x", t.load_cpu);
 	rp_bench_metric(s, "refills", "count", (double)t.refills);
+	free(t.rtt.rtt_ns);
 	return 0;
 }
 
@@ -186,33 +234,45 @@ static int rep_latency(void *arg, struct rp_bench_sample *s)
 	/* The CDF keeps the raw samples of the 64-byte case (first rep's
 	 * order does not matter: the harness sorts). */
 	if (c->size == 64) {
-		snprintf(series, sizeof(series), "%s %u B", c->variant, c->size);
+		snprintf(series, sizeof(series), "%s %u B", c->srv->def->variant, c->size);
 		rp_bench_cdf_add(c->b->ctx, "latency-cdf", series, l.rtt_ns, l.n);
 	}
-	rp_bench_metric(s, "p50", "ns", rp_bench_percentile(l.rtt_ns, l.n, 50));
-	rp_bench_metric(s, "p99", "ns", rp_bench_percentile(l.rtt_ns, l.n, 99));
-	rp_bench_metric(s, "p999", "ns", rp_bench_percentile(l.rtt_ns, l.n, 99.9));
+	rtt_metrics(s, "", l.rtt_ns, l.n);
 	rp_bench_metric(s, "round_trips", "count", (double)l.n);
 	free(l.rtt_ns);
 	return 0;
 }
 
-static void run_variant_cases(struct echo_bench *b, const char *variant)
+/* One case (these params) for every server, repetitions interleaved. */
+static void run_side_by_side(struct echo_bench *b, const struct rp_bench_kv *params,
+			     unsigned n_params, rp_bench_rep_fn fn, unsigned size, unsigned window)
+{
+	struct echo_case cases[N_SERVERS];
+	struct rp_bench_case_def defs[N_SERVERS];
+
+	for (unsigned i = 0; i < N_SERVERS; i++) {
+		cases[i] = (struct echo_case){ .b = b, .srv = &b->servers[i], .size = size,
+					       .window = window };
+		defs[i] = (struct rp_bench_case_def){ servers[i].variant, params, n_params, fn,
+						      &cases[i] };
+	}
+	rp_bench_cases_interleaved(b->ctx, defs, N_SERVERS);
+}
+
+static void run_cases(struct echo_bench *b)
 {
 	for (unsigned i = 0; i < b->n_sizes; i++) {
-		struct echo_case c = { .b = b, .variant = variant, .size = b->sizes[i] };
-		struct rp_bench_kv lat[] = { RP_KV_STR("load", "latency"), RP_KV_NUM("size", c.size) };
+		unsigned size = b->sizes[i];
+		struct rp_bench_kv lat[] = { RP_KV_STR("load", "latency"), RP_KV_NUM("size", size) };
 
 		for (unsigned w = 0; w < b->n_windows; w++) {
 			struct rp_bench_kv tp[] = { RP_KV_STR("load", "throughput"),
-						    RP_KV_NUM("size", c.size),
+						    RP_KV_NUM("size", size),
 						    RP_KV_NUM("window", b->windows[w]) };
 
-			c.window = b->windows[w];
-			rp_bench_case(b->ctx, variant, tp, 3, rep_throughput, &c);
+			run_side_by_side(b, tp, 3, rep_throughput, size, b->windows[w]);
 		}
-		c.window = 1;
-		rp_bench_case(b->ctx, variant, lat, 2, rep_latency, &c);
+		run_side_by_side(b, lat, 2, rep_latency, size, 1);
 	}
 }
 
@@ -220,6 +280,7 @@ static void run_variant_cases(struct echo_bench *b, const char *variant)
 
 struct ratio_case {
 	struct echo_bench *b;
+	const char *variant;		/* divided by REFERENCE */
 	const struct rp_bench_kv *params;
 	unsigned n_params;
 	const char *const *metrics;	/* NULL-terminated */
@@ -233,8 +294,8 @@ static int rep_ratio(void *arg, struct rp_bench_sample *s)
 	for (const char *const *m = r->metrics; *m; m++) {
 		double rp, ep;
 
-		if (!rp_bench_median(r->b->ctx, "ringplane", r->params, r->n_params, *m, &rp) ||
-		    !rp_bench_median(r->b->ctx, "epoll", r->params, r->n_params, *m, &ep) || !ep)
+		if (!rp_bench_median(r->b->ctx, r->variant, r->params, r->n_params, *m, &rp) ||
+		    !rp_bench_median(r->b->ctx, REFERENCE, r->params, r->n_params, *m, &ep) || !ep)
 			continue;
 		snprintf(name, sizeof(name), "%s_ratio", *m);
 		rp_bench_metric(s, name, "x", rp / ep);
@@ -242,83 +303,129 @@ static int rep_ratio(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
-static void run_ratios(struct echo_bench *b)
+static void run_ratios_of(struct echo_bench *b, const char *variant)
 {
-	static const char *const tp_metrics[] = { "pps", "server_cpu_per_pkt", NULL };
+	static const char *const tp_metrics[] = { "pps", "server_cpu_per_pkt", "load_p50",
+						  "load_p99", "load_p999", NULL };
 	static const char *const lat_metrics[] = { "p50", "p99", "p999", NULL };
+	char name[64];
 
+	snprintf(name, sizeof(name), "%s/" REFERENCE, variant);
 	for (unsigned i = 0; i < b->n_sizes; i++) {
 		struct rp_bench_kv lat[] = { RP_KV_STR("load", "latency"), RP_KV_NUM("size", b->sizes[i]) };
-		struct ratio_case r = { b, lat, 2, lat_metrics };
+		struct ratio_case r = { b, variant, lat, 2, lat_metrics };
 
 		for (unsigned w = 0; w < b->n_windows; w++) {
 			struct rp_bench_kv tp[] = { RP_KV_STR("load", "throughput"),
 						    RP_KV_NUM("size", b->sizes[i]),
 						    RP_KV_NUM("window", b->windows[w]) };
-			struct ratio_case t = { b, tp, 3, tp_metrics };
+			struct ratio_case t = { b, variant, tp, 3, tp_metrics };
 
-			rp_bench_case(b->ctx, "ringplane/epoll", tp, 3, rep_ratio, &t);
+			rp_bench_case(b->ctx, name, tp, 3, rep_ratio, &t);
 		}
-		rp_bench_case(b->ctx, "ringplane/epoll", lat, 2, rep_ratio, &r);
+		rp_bench_case(b->ctx, name, lat, 2, rep_ratio, &r);
 	}
+}
+
+static void run_ratios(struct echo_bench *b)
+{
+	for (unsigned i = 0; i < N_SERVERS; i++)
+		if (strcmp(servers[i].variant, REFERENCE))
+			run_ratios_of(b, servers[i].variant);
 }
 
 static void plots(struct echo_bench *b)
 {
+	/* the largest window: the server, not the round trip, sets the pace */
 	struct rp_bench_kv where[] = { RP_KV_STR("load", "throughput"),
-				       RP_KV_NUM("window", b->windows[0]) };
+				       RP_KV_NUM("window", b->windows[b->n_windows - 1]) };
 	struct rp_bench_plot pps = {
-		.id = "pps", .title = "UDP echo packets/s by payload size",
+		.id = "pps", .title = "UDP echo packets/s by payload size (largest window)",
 		.x_param = "size", .y_metric = "pps", .log_x = true,
+		.where = where, .n_where = 2,
+	};
+	struct rp_bench_plot p99 = {
+		.id = "load-p99", .title = "UDP echo round trip p99 under load (largest window)",
+		.x_param = "size", .y_metric = "load_p99", .log_x = true,
 		.where = where, .n_where = 2,
 	};
 
 	rp_bench_plot_lines(b->ctx, &pps);
-	rp_bench_plot_cdf(b->ctx, "latency-cdf", "UDP echo round trip, 64 B payload",
+	rp_bench_plot_lines(b->ctx, &p99);
+	rp_bench_plot_cdf(b->ctx, "latency-cdf", "UDP echo ping-pong round trip, 64 B payload",
 			  "round trip (ns)", true);
+}
+
+static void describe(struct echo_bench *b)
+{
+	struct rp_bench_ctx *ctx = b->ctx;
+
+	rp_bench_param(ctx, RP_KV_STR("transport", "udp over 127.0.0.1 (loopback, root namespace)"));
+	rp_bench_param(ctx, RP_KV_NUM("server_cpu", b->server_cpu));
+	rp_bench_param(ctx, RP_KV_NUM("load_cpu", b->load_cpu));
+	rp_bench_param(ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
+	rp_bench_param(ctx, RP_KV_STR("ringplane_config", "1 worker, zerocopy auto, buffers 1024 x 64 KiB; "
+				      "ringplane-nogso: the same with gso: false"));
+	rp_bench_param(ctx, RP_KV_NUM("epoll_batch", RP_EPOLL_ECHO_BATCH));
+	rp_bench_param(ctx, RP_KV_STR("load_generator", b->load_gso
+				      ? "1 thread, UDP GSO trains of up to 64 requests, recvmmsg"
+				      : "1 thread, sendmmsg/recvmmsg batches of 64"));
+	if (b->server_cpu == b->load_cpu)
+		rp_bench_note(ctx, "only one CPU available: servers and load generator share CPU %u",
+			      b->server_cpu);
+}
+
+static void conclude(struct rp_bench_ctx *ctx)
+{
+	rp_bench_note(ctx, "goal (reported, not asserted): ringplane >= 1.5x epoll pps at 64 B, "
+		      "and a lower p99; see the ringplane/epoll rows (pps_ratio > 1 and "
+		      "latency ratios < 1 favour ringplane). ringplane-nogso/epoll shows what "
+		      "io_uring gives without UDP GSO replies");
+	rp_bench_note(ctx, "method: the three servers run side by side on the server CPU; each "
+		      "case's repetitions are interleaved across them, rotating who goes first");
+	rp_bench_note(ctx, "load: throughput cases keep `window` requests in flight; each request "
+		      "carries its send time, so load_p50/p99/p999 are round trips at that load. "
+		      "latency cases are closed-loop ping-pong (one request in flight)");
+	rp_bench_note(ctx, "load_cpu is the generator's CPU use (0..1): near 1 it, not the "
+		      "server, may be the limit. It sends UDP GSO trains so that one thread can "
+		      "offer more than one server CPU answers (the servers still receive and "
+		      "answer separate datagrams)");
+	rp_bench_note(ctx, "on loopback the sender's CPU also runs the receiver's softirq: "
+		      "server_cpu_per_pkt includes the client's receive path, alike for all");
 }
 
 static int echo_run(struct rp_bench_ctx *ctx)
 {
 	static const unsigned sizes_full[] = { 64, 1024, 8192 }, sizes_quick[] = { 64, 1024 };
 	static const unsigned windows_full[] = { 32, 256 }, windows_quick[] = { 32 };
+	struct echo_running running[N_SERVERS] = { { 0 } };	/* pid 0: not started */
 	bool quick = rp_bench_quick(ctx);
 	struct echo_bench b = {
 		.ctx = ctx,
+		.servers = running,
 		.server_cpu = rp_bench_cpu(ctx, 0),
 		.load_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
 		.seconds = quick ? 0.5 : 3.0,
+		.load_gso = true,
 		.sizes = quick ? sizes_quick : sizes_full,
 		.n_sizes = quick ? 2 : 3,
 		.windows = quick ? windows_quick : windows_full,
 		.n_windows = quick ? 1 : 2,
 	};
+	int ret = 0;
 
-	rp_bench_param(ctx, RP_KV_STR("transport", "udp over 127.0.0.1 (loopback, root namespace)"));
-	rp_bench_param(ctx, RP_KV_NUM("server_cpu", b.server_cpu));
-	rp_bench_param(ctx, RP_KV_NUM("load_cpu", b.load_cpu));
-	rp_bench_param(ctx, RP_KV_NUM("seconds_per_rep", b.seconds));
-	rp_bench_param(ctx, RP_KV_STR("ringplane_config", "1 worker, zerocopy auto, buffers 1024 x 64 KiB"));
-	rp_bench_param(ctx, RP_KV_NUM("epoll_batch", RP_EPOLL_ECHO_BATCH));
-	if (b.server_cpu == b.load_cpu)
-		rp_bench_note(ctx, "only one CPU available: server and load generator share CPU %u",
-			      b.server_cpu);
+	describe(&b);
 	rp_bench_pin_self(b.load_cpu);
-	for (unsigned i = 0; i < N_SERVERS; i++) {
-		b.server = server_start(&b, &servers[i]);
-		if (b.server < 0)
-			return -1;
-		run_variant_cases(&b, servers[i].variant);
-		rp_bench_child_stop(ctx, servers[i].variant, b.server);
-	}
+	if (servers_start(&b) < 0)
+		ret = -1;
+	else
+		run_cases(&b);
+	servers_stop(&b);
+	if (ret)
+		return ret;
 	run_ratios(&b);
 	plots(&b);
-	rp_bench_note(ctx, "goal (reported, not asserted): ringplane >= 1.5x epoll pps at 64 B, "
-		      "and a lower p99; see the ringplane/epoll rows (pps_ratio > 1 and "
-		      "latency ratios < 1 favour ringplane)");
-	rp_bench_note(ctx, "transport: UDP over 127.0.0.1 in the root namespace (loopback, no veth)");
-	rp_bench_note(ctx, "one load-generator thread (sendmmsg/recvmmsg, batch 64) drives both "
-		      "servers; it can be the bottleneck, equally for both");
+	conclude(ctx);
 	return 0;
 }
 

@@ -349,13 +349,11 @@ static int run_rep(struct rp_bench_ctx *ctx, size_t idx, unsigned rep,
 	return 0;
 }
 
-int rp_bench_case(struct rp_bench_ctx *ctx, const char *variant,
-		  const struct rp_bench_kv *params, unsigned n_params,
-		  rp_bench_rep_fn fn, void *arg)
+/* A new result row for (variant, params); its index (rows may move). */
+static size_t case_open(struct rp_bench_ctx *ctx, const char *variant,
+			const struct rp_bench_kv *params, unsigned n_params)
 {
 	struct rp_bench_result *r = RP_VEC_PUSH(ctx->results);
-	size_t idx = ctx->results.n - 1;
-	int ret = 0;
 
 	r->variant = rp_bench_strdup(variant);
 	r->n_params = n_params;
@@ -364,12 +362,55 @@ int rp_bench_case(struct rp_bench_ctx *ctx, const char *variant,
 		rp_bench_oom();
 	for (unsigned i = 0; i < n_params; i++)
 		r->params[i] = kv_copy(params[i]);
-	for (unsigned rep = 1; rep <= ctx->reps && !ret; rep++)
-		ret = run_rep(ctx, idx, rep, fn, arg);
-	/* fn may have added results (nested cases): look r up again */
-	r = &ctx->results.v[idx];
+	return ctx->results.n - 1;
+}
+
+static void case_close(struct rp_bench_ctx *ctx, size_t idx)
+{
+	struct rp_bench_result *r = &ctx->results.v[idx];
+
 	for (size_t i = 0; i < r->metrics.n; i++)
 		rp_bench_summarize(&r->metrics.v[i]);
+}
+
+int rp_bench_case(struct rp_bench_ctx *ctx, const char *variant,
+		  const struct rp_bench_kv *params, unsigned n_params,
+		  rp_bench_rep_fn fn, void *arg)
+{
+	size_t idx = case_open(ctx, variant, params, n_params);
+	int ret = 0;
+
+	for (unsigned rep = 1; rep <= ctx->reps && !ret; rep++)
+		ret = run_rep(ctx, idx, rep, fn, arg);
+	/* fn may have added results (nested cases): case_close looks idx up */
+	case_close(ctx, idx);
+	return ret;
+}
+
+int rp_bench_cases_interleaved(struct rp_bench_ctx *ctx, const struct rp_bench_case_def *cases,
+			       unsigned n)
+{
+	size_t first = ctx->results.n;
+	bool *failed = calloc(n ? n : 1, sizeof(*failed));
+	int ret = 0;
+
+	if (!failed)
+		rp_bench_oom();
+	for (unsigned i = 0; i < n; i++)
+		case_open(ctx, cases[i].variant, cases[i].params, cases[i].n_params);
+	for (unsigned rep = 1; rep <= ctx->reps; rep++) {
+		for (unsigned k = 0; k < n; k++) {
+			unsigned i = (k + rep - 1) % n;	/* rotate who goes first */
+
+			if (!failed[i] && run_rep(ctx, first + i, rep, cases[i].fn, cases[i].arg)) {
+				failed[i] = true;
+				ret = -1;
+			}
+		}
+	}
+	for (unsigned i = 0; i < n; i++)
+		case_close(ctx, first + i);
+	free(failed);
 	return ret;
 }
 

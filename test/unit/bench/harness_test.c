@@ -144,6 +144,56 @@ static void test_failed_rep_is_recorded(void **state)
 	rp_bench_ctx_free(ctx);
 }
 
+/* ---- interleaved cases --------------------------------------------------- */
+
+/* Appends its id to a shared log, so the test sees the order of repetitions. */
+struct logged {
+	struct rp_bench_ctx *ctx;
+	char id;
+	int calls, fail_at;
+	char *log;
+};
+
+static int rep_logged(void *arg, struct rp_bench_sample *s)
+{
+	struct logged *l = arg;
+
+	l->log[strlen(l->log)] = l->id;
+	if (++l->calls == l->fail_at)
+		return rp_bench_fail(l->ctx, "%c broke", l->id);
+	rp_bench_metric(s, "n", "", l->calls);
+	return 0;
+}
+
+static void test_interleaved_rotates_and_isolates_failure(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(3);
+	struct rp_bench_kv kv = RP_KV_NUM("size", 64);
+	char log[16] = "";
+	struct logged a = { ctx, 'a', 0, 0, log }, b = { ctx, 'b', 0, 2, log }, c = { ctx, 'c', 0, 0, log };
+	const struct rp_bench_case_def defs[] = {
+		{ "a", &kv, 1, rep_logged, &a },
+		{ "b", &kv, 1, rep_logged, &b },
+		{ "c", &kv, 1, rep_logged, &c },
+	};
+	double m;
+
+	(void)state;
+	assert_int_equal(rp_bench_cases_interleaved(ctx, defs, 3), -1);
+	/* rep 1: a b c; rep 2: b (fails) c a; rep 3: c a (b stopped) */
+	assert_string_equal(log, "abcbcaca");
+	assert_int_equal(ctx->results.n, 3);
+	assert_string_equal(ctx->results.v[0].variant, "a");
+	assert_int_equal(ctx->results.v[0].reps_ok, 3);
+	assert_int_equal(ctx->results.v[1].reps_ok, 1);
+	assert_string_equal(ctx->results.v[1].error, "b broke");
+	assert_int_equal(ctx->results.v[2].reps_ok, 3);
+	assert_true(rp_bench_median(ctx, "c", &kv, 1, "n", &m));	/* 1 2 3 */
+	assert_float_equal(m, 2, 0);
+	assert_int_equal(ctx->cases_failed, 1);
+	rp_bench_ctx_free(ctx);
+}
+
 static void test_quick_reps(void **state)
 {
 	struct rp_bench_opts quick = { .quick = true }, forced = { .quick = true, .reps = 4 };
@@ -457,6 +507,7 @@ int main(void)
 		cmocka_unit_test(test_case_keeps_every_rep),
 		cmocka_unit_test(test_median_lookup),
 		cmocka_unit_test(test_failed_rep_is_recorded),
+		cmocka_unit_test(test_interleaved_rotates_and_isolates_failure),
 		cmocka_unit_test(test_quick_reps),
 		cmocka_unit_test(test_json_escapes_and_round_trips),
 		cmocka_unit_test(test_table_cells_stay_cells),
