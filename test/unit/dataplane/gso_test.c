@@ -119,6 +119,14 @@ static void reap(struct fixture *f, unsigned expect_cqes)
 	}
 }
 
+/* Flush what was gathered, submit (it must make `sqes` SQEs) and reap. */
+static void flush_send_reap(struct fixture *f, int sqes)
+{
+	rp_gso_flush(&f->gso, &f->tx, &f->zs);
+	assert_int_equal(io_uring_submit(&f->ring), sqes);
+	reap(f, (unsigned)sqes);
+}
+
 /* Peer `who` must receive exactly these (len, seq) datagrams, in order. */
 static void expect(struct fixture *f, int who, const unsigned (*want)[2], unsigned n)
 {
@@ -145,9 +153,7 @@ static void trains_in_flight_together(void **state)
 	 * list as one slot, not be handed out twice afterwards. */
 	add(f, 0, 80, 1000);
 	add(f, 0, 80, 1001);
-	rp_gso_flush(&f->gso, &f->tx, &f->zs);
-	assert_int_equal(io_uring_submit(&f->ring), 1);
-	reap(f, 1);
+	flush_send_reap(f, 1);
 	expect(f, 0, warm, 2);
 
 	/* Three flushes before any completion is reaped: 3 trains of 40 x 100 B
@@ -185,9 +191,7 @@ static void grouping_by_peer_and_length(void **state)
 	add(f, 1, 300, 4);
 	add(f, 1, 300, 5);
 	add(f, 0, 500, 6);
-	rp_gso_flush(&f->gso, &f->tx, &f->zs);
-	assert_int_equal(io_uring_submit(&f->ring), 4);
-	reap(f, 4);
+	flush_send_reap(f, 4);
 	expect(f, 0, want0, 4);
 	expect(f, 1, want1, 2);
 	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 2);
