@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <semaphore.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -115,7 +116,9 @@ static int acc_handoff(struct rp_acceptor *a, unsigned slot)
 		.napi_id = c->napi_id,
 	};
 	unsigned w = rp_steer_pick(&a->steer, &sc, acc_loads(a));
-	int ret = rp_msg_send_conn(&a->port, a->fds[w], slot, a->p.payload);
+	struct rp_conn_info ci = { .svc = a->p.svc, .napi_id = c->napi_id,
+				   .napi_fallback = a->steer.fell_back };
+	int ret = rp_msg_send_conn(&a->port, a->fds[w], slot, rp_conn_payload(&ci));
 
 	if (ret == -ENOSPC)
 		return ret;
@@ -443,8 +446,25 @@ static int acc_check(const struct rp_acceptor_params *p)
 	return 0;
 }
 
+/* ", NAPI id 12 -> worker 0, 13 -> worker 1" for the start-up log line;
+ * empty unless the napi policy has a map. */
+static const char *napi_note(const struct rp_acceptor_params *p, char *note, size_t size)
+{
+	size_t off = 0;
+
+	note[0] = 0;
+	for (unsigned i = 0; p->policy == RP_STEER_NAPI && i < p->n_napi && off < size; i++) {
+		int k = snprintf(note + off, size - off, "%s%u -> worker %u",
+				 i ? ", " : ", NAPI id ", p->napi[i].napi_id,
+				 rp_steer_queue_worker(p->napi[i].queue, p->n_targets));
+		off += k > 0 ? (size_t)k : 0;
+	}
+	return note;
+}
+
 int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params *p)
 {
+	char note[256];
 	struct rp_acceptor *a;
 	int ret = acc_check(p);
 
@@ -480,8 +500,8 @@ int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params 
 		rp_acceptor_free(a);
 		return ret;
 	}
-	rp_info("acceptor: ring fd %d, steering %s over %u workers", a->ring_fd,
-		rp_steer_policy_name(p->policy), p->n_targets);
+	rp_info("acceptor: ring fd %d, steering %s over %u workers%s", a->ring_fd,
+		rp_steer_policy_name(p->policy), p->n_targets, napi_note(p, note, sizeof(note)));
 	*out = a;
 	return 0;
 }
@@ -539,19 +559,29 @@ fail:
 	return -err;
 }
 
-int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
-			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers,
-			      unsigned (*load)(void *arg, unsigned worker), void *load_arg)
+/* napi steering with nothing to map: say so once, plainly. */
+static void acc_warn_no_napi(const struct rp_service_cfg *svc, const struct rp_acceptor_params *p)
 {
+	if (p->policy == RP_STEER_NAPI && !p->n_napi)
+		rp_warn("service %s: steering napi, but no served rx queue has a NAPI id (no "
+			"interfaces[], or devices without NAPI: tap, ifb, veth with GRO off): "
+			"every connection falls back to hash (napi_fallbacks)", svc->name);
+}
+
+int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
+			      unsigned svc_idx, const struct rp_acceptor_params *p)
+{
+	struct rp_acceptor_params prm = *p;
 	int lfd = acc_listen(svc), ret;
 
 	if (lfd < 0)
 		return lfd;
-	ret = rp_acceptor_start(out, &(struct rp_acceptor_params){
-		.listen_fd = lfd, .policy = svc->steering, .n_targets = n_workers,
-		.target_ring_fds = worker_ring_fds, .payload = svc_idx, .cpu = -1,
-		.load = load, .load_arg = load_arg,
-	});
+	prm.listen_fd = lfd;
+	prm.policy = svc->steering;
+	prm.svc = svc_idx;
+	prm.cpu = -1;
+	acc_warn_no_napi(svc, &prm);
+	ret = rp_acceptor_start(out, &prm);
 	if (ret) {
 		close(lfd);
 		return ret;

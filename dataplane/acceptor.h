@@ -19,8 +19,9 @@
  *
  * Shutdown: stop the acceptor first (it finishes the handoffs it started),
  * then the workers, so no CONN is ever sent to a worker that has left.
- * The worker side needs one handler: RP_MSG_CONN with res = its slot and
- * payload = rp_acceptor_params.payload (the service index).
+ * The worker side needs one handler: RP_MSG_CONN with arg = its slot and
+ * a payload that says which service the connection is for and how it was
+ * steered (rp_conn_payload below).
  */
 #ifndef RP_ACCEPTOR_H
 #define RP_ACCEPTOR_H
@@ -34,12 +35,43 @@
 #define RP_ACCEPTOR_MAX_TARGETS 256
 #define RP_ACCEPTOR_NAPI_SEEN   16	/* distinct NAPI ids counted */
 
+/*
+ * A CONN message's 48-bit payload: [ fallback : 1 ][ napi id : 32 ][ svc : 8 ].
+ * napi id: SO_INCOMING_NAPI_ID of the socket (napi policy; else 0);
+ * fallback: the napi policy knew no queue for it and hashed instead. The
+ * worker counts both (napi_local, napi_fallbacks), so a test can see where
+ * each connection arrived against where it is served.
+ */
+struct rp_conn_info {
+	unsigned svc;
+	unsigned napi_id;
+	bool napi_fallback;
+};
+
+#define RP_CONN_NAPI_SHIFT 8
+#define RP_CONN_FALLBACK   (1ULL << 40)
+
+static inline uint64_t rp_conn_payload(const struct rp_conn_info *ci)
+{
+	return (ci->svc & 0xffULL) | (uint64_t)ci->napi_id << RP_CONN_NAPI_SHIFT |
+	       (ci->napi_fallback ? RP_CONN_FALLBACK : 0);
+}
+
+static inline struct rp_conn_info rp_conn_info_of(uint64_t payload)
+{
+	return (struct rp_conn_info){
+		.svc = (unsigned)(payload & 0xff),
+		.napi_id = (unsigned)(payload >> RP_CONN_NAPI_SHIFT),
+		.napi_fallback = payload & RP_CONN_FALLBACK,
+	};
+}
+
 struct rp_acceptor_params {
 	int listen_fd;			/* listening TCP socket; stays the caller's */
 	enum rp_steer_policy policy;
 	unsigned n_targets;
 	const int *target_ring_fds;	/* worker i's ring fd, n_targets of them */
-	uint64_t payload;		/* carried by every CONN (48 bits) */
+	unsigned svc;			/* carried by every CONN (8 bits) */
 	unsigned files;			/* acceptor's fixed-file table; 0: 1024 */
 	int cpu;			/* pin the thread; -1: don't */
 	const struct rp_steer_napi *napi;	/* napi id -> rx queue (napi policy) */
@@ -75,15 +107,15 @@ int rp_acceptor_start(struct rp_acceptor **out, const struct rp_acceptor_params 
 /*
  * For the appliance: the acceptor of one configured service (acceptor:
  * true). It listens on svc->listen itself (closed by rp_acceptor_free),
- * steers by svc->steering, and every CONN carries payload = svc_idx. The
- * worker's RP_MSG_CONN handler adopts m->arg as a connection of service
- * m->payload. load (may be NULL) feeds least-loaded, e.g. the service's
- * conns_accepted - conns_closed on that worker. 0 or -errno (logged with
- * the service's name and address).
+ * steers by svc->steering, and every CONN carries svc_idx. The worker's
+ * RP_MSG_CONN handler adopts m->arg as a connection of that service.
+ * p supplies the rest: target_ring_fds, n_targets, napi map (the queues
+ * nicmgr found: napi id -> queue), load (may be NULL; least-loaded, e.g.
+ * the service's live connections on that worker). 0 or -errno (logged
+ * with the service's name and address).
  */
 int rp_acceptor_start_service(struct rp_acceptor **out, const struct rp_service_cfg *svc,
-			      unsigned svc_idx, const int *worker_ring_fds, unsigned n_workers,
-			      unsigned (*load)(void *arg, unsigned worker), void *load_arg);
+			      unsigned svc_idx, const struct rp_acceptor_params *p);
 
 /* Stop accepting, finish handoffs in progress, join. 0 or -errno. */
 int rp_acceptor_stop(struct rp_acceptor *a);

@@ -31,6 +31,9 @@ struct rp_appliance {
 	struct rp_metrics *metrics;
 	struct rp_acceptor **acceptors;	/* per service; NULL: none */
 	struct acc_load *loads;		/* per service: what least-loaded reads */
+	struct rp_queue_cpus qc;	/* served rx queues (nicmgr): CPU, NAPI id */
+	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];	/* napi steering: id -> queue */
+	unsigned n_napi;
 };
 
 struct acc_load {
@@ -145,6 +148,25 @@ static void log_worker(const struct rp_appliance *a, const struct rp_worker *w)
 		w->pool.hugepages ? " (huge pages)" : "", svcs[0] ? svcs : "none");
 }
 
+/* napi steering: NAPI id -> served queue (worker rp_steer_queue_worker()). */
+static void build_napi_map(struct rp_appliance *a)
+{
+	for (unsigned q = 0; q < a->qc.n && a->n_napi < RP_STEER_NAPI_MAX; q++)
+		if (a->qc.napi_id[q])
+			a->napi[a->n_napi++] = (struct rp_steer_napi){ .napi_id = a->qc.napi_id[q],
+								       .queue = q };
+}
+
+/* The NAPI ids of the queues worker w serves, straight from nicmgr's queue
+ * list (not from the acceptor's map, which the worker's count checks): it
+ * counts the connections that arrive on them (napi_local). */
+static void own_napi_ids(const struct rp_appliance *a, struct rp_worker *w)
+{
+	for (unsigned q = 0; q < a->qc.n && w->n_napi_ids < RP_WORKER_NAPI_MAX; q++)
+		if (a->qc.napi_id[q] && rp_steer_queue_worker(q, a->n) == w->id)
+			w->napi_ids[w->n_napi_ids++] = a->qc.napi_id[q];
+}
+
 static int start_workers(struct rp_appliance *a)
 {
 	unsigned per = a->cfg->n_services + 1;
@@ -157,6 +179,7 @@ static int start_workers(struct rp_appliance *a)
 
 		*w = (struct rp_worker){ .id = i, .cpu = a->cpus[i], .cfg = a->cfg,
 					 .ctr = &a->ctr[i * per] };
+		own_napi_ids(a, w);
 		ret = rp_worker_start(w);
 		if (ret) {
 			rp_err("worker %u: cannot start thread: %s", i, strerror(-ret));
@@ -218,8 +241,10 @@ static int start_acceptors(struct rp_appliance *a)
 		if (!svc->acceptor)
 			continue;
 		a->loads[i] = (struct acc_load){ .a = a, .svc = i };
-		ret = rp_acceptor_start_service(&a->acceptors[i], svc, i, fds, a->n,
-						acceptor_load, &a->loads[i]);
+		ret = rp_acceptor_start_service(&a->acceptors[i], svc, i, &(struct rp_acceptor_params){
+			.target_ring_fds = fds, .n_targets = a->n,
+			.napi = a->napi, .n_napi = a->n_napi,
+			.load = acceptor_load, .load_arg = &a->loads[i] });
 		if (ret) {
 			stop_acceptors(a);
 			return ret;
@@ -345,13 +370,13 @@ static int check_features(void)
 	return 0;
 }
 
-static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg,
-			   const struct rp_queue_cpus *qc)
+static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 {
 	unsigned per = cfg->n_services + 1;
 
 	a->cfg = cfg;
-	a->n = rp_worker_count(cfg, qc);
+	a->n = rp_worker_count(cfg, &a->qc);
+	build_napi_map(a);
 	a->workers = calloc(a->n, sizeof(*a->workers));
 	a->ctr = calloc((size_t)a->n * per, sizeof(*a->ctr));
 	a->cpus = calloc(a->n, sizeof(*a->cpus));
@@ -362,7 +387,7 @@ static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg,
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
-	return rp_pick_worker_cpus(cfg, qc, a->n, a->cpus);
+	return rp_pick_worker_cpus(cfg, &a->qc, a->n, a->cpus);
 }
 
 static void free_appliance(struct rp_appliance *a)
@@ -378,7 +403,6 @@ static void free_appliance(struct rp_appliance *a)
 int rp_appliance_run(const struct rp_config *cfg)
 {
 	struct rp_appliance a = { 0 };
-	struct rp_queue_cpus qc;
 	struct rp_metrics_source src;
 	sigset_t sigs, old;
 	int ret = RP_EXIT_FAIL;
@@ -393,9 +417,9 @@ int rp_appliance_run(const struct rp_config *cfg)
 	raise_nofile();
 	if (check_features())
 		goto out;
-	if (rp_nic_start(cfg, &qc))
+	if (rp_nic_start(cfg, &a.qc))
 		goto out;
-	if (alloc_appliance(&a, cfg, &qc)) {
+	if (alloc_appliance(&a, cfg)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}

@@ -11,6 +11,8 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_TX_BYTES,        "tx_bytes",        "Payload bytes sent"),
 	C(RP_C_CONNS_ACCEPTED,  "conns_accepted",  "TCP connections accepted"),
 	C(RP_C_CONNS_CLOSED,    "conns_closed",    "TCP connections closed"),
+	C(RP_C_NAPI_LOCAL,      "napi_local",      "Connections handed over whose NAPI id is one of this worker's rx queues"),
+	C(RP_C_NAPI_FALLBACKS,  "napi_fallbacks",  "Connections napi steering could not map (no or unknown NAPI id): steered by hash"),
 	C(RP_C_COPY_SENDS,      "copy_sends",      "Sends that copied (policy chose copy)"),
 	C(RP_C_ZC_SENDS,        "zc_sends",        "Zerocopy sends issued (SEND_ZC/SENDMSG_ZC)"),
 	C(RP_C_ZC_COPIED,       "zc_copied",       "Zerocopy sends the kernel reported as copied (REPORT_USAGE)"),

@@ -22,6 +22,8 @@ enum rp_counter {
 	RP_C_TX_BYTES,
 	RP_C_CONNS_ACCEPTED,
 	RP_C_CONNS_CLOSED,
+	RP_C_NAPI_LOCAL,	/* handed-off connections whose NAPI id is this worker's queue */
+	RP_C_NAPI_FALLBACKS,	/* napi steering had no mapped id: hashed instead */
 	/* zerocopy */
 	RP_C_COPY_SENDS,	/* sends that copied by policy */
 	RP_C_ZC_SENDS,		/* SEND_ZC / SENDMSG_ZC issued */

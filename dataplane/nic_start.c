@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "dataplane/log.h"
@@ -15,6 +16,12 @@ static unsigned served_queues(const struct rp_iface_cfg *ifc, const struct rp_ni
 	if (ifc->queues != RP_UNSET && (unsigned long)ifc->queues < n)
 		n = (unsigned)ifc->queues;
 	return n;
+}
+
+/* NAPI ids are u32 in the kernel; anything else means "none". */
+static unsigned napi_id(const struct rp_nic_qmap_entry *e)
+{
+	return e->napi_id > 0 && e->napi_id <= UINT32_MAX ? (unsigned)e->napi_id : 0;
 }
 
 static void log_map(const struct rp_nic_qmap *map, unsigned served)
@@ -48,8 +55,10 @@ int rp_nic_start(const struct rp_config *cfg, struct rp_queue_cpus *qc)
 		}
 		served = served_queues(ifc, map);
 		log_map(map, served);
-		for (unsigned q = 0; q < served && qc->n < RP_CPUS_MAX; q++)
-			qc->cpu[qc->n++] = q < map->n ? map->q[q].cpu : -1;
+		for (unsigned q = 0; q < served && qc->n < RP_CPUS_MAX; q++, qc->n++) {
+			qc->cpu[qc->n] = q < map->n ? map->q[q].cpu : -1;
+			qc->napi_id[qc->n] = q < map->n ? napi_id(&map->q[q]) : 0;
+		}
 	}
 	free(map);
 	return ret;

@@ -10,14 +10,17 @@
 
 #include "config/config.h"
 
-/* The served rx queues of every interface, in config order. */
+/* The served rx queues of every interface, in config order: worker q
+ * serves queue q (rp_steer_queue_worker() when there are fewer workers). */
 struct rp_queue_cpus {
 	unsigned n;
-	int cpu[RP_CPUS_MAX];	/* -1: the device has no IRQ to follow */
+	int cpu[RP_CPUS_MAX];		/* -1: the device has no IRQ to follow */
+	unsigned napi_id[RP_CPUS_MAX];	/* 0: no NAPI (tap, ifb, GRO off on veth) */
 };
 
 /*
- * Apply cfg->interfaces and fill *qc; logs the queue map of each device
+ * Apply cfg->interfaces and fill *qc (CPU and NAPI id per queue: the
+ * acceptor's napi steering maps ids to workers with it); logs the queue map of each device
  * (and says so plainly for devices without NAPI or IRQs: tap, ifb). No
  * interfaces: qc->n = 0 and nothing is touched. 0, or -1 after logging why
  * (nicmgr has then rolled back what it changed).

@@ -105,8 +105,9 @@ static unsigned rp_steer_napi(struct rp_steer *s, const struct rp_steer_conn *c,
 {
 	for (unsigned i = 0; c->napi_id && i < s->n_napi; i++)
 		if (s->napi[i].napi_id == c->napi_id)
-			return s->napi[i].queue % s->n_workers;
+			return rp_steer_queue_worker(s->napi[i].queue, s->n_workers);
 	s->stats.napi_fallbacks++;
+	s->fell_back = true;
 	return rp_steer_hash(s, c, loads);
 }
 
@@ -164,5 +165,6 @@ unsigned rp_steer_pick(struct rp_steer *s, const struct rp_steer_conn *c,
 		       const unsigned *loads)
 {
 	s->stats.picks[s->policy]++;
+	s->fell_back = false;
 	return rp_steer_table[s->policy].pick(s, c, loads);
 }

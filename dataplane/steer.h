@@ -49,8 +49,16 @@ struct rp_steer {
 	unsigned rr_next;
 	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];
 	unsigned n_napi;
+	bool fell_back;			/* the last pick was napi's hash fallback */
 	struct rp_steer_stats stats;
 };
+
+/* The worker that serves rx queue `queue` (napi policy; also how the
+ * appliance tells a worker which queues are its own). */
+static inline unsigned rp_steer_queue_worker(unsigned queue, unsigned n_workers)
+{
+	return queue % n_workers;
+}
 
 /* "napi", "round-robin", "least-loaded", "hash". */
 const char *rp_steer_policy_name(enum rp_steer_policy p);

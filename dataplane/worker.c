@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "dataplane/acceptor.h"
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
 #include "dataplane/worker.h"
@@ -178,21 +179,42 @@ static int on_stop_msg(void *worker, const struct rp_msg *m)
 	return 0;
 }
 
-/* A connection from the acceptor (dataplane/acceptor.h): res is its slot in
- * our table, payload the service index. Nobody to take it (stopping, no
- * such service): close it, never leak it. */
+static bool own_napi_id(const struct rp_worker *w, unsigned napi_id)
+{
+	for (unsigned i = 0; napi_id && i < w->n_napi_ids; i++)
+		if (w->napi_ids[i] == napi_id)
+			return true;
+	return false;
+}
+
+/* napi steering, seen from where the connection landed: did it arrive on
+ * one of our queues, or did the acceptor have to hash it? */
+static void count_napi(struct rp_worker *w, struct rp_svc_inst *si,
+		       const struct rp_conn_info *ci)
+{
+	if (ci->napi_fallback)
+		rp_count(si->ctr, RP_C_NAPI_FALLBACKS, 1);
+	else if (own_napi_id(w, ci->napi_id))
+		rp_count(si->ctr, RP_C_NAPI_LOCAL, 1);
+}
+
+/* A connection from the acceptor (dataplane/acceptor.h): arg is its slot in
+ * our table, the payload names the service (rp_conn_info). Nobody to take
+ * it (stopping, no such service): close it, never leak it. */
 static int on_conn_msg(void *worker, const struct rp_msg *m)
 {
 	struct rp_worker *w = worker;
-	struct rp_svc_inst *si = m->payload < w->n_svc ? &w->svc[m->payload] : NULL;
+	struct rp_conn_info ci = rp_conn_info_of(m->payload);
+	struct rp_svc_inst *si = ci.svc < w->n_svc ? &w->svc[ci.svc] : NULL;
 	struct io_uring_sqe *sqe;
 
 	if (si && si->ops->adopt && !si->stopping) {
+		count_napi(w, si, &ci);
 		si->ops->adopt(w, si, (uint32_t)m->arg);
 		return 0;
 	}
-	rp_warn("worker %u: connection handed to service %llu that cannot take it: closed",
-		w->id, (unsigned long long)m->payload);
+	rp_warn("worker %u: connection handed to service %u that cannot take it: closed",
+		w->id, ci.svc);
 	sqe = rp_worker_sqe(w);
 	if (!sqe)
 		return -EBUSY;

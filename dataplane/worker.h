@@ -32,6 +32,7 @@
 
 #define RP_WORKER_FILES 4096	/* sparse fixed-file table size, at most (RLIMIT_NOFILE caps it) */
 #define RP_WORKER_BGID  1	/* buffer group of the receive buffer ring */
+#define RP_WORKER_NAPI_MAX 16	/* NAPI ids of the rx queues one worker serves */
 
 enum rp_worker_phase {
 	RP_WP_STARTING,
@@ -57,6 +58,8 @@ struct rp_worker {
 	struct rp_svc_inst *svc;	/* cfg->n_services instances */
 	unsigned n_svc;
 	struct rp_counters *ctr;	/* n_svc + 1 blocks: per service, then worker-level */
+	unsigned napi_ids[RP_WORKER_NAPI_MAX];	/* its rx queues' NAPI ids (nicmgr) */
+	unsigned n_napi_ids;
 
 	unsigned n_files;		/* fixed-file table size */
 	unsigned pending;		/* outstanding operations (see above) */

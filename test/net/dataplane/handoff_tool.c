@@ -383,7 +383,8 @@ static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockad
 
 	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
 	snprintf(svc.listen.text, sizeof(svc.listen.text), "%s:%u", ip, ntohs(sa->sin_port));
-	return rp_acceptor_start_service(acc, &svc, 0, fds, n_workers, worker_load, NULL);
+	return rp_acceptor_start_service(acc, &svc, 0, &(struct rp_acceptor_params){
+		.target_ring_fds = fds, .n_targets = n_workers, .load = worker_load });
 }
 
 static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, bool work,
