@@ -198,6 +198,12 @@ struct rp_logging_cfg {
 	enum rp_log_format format;
 };
 
+/* What SIGINT/SIGTERM waits for before giving up on slow peers. */
+struct rp_shutdown_cfg {
+	struct rp_mark mark;
+	unsigned drain_timeout_ms;	/* then connections are reset; 0: wait forever */
+};
+
 struct rp_config {
 	char file[256];			/* where it was loaded from */
 	struct rp_iface_cfg *interfaces;
@@ -209,6 +215,7 @@ struct rp_config {
 	unsigned n_services;
 	struct rp_metrics_cfg metrics;
 	struct rp_logging_cfg logging;
+	struct rp_shutdown_cfg shutdown;
 };
 
 /* One problem found while loading, at file:line:column. */

@@ -189,6 +189,12 @@ static const struct rp_key logging_keys[] = {
 };
 #undef L
 
+#define SD struct rp_shutdown_cfg
+static const struct rp_key shutdown_keys[] = {
+	{ "drain-timeout-ms", RP_V_INT, 0, RANGE(0, 3600000), "5000", "after SIGINT/SIGTERM, how long in-flight sends may take before the connections still holding them are reset (every zerocopy notification is still awaited); 0: wait forever", AT(SD, drain_timeout_ms) },
+};
+#undef SD
+
 /* ---- the file --------------------------------------------------------------------- */
 
 #define HAS_MARK(st) .has_mark = true, .mark_offset = offsetof(st, mark)
@@ -197,6 +203,7 @@ static const struct rp_section buffers_section = SECTION("buffers", struct rp_bu
 static const struct rp_section zerocopy_section = SECTION("zerocopy", struct rp_zerocopy_cfg, zerocopy_keys, HAS_MARK(struct rp_zerocopy_cfg));
 static const struct rp_section metrics_section = SECTION("metrics", struct rp_metrics_cfg, metrics_keys, HAS_MARK(struct rp_metrics_cfg));
 static const struct rp_section logging_section = SECTION("logging", struct rp_logging_cfg, logging_keys, HAS_MARK(struct rp_logging_cfg));
+static const struct rp_section shutdown_section = SECTION("shutdown", struct rp_shutdown_cfg, shutdown_keys, HAS_MARK(struct rp_shutdown_cfg));
 
 #define C struct rp_config
 static const struct rp_key root_keys[] = {
@@ -207,6 +214,7 @@ static const struct rp_key root_keys[] = {
 	{ "services", RP_V_LIST, 0, RANGE(0, 0), NULL, "what the appliance serves", AT(C, services), COUNT(C, n_services), .child = &service_section },
 	{ "metrics", RP_V_SECTION, 0, RANGE(0, 0), NULL, "Prometheus endpoint", AT(C, metrics), .child = &metrics_section },
 	{ "logging", RP_V_SECTION, 0, RANGE(0, 0), NULL, "log output", AT(C, logging), .child = &logging_section },
+	{ "shutdown", RP_V_SECTION, 0, RANGE(0, 0), NULL, "graceful shutdown on SIGINT/SIGTERM", AT(C, shutdown), .child = &shutdown_section },
 };
 #undef C
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dataplane/appliance.h"
@@ -312,23 +313,62 @@ static void __attribute__((noreturn)) abandon(const struct rp_appliance *a, int 
 	_exit(RP_EXIT_FAIL);
 }
 
-/* Wait for a signal (or for every worker to end by itself), stop, drain. */
+static void reset_workers(struct rp_appliance *a)
+{
+	rp_warn("drain timeout (shutdown.drain-timeout-ms %u) expired: resetting the "
+		"connections that still hold sends", a->cfg->shutdown.drain_timeout_ms);
+	for (unsigned i = 0; i < a->n; i++) {
+		int ret;
+
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) != RP_WP_STOPPING)
+			continue;
+		ret = rp_worker_request_reset(&a->workers[i]);
+		if (ret < 0)
+			rp_err("worker %u: cannot send reset message: %s", i, strerror(-ret));
+	}
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The drain's deadline, from the first signal; 0: none (wait forever). */
+static uint64_t drain_deadline(const struct rp_appliance *a)
+{
+	unsigned ms = a->cfg->shutdown.drain_timeout_ms;
+
+	return ms ? now_ms() + ms : 0;
+}
+
+/* Wait for a signal (or for every worker to end by itself), stop, drain;
+ * when the drain outlasts its timeout, reset what holds it. */
 static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	uint64_t deadline = 0;
 	bool stopping = false;
 	int failed = 0;
 
 	while (!all_done(a)) {
 		int sig = sigtimedwait(sigs, NULL, &tick);
 
-		if (sig < 0)
+		if (sig < 0) {
+			if (deadline && now_ms() >= deadline) {
+				reset_workers(a);
+				deadline = 0;
+			}
 			continue;
+		}
 		if (stopping)
 			abandon(a, sig);
 		rp_info("%s: stopping: draining sends and zerocopy notifications "
 			"(a second signal forces exit)", strsignal(sig));
 		stopping = true;
+		deadline = drain_deadline(a);
 		stop_acceptors(a);
 		stop_workers(a);
 	}
@@ -456,8 +496,11 @@ static void run_usage(FILE *f)
 		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
 		"  -h, --help         this help\n\n"
 		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"
-		"sends finish, every zerocopy notification is awaited, then exit 0. A second\n"
-		"signal exits at once with status 1 and logs what was abandoned.\n\n"
+		"sends finish, every zerocopy notification is awaited, then exit 0. Sends that\n"
+		"outlast shutdown.drain-timeout-ms (default 5000; 0: no limit) have their\n"
+		"connections reset (logged: how many, bytes abandoned); their notifications\n"
+		"are still awaited, and the exit is still 0. A second signal exits at once\n"
+		"with status 1 and logs what was abandoned.\n\n"
 		"Exit status: 0 clean shutdown, 1 failure (config, start-up, forced), 2 usage.\n");
 }
 

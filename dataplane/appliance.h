@@ -7,7 +7,11 @@
  * signal. Shutdown order (SIGINT/SIGTERM): every worker is told by ring-less
  * MSG_RING to stop accepting and receiving, finish in-flight sends, wait for
  * every zerocopy notification, unregister its buffers and close its files;
- * then the process exits 0. A second signal abandons the drain: a log line
+ * then the process exits 0. When the drain outlasts shutdown.drain-timeout-ms
+ * (a peer that never reads holds its sends forever), workers reset the
+ * connections still open (RST), log what they abandoned, and still wait for
+ * every notification before freeing buffers: exit 0 all the same. A second
+ * signal abandons the drain: a log line
  * says what was left (operations, buffers per worker) and the exit is 1.
  */
 #ifndef RP_APPLIANCE_H

@@ -56,6 +56,12 @@ struct rp_svc_ops {
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */
 	void (*stop)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* Shutdown, step 2, once shutdown.drain-timeout-ms has passed: reset
+	 * what is still open (a peer that never reads holds its sends forever)
+	 * and log what was abandoned. Buffers still come back through their
+	 * completions and zerocopy notifications. NULL: nothing of the service
+	 * can outlive the drain. */
+	void (*abort)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* After the ring went quiet: free what open() made. */
 	void (*destroy)(struct rp_worker *w, struct rp_svc_inst *si);
 };

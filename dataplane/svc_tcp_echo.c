@@ -39,6 +39,7 @@ struct txq_ent {
 struct conn {
 	uint32_t slot;
 	bool recv_armed, eof, abort, cancel_sent, close_sent, sending, starved;
+	bool reset;			/* drain timed out: RST, close without waiting */
 	unsigned notifs;		/* zerocopy notifications still to come */
 	size_t heap_bytes;
 	struct rp_zc_sock zs;
@@ -52,6 +53,8 @@ struct tcp_echo {
 	bool accept_armed;
 	struct conn **conns;		/* by fixed-file slot */
 	unsigned n_slots, n_conns;
+	unsigned n_reset;		/* connections reset when the drain timed out */
+	uint64_t bytes_abandoned;	/* their replies not sent */
 };
 
 static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c);
@@ -210,7 +213,10 @@ static void conn_close(struct rp_worker *w, struct rp_svc_inst *si, struct conn 
 	c->close_sent = true;
 }
 
-/* The one place that moves a connection on, after any event. */
+/* The one place that moves a connection on, after any event. A reset
+ * connection closes without waiting for its notifications: they come only
+ * once the close has freed the socket's queued skbs; no new connection can
+ * take the slot meanwhile (the service is stopping). */
 static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
 	bool ending = c->eof || c->abort || si->stopping;
@@ -221,7 +227,8 @@ static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct co
 		conn_send_head(w, si, c);
 	if (c->recv_armed && (c->abort || si->stopping) && !c->cancel_sent)
 		conn_cancel_recv(w, si, c);
-	if (ending && !c->recv_armed && !c->sending && !c->q_len && !c->notifs && !c->close_sent)
+	if (ending && !c->recv_armed && !c->sending && !c->q_len && (!c->notifs || c->reset) &&
+	    !c->close_sent)
 		conn_close(w, si, c);
 }
 
@@ -507,6 +514,55 @@ static void conn_discard(struct rp_worker *w, struct rp_svc_inst *si, struct con
 	conn_free(si, c);
 }
 
+/* Bytes of replies still queued (the head's unsent rest included). */
+static uint64_t q_unsent_bytes(struct conn *c)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; i < c->q_len; i++)
+		n += q_at(c, i)->len;
+	return n;
+}
+
+/* SO_LINGER 0 makes the close send RST and free the unsent skbs at once
+ * (a FIN would wait behind them for a peer that never reads). */
+static struct linger linger_rst = { .l_onoff = 1, .l_linger = 0 };
+
+static void conn_reset(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
+{
+	struct tcp_echo *te = te_of(si);
+	struct io_uring_sqe *sqe;
+
+	if (c->close_sent || c->reset)
+		return;
+	te->n_reset++;
+	te->bytes_abandoned += q_unsent_bytes(c);
+	c->abort = c->reset = true;
+	if ((sqe = rp_worker_sqe(w))) {
+		io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_SETSOCKOPT, (int)c->slot, SOL_SOCKET,
+				       SO_LINGER, &linger_rst, sizeof(linger_rst));
+		sqe->flags |= IOSQE_FIXED_FILE;
+		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCK_CMD, si->idx, c->slot));
+	}
+	/* the send a non-reading peer holds (and any receive) end -ECANCELED */
+	if ((c->sending || c->recv_armed) && (sqe = rp_worker_sqe(w))) {
+		io_uring_prep_cancel_fd(sqe, (int)c->slot,
+					IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD_FIXED);
+		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, c->slot));
+	}
+	conn_progress(w, si, c);
+}
+
+static void tcp_abort(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_echo *te = te_of(si);
+
+	each_conn(w, si, conn_reset);
+	rp_warn("service %s: drain timeout: reset %u connections, abandoning %llu bytes of "
+		"replies they had not taken", si->cfg->name, te->n_reset,
+		(unsigned long long)te->bytes_abandoned);
+}
+
 static void tcp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct tcp_echo *te = te_of(si);
@@ -530,5 +586,6 @@ const struct rp_svc_ops rp_svc_tcp_echo = {
 	.on_tx = tcp_on_tx,
 	.zc_sock = tcp_zc_sock,
 	.stop = tcp_stop,
+	.abort = tcp_abort,
 	.destroy = tcp_destroy,
 };

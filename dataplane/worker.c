@@ -161,13 +161,23 @@ static void dispatch(struct rp_worker *w, const struct io_uring_cqe *cqe)
 
 /* ---- stop ---------------------------------------------------------------- */
 
-static int on_stop_msg(void *worker, const struct rp_msg *m)
+static void reset_services(struct rp_worker *w)
 {
-	struct rp_worker *w = worker;
+	if (w->reset_requested)
+		return;
+	w->reset_requested = true;
+	rp_warn("worker %u: drain timeout: resetting what still holds %u outstanding "
+		"operations; waiting for every completion and zerocopy notification", w->id,
+		w->pending);
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops->abort)
+			w->svc[i].ops->abort(w, &w->svc[i]);
+}
 
-	(void)m;
+static void stop_services(struct rp_worker *w)
+{
 	if (w->stop_requested)
-		return 0;
+		return;
 	w->stop_requested = true;
 	__atomic_store_n(&w->phase, RP_WP_STOPPING, __ATOMIC_RELEASE);
 	rp_info("worker %u: stopping: no new connections or receives; draining %u "
@@ -176,6 +186,16 @@ static int on_stop_msg(void *worker, const struct rp_msg *m)
 		w->svc[i].stopping = true;
 		w->svc[i].ops->stop(w, &w->svc[i]);
 	}
+}
+
+/* RP_STOP_RESET implies the stop: stop first, so nothing new starts. */
+static int on_stop_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+
+	stop_services(w);
+	if (m->payload == RP_STOP_RESET)
+		reset_services(w);
 	return 0;
 }
 
@@ -225,7 +245,14 @@ static int on_conn_msg(void *worker, const struct rp_msg *m)
 
 int rp_worker_request_stop(struct rp_worker *w)
 {
-	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP });
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
+							       .payload = RP_STOP_DRAIN });
+}
+
+int rp_worker_request_reset(struct rp_worker *w)
+{
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
+							       .payload = RP_STOP_RESET });
 }
 
 /* ---- the loop ------------------------------------------------------------ */

@@ -64,6 +64,7 @@ struct rp_worker {
 	unsigned n_files;		/* fixed-file table size */
 	unsigned pending;		/* outstanding operations (see above) */
 	bool stop_requested;
+	bool reset_requested;		/* the drain timed out: services reset */
 	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
 	int start_err;			/* -errno when phase == RP_WP_FAILED */
 	unsigned pending_seen;		/* pending, published for the signal thread */
@@ -91,8 +92,18 @@ void rp_worker_init_handlers(void);
  * RP_WP_RUNNING or RP_WP_FAILED. rp_worker_wait_started() waits for that. */
 int rp_worker_start(struct rp_worker *w);
 int rp_worker_wait_started(struct rp_worker *w);
+/* What an RP_MSG_STOP asks for (its payload). */
+enum rp_stop_kind {
+	RP_STOP_DRAIN,		/* stop receiving, let sends finish */
+	RP_STOP_RESET,		/* the drain took too long: reset what is still open */
+};
+
 /* Ask a worker to shut down gracefully (ring-less MSG_RING; any thread). */
 int rp_worker_request_stop(struct rp_worker *w);
+/* After shutdown.drain-timeout-ms: services reset the connections that
+ * still hold sends (svc_ops.abort); the worker still waits for every
+ * completion and zerocopy notification before it frees its buffers. */
+int rp_worker_request_reset(struct rp_worker *w);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
 

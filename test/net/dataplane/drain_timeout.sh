@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Graceful shutdown with a peer that never reads (shutdown.drain-timeout-ms):
+# the client sends until the echo's replies fill every socket buffer on the
+# way back and the appliance's sends stall, then just holds the connection.
+# SIGTERM: with a 1000 ms drain timeout the appliance resets that connection
+# (RST), logs what it abandoned, still waits for every zerocopy notification,
+# and exits 0 by itself with every buffer back in its pool. With the timeout
+# 0 (wait forever) it keeps draining; the second signal forces exit 1 and
+# says what was left. `timeout`-style waits here are hang guards only.
+. "$RP_TOP/test/net/lib.sh"
+. "$RP_TOP/test/net/dataplane/echo_lib.sh"
+rp_need_root
+echo_topology
+
+# drain_config FILE TIMEOUT_MS
+drain_config() {
+	cat >"$1" <<EOC
+workers:
+  count: 1
+buffers:
+  size: 16384
+  count: 256
+zerocopy:
+  mode: always
+services:
+  - name: tcp
+    type: tcp-echo
+    listen: $ECHO_SRV_ADDR:7008
+metrics:
+  enabled: true
+  listen: 127.0.0.1:9107
+shutdown:
+  drain-timeout-ms: $2
+EOC
+}
+
+# A client that sends until nothing more goes (the echo it never reads fills
+# its receive buffer, the server's send buffer, then the server's pool), says
+# "stuck", and holds the connection open.
+stuck_client() {
+	rp_bg "$cli_ns" python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect((sys.argv[1], int(sys.argv[2])))
+s.setblocking(False)
+chunk, sent, idle = b"x" * 65536, 0, 0
+while idle < 20:                      # 20 x 50 ms without progress: stuck
+    try:
+        sent += s.send(chunk); idle = 0
+    except BlockingIOError:
+        idle += 1; time.sleep(0.05)
+print("stuck", sent, flush=True)
+time.sleep(600)
+' "$ECHO_SRV_ADDR" 7008 >"$workdir/client.out"
+	CLIENT_PID=$RP_BG_PID
+	local i
+	for ((i = 0; i < 400; i++)); do
+		grep -q '^stuck' "$workdir/client.out" && return 0
+		sleep 0.05
+	done
+	echo "client never got stuck"
+	return 1
+}
+
+# 1. drain timeout 1000 ms: reset, notifications awaited, exit 0
+drain_config "$workdir/t1000.yaml" 1000
+rpd_start "$workdir/t1000.yaml"
+rpd_wait_metrics || rp_fail "ringplane starts"
+stuck_client || rp_fail "a stuck client"
+held=$(rpd_counter bufs_in_flight)
+echo "client: $(cat "$workdir/client.out"); appliance holds $held buffers"
+rp_check "the appliance's sends are stuck behind the client (bufs_in_flight $held > 0)" test "$held" -gt 0
+rpd_stop
+rp_check "exit 0 after the drain timeout (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
+grep -E 'drain timeout|buffers free' "$RPD_LOG"
+rp_check "the timeout is logged" grep -q 'drain timeout (shutdown.drain-timeout-ms 1000) expired' "$RPD_LOG"
+rp_check "what was abandoned is logged: 1 connection, bytes > 0" \
+	grep -qE 'service tcp: drain timeout: reset 1 connections, abandoning [1-9][0-9]* bytes' "$RPD_LOG"
+rp_check "every buffer back: buffers free 256/256" grep -q 'worker 0: exiting: buffers free 256/256' "$RPD_LOG"
+rp_check "stopped cleanly" grep -q 'stopped cleanly' "$RPD_LOG"
+rp_check "no sanitizer report" rpd_log_clean
+kill -TERM "$CLIENT_PID" 2>/dev/null
+
+# 2. drain timeout 0: no reset; still draining 2 s later; a second signal
+# forces exit 1 and names what was left
+drain_config "$workdir/t0.yaml" 0
+rpd_start "$workdir/t0.yaml"
+rpd_wait_metrics || rp_fail "ringplane starts (timeout 0)"
+stuck_client || rp_fail "a stuck client (timeout 0)"
+kill -TERM "$RPD_PID"
+sleep 2
+rp_check "timeout 0: still draining after SIGTERM" kill -0 "$RPD_PID"
+rpd_stop
+rp_check "timeout 0: the second signal forces exit 1 (got $RPD_STATUS)" test "$RPD_STATUS" -eq 1
+rp_check "timeout 0: nothing was reset" sh -c "! grep -q 'drain timeout' '$RPD_LOG'"
+rp_check "timeout 0: what was left is logged" grep -q 'worker 0: abandoned [0-9]* outstanding operations' "$RPD_LOG"
+kill -TERM "$CLIENT_PID" 2>/dev/null
+rp_done
