@@ -2,8 +2,10 @@
 /*
  * sockperf framing (see sockperf.h). A message that arrives whole inside one
  * chunk is handed over where it lies, so the echo can answer from the
- * received buffer; only a message split across chunks is copied, into the
- * framer's carry area, which never grows beyond RP_SP_MAX_LEN.
+ * received buffer; so is, piece by piece, a split one whose header arrived
+ * whole when the caller asked for pieces. Any other split message is
+ * copied into the framer's carry area, which never grows beyond
+ * RP_SP_MAX_LEN.
  */
 #include <endian.h>
 #include <stdlib.h>
@@ -124,10 +126,30 @@ static long feed_fresh(struct rp_sp_framer *f, uint8_t *chunk, size_t pos, size_
 						     .in_chunk = true, .chunk_off = pos });
 			return h.len;
 		}
+		if (f->pieces) {
+			f->rest = h.len - (uint32_t)(len - pos);
+			fn(arg, &(struct rp_sp_msg){ .data = chunk + pos, .len = (uint32_t)(len - pos),
+						     .in_chunk = true, .chunk_off = pos,
+						     .part = RP_SP_FIRST });
+			return (long)(len - pos);
+		}
 	}
 	if (carry_reserve(f, RP_SP_HDR_LEN))
 		return fail(f);
 	return feed_carry(f, chunk + pos, len - pos, fn, arg);
+}
+
+/* pieces: the next part of a message whose start went out in place. */
+static long feed_rest(struct rp_sp_framer *f, uint8_t *chunk, size_t pos, size_t len,
+		      rp_sp_msg_fn fn, void *arg)
+{
+	uint32_t take = f->rest < len - pos ? f->rest : (uint32_t)(len - pos);
+
+	f->rest -= take;
+	fn(arg, &(struct rp_sp_msg){ .data = chunk + pos, .len = take, .in_chunk = true,
+				     .chunk_off = pos,
+				     .part = f->rest ? RP_SP_MORE : RP_SP_LAST });
+	return take;
 }
 
 int rp_sp_framer_feed(struct rp_sp_framer *f, uint8_t *chunk, size_t len,
@@ -138,7 +160,8 @@ int rp_sp_framer_feed(struct rp_sp_framer *f, uint8_t *chunk, size_t len,
 	if (f->bad)
 		return -1;
 	while (pos < len) {
-		long n = f->have ? feed_carry(f, chunk + pos, len - pos, fn, arg)
+		long n = f->rest ? feed_rest(f, chunk, pos, len, fn, arg)
+		       : f->have ? feed_carry(f, chunk + pos, len - pos, fn, arg)
 				 : feed_fresh(f, chunk, pos, len, fn, arg);
 		if (n < 0)
 			return -1;

@@ -46,6 +46,13 @@ static inline bool rp_sp_wants_reply(const struct rp_sp_hdr *h)
  * whole message the callback gets where it is: contiguous inside the chunk
  * (in_chunk, offset) or reassembled in the framer's own memory (a message
  * split across chunks). The callback may modify the message bytes.
+ *
+ * With `pieces` set (after init), a split message whose 14-byte header
+ * arrived whole is not copied: it is handed over where it lies, piece by
+ * piece: RP_SP_FIRST (header included, at the end of its chunk; whatever
+ * the callback decides for the message holds for its other pieces), then
+ * RP_SP_MORE (a whole chunk) or RP_SP_LAST (at the start of a chunk). Only
+ * a message whose header itself is split is still reassembled in carry.
  */
 struct rp_sp_framer {
 	uint32_t have;		/* bytes of a split message held in carry */
@@ -53,13 +60,23 @@ struct rp_sp_framer {
 	uint8_t *carry;		/* reassembly of a split message */
 	size_t carry_cap;
 	bool bad;		/* malformed: the stream cannot be framed any more */
+	bool pieces;		/* hand split messages over in place (see above) */
+	uint32_t rest;		/* pieces: bytes of the current message still to come */
+};
+
+enum rp_sp_part {
+	RP_SP_WHOLE,		/* the whole message */
+	RP_SP_FIRST,		/* pieces: its start, header whole */
+	RP_SP_MORE,		/* pieces: a middle part */
+	RP_SP_LAST,		/* pieces: its end */
 };
 
 struct rp_sp_msg {
-	uint8_t *data;		/* the message, header first */
-	uint32_t len;
+	uint8_t *data;		/* the message (or piece), header first if it has one */
+	uint32_t len;		/* of what data points to */
 	bool in_chunk;		/* data points into the chunk passed to feed */
 	size_t chunk_off;	/* if in_chunk */
+	enum rp_sp_part part;
 };
 
 typedef void (*rp_sp_msg_fn)(void *arg, const struct rp_sp_msg *m);

@@ -12,10 +12,13 @@
  * hands to a new connection never receives an old connection's completions.
  *
  * sockperf mode frames the stream (sockperf.h): requests asking for a reply
- * are answered, others are consumed. Replies found whole in a receive buffer
- * are compacted to the front of that buffer and sent from it; a message split
- * across buffers is answered from a heap copy. A malformed frame closes the
- * connection (err_bad_frame).
+ * are answered, others are consumed. Replies are compacted to the front of
+ * the receive buffer they lie in and sent from it; a message split across
+ * buffers is answered the same way piece by piece (its first piece ends one
+ * buffer's send, its last starts the next one's: ordered sends from the
+ * buffers). Only a message whose 14-byte header itself is split is
+ * answered from a heap copy. A malformed frame closes the connection
+ * (err_bad_frame).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -40,6 +43,7 @@ struct conn {
 	uint32_t slot;
 	bool recv_armed, eof, abort, cancel_sent, close_sent, sending, starved;
 	bool reset;			/* drain timed out: RST, close without waiting */
+	bool sp_reply;			/* sockperf: the message being framed is answered */
 	unsigned notifs;		/* zerocopy notifications still to come */
 	size_t heap_bytes;
 	struct rp_zc_sock zs;
@@ -241,23 +245,28 @@ struct sp_chunk {
 	unsigned cursor;	/* replies compacted to [0, cursor) */
 };
 
+/* A message (or its first piece) decides; its later pieces follow. */
 static void sp_on_msg(void *arg, const struct rp_sp_msg *m)
 {
 	struct sp_chunk *ch = arg;
 	struct rp_sp_hdr h;
 	uint8_t *copy;
 
-	rp_sp_parse(m->data, &h);
-	if (!rp_sp_wants_reply(&h))
+	if (m->part == RP_SP_WHOLE || m->part == RP_SP_FIRST) {
+		rp_sp_parse(m->data, &h);
+		ch->c->sp_reply = rp_sp_wants_reply(&h);
+		if (ch->c->sp_reply)
+			rp_sp_make_reply(m->data);
+	}
+	if (!ch->c->sp_reply)
 		return;
-	rp_sp_make_reply(m->data);
 	if (m->in_chunk) {
 		memmove(ch->buf + ch->cursor, m->data, m->len);
 		ch->cursor += m->len;
 		return;
 	}
-	/* A split message completes at the start of a chunk, before any reply
-	 * of this chunk: queueing it now keeps the order. */
+	/* A message reassembled in carry completes at the start of a chunk,
+	 * before any reply of this chunk: queueing it now keeps the order. */
 	copy = malloc(m->len);
 	if (!copy || ch->c->heap_bytes + m->len > CONN_HEAP_MAX ||
 	    q_push(ch->c, (struct txq_ent){ .bid = RP_BID_NONE, .heap = copy, .len = m->len })) {
@@ -435,6 +444,7 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 	c->slot = slot;
 	rp_zc_sock_init(&c->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
 	rp_sp_framer_init(&c->fr);
+	c->fr.pieces = true;
 	te->conns[slot] = c;
 	te->n_conns++;
 	if (!si->stopping)

@@ -41,4 +41,25 @@ if rpd_wait_metrics; then
 else
 	rp_fail "ringplane starts"
 fi
+
+# TCP messages larger than a receive buffer (10000 B in 4096 B buffers):
+# every one is split, and its reply must still leave from the buffers it
+# arrived in (piece by piece), never from a heap copy. With zerocopy
+# "always" every send from a buffer is a zerocopy send and a heap send is a
+# copy send, so copy_sends counts the heap copies.
+echo_config "$workdir/split.yaml" always true 4096
+rpd_start "$workdir/split.yaml"
+if rpd_wait_metrics; then
+	rp_in "$cli_ns" timeout 30 sockperf ping-pong --tcp -i "$ECHO_SRV_ADDR" -p 7008 -t 2 --msg-size 10000 \
+		>"$workdir/tcp-split.log" 2>&1
+	rp_check "sockperf TCP ping-pong, 10000 B in 4096 B buffers: replies, no drops/dups/reordering" \
+		sockperf_ok "$workdir/tcp-split.log"
+	zc=$(rpd_counter zc_sends tcp); copies=$(rpd_counter copy_sends tcp)
+	echo "split replies: zc_sends $zc, copy_sends $copies"
+	rp_check "split replies sent from the receive buffers ($zc zerocopy sends)" test "$zc" -gt 0
+	rp_check "no reply sent from a heap copy (copy_sends $copies)" test "$copies" -eq 0
+	rpd_stop_checked "split"
+else
+	rp_fail "ringplane starts (4096 B buffers)"
+fi
 rp_done

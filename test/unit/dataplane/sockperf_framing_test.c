@@ -148,6 +148,104 @@ static void byte_by_byte(void **state)
 	rp_sp_framer_free(&f);
 }
 
+/* pieces: reassemble what the framer hands over, to check it is the stream;
+ * count the messages that still went through carry. */
+struct pieced {
+	struct seen seen;
+	uint8_t msg[4096];
+	uint32_t have, want;
+	unsigned carried, first, more, last;
+};
+
+static void on_piece(void *arg, const struct rp_sp_msg *m)
+{
+	struct pieced *p = arg;
+	struct rp_sp_hdr h;
+
+	if (m->part == RP_SP_WHOLE) {
+		p->carried += !m->in_chunk;
+		on_msg(&p->seen, m);
+		return;
+	}
+	assert_true(m->in_chunk);
+	if (m->part == RP_SP_FIRST) {
+		assert_true(rp_sp_parse(m->data, &h));	/* the header is whole */
+		assert_true(m->len < h.len);
+		p->want = h.len;
+		p->have = 0;
+		p->first++;
+	} else {
+		assert_int_equal(m->chunk_off, 0);	/* continues at the chunk start */
+		p->more += m->part == RP_SP_MORE;
+	}
+	memcpy(p->msg + p->have, m->data, m->len);
+	p->have += m->len;
+	if (m->part == RP_SP_LAST) {
+		assert_int_equal(p->have, p->want);
+		p->last++;
+		on_msg(&p->seen, &(struct rp_sp_msg){ .data = p->msg, .len = p->have });
+	} else {
+		assert_true(p->have < p->want);
+	}
+}
+
+/* Every cut: a message cut in its body goes out in place (FIRST + LAST);
+ * only one whose header is cut goes through carry. */
+static void pieces_every_split_point(void **state)
+{
+	uint8_t s[4096], a[4096], b[4096];
+	size_t len = make_stream(s);
+
+	(void)state;
+	for (size_t cut = 0; cut <= len; cut++) {
+		struct rp_sp_framer f;
+		struct pieced p = { .seen = { .payload_ok = 1 } };
+		size_t start = 0;
+		unsigned hdr_cut = 0, body_cut = 0;
+
+		for (unsigned i = 0; i < N_MSG; start += RP_SP_HDR_LEN + i * 7, i++) {
+			hdr_cut += cut > start && cut < start + RP_SP_HDR_LEN;
+			body_cut += cut >= start + RP_SP_HDR_LEN && cut < start + RP_SP_HDR_LEN + i * 7;
+		}
+		memcpy(a, s, cut);
+		memcpy(b, s + cut, len - cut);
+		rp_sp_framer_init(&f);
+		f.pieces = true;
+		assert_int_equal(rp_sp_framer_feed(&f, a, cut, on_piece, &p), 0);
+		assert_int_equal(rp_sp_framer_feed(&f, b, len - cut, on_piece, &p), 0);
+		check_seen(&p.seen);
+		assert_int_equal(p.carried, hdr_cut);
+		assert_int_equal(p.first, body_cut);
+		assert_int_equal(p.last, body_cut);
+		assert_int_equal(f.have + f.rest, 0);
+		rp_sp_framer_free(&f);
+	}
+}
+
+/* A message longer than a chunk: FIRST, MORE..., LAST, in place. */
+static void pieces_span_many_chunks(void **state)
+{
+	uint8_t s[4096];
+	struct rp_sp_hdr h = { .seq = 5, .len = 3000, .flags = RP_SP_F_CLIENT };
+	struct rp_sp_framer f;
+	struct pieced p = { .seen = { .payload_ok = 1 } };
+
+	(void)state;
+	rp_sp_build(s, &h);
+	memset(s + RP_SP_HDR_LEN, 'a' + 5, h.len - RP_SP_HDR_LEN);
+	rp_sp_framer_init(&f);
+	f.pieces = true;
+	for (size_t off = 0; off < h.len; off += 500)	/* 6 chunks */
+		assert_int_equal(rp_sp_framer_feed(&f, s + off, 500, on_piece, &p), 0);
+	assert_int_equal(p.first, 1);
+	assert_int_equal(p.more, 4);
+	assert_int_equal(p.last, 1);
+	assert_int_equal(p.carried, 0);
+	assert_int_equal(p.seen.n, 1);
+	assert_true(p.seen.payload_ok);
+	rp_sp_framer_free(&f);
+}
+
 static void malformed_stream_stops(void **state)
 {
 	uint8_t s[4096];
@@ -178,6 +276,8 @@ int main(void)
 		cmocka_unit_test(every_split_point),
 		cmocka_unit_test(byte_by_byte),
 		cmocka_unit_test(malformed_stream_stops),
+		cmocka_unit_test(pieces_every_split_point),
+		cmocka_unit_test(pieces_span_many_chunks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
