@@ -156,6 +156,7 @@ static void test_napi_map_and_fallback(void **state)
 		struct rp_steer_conn c = conn(&l, &r, 8193 + q);
 
 		assert_int_equal(rp_steer_pick(&s, &c, NULL), q % 2);
+		assert_false(s.fell_back);	/* the acceptor tells the worker so */
 	}
 	assert_int_equal(s.stats.napi_fallbacks, 0);
 
@@ -165,6 +166,7 @@ static void test_napi_map_and_fallback(void **state)
 	hashed = rp_steer_pick(&h, &none, NULL);
 	assert_int_equal(rp_steer_pick(&s, &none, NULL), hashed);
 	assert_int_equal(rp_steer_pick(&s, &stray, NULL), hashed);
+	assert_true(s.fell_back);
 	assert_int_equal(s.stats.napi_fallbacks, 2);
 
 	/* remapping an id moves it; the table has a limit */
