@@ -21,6 +21,8 @@
  * (err_bad_frame).
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -215,6 +217,19 @@ static void conn_close(struct rp_worker *w, struct rp_svc_inst *si, struct conn 
 	io_uring_prep_close_direct(sqe, c->slot);
 	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CLOSE, si->idx, c->slot));
 	c->close_sent = true;
+}
+
+/* Fire and forget: a failure leaves the socket as it was, which is safe. */
+static void conn_setsockopt(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
+			    int level, int name, void *val, int len)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe)
+		return;
+	io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_SETSOCKOPT, (int)c->slot, level, name, val, len);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCK_CMD, si->idx, c->slot));
 }
 
 /* The one place that moves a connection on, after any event. A reset
@@ -430,6 +445,11 @@ static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 	each_conn(w, si, conn_rearm);
 }
 
+/* sockperf mode answers a message as soon as it is whole, often in pieces
+ * (one send per receive buffer): like sockperf's own server, no Nagle, or
+ * each piece's short tail would wait for the previous one's ACK. */
+static int tcp_nodelay = 1;
+
 static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
 {
 	struct tcp_echo *te = te_of(si);
@@ -447,6 +467,8 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 	c->fr.pieces = true;
 	te->conns[slot] = c;
 	te->n_conns++;
+	if (si->cfg->sockperf)
+		conn_setsockopt(w, si, c, IPPROTO_TCP, TCP_NODELAY, &tcp_nodelay, sizeof(tcp_nodelay));
 	if (!si->stopping)
 		conn_arm_recv(w, si, c);
 	conn_progress(w, si, c);
@@ -548,12 +570,7 @@ static void conn_reset(struct rp_worker *w, struct rp_svc_inst *si, struct conn 
 	te->n_reset++;
 	te->bytes_abandoned += q_unsent_bytes(c);
 	c->abort = c->reset = true;
-	if ((sqe = rp_worker_sqe(w))) {
-		io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_SETSOCKOPT, (int)c->slot, SOL_SOCKET,
-				       SO_LINGER, &linger_rst, sizeof(linger_rst));
-		sqe->flags |= IOSQE_FIXED_FILE;
-		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCK_CMD, si->idx, c->slot));
-	}
+	conn_setsockopt(w, si, c, SOL_SOCKET, SO_LINGER, &linger_rst, sizeof(linger_rst));
 	/* the send a non-reading peer holds (and any receive) end -ECANCELED */
 	if ((c->sending || c->recv_armed) && (sqe = rp_worker_sqe(w))) {
 		io_uring_prep_cancel_fd(sqe, (int)c->slot,
