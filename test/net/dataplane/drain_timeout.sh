@@ -35,9 +35,10 @@ shutdown:
 EOC
 }
 
-# A client that sends until nothing more goes (the echo it never reads fills
-# its receive buffer, the server's send buffer, then the server's pool), says
-# "stuck", and holds the connection open.
+# stuck_client [LIMIT]: a client that sends until nothing more goes (the
+# echo it never reads fills its receive buffer, the server's send buffer,
+# then the server's pool), or until LIMIT bytes are sent, says "stuck", and
+# holds the connection open without ever reading.
 stuck_client() {
 	rp_bg "$cli_ns" python3 -c '
 import socket, sys, time
@@ -45,15 +46,15 @@ s = socket.socket()
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect((sys.argv[1], int(sys.argv[2])))
 s.setblocking(False)
-chunk, sent, idle = b"x" * 65536, 0, 0
-while idle < 20:                      # 20 x 50 ms without progress: stuck
+limit, sent, idle = int(sys.argv[3]), 0, 0
+while idle < 20 and sent < limit:     # 20 x 50 ms without progress: stuck
     try:
-        sent += s.send(chunk); idle = 0
+        sent += s.send(b"x" * min(65536, limit - sent)); idle = 0
     except BlockingIOError:
         idle += 1; time.sleep(0.05)
 print("stuck", sent, flush=True)
 time.sleep(600)
-' "$ECHO_SRV_ADDR" 7008 >"$workdir/client.out"
+' "$ECHO_SRV_ADDR" 7008 "${1:-1000000000}" >"$workdir/client.out"
 	CLIENT_PID=$RP_BG_PID
 	local i
 	for ((i = 0; i < 400; i++)); do
@@ -81,6 +82,24 @@ rp_check "what was abandoned is logged: 1 connection, bytes > 0" \
 rp_check "every buffer back: buffers free 256/256" grep -q 'worker 0: exiting: buffers free 256/256' "$RPD_LOG"
 rp_check "stopped cleanly" grep -q 'stopped cleanly' "$RPD_LOG"
 rp_check "no sanitizer report" rpd_log_clean
+kill -TERM "$CLIENT_PID" 2>/dev/null
+
+# 1b. the client sent less than the pool holds, so the appliance has read
+# it all and has nothing left to receive: only its replies are stuck. A
+# plain close would leave an orphaned socket holding them (and their
+# zerocopy notifications) behind the zero window; the reset frees them.
+drain_config "$workdir/quiet.yaml" 1000
+rpd_start "$workdir/quiet.yaml"
+rpd_wait_metrics || rp_fail "ringplane starts (quiet peer)"
+stuck_client 2000000 || rp_fail "a stuck client that stopped sending"
+rpd_counter_reaches rx_bytes tcp 2000000 || rp_fail "the appliance read all 2000000 bytes"
+held=$(rpd_counter bufs_in_flight)
+rp_check "quiet peer: replies stuck (bufs_in_flight $held > 0)" test "$held" -gt 0
+rpd_stop
+rp_check "quiet peer: exit 0 after the drain timeout (got $RPD_STATUS)" test "$RPD_STATUS" -eq 0
+rp_check "quiet peer: reset 1 connection" grep -q 'service tcp: drain timeout: reset 1 connections' "$RPD_LOG"
+rp_check "quiet peer: every buffer back" grep -q 'worker 0: exiting: buffers free 256/256' "$RPD_LOG"
+rp_check "quiet peer: no sanitizer report" rpd_log_clean
 kill -TERM "$CLIENT_PID" 2>/dev/null
 
 # 2. drain timeout 0: no reset; still draining 2 s later; a second signal
