@@ -130,7 +130,7 @@ static const struct rp_key workers_keys[] = {
 #define B struct rp_buffers_cfg
 static const struct rp_key buffers_keys[] = {
 	{ "size", RP_V_SIZE, 0, RANGE(512, MiB), "4096", "bytes per registered buffer (largest datagram a worker receives)", AT(B, size) },
-	{ "count", RP_V_SIZE, 0, RANGE(16, MiB), "2048", "buffers per worker", AT(B, count) },
+	{ "count", RP_V_SIZE, 0, RANGE(16, MiB), "2048", "buffers per worker (the receive ring hands them out in turn, so every one is touched: more than what is in flight only costs cache)", AT(B, count) },
 	{ "hugepages", RP_V_ENUM, 0, RANGE(0, 0), "auto", "back the buffer region with huge pages (auto: try, fall back)", AT(B, hugepages), .names = hugepages_names },
 };
 #undef B
