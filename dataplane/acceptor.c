@@ -90,8 +90,13 @@ static const unsigned *acc_loads(struct rp_acceptor *a)
 {
 	if (a->p.policy != RP_STEER_LEAST_LOADED || !a->p.load)
 		return NULL;
-	for (unsigned w = 0; w < a->p.n_targets; w++)
-		a->loads[w] = a->p.load(a->p.load_arg, w);
+	for (unsigned w = 0; w < a->p.n_targets; w++) {
+		uint64_t sent = a->st.per_target[w];
+		uint64_t adopted = a->p.adopted ? a->p.adopted(a->p.load_arg, w) : sent;
+
+		a->loads[w] = a->p.load(a->p.load_arg, w) +
+			      (unsigned)(sent > adopted ? sent - adopted : 0);
+	}
 	return a->loads;
 }
 

@@ -76,8 +76,13 @@ struct rp_acceptor_params {
 	int cpu;			/* pin the thread; -1: don't */
 	const struct rp_steer_napi *napi;	/* napi id -> rx queue (napi policy) */
 	unsigned n_napi;
-	/* least-loaded: live connections of worker i (any thread may ask). */
+	/* least-loaded: live connections of worker i (any thread may ask), and
+	 * how many handoffs it has adopted so far. The acceptor adds the
+	 * handoffs it sent that the worker has not adopted yet: a burst of
+	 * accepts would otherwise all see the same loads and go to one worker.
+	 * adopted may be NULL (in-flight handoffs then do not count). */
 	unsigned (*load)(void *arg, unsigned worker);
+	uint64_t (*adopted)(void *arg, unsigned worker);
 	void *load_arg;
 };
 

@@ -205,14 +205,24 @@ static int start_workers(struct rp_appliance *a)
 
 /* ---- acceptors (services[].acceptor) ---------------------------------------- */
 
+static const struct rp_counters *acceptor_svc_ctr(const struct acc_load *l, unsigned worker)
+{
+	return rp_appliance_counters(l->a, worker, NULL) + l->svc;
+}
+
 /* least-loaded: the service's live connections on a worker */
 static unsigned acceptor_load(void *arg, unsigned worker)
 {
-	struct acc_load *l = arg;
-	const struct rp_counters *c = rp_appliance_counters(l->a, worker, NULL) + l->svc;
+	const struct rp_counters *c = acceptor_svc_ctr(arg, worker);
 
 	return (unsigned)(rp_counter_read(c, RP_C_CONNS_ACCEPTED) -
 			  rp_counter_read(c, RP_C_CONNS_CLOSED));
+}
+
+/* ... and the handoffs it adopted (the acceptor is its only source) */
+static uint64_t acceptor_adopted(void *arg, unsigned worker)
+{
+	return rp_counter_read(acceptor_svc_ctr(arg, worker), RP_C_CONNS_ACCEPTED);
 }
 
 /* Before the workers: no CONN is ever sent to a worker that has left. */
@@ -245,7 +255,8 @@ static int start_acceptors(struct rp_appliance *a)
 		ret = rp_acceptor_start_service(&a->acceptors[i], svc, i, &(struct rp_acceptor_params){
 			.target_ring_fds = fds, .n_targets = a->n,
 			.napi = a->napi, .n_napi = a->n_napi,
-			.load = acceptor_load, .load_arg = &a->loads[i] });
+			.load = acceptor_load, .adopted = acceptor_adopted,
+			.load_arg = &a->loads[i] });
 		if (ret) {
 			stop_acceptors(a);
 			return ret;

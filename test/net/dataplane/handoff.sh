@@ -95,7 +95,8 @@ rp_check "hash: 1000 ephemeral ports use both workers ($a/$b)" test "$a" -gt 0 -
 accounted "$out" hash
 
 # 3. least-loaded: every connection accounted for; with connections held
-# open, each new one goes to the worker holding fewer: an even split
+# open, each new one goes to the worker holding fewer: an even split, also
+# when they arrive in one burst
 out=$dir/ll.out
 server least-loaded "$out" >"$out" || rp_fail "least-loaded server start"
 rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 500 >"$dir/ll.cli"
@@ -110,6 +111,18 @@ stop
 rp_check "least-loaded, held: 50/50 ($(key "$out" served.0)/$(key "$out" served.1))" \
 	test "$(key "$out" served.0)" -eq 50 -a "$(key "$out" served.1)" -eq 50
 accounted "$out" "least-loaded held"
+# the same 100 connections opened at once, to workers that take 2 ms to
+# adopt each: most picks happen while earlier handoffs are still in flight;
+# those must count, or the picks see equal loads and pile onto worker 0
+out=$dir/llb.out
+server least-loaded "$out" --hold --adopt-delay-us 2000 >"$out" || rp_fail "least-loaded burst server start"
+rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 100 --burst >"$dir/llb.cli"
+stop
+rp_check "least-loaded, burst: 100 answered ($(key "$dir/llb.cli" errors) errors)" \
+	test "$(key "$dir/llb.cli" errors)" -eq 0
+rp_check "least-loaded, burst: 50/50 ($(key "$out" served.0)/$(key "$out" served.1))" \
+	test "$(key "$out" served.0)" -eq 50 -a "$(key "$out" served.1)" -eq 50
+accounted "$out" "least-loaded burst"
 
 # 4. worker tables full: each worker holds 4 connections, the rest are
 # refused with ENFILE on handoff, closed (the client sees no id) and counted

@@ -60,6 +60,7 @@ struct worker {
 };
 
 static bool hold;
+static unsigned adopt_delay_us;	/* --adopt-delay-us: a worker slow to adopt */
 static struct rp_steer_napi napi_map[RP_STEER_NAPI_MAX];
 static unsigned n_napi_map;
 
@@ -112,6 +113,9 @@ static int on_conn(void *arg, const struct rp_msg *m)
 {
 	struct worker *w = arg;
 	unsigned link = hold ? 0 : IOSQE_IO_HARDLINK;
+
+	if (adopt_delay_us)
+		usleep(adopt_delay_us);
 
 	io_uring_prep_send(worker_sqe(w, rp_ud(RP_OP_SEND, 0), IOSQE_FIXED_FILE | link),
 			   m->arg, &w->id_be, sizeof(w->id_be), MSG_NOSIGNAL);
@@ -364,6 +368,13 @@ static unsigned worker_load(void *arg, unsigned i)
 	return (unsigned)(atomic_load(&workers[i].served) - atomic_load(&workers[i].closed));
 }
 
+/* ... and the handoffs it has adopted */
+static uint64_t worker_adopted(void *arg, unsigned i)
+{
+	(void)arg;
+	return atomic_load(&workers[i].served);
+}
+
 /* With a NAPI map: the plain API on our own listener. Without: the way the
  * appliance starts a configured service's acceptor. */
 static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockaddr_in *sa,
@@ -384,7 +395,8 @@ static int start_acceptor(struct rp_acceptor **acc, int lfd, const struct sockad
 	inet_ntop(AF_INET, &sa->sin_addr, ip, sizeof(ip));
 	snprintf(svc.listen.text, sizeof(svc.listen.text), "%s:%u", ip, ntohs(sa->sin_port));
 	return rp_acceptor_start_service(acc, &svc, 0, &(struct rp_acceptor_params){
-		.target_ring_fds = fds, .n_targets = n_workers, .load = worker_load });
+		.target_ring_fds = fds, .n_targets = n_workers, .load = worker_load,
+		.adopted = worker_adopted });
 }
 
 static int server(const struct sockaddr_in *sa, enum rp_steer_policy policy, bool work,
@@ -457,18 +469,49 @@ out:
 	return n == sizeof(*id) ? 0 : -1;
 }
 
-static int client(const struct sockaddr_in *sa, unsigned count, unsigned local_port)
+/* --burst: open all `count` connections first, then read every answer, so
+ * the acceptor sees them as one burst of accepts. ids[i]: UINT32_MAX when
+ * connection i got no answer. */
+static void client_burst(const struct sockaddr_in *sa, unsigned count, uint32_t *ids)
+{
+	int *fds = calloc(count, sizeof(*fds));
+
+	for (unsigned i = 0; fds && i < count; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (fds[i] >= 0 && connect(fds[i], (const struct sockaddr *)sa, sizeof(*sa))) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	for (unsigned i = 0; i < count; i++) {
+		ids[i] = UINT32_MAX;
+		if (fds && fds[i] >= 0 && recv(fds[i], &ids[i], sizeof(ids[i]), MSG_WAITALL) == sizeof(ids[i]))
+			ids[i] = ntohl(ids[i]);
+	}
+	for (unsigned i = 0; fds && i < count; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+}
+
+static int client(const struct sockaddr_in *sa, unsigned count, unsigned local_port, bool burst)
 {
 	unsigned long long per[MAX_WORKERS] = { 0 }, errors = 0;
+	uint32_t *ids = calloc(count ? count : 1, sizeof(*ids));
 
+	if (!ids)
+		return 1;
+	if (burst)
+		client_burst(sa, count, ids);
 	for (unsigned i = 0; i < count; i++) {
-		uint32_t id = 0;
-
-		if (client_one(sa, local_port, &id) || id >= n_workers)
+		if (!burst && client_one(sa, local_port, &ids[i]))
+			ids[i] = UINT32_MAX;
+		if (ids[i] >= n_workers)
 			errors++;
 		else
-			per[id]++;
+			per[ids[i]]++;
 	}
+	free(ids);
 	for (unsigned i = 0; i < n_workers; i++)
 		printf("conns.%u=%llu\n", i, per[i]);
 	printf("errors=%llu\n", errors);
@@ -481,8 +524,8 @@ static int usage(int ret)
 {
 	fprintf(ret ? stderr : stdout,
 		"usage: handoff_tool server --listen IP:PORT --workers N --policy P [--work] "
-		"[--worker-files N] [--hold] [--napi-map ID:QUEUE,...]\n"
-		"       handoff_tool client --connect IP:PORT --count N --workers N [--port P]\n");
+		"[--worker-files N] [--hold] [--adopt-delay-us N] [--napi-map ID:QUEUE,...]\n"
+		"       handoff_tool client --connect IP:PORT --count N --workers N [--port P] [--burst]\n");
 	return ret;
 }
 
@@ -499,13 +542,15 @@ int main(int argc, char **argv)
 		{ "napi-map", required_argument, NULL, 'n' },
 		{ "count", required_argument, NULL, 'c' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "burst", no_argument, NULL, 'B' },
+		{ "adopt-delay-us", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	enum rp_steer_policy policy = RP_STEER_ROUND_ROBIN;
 	unsigned count = 1, port = 0, files = 1024;
 	struct sockaddr_in sa = { 0 };
-	bool work = false, have_addr = false;
+	bool work = false, have_addr = false, burst = false;
 	int c;
 
 	if (argc < 2)
@@ -527,6 +572,8 @@ int main(int argc, char **argv)
 			break;
 		case 'c': count = (unsigned)atoi(optarg); break;
 		case 'P': port = (unsigned)atoi(optarg); break;
+		case 'B': burst = true; break;
+		case 'D': adopt_delay_us = (unsigned)atoi(optarg); break;
 		case 'h': return usage(0);
 		default: return usage(2);
 		}
@@ -536,6 +583,6 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "server") == 0)
 		return server(&sa, policy, work, files);
 	if (strcmp(argv[1], "client") == 0)
-		return client(&sa, count, port);
+		return client(&sa, count, port, burst);
 	return usage(2);
 }
