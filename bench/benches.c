@@ -9,6 +9,7 @@
 extern const struct rp_bench_def rp_bench_nop;
 extern const struct rp_bench_def rp_bench_msg_ring;
 extern const struct rp_bench_def rp_bench_zc_tx;
+extern const struct rp_bench_def rp_bench_zc_tx_goals;
 extern const struct rp_bench_def rp_bench_echo;
 extern const struct rp_bench_def rp_bench_handoff;
 
@@ -16,6 +17,7 @@ const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_nop,
 	&rp_bench_msg_ring,
 	&rp_bench_zc_tx,
+	&rp_bench_zc_tx_goals,
 	&rp_bench_echo,
 	&rp_bench_handoff,
 };

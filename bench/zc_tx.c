@@ -54,14 +54,8 @@ const char *zc_tx_mode_name(enum zc_tx_mode m)
 	return m < ZC_MODE__COUNT ? mode_names[m] : "?";
 }
 
-static const char *const paths[] = { "raw", "ringplane" };
-
-struct zc_tx_plan {
-	const unsigned *sizes;
-	unsigned n_sizes;
-	const unsigned *batches;
-	unsigned n_batches;
-};
+const char *const zc_tx_paths[] = { "raw", "ringplane" };
+const unsigned zc_tx_n_paths = N_OF(zc_tx_paths);
 
 static const unsigned full_sizes[] = { 64, 600, 1000, 1200, 1500, 4000, 8000, 16000, 32000, 64000 };
 static const unsigned full_batches[] = { 1, 8, 32, 64 };
@@ -69,17 +63,30 @@ static const unsigned quick_sizes[] = { 600, 8000, 64000 };
 static const unsigned quick_batches[] = { 64 };
 
 static const struct zc_tx_plan full_plan = {
-	full_sizes, N_OF(full_sizes), full_batches, N_OF(full_batches),
+	.sizes = full_sizes, .n_sizes = N_OF(full_sizes),
+	.batches = full_batches, .n_batches = N_OF(full_batches),
+	.budget_s = FULL_BUDGET_S,
 };
 static const struct zc_tx_plan quick_plan = {
-	quick_sizes, N_OF(quick_sizes), quick_batches, N_OF(quick_batches),
+	.sizes = quick_sizes, .n_sizes = N_OF(quick_sizes),
+	.batches = quick_batches, .n_batches = N_OF(quick_batches),
+	.core_variants = true, .seconds = QUICK_SECONDS,
 };
 
 /* ---- the matrix ------------------------------------------------------------ */
 
+static bool target_runs(const struct zc_tx_bench *b, const struct zc_tx_target *t)
+{
+	return !b->plan->only_target || !strcmp(b->plan->only_target, t->name);
+}
+
 static unsigned count_cases(const struct zc_tx_bench *b)
 {
-	return zc_tx_group_variants(b) * b->plan->n_sizes * b->plan->n_batches * zc_tx_n_targets;
+	unsigned targets = 0;
+
+	for (unsigned i = 0; i < zc_tx_n_targets; i++)
+		targets += target_runs(b, &zc_tx_targets[i]);
+	return zc_tx_group_variants(b) * b->plan->n_sizes * b->plan->n_batches * targets;
 }
 
 static int run_target(struct zc_tx_bench *b, const struct zc_tx_target *t)
@@ -133,23 +140,23 @@ static void report_threshold(struct zc_tx_bench *b)
 	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
 	char key[48];
 
-	for (unsigned i = 0; i < N_OF(paths); i++)
+	for (unsigned i = 0; i < zc_tx_n_paths; i++)
 		for (unsigned m = 0; m < zc_tx_n_measures; m++) {
 			const char *metric = zc_tx_measures[m].metric;
-			unsigned t = crossover(b, paths[i], zc_tx_measures[m].vs_copy);
+			unsigned t = crossover(b, zc_tx_paths[i], zc_tx_measures[m].vs_copy);
 
-			snprintf(key, sizeof(key), "crossover_size_%s%s", paths[i],
+			snprintf(key, sizeof(key), "crossover_size_%s%s", zc_tx_paths[i],
 				 zc_tx_measures[m].suffix);
 			rp_bench_param(b->ctx, RP_KV_NUM(key, t));
 			if (t)
 				rp_bench_note(b->ctx, "%s path, ifb, batch %u, by %s: send_zc_fixed >= "
 					      "copy from %u B on (every larger size measured): suggested "
-					      "auto threshold %u (auto used %u in this run)", paths[i],
+					      "auto threshold %u (auto used %u in this run)", zc_tx_paths[i],
 					      batch, metric, t, t, b->threshold);
 			else
 				rp_bench_note(b->ctx, "%s path, ifb, batch %u, by %s: send_zc_fixed is "
 					      "below copy at the largest size measured: no crossover",
-					      paths[i], batch, metric);
+					      zc_tx_paths[i], batch, metric);
 		}
 }
 
@@ -159,9 +166,9 @@ static void plots(struct zc_tx_bench *b)
 {
 	unsigned batch = b->plan->batches[b->plan->n_batches - 1];
 
-	for (unsigned i = 0; i < N_OF(paths); i++) {
+	for (unsigned i = 0; i < zc_tx_n_paths; i++) {
 		struct rp_bench_kv where[] = {
-			RP_KV_STR("target", "ifb"), RP_KV_STR("path", paths[i]),
+			RP_KV_STR("target", "ifb"), RP_KV_STR("path", zc_tx_paths[i]),
 			RP_KV_NUM("batch", batch),
 		};
 		char id[2][32], title[2][96];
@@ -172,12 +179,12 @@ static void plots(struct zc_tx_bench *b)
 			  .log_x = true, .where = where, .n_where = 3 },
 		};
 
-		snprintf(id[0], sizeof(id[0]), "req-s-ifb-%s", paths[i]);
-		snprintf(id[1], sizeof(id[1]), "ratio-ifb-%s", paths[i]);
+		snprintf(id[0], sizeof(id[0]), "req-s-ifb-%s", zc_tx_paths[i]);
+		snprintf(id[1], sizeof(id[1]), "ratio-ifb-%s", zc_tx_paths[i]);
 		snprintf(title[0], sizeof(title[0]), "requests/s by size, ifb, %s path, batch %u",
-			 paths[i], batch);
+			 zc_tx_paths[i], batch);
 		snprintf(title[1], sizeof(title[1]), "requests/s relative to copy, ifb, %s path, batch %u",
-			 paths[i], batch);
+			 zc_tx_paths[i], batch);
 		rp_bench_plot_lines(b->ctx, &p[0]);
 		rp_bench_plot_lines(b->ctx, &p[1]);
 	}
@@ -205,12 +212,13 @@ static void set_duration(struct zc_tx_bench *b, unsigned cases)
 {
 	double per;
 
-	if (b->quick) {
-		b->seconds = QUICK_SECONDS;
+	if (b->plan->budget_s <= 0) {
+		b->seconds = b->plan->seconds;
 		return;
 	}
 	/* fit the whole matrix in the budget, whatever --reps says */
-	per = FULL_BUDGET_S / ((double)cases * rp_bench_reps(b->ctx)) - WARMUP_S - REP_OVERHEAD_S;
+	per = b->plan->budget_s / ((double)cases * rp_bench_reps(b->ctx)) - WARMUP_S -
+	      REP_OVERHEAD_S;
 	b->seconds = per < MIN_SECONDS ? MIN_SECONDS : per > MAX_SECONDS ? MAX_SECONDS : per;
 }
 
@@ -239,35 +247,47 @@ static void goal_notes(struct rp_bench_ctx *ctx)
 		      "IORING_NOTIF_USAGE_ZC_COPIED (SO_EE_CODE_ZEROCOPY_COPIED for msg_zerocopy)");
 }
 
-static int zc_tx_run(struct rp_bench_ctx *ctx)
+int zc_tx_bench_run(struct zc_tx_bench *b)
 {
-	struct zc_tx_bench b = {
-		.ctx = ctx, .quick = rp_bench_quick(ctx), .warmup_s = WARMUP_S,
-	};
-	unsigned sender_cpu = rp_bench_cpu(ctx, 0), cases;
+	struct rp_bench_ctx *ctx = b->ctx;
+	unsigned sender_cpu = rp_bench_cpu(ctx, 0), cases, tried = 0;
 	char err[256];
 	int failed = 0;
 
-	b.plan = b.quick ? &quick_plan : &full_plan;
-	b.env.sink_cpu = (int)rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0);
-	b.env.listen_fd = -1;
-	if (default_threshold(&b) < 0)
+	b->warmup_s = WARMUP_S;
+	b->env.sink_cpu = (int)rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0);
+	b->env.listen_fd = -1;
+	if (default_threshold(b) < 0)
 		return -1;
-	rp_bench_quick_reps(ctx, 1);
-	cases = count_cases(&b);
+	cases = count_cases(b);
 	rp_bench_expect_cases(ctx, cases);
-	set_duration(&b, cases);
-	record_params(&b, sender_cpu);
-	if (bench_netns_enter(&b.env.ns, err, sizeof(err)) < 0)
+	set_duration(b, cases);
+	record_params(b, sender_cpu);
+	if (bench_netns_enter(&b->env.ns, err, sizeof(err)) < 0)
 		return rp_bench_fail(ctx, "%s", err);
 	rp_bench_pin_self(sender_cpu);
-	for (unsigned i = 0; i < zc_tx_n_targets; i++)
-		failed += run_target(&b, &zc_tx_targets[i]) < 0;
-	bench_netns_leave(&b.env.ns);
-	if (failed == (int)zc_tx_n_targets)
+	for (unsigned i = 0; i < zc_tx_n_targets; i++) {
+		if (!target_runs(b, &zc_tx_targets[i]))
+			continue;
+		tried++;
+		failed += run_target(b, &zc_tx_targets[i]) < 0;
+	}
+	bench_netns_leave(&b->env.ns);
+	if (failed == (int)tried)
 		return rp_bench_fail(ctx, "no target could be set up (see the notes)");
-	report_threshold(&b);
-	plots(&b);
+	report_threshold(b);
+	plots(b);
+	return 0;
+}
+
+static int zc_tx_run(struct rp_bench_ctx *ctx)
+{
+	struct zc_tx_bench b = { .ctx = ctx };
+
+	b.plan = rp_bench_quick(ctx) ? &quick_plan : &full_plan;
+	rp_bench_quick_reps(ctx, 1);
+	if (zc_tx_bench_run(&b) < 0)
+		return -1;
 	goal_notes(ctx);
 	return 0;
 }

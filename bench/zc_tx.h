@@ -132,18 +132,45 @@ void zc_tx_buffers_free(void *base, unsigned stride, unsigned count);
 /* ---- the matrix (zc_tx.c) and its groups (zc_tx_group.c) ------------------ */
 
 struct rp_bench_ctx;
-struct zc_tx_plan;
+
+/*
+ * What one run measures. Two benchmarks share this code: `zc-tx` (the whole
+ * matrix, every mode, both targets, short repetitions from a time budget)
+ * and `zc-tx-goals` (zc_tx_goals.c: only what the issue's goals compare, in
+ * long repetitions).
+ */
+struct zc_tx_plan {
+	const unsigned *sizes;
+	unsigned n_sizes;
+	const unsigned *batches;
+	unsigned n_batches;
+	const char *only_target;	/* NULL: every target */
+	bool core_variants;		/* only copy, send_zc_fixed, auto on both paths */
+	double budget_s;		/* > 0: the run's measured time, split over
+					 * every repetition of every case */
+	double seconds;			/* budget_s == 0: measured time per repetition */
+};
 
 /* One run of the benchmark. */
 struct zc_tx_bench {
 	struct rp_bench_ctx *ctx;
 	const struct zc_tx_plan *plan;
-	bool quick;
 	unsigned threshold;		/* auto mode's, from the default config */
 	double warmup_s, seconds;	/* per repetition */
 	struct zc_tx_env env;
 	const struct zc_tx_target *target;	/* the one being measured */
 };
+
+/* The paths (the case parameter "path"), for callers that loop over them. */
+extern const char *const zc_tx_paths[];
+extern const unsigned zc_tx_n_paths;
+
+/*
+ * Set up b (ctx and plan set by the caller), measure the plan in private
+ * namespaces, record the crossover parameters and the requests/s and
+ * ratio-to-copy plots. 0, or -1 after rp_bench_fail().
+ */
+int zc_tx_bench_run(struct zc_tx_bench *b);
 
 /* How fast, two ways, and the names of the ratio metrics taken by each. */
 struct zc_tx_measure {

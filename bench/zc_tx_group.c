@@ -39,7 +39,7 @@ struct zc_variant {
 	const char *path;
 	enum zc_tx_mode mode;
 	zc_tx_sender_fn run;
-	bool quick;		/* part of --quick */
+	bool core;		/* compared by the goals (plan->core_variants) */
 };
 
 static const struct zc_variant variants[] = {
@@ -78,7 +78,7 @@ struct zc_group {
 
 static bool variant_runs(const struct zc_tx_bench *b, unsigned v)
 {
-	return !b->quick || variants[v].quick;
+	return !b->plan->core_variants || variants[v].core;
 }
 
 unsigned zc_tx_group_variants(const struct zc_tx_bench *b)
