@@ -13,7 +13,8 @@
 #include "dataplane/bufpool.h"
 
 #define HUGE_PAGE   (2UL << 20)
-#define REG_CHUNK   (1UL << 30)	/* the kernel caps one registered iovec at 1 GiB */
+#define REG_SHIFT   30		/* the kernel caps one registered iovec at 1 GiB */
+#define REG_CHUNK   (1UL << REG_SHIFT)
 
 static size_t round_up(size_t n, size_t to)
 {
@@ -116,7 +117,7 @@ static int register_region(struct rp_bufpool *p, char *err, size_t errlen)
 		return ret;
 	}
 	p->registered = true;
-	p->reg_chunk = REG_CHUNK;
+	p->reg_shift = REG_SHIFT;
 	p->n_reg = n;
 	return 0;
 }
@@ -220,16 +221,9 @@ void rp_bufpool_destroy(struct rp_bufpool *p)
 
 /* ---- ownership ----------------------------------------------------------- */
 
-static void set_state(struct rp_bufpool *p, unsigned bid, enum rp_buf_state to)
+void rp_buf_give_back(struct rp_bufpool *p, unsigned bid)
 {
-	p->n_state[p->bufs[bid].state]--;
-	p->bufs[bid].state = (uint8_t)to;
-	p->n_state[to]++;
-}
-
-static void give_back(struct rp_bufpool *p, unsigned bid)
-{
-	set_state(p, bid, RP_BUF_FREE);
+	rp_buf_move(p, bid, RP_BUF_FREE);
 	p->bufs[bid].put_on_sent = 0;
 	if (bid < p->ring_count)
 		ring_add(p, bid);
@@ -241,49 +235,8 @@ bool rp_buf_got(struct rp_bufpool *p, unsigned bid)
 {
 	if (bid >= p->ring_count || p->bufs[bid].state != RP_BUF_FREE)
 		return false;
-	set_state(p, bid, RP_BUF_HANDLER);
+	rp_buf_move(p, bid, RP_BUF_HANDLER);
 	return true;
-}
-
-unsigned rp_buf_take(struct rp_bufpool *p)
-{
-	unsigned bid;
-
-	if (!p->n_spare)
-		return RP_BID_NONE;
-	bid = p->spare[--p->n_spare];
-	set_state(p, bid, RP_BUF_HANDLER);
-	return bid;
-}
-
-void rp_buf_sending(struct rp_bufpool *p, unsigned bid)
-{
-	set_state(p, bid, RP_BUF_SEND);
-}
-
-void rp_buf_sent(struct rp_bufpool *p, unsigned bid, bool notif_follows)
-{
-	if (notif_follows)
-		p->bufs[bid].notifs++;
-	set_state(p, bid, RP_BUF_HANDLER);
-}
-
-void rp_buf_put(struct rp_bufpool *p, unsigned bid)
-{
-	if (p->bufs[bid].notifs)
-		set_state(p, bid, RP_BUF_NOTIF);
-	else
-		give_back(p, bid);
-}
-
-void rp_buf_notif(struct rp_bufpool *p, unsigned bid)
-{
-	struct rp_buf *b = &p->bufs[bid];
-
-	if (b->notifs)
-		b->notifs--;
-	if (!b->notifs && b->state == RP_BUF_NOTIF)
-		give_back(p, bid);
 }
 
 unsigned rp_bufpool_ring_free(const struct rp_bufpool *p)

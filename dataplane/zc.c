@@ -22,23 +22,6 @@ void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
 	};
 }
 
-bool rp_zc_would_copy(const struct rp_zc_sock *zs, size_t len)
-{
-	return zs->mode == RP_ZC_NEVER || zs->fell_back ||
-	       (zs->mode == RP_ZC_AUTO && len < zs->threshold);
-}
-
-enum rp_send_kind rp_zc_decide(struct rp_zc_sock *zs, size_t len)
-{
-	if (rp_zc_would_copy(zs, len))
-		return RP_SEND_COPY;
-	/* The first zerocopy send of a socket is sampled: a loopback peer is
-	 * then found out at once, not sample_every sends later. */
-	if (zs->sample_every && zs->zc_count++ % zs->sample_every == 0)
-		return RP_SEND_ZC_REPORT;
-	return RP_SEND_ZC;
-}
-
 bool rp_zc_on_notif(struct rp_zc_sock *zs, int32_t res, struct rp_counters *c)
 {
 	if (!((uint32_t)res & IORING_NOTIF_USAGE_ZC_COPIED))
