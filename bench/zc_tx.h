@@ -57,6 +57,7 @@ struct zc_tx_result {
 	uint64_t notifs;	/* buffer-free notifications (CQEs or errqueue messages) */
 	uint64_t wall_ns;
 	uint64_t cpu_ns;	/* the sending thread's user + system time */
+	uint64_t user_ns;	/* ... of which user space */
 	char err[200];		/* set when the sender returns -1 */
 };
 
@@ -69,7 +70,7 @@ struct zc_tx_result {
  */
 struct zc_tx_window {
 	uint64_t warm_end_ns, len_ns;
-	uint64_t t0_ns, cpu0_ns;
+	uint64_t t0_ns, cpu0_ns, user0_ns;
 	bool measuring, done;
 };
 

@@ -187,6 +187,7 @@ static void result_metrics(const struct zc_group *g, unsigned v, unsigned rep,
 	rp_bench_metric(s, "req_per_cpu_s", "req/cpu-s", measure_value(r, 1));
 	rp_bench_metric(s, "gbit_s", "Gbit/s", (double)r->bytes * 8 / 1e9 / secs);
 	rp_bench_metric(s, "cpu_ns_per_req", "ns", (double)r->cpu_ns / n);
+	rp_bench_metric(s, "user_ns_per_req", "ns", (double)r->user_ns / n);
 	rp_bench_metric(s, "notifs_per_req", "x", (double)r->notifs / n);
 	if (r->zc_sends)
 		rp_bench_metric(s, "zc_copied_frac", "fraction",
