@@ -6,17 +6,17 @@
  * posts timestamped messages to a receiver pinned on the other, with a fixed
  * delay between sends (10 us ~ 100K msg/s, 20 us ~ 50K msg/s).
  *
- * Per variant and delay it reports the sender's cost (prepare + submit one
- * message), the receiver's delivery latency (stamp taken just before the
- * send -> message in the receiver's hands), and messages delivered against
- * the target (duration / delay). Variants, in the same loop:
- *   msg_ring       raw io_uring_prep_msg_ring, IOSQE_CQE_SKIP_SUCCESS
- *   msg_ring_port  ringplane's protocol (dataplane/msg.c: outbox, typed
- *                  user_data); the sender reaps its own completions between
- *                  sends, outside the timed section
+ * Per variant, delay and idle condition it reports the sender's cost
+ * (prepare + submit one message), the receiver's delivery latency (stamp
+ * taken just before the send -> message in the receiver's hands), messages
+ * delivered against the target (duration / delay), and how often the
+ * receiver's CPU halted and had to be woken by an IPI (msg_ring_env.c).
+ * Variants, interleaved per repetition:
+ *   msg_ring, msg_ring_*  MSG_RING transports (msg_ring_ops.c); msg_ring is
+ *                         the reference the issue's goals are judged on
  *   eventfd_spsc, pipe, futex_spsc   bench/baselines/wake_*.c
- * MSG_RING receivers wait in io_uring_wait_cqe on a SINGLE_ISSUER |
- * DEFER_TASKRUN ring, as ringplane's workers do.
+ * Conditions: CPUs may idle (halt) as configured, and halting forbidden by
+ * holding /dev/cpu_dma_latency at 0 (skipped with a note when not allowed).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -26,194 +26,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <liburing.h>
-
-#include "bench/baselines/wake.h"
 #include "bench/bench.h"
-#include "dataplane/msg.h"
+#include "bench/msg_ring.h"
 
 #define MR_SECONDS       3.0
 #define MR_QUICK_SECONDS 0.3
 #define MR_RECV_BATCH    64
-#define MR_OUTBOX        256
-
-/* ---- the MSG_RING transports ------------------------------------------ */
-
-struct mr_ring {
-	struct io_uring rx, tx;
-	_Atomic int rx_fd;		/* published by the receiver thread */
-	struct rp_msg_port port;	/* msg_ring_port only */
-};
-
-static void *mr_create(void)
-{
-	return calloc(1, sizeof(struct mr_ring));
-}
-
-static int mr_rx_init(void *st)
-{
-	struct mr_ring *r = st;
-	int ret = io_uring_queue_init(256, &r->rx, IORING_SETUP_SINGLE_ISSUER |
-				      IORING_SETUP_DEFER_TASKRUN);
-
-	if (ret == 0)
-		atomic_store(&r->rx_fd, r->rx.ring_fd);
-	return ret;
-}
-
-static int mr_tx_init_raw(void *st)
-{
-	struct mr_ring *r = st;
-
-	return io_uring_queue_init(256, &r->tx, IORING_SETUP_SINGLE_ISSUER);
-}
-
-static int mr_tx_init_port(void *st)
-{
-	struct mr_ring *r = st;
-	int ret = mr_tx_init_raw(st);
-
-	if (ret == 0) {
-		ret = rp_msg_port_init(&r->port, &r->tx, MR_OUTBOX, NULL);
-		if (ret < 0)
-			io_uring_queue_exit(&r->tx);
-	}
-	return ret;
-}
-
-/* Our own completions: only failures for the raw variant (SKIP_SUCCESS;
- * a lost message shows as delivered < sent), every send for the port
- * variant (msg.c frees its outbox entry). */
-static void mr_reap(struct mr_ring *r, bool port)
-{
-	struct io_uring_cqe *cqe;
-
-	while (io_uring_peek_cqe(&r->tx, &cqe) == 0) {
-		if (port)
-			rp_msg_dispatch(&r->port, NULL, cqe);
-		io_uring_cqe_seen(&r->tx, cqe);
-	}
-}
-
-static void mr_between_port(void *st)
-{
-	mr_reap(st, true);
-}
-
-/* Ring-less: the thread that calls this owns no ring. */
-static int mr_stop_any(void *st)
-{
-	struct mr_ring *r = st;
-
-	return rp_msg_send_sync(r->rx_fd, &(struct rp_msg){ .type = RP_MSG_STOP });
-}
-
-static enum rp_msg_type mr_type(uint64_t stamp)
-{
-	return stamp == RP_WAKE_STOP ? RP_MSG_STOP : RP_MSG_WORK;
-}
-
-static int mr_send_raw(void *st, uint64_t stamp)
-{
-	struct mr_ring *r = st;
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&r->tx);
-	int ret;
-
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_msg_ring(sqe, r->rx_fd, 0, rp_msg_ud(mr_type(stamp), stamp), 0);
-	io_uring_sqe_set_flags(sqe, IOSQE_CQE_SKIP_SUCCESS);
-	ret = io_uring_submit(&r->tx);
-	return ret < 0 ? ret : 0;
-}
-
-static int mr_send_port(void *st, uint64_t stamp)
-{
-	struct mr_ring *r = st;
-	struct rp_msg m = { .type = mr_type(stamp), .payload = stamp };
-	int ret = rp_msg_send(&r->port, r->rx_fd, &m);
-
-	if (ret == 0)
-		ret = io_uring_submit(&r->tx);
-	return ret < 0 ? ret : 0;
-}
-
-static int mr_recv(void *st, uint64_t *stamps, unsigned max)
-{
-	struct mr_ring *r = st;
-	struct io_uring_cqe *cqe;
-	unsigned head, n = 0, seen = 0;
-	int ret = io_uring_wait_cqe(&r->rx, &cqe);
-
-	if (ret < 0)
-		return ret;
-	io_uring_for_each_cqe(&r->rx, head, cqe) {
-		struct rp_msg m;
-
-		if (n == max)
-			break;
-		seen++;
-		if (!rp_msg_decode(cqe, &m))
-			continue;
-		stamps[n++] = m.type == RP_MSG_STOP ? RP_WAKE_STOP : m.payload;
-	}
-	io_uring_cq_advance(&r->rx, seen);
-	return (int)n;
-}
-
-static void mr_tx_fini_raw(void *st)
-{
-	struct mr_ring *r = st;
-
-	mr_reap(r, false);
-	io_uring_queue_exit(&r->tx);
-}
-
-static void mr_tx_fini_port(void *st)
-{
-	struct mr_ring *r = st;
-
-	while (rp_msg_port_in_flight(&r->port)) {
-		io_uring_submit_and_wait(&r->tx, 1);
-		mr_reap(r, true);
-	}
-	rp_msg_port_fini(&r->port);
-	io_uring_queue_exit(&r->tx);
-}
-
-static void mr_rx_fini(void *st)
-{
-	struct mr_ring *r = st;
-
-	io_uring_queue_exit(&r->rx);
-}
-
-static const struct rp_wake_ops mr_raw = {
-	.name = "msg_ring",
-	.how = "msg_ring: io_uring_prep_msg_ring + IOSQE_CQE_SKIP_SUCCESS, one submit per message; "
-	       "receiver io_uring_wait_cqe on SINGLE_ISSUER|DEFER_TASKRUN",
-	.create = mr_create, .rx_init = mr_rx_init, .tx_init = mr_tx_init_raw,
-	.send = mr_send_raw, .recv = mr_recv, .stop_any = mr_stop_any,
-	.tx_fini = mr_tx_fini_raw, .rx_fini = mr_rx_fini, .destroy = free,
-};
-
-static const struct rp_wake_ops mr_port = {
-	.name = "msg_ring_port",
-	.how = "msg_ring_port: ringplane's rp_msg_send (outbox entry + typed user_data) + submit; "
-	       "sender reaps its own CQEs between sends, untimed",
-	.create = mr_create, .rx_init = mr_rx_init, .tx_init = mr_tx_init_port,
-	.send = mr_send_port, .recv = mr_recv, .between = mr_between_port,
-	.stop_any = mr_stop_any,
-	.tx_fini = mr_tx_fini_port, .rx_fini = mr_rx_fini, .destroy = free,
-};
-
-static const struct rp_wake_ops *const mr_variants[] = {
-	&mr_raw, &mr_port, &rp_wake_eventfd, &rp_wake_pipe, &rp_wake_futex,
-};
-#define MR_N_VARIANTS (sizeof(mr_variants) / sizeof(mr_variants[0]))
+#define MR_MAX_VARIANTS  16
 
 static const unsigned mr_delays_us[] = { 10, 20 };
 #define MR_N_DELAYS (sizeof(mr_delays_us) / sizeof(mr_delays_us[0]))
+
+/* The idle condition: a case parameter, and a suffix for the plot ids. */
+struct mr_cond {
+	const char *cpu_idle;	/* case parameter value */
+	const char *suffix;	/* plot id suffix */
+	const char *title;	/* plot title suffix */
+	bool no_idle;		/* hold /dev/cpu_dma_latency at 0 */
+};
+
+static const struct mr_cond mr_conds[] = {
+	{ "allowed", "", "", false },
+	{ "dma_lat_0", "-no-idle", ", CPUs kept out of idle", true },
+};
+#define MR_N_CONDS (sizeof(mr_conds) / sizeof(mr_conds[0]))
 
 /* ---- one repetition ----------------------------------------------------- */
 
@@ -227,6 +63,7 @@ struct mr_samples {
 struct mr_case {
 	struct rp_bench_ctx *ctx;
 	const struct rp_wake_ops *ops;
+	const struct mr_cond *cond;
 	unsigned delay_us;
 	double seconds;
 	unsigned cpu_tx, cpu_rx;
@@ -241,6 +78,7 @@ struct mr_run {
 	int tx_err, rx_err;
 	unsigned long long sent;
 	struct mr_samples send_ns, deliver_ns;
+	struct rp_mr_cpu_count rx_cpu0, rx_cpu1;	/* receiver CPU, before/after */
 };
 
 static void mr_sample(struct mr_samples *s, double v)
@@ -358,6 +196,20 @@ static void *mr_sender(void *arg)
 	return NULL;
 }
 
+/* How the receiver's CPU was woken, per message sent (missing counters: no
+ * metric). A halted vCPU needs an IPI, which the sender pays for. */
+static void mr_wake_metrics(const struct mr_run *run, struct rp_bench_sample *s)
+{
+	const struct rp_mr_cpu_count *a = &run->rx_cpu0, *b = &run->rx_cpu1;
+	double sent = run->sent ? (double)run->sent : 1;
+
+	if (a->ipis >= 0 && b->ipis >= a->ipis)
+		rp_bench_metric(s, "rx_ipi_per_msg", "IPI/msg", (double)(b->ipis - a->ipis) / sent);
+	if (a->halts >= 0 && b->halts >= a->halts)
+		rp_bench_metric(s, "rx_halt_per_msg", "halt/msg",
+				(double)(b->halts - a->halts) / sent);
+}
+
 static void mr_metrics(struct mr_run *run, struct rp_bench_sample *s)
 {
 	const struct mr_case *c = run->c;
@@ -377,6 +229,7 @@ static void mr_metrics(struct mr_run *run, struct rp_bench_sample *s)
 	rp_bench_metric(s, "target", "msgs", target);
 	rp_bench_metric(s, "delivered_pct", "%", 100.0 * delivered / target);
 	rp_bench_metric(s, "rate", "msg/s", delivered / c->seconds);
+	mr_wake_metrics(run, s);
 }
 
 static void mr_cdf(struct mr_case *c, struct mr_run *run)
@@ -387,9 +240,9 @@ static void mr_cdf(struct mr_case *c, struct mr_run *run)
 		return;
 	c->cdf_added = true;
 	snprintf(series, sizeof(series), "%s", c->ops->name);
-	snprintf(id, sizeof(id), "deliver-%uus", c->delay_us);
+	snprintf(id, sizeof(id), "deliver-%uus%s", c->delay_us, c->cond->suffix);
 	rp_bench_cdf_add(c->ctx, id, series, run->deliver_ns.v, run->deliver_ns.n);
-	snprintf(id, sizeof(id), "send-%uus", c->delay_us);
+	snprintf(id, sizeof(id), "send-%uus%s", c->delay_us, c->cond->suffix);
 	rp_bench_cdf_add(c->ctx, id, series, run->send_ns.v, run->send_ns.n);
 }
 
@@ -401,9 +254,10 @@ static int mr_rep(void *arg, struct rp_bench_sample *s)
 	pthread_t rx, tx;
 	int ret = -ENOMEM;
 
-	run.st = c->ops->create();
+	run.st = c->ops->create(c->ops->arg);
 	if (!run.st || mr_samples_alloc(&run.send_ns, cap) || mr_samples_alloc(&run.deliver_ns, cap))
 		goto out;
+	rp_mr_cpu_count(c->cpu_rx, &run.rx_cpu0);
 	run.base = rp_bench_now_ns();
 	ret = -pthread_create(&rx, NULL, mr_receiver, &run);
 	if (ret)
@@ -419,6 +273,7 @@ static int mr_rep(void *arg, struct rp_bench_sample *s)
 	}
 	pthread_join(tx, NULL);
 	pthread_join(rx, NULL);
+	rp_mr_cpu_count(c->cpu_rx, &run.rx_cpu1);
 	ret = run.tx_err ? run.tx_err : run.rx_err;
 	if (ret == 0 && atomic_load(&run.rx_state) < 0)
 		ret = atomic_load(&run.rx_state);
@@ -428,8 +283,8 @@ static int mr_rep(void *arg, struct rp_bench_sample *s)
 	}
 out:
 	if (ret)
-		fprintf(stderr, "bench msg-ring: %s at %u us: %s\n", c->ops->name,
-			c->delay_us, strerror(-ret));
+		fprintf(stderr, "bench msg-ring: %s at %u us (cpu idle %s): %s\n", c->ops->name,
+			c->delay_us, c->cond->cpu_idle, strerror(-ret));
 	if (run.st)
 		c->ops->destroy(run.st);
 	free(run.send_ns.v);
@@ -439,100 +294,198 @@ out:
 
 /* ---- the run ------------------------------------------------------------ */
 
+struct mr_setup {
+	struct rp_bench_ctx *ctx;
+	const struct rp_wake_ops *v[MR_MAX_VARIANTS];	/* MSG_RING first, then baselines */
+	unsigned n, n_ring;				/* all, MSG_RING ones */
+	double seconds;
+	unsigned cpu_tx, cpu_rx;
+};
+
 static double mr_median(struct rp_bench_ctx *ctx, const char *variant, unsigned delay_us,
-			const char *metric)
+			const struct mr_cond *cond, const char *metric)
 {
-	struct rp_bench_kv kv = RP_KV_NUM("delay_us", delay_us);
+	struct rp_bench_kv kv[] = {
+		RP_KV_NUM("delay_us", delay_us), RP_KV_STR("cpu_idle", cond->cpu_idle),
+	};
 	double v = -1;
 
-	if (!rp_bench_median(ctx, variant, &kv, 1, metric, &v))
+	if (!rp_bench_median(ctx, variant, kv, 2, metric, &v))
 		return -1;
 	return v;
 }
 
-/* The goals from the issue, reported (never asserted) per delay. */
-static void mr_goals(struct rp_bench_ctx *ctx, unsigned delay_us)
+/* The lowest median of a metric among variants [from, to); -1 if none ran. */
+static double mr_lowest(const struct mr_setup *su, unsigned from, unsigned to, unsigned delay_us,
+			const struct mr_cond *cond, const char *metric, const char **name)
 {
-	double ring = mr_median(ctx, mr_raw.name, delay_us, "deliver_p50");
-	double send = mr_median(ctx, mr_raw.name, delay_us, "send_p50");
-	double pct = mr_median(ctx, mr_raw.name, delay_us, "delivered_pct");
 	double best = -1;
-	const char *best_name = "none";
+
+	*name = "none";
+	for (unsigned i = from; i < to; i++) {
+		double v = mr_median(su->ctx, su->v[i]->name, delay_us, cond, metric);
+
+		if (v >= 0 && (best < 0 || v < best)) {
+			best = v;
+			*name = su->v[i]->name;
+		}
+	}
+	return best;
+}
+
+/* The goals from the issue, reported (never asserted) per condition and delay. */
+static void mr_goals(const struct mr_setup *su, unsigned delay_us, const struct mr_cond *cond)
+{
+	struct rp_bench_ctx *ctx = su->ctx;
+	const char *raw = rp_mr_raw.name, *base_name, *ring_d, *ring_s;
+	double ring = mr_median(ctx, raw, delay_us, cond, "deliver_p50");
+	double send = mr_median(ctx, raw, delay_us, cond, "send_p50");
+	double pct = mr_median(ctx, raw, delay_us, cond, "delivered_pct");
+	double base = mr_lowest(su, su->n_ring, su->n, delay_us, cond, "deliver_p50", &base_name);
+	double best_d = mr_lowest(su, 0, su->n_ring, delay_us, cond, "deliver_p50", &ring_d);
+	double best_s = mr_lowest(su, 0, su->n_ring, delay_us, cond, "send_p50", &ring_s);
 
 	if (ring < 0)
 		return;
-	for (unsigned i = 0; i < MR_N_VARIANTS; i++) {
-		const char *name = mr_variants[i]->name;
-		double p50 = mr_median(ctx, name, delay_us, "deliver_p50");
+	rp_bench_note(ctx, "[cpu idle %s] %u us: goal msg_ring delivery p50 below every baseline: "
+		      "%s (msg_ring %.0f ns, best baseline %s %.0f ns; best MSG_RING variant %s "
+		      "%.0f ns)", cond->cpu_idle, delay_us,
+		      base < 0 ? "no baseline ran" : ring < base ? "met" : "NOT met",
+		      ring, base_name, base, ring_d, best_d);
+	rp_bench_note(ctx, "[cpu idle %s] %u us: goal msg_ring sender cost p50 < 500 ns: %s "
+		      "(%.0f ns; cheapest MSG_RING variant %s %.0f ns)", cond->cpu_idle, delay_us,
+		      send < 500 ? "met" : "NOT met", send, ring_s, best_s);
+	rp_bench_note(ctx, "[cpu idle %s] %u us: goal delivered within 5%% of target: %s (%.1f%%)",
+		      cond->cpu_idle, delay_us, pct >= 95 ? "met" : "NOT met", pct);
+}
 
-		if (mr_variants[i] == &mr_raw || mr_variants[i] == &mr_port || p50 < 0)
-			continue;
-		if (best < 0 || p50 < best) {
-			best = p50;
-			best_name = name;
+/* Every variant at one delay and condition, repetitions interleaved. */
+static int mr_cases(struct mr_setup *su, unsigned delay_us, const struct mr_cond *cond)
+{
+	struct rp_bench_kv kv[] = {
+		RP_KV_NUM("delay_us", delay_us), RP_KV_STR("cpu_idle", cond->cpu_idle),
+	};
+	struct mr_case c[MR_MAX_VARIANTS];
+	struct rp_bench_case_def defs[MR_MAX_VARIANTS];
+
+	for (unsigned i = 0; i < su->n; i++) {
+		c[i] = (struct mr_case){
+			.ctx = su->ctx, .ops = su->v[i], .cond = cond, .delay_us = delay_us,
+			.seconds = su->seconds, .cpu_tx = su->cpu_tx, .cpu_rx = su->cpu_rx,
+		};
+		defs[i] = (struct rp_bench_case_def){
+			.variant = su->v[i]->name, .params = kv, .n_params = 2,
+			.fn = mr_rep, .arg = &c[i],
+		};
+	}
+	return rp_bench_cases_interleaved(su->ctx, defs, su->n);
+}
+
+/* One condition: hold it, run both delays, release. 0 ran, 1 skipped (cannot
+ * hold it), -1 every case failed. */
+static int mr_condition(struct mr_setup *su, const struct mr_cond *cond)
+{
+	int fd = -1, failed = 0;
+
+	if (cond->no_idle) {
+		fd = rp_mr_no_idle_hold();
+		if (fd < 0) {
+			rp_bench_note(su->ctx, "[cpu idle %s] condition skipped: cannot hold "
+				      "/dev/cpu_dma_latency at 0: %s", cond->cpu_idle, strerror(-fd));
+			return 1;
 		}
 	}
-	rp_bench_note(ctx, "%u us: goal msg_ring delivery p50 below every baseline: %s "
-		      "(msg_ring %.0f ns, best baseline %s %.0f ns)", delay_us,
-		      best < 0 ? "no baseline ran" : ring < best ? "met" : "NOT met",
-		      ring, best_name, best);
-	rp_bench_note(ctx, "%u us: goal msg_ring sender cost p50 < 500 ns: %s (%.0f ns)",
-		      delay_us, send < 500 ? "met" : "NOT met", send);
-	rp_bench_note(ctx, "%u us: goal delivered within 5%% of target: %s (%.1f%%)",
-		      delay_us, pct >= 95 ? "met" : "NOT met", pct);
+	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
+		if (mr_cases(su, mr_delays_us[d], cond) < 0)
+			failed++;
+		mr_goals(su, mr_delays_us[d], cond);
+	}
+	rp_mr_no_idle_release(fd);
+	return failed == (int)MR_N_DELAYS ? -1 : 0;
+}
+
+static void mr_plots(struct rp_bench_ctx *ctx, const struct mr_cond *cond)
+{
+	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
+		char id[48], title[128];
+
+		snprintf(id, sizeof(id), "deliver-%uus%s", mr_delays_us[d], cond->suffix);
+		snprintf(title, sizeof(title), "Delivery latency, %u us between sends%s",
+			 mr_delays_us[d], cond->title);
+		rp_bench_plot_cdf(ctx, id, title, "ns", true);
+		snprintf(id, sizeof(id), "send-%uus%s", mr_delays_us[d], cond->suffix);
+		snprintf(title, sizeof(title), "Sender cost per message, %u us between sends%s",
+			 mr_delays_us[d], cond->title);
+		rp_bench_plot_cdf(ctx, id, title, "ns", true);
+	}
+}
+
+static void mr_setup_variants(struct mr_setup *su)
+{
+	static const struct rp_wake_ops *const baselines[] = {
+		&rp_wake_eventfd, &rp_wake_pipe, &rp_wake_futex,
+	};
+
+	su->n = 0;
+	for (unsigned i = 0; i < rp_mr_n_variants && su->n < MR_MAX_VARIANTS; i++)
+		su->v[su->n++] = rp_mr_variants[i];
+	su->n_ring = su->n;
+	for (unsigned i = 0; i < 3 && su->n < MR_MAX_VARIANTS; i++)
+		su->v[su->n++] = baselines[i];
+}
+
+static void mr_notes(const struct mr_setup *su)
+{
+	char fixed[256];
+
+	if (su->cpu_tx == su->cpu_rx)
+		rp_bench_note(su->ctx, "only one CPU allowed: sender and receiver share CPU %u, "
+			      "latencies include scheduling", su->cpu_tx);
+	for (unsigned i = 0; i < su->n; i++)
+		rp_bench_note(su->ctx, "%s", su->v[i]->how);
+	rp_mr_fixed_target_probe(fixed, sizeof(fixed));
+	rp_bench_note(su->ctx, "%s", fixed);
+	rp_bench_note(su->ctx, "rx_ipi_per_msg: function-call + reschedule interrupts the "
+		      "receiver's CPU took, per message; rx_halt_per_msg: its entries into "
+		      "cpuidle states other than POLL, per message");
+	rp_bench_note(su->ctx, "seed 000 (patched kernel, 10 us delay, 3 s): sender p50 290 ns "
+		      "p99 1032 ns; receiver p50 764 ns p99 2448 ns p99.9 3184 ns; "
+		      "247931 of 299926 expected messages");
 }
 
 static int mr_run(struct rp_bench_ctx *ctx)
 {
-	double seconds = rp_bench_quick(ctx) ? MR_QUICK_SECONDS : MR_SECONDS;
 	unsigned ncpu = rp_bench_ncpus(ctx);
-	unsigned cpu_tx = rp_bench_cpu(ctx, 0);
-	unsigned cpu_rx = rp_bench_cpu(ctx, ncpu > 1 ? 1 : 0);
-	int failed = 0;
+	struct mr_setup su = {
+		.ctx = ctx,
+		.seconds = rp_bench_quick(ctx) ? MR_QUICK_SECONDS : MR_SECONDS,
+		.cpu_tx = rp_bench_cpu(ctx, 0),
+		.cpu_rx = rp_bench_cpu(ctx, ncpu > 1 ? 1 : 0),
+	};
+	int failed = 0, ran[MR_N_CONDS];
 
-	rp_bench_param(ctx, RP_KV_NUM("seconds", seconds));
-	rp_bench_param(ctx, RP_KV_NUM("cpu_sender", cpu_tx));
-	rp_bench_param(ctx, RP_KV_NUM("cpu_receiver", cpu_rx));
-	if (ncpu < 2)
-		rp_bench_note(ctx, "only one CPU allowed: sender and receiver share CPU %u, "
-			      "latencies include scheduling", cpu_tx);
-	for (unsigned i = 0; i < MR_N_VARIANTS; i++)
-		rp_bench_note(ctx, "%s", mr_variants[i]->how);
-	rp_bench_note(ctx, "seed 000 (patched kernel, 10 us delay, 3 s): sender p50 290 ns "
-		      "p99 1032 ns; receiver p50 764 ns p99 2448 ns p99.9 3184 ns; "
-		      "247931 of 299926 expected messages");
-
-	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
-		for (unsigned i = 0; i < MR_N_VARIANTS; i++) {
-			struct mr_case c = {
-				.ctx = ctx, .ops = mr_variants[i], .delay_us = mr_delays_us[d],
-				.seconds = seconds, .cpu_tx = cpu_tx, .cpu_rx = cpu_rx,
-			};
-			struct rp_bench_kv kv = RP_KV_NUM("delay_us", c.delay_us);
-
-			if (rp_bench_case(ctx, c.ops->name, &kv, 1, mr_rep, &c) < 0)
-				failed++;
-		}
-		mr_goals(ctx, mr_delays_us[d]);
+	mr_setup_variants(&su);
+	rp_bench_param(ctx, RP_KV_NUM("seconds", su.seconds));
+	rp_bench_param(ctx, RP_KV_NUM("cpu_sender", su.cpu_tx));
+	rp_bench_param(ctx, RP_KV_NUM("cpu_receiver", su.cpu_rx));
+	rp_bench_expect_cases(ctx, su.n * MR_N_DELAYS * MR_N_CONDS);
+	mr_notes(&su);
+	for (unsigned k = 0; k < MR_N_CONDS; k++) {
+		ran[k] = mr_condition(&su, &mr_conds[k]);
+		if (ran[k] < 0)
+			failed++;
 	}
-	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
-		char id[32], title[96];
-
-		snprintf(id, sizeof(id), "deliver-%uus", mr_delays_us[d]);
-		snprintf(title, sizeof(title), "Delivery latency, %u us between sends", mr_delays_us[d]);
-		rp_bench_plot_cdf(ctx, id, title, "ns", true);
-		snprintf(id, sizeof(id), "send-%uus", mr_delays_us[d]);
-		snprintf(title, sizeof(title), "Sender cost per message, %u us between sends",
-			 mr_delays_us[d]);
-		rp_bench_plot_cdf(ctx, id, title, "ns", true);
-	}
-	if (failed == (int)(MR_N_VARIANTS * MR_N_DELAYS))
+	for (unsigned k = 0; k < MR_N_CONDS; k++)
+		if (ran[k] == 0)
+			mr_plots(ctx, &mr_conds[k]);
+	if (failed == (int)MR_N_CONDS)
 		return rp_bench_fail(ctx, "every case failed (see the messages above)");
 	return 0;
 }
 
 const struct rp_bench_def rp_bench_msg_ring = {
 	.name = "msg-ring",
-	.summary = "MSG_RING between two pinned threads vs eventfd+queue, pipe, futex+queue",
+	.summary = "MSG_RING variants between two pinned threads vs eventfd+queue, pipe, "
+		   "futex+queue; CPU idle allowed and forbidden",
 	.run = mr_run,
 };

@@ -21,7 +21,8 @@
 struct rp_wake_ops {
 	const char *name;
 	const char *how;	/* one line for the notes: queue + wakeup used */
-	void *(*create)(void);
+	const void *arg;	/* handed to create: one implementation, several variants */
+	void *(*create)(const void *arg);
 	int (*rx_init)(void *st);
 	int (*tx_init)(void *st);
 	/* Sender: post one stamp. 0 or -errno. */

@@ -17,10 +17,11 @@ struct wake_eventfd {
 	int efd;
 };
 
-static void *efd_create(void)
+static void *efd_create(const void *arg)
 {
 	struct wake_eventfd *w = aligned_alloc(64, sizeof(*w));
 
+	(void)arg;
 	if (!w)
 		return NULL;
 	atomic_init(&w->q.head, 0);

@@ -26,10 +26,11 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val)
 	return syscall(SYS_futex, addr, op | FUTEX_PRIVATE_FLAG, val, NULL, NULL, 0);
 }
 
-static void *fx_create(void)
+static void *fx_create(const void *arg)
 {
 	struct wake_futex *w = aligned_alloc(64, sizeof(*w));
 
+	(void)arg;
 	if (!w)
 		return NULL;
 	atomic_init(&w->q.head, 0);

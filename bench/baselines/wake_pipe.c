@@ -14,10 +14,11 @@ struct wake_pipe {
 	int fd[2];
 };
 
-static void *pipe_create(void)
+static void *pipe_create(const void *arg)
 {
 	struct wake_pipe *w = malloc(sizeof(*w));
 
+	(void)arg;
 	if (w && pipe2(w->fd, O_CLOEXEC) == 0)
 		return w;
 	free(w);
