@@ -359,6 +359,46 @@ static void mr_goals(const struct mr_setup *su, unsigned delay_us, const struct 
 		      cond->cpu_idle, delay_us, pct >= 95 ? "met" : "NOT met", pct);
 }
 
+/* Range of send_p50 over a group of variants. */
+struct mr_range {
+	unsigned n;
+	double lo, hi;
+};
+
+static void mr_range_add(struct mr_range *r, double v)
+{
+	if (r->n == 0 || v < r->lo)
+		r->lo = v;
+	if (r->n == 0 || v > r->hi)
+		r->hi = v;
+	r->n++;
+}
+
+/*
+ * Where the sender's time goes, from this run's own numbers: a sleeping
+ * receiver whose CPU halted must be woken by an IPI, and the sender sends
+ * it. Splits the variants by whether the receiver's CPU halted for more
+ * than half of the messages (then the median send includes an IPI).
+ */
+static void mr_wake_note(const struct mr_setup *su, unsigned delay_us, const struct mr_cond *cond)
+{
+	struct mr_range often = { 0 }, rarely = { 0 };
+
+	for (unsigned i = 0; i < su->n; i++) {
+		double halts = mr_median(su->ctx, su->v[i]->name, delay_us, cond, "rx_halt_per_msg");
+		double send = mr_median(su->ctx, su->v[i]->name, delay_us, cond, "send_p50");
+
+		if (halts >= 0 && send >= 0)
+			mr_range_add(halts > 0.5 ? &often : &rarely, send);
+	}
+	if (often.n + rarely.n == 0)
+		return;
+	rp_bench_note(su->ctx, "[cpu idle %s] %u us: send p50 where the receiver's CPU halted for "
+		      "more than half of the messages: %u variant(s), %.0f..%.0f ns; for at most "
+		      "half: %u variant(s), %.0f..%.0f ns", cond->cpu_idle, delay_us,
+		      often.n, often.lo, often.hi, rarely.n, rarely.lo, rarely.hi);
+}
+
 /* Every variant at one delay and condition, repetitions interleaved. */
 static int mr_cases(struct mr_setup *su, unsigned delay_us, const struct mr_cond *cond)
 {
@@ -399,6 +439,7 @@ static int mr_condition(struct mr_setup *su, const struct mr_cond *cond)
 		if (mr_cases(su, mr_delays_us[d], cond) < 0)
 			failed++;
 		mr_goals(su, mr_delays_us[d], cond);
+		mr_wake_note(su, mr_delays_us[d], cond);
 	}
 	rp_mr_no_idle_release(fd);
 	return failed == (int)MR_N_DELAYS ? -1 : 0;
