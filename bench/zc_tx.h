@@ -147,6 +147,8 @@ struct zc_tx_plan {
 	unsigned n_batches;
 	const char *only_target;	/* NULL: every target */
 	bool core_variants;		/* only copy, send_zc_fixed, auto on both paths */
+	bool warm_round;		/* before a target's first group, run every
+					 * variant once, unrecorded */
 	double budget_s;		/* > 0: the run's measured time, split over
 					 * every repetition of every case */
 	double seconds;			/* budget_s == 0: measured time per repetition */
@@ -178,6 +180,7 @@ struct zc_tx_measure {
 	const char *metric;		/* "req_s", "req_per_cpu_s" */
 	const char *vs_copy, *auto_vs_best, *vs_raw;
 	const char *suffix;		/* of its crossover_size_PATH run parameter */
+	const char *auto_vs_twin;	/* auto / the mode it sends with at this size */
 };
 
 extern const struct zc_tx_measure zc_tx_measures[];
@@ -188,5 +191,7 @@ unsigned zc_tx_group_variants(const struct zc_tx_bench *b);
 /* Measure every variant at (b->target, size, batch), interleaved, and record
  * them as harness cases with per-repetition ratios. */
 void zc_tx_group_run(struct zc_tx_bench *b, unsigned size, unsigned batch);
+/* Run every variant at (b->target, size, batch) once and forget the results. */
+void zc_tx_group_warm(struct zc_tx_bench *b, unsigned size, unsigned batch);
 
 #endif

@@ -37,7 +37,7 @@ for (path, mode, size), r in cases.items():
     m = r["metrics"]
     want = {"req_s", "req_per_cpu_s", "cpu_ns_per_req", "notifs_per_req"}
     want |= {"ratio_vs_copy"} if mode != "copy" else set()
-    want |= {"auto_vs_best"} if mode == "auto" else set()
+    want |= {"auto_vs_best", "auto_vs_twin"} if mode == "auto" else set()
     want |= {"ringplane_vs_raw"} if path == "ringplane" else set()
     need(want <= set(m), f"{path} {mode} {size}: metrics {sorted(want - set(m))} missing")
     if mode == "send_zc_fixed":
@@ -51,7 +51,8 @@ for path in ("raw", "ringplane"):
 params = doc.get("parameters", {})
 keys = ["goal_zc_vs_copy_8000_ringplane", "goal_zc_vs_copy_16000_ringplane",
         "goal_auto_vs_best_ringplane", "goal_auto_vs_best_ringplane_size",
-        "goal_vs_raw_copy", "goal_vs_raw_send_zc_fixed", "goal_vs_raw_auto", "min_reps"]
+        "goal_vs_raw_copy", "goal_vs_raw_send_zc_fixed", "goal_vs_raw_auto", "min_reps",
+        "noise_twin_min_ringplane", "noise_twin_max_raw"]
 for k in keys:
     need(isinstance(params.get(k), (int, float)), f"parameter {k} recorded")
 need(sum("goal (c)" in n for n in doc.get("notes", [])) == 3, "a goal (c) note per mode")
