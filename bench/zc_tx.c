@@ -11,10 +11,11 @@
  *                   MSG_ZEROCOPY (baselines/msg_zerocopy.c).
  *
  * Per case: req_s, req_per_cpu_s, gbit_s, cpu_ns_per_req (the sending
- * thread's user+system time), notifs_per_req, zc_copied_frac (every zerocopy
- * send asks IORING_SEND_ZC_REPORT_USAGE), ratio_vs_copy (same
- * target/path/size/batch), auto_vs_best (auto vs the better of copy and
- * send_zc_fixed) and ringplane_vs_raw; the same three ratios by CPU time
+ * thread's user+system time) and user_ns_per_req, notifs_per_req,
+ * zc_copied_frac (every zerocopy send asks IORING_SEND_ZC_REPORT_USAGE),
+ * ratio_vs_copy (same target/path/size/batch), auto_vs_best (auto vs the
+ * better of copy and send_zc_fixed), ringplane_vs_raw and auto_vs_twin (auto
+ * vs the mode it sends with: the noise); the same ratios by CPU time
  * (cpu_ratio_vs_copy, ...). The variants of one size and batch run
  * interleaved and every ratio is taken within a repetition (zc_tx_group.c).
  * At the end the benchmark derives the size from which zerocopy wins (ifb,
