@@ -75,6 +75,11 @@ void rp_bench_expect_cases(struct rp_bench_ctx *ctx, unsigned n);
  * count (default 3) to n >= 1. No effect without --quick or with --reps.
  */
 void rp_bench_quick_reps(struct rp_bench_ctx *ctx, unsigned n);
+/*
+ * Optional (additive): a benchmark that decides on many repetitions may
+ * raise the full-run default (5) to n. No effect with --quick or --reps.
+ */
+void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n);
 
 /* A run-wide parameter, recorded in the JSON "parameters" object. */
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);

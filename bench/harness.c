@@ -104,6 +104,12 @@ void rp_bench_quick_reps(struct rp_bench_ctx *ctx, unsigned n)
 		ctx->reps = n;
 }
 
+void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n)
+{
+	if (!ctx->quick && !ctx->reps_forced && n > ctx->reps)
+		ctx->reps = n;
+}
+
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv)
 {
 	for (size_t i = 0; i < ctx->params.n; i++) {

@@ -212,6 +212,28 @@ static void test_quick_reps(void **state)
 	rp_bench_ctx_free(ctx);
 }
 
+static void test_default_reps(void **state)
+{
+	struct rp_bench_opts full = { 0 }, quick = { .quick = true }, forced = { .reps = 2 };
+	struct rp_bench_ctx *ctx = rp_bench_ctx_new(&fake, &full);
+
+	(void)state;
+	assert_int_equal(rp_bench_reps(ctx), RP_BENCH_DEFAULT_REPS);
+	rp_bench_default_reps(ctx, 15);
+	assert_int_equal(rp_bench_reps(ctx), 15);
+	rp_bench_default_reps(ctx, 1);			/* only raises */
+	assert_int_equal(rp_bench_reps(ctx), 15);
+	rp_bench_ctx_free(ctx);
+	ctx = rp_bench_ctx_new(&fake, &quick);
+	rp_bench_default_reps(ctx, 15);			/* --quick stays small */
+	assert_int_equal(rp_bench_reps(ctx), RP_BENCH_QUICK_REPS);
+	rp_bench_ctx_free(ctx);
+	ctx = rp_bench_ctx_new(&fake, &forced);
+	rp_bench_default_reps(ctx, 15);			/* --reps wins */
+	assert_int_equal(rp_bench_reps(ctx), 2);
+	rp_bench_ctx_free(ctx);
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static const char nasty[] = "q\"uo\\te\n\ttab\x01|pipe µs";
@@ -509,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_failed_rep_is_recorded),
 		cmocka_unit_test(test_interleaved_rotates_and_isolates_failure),
 		cmocka_unit_test(test_quick_reps),
+		cmocka_unit_test(test_default_reps),
 		cmocka_unit_test(test_json_escapes_and_round_trips),
 		cmocka_unit_test(test_table_cells_stay_cells),
 		cmocka_unit_test(test_cdf_accumulates_and_plots),
