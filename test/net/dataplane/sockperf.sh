@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# The stock sockperf client (Debian's sockperf) in ping-pong mode, UDP and
-# TCP, against ringplane's sockperf mode (services: sockperf: true) over a
+# The stock sockperf client (Debian's sockperf) in ping-pong and under-load
+# modes, UDP and TCP, against ringplane's sockperf mode (services: sockperf: true) over a
 # veth pair. sockperf must see replies and report no dropped, duplicated or
 # out-of-order messages and no errors.
 . "$RP_TOP/test/net/lib.sh"
@@ -35,6 +35,21 @@ if rpd_wait_metrics; then
 		>"$workdir/tcp.log" 2>&1
 	rp_check "sockperf TCP ping-pong, 64 B: replies, no drops/dups/reordering" \
 		sockperf_ok "$workdir/tcp.log"
+	# under-load: a fixed message rate, a reply asked for every 100th message
+	# (sockperf's default), the latency measured on those.
+	for proto in udp tcp; do
+		port=7007 flag=
+		[ "$proto" = tcp ] && port=7008 flag=--tcp
+		before=$(rpd_counter rx_bytes "$proto")
+		rp_in "$cli_ns" timeout 30 sockperf under-load $flag -i "$ECHO_SRV_ADDR" -p "$port" -t 2 \
+			--mps 20000 --msg-size 64 >"$workdir/ul-$proto.log" 2>&1
+		grep -E 'Valid Duration|dropped messages' "$workdir/ul-$proto.log"
+		rp_check "sockperf $proto under-load, 20000 msg/s: replies, no drops/dups/reordering" \
+			sockperf_ok "$workdir/ul-$proto.log"
+		after=$(rpd_counter rx_bytes "$proto")
+		rp_check "the $proto service received the under-load run ($before -> $after bytes)" \
+			test "$after" -gt "$before"
+	done
 	bad=$(rpd_counter err_bad_frame)
 	rp_check "no frame was judged malformed (err_bad_frame $bad)" test "$bad" -eq 0
 	rpd_stop_checked
