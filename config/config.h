@@ -157,6 +157,20 @@ enum rp_svc_type {
 	RP_SVC__COUNT,
 };
 
+/*
+ * limits: what one worker, and one connection on it, may hold. Every
+ * service's connections share their worker's buffer pool through these
+ * (dataplane/share.h): a connection at its cap is not read again until its
+ * sends drain, and the pool keeps a reserve that only connections holding
+ * little may use, so UDP and well-behaved peers always find buffers.
+ */
+struct rp_limits_cfg {
+	struct rp_mark mark;
+	long conn_buffers;		/* RP_UNSET (auto): buffers.count / 16, at least 4 */
+	long reserve_buffers;		/* RP_UNSET (auto): buffers.count / 8 */
+	unsigned connections;		/* per worker; sizes the fixed-file table */
+};
+
 struct rp_service_cfg {
 	char name[RP_NAME_MAX];
 	struct rp_mark mark;
@@ -172,6 +186,11 @@ struct rp_service_cfg {
 	 * per worker; steering picks the worker (dataplane/steer.h). */
 	bool acceptor;
 	enum rp_steer_policy steering;
+	/* tcp: limits and timeouts per connection (dataplane/svc_tcp_echo.c) */
+	unsigned max_connections;	/* per worker; 0: only limits.connections */
+	unsigned backlog;		/* listen(2) backlog (the kernel caps it at somaxconn) */
+	unsigned idle_timeout_ms;	/* nothing received or sent for this long: closed; 0: never */
+	unsigned write_stall_ms;	/* replies pending, none taken for this long: reset; 0: never */
 };
 
 struct rp_metrics_cfg {
@@ -211,6 +230,7 @@ struct rp_config {
 	struct rp_workers_cfg workers;
 	struct rp_buffers_cfg buffers;
 	struct rp_zerocopy_cfg zerocopy;
+	struct rp_limits_cfg limits;
 	struct rp_service_cfg *services;
 	unsigned n_services;
 	struct rp_metrics_cfg metrics;

@@ -143,6 +143,14 @@ static const struct rp_key zerocopy_keys[] = {
 };
 #undef Z
 
+#define LM struct rp_limits_cfg
+static const struct rp_key limits_keys[] = {
+	{ "conn-buffers", RP_V_INT, RP_K_AUTO, RANGE(1, 32768), "auto", "pool buffers one connection may hold (queued replies, sends in flight, zerocopy buffers awaiting their notification); at the cap it is not read until they drain (auto: buffers.count / 16, at least 4)", AT(LM, conn_buffers) },
+	{ "reserve-buffers", RP_V_INT, RP_K_AUTO, RANGE(0, 32768), "auto", "free receive buffers kept for UDP and for connections holding at most 2: when fewer are free, every connection holding more stops being read until it drains (auto: buffers.count / 8)", AT(LM, reserve_buffers) },
+	{ "connections", RP_V_INT, 0, RANGE(1, 1000000), "4096", "connections per worker, all services together; sizes the fixed-file table (which RLIMIT_NOFILE also caps); more are accepted and closed at once (conns_refused)", AT(LM, connections) },
+};
+#undef LM
+
 /* ---- services[] ------------------------------------------------------------ */
 
 #define S struct rp_service_cfg
@@ -158,6 +166,10 @@ static const struct rp_key service_keys[] = {
 static const struct rp_key tcp_service_keys[] = {
 	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) },
 	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
+	{ "max-connections", RP_V_INT, 0, RANGE(0, 1 << 20), "0", "connections of this service per worker; more are accepted and closed at once (conns_refused); 0: only limits.connections", AT(S, max_connections) },
+	{ "backlog", RP_V_INT, 0, RANGE(1, 65535), "1024", "listen backlog (the kernel caps it at net.core.somaxconn)", AT(S, backlog) },
+	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "300000", "a connection that receives and sends nothing for this long is closed (idle_timeouts); 0: never", AT(S, idle_timeout_ms) },
+	{ "write-stall-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a connection whose replies wait this long without the peer taking a byte (its window closed) is reset (write_stalls); 0: never", AT(S, write_stall_ms) },
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
 static const struct rp_key udp_service_keys[] = {
@@ -201,6 +213,7 @@ static const struct rp_key shutdown_keys[] = {
 static const struct rp_section workers_section = SECTION("workers", struct rp_workers_cfg, workers_keys, HAS_MARK(struct rp_workers_cfg));
 static const struct rp_section buffers_section = SECTION("buffers", struct rp_buffers_cfg, buffers_keys, HAS_MARK(struct rp_buffers_cfg));
 static const struct rp_section zerocopy_section = SECTION("zerocopy", struct rp_zerocopy_cfg, zerocopy_keys, HAS_MARK(struct rp_zerocopy_cfg));
+static const struct rp_section limits_section = SECTION("limits", struct rp_limits_cfg, limits_keys, HAS_MARK(struct rp_limits_cfg));
 static const struct rp_section metrics_section = SECTION("metrics", struct rp_metrics_cfg, metrics_keys, HAS_MARK(struct rp_metrics_cfg));
 static const struct rp_section logging_section = SECTION("logging", struct rp_logging_cfg, logging_keys, HAS_MARK(struct rp_logging_cfg));
 static const struct rp_section shutdown_section = SECTION("shutdown", struct rp_shutdown_cfg, shutdown_keys, HAS_MARK(struct rp_shutdown_cfg));
@@ -211,6 +224,7 @@ static const struct rp_key root_keys[] = {
 	{ "workers", RP_V_SECTION, 0, RANGE(0, 0), NULL, "worker threads and their rings", AT(C, workers), .child = &workers_section },
 	{ "buffers", RP_V_SECTION, 0, RANGE(0, 0), NULL, "registered buffer pool, per worker", AT(C, buffers), .child = &buffers_section },
 	{ "zerocopy", RP_V_SECTION, 0, RANGE(0, 0), NULL, "zerocopy send policy", AT(C, zerocopy), .child = &zerocopy_section },
+	{ "limits", RP_V_SECTION, 0, RANGE(0, 0), NULL, "fair sharing of each worker's buffers and connection limits", AT(C, limits), .child = &limits_section },
 	{ "services", RP_V_LIST, 0, RANGE(0, 0), NULL, "what the appliance serves", AT(C, services), COUNT(C, n_services), .child = &service_section },
 	{ "metrics", RP_V_SECTION, 0, RANGE(0, 0), NULL, "Prometheus endpoint", AT(C, metrics), .child = &metrics_section },
 	{ "logging", RP_V_SECTION, 0, RANGE(0, 0), NULL, "log output", AT(C, logging), .child = &logging_section },

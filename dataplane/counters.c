@@ -13,6 +13,11 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_CONNS_CLOSED,    "conns_closed",    "TCP connections closed"),
 	C(RP_C_NAPI_LOCAL,      "napi_local",      "Connections handed over whose NAPI id is one of this worker's rx queues"),
 	C(RP_C_NAPI_FALLBACKS,  "napi_fallbacks",  "Connections napi steering could not map (no or unknown NAPI id): steered by hash"),
+	C(RP_C_CONNS_REFUSED,   "conns_refused",   "TCP connections accepted past a limit (limits.connections, max-connections) and closed at once"),
+	C(RP_C_CONNS_THROTTLED, "conns_throttled", "Times a connection stopped being read: at its buffer cap (limits.conn-buffers) or eating into the reserve"),
+	C(RP_C_THROTTLED_MS,    "throttled_ms",    "Milliseconds connections spent not being read because of their buffer share"),
+	C(RP_C_IDLE_TIMEOUTS,   "idle_timeouts",   "Connections closed after idle-timeout-ms without traffic"),
+	C(RP_C_WRITE_STALLS,    "write_stalls",    "Connections reset after write-stall-timeout-ms with replies the peer would not take"),
 	C(RP_C_COPY_SENDS,      "copy_sends",      "Sends that copied (policy chose copy)"),
 	C(RP_C_ZC_SENDS,        "zc_sends",        "Zerocopy sends issued (SEND_ZC/SENDMSG_ZC)"),
 	C(RP_C_ZC_COPIED,       "zc_copied",       "Zerocopy sends the kernel reported as copied (REPORT_USAGE)"),
@@ -29,5 +34,6 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_ERR_TRUNCATED,   "err_truncated",   "Datagrams larger than a buffer (truncated)"),
 	C(RP_C_ERR_BAD_FRAME,   "err_bad_frame",   "Malformed sockperf frames"),
 	C(RP_C_ERR_CONN_RESET,  "err_conn_reset",  "Connections reset by the peer"),
+	C(RP_C_ERR_BAD_BUFFER,  "err_bad_buffer",  "Receive completions naming a buffer the kernel does not own (dropped; a bug if ever non-zero)"),
 	C(RP_C_ERR_NO_SLOT,     "err_no_slot",     "Connections closed because the fixed file table was full"),
 };

@@ -24,6 +24,12 @@ enum rp_counter {
 	RP_C_CONNS_CLOSED,
 	RP_C_NAPI_LOCAL,	/* handed-off connections whose NAPI id is this worker's queue */
 	RP_C_NAPI_FALLBACKS,	/* napi steering had no mapped id: hashed instead */
+	/* limits and fair sharing (dataplane/share.h, limits.*) */
+	RP_C_CONNS_REFUSED,	/* accepted past a connection limit and closed at once */
+	RP_C_CONNS_THROTTLED,	/* times a connection stopped being read (its share) */
+	RP_C_THROTTLED_MS,	/* time connections spent stopped */
+	RP_C_IDLE_TIMEOUTS,	/* connections closed for idleness */
+	RP_C_WRITE_STALLS,	/* connections reset: replies not taken in time */
 	/* zerocopy */
 	RP_C_COPY_SENDS,	/* sends that copied by policy */
 	RP_C_ZC_SENDS,		/* SEND_ZC / SENDMSG_ZC issued */
@@ -44,6 +50,7 @@ enum rp_counter {
 	RP_C_ERR_BAD_FRAME,	/* malformed sockperf frame */
 	RP_C_ERR_CONN_RESET,
 	RP_C_ERR_NO_SLOT,	/* fixed file table full */
+	RP_C_ERR_BAD_BUFFER,	/* a receive named a buffer that is not the kernel's */
 	RP_C__COUNT,
 };
 

@@ -84,3 +84,16 @@ void rp_log(enum rp_log_level level, const char *fmt, ...)
 			level_names[level], msg);
 	}
 }
+
+bool rp_ratelimit_ok(struct rp_ratelimit *rl, uint64_t now_ms, unsigned interval_ms,
+		     unsigned *missed)
+{
+	if (now_ms < rl->next_ms) {
+		rl->missed++;
+		return false;
+	}
+	*missed = rl->missed;
+	rl->missed = 0;
+	rl->next_ms = now_ms + interval_ms;
+	return true;
+}

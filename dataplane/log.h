@@ -8,6 +8,8 @@
 #ifndef RP_LOG_H
 #define RP_LOG_H
 
+#include <stdint.h>
+
 #include "config/config.h"
 
 void rp_log_setup(enum rp_log_level level, enum rp_log_format format);
@@ -17,6 +19,22 @@ bool rp_log_enabled(enum rp_log_level level);
 
 void rp_log(enum rp_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Rate limiting for events a peer can cause at will (an accept flood, a
+ * stream of bad frames): at most one line per interval; the events not
+ * logged are counted and said with the next line that is. The counters
+ * count every event regardless. One limiter per place, owned by one thread.
+ */
+struct rp_ratelimit {
+	uint64_t next_ms;
+	unsigned missed;
+};
+
+/* May this event be logged now? *missed: events suppressed since the last
+ * line that was. */
+bool rp_ratelimit_ok(struct rp_ratelimit *rl, uint64_t now_ms, unsigned interval_ms,
+		     unsigned *missed);
 
 #define rp_err(...)  rp_log(RP_LOG_ERROR, __VA_ARGS__)
 #define rp_warn(...) rp_log(RP_LOG_WARN, __VA_ARGS__)

@@ -47,7 +47,7 @@ int rp_svc_socket(const struct rp_svc_inst *si)
 		return sock_fail(si, fd, "setsockopt(SO_REUSEPORT)");
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->len))
 		return sock_fail(si, fd, "bind");
-	if (type == SOCK_STREAM && listen(fd, 1024))
+	if (type == SOCK_STREAM && listen(fd, (int)si->cfg->backlog))
 		return sock_fail(si, fd, "listen");
 	return fd;
 }

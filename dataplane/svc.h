@@ -52,6 +52,12 @@ struct rp_svc_ops {
 	 * the service gathered from the batch (e.g. replies coalesced per peer).
 	 * NULL: the service sends as it goes. */
 	void (*flush)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* Every worker tick (w->tick_ms apart, w->now_ms is fresh): enforce
+	 * timeouts. NULL: nothing of the service is timed. */
+	void (*tick)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* The longest a tick may be apart for this service's timeouts to keep
+	 * their precision (a quarter of its shortest timeout); 0: no need. */
+	unsigned (*tick_wanted_ms)(const struct rp_service_cfg *cfg);
 	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */

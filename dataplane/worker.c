@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "dataplane/acceptor.h"
 #include "dataplane/log.h"
@@ -41,17 +42,99 @@ struct rp_svc_inst *rp_worker_svc(struct rp_worker *w, uint64_t ud_data)
 	return idx < w->n_svc ? &w->svc[idx] : NULL;
 }
 
+/* arm() is idempotent: a service re-arms only what it had stopped (its
+ * starved receive, connections whose share let them be read again). */
 void rp_worker_rearm(struct rp_worker *w)
 {
 	rp_bufpool_rearmed(&w->pool);
 	for (unsigned i = 0; i < w->n_svc; i++) {
 		struct rp_svc_inst *si = &w->svc[i];
 
-		if (si->starved && !si->stopping) {
+		if (!si->stopping) {
 			si->starved = false;
 			si->ops->arm(w, si);
 		}
 	}
+}
+
+bool rp_worker_conn_open(struct rp_worker *w)
+{
+	if (w->n_conns >= w->max_conns)
+		return false;
+	w->n_conns++;
+	return true;
+}
+
+void rp_worker_conn_closed(struct rp_worker *w)
+{
+	if (w->n_conns)
+		w->n_conns--;
+}
+
+/* ---- the tick: one multishot timeout drives every service's timeouts ---- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The slowest tick that keeps every service's timeouts within a quarter of
+ * their length; none if nothing is timed. */
+static unsigned tick_period_ms(const struct rp_worker *w)
+{
+	unsigned ms = 0;
+
+	for (unsigned i = 0; i < w->cfg->n_services; i++) {
+		const struct rp_svc_ops *ops = rp_svc_ops_for(w->cfg->services[i].type);
+		unsigned want = ops->tick_wanted_ms ? ops->tick_wanted_ms(&w->cfg->services[i]) : 0;
+
+		if (want && (!ms || want < ms))
+			ms = want;
+	}
+	if (ms && ms < 10)
+		ms = 10;
+	return ms > 1000 ? 1000 : ms;
+}
+
+static void arm_tick(struct rp_worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w->tick_ms || w->tick_armed || w->stop_requested || !(sqe = rp_worker_sqe(w)))
+		return;
+	w->tick_ts = (struct __kernel_timespec){ .tv_sec = w->tick_ms / 1000,
+					      .tv_nsec = (long long)(w->tick_ms % 1000) * 1000000 };
+	/* read by the kernel when the SQE is submitted (io_timeout_prep) */
+	io_uring_prep_timeout(sqe, &w->tick_ts, 0, IORING_TIMEOUT_MULTISHOT);
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_TIMEOUT, 0));
+	w->tick_armed = true;
+}
+
+static void cancel_tick(struct rp_worker *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w->tick_armed || !(sqe = rp_worker_sqe(w)))
+		return;
+	io_uring_prep_timeout_remove(sqe, rp_ud(RP_OP_TIMEOUT, 0), 0);
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
+}
+
+static void on_tick(struct rp_worker *w, const struct io_uring_cqe *cqe)
+{
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		w->tick_armed = false;
+	if (cqe->res != -ETIME && cqe->res != -ECANCELED && cqe->res < 0)
+		rp_warn("worker %u: tick timeout: %s", w->id, strerror(-cqe->res));
+	if (w->stop_requested)
+		return;
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops->tick && !w->svc[i].stopping)
+			w->svc[i].ops->tick(w, &w->svc[i]);
+	arm_tick(w);
 }
 
 /* ---- the dispatch table -------------------------------------------------- */
@@ -134,7 +217,7 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_SEND_GSO] = on_svc_cqe,
 	[RP_OP_CLOSE]    = on_svc_cqe,
 	[RP_OP_CANCEL]   = on_cancel,
-	[RP_OP_TIMEOUT]  = on_ignored,
+	[RP_OP_TIMEOUT]  = on_tick,
 	[RP_OP_SOCK_CMD] = on_ignored,
 };
 
@@ -182,6 +265,7 @@ static void stop_services(struct rp_worker *w)
 	__atomic_store_n(&w->phase, RP_WP_STOPPING, __ATOMIC_RELEASE);
 	rp_info("worker %u: stopping: no new connections or receives; draining %u "
 		"outstanding operations", w->id, w->pending);
+	cancel_tick(w);
 	for (unsigned i = 0; i < w->n_svc; i++) {
 		w->svc[i].stopping = true;
 		w->svc[i].ops->stop(w, &w->svc[i]);
@@ -285,19 +369,22 @@ static int run_loop(struct rp_worker *w)
 	while (!drained(w)) {
 		struct io_uring_cqe *cqe;
 		unsigned head, n = 0;
+		bool relieved;
 		int ret = io_uring_submit_and_wait(&w->ring, 1);
 
 		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
 			rp_err("worker %u: io_uring_submit_and_wait: %s", w->id, strerror(-ret));
 			return ret;
 		}
+		w->now_ms = now_ms();
 		io_uring_for_each_cqe(&w->ring, head, cqe) {
 			dispatch(w, cqe);
 			n++;
 		}
 		io_uring_cq_advance(&w->ring, n);
 		flush_services(w);
-		if (rp_bufpool_should_rearm(&w->pool))
+		relieved = rp_fair_relieved(&w->fair);
+		if (relieved || rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
 		publish(w);
 	}
@@ -321,15 +408,24 @@ static int pin(struct rp_worker *w)
 	return -ret;
 }
 
-/* The kernel refuses a file table larger than RLIMIT_NOFILE (the appliance
- * raises the soft limit to the hard one at start). */
-static unsigned file_table_size(void)
+/* limits.connections plus the slack that lets a connection past the limit
+ * be accepted and closed cleanly. The kernel refuses a file table larger
+ * than RLIMIT_NOFILE (the appliance raises the soft limit to the hard one at
+ * start): then the limit shrinks to fit, and the log says so. */
+static unsigned file_table_size(struct rp_worker *w)
 {
+	unsigned want = w->cfg->limits.connections + RP_WORKER_FILES_SLACK;
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY ||
-	    rl.rlim_cur >= RP_WORKER_FILES)
-		return RP_WORKER_FILES;
+	w->max_conns = w->cfg->limits.connections;
+	if (getrlimit(RLIMIT_NOFILE, &rl) || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return want;
+	w->max_conns = rl.rlim_cur > 2 * RP_WORKER_FILES_SLACK ?
+		       (unsigned)rl.rlim_cur - RP_WORKER_FILES_SLACK : (unsigned)rl.rlim_cur / 2;
+	if (w->id == 0)
+		rp_warn("limits.connections is %u, but RLIMIT_NOFILE (%llu) allows only %u per "
+			"worker's fixed-file table: raise it (ulimit -n, LimitNOFILE= in the unit)",
+			w->cfg->limits.connections, (unsigned long long)rl.rlim_cur, w->max_conns);
 	return (unsigned)rl.rlim_cur;
 }
 
@@ -350,7 +446,7 @@ static int setup_ring(struct rp_worker *w)
 		return ret;
 	}
 	w->ring_fd = w->ring.ring_fd;
-	w->n_files = file_table_size();
+	w->n_files = file_table_size(w);
 	ret = io_uring_register_files_sparse(&w->ring, w->n_files);
 	if (ret < 0) {
 		rp_err("worker %u: io_uring_register_files_sparse(%u): %s", w->id,
@@ -382,6 +478,7 @@ static int setup_pool(struct rp_worker *w)
 	}
 	w->tx = (struct rp_tx){ .ring = &w->ring, .pool = &w->pool,
 				.ctr = rp_worker_ctr(w), .pending = &w->pending };
+	rp_fair_init(&w->fair, &w->pool, &w->cfg->limits);
 	return 0;
 }
 
@@ -454,8 +551,11 @@ static void *worker_main(void *arg)
 		sem_post(&w->started);
 		return NULL;
 	}
+	w->now_ms = now_ms();
 	for (unsigned i = 0; i < w->n_svc; i++)
 		w->svc[i].ops->arm(w, &w->svc[i]);
+	w->tick_ms = tick_period_ms(w);
+	arm_tick(w);
 	set_phase(w, RP_WP_RUNNING);
 	sem_post(&w->started);
 

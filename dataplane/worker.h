@@ -27,10 +27,13 @@
 #include "dataplane/bufpool.h"
 #include "dataplane/counters.h"
 #include "dataplane/msg.h"
+#include "dataplane/share.h"
 #include "dataplane/svc.h"
 #include "dataplane/zc.h"
 
-#define RP_WORKER_FILES 4096	/* sparse fixed-file table size, at most (RLIMIT_NOFILE caps it) */
+#define RP_WORKER_FILES_SLACK 64	/* fixed-file slots beyond limits.connections: an
+					 * accept past the limit still gets a slot, so it can
+					 * be closed cleanly and counted (conns_refused) */
 #define RP_WORKER_BGID  1	/* buffer group of the receive buffer ring */
 #define RP_WORKER_NAPI_MAX 16	/* NAPI ids of the rx queues one worker serves */
 
@@ -54,6 +57,13 @@ struct rp_worker {
 	struct rp_bufpool pool;
 	struct rp_tx tx;
 	struct rp_msg_port msg;		/* MSG_RING sends from this ring */
+	struct rp_fair fair;		/* what one connection may hold of the pool */
+	uint64_t now_ms;		/* CLOCK_MONOTONIC, read once per completion batch */
+	unsigned tick_ms;		/* period of the timeout tick (0: none) */
+	bool tick_armed;
+	struct __kernel_timespec tick_ts;
+	unsigned n_conns;		/* connections open on this worker, all services */
+	unsigned max_conns;		/* limits.connections, after RLIMIT_NOFILE */
 
 	struct rp_svc_inst *svc;	/* cfg->n_services instances */
 	unsigned n_svc;
@@ -114,7 +124,11 @@ int rp_worker_join(struct rp_worker *w);
 struct io_uring_sqe *rp_worker_sqe(struct rp_worker *w);
 /* The worker's service instance for a user_data data field, or NULL. */
 struct rp_svc_inst *rp_worker_svc(struct rp_worker *w, uint64_t ud_data);
-/* Receive buffers came back to a starved pool: services re-arm. */
+/* Receive buffers came back to a starved pool, or pressure on the pool
+ * lifted: services re-arm what they stopped. */
 void rp_worker_rearm(struct rp_worker *w);
+/* Room for one more connection under limits.connections? Counts it if so. */
+bool rp_worker_conn_open(struct rp_worker *w);
+void rp_worker_conn_closed(struct rp_worker *w);
 
 #endif

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * misbehave MODE HOST:PORT [-n COUNT] [--size BYTES]
+ * misbehave MODE HOST:PORT [-n COUNT] [--size BYTES] [--hold-s SECONDS]
  *
  * A peer that does what a well-behaved client never does, so a test can
  * check that the server survives it and counts it. One row per mode in the
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,7 @@ struct target {
 	socklen_t len;
 	size_t size;
 	unsigned seq;
+	unsigned hold_s;	/* hog: how long the connections are held */
 };
 
 struct mode {
@@ -187,6 +189,80 @@ static int do_udp_big(int fd, struct target *t)
 	return send_random(fd, t, t->size);
 }
 
+/* hog: COUNT connections at once, each sending as fast as the server takes
+ * it and never reading, for --hold-s seconds; then all close. What one
+ * such peer may hold of a server is the server's to bound. SIGTERM or
+ * SIGINT end the hold early. Prints the bytes the server took and how many
+ * connections it closed or reset. */
+static volatile sig_atomic_t hog_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	hog_stop = 1;
+}
+
+static int hog_connect(struct target *t)
+{
+	int fd = socket(t->ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&t->ss, t->len) < 0) {
+		fprintf(stderr, PROG ": hog: connect: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	/* a small receive window: the echo backs up in the server at once */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	return fd;
+}
+
+static int do_hog_all(struct target *t, unsigned count)
+{
+	struct pollfd *p = calloc(count, sizeof(*p));
+	unsigned long long taken = 0;
+	unsigned ended = 0, i;
+	uint64_t start = tool_now_ms(), until;
+	char chunk[16384];
+
+	if (!p)
+		return -1;
+	memset(chunk, 0x68, sizeof(chunk));
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGINT, on_stop_signal);
+	for (i = 0; i < count; i++) {
+		p[i] = (struct pollfd){ .fd = hog_connect(t), .events = POLLOUT };
+		if (p[i].fd < 0)
+			break;
+	}
+	until = start + (uint64_t)t->hold_s * 1000;
+	while (i == count && !hog_stop && tool_now_ms() < until && ended < count) {
+		poll(p, count, 100);
+		for (unsigned k = 0; k < count; k++) {
+			ssize_t n;
+
+			if (p[k].fd < 0 || !(p[k].revents & (POLLOUT | POLLERR | POLLHUP)))
+				continue;
+			n = send(p[k].fd, chunk, sizeof(chunk), MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (n > 0) {
+				taken += (unsigned long long)n;
+			} else if (n < 0 && errno != EAGAIN) {
+				close(p[k].fd);	/* the server reset or closed it */
+				p[k].fd = -1;
+				ended++;
+			}
+		}
+	}
+	printf(PROG ": hog: %u connections held %.1f s: server took %llu bytes, ended %u of them\n",
+	       i, (double)(tool_now_ms() - start) / 1000, taken, ended);
+	for (unsigned k = 0; k < count; k++)
+		if (p[k].fd >= 0)
+			close(p[k].fd);
+	free(p);
+	return i == count ? 0 : -1;
+}
+
 static const struct mode modes[] = {
 	{ "rst",          SOCK_STREAM, do_rst,         "connect, send, close with RST (SO_LINGER 0)" },
 	{ "half-close",   SOCK_STREAM, do_half_close,  "send, shutdown(SHUT_WR), read until closed" },
@@ -196,11 +272,12 @@ static const struct mode modes[] = {
 	{ "garbage",      SOCK_STREAM, do_garbage,     "random bytes (no valid sockperf framing)" },
 	{ "udp-sp-bad",   SOCK_DGRAM,  do_udp_sp_bad,  "UDP sockperf datagram with a lying length" },
 	{ "udp-big",      SOCK_DGRAM,  do_udp_big,     "UDP datagram of --size bytes" },
+	{ "hog",          SOCK_STREAM, NULL,           "COUNT connections at once sending without reading for --hold-s" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " MODE HOST:PORT [-n COUNT] [--size BYTES]\nmodes:\n");
+	fprintf(f, "usage: " PROG " MODE HOST:PORT [-n COUNT] [--size BYTES] [--hold-s SECONDS]\nmodes:\n");
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		fprintf(f, "  %-12s %s\n", modes[i].name, modes[i].help);
 	fprintf(f, "Exit: 0 done, 1 could not do it, 2 usage.\n");
@@ -234,18 +311,20 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "count", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
+		{ "hold-s", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct target t = { .size = 1000 };
+	struct target t = { .size = 1000, .hold_s = 5 };
 	const struct mode *m;
 	unsigned count = 1, failed = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "n:s:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:hH:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': count = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 's': t.size = strtoull(optarg, NULL, 0); break;
+		case 'H': t.hold_s = (unsigned)strtoul(optarg, NULL, 0); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -256,6 +335,10 @@ int main(int argc, char **argv)
 	}
 	if (tool_parse_addr(PROG, argv[optind + 1], &t.ss, &t.len) < 0)
 		return 1;
+	if (!m->fn) {
+		tool_raise_nofile(PROG, count + 16);
+		return do_hog_all(&t, count) ? 1 : 0;
+	}
 	for (t.seq = 0; t.seq < count; t.seq++)
 		failed += once(m, &t) < 0;
 	printf(PROG ": %s x%u to %s: %u done, %u failed\n", m->name, count, argv[optind + 1],

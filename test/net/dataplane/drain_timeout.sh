@@ -23,6 +23,10 @@ buffers:
   count: 256
 zerocopy:
   mode: always
+# one connection may hold most of the pool here: the quiet-peer case needs
+# the appliance to read all it was sent (fair_share tests the default share)
+limits:
+  conn-buffers: 200
 services:
   - name: tcp
     type: tcp-echo
