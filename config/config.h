@@ -128,6 +128,14 @@ struct rp_buffers_cfg {
 	enum rp_hugepages hugepages;
 };
 
+/* services[].local-cpu: CPU-local delivery in a SO_REUSEPORT group
+ * (dataplane/reuseport.h). */
+enum rp_local_cpu {
+	RP_LOCAL_CPU_AUTO,	/* steer when the layout allows, else the hash (logged) */
+	RP_LOCAL_CPU_ON,	/* steer or refuse to start */
+	RP_LOCAL_CPU_OFF,	/* the kernel's reuseport hash */
+};
+
 enum rp_zc_mode {
 	RP_ZC_AUTO,
 	RP_ZC_ALWAYS,
@@ -180,6 +188,9 @@ struct rp_service_cfg {
 	struct rp_mark listen_mark;
 	bool sockperf;			/* speak sockperf's framing */
 	int zerocopy;			/* RP_UNSET or enum rp_zc_mode: per-service override */
+	/* Without acceptor: the worker sockets' reuseport group hands a packet
+	 * to the socket of the worker on the CPU that received it. */
+	enum rp_local_cpu local_cpu;
 	bool gso;			/* udp: coalesce replies per peer (dataplane/gso.h) */
 	/* tcp: one acceptor ring accepts and hands each connection to a worker
 	 * by MSG_RING (dataplane/acceptor.h) instead of a SO_REUSEPORT listener

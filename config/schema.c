@@ -34,6 +34,9 @@ static const char *const steer_names[] = {
 	[RP_STEER_NAPI] = "napi", [RP_STEER_ROUND_ROBIN] = "round-robin",
 	[RP_STEER_LEAST_LOADED] = "least-loaded", [RP_STEER_HASH] = "hash", NULL,
 };
+static const char *const local_cpu_names[] = {
+	[RP_LOCAL_CPU_AUTO] = "auto", [RP_LOCAL_CPU_ON] = "on", [RP_LOCAL_CPU_OFF] = "off", NULL,
+};
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
 	[RP_LOG_INFO] = "info", [RP_LOG_DEBUG] = "debug", NULL,
@@ -160,6 +163,7 @@ static const struct rp_key service_keys[] = {
 	{ "listen", RP_V_ADDR, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "address to listen on", AT(S, listen), .mark_offset = offsetof(S, listen_mark) },
 	{ "sockperf", RP_V_BOOL, 0, RANGE(0, 0), "false", "speak sockperf's ping-pong framing", AT(S, sockperf) },
 	{ "zerocopy", RP_V_ENUM, 0, RANGE(0, 0), NULL, "per-service zerocopy mode (unset: the global zerocopy.mode)", AT(S, zerocopy), .names = zc_mode_names },
+	{ "local-cpu", RP_V_ENUM, 0, RANGE(0, 0), "auto", "without acceptor: each packet or connection goes to the worker pinned to the CPU that received it (SO_ATTACH_REUSEPORT_CBPF; a CPU without a worker: socket cpu % workers); auto: if every worker has a CPU of its own and the kernel takes the program, else the kernel's hash (reason logged); on: that or refuse to start; off: the hash", AT(S, local_cpu), .names = local_cpu_names },
 };
 /* Per-type keys, selected by `type`: a type with keys of its own points its
  * entry at a section of rows (offsets into the same struct). */

@@ -20,6 +20,7 @@
 #include "dataplane/metrics.h"
 #include "dataplane/nic_start.h"
 #include "dataplane/acceptor.h"
+#include "dataplane/reuseport.h"
 #include "dataplane/worker.h"
 
 struct rp_appliance {
@@ -474,6 +475,11 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
+	/* Before the workers: their sockets join the reuseport groups. */
+	if (rp_reuseport_begin(cfg, a.n)) {
+		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
+		goto out;
+	}
 	if (start_workers(&a))
 		goto out;
 	if (start_acceptors(&a) || start_metrics(&a, &src)) {
@@ -490,6 +496,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	if (a.metrics)
 		rp_metrics_stop(a.metrics);
 out:
+	rp_reuseport_end();
 	free_appliance(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;

@@ -104,9 +104,11 @@ static void render_counter(FILE *out, const struct rp_metrics_source *src, enum 
 int rp_metrics_render(FILE *out, const struct rp_metrics_source *src)
 {
 	render_info(out);
-	render_worker_cpus(out, src);
 	for (unsigned k = 0; k < RP_C__COUNT; k++)
 		render_counter(out, src, k);
+	/* After the counters: a reader (metrics_parse.c) makes its rows in the
+	 * order the counters name them and then adds each worker's CPU. */
+	render_worker_cpus(out, src);
 	return ferror(out) ? -1 : 0;
 }
 

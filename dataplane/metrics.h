@@ -46,6 +46,8 @@ struct rp_metrics;
 struct rp_metrics_row {
 	int worker;				/* -1: no worker label */
 	char service[RP_NAME_MAX];		/* "" for the worker-level block */
+	bool has_cpu;				/* worker-level row: ringplane_worker_cpu */
+	int cpu;
 	bool has[RP_C__COUNT];
 	uint64_t v[RP_C__COUNT];
 };

@@ -161,10 +161,17 @@ static int apply_sample(struct rp_metrics_snapshot *snap, const struct sample *s
 		snprintf(snap->kernel, sizeof(snap->kernel), "%s", label(s, "kernel") ?: "");
 		return 0;
 	}
+	w = label(s, "worker");
+	if (!strcmp(name, "worker_cpu") && w) {
+		if (!(r = row_for(snap, atoi(w), "")))
+			return -1;
+		r->has_cpu = true;
+		r->cpu = (int)s->value;
+		return 0;
+	}
 	k = counter_of(name);
 	if (k < 0)
 		return 0;
-	w = label(s, "worker");
 	svc = label(s, "service");
 	r = row_for(snap, w ? atoi(w) : -1, svc ?: "");
 	if (!r)

@@ -201,12 +201,22 @@ static void print_json_string(const char *s)
 	putchar('"');
 }
 
-static void print_json_row(const struct rp_metrics_row *r, const struct rp_metrics_row *p,
-			   double secs)
+/* The CPU a row's worker is pinned to (its worker-level row has it). */
+static const struct rp_metrics_row *worker_row(const struct rp_metrics_snapshot *s, int worker)
 {
+	return find_row(s, &(struct rp_metrics_row){ .worker = worker });
+}
+
+static void print_json_row(const struct rp_metrics_snapshot *s, const struct rp_metrics_row *r,
+			   const struct rp_metrics_row *p, double secs)
+{
+	const struct rp_metrics_row *wr = worker_row(s, r->worker);
 	bool first = true;
 
-	printf("{\"worker\":%d,\"service\":", r->worker);
+	printf("{\"worker\":%d,", r->worker);
+	if (wr && wr->has_cpu)
+		printf("\"cpu\":%d,", wr->cpu);
+	printf("\"service\":");
 	print_json_string(r->service);
 	printf(",\"values\":{");
 	for (unsigned k = 0; k < RP_C__COUNT; k++) {
@@ -249,7 +259,7 @@ static void print_json(const char *addr, const struct rp_metrics_snapshot *s,
 	for (unsigned i = 0; i < s->n_rows; i++) {
 		if (i)
 			putchar(',');
-		print_json_row(&s->rows[i], rates ? find_row(prev, &s->rows[i]) : NULL, secs);
+		print_json_row(s, &s->rows[i], rates ? find_row(prev, &s->rows[i]) : NULL, secs);
 	}
 	printf("]}\n");
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "dataplane/log.h"
+#include "dataplane/reuseport.h"
 #include "dataplane/svc.h"
 
 static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
@@ -35,13 +36,14 @@ int rp_svc_socket(const struct rp_svc_inst *si)
 {
 	const struct rp_addr *a = &si->cfg->listen;
 	int type = rp_svc_type_socktype(si->cfg->type);
-	int one = 1;
+	int one = 1, ret;
 	int fd = socket(a->ss.ss_family, type | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return sock_fail(si, -1, "socket");
 	/* One socket per worker on the same address: the kernel spreads
-	 * datagrams and connections over them by flow hash. */
+	 * datagrams and connections over them by flow hash, or by receiving
+	 * CPU once the group is complete (reuseport.h). */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
 	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
 		return sock_fail(si, fd, "setsockopt(SO_REUSEPORT)");
@@ -49,5 +51,10 @@ int rp_svc_socket(const struct rp_svc_inst *si)
 		return sock_fail(si, fd, "bind");
 	if (type == SOCK_STREAM && listen(fd, (int)si->cfg->backlog))
 		return sock_fail(si, fd, "listen");
+	ret = rp_reuseport_join(si, fd);
+	if (ret) {
+		close(fd);
+		return ret;
+	}
 	return fd;
 }
