@@ -237,12 +237,27 @@ static void stop_acceptors(struct rp_appliance *a)
 	}
 }
 
+static bool any_acceptor(const struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].acceptor)
+			return true;
+	return false;
+}
+
 static int start_acceptors(struct rp_appliance *a)
 {
 	int fds[RP_ACCEPTOR_MAX_TARGETS];
 
-	if (a->n > RP_ACCEPTOR_MAX_TARGETS)
+	if (!any_acceptor(a->cfg))
+		return 0;
+	/* `check` refuses more (config/rules.c); say so should one slip by */
+	_Static_assert(RP_ACCEPTOR_WORKERS_MAX == RP_ACCEPTOR_MAX_TARGETS, "acceptor limit");
+	if (a->n > RP_ACCEPTOR_MAX_TARGETS) {
+		rp_err("%u workers: an acceptor hands connections to at most %u",
+		       a->n, RP_ACCEPTOR_MAX_TARGETS);
 		return -EINVAL;
+	}
 	for (unsigned i = 0; i < a->n; i++)
 		fds[i] = a->workers[i].ring_fd;
 	for (unsigned i = 0; i < a->cfg->n_services; i++) {
