@@ -39,8 +39,10 @@ enum rp_worker_phase {
 	RP_WP_RUNNING,
 	RP_WP_STOPPING,		/* stop received: draining */
 	RP_WP_DONE,
-	RP_WP_FAILED,		/* start-up failed; see start_err */
+	RP_WP_FAILED,		/* start-up or its loop failed; see start_err, fail_reason */
 };
+
+#define RP_WORKER_FAIL_REASON 160
 
 struct rp_worker {
 	unsigned id;
@@ -67,6 +69,13 @@ struct rp_worker {
 	bool reset_requested;		/* the drain timed out: services reset */
 	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
 	int start_err;			/* -errno when phase == RP_WP_FAILED */
+	/* Why the loop failed, for the appliance's error line: written before
+	 * phase turns RP_WP_FAILED (release), read after it (acquire). */
+	char fail_reason[RP_WORKER_FAIL_REASON];
+	/* Handed-off slots to close once an SQE is free (on_conn_msg): one bit
+	 * per fixed-file slot, so the set can never overflow. */
+	uint64_t close_later[RP_WORKER_FILES / 64];
+	unsigned n_close_later;
 	unsigned pending_seen;		/* pending, published for the signal thread */
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
 };
@@ -106,6 +115,10 @@ int rp_worker_request_stop(struct rp_worker *w);
 int rp_worker_request_reset(struct rp_worker *w);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
+/* Test builds only (test/net/dataplane/fault_worker_loop.c): a strong
+ * definition makes a worker's loop fail on purpose. The shipped binary
+ * links worker.c's weak one, which never fails. 0 or -errno. */
+int rp_worker_fault_loop(const struct rp_worker *w);
 
 /* ---- for services (worker thread only) --------------------------------- */
 
