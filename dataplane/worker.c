@@ -235,7 +235,7 @@ static void bit_clear(uint64_t *set, unsigned i)
 }
 
 /* Close a fixed-file slot of ours; with no SQE free right now, remember it
- * and close it at the end of this loop iteration (close_deferred_slots). */
+ * and close it at the end of this loop iteration (rp_worker_close_deferred). */
 static void close_slot(struct rp_worker *w, unsigned slot)
 {
 	struct io_uring_sqe *sqe = slot < w->n_files ? rp_worker_sqe(w) : NULL;
@@ -253,7 +253,7 @@ static void close_slot(struct rp_worker *w, unsigned slot)
 
 /* The slots close_slot() could not close yet; what still finds no SQE
  * stays for the next iteration. */
-static void close_deferred_slots(struct rp_worker *w)
+void rp_worker_close_deferred(struct rp_worker *w)
 {
 	for (unsigned slot = 0; w->n_close_later && slot < w->n_files; slot++) {
 		struct io_uring_sqe *sqe;
@@ -351,7 +351,7 @@ static int run_loop(struct rp_worker *w)
 		}
 		io_uring_cq_advance(&w->ring, n);
 		flush_services(w);
-		close_deferred_slots(w);
+		rp_worker_close_deferred(w);
 		if (rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
 		publish(w);

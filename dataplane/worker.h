@@ -115,6 +115,10 @@ int rp_worker_request_stop(struct rp_worker *w);
 int rp_worker_request_reset(struct rp_worker *w);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
+/* Close the handed-off slots on_conn_msg found no SQE for; what still
+ * finds none waits for the next call. The loop calls it every iteration
+ * (worker thread only; public for its unit test, worker_close_test.c). */
+void rp_worker_close_deferred(struct rp_worker *w);
 /* Test builds only (test/net/dataplane/fault_worker_loop.c): a strong
  * definition makes a worker's loop fail on purpose. The shipped binary
  * links worker.c's weak one, which never fails. 0 or -errno. */
