@@ -28,6 +28,14 @@
 #define RP_FEAT_NAME  32	/* ETH_GSTRING_LEN */
 #define RP_INDIR_MAX  512
 
+/* Limits `ringplane run` enforces, kept here so the schema and the whole-
+ * config rules refuse the same configs `check` sees (the dataplane asserts
+ * that its own constants agree, at compile time). */
+#define RP_BUFFERS_MAX        32768u	/* buffers per worker: 16-bit buffer ids (RP_BUFPOOL_MAX) */
+#define RP_RING_SQ_MAX        32768u	/* kernel IORING_MAX_ENTRIES */
+#define RP_RING_CQ_MAX        65536u	/* kernel IORING_MAX_CQ_ENTRIES (2 x SQ max); no SETUP_CLAMP */
+#define RP_ACCEPTOR_WORKERS_MAX 256u	/* workers one acceptor hands to (RP_ACCEPTOR_MAX_TARGETS) */
+
 /* ---- types ------------------------------------------------------------- */
 
 /* A place in a config file; 1-based. line == 0: a default, not from a file. */
@@ -108,9 +116,11 @@ struct rp_iface_cfg {
 struct rp_workers_cfg {
 	struct rp_mark mark;
 	long count;			/* RP_UNSET: one per queue, or per allowed CPU */
+	struct rp_mark count_mark;	/* of count's value; line 0: not given */
 	struct rp_cpulist cpus;
 	unsigned ring_entries;		/* SQ size; CQ is cq_factor x that */
 	unsigned cq_factor;
+	struct rp_mark ring_entries_mark, cq_factor_mark;	/* line 0: defaulted */
 	long busy_poll_usec;		/* 0: no NAPI busy polling */
 	bool prefer_busy_poll;
 };

@@ -126,6 +126,75 @@ static void check_names_unique(const char *file, const struct named_array *a,
 	.stride = sizeof(type), .name_offset = offsetof(type, name), \
 	.name_mark_offset = offsetof(type, name_mark), .mark_offset = offsetof(type, mark) }
 
+/* Where a limit on two keys is reported: the one the file gave (the later
+ * one if both), else the section. */
+static struct rp_mark given_mark(struct rp_mark a, struct rp_mark b, struct rp_mark section)
+{
+	if (!a.line || !b.line)
+		return b.line ? b : a.line ? a : section;
+	return a.line > b.line || (a.line == b.line && a.column > b.column) ? a : b;
+}
+
+/* The kernel refuses a CQ above IORING_MAX_CQ_ENTRIES: worker rings ask for
+ * ring-entries x cq-factor with IORING_SETUP_CQSIZE and no SETUP_CLAMP. */
+static void check_cq_size(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	const struct rp_workers_cfg *w = &cfg->workers;
+	unsigned long cq = (unsigned long)w->ring_entries * w->cq_factor;
+
+	if (cq <= RP_RING_CQ_MAX)
+		return;
+	rp_cfg_error_add(errs, cfg->file, given_mark(w->ring_entries_mark, w->cq_factor_mark, w->mark),
+			 "workers.ring-entries x workers.cq-factor = %u x %u = %lu completion "
+			 "queue entries: the kernel allows at most %u", w->ring_entries,
+			 w->cq_factor, cq, RP_RING_CQ_MAX);
+}
+
+static const struct rp_service_cfg *first_acceptor(const struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].type == RP_SVC_TCP_ECHO && cfg->services[i].acceptor)
+			return &cfg->services[i];
+	return NULL;
+}
+
+/* An acceptor hands connections to at most RP_ACCEPTOR_WORKERS_MAX workers
+ * (workers.count auto never exceeds RP_CPUS_MAX, the same number). */
+static void check_acceptor_workers(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	const struct rp_service_cfg *s = first_acceptor(cfg);
+	long n = cfg->workers.count;
+
+	if (!s || n == RP_UNSET || n <= (long)RP_ACCEPTOR_WORKERS_MAX)
+		return;
+	rp_cfg_error_add(errs, cfg->file,
+			 given_mark(cfg->workers.count_mark, cfg->workers.count_mark, cfg->workers.mark),
+			 "workers.count %ld: service '%s' (line %u) has acceptor: true, and an "
+			 "acceptor hands connections to at most %u workers", n, s->name,
+			 s->mark.line, RP_ACCEPTOR_WORKERS_MAX);
+}
+
+/* One worker per served queue, over all interfaces: at most RP_CPUS_MAX. */
+static void check_queues_total(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	long total = 0;
+
+	for (unsigned i = 0; i < cfg->n_interfaces; i++) {
+		const struct rp_iface_cfg *ifc = &cfg->interfaces[i];
+
+		if (ifc->queues == RP_UNSET)
+			continue;
+		total += ifc->queues;
+		if (total <= RP_CPUS_MAX)
+			continue;
+		rp_cfg_error_add(errs, cfg->file, ifc->mark,
+				 "interfaces[%u] (%s): queues add up to %ld over all interfaces; "
+				 "at most %d are served (one worker each)", i, ifc->name, total,
+				 RP_CPUS_MAX);
+		return;
+	}
+}
+
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	default_service_names(cfg);
@@ -134,4 +203,7 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_names_unique(cfg->file, &NAMED("interface", cfg->interfaces, cfg->n_interfaces,
 					     struct rp_iface_cfg), errs);
 	check_listen_unique(cfg, errs);
+	check_cq_size(cfg, errs);
+	check_acceptor_workers(cfg, errs);
+	check_queues_total(cfg, errs);
 }

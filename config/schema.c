@@ -102,7 +102,7 @@ static const struct rp_section napi_section = SECTION("napi", IF, napi_keys);
 
 static const struct rp_key iface_keys[] = {
 	{ "name", RP_V_STRING, RP_K_REQUIRED | RP_K_HAS_MARK, RANGE(0, 0), NULL, "network device name (eth0, ens1f0, ...)", AT(IF, name), .mark_offset = offsetof(IF, name_mark) },
-	{ "queues", RP_V_INT, 0, RANGE(1, 4096), NULL, "rx queues served, one worker each (unset: all)", AT(IF, queues) },
+	{ "queues", RP_V_INT, 0, RANGE(1, RP_CPUS_MAX), NULL, "rx queues served, one worker each (unset: all)", AT(IF, queues) },
 	{ "channels", RP_V_SECTION, 0, RANGE(0, 0), NULL, "channel counts (ethtool -L)", GROUP(channels_section) },
 	{ "rings", RP_V_SECTION, 0, RANGE(0, 0), NULL, "ring sizes (ethtool -G)", GROUP(rings_section) },
 	{ "tcp-data-split", RP_V_BOOL, 0, RANGE(0, 0), NULL, "header/data split (needed by zero-copy receive)", AT(IF, tcp_data_split) },
@@ -121,10 +121,10 @@ static const struct rp_section iface_section =
 
 #define W struct rp_workers_cfg
 static const struct rp_key workers_keys[] = {
-	{ "count", RP_V_INT, RP_K_AUTO, RANGE(1, 1024), "auto", "worker threads, one io_uring each (auto: one per queue, or per allowed CPU)", AT(W, count) },
+	{ "count", RP_V_INT, RP_K_AUTO | RP_K_HAS_MARK, RANGE(1, 1024), "auto", "worker threads, one io_uring each (auto: one per queue, or per allowed CPU; at most 256 with a tcp acceptor)", AT(W, count), .mark_offset = offsetof(W, count_mark) },
 	{ "cpus", RP_V_CPUS, 0, RANGE(0, RP_CPUS_MAX - 1), "auto", "CPUs to pin workers to: worker i -> cpus[i % n]; auto: the allowed CPUs", AT(W, cpus) },
-	{ "ring-entries", RP_V_INT, RP_K_POW2, RANGE(8, 32768), "1024", "submission queue entries per ring (a power of two)", AT(W, ring_entries) },
-	{ "cq-factor", RP_V_INT, 0, RANGE(1, 16), "4", "completion queue size as a multiple of ring-entries", AT(W, cq_factor) },
+	{ "ring-entries", RP_V_INT, RP_K_POW2 | RP_K_HAS_MARK, RANGE(8, RP_RING_SQ_MAX), "1024", "submission queue entries per ring (a power of two)", AT(W, ring_entries), .mark_offset = offsetof(W, ring_entries_mark) },
+	{ "cq-factor", RP_V_INT, RP_K_HAS_MARK, RANGE(1, 16), "4", "completion queue size as a multiple of ring-entries (ring-entries x cq-factor at most 65536, the kernel's limit)", AT(W, cq_factor), .mark_offset = offsetof(W, cq_factor_mark) },
 	{ "busy-poll-usec", RP_V_INT, 0, RANGE(0, 1000000), "0", "NAPI busy poll time in microseconds (0: off)", AT(W, busy_poll_usec) },
 	{ "prefer-busy-poll", RP_V_BOOL, 0, RANGE(0, 0), "false", "prefer busy polling over interrupts", AT(W, prefer_busy_poll) },
 };
@@ -133,7 +133,7 @@ static const struct rp_key workers_keys[] = {
 #define B struct rp_buffers_cfg
 static const struct rp_key buffers_keys[] = {
 	{ "size", RP_V_SIZE, 0, RANGE(512, MiB), "4096", "bytes per registered buffer (largest datagram a worker receives)", AT(B, size) },
-	{ "count", RP_V_SIZE, 0, RANGE(16, MiB), "2048", "buffers per worker (the receive ring hands them out in turn, so every one is touched: more than what is in flight only costs cache)", AT(B, count) },
+	{ "count", RP_V_SIZE, 0, RANGE(16, RP_BUFFERS_MAX), "2048", "buffers per worker, at most 32768 (16-bit buffer ids; the receive ring hands them out in turn, so every one is touched: more than what is in flight only costs cache)", AT(B, count) },
 	{ "hugepages", RP_V_ENUM, 0, RANGE(0, 0), "auto", "back the buffer region with huge pages (auto: try, fall back)", AT(B, hugepages), .names = hugepages_names },
 };
 #undef B

@@ -238,12 +238,27 @@ static void stop_acceptors(struct rp_appliance *a)
 	}
 }
 
+static bool any_acceptor(const struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		if (cfg->services[i].acceptor)
+			return true;
+	return false;
+}
+
 static int start_acceptors(struct rp_appliance *a)
 {
 	int fds[RP_ACCEPTOR_MAX_TARGETS];
 
-	if (a->n > RP_ACCEPTOR_MAX_TARGETS)
+	if (!any_acceptor(a->cfg))
+		return 0;
+	/* `check` refuses more (config/rules.c); say so should one slip by */
+	_Static_assert(RP_ACCEPTOR_WORKERS_MAX == RP_ACCEPTOR_MAX_TARGETS, "acceptor limit");
+	if (a->n > RP_ACCEPTOR_MAX_TARGETS) {
+		rp_err("%u workers: an acceptor hands connections to at most %u",
+		       a->n, RP_ACCEPTOR_MAX_TARGETS);
 		return -EINVAL;
+	}
 	for (unsigned i = 0; i < a->n; i++)
 		fds[i] = a->workers[i].ring_fd;
 	for (unsigned i = 0; i < a->cfg->n_services; i++) {
@@ -299,10 +314,14 @@ static bool all_done(const struct rp_appliance *a)
 	return true;
 }
 
+/* Not to a worker that has ended: its ring fd is closed, and the number
+ * may already name another ring. */
 static void stop_workers(struct rp_appliance *a)
 {
 	for (unsigned i = 0; i < a->n; i++) {
-		int ret = rp_worker_request_stop(&a->workers[i]);
+		int ph = __atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE);
+		int ret = ph == RP_WP_DONE || ph == RP_WP_FAILED ? 0
+				: rp_worker_request_stop(&a->workers[i]);
 
 		if (ret < 0)
 			rp_err("worker %u: cannot send stop message: %s", i, strerror(-ret));
@@ -356,23 +375,57 @@ static uint64_t drain_deadline(const struct rp_appliance *a)
 	return ms ? now_ms() + ms : 0;
 }
 
-/* Wait for a signal (or for every worker to end by itself), stop, drain;
- * when the drain outlasts its timeout, reset what holds it. */
+/* A worker whose loop failed (phase FAILED after it ran); -1: none. */
+static int failed_worker(const struct rp_appliance *a)
+{
+	for (unsigned i = 0; i < a->n; i++)
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) == RP_WP_FAILED)
+			return (int)i;
+	return -1;
+}
+
+/* Running on with one worker gone would silently drop its share of the
+ * traffic (its reuseport sockets and acceptor handoffs): stop them all. */
+static void stop_for_failure(struct rp_appliance *a, unsigned i)
+{
+	rp_err("worker %u failed (%s): stopping the appliance; the other workers drain, "
+	       "then exit status 1", i, a->workers[i].fail_reason[0] ?
+	       a->workers[i].fail_reason : "no reason recorded");
+	stop_acceptors(a);
+	stop_workers(a);
+}
+
+/* Wait for a signal (or a worker failure, or every worker ending by itself),
+ * stop, drain; when the drain outlasts its timeout, reset what holds it.
+ * SIGHUP is logged and ignored: there is no reload, and its default action
+ * would kill the appliance without the drain. */
 static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 {
 	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
 	uint64_t deadline = 0;
-	bool stopping = false;
+	bool stopping = false, worker_failed = false;
 	int failed = 0;
 
-	while (!all_done(a)) {
-		int sig = sigtimedwait(sigs, NULL, &tick);
+	for (;;) {
+		int sig, bad = stopping ? -1 : failed_worker(a);
 
+		if (bad >= 0) {
+			stop_for_failure(a, (unsigned)bad);
+			worker_failed = stopping = true;
+			deadline = drain_deadline(a);
+		}
+		if (all_done(a))
+			break;
+		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {
 				reset_workers(a);
 				deadline = 0;
 			}
+			continue;
+		}
+		if (sig == SIGHUP) {
+			rp_warn("SIGHUP: reload is not supported in this version; ignored");
 			continue;
 		}
 		if (stopping)
@@ -389,7 +442,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			failed++;
 	if (!stopping)
 		rp_err("all workers ended without being asked to");
-	return failed || !stopping ? -1 : 0;
+	return failed || !stopping || worker_failed ? -1 : 0;
 }
 
 /* ---- run ------------------------------------------------------------------ */
@@ -459,10 +512,11 @@ int rp_appliance_run(const struct rp_config *cfg)
 	sigset_t sigs, old;
 	int ret = RP_EXIT_FAIL;
 
-	/* Workers inherit the mask: only this thread takes SIGINT/SIGTERM. */
+	/* Workers inherit the mask: only this thread takes SIGINT/SIGTERM/SIGHUP. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -488,7 +542,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 		wait_and_drain(&a, &sigs);
 		goto out;
 	}
-	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop)", a.n, cfg->n_services);
+	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP is ignored)",
+		a.n, cfg->n_services);
 	if (wait_and_drain(&a, &sigs) == 0) {
 		rp_info("stopped cleanly: every send completed, every notification in");
 		ret = RP_EXIT_OK;
@@ -519,7 +574,12 @@ static void run_usage(FILE *f)
 		"connections reset (logged: how many, bytes abandoned); their notifications\n"
 		"are still awaited, and the exit is still 0. A second signal exits at once\n"
 		"with status 1 and logs what was abandoned.\n\n"
-		"Exit status: 0 clean shutdown, 1 failure (config, start-up, forced), 2 usage.\n");
+		"SIGHUP is logged and ignored: reload is not supported in this version.\n\n"
+		"A worker whose loop fails stops the whole appliance: the error names the\n"
+		"worker and the reason, the other workers drain as on SIGTERM, and the exit\n"
+		"status is 1 (no running on with fewer workers than configured).\n\n"
+		"Exit status: 0 clean shutdown, 1 failure (config, start-up, a worker, forced),\n"
+		"2 usage.\n");
 }
 
 static int load_config(const char *path, struct rp_config *cfg)

@@ -12,6 +12,9 @@
 
 #include "dataplane/bufpool.h"
 
+/* `check` refuses what the pool would (config/config.h). */
+_Static_assert(RP_BUFFERS_MAX == RP_BUFPOOL_MAX, "buffers.count range != pool limit");
+
 #define HUGE_PAGE   (2UL << 20)
 #define REG_SHIFT   30		/* the kernel caps one registered iovec at 1 GiB */
 #define REG_CHUNK   (1UL << REG_SHIFT)

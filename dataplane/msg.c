@@ -55,9 +55,6 @@ static const char *const rp_msg_names[RP_MSG__COUNT] = {
 	[RP_MSG_STOP]			= "stop",
 	[RP_MSG_CONN]			= "conn",
 	[RP_MSG_WORK]			= "work",
-	[RP_MSG_STATS]			= "stats",
-	[RP_MSG_RELOAD]			= "reload",
-	[RP_MSG_BACKEND_CONNECTED]	= "backend-connected",
 };
 
 /* Process-wide: every worker runs the same code. Written before the

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The typed message protocol between worker rings, carried by MSG_RING.
+ * The typed message protocol into worker rings, carried by MSG_RING. In the
+ * appliance two senders use it: the acceptor hands connections to workers
+ * (CONN), and the signal thread stops them (STOP, ring-less). Workers send
+ * each other nothing.
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.
@@ -53,10 +56,10 @@ enum rp_msg_type {
 	RP_MSG_NONE = 0,	/* never sent: a zeroed user_data is not a message */
 	RP_MSG_STOP,		/* shut down: drain, close, exit the loop */
 	RP_MSG_CONN,		/* connection handoff: res = slot in the target's table */
-	RP_MSG_WORK,		/* generic work item: payload = pointer or id */
-	RP_MSG_STATS,		/* collect counters: payload = request pointer */
-	RP_MSG_RELOAD,		/* new config: payload = const struct rp_config * */
-	RP_MSG_BACKEND_CONNECTED, /* tcp-proxy: a backend connection is ready */
+	/* A generic item (payload: an id or pointer). The appliance sends none:
+	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
+	 * and the message unit test carry their traffic in it. */
+	RP_MSG_WORK,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

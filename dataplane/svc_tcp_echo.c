@@ -561,20 +561,6 @@ static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
  * each piece's short tail would wait for the previous one's ACK. */
 static int tcp_nodelay = 1;
 
-/* A slot with no connection behind it (refused, or not trackable): closed
- * without waiting for anything, its completion ignored. */
-static void slot_close(struct rp_worker *w, uint32_t slot)
-{
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe) {
-		rp_err("worker %u: no SQE to close fixed-file slot %u: it stays open", w->id, slot);
-		return;
-	}
-	io_uring_prep_close_direct(sqe, slot);
-	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
-}
-
 /* limits.connections (the worker) and max-connections (this service):
  * false when a new connection would go past either. Counts it if not. */
 static bool conn_admit(struct rp_worker *w, struct rp_svc_inst *si)
@@ -606,18 +592,18 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 		rp_count(si->ctr, RP_C_ERR_ACCEPT, 1);
 		if (slot < te->n_slots)
 			return;	/* closing it would close the connection that owns it */
-		slot_close(w, slot);
+		rp_worker_close_slot(w, slot);
 		return;
 	}
 	if (!conn_admit(w, si)) {
-		slot_close(w, slot);
+		rp_worker_close_slot(w, slot);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		rp_err("service %s: out of memory for a connection: closed", si->cfg->name);
 		rp_worker_conn_closed(w);
-		slot_close(w, slot);
+		rp_worker_close_slot(w, slot);
 		return;
 	}
 	c->slot = slot;

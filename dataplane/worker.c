@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -302,6 +303,57 @@ static void count_napi(struct rp_worker *w, struct rp_svc_inst *si,
 		rp_count(si->ctr, RP_C_NAPI_LOCAL, 1);
 }
 
+static bool bit_test(const uint64_t *set, unsigned i)
+{
+	return set[i / 64] >> (i % 64) & 1;
+}
+
+static void bit_set(uint64_t *set, unsigned i)
+{
+	set[i / 64] |= 1ULL << (i % 64);
+}
+
+static void bit_clear(uint64_t *set, unsigned i)
+{
+	set[i / 64] &= ~(1ULL << (i % 64));
+}
+
+/* Close a fixed-file slot of ours; with no SQE free right now, remember it
+ * and close it at the end of this loop iteration (rp_worker_close_deferred). */
+void rp_worker_close_slot(struct rp_worker *w, unsigned slot)
+{
+	struct io_uring_sqe *sqe = slot < w->n_files ? rp_worker_sqe(w) : NULL;
+
+	if (!sqe) {
+		if (slot < w->n_files && !bit_test(w->close_later, slot)) {
+			bit_set(w->close_later, slot);
+			w->n_close_later++;
+		}
+		return;
+	}
+	io_uring_prep_close_direct(sqe, slot);
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
+}
+
+/* The slots rp_worker_close_slot() could not close yet; what still finds no SQE
+ * stays for the next iteration. */
+void rp_worker_close_deferred(struct rp_worker *w)
+{
+	for (unsigned slot = 0; w->n_close_later && slot < w->n_files; slot++) {
+		struct io_uring_sqe *sqe;
+
+		if (!bit_test(w->close_later, slot))
+			continue;
+		sqe = rp_worker_sqe(w);
+		if (!sqe)
+			return;
+		bit_clear(w->close_later, slot);
+		w->n_close_later--;
+		io_uring_prep_close_direct(sqe, slot);
+		io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
+	}
+}
+
 /* A connection from the acceptor (dataplane/acceptor.h): arg is its slot in
  * our table, the payload names the service (rp_conn_info). Nobody to take
  * it (stopping, no such service): close it, never leak it. */
@@ -310,7 +362,6 @@ static int on_conn_msg(void *worker, const struct rp_msg *m)
 	struct rp_worker *w = worker;
 	struct rp_conn_info ci = rp_conn_info_of(m->payload);
 	struct rp_svc_inst *si = ci.svc < w->n_svc ? &w->svc[ci.svc] : NULL;
-	struct io_uring_sqe *sqe;
 
 	if (si && si->ops->adopt && !si->stopping) {
 		count_napi(w, si, &ci);
@@ -319,11 +370,7 @@ static int on_conn_msg(void *worker, const struct rp_msg *m)
 	}
 	rp_warn("worker %u: connection handed to service %u that cannot take it: closed",
 		w->id, ci.svc);
-	sqe = rp_worker_sqe(w);
-	if (!sqe)
-		return -EBUSY;
-	io_uring_prep_close_direct(sqe, (unsigned)m->arg);
-	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
+	rp_worker_close_slot(w, (unsigned)m->arg);
 	return 0;
 }
 
@@ -343,7 +390,16 @@ int rp_worker_request_reset(struct rp_worker *w)
 
 static bool drained(struct rp_worker *w)
 {
-	return w->stop_requested && w->pending == 0 && rp_msg_port_in_flight(&w->msg) == 0;
+	return w->stop_requested && w->pending == 0 && rp_msg_port_in_flight(&w->msg) == 0 &&
+	       w->n_close_later == 0;
+}
+
+/* The loop cannot go on: say why, once, for the log and the appliance. */
+static int loop_failed(struct rp_worker *w, const char *what, int err)
+{
+	snprintf(w->fail_reason, sizeof(w->fail_reason), "%s: %s", what, strerror(-err));
+	rp_err("worker %u: %s", w->id, w->fail_reason);
+	return err;
 }
 
 static void publish(struct rp_worker *w)
@@ -372,10 +428,8 @@ static int run_loop(struct rp_worker *w)
 		bool relieved;
 		int ret = io_uring_submit_and_wait(&w->ring, 1);
 
-		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
-			rp_err("worker %u: io_uring_submit_and_wait: %s", w->id, strerror(-ret));
-			return ret;
-		}
+		if (ret < 0 && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY)
+			return loop_failed(w, "io_uring_submit_and_wait", ret);
 		w->now_ms = now_ms();
 		io_uring_for_each_cqe(&w->ring, head, cqe) {
 			dispatch(w, cqe);
@@ -383,6 +437,7 @@ static int run_loop(struct rp_worker *w)
 		}
 		io_uring_cq_advance(&w->ring, n);
 		flush_services(w);
+		rp_worker_close_deferred(w);
 		relieved = rp_fair_relieved(&w->fair);
 		if (relieved || rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
@@ -447,10 +502,13 @@ static int setup_ring(struct rp_worker *w)
 	}
 	w->ring_fd = w->ring.ring_fd;
 	w->n_files = file_table_size(w);
-	ret = io_uring_register_files_sparse(&w->ring, w->n_files);
+	w->close_later = calloc((w->n_files + 63) / 64, sizeof(*w->close_later));
+	ret = w->close_later ? io_uring_register_files_sparse(&w->ring, w->n_files) : -ENOMEM;
 	if (ret < 0) {
 		rp_err("worker %u: io_uring_register_files_sparse(%u): %s", w->id,
 		       w->n_files, strerror(-ret));
+		free(w->close_later);
+		w->close_later = NULL;
 		io_uring_queue_exit(&w->ring);
 		return ret;
 	}
@@ -515,6 +573,8 @@ static void teardown(struct rp_worker *w)
 	rp_bufpool_destroy(&w->pool);
 	io_uring_unregister_files(&w->ring);
 	io_uring_queue_exit(&w->ring);
+	free(w->close_later);
+	w->close_later = NULL;
 }
 
 static int setup(struct rp_worker *w)
@@ -559,7 +619,8 @@ static void *worker_main(void *arg)
 	set_phase(w, RP_WP_RUNNING);
 	sem_post(&w->started);
 
-	ret = run_loop(w);
+	ret = rp_worker_fault_loop(w);
+	ret = ret ? loop_failed(w, "fault injected by the test build", ret) : run_loop(w);
 	publish(w);
 	/* The last word on buffers (the shutdown test asserts free == total). */
 	rp_info("worker %u: exiting: buffers free %u/%u", w->id, rp_bufpool_free(&w->pool),
@@ -570,6 +631,12 @@ static void *worker_main(void *arg)
 }
 
 /* ---- API for the appliance ----------------------------------------------- */
+
+__attribute__((weak)) int rp_worker_fault_loop(const struct rp_worker *w)
+{
+	(void)w;
+	return 0;
+}
 
 void rp_worker_init_handlers(void)
 {

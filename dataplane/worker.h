@@ -42,8 +42,10 @@ enum rp_worker_phase {
 	RP_WP_RUNNING,
 	RP_WP_STOPPING,		/* stop received: draining */
 	RP_WP_DONE,
-	RP_WP_FAILED,		/* start-up failed; see start_err */
+	RP_WP_FAILED,		/* start-up or its loop failed; see start_err, fail_reason */
 };
+
+#define RP_WORKER_FAIL_REASON 160
 
 struct rp_worker {
 	unsigned id;
@@ -77,6 +79,13 @@ struct rp_worker {
 	bool reset_requested;		/* the drain timed out: services reset */
 	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
 	int start_err;			/* -errno when phase == RP_WP_FAILED */
+	/* Why the loop failed, for the appliance's error line: written before
+	 * phase turns RP_WP_FAILED (release), read after it (acquire). */
+	char fail_reason[RP_WORKER_FAIL_REASON];
+	/* Handed-off slots to close once an SQE is free (on_conn_msg): one bit
+	 * per fixed-file slot, so the set can never overflow. */
+	uint64_t *close_later;		/* bitmap of n_files slots to close (no SQE was free) */
+	unsigned n_close_later;
 	unsigned pending_seen;		/* pending, published for the signal thread */
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
 };
@@ -116,6 +125,18 @@ int rp_worker_request_stop(struct rp_worker *w);
 int rp_worker_request_reset(struct rp_worker *w);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
+/* Close the handed-off slots on_conn_msg found no SQE for; what still
+ * finds none waits for the next call. The loop calls it every iteration
+ * (worker thread only; public for its unit test, worker_close_test.c). */
+void rp_worker_close_deferred(struct rp_worker *w);
+/* Close a fixed-file slot nothing tracks (a refused or untrackable
+ * connection): now, or at the end of this loop iteration when no SQE is
+ * free; its completion is ignored. */
+void rp_worker_close_slot(struct rp_worker *w, unsigned slot);
+/* Test builds only (test/net/dataplane/fault_worker_loop.c): a strong
+ * definition makes a worker's loop fail on purpose. The shipped binary
+ * links worker.c's weak one, which never fails. 0 or -errno. */
+int rp_worker_fault_loop(const struct rp_worker *w);
 
 /* ---- for services (worker thread only) --------------------------------- */
 

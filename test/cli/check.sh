@@ -19,6 +19,8 @@ out_empty() { [ ! -s "$tmp/out" ]; }
 err_empty() { [ ! -s "$tmp/err" ]; }
 err_has() { grep -qE -- "$1" "$tmp/err"; }
 out_has() { grep -qE -- "$1" "$tmp/out"; }
+# an error line that starts with $1 and holds the words $2
+error_line_has() { grep -F -- "$1" "$tmp/err" | grep -qF -- "$2"; }
 
 for f in "$examples"/*.yaml; do
 	name=$(basename "$f")
@@ -48,6 +50,11 @@ for f in "$bad"/*.yaml; do
 	expect=$(sed -n '1s/^# expect: \([0-9]*:[0-9]*\) .*/\1/p' "$f")
 	if [ -n "$expect" ]; then
 		rp_check "$name: error at $expect" err_has "^$f:$expect: error: "
+	fi
+	# the words after the place, when given, must be in that error line
+	words=$(sed -n '1s/^# expect: [0-9]*:[0-9]* \(.*\)/\1/p' "$f")
+	if [ -n "$words" ]; then
+		rp_check "$name: says '$words' there" error_line_has "$f:$expect: error: " "$words"
 	fi
 done
 rp_check "bad corpus is not empty" [ "$n_bad" -ge 20 ]

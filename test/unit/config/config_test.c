@@ -208,7 +208,7 @@ static void test_value_forms(void **state)
 	const struct rp_iface_cfg *ifc;
 
 	(void)state;
-	load_ok("buffers: {size: 64k, count: 1M}\n"
+	load_ok("buffers: {size: 64k, count: 32k}\n"
 		"zerocopy: {threshold: 2M, mode: never}\n"
 		"workers: {cpus: \"0-3,6\", count: 3}\n"
 		"interfaces:\n"
@@ -223,7 +223,7 @@ static void test_value_forms(void **state)
 		"  - {type: tcp-echo, listen: 127.0.0.1:7007, acceptor: true, steering: round-robin}\n",
 		&cfg);
 	assert_int_equal(cfg.buffers.size, 65536);
-	assert_int_equal(cfg.buffers.count, 1 << 20);
+	assert_int_equal(cfg.buffers.count, 32768);
 	assert_int_equal(cfg.zerocopy.threshold, 2 << 20);
 	assert_int_equal(cfg.zerocopy.mode, RP_ZC_NEVER);
 	assert_false(cfg.workers.cpus.is_auto);
@@ -316,6 +316,8 @@ static void test_err_range(void **state)
 	(void)state;
 	expect_error("workers:\n  cq-factor: 17\n", 2, 14, "17 is out of range 1..16");
 	expect_error("buffers:\n  size: 2M\n", 2, 9, "2M is out of range 512..1048576");
+	expect_error("buffers:\n  count: 33k\n", 2, 10, "33k is out of range 16..32768");
+	expect_error("workers:\n  cq-factor: 16\n  ring-entries: 8192\n", 3, 17, "8192 x 16 = 131072 completion queue entries");
 	expect_error("workers:\n  ring-entries: 1000\n", 2, 17, "1000 is not a power of two");
 	expect_error("workers:\n  count: 99999999999999999999999\n", 2, 10, "is out of range 1..1024");
 	expect_error("workers:\n  cpus: [0, 999]\n", 2, 13, "999 is out of range 0..255");
@@ -646,6 +648,7 @@ static void strip_marks(struct rp_config *c)
 	static const struct rp_mark none;
 
 	c->workers.mark = c->buffers.mark = c->zerocopy.mark = none;
+	c->workers.count_mark = c->workers.ring_entries_mark = c->workers.cq_factor_mark = none;
 	c->metrics.mark = c->logging.mark = none;
 	for (unsigned i = 0; i < c->n_services; i++)
 		c->services[i].mark = c->services[i].listen_mark = c->services[i].name_mark = none;

@@ -167,7 +167,7 @@ static void test_delivery_in_order(void **state)
 static void test_cqe_flags_pass(void **state)
 {
 	struct pair *p = *state;
-	struct rp_msg m = { .type = RP_MSG_STATS, .payload = 9, .cqe_flags = 1U << 16 };
+	struct rp_msg m = { .type = RP_MSG_WORK, .payload = 9, .cqe_flags = 1U << 16 };
 
 	assert_int_equal(rp_msg_send(&p->port, p->rx.ring_fd, &m), 0);
 	drain_sender(p);
@@ -346,13 +346,13 @@ static void test_sync_send(void **state)
 					  &(struct rp_msg){ .type = RP_MSG_CONN }), -EINVAL);
 	/* the fallback for kernels without io_uring_register_sync_msg */
 	assert_int_equal(rp_msg_send_private_ring(p->rx.ring_fd,
-						  &(struct rp_msg){ .type = RP_MSG_RELOAD,
+						  &(struct rp_msg){ .type = RP_MSG_WORK,
 								    .payload = 0x1234 }), 0);
 	drain_receiver(p);
 	assert_int_equal(p->rx_seen.n, 2);
 	assert_int_equal(p->rx_seen.m[0].type, RP_MSG_STOP);
 	assert_int_equal(p->rx_seen.m[0].arg, 15);
-	assert_int_equal(p->rx_seen.m[1].type, RP_MSG_RELOAD);
+	assert_int_equal(p->rx_seen.m[1].type, RP_MSG_WORK);
 	assert_int_equal(p->rx_seen.m[1].payload, 0x1234);
 	/* a descriptor that is no ring: an error, from either path */
 	assert_true(rp_msg_send_sync(0, &(struct rp_msg){ .type = RP_MSG_STOP }) < 0);
@@ -362,11 +362,11 @@ static void test_sync_send(void **state)
 static void test_unhandled_and_bad(void **state)
 {
 	struct pair *p = *state;
-	struct io_uring_cqe cqe = { .user_data = rp_msg_ud(RP_MSG_RELOAD, 1) };
+	struct io_uring_cqe cqe = { .user_data = rp_msg_ud(RP_MSG_WORK, 1) };
 
-	rp_msg_set_handler(RP_MSG_RELOAD, NULL);
+	rp_msg_set_handler(RP_MSG_WORK, NULL);
 	assert_int_equal(rp_msg_dispatch(&p->port, NULL, &cqe), -ENOSYS);
-	rp_msg_set_handler(RP_MSG_RELOAD, record);
+	rp_msg_set_handler(RP_MSG_WORK, record);
 	cqe.user_data = rp_msg_ud(RP_MSG_SENT, 31);	/* entry not in use */
 	assert_int_equal(rp_msg_dispatch(&p->port, NULL, &cqe), -EINVAL);
 	cqe.user_data = rp_msg_ud(RP_MSG_SENT, 1000);	/* beyond the outbox */
