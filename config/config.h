@@ -186,6 +186,7 @@ struct rp_limits_cfg {
 	struct rp_mark mark;
 	long conn_buffers;		/* RP_UNSET (auto): buffers.count / 16, at least 4 */
 	long reserve_buffers;		/* RP_UNSET (auto): buffers.count / 8 */
+	struct rp_mark conn_buffers_mark, reserve_buffers_mark;	/* line 0: defaulted */
 	unsigned connections;		/* per worker; sizes the fixed-file table */
 };
 

@@ -137,6 +137,25 @@ static struct rp_mark given_mark(struct rp_mark a, struct rp_mark b, struct rp_m
 
 /* The kernel refuses a CQ above IORING_MAX_CQ_ENTRIES: worker rings ask for
  * ring-entries x cq-factor with IORING_SETUP_CQSIZE and no SETUP_CLAMP. */
+/* A share larger than the pool caps nothing; a reserve as large as the
+ * pool leaves every connection unread past RP_SHARE_FLOOR buffers. */
+static void check_shares(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	const struct rp_limits_cfg *l = &cfg->limits;
+	unsigned count = cfg->buffers.count;
+
+	if (l->conn_buffers != RP_UNSET && (unsigned long)l->conn_buffers > count)
+		rp_cfg_error_add(errs, cfg->file, l->conn_buffers_mark.line ? l->conn_buffers_mark : l->mark,
+				 "limits.conn-buffers %ld is more than the pool's %u buffers "
+				 "(buffers.count): one connection could hold all of them",
+				 l->conn_buffers, count);
+	if (l->reserve_buffers != RP_UNSET && (unsigned long)l->reserve_buffers >= count)
+		rp_cfg_error_add(errs, cfg->file,
+				 l->reserve_buffers_mark.line ? l->reserve_buffers_mark : l->mark,
+				 "limits.reserve-buffers %ld leaves none of the pool's %u buffers "
+				 "(buffers.count) to share", l->reserve_buffers, count);
+}
+
 static void check_cq_size(const struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	const struct rp_workers_cfg *w = &cfg->workers;
@@ -204,6 +223,7 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 					     struct rp_iface_cfg), errs);
 	check_listen_unique(cfg, errs);
 	check_cq_size(cfg, errs);
+	check_shares(cfg, errs);
 	check_acceptor_workers(cfg, errs);
 	check_queues_total(cfg, errs);
 }

@@ -148,8 +148,8 @@ static const struct rp_key zerocopy_keys[] = {
 
 #define LM struct rp_limits_cfg
 static const struct rp_key limits_keys[] = {
-	{ "conn-buffers", RP_V_INT, RP_K_AUTO, RANGE(1, 32768), "auto", "pool buffers one connection may hold (queued replies, sends in flight, zerocopy buffers awaiting their notification); at the cap it is not read until they drain (auto: buffers.count / 16, at least 4)", AT(LM, conn_buffers) },
-	{ "reserve-buffers", RP_V_INT, RP_K_AUTO, RANGE(0, 32768), "auto", "free receive buffers kept for UDP and for connections holding at most 2: when fewer are free, every connection holding more stops being read until it drains (auto: buffers.count / 8)", AT(LM, reserve_buffers) },
+	{ "conn-buffers", RP_V_INT, RP_K_AUTO | RP_K_HAS_MARK, RANGE(1, 32768), "auto", "pool buffers one connection may hold (queued replies, sends in flight, zerocopy buffers awaiting their notification); at the cap it is not read until they drain (auto: buffers.count / 16, at least 4)", AT(LM, conn_buffers), .mark_offset = offsetof(LM, conn_buffers_mark) },
+	{ "reserve-buffers", RP_V_INT, RP_K_AUTO | RP_K_HAS_MARK, RANGE(0, 32768), "auto", "free receive buffers kept for UDP and for connections holding at most 2: when fewer are free, every connection holding more stops being read until it drains (auto: buffers.count / 8)", AT(LM, reserve_buffers), .mark_offset = offsetof(LM, reserve_buffers_mark) },
 	{ "connections", RP_V_INT, 0, RANGE(1, 1000000), "4096", "connections per worker, all services together; sizes the fixed-file table (which RLIMIT_NOFILE also caps); more are accepted and closed at once (conns_refused)", AT(LM, connections) },
 };
 #undef LM

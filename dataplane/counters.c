@@ -9,7 +9,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_RX_BYTES,        "rx_bytes",        "Payload bytes received"),
 	C(RP_C_TX_PACKETS,      "tx_packets",      "Packets (datagrams or send completions) sent"),
 	C(RP_C_TX_BYTES,        "tx_bytes",        "Payload bytes sent"),
-	C(RP_C_CONNS_ACCEPTED,  "conns_accepted",  "TCP connections accepted"),
+	C(RP_C_CONNS_ACCEPTED,  "conns_accepted",  "TCP connections accepted and admitted (those past a limit are conns_refused)"),
 	C(RP_C_CONNS_CLOSED,    "conns_closed",    "TCP connections closed"),
 	C(RP_C_NAPI_LOCAL,      "napi_local",      "Connections handed over whose NAPI id is one of this worker's rx queues"),
 	C(RP_C_NAPI_FALLBACKS,  "napi_fallbacks",  "Connections napi steering could not map (no or unknown NAPI id): steered by hash"),

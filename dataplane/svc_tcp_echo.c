@@ -585,7 +585,6 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 	struct tcp_echo *te = te_of(si);
 	struct conn *c;
 
-	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
 	if (slot >= te->n_slots || te->conns[slot]) {
 		rp_err("service %s: accepted into slot %u, which is %s: closed", si->cfg->name,
 		       slot, slot >= te->n_slots ? "outside the table" : "taken");
@@ -606,6 +605,7 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 		rp_worker_close_slot(w, slot);
 		return;
 	}
+	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);	/* admitted: open = accepted - closed */
 	c->slot = slot;
 	c->obj = slot | (te->next_gen++ << OBJ_SLOT_BITS);
 	c->active_ms = w->now_ms;
