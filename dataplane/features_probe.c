@@ -310,7 +310,21 @@ static int check_multishot(const struct probe_cqe *c, char *why, size_t len)
 	return 0;
 }
 
-static int recv_multishot_on(struct io_uring *ring, int fd[2], unsigned use_msg,
+/* A multishot receive with a byte limit (sqe->optlen) smaller than what
+ * arrives must end with that completion: no F_MORE. A kernel without the
+ * limit ignores optlen and keeps the receive armed. */
+static int check_limited(const struct probe_cqe *c, char *why, size_t len)
+{
+	if (c->res < 0)
+		return c->res;
+	if (c->flags & IORING_CQE_F_MORE) {
+		snprintf(why, len, "the receive stayed armed past its byte limit (optlen ignored)");
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int recv_multishot_on(struct io_uring *ring, int fd[2], unsigned variant,
 			     char *why, size_t len)
 {
 	static struct msghdr msg;
@@ -319,10 +333,12 @@ static int recv_multishot_on(struct io_uring *ring, int fd[2], unsigned use_msg,
 	int ret;
 
 	msg = (struct msghdr){ 0 };
-	if (use_msg)
+	if (variant == RP_RECV_MSG)
 		io_uring_prep_recvmsg_multishot(sqe, fd[1], &msg, 0);
 	else
 		io_uring_prep_recv_multishot(sqe, fd[1], NULL, 0, 0);
+	if (variant == RP_RECV_LIMIT)
+		sqe->optlen = 3;	/* less than the 5 bytes sent */
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = PROBE_BGID;
 	ret = io_uring_submit(ring);
@@ -331,10 +347,12 @@ static int recv_multishot_on(struct io_uring *ring, int fd[2], unsigned use_msg,
 	if (send(fd[0], "probe", 5, 0) < 0)
 		return -errno;
 	ret = reap(ring, &c);
-	return ret ? ret : check_multishot(&c, why, len);
+	if (ret)
+		return ret;
+	return variant == RP_RECV_LIMIT ? check_limited(&c, why, len) : check_multishot(&c, why, len);
 }
 
-int rp_probe_recv_multishot(unsigned use_msg, char *why, size_t len)
+int rp_probe_recv_multishot(unsigned variant, char *why, size_t len)
 {
 	enum { NBUF = 4, BUFSZ = 256 };
 	static char bufs[NBUF][BUFSZ];
@@ -355,7 +373,7 @@ int rp_probe_recv_multishot(unsigned use_msg, char *why, size_t len)
 	io_uring_buf_ring_advance(br, NBUF);
 	ret = udp_pair(fd);
 	if (!ret) {
-		ret = recv_multishot_on(&ring, fd, use_msg, why, len);
+		ret = recv_multishot_on(&ring, fd, variant, why, len);
 		udp_pair_close(fd);
 	}
 	io_uring_free_buf_ring(&ring, br, NBUF, PROBE_BGID);

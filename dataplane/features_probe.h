@@ -36,7 +36,14 @@ bool rp_probe_loopback_works(void);
 int rp_probe_feat_bit(unsigned feat_bit, char *why, size_t len);
 int rp_probe_nop(unsigned arg, char *why, size_t len);
 int rp_probe_send_zc(unsigned variant, char *why, size_t len);
-int rp_probe_recv_multishot(unsigned use_msg, char *why, size_t len);
+/* Variants for rp_probe_recv_multishot's arg. */
+enum {
+	RP_RECV_PLAIN,		/* RECV multishot */
+	RP_RECV_MSG,		/* RECVMSG multishot */
+	RP_RECV_LIMIT,		/* RECV multishot ended by its byte limit (sqe->optlen) */
+};
+
+int rp_probe_recv_multishot(unsigned variant, char *why, size_t len);
 int rp_probe_accept_multishot(unsigned arg, char *why, size_t len);
 int rp_probe_msg_ring(unsigned variant, char *why, size_t len);
 int rp_probe_futex(unsigned opcode, char *why, size_t len);
