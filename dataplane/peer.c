@@ -114,8 +114,9 @@ struct rp_peer *rp_peer_get(struct rp_peer_table *t, const struct sockaddr *sa, 
 	if (p)
 		return p;
 	p = victim(t, set);
-	*p = (struct rp_peer){ .key = k, .gen = (uint16_t)(p->gen + 1), .referenced = true,
-			       .zs = t->zs_init };
+	/* Not referenced yet: a destination seen once (a scan, a one-off
+	 * query) is the first to go; a second use earns it the second chance. */
+	*p = (struct rp_peer){ .key = k, .gen = (uint16_t)(p->gen + 1), .zs = t->zs_init };
 	return p;
 }
 
