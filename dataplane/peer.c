@@ -28,12 +28,10 @@ static int key_of(const struct sockaddr *sa, socklen_t len, struct rp_peer_key *
 	if (sa->sa_family == AF_INET && len >= sizeof(struct sockaddr_in)) {
 		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
 
-		k->port = in->sin_port;
 		memcpy(k->addr, &in->sin_addr, sizeof(in->sin_addr));
 	} else if (sa->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6)) {
 		const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
 
-		k->port = in6->sin6_port;
 		k->scope_id = in6->sin6_scope_id;
 		memcpy(k->addr, &in6->sin6_addr, sizeof(in6->sin6_addr));
 	} else {

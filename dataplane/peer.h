@@ -6,18 +6,20 @@
  * kernel reports about a send describes the path to one destination: a
  * zerocopy send copied because that peer is local, a GSO send refused
  * because the route to that peer has a smaller MTU. Switching the whole
- * socket would make one peer decide for all. So each destination address
- * gets its own zerocopy policy state (struct rp_zc_sock, zc.h: mode,
- * sampling, fallback) and its own GSO switch, both expiring (fallback.h).
+ * socket would make one peer decide for all. So each destination host (IP
+ * address, all its ports) gets its own zerocopy policy state (struct
+ * rp_zc_sock, zc.h: mode, sampling, fallback) and its own GSO switch, both
+ * expiring (fallback.h).
  *
  * Bounded: RP_PEER_SETS x RP_PEER_WAYS entries, allocated once per socket,
  * nothing per packet. The table is set-associative: a destination hashes
  * (keyed with a per-table random seed, so that peers cannot choose to
  * collide) to one set of RP_PEER_WAYS entries; a new destination in a full
- * set evicts with the clock (second chance) algorithm over that set: an
- * entry used since the hand last passed keeps its place once. Forgetting a
- * peer only loses its fallbacks: it starts again from the configured
- * policy, which is what an expired fallback does anyway.
+ * set evicts with the clock (second chance) algorithm over that set: a new
+ * entry starts unreferenced, a use marks it, and the hand skips (and
+ * unmarks) a marked entry once. Forgetting a peer only loses its
+ * fallbacks: it starts again from the configured policy, which is what an
+ * expired fallback does anyway.
  *
  * References: an in-flight send names its peer by rp_peer_ref() (slot and
  * generation, 32 bits, fits the tx tag); rp_peer_by_ref() returns NULL once
@@ -38,10 +40,11 @@
 #define RP_PEER_WAYS 4
 #define RP_PEER_SLOTS (RP_PEER_SETS * RP_PEER_WAYS)
 
-/* A destination: family, port and address (IPv6: with its scope). */
+/* A destination host: family and IP address (IPv6: with its scope). Not
+ * the port: what the fallbacks record (a local host, the path MTU) is a
+ * property of the path to the host, shared by all its sockets. */
 struct rp_peer_key {
-	uint16_t family;	/* 0: the slot is empty */
-	uint16_t port;		/* network order, as in the sockaddr */
+	uint32_t family;	/* 0: the slot is empty */
 	uint32_t scope_id;
 	uint8_t addr[16];	/* IPv4: the first 4 bytes */
 };

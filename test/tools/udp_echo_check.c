@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udp_echo_check HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]
- *                [--burst N [--mix R]]
+ *                [--burst N [--mix R]] [--bind HOST:PORT]
  *
  * Sends one datagram of every size in SPEC to an echo server and checks that
  * each comes back byte for byte. A datagram that gets no answer is resent
@@ -18,6 +18,9 @@
  * through SPEC (datagram i has the (i mod |SPEC|)-th size), e.g. --sizes
  * 100,2000 alternates small and large: the answers must still come in the
  * order sent, whatever size each has.
+ *
+ * --bind sends from the given address (e.g. a second address of the host,
+ * to be a second peer of the server).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -41,6 +44,7 @@ struct sizes {
 struct opts {
 	const char *addr;
 	const char *spec;
+	const char *bind_to;	/* --bind HOST:PORT: the source address */
 	unsigned retries;
 	int timeout_ms;
 	uint64_t seed;
@@ -377,15 +381,22 @@ static enum outcome check_mixed(int fd, const struct opts *o, const struct sizes
 	return r;
 }
 
-static int connect_udp(const char *addr)
+/* bind_to: HOST:PORT to send from (port 0: any), or NULL. */
+static int connect_udp(const char *addr, const char *bind_to)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
+	struct sockaddr_storage ss, src;
+	socklen_t len, src_len = 0;
 	int fd, big = 4 << 20;
 
-	if (tool_parse_addr(PROG, addr, &ss, &len) < 0)
+	if (tool_parse_addr(PROG, addr, &ss, &len) < 0 ||
+	    (bind_to && tool_parse_addr(PROG, bind_to, &src, &src_len) < 0))
 		return -1;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind_to && bind(fd, (struct sockaddr *)&src, src_len) < 0) {
+		fprintf(stderr, PROG ": bind %s: %s\n", bind_to, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", addr, strerror(errno));
 		if (fd >= 0)
@@ -400,7 +411,7 @@ static int connect_udp(const char *addr)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]\n"
-		   "                      [--seed N] [--burst N [--mix R]] [--verbose]\n"
+		   "                      [--seed N] [--burst N [--mix R]] [--bind HOST:PORT] [--verbose]\n"
 		   "  SPEC: comma-separated N, A-B or A-B/STEP (1..%d); default 1-64,1400-1600,65507\n"
 		   "Exit: 0 every size echoed exactly, 1 mismatch or loss, 2 usage.\n", UDP_MAX);
 }
@@ -414,6 +425,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "burst", required_argument, NULL, 'b' },
 		{ "mix", required_argument, NULL, 'm' },
+		{ "bind", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -428,6 +440,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'b': o->burst = (unsigned)atoi(optarg); break;
 		case 'm': o->mix = (unsigned)atoi(optarg); break;
+		case 'B': o->bind_to = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
@@ -455,7 +468,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (parse_opts(argc, argv, &o) < 0 || parse_sizes(o.spec, &sizes) < 0)
 		return 2;
-	fd = connect_udp(o.addr);
+	fd = connect_udp(o.addr, o.bind_to);
 	if (fd < 0)
 		return 1;
 	for (unsigned round = 0; round < o.mix; round++)
