@@ -32,16 +32,19 @@ struct fixture {
 	struct rp_peer_table peers;
 	struct rp_gso gso;
 	int tx_fd;
-	int rx_fd[2];			/* two peers */
+	int rx_fd[2];			/* two peers: 127.0.0.2 and 127.0.0.3 */
 	struct sockaddr_in rx_addr[2];
 };
 
-static int udp_bound(struct sockaddr_in *a)
+/* A UDP socket on 127.0.0.host: peers are hosts (peer.h), so each test
+ * peer has its own loopback address. */
+static int udp_bound(struct sockaddr_in *a, unsigned host)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 4 << 20;
 	socklen_t len = sizeof(*a);
 
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host) };
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
@@ -63,9 +66,9 @@ static int setup(void **state)
 	assert_int_equal(rp_bufpool_init(&f.pool, &f.ring, &prm, err, sizeof(err)), 0);
 	f.tx = (struct rp_tx){ .ring = &f.ring, .pool = &f.pool, .ctr = &f.ctr };
 	rp_zc_sock_init(&f.zs, &zc, RP_UNSET);
-	f.tx_fd = udp_bound(&any);
+	f.tx_fd = udp_bound(&any, 1);
 	for (int i = 0; i < 2; i++)
-		f.rx_fd[i] = udp_bound(&f.rx_addr[i]);
+		f.rx_fd[i] = udp_bound(&f.rx_addr[i], 2 + (unsigned)i);
 	rp_peer_table_init(&f.peers, &f.zs, 60000);
 	assert_int_equal(rp_gso_init(&f.gso, f.tx_fd, TAG, true, &f.peers, &f.zs), 0);
 	*state = &f;
