@@ -118,8 +118,9 @@ void rp_gso_destroy(struct rp_gso *g);
 unsigned rp_gso_max_seg(int family);
 
 /*
- * Gather a reply (a pool buffer, RP_TX_PUT_ON_SENT) for the next flush.
- * Flushes first when the gather list is full.
+ * Gather a reply (a pool buffer, RP_TX_PUT_ON_SENT) for the next flush:
+ * req's bid, off, len and dst are used; socket, flags and tag are the
+ * gso's own. Flushes first when the gather list is full.
  */
 void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req);
 /* Queue everything gathered, in order (trains and single sends). Singles

@@ -157,7 +157,6 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 		.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
 		.off = (unsigned)(payload - buf), .len = len,
 		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
-		.tag = rp_svc_tag(si->idx, 0),
 	};
 	rp_gso_add(&u->gso, &tx, &req);
 }
