@@ -157,6 +157,7 @@ struct rp_zerocopy_cfg {
 	enum rp_zc_mode mode;
 	unsigned threshold;		/* auto: copy below, zerocopy at or above */
 	unsigned sample_every;		/* REPORT_USAGE on 1 in N zerocopy sends */
+	unsigned fallback_retry_ms;	/* auto: zerocopy again this long after a copy report; 0 never */
 };
 
 /* Which worker owns a new connection (dataplane/steer.c has the policies). */
@@ -203,6 +204,7 @@ struct rp_service_cfg {
 	 * to the socket of the worker on the CPU that received it. */
 	enum rp_local_cpu local_cpu;
 	bool gso;			/* udp: coalesce replies per peer (dataplane/gso.h) */
+	unsigned gso_retry_ms;		/* udp: GSO again this long after a peer refused it; 0 never */
 	/* tcp: one acceptor ring accepts and hands each connection to a worker
 	 * by MSG_RING (dataplane/acceptor.h) instead of a SO_REUSEPORT listener
 	 * per worker; steering picks the worker (dataplane/steer.h). */

@@ -143,6 +143,7 @@ static const struct rp_key zerocopy_keys[] = {
 	{ "mode", RP_V_ENUM, 0, RANGE(0, 0), "auto", "zerocopy sends: auto (by size), always, never", AT(Z, mode), .names = zc_mode_names },
 	{ "threshold", RP_V_SIZE, 0, RANGE(0, 1L << 30), "4096", "auto: copy below this many bytes, zerocopy at or above (zerocopy loses below ~4 KB)", AT(Z, threshold) },
 	{ "sample-every", RP_V_INT, 0, RANGE(1, 65536), "64", "ask the kernel whether it really avoided the copy on 1 in N zerocopy sends", AT(Z, sample_every) },
+	{ "fallback-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "auto: when the kernel reports it copied a zerocopy send (a local peer, a fragmented datagram), copy sends are used for that TCP connection or UDP peer (destination address) only, and zerocopy is tried again after this many milliseconds (0: never again)", AT(Z, fallback_retry_ms) },
 };
 #undef Z
 
@@ -177,7 +178,8 @@ static const struct rp_key tcp_service_keys[] = {
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
 static const struct rp_key udp_service_keys[] = {
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams up to 1472 B that the zerocopy policy copies)", AT(S, gso) },
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) },
+	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) },
 };
 static const struct rp_section udp_service_section = SECTION("udp service entry", S, udp_service_keys);
 static const struct rp_section *const service_variants[RP_SVC__COUNT] = {

@@ -34,16 +34,17 @@ enum rp_counter {
 	RP_C_COPY_SENDS,	/* sends that copied by policy */
 	RP_C_ZC_SENDS,		/* SEND_ZC / SENDMSG_ZC issued */
 	RP_C_ZC_COPIED,		/* REPORT_USAGE said the kernel copied anyway */
-	RP_C_ZC_FALLBACKS,	/* sockets switched to copy by auto policy */
+	RP_C_ZC_FALLBACKS,	/* connections / UDP peers switched to copy by auto policy */
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
-	RP_C_GSO_FALLBACKS,	/* sockets switched off GSO after the kernel refused it */
+	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
 	/* buffers (gauges) */
 	RP_C_BUFS_FREE,
 	RP_C_BUFS_IN_FLIGHT,
 	/* errors by kind */
 	RP_C_ERR_RECV,
 	RP_C_ERR_SEND,
+	RP_C_ERR_SEND_FULL,	/* UDP reply dropped: socket send buffer full (RP_TX_NOWAIT) */
 	RP_C_ERR_ACCEPT,
 	RP_C_ERR_ENOBUFS,	/* buffer ring empty: receive re-armed later */
 	RP_C_ERR_TRUNCATED,	/* datagram larger than a buffer */

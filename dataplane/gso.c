@@ -18,9 +18,11 @@
 #define UDP_SEGMENT 103		/* linux/udp.h; glibc's netinet/udp.h may lack it */
 #endif
 
-int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled)
+int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled,
+		struct rp_peer_table *peers, struct rp_zc_sock *zs)
 {
-	*g = (struct rp_gso){ .fd = fd, .tag = tag, .off = !enabled, .free_head = -1 };
+	*g = (struct rp_gso){ .fd = fd, .tag = tag, .enabled = enabled, .peers = peers,
+			      .zs = zs, .free_head = -1 };
 	if (!enabled)
 		return 0;
 	g->trains = calloc(RP_GSO_TRAINS, sizeof(*g->trains));
@@ -39,19 +41,19 @@ void rp_gso_destroy(struct rp_gso *g)
 	g->trains = NULL;
 }
 
-bool rp_gso_add(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
-		const struct rp_tx_req *req)
+unsigned rp_gso_max_seg(int family)
 {
-	if (g->off || req->bid == RP_BID_NONE || req->len > RP_GSO_MAX_SEG ||
-	    !rp_zc_would_copy(zs, req->len))
-		return false;
+	return family == AF_INET6 ? RP_GSO_MAX_SEG6 : RP_GSO_MAX_SEG4;
+}
+
+void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req)
+{
 	if (g->n_gather == RP_GSO_GATHER)
-		rp_gso_flush(g, tx, zs);
+		rp_gso_flush(g, tx);
 	g->gather[g->n_gather++] = (struct rp_gso_reply){
 		.bid = (uint16_t)req->bid, .off = (uint16_t)req->off, .len = req->len,
 		.dst = req->dst, .dstlen = req->dstlen,
 	};
-	return true;
 }
 
 /* ---- flush --------------------------------------------------------------- */
@@ -77,15 +79,31 @@ static unsigned train_len(const struct rp_gso_reply *first, unsigned avail)
 	return n;
 }
 
-static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
+/* Copy or zerocopy, as the peer's policy decides; the tag names the peer so
+ * that its zerocopy notification reaches that policy. */
+static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer,
 			const struct rp_gso_reply *r)
 {
+	struct rp_zc_sock *zs = peer ? &peer->zs : g->zs;
+	uint64_t tag = g->tag | (peer ? rp_peer_ref(g->peers, peer) : 0);
+
 	if (rp_tx_send(tx, zs, &(struct rp_tx_req){
-			.fd = g->fd, .flags = RP_TX_PUT_ON_SENT, .bid = r->bid, .off = r->off,
-			.len = r->len, .dst = r->dst, .dstlen = r->dstlen, .tag = g->tag })) {
+			.fd = g->fd, .flags = RP_TX_PUT_ON_SENT | RP_TX_NOWAIT, .bid = r->bid,
+			.off = r->off, .len = r->len, .dst = r->dst, .dstlen = r->dstlen,
+			.tag = tag })) {
 		rp_count(tx->ctr, RP_C_ERR_SEND, 1);
 		rp_buf_put(tx->pool, r->bid);
 	}
+}
+
+/* May r start a train? GSO on for the service and the peer, a segment that
+ * fits the family's MTU, and a reply the peer's policy copies (zerocopy
+ * sends keep their per-buffer notifications). The rest of a train is the
+ * same peer with lengths <= r's, so the same answer holds for them. */
+static bool train_ok(const struct rp_gso *g, struct rp_peer *peer, const struct rp_gso_reply *r)
+{
+	return g->trains && peer && r->len <= rp_gso_max_seg(r->dst->sa_family) &&
+	       !rp_fallback_active(&peer->gso_off) && rp_zc_would_copy(&peer->zs, r->len);
 }
 
 static struct rp_gso_train *train_take(struct rp_gso *g)
@@ -146,23 +164,28 @@ static bool send_train(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_r
 		return false;
 	}
 	train_fill(t, tx->pool, r, n);
-	io_uring_prep_sendmsg(sqe, g->fd, &t->mh, MSG_NOSIGNAL);
+	io_uring_prep_sendmsg(sqe, g->fd, &t->mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND_GSO, g->tag << 16 | (uint64_t)(t - g->trains)));
 	rp_count(tx->ctr, RP_C_GSO_SENDS, 1);
 	rp_count(tx->ctr, RP_C_COPY_SENDS, n);
 	return true;
 }
 
-void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs)
+void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx)
 {
+	struct rp_peer *peer = NULL;
 	unsigned i = 0;
 
 	while (i < g->n_gather) {
-		unsigned n = train_len(&g->gather[i], g->n_gather - i);
+		const struct rp_gso_reply *r = &g->gather[i];
+		unsigned n;
 
-		if (n < 2 || !send_train(g, tx, &g->gather[i], n))
+		if (!i || !same_peer(r - 1, r))
+			peer = rp_peer_get(g->peers, r->dst, r->dstlen);
+		n = train_ok(g, peer, r) ? train_len(r, g->n_gather - i) : 1;
+		if (n < 2 || !send_train(g, tx, r, n))
 			for (unsigned k = 0; k < n; k++)
-				send_single(g, tx, zs, &g->gather[i + k]);
+				send_single(g, tx, peer, &r[k]);
 		i += n;
 	}
 	g->n_gather = 0;
@@ -182,26 +205,33 @@ static void log_refused_once(int res)
 	static atomic_bool logged;
 
 	if (!atomic_exchange(&logged, true))
-		rp_warn("udp gso: the kernel refused a UDP_SEGMENT send (%s): such sockets send "
-			"datagram by datagram from now on (counted in gso_fallbacks)", strerror(-res));
+		rp_warn("udp gso: the kernel refused a UDP_SEGMENT send (%s): such peers are answered "
+			"datagram by datagram for gso-retry-ms (counted in gso_fallbacks)",
+			strerror(-res));
 }
 
-/* The kernel would not take the train: send its datagrams one by one. */
-static void train_resend(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
-			 const struct rp_gso_train *t)
+/* The kernel would not take the train to this peer: singles for a while,
+ * starting with the train's own datagrams. */
+static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_train *t,
+			  int res)
 {
+	struct rp_peer *peer = rp_peer_get(g->peers, t->mh.msg_name, t->mh.msg_namelen);
+
+	if (peer && rp_peer_gso_refused(g->peers, peer)) {
+		rp_count(tx->ctr, RP_C_GSO_FALLBACKS, 1);
+		log_refused_once(res);
+	}
 	for (unsigned i = 0; i < t->n; i++) {
 		const unsigned char *base = rp_buf_addr(tx->pool, t->bids[i]);
 
-		send_single(g, tx, zs, &(struct rp_gso_reply){
+		send_single(g, tx, peer, &(struct rp_gso_reply){
 			.bid = t->bids[i], .off = (uint16_t)((const unsigned char *)t->iov[i].iov_base - base),
 			.len = (uint32_t)t->iov[i].iov_len, .dst = t->mh.msg_name,
 			.dstlen = t->mh.msg_namelen });
 	}
 }
 
-void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
-		     const struct io_uring_cqe *cqe)
+void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_cqe *cqe)
 {
 	unsigned idx = (unsigned)(rp_ud_data(cqe->user_data) & 0xffff);
 	struct rp_gso_train *t;
@@ -217,15 +247,13 @@ void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
 		rp_count(tx->ctr, RP_C_TX_PACKETS, t->n);
 		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)cqe->res);
 	} else if (gso_refused(cqe->res)) {
-		g->off = true;
-		rp_count(tx->ctr, RP_C_GSO_FALLBACKS, 1);
-		log_refused_once(cqe->res);
-		train_resend(g, tx, zs, t);
+		train_refused(g, tx, t, cqe->res);
 		train_give_back(g, t);
 		return;
 	} else {
-		/* Out of memory or socket buffer: dropped, as a UDP send is. */
-		rp_count(tx->ctr, RP_C_ERR_SEND, t->n);
+		/* Socket buffer full (-EAGAIN) or out of memory: dropped, as a
+		 * UDP send may be. */
+		rp_tx_count_err(tx->ctr, cqe->res, t->n);
 	}
 	for (unsigned i = 0; i < t->n; i++)
 		rp_buf_put(tx->pool, t->bids[i]);

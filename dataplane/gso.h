@@ -1,35 +1,56 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * UDP GSO trains: replies coalesced per peer into one send.
+ * UDP GSO trains and the order of UDP replies.
  *
- * Why: a UDP echo server spends nearly all of its time in the kernel, one
- * trip down the stack per datagram (perf: 98% kernel at 64 B). Replies that
- * a CQE batch produces for one peer, all of one size, can leave in ONE
- * IORING_OP_SENDMSG whose iovecs point at the datagrams' own pool buffers
- * and whose UDP_SEGMENT control message tells the kernel the datagram size:
- * the stack is walked once and the skb is cut into datagrams at the latest
- * point (the device, or the receiving socket on loopback/veth). The peer
- * receives ordinary separate datagrams.
+ * Why trains: a UDP echo server spends nearly all of its time in the
+ * kernel, one trip down the stack per datagram (perf: 98% kernel at 64 B).
+ * Replies that a CQE batch produces for one peer, all of one size, can
+ * leave in ONE IORING_OP_SENDMSG whose iovecs point at the datagrams' own
+ * pool buffers and whose UDP_SEGMENT control message tells the kernel the
+ * datagram size: the stack is walked once and the skb is cut into
+ * datagrams at the latest point (the device, or the receiving socket on
+ * loopback/veth). The peer receives ordinary separate datagrams.
  *
- * How: a service gathers each reply with rp_gso_add() while the worker
- * handles a CQE batch, and sends them with rp_gso_flush() when the batch is
- * done (svc_ops.flush). The flush walks the gathered replies in arrival
- * order; a run of consecutive replies to the same address with the same
- * length (the last one may be shorter, as UDP_SEGMENT allows) becomes a
- * train; a reply alone goes out through rp_tx_send() as before. Order per
- * peer is kept: everything is queued on the one SQ in arrival order.
+ * Order: EVERY reply of the socket goes through the gather list, whatever
+ * its size and send mode: rp_gso_add() while the worker handles a CQE
+ * batch, rp_gso_flush() when the batch is done (svc_ops.flush). The flush
+ * walks the list in arrival order and queues, on the one SQ, either a
+ * train (a run of consecutive replies to the same address with the same
+ * length; the last may be shorter, as UDP_SEGMENT allows) or a single send
+ * (rp_tx_send: copy or zerocopy as the peer's policy decides). A reply
+ * that may not ride in a train (too large, zerocopy, GSO off) is a single
+ * in its place, so it can no longer overtake smaller replies that wait
+ * for the flush. Every send carries MSG_DONTWAIT (RP_TX_NOWAIT): io_uring
+ * issues the SQEs inline in SQ order, and a send that finds the socket
+ * buffer full completes with -EAGAIN (dropped, counted err_send_full, as
+ * UDP may) instead of being parked on poll, where a later send to the same
+ * peer could overtake it.
  *
- * Only replies the zerocopy policy would COPY are coalesced (zerocopy sends
- * keep their per-buffer notifications, zc.h), and only up to
- * RP_GSO_MAX_SEG bytes each, so a segment fits a 1500-byte MTU.
+ * Per peer (peer.h): whether a reply is copied or sent zerocopy is the
+ * destination's own policy, and GSO can be switched off for one
+ * destination. A train the kernel refuses (EINVAL/EIO/EMSGSIZE/EOPNOTSUPP:
+ * a route with a smaller MTU, no checksum offload) is sent again datagram
+ * by datagram from the same buffers when its CQE arrives, and that peer
+ * gets singles for services[].gso-retry-ms (gso_fallbacks counts the
+ * switches, logged once); other peers keep their trains. The one order
+ * exception: replies to that peer queued behind the refused train in the
+ * same flush leave before its resent datagrams (once per peer per retry
+ * period).
+ *
+ * Segment size: a segment must fit the path MTU or the kernel refuses the
+ * train. The socket is unconnected and answers peers on any route, so no
+ * single path MTU can be asked for (IP_MTU needs a connected socket); the
+ * limit is per family for a 1500-byte MTU (IPv4 1472 = 1500-20-8, IPv6
+ * 1452 = 1500-40-8), and a peer behind a smaller MTU is caught by the
+ * per-peer refusal above. Larger replies go out as singles (fragmented by
+ * the kernel as any datagram would be).
  *
  * Completion: the train's SQE carries user_data
  *   rp_ud(RP_OP_SEND_GSO, tag << 16 | train index)
- * and rp_gso_complete() counts and hands every buffer back to the pool. A
- * train the kernel refuses (EINVAL/EIO/EMSGSIZE/EOPNOTSUPP: no GSO on this
- * route, a smaller MTU, no checksum offload) is sent again datagram by
- * datagram from the same buffers, and GSO is switched off for the socket
- * (gso_fallbacks, logged once): nothing is lost.
+ * and rp_gso_complete() counts and hands every buffer back to the pool.
+ * Singles complete through rp_tx_complete() with the tag's object naming
+ * the peer (rp_peer_ref), so a zerocopy notification reaches that peer's
+ * policy (svc_ops.zc_sock).
  */
 #ifndef RP_GSO_H
 #define RP_GSO_H
@@ -39,10 +60,12 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "dataplane/peer.h"
 #include "dataplane/zc.h"
 
 #define RP_GSO_MAX_SEGS 64	/* <= the kernel's UDP_MAX_SEGMENTS */
-#define RP_GSO_MAX_SEG 1472	/* a datagram that fits a 1500-byte IPv4 MTU */
+#define RP_GSO_MAX_SEG4 1472	/* a datagram that fits a 1500-byte IPv4 MTU */
+#define RP_GSO_MAX_SEG6 1452	/* ... and IPv6 MTU (40-byte header) */
 #define RP_GSO_MAX_BYTES 65000	/* a train stays below the 64 KiB IP limit */
 #define RP_GSO_GATHER 256	/* replies gathered before an early flush */
 #define RP_GSO_TRAINS 64	/* trains in flight per socket */
@@ -74,7 +97,9 @@ struct rp_gso_train {
 struct rp_gso {
 	int fd;
 	uint64_t tag;		/* RP_TX_TAG_BITS of the owner, returned in user_data */
-	bool off;		/* disabled by config or by a refused train */
+	bool enabled;		/* services[].gso: trains at all */
+	struct rp_peer_table *peers;	/* per-destination policy (the owner's) */
+	struct rp_zc_sock *zs;	/* for an address the peer table cannot key */
 	unsigned n_gather;
 	struct rp_gso_reply gather[RP_GSO_GATHER];
 	struct rp_gso_train *trains;	/* RP_GSO_TRAINS */
@@ -82,24 +107,26 @@ struct rp_gso {
 	unsigned in_flight;
 };
 
-/* 0 or -ENOMEM. enabled=false: every reply goes out alone (rp_gso_add
- * declines). */
-int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled);
+/* 0 or -ENOMEM. enabled=false: every reply still goes through the gather
+ * list (that keeps the order) but leaves as a single send. */
+int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled,
+		struct rp_peer_table *peers, struct rp_zc_sock *zs);
 /* After every train completed (nothing in flight). */
 void rp_gso_destroy(struct rp_gso *g);
 
+/* The largest datagram a train may carry to an address of this family. */
+unsigned rp_gso_max_seg(int family);
+
 /*
- * Gather a reply for the next flush. Returns false when it is no candidate
- * (GSO off, too large, or the policy would send it zerocopy): the caller
- * sends it itself. May flush first when the gather list is full.
+ * Gather a reply (a pool buffer, RP_TX_PUT_ON_SENT) for the next flush:
+ * req's bid, off, len and dst are used; socket, flags and tag are the
+ * gso's own. Flushes first when the gather list is full.
  */
-bool rp_gso_add(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
-		const struct rp_tx_req *req);
-/* Queue everything gathered (trains and single sends). Singles that find no
- * SQE are counted as err_send and their buffers put back. */
-void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs);
+void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req);
+/* Queue everything gathered, in order (trains and single sends). Singles
+ * that find no SQE are counted as err_send and their buffers put back. */
+void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx);
 /* One CQE whose op is RP_OP_SEND_GSO. */
-void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, struct rp_zc_sock *zs,
-		     const struct io_uring_cqe *cqe);
+void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_cqe *cqe);
 
 #endif

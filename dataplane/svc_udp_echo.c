@@ -14,9 +14,17 @@
  * bit cleared; a datagram whose header length disagrees with its size is a
  * bad frame (err_bad_frame) and dropped.
  *
- * Replies are gathered while the worker handles a CQE batch and sent when
- * it is done (flush): consecutive replies to one peer leave as one UDP GSO
- * send (gso.h) unless the service sets `gso: false`.
+ * Every reply is gathered while the worker handles a CQE batch and sent,
+ * in arrival order, when it is done (flush, gso.h): consecutive equal-size
+ * replies to one peer leave as one UDP GSO send (unless the service sets
+ * `gso: false`), the others as single copy or zerocopy sends in their
+ * place, so the replies to one peer leave in the order of its requests
+ * whatever their sizes.
+ *
+ * What the kernel reports about a send (a zerocopy send it copied, a GSO
+ * send it refused) concerns the path to one destination, so the policy
+ * lives per destination address in a bounded peer table (peer.h) and every
+ * such fallback expires (zerocopy.fallback-retry-ms, services[].gso-retry-ms).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +33,7 @@
 
 #include "dataplane/gso.h"
 #include "dataplane/log.h"
+#include "dataplane/peer.h"
 #include "dataplane/sockperf.h"
 #include "dataplane/worker.h"
 
@@ -32,7 +41,8 @@ struct udp_echo {
 	int fd;
 	bool armed;		/* the multishot recvmsg is in the kernel */
 	struct msghdr mh;	/* the layout template recvmsg fills each buffer by */
-	struct rp_zc_sock zs;
+	struct rp_zc_sock zs;	/* the service's policy: what a new peer starts from */
+	struct rp_peer_table peers;
 	struct rp_gso gso;
 };
 
@@ -50,7 +60,9 @@ static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 	}
 	u->mh.msg_namelen = si->cfg->listen.len;
 	rp_zc_sock_init(&u->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
-	if (rp_gso_init(&u->gso, u->fd, rp_svc_tag(si->idx, 0), si->cfg->gso) < 0) {
+	rp_peer_table_init(&u->peers, &u->zs, si->cfg->gso_retry_ms);
+	if (rp_gso_init(&u->gso, u->fd, rp_svc_tag(si->idx, 0), si->cfg->gso, &u->peers,
+			&u->zs) < 0) {
 		close(u->fd);
 		free(u);
 		return -ENOMEM;
@@ -145,14 +157,8 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 		.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
 		.off = (unsigned)(payload - buf), .len = len,
 		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
-		.tag = rp_svc_tag(si->idx, 0),
 	};
-	if (rp_gso_add(&u->gso, &tx, &u->zs, &req))
-		return;
-	if (rp_tx_send(&tx, &u->zs, &req)) {
-		rp_count(si->ctr, RP_C_ERR_SEND, 1);
-		rp_buf_put(&w->pool, bid);
-	}
+	rp_gso_add(&u->gso, &tx, &req);
 }
 
 static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)
@@ -163,7 +169,7 @@ static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)
 	if (!u->gso.n_gather)
 		return;
 	tx = svc_tx(w, si);
-	rp_gso_flush(&u->gso, &tx, &u->zs);
+	rp_gso_flush(&u->gso, &tx);
 }
 
 static void udp_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -171,7 +177,7 @@ static void udp_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct
 	struct udp_echo *u = si->priv;
 	struct rp_tx tx = svc_tx(w, si);
 
-	rp_gso_complete(&u->gso, &tx, &u->zs, cqe);
+	rp_gso_complete(&u->gso, &tx, cqe);
 }
 
 static void udp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -185,21 +191,28 @@ static void udp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struc
 	else if (cqe->flags & IORING_CQE_F_BUFFER) {
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 
-		if (rp_buf_got(&w->pool, bid))
+		if (rp_buf_got(&w->pool, bid)) {
 			udp_datagram(w, si, bid, cqe->res);
-		else
-			rp_err("service %s: kernel returned buffer %u that is not free", si->cfg->name, bid);
+		} else {
+			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
+			rp_dbg("service %s: kernel returned buffer %u that is not free", si->cfg->name, bid);
+		}
 	}
 	if (!u->armed && !si->starved)
 		udp_arm(w, si);
 }
 
+/* object: the peer a send was made for (rp_peer_ref), 0 for none. NULL once
+ * that peer was evicted: its late notification switches nobody. */
 static struct rp_zc_sock *udp_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
 	struct udp_echo *u = si->priv;
+	struct rp_peer *p;
 
-	(void)object;
-	return &u->zs;
+	if (!object)
+		return &u->zs;
+	p = rp_peer_by_ref(&u->peers, (uint32_t)object);
+	return p ? &p->zs : NULL;
 }
 
 static void udp_stop(struct rp_worker *w, struct rp_svc_inst *si)

@@ -19,6 +19,7 @@ void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
 		.mode = svc_override == RP_UNSET ? cfg->mode : (enum rp_zc_mode)svc_override,
 		.threshold = cfg->threshold,
 		.sample_every = cfg->sample_every,
+		.retry_ms = cfg->fallback_retry_ms,
 	};
 }
 
@@ -27,9 +28,13 @@ bool rp_zc_on_notif(struct rp_zc_sock *zs, int32_t res, struct rp_counters *c)
 	if (!((uint32_t)res & IORING_NOTIF_USAGE_ZC_COPIED))
 		return false;
 	rp_count(c, RP_C_ZC_COPIED, 1);
-	if (zs->mode != RP_ZC_AUTO || zs->fell_back)
+	/* Notifications of sends made before the switch keep arriving: they
+	 * extend it but count as one switch. */
+	if (zs->mode != RP_ZC_AUTO || !rp_fallback_trip(&zs->fell_back, zs->retry_ms))
 		return false;
-	zs->fell_back = true;
+	/* No zerocopy send happens while it lasts, so the first one after it
+	 * expires is sampled: the retry is judged at once. */
+	zs->sample_left = 0;
 	rp_count(c, RP_C_ZC_FALLBACKS, 1);
 	return true;
 }
@@ -41,8 +46,8 @@ static void log_fallback_once(void)
 
 	if (!atomic_exchange(&logged, true))
 		rp_info("zerocopy: the kernel copied a zerocopy send (IORING_NOTIF_USAGE_ZC_COPIED, "
-			"e.g. a local peer); auto policy switches such sockets to copy sends "
-			"(counted in zc_fallbacks)");
+			"e.g. a local peer); auto policy switches that connection or UDP peer to copy "
+			"sends for zerocopy.fallback-retry-ms (counted in zc_fallbacks)");
 }
 
 /* ---- transmit path ------------------------------------------------------- */
@@ -60,16 +65,21 @@ struct io_uring_sqe *rp_tx_sqe(struct rp_tx *tx)
 	return sqe;
 }
 
+static int msg_flags(const struct rp_tx_req *req)
+{
+	return MSG_NOSIGNAL | (req->flags & RP_TX_NOWAIT ? MSG_DONTWAIT : 0);
+}
+
 static void prep_zc(struct io_uring_sqe *sqe, const struct rp_bufpool *pool,
 		    const struct rp_tx_req *req, void *addr, bool report)
 {
 	unsigned zc_flags = report ? IORING_SEND_ZC_REPORT_USAGE : 0;
 
 	if (pool->registered)
-		io_uring_prep_send_zc_fixed(sqe, req->fd, addr, req->len, MSG_NOSIGNAL, zc_flags,
+		io_uring_prep_send_zc_fixed(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags,
 					    rp_buf_reg_index(pool, addr));
 	else
-		io_uring_prep_send_zc(sqe, req->fd, addr, req->len, MSG_NOSIGNAL, zc_flags);
+		io_uring_prep_send_zc(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags);
 }
 
 int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req)
@@ -84,7 +94,7 @@ int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *
 	if (!sqe)
 		return -EBUSY;
 	if (kind == RP_SEND_COPY) {
-		io_uring_prep_send(sqe, req->fd, addr, req->len, MSG_NOSIGNAL);
+		io_uring_prep_send(sqe, req->fd, addr, req->len, msg_flags(req));
 		io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND, data));
 		rp_count(tx->ctr, RP_C_COPY_SENDS, 1);
 	} else {
@@ -121,6 +131,11 @@ static void tx_notif(struct rp_tx *tx, struct rp_zc_sock *zs,
 	}
 }
 
+void rp_tx_count_err(struct rp_counters *c, int32_t res, unsigned n)
+{
+	rp_count(c, res == -EAGAIN ? RP_C_ERR_SEND_FULL : RP_C_ERR_SEND, n);
+}
+
 static void tx_sent(struct rp_tx *tx, const struct io_uring_cqe *cqe, struct rp_tx_event *ev)
 {
 	ev->what = RP_TX_SENT;
@@ -130,7 +145,7 @@ static void tx_sent(struct rp_tx *tx, const struct io_uring_cqe *cqe, struct rp_
 		rp_count(tx->ctr, RP_C_TX_PACKETS, 1);
 		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)cqe->res);
 	} else {
-		rp_count(tx->ctr, RP_C_ERR_SEND, 1);
+		rp_tx_count_err(tx->ctr, cqe->res, 1);
 	}
 	if (ev->bid == RP_BID_NONE)
 		return;

@@ -9,9 +9,17 @@
  *   auto    copy below `threshold` bytes, zerocopy at or above. One in
  *           `sample_every` zerocopy sends asks IORING_SEND_ZC_REPORT_USAGE;
  *           when a notification says IORING_NOTIF_USAGE_ZC_COPIED (the skb
- *           looped back to a local socket, or was fragmented) the socket
- *           switches to copy sends for good: zerocopy that copies pays for
- *           the notification and gains nothing (zc_fallbacks, logged once).
+ *           looped back to a local socket, or was fragmented) the policy
+ *           switches to copy sends for `fallback_retry_ms` (zerocopy.
+ *           fallback-retry-ms; 0: for good), then samples again: zerocopy
+ *           that copies pays for the notification and gains nothing
+ *           (zc_fallbacks counts switches, logged once), but the path that
+ *           made it copy may change (fallback.h).
+ *
+ * Whose policy: a TCP connection has its own rp_zc_sock. A UDP socket
+ * answers many peers, so the UDP echo keeps one rp_zc_sock per destination
+ * address in its peer table (peer.h): one local peer's copy report switches
+ * that peer only. Both expire the same way (struct rp_fallback).
  *
  * Transmit path (usable without a worker or a service, e.g. the zc-tx
  * benchmark): rp_tx_send() submits a send of pool buffer `bid` (offset, len)
@@ -44,6 +52,7 @@
 #include "config/config.h"
 #include "dataplane/bufpool.h"
 #include "dataplane/counters.h"
+#include "dataplane/fallback.h"
 
 struct io_uring;
 struct io_uring_cqe;
@@ -60,7 +69,8 @@ struct rp_zc_sock {
 	enum rp_zc_mode mode;
 	unsigned threshold;
 	unsigned sample_every;	/* 0: never ask for usage reports */
-	bool fell_back;		/* auto switched this socket to copy */
+	unsigned retry_ms;	/* how long a fallback lasts; 0: for good */
+	struct rp_fallback fell_back;	/* auto switched to copy until then */
 	unsigned sample_left;	/* zerocopy sends before the next sampled one */
 };
 
@@ -73,11 +83,12 @@ void rp_zc_sock_init(struct rp_zc_sock *zs, const struct rp_zerocopy_cfg *cfg,
  * bench zc-tx-goals).
  */
 
-/* Would a send of len bytes be a copy? (No side effects.) */
-static inline bool rp_zc_would_copy(const struct rp_zc_sock *zs, size_t len)
+/* Would a send of len bytes be a copy? (Only side effect: an expired
+ * fallback is cleared.) */
+static inline bool rp_zc_would_copy(struct rp_zc_sock *zs, size_t len)
 {
-	return zs->mode == RP_ZC_NEVER || zs->fell_back ||
-	       (zs->mode == RP_ZC_AUTO && len < zs->threshold);
+	return zs->mode == RP_ZC_NEVER || (zs->mode == RP_ZC_AUTO && len < zs->threshold) ||
+	       rp_fallback_active(&zs->fell_back);
 }
 
 /* How to send len bytes now. Counts the decision for sampling. */
@@ -100,7 +111,8 @@ static inline enum rp_send_kind rp_zc_decide(struct rp_zc_sock *zs, size_t len)
 }
 /*
  * A notification's res. Returns true when this notification switched the
- * socket to copy sends (auto only); counts zc_copied / zc_fallbacks in c.
+ * policy to copy sends (auto only; for retry_ms); counts zc_copied /
+ * zc_fallbacks in c.
  */
 bool rp_zc_on_notif(struct rp_zc_sock *zs, int32_t res, struct rp_counters *c);
 
@@ -116,6 +128,10 @@ struct rp_tx {
 enum {
 	RP_TX_FIXED_FILE = 1u << 0,	/* fd is a fixed-file slot */
 	RP_TX_PUT_ON_SENT = 1u << 1,	/* fire and forget: the pool takes the buffer back */
+	/* MSG_DONTWAIT: a full socket buffer fails the send with -EAGAIN
+	 * (counted err_send_full) instead of parking it on poll, where a later
+	 * send could overtake it. UDP uses this to keep replies in SQ order. */
+	RP_TX_NOWAIT = 1u << 2,
 };
 
 struct rp_tx_req {
@@ -154,6 +170,9 @@ struct io_uring_sqe *rp_tx_sqe(struct rp_tx *tx);
 /* Queue one send SQE (not submitted). 0, or -EBUSY when the SQ is full even
  * after a submit (the caller retries later). */
 int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req);
+/* Count n sends that failed with res (< 0): err_send_full for -EAGAIN, else
+ * err_send. */
+void rp_tx_count_err(struct rp_counters *c, int32_t res, unsigned n);
 /* Account one CQE whose op is RP_OP_SEND or RP_OP_SEND_ZC. zs may be NULL
  * when the socket is gone (late notification after close). */
 void rp_tx_complete(struct rp_tx *tx, struct rp_zc_sock *zs,

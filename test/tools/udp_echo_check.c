@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udp_echo_check HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]
- *                [--burst N]
+ *                [--burst N [--mix R]] [--bind HOST:PORT]
  *
  * Sends one datagram of every size in SPEC to an echo server and checks that
  * each comes back byte for byte. A datagram that gets no answer is resent
@@ -13,6 +13,14 @@
  * with one UDP GSO send), then checks that every answer is one of them, byte
  * for byte, in the order they were sent. Datagrams without an answer are
  * then checked one at a time as above.
+ *
+ * --mix R (with --burst N) sends R bursts of N datagrams whose sizes cycle
+ * through SPEC (datagram i has the (i mod |SPEC|)-th size), e.g. --sizes
+ * 100,2000 alternates small and large: the answers must still come in the
+ * order sent, whatever size each has.
+ *
+ * --bind sends from the given address (e.g. a second address of the host,
+ * to be a second peer of the server).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,10 +44,12 @@ struct sizes {
 struct opts {
 	const char *addr;
 	const char *spec;
+	const char *bind_to;	/* --bind HOST:PORT: the source address */
 	unsigned retries;
 	int timeout_ms;
 	uint64_t seed;
 	unsigned burst;
+	unsigned mix;		/* --mix R: R bursts, each cycling through every size */
 	bool verbose;
 };
 
@@ -156,11 +166,15 @@ static enum outcome check_size(int fd, const struct opts *o, unsigned size,
 
 /* ---- --burst ------------------------------------------------------------- */
 
+/* One burst: n datagrams, datagram i of size[i], sent back to back. */
 struct burst {
-	unsigned n, size;
-	const unsigned *sizes_sent;	/* the sizes checked so far, this one last */
+	unsigned n;
+	unsigned *size;		/* per datagram */
+	size_t *at;		/* offset of datagram i in data */
+	const unsigned *sizes_sent;	/* the sizes sent so far (a late echo of one is no error) */
 	size_t n_sizes_sent;
-	unsigned char *data;	/* n x size: what was sent */
+	unsigned seq;		/* payload index of datagram 0 (distinct per burst) */
+	unsigned char *data;	/* what was sent */
 	bool *answered;
 	unsigned next;		/* answers must come in send order: first index allowed */
 	bool bad;
@@ -168,26 +182,57 @@ struct burst {
 
 static unsigned char *burst_dgram(struct burst *b, unsigned i)
 {
-	return b->data + (size_t)i * b->size;
+	return b->data + b->at[i];
 }
 
-static int burst_send(int fd, const struct opts *o, struct burst *b)
+/* Sizes (one per datagram, cycling through pick[0..n_pick)), offsets and
+ * payloads; -1 when out of memory. */
+static int burst_fill(const struct opts *o, struct burst *b, const unsigned *pick, size_t n_pick)
+{
+	size_t total = 0;
+
+	b->size = malloc(b->n * sizeof(*b->size));
+	b->at = malloc(b->n * sizeof(*b->at));
+	b->answered = calloc(b->n, sizeof(*b->answered));
+	if (!b->size || !b->at || !b->answered)
+		return -1;
+	for (unsigned i = 0; i < b->n; i++) {
+		b->size[i] = pick[i % n_pick];
+		b->at[i] = total;
+		total += b->size[i];
+	}
+	b->data = malloc(total);
+	if (!b->data)
+		return -1;
+	for (unsigned i = 0; i < b->n; i++)
+		payload(o, b->size[i], b->seq + i + 1, burst_dgram(b, i));
+	return 0;
+}
+
+static void burst_free(struct burst *b)
+{
+	free(b->size);
+	free(b->at);
+	free(b->answered);
+	free(b->data);
+}
+
+static int burst_send(int fd, struct burst *b)
 {
 	struct mmsghdr m[b->n];
 	struct iovec iov[b->n];
 	unsigned sent = 0;
 
 	for (unsigned i = 0; i < b->n; i++) {
-		payload(o, b->size, i + 1, burst_dgram(b, i));
-		iov[i] = (struct iovec){ burst_dgram(b, i), b->size };
+		iov[i] = (struct iovec){ burst_dgram(b, i), b->size[i] };
 		m[i] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[i], .msg_iovlen = 1 } };
 	}
 	while (sent < b->n) {
 		int r = sendmmsg(fd, m + sent, b->n - sent, 0);
 
 		if (r <= 0) {
-			fprintf(stderr, PROG ": sendmmsg %u x %u bytes: %s\n", b->n, b->size,
-				strerror(errno));
+			fprintf(stderr, PROG ": sendmmsg %u datagrams (first %u bytes): %s\n", b->n,
+				b->size[0], strerror(errno));
 			return -1;
 		}
 		sent += (unsigned)r;
@@ -203,34 +248,64 @@ static bool burst_size_sent(const struct burst *b, size_t len)
 	return false;
 }
 
+static bool burst_has_size(const struct burst *b, size_t len)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if (b->size[i] == len)
+			return true;
+	return false;
+}
+
+/* Is got the payload of a datagram of an earlier burst of this run? Those
+ * are regenerated rather than kept: this runs only for stray answers. */
+static bool late_echo(const struct opts *o, const struct burst *b, const unsigned char *got,
+		      size_t len)
+{
+	unsigned char *earlier = malloc(len);
+	bool found = false;
+
+	for (unsigned idx = 1; earlier && idx <= b->seq && !found; idx++) {
+		payload(o, (unsigned)len, idx, earlier);
+		found = !memcmp(earlier, got, len);
+	}
+	free(earlier);
+	return found;
+}
+
 /* Which sent datagram an answer is: the first unanswered one from b->next
  * on with these bytes. An earlier one would mean reordering. An answer
- * whose length is no size sent so far is corrupt (e.g. cut wrongly). */
-static void burst_match(struct burst *b, const unsigned char *got, size_t len)
+ * whose length is no size sent so far is corrupt (e.g. cut wrongly), and
+ * so is one that matches no datagram of this burst, unless it is a late
+ * echo of an earlier burst's (an answer to a resend). */
+static void burst_match(const struct opts *o, struct burst *b, const unsigned char *got,
+			size_t len)
 {
 	if (!burst_size_sent(b, len)) {
-		fprintf(stderr, PROG ": size %u: an answer of %zu bytes, a size never sent\n",
-			b->size, len);
+		fprintf(stderr, PROG ": burst %u: an answer of %zu bytes, a size never sent\n",
+			b->seq, len);
 		b->bad = true;
 		return;
 	}
-	if (len != b->size)
-		return;		/* a late echo of an earlier size */
+	if (!burst_has_size(b, len))
+		return;		/* a late echo of an earlier burst's size */
 	for (unsigned i = 0; i < b->n; i++) {
-		if (b->answered[i] || memcmp(got, burst_dgram(b, i), len))
+		if (b->answered[i] || b->size[i] != len || memcmp(got, burst_dgram(b, i), len))
 			continue;
 		if (i < b->next) {
-			fprintf(stderr, PROG ": size %u: answer to datagram %u came after %u's\n",
-				b->size, i, b->next - 1);
+			fprintf(stderr, PROG ": burst %u: answer to datagram %u (%u B) came after "
+				"datagram %u's (%u B)\n", b->seq, i, b->size[i], b->next - 1,
+				b->size[b->next - 1]);
 			b->bad = true;
 		}
 		b->answered[i] = true;
 		b->next = i + 1 > b->next ? i + 1 : b->next;
 		return;
 	}
-	fprintf(stderr, PROG ": size %u: an answer matches none of the %u datagrams sent\n",
-		b->size, b->n);
-	b->bad = true;
+	if (!late_echo(o, b, got, len)) {
+		fprintf(stderr, PROG ": burst %u: an answer of %zu bytes matches none of the %u "
+			"datagrams sent\n", b->seq, len, b->n);
+		b->bad = true;
+	}
 }
 
 static unsigned burst_collect(int fd, const struct opts *o, struct burst *b, unsigned char *got)
@@ -248,7 +323,7 @@ static unsigned burst_collect(int fd, const struct opts *o, struct burst *b, uns
 		n = recv(fd, got, UDP_MAX + 1, MSG_TRUNC | MSG_DONTWAIT);
 		if (n < 0)
 			continue;
-		burst_match(b, got, (size_t)n);
+		burst_match(o, b, got, (size_t)n);
 		answered = 0;
 		for (unsigned i = 0; i < b->n; i++)
 			answered += b->answered[i];
@@ -256,42 +331,72 @@ static unsigned burst_collect(int fd, const struct opts *o, struct burst *b, uns
 	return answered;
 }
 
-static enum outcome check_burst(int fd, const struct opts *o, const struct sizes *sizes,
-				size_t idx, unsigned char *want, unsigned char *got, struct tally *t)
+/* Send burst b (filled), check the order of its answers, then resend the
+ * unanswered ones one at a time. */
+static enum outcome run_burst(int fd, const struct opts *o, struct burst *b,
+			      unsigned char *want, unsigned char *got, struct tally *t)
 {
-	unsigned size = sizes->v[idx];
-	struct burst b = { .n = o->burst, .size = size, .sizes_sent = sizes->v,
-			   .n_sizes_sent = idx + 1 };
-	enum outcome r = ECHO_MISMATCH;
+	enum outcome r;
 
-	b.data = malloc((size_t)b.n * size);
-	b.answered = calloc(b.n, sizeof(*b.answered));
-	if (b.data && b.answered && !burst_send(fd, o, &b)) {
-		burst_collect(fd, o, &b, got);
-		r = b.bad ? ECHO_MISMATCH : ECHO_OK;
-		for (unsigned i = 0; i < b.n && r == ECHO_OK; i++) {
-			if (b.answered[i])
-				continue;
-			memcpy(want, burst_dgram(&b, i), size);
-			r = check_size(fd, o, size, want, got, t);
-		}
+	if (burst_send(fd, b))
+		return ECHO_MISMATCH;
+	burst_collect(fd, o, b, got);
+	r = b->bad ? ECHO_MISMATCH : ECHO_OK;
+	for (unsigned i = 0; i < b->n && r == ECHO_OK; i++) {
+		if (b->answered[i])
+			continue;
+		memcpy(want, burst_dgram(b, i), b->size[i]);
+		r = check_size(fd, o, b->size[i], want, got, t);
 	}
 	if (r == ECHO_OK && o->verbose)
-		printf("size %u: burst of %u ok\n", size, b.n);
-	free(b.data);
-	free(b.answered);
+		printf("burst %u of %u datagrams ok\n", b->seq, b->n);
 	return r;
 }
 
-static int connect_udp(const char *addr)
+/* One burst of sizes->v[idx] only. */
+static enum outcome check_burst(int fd, const struct opts *o, const struct sizes *sizes,
+				size_t idx, unsigned char *want, unsigned char *got, struct tally *t)
 {
-	struct sockaddr_storage ss;
-	socklen_t len;
+	struct burst b = { .n = o->burst, .sizes_sent = sizes->v, .n_sizes_sent = idx + 1 };
+	enum outcome r = ECHO_MISMATCH;
+
+	if (!burst_fill(o, &b, &sizes->v[idx], 1))
+		r = run_burst(fd, o, &b, want, got, t);
+	burst_free(&b);
+	return r;
+}
+
+/* --mix: burst `round` cycles through every size of SPEC. */
+static enum outcome check_mixed(int fd, const struct opts *o, const struct sizes *sizes,
+				unsigned round, unsigned char *want, unsigned char *got,
+				struct tally *t)
+{
+	struct burst b = { .n = o->burst, .sizes_sent = sizes->v, .n_sizes_sent = sizes->n,
+			   .seq = round * o->burst };
+	enum outcome r = ECHO_MISMATCH;
+
+	if (!burst_fill(o, &b, sizes->v, sizes->n))
+		r = run_burst(fd, o, &b, want, got, t);
+	burst_free(&b);
+	return r;
+}
+
+/* bind_to: HOST:PORT to send from (port 0: any), or NULL. */
+static int connect_udp(const char *addr, const char *bind_to)
+{
+	struct sockaddr_storage ss, src;
+	socklen_t len, src_len = 0;
 	int fd, big = 4 << 20;
 
-	if (tool_parse_addr(PROG, addr, &ss, &len) < 0)
+	if (tool_parse_addr(PROG, addr, &ss, &len) < 0 ||
+	    (bind_to && tool_parse_addr(PROG, bind_to, &src, &src_len) < 0))
 		return -1;
 	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind_to && bind(fd, (struct sockaddr *)&src, src_len) < 0) {
+		fprintf(stderr, PROG ": bind %s: %s\n", bind_to, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (fd < 0 || connect(fd, (struct sockaddr *)&ss, len) < 0) {
 		fprintf(stderr, PROG ": %s: %s\n", addr, strerror(errno));
 		if (fd >= 0)
@@ -306,7 +411,7 @@ static int connect_udp(const char *addr)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]\n"
-		   "                      [--seed N] [--burst N] [--verbose]\n"
+		   "                      [--seed N] [--burst N [--mix R]] [--bind HOST:PORT] [--verbose]\n"
 		   "  SPEC: comma-separated N, A-B or A-B/STEP (1..%d); default 1-64,1400-1600,65507\n"
 		   "Exit: 0 every size echoed exactly, 1 mismatch or loss, 2 usage.\n", UDP_MAX);
 }
@@ -319,6 +424,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "burst", required_argument, NULL, 'b' },
+		{ "mix", required_argument, NULL, 'm' },
+		{ "bind", required_argument, NULL, 'B' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -332,12 +439,15 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 't': o->timeout_ms = atoi(optarg); break;
 		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
 		case 'b': o->burst = (unsigned)atoi(optarg); break;
+		case 'm': o->mix = (unsigned)atoi(optarg); break;
+		case 'B': o->bind_to = optarg; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
-	if (optind != argc - 1 || o->timeout_ms <= 0 || o->burst > 1024) {
+	if (optind != argc - 1 || o->timeout_ms <= 0 || o->burst > 1024 ||
+	    (o->mix && !o->burst)) {
 		usage(stderr);
 		return -1;
 	}
@@ -350,6 +460,7 @@ int main(int argc, char **argv)
 	struct opts o = { .spec = "1-64,1400-1600,65507", .retries = 5, .timeout_ms = 500, .seed = 1 };
 	struct sizes sizes = { 0 };
 	struct tally t = { 0 };
+	size_t checks;
 	unsigned char *want = malloc(UDP_MAX + 1), *got = malloc(UDP_MAX + 1);
 	int fd;
 
@@ -357,10 +468,12 @@ int main(int argc, char **argv)
 		return 1;
 	if (parse_opts(argc, argv, &o) < 0 || parse_sizes(o.spec, &sizes) < 0)
 		return 2;
-	fd = connect_udp(o.addr);
+	fd = connect_udp(o.addr, o.bind_to);
 	if (fd < 0)
 		return 1;
-	for (size_t i = 0; i < sizes.n; i++) {
+	for (unsigned round = 0; round < o.mix; round++)
+		t.n[check_mixed(fd, &o, &sizes, round, want, got, &t)]++;
+	for (size_t i = 0; i < sizes.n && !o.mix; i++) {
 		if (o.burst) {
 			t.n[check_burst(fd, &o, &sizes, i, want, got, &t)]++;
 			continue;
@@ -368,11 +481,13 @@ int main(int argc, char **argv)
 		payload(&o, sizes.v[i], 0, want);
 		t.n[check_size(fd, &o, sizes.v[i], want, got, &t)]++;
 	}
-	printf(PROG ": %zu sizes to %s: %u ok, %u mismatched, %u lost (%u resends)\n",
-	       sizes.n, o.addr, t.n[ECHO_OK], t.n[ECHO_MISMATCH], t.n[ECHO_LOST], t.resent);
+	checks = o.mix ? o.mix : sizes.n;
+	printf(PROG ": %zu %s to %s: %u ok, %u mismatched, %u lost (%u resends)\n",
+	       checks, o.mix ? "mixed bursts" : "sizes", o.addr, t.n[ECHO_OK], t.n[ECHO_MISMATCH],
+	       t.n[ECHO_LOST], t.resent);
 	close(fd);
 	free(sizes.v);
 	free(want);
 	free(got);
-	return t.n[ECHO_OK] == sizes.n ? 0 : 1;
+	return t.n[ECHO_OK] == checks ? 0 : 1;
 }

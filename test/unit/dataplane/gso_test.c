@@ -3,7 +3,9 @@
  * UDP GSO trains (dataplane/gso.c) on a real ring over 127.0.0.1: several
  * trains in flight at once, grouping by peer and length, the datagrams a
  * receiver sees (each one separate, in order, byte for byte), the counters,
- * and every buffer back in the pool.
+ * and every buffer back in the pool. Every reply goes through the gather
+ * list, so trains, single copies and zerocopy singles leave in arrival
+ * order; zerocopy and GSO fallbacks belong to one peer (peer.h).
  */
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -19,6 +21,7 @@
 #include "dataplane/udata.h"
 
 #define N_BUFS 256
+#define TAG ((uint64_t)7 << 32)	/* a service tag: the low 32 bits name the peer */
 
 struct fixture {
 	struct io_uring ring;
@@ -26,18 +29,22 @@ struct fixture {
 	struct rp_counters ctr;
 	struct rp_tx tx;
 	struct rp_zc_sock zs;
+	struct rp_peer_table peers;
 	struct rp_gso gso;
 	int tx_fd;
-	int rx_fd[2];			/* two peers */
+	int rx_fd[2];			/* two peers: 127.0.0.2 and 127.0.0.3 */
 	struct sockaddr_in rx_addr[2];
 };
 
-static int udp_bound(struct sockaddr_in *a)
+/* A UDP socket on 127.0.0.host: peers are hosts (peer.h), so each test
+ * peer has its own loopback address. */
+static int udp_bound(struct sockaddr_in *a, unsigned host)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), big = 4 << 20;
 	socklen_t len = sizeof(*a);
 
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	*a = (struct sockaddr_in){ .sin_family = AF_INET,
+				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK - 1 + host) };
 	assert_true(fd >= 0);
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big));
 	assert_int_equal(bind(fd, (struct sockaddr *)a, sizeof(*a)), 0);
@@ -48,7 +55,8 @@ static int udp_bound(struct sockaddr_in *a)
 static int setup(void **state)
 {
 	static struct fixture f;
-	struct rp_zerocopy_cfg zc = { .mode = RP_ZC_AUTO, .threshold = 4096 };
+	struct rp_zerocopy_cfg zc = { .mode = RP_ZC_AUTO, .threshold = 4096, .sample_every = 4,
+				      .fallback_retry_ms = 60000 };
 	struct rp_bufpool_params prm = { .size = 2048, .count = N_BUFS, .spare = N_BUFS };
 	struct sockaddr_in any;
 	char err[256];
@@ -58,10 +66,11 @@ static int setup(void **state)
 	assert_int_equal(rp_bufpool_init(&f.pool, &f.ring, &prm, err, sizeof(err)), 0);
 	f.tx = (struct rp_tx){ .ring = &f.ring, .pool = &f.pool, .ctr = &f.ctr };
 	rp_zc_sock_init(&f.zs, &zc, RP_UNSET);
-	f.tx_fd = udp_bound(&any);
+	f.tx_fd = udp_bound(&any, 1);
 	for (int i = 0; i < 2; i++)
-		f.rx_fd[i] = udp_bound(&f.rx_addr[i]);
-	assert_int_equal(rp_gso_init(&f.gso, f.tx_fd, 7, true), 0);
+		f.rx_fd[i] = udp_bound(&f.rx_addr[i], 2 + (unsigned)i);
+	rp_peer_table_init(&f.peers, &f.zs, 60000);
+	assert_int_equal(rp_gso_init(&f.gso, f.tx_fd, TAG, true, &f.peers, &f.zs), 0);
 	*state = &f;
 	return 0;
 }
@@ -97,9 +106,26 @@ static void add(struct fixture *f, int to, unsigned len, unsigned seq)
 	b = rp_buf_addr(&f->pool, bid);
 	fill(b, len, seq);
 	memcpy(b + 1600, &f->rx_addr[to], sizeof(f->rx_addr[to]));
-	assert_true(rp_gso_add(&f->gso, &f->tx, &f->zs, &(struct rp_tx_req){
+	rp_gso_add(&f->gso, &f->tx, &(struct rp_tx_req){
 		.fd = f->tx_fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid, .len = len,
-		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) }));
+		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) });
+}
+
+/* The policy a single's CQE belongs to, as udp-echo's svc_ops.zc_sock finds it. */
+static struct rp_zc_sock *zs_of(struct fixture *f, const struct io_uring_cqe *cqe)
+{
+	uint32_t ref = (uint32_t)rp_tx_ud_tag(rp_ud_data(cqe->user_data));
+	struct rp_peer *p;
+
+	if (!ref)
+		return &f->zs;
+	p = rp_peer_by_ref(&f->peers, ref);
+	return p ? &p->zs : NULL;
+}
+
+static struct rp_peer *peer(struct fixture *f, int who)
+{
+	return rp_peer_get(&f->peers, (struct sockaddr *)&f->rx_addr[who], sizeof(f->rx_addr[who]));
 }
 
 /* Reap until nothing is in flight: trains through rp_gso_complete, singles
@@ -112,9 +138,9 @@ static void reap(struct fixture *f, unsigned expect_cqes)
 
 		assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
 		if (rp_ud_op(cqe->user_data) == RP_OP_SEND_GSO)
-			rp_gso_complete(&f->gso, &f->tx, &f->zs, cqe);
+			rp_gso_complete(&f->gso, &f->tx, cqe);
 		else
-			rp_tx_complete(&f->tx, &f->zs, cqe, &ev);
+			rp_tx_complete(&f->tx, zs_of(f, cqe), cqe, &ev);
 		io_uring_cqe_seen(&f->ring, cqe);
 	}
 }
@@ -122,7 +148,7 @@ static void reap(struct fixture *f, unsigned expect_cqes)
 /* Flush what was gathered, submit (it must make `sqes` SQEs) and reap. */
 static void flush_send_reap(struct fixture *f, int sqes)
 {
-	rp_gso_flush(&f->gso, &f->tx, &f->zs);
+	rp_gso_flush(&f->gso, &f->tx);
 	assert_int_equal(io_uring_submit(&f->ring), sqes);
 	reap(f, (unsigned)sqes);
 }
@@ -165,7 +191,7 @@ static void trains_in_flight_together(void **state)
 		}
 		add(f, 0, 60, seq);
 		want0[n0][0] = 60, want0[n0++][1] = seq++;
-		rp_gso_flush(&f->gso, &f->tx, &f->zs);
+		rp_gso_flush(&f->gso, &f->tx);
 	}
 	assert_int_equal(io_uring_submit(&f->ring), 3);
 	assert_int_equal(f->gso.in_flight, 3);
@@ -199,27 +225,103 @@ static void grouping_by_peer_and_length(void **state)
 	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
 }
 
-static void declines_what_it_must_not_coalesce(void **state)
+/* Sizes and send modes mixed: every reply leaves in arrival order. */
+static void mixed_sizes_leave_in_order(void **state)
 {
 	struct fixture *f = *state;
-	struct rp_zerocopy_cfg always = { .mode = RP_ZC_ALWAYS };
-	struct rp_zc_sock zc_always;
-	struct rp_gso off;
-	struct rp_tx_req req = { .fd = f->tx_fd, .bid = 0, .len = 100 };
+	static const unsigned want[][2] = { { 100, 1 }, { 100, 2 }, { 1473, 3 }, { 100, 4 },
+					    { 100, 5 }, { 60, 6 }, { 1500, 7 }, { 100, 8 } };
 
-	rp_zc_sock_init(&zc_always, &always, RP_UNSET);
-	(void)state;
-	req.len = RP_GSO_MAX_SEG + 1;		/* too big for a 1500 MTU segment */
-	assert_false(rp_gso_add(&f->gso, &f->tx, &f->zs, &req));
-	req.len = 100;				/* the policy sends it zerocopy */
-	assert_false(rp_gso_add(&f->gso, &f->tx, &zc_always, &req));
-	req.bid = RP_BID_NONE;			/* heap memory: not ours to hold */
-	assert_false(rp_gso_add(&f->gso, &f->tx, &f->zs, &req));
-	assert_int_equal(rp_gso_init(&off, f->tx_fd, 0, false), 0);
-	req.bid = 0;
-	assert_false(rp_gso_add(&off, &f->tx, &f->zs, &req));
-	rp_gso_destroy(&off);
-	assert_int_equal(f->gso.n_gather, 0);
+	/* train (100 100), single (1473: over the IPv4 segment size), train
+	 * (100 100 60), single (1500), single (100: alone). */
+	for (unsigned i = 0; i < 8; i++)
+		add(f, 0, want[i][0], want[i][1]);
+	flush_send_reap(f, 5);
+	expect(f, 0, want, 8);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 2);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* Zerocopy singles among trains, and a copy report that switches one peer
+ * only: loopback makes the kernel copy, the first zerocopy send of a peer
+ * is sampled. */
+static void zerocopy_fallback_is_per_peer(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want0[][2] = { { 100, 1 }, { 100, 2 }, { 1200, 3 }, { 100, 4 } };
+	static const unsigned want0b[][2] = { { 1200, 5 }, { 1200, 6 } };
+	static const unsigned want1[][2] = { { 1200, 7 } };
+
+	f->zs.threshold = 1000;		/* zerocopy from 1000 B: within a 2 KB buffer */
+	rp_peer_table_init(&f->peers, &f->zs, 60000);
+	add(f, 0, 100, 1);
+	add(f, 0, 100, 2);
+	add(f, 0, 1200, 3);		/* zerocopy single between two copies */
+	add(f, 0, 100, 4);
+	flush_send_reap(f, 3);
+	reap(f, 1);			/* the zerocopy send's notification */
+	expect(f, 0, want0, 4);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_ZC_SENDS), 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_ZC_FALLBACKS), 1);
+	assert_true(rp_fallback_active(&peer(f, 0)->zs.fell_back));
+
+	/* Peer 0 now copies, so its 1200 B replies ride in a train; peer 1
+	 * still gets zerocopy. */
+	add(f, 0, 1200, 5);
+	add(f, 0, 1200, 6);
+	add(f, 1, 1200, 7);
+	flush_send_reap(f, 2);
+	reap(f, 1);
+	expect(f, 0, want0b, 2);
+	expect(f, 1, want1, 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_ZC_SENDS), 2);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* GSO refused for one peer: its replies leave one by one, the other peer
+ * keeps its trains; once the retry time is over, peer 0 gets trains again. */
+static void gso_fallback_is_per_peer_and_expires(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 100, 2 } };
+	static const unsigned want1[][2] = { { 100, 3 }, { 100, 4 } };
+
+	assert_true(rp_peer_gso_refused(&f->peers, peer(f, 0)));
+	assert_false(rp_peer_gso_refused(&f->peers, peer(f, 0)));	/* one switch */
+	add(f, 0, 100, 1);
+	add(f, 0, 100, 2);
+	add(f, 1, 100, 3);
+	add(f, 1, 100, 4);
+	flush_send_reap(f, 3);		/* 2 singles, 1 train */
+	expect(f, 0, want, 2);
+	expect(f, 1, want1, 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+
+	peer(f, 0)->gso_off.until_ms = 1;	/* the retry time has passed */
+	add(f, 0, 100, 1);
+	add(f, 0, 100, 2);
+	flush_send_reap(f, 1);
+	expect(f, 0, want, 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 2);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* gso: false still gathers (that keeps the order) but sends singles. */
+static void disabled_sends_singles_in_order(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 2000 - 400, 2 }, { 100, 3 } };
+
+	rp_gso_destroy(&f->gso);
+	assert_int_equal(rp_gso_init(&f->gso, f->tx_fd, TAG, false, &f->peers, &f->zs), 0);
+	for (unsigned i = 0; i < 3; i++)
+		add(f, 0, want[i][0], want[i][1]);
+	flush_send_reap(f, 3);
+	expect(f, 0, want, 3);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 0);
+	assert_int_equal(rp_gso_max_seg(AF_INET6), 1452);
+	assert_int_equal(rp_gso_max_seg(AF_INET), 1472);
 }
 
 int main(void)
@@ -227,7 +329,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(trains_in_flight_together, setup, teardown),
 		cmocka_unit_test_setup_teardown(grouping_by_peer_and_length, setup, teardown),
-		cmocka_unit_test_setup_teardown(declines_what_it_must_not_coalesce, setup, teardown),
+		cmocka_unit_test_setup_teardown(mixed_sizes_leave_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(zerocopy_fallback_is_per_peer, setup, teardown),
+		cmocka_unit_test_setup_teardown(gso_fallback_is_per_peer_and_expires, setup, teardown),
+		cmocka_unit_test_setup_teardown(disabled_sends_singles_in_order, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Zerocopy policy decisions: threshold, sampling, switch on COPIED. */
+/* Zerocopy policy decisions: threshold, sampling, switch on COPIED and its
+ * expiry (the same for a TCP connection and a UDP peer). */
 #include <liburing.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -43,7 +44,8 @@ static void auto_switches_on_copied(void **state)
 	assert_true(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
 	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_COPIED), 1);
 	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_FALLBACKS), 1);
-	assert_int_equal(rp_zc_decide(&zs, 65536), RP_SEND_COPY);	/* for good */
+	assert_int_equal(rp_zc_decide(&zs, 65536), RP_SEND_COPY);	/* retry 0: for good */
+	assert_int_equal(zs.fell_back.until_ms, UINT64_MAX);
 	/* late notifications of earlier sends: counted, no second switch */
 	assert_false(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
 	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_COPIED), 2);
@@ -79,6 +81,50 @@ static void never_and_override(void **state)
 	assert_int_equal(rp_zc_decide(&zs, 10), RP_SEND_ZC);
 }
 
+/* fallback-retry-ms: copy sends until the time is over, then zerocopy
+ * again, and that first zerocopy send is sampled so that a peer that still
+ * copies is found out at once. */
+static void fallback_expires(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_AUTO);
+	struct rp_counters ctr = { 0 };
+	struct rp_zc_sock zs;
+	uint64_t now = rp_clock_ms();
+
+	(void)state;
+	c.fallback_retry_ms = 60000;
+	rp_zc_sock_init(&zs, &c, RP_UNSET);
+	assert_int_equal(rp_zc_decide(&zs, 8192), RP_SEND_ZC_REPORT);
+	assert_int_equal(rp_zc_decide(&zs, 8192), RP_SEND_ZC);		/* sample_left 2 */
+	assert_true(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
+	assert_true(zs.fell_back.until_ms >= now + 60000);
+	assert_int_equal(rp_zc_decide(&zs, 8192), RP_SEND_COPY);
+	zs.fell_back.until_ms = now - 1;	/* as if 60 s had passed */
+	assert_int_equal(rp_zc_decide(&zs, 8192), RP_SEND_ZC_REPORT);
+	assert_int_equal(zs.fell_back.until_ms, 0);
+	/* copied again: a second switch */
+	assert_true(rp_zc_on_notif(&zs, (int32_t)IORING_NOTIF_USAGE_ZC_COPIED, &ctr));
+	assert_int_equal(rp_counter_read(&ctr, RP_C_ZC_FALLBACKS), 2);
+}
+
+/* The expiring switch itself, on a given clock. */
+static void fallback_clock(void **state)
+{
+	struct rp_fallback f = { 0 };
+
+	(void)state;
+	assert_false(rp_fallback_active_at(&f, 1000));
+	assert_true(rp_fallback_trip_at(&f, 1000, 500));
+	assert_true(rp_fallback_active_at(&f, 1499));
+	assert_false(rp_fallback_trip_at(&f, 1200, 500));	/* already on: extended, no switch */
+	assert_true(rp_fallback_active_at(&f, 1699));
+	assert_false(rp_fallback_active_at(&f, 1700));		/* over: cleared */
+	assert_int_equal(f.until_ms, 0);
+	assert_true(rp_fallback_trip_at(&f, 2000, 500));	/* a new switch */
+	assert_true(rp_fallback_trip_at(&f, 5000, 0));		/* expired at 2500; 0: for good */
+	assert_true(rp_fallback_active_at(&f, UINT64_MAX - 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -86,6 +132,8 @@ int main(void)
 		cmocka_unit_test(auto_switches_on_copied),
 		cmocka_unit_test(always_never_switches),
 		cmocka_unit_test(never_and_override),
+		cmocka_unit_test(fallback_expires),
+		cmocka_unit_test(fallback_clock),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
