@@ -35,6 +35,11 @@ base_pkgs=(
 	sockperf iperf3 haproxy socat
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
+	# operations: process.user (libcap), Type=notify (libsystemd), the
+	# install test (man-db, groff-base), systemd-analyze (systemd)
+	libcap-dev libsystemd-dev systemd man-db groff-base
+	# fuzzing: libFuzzer with clang's sanitizer runtimes (test/fuzz)
+	clang libclang-rt-14-dev
 )
 # Packages taken from newer suites, as pkg/suite.
 new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)
