@@ -48,6 +48,7 @@
 #include <liburing.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/log.h"
 #include "dataplane/udata.h"
 
 /* ---- types ------------------------------------------------------------- */
@@ -112,6 +113,8 @@ struct rp_msg_port {
 	 * NULL: bounces are logged and counted only. */
 	rp_msg_handler_fn on_bounce;
 	void *owner;			/* first argument of on_bounce */
+	/* refused handoffs come with connection floods: one line a second */
+	struct rp_ratelimit bounce_log;
 	struct rp_msg_port_stats stats;
 };
 
