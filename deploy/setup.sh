@@ -32,7 +32,7 @@ base_pkgs=(
 	iproute2 ethtool procps kmod iputils-ping
 	libmnl-dev libyaml-dev libcmocka-dev
 	libmicrohttpd-dev libcurl4-openssl-dev
-	sockperf iperf3 haproxy socat
+	sockperf iperf3 haproxy socat nftables
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
 	# operations: process.user (libcap), Type=notify (libsystemd), the
