@@ -408,6 +408,7 @@ static void publish(struct rp_worker *w)
 
 	rp_gauge_set(c, RP_C_BUFS_FREE, rp_bufpool_free(&w->pool));
 	rp_gauge_set(c, RP_C_BUFS_IN_FLIGHT, rp_bufpool_in_flight(&w->pool));
+	rp_gauge_set(c, RP_C_ERR_CQ_DROPPED, IO_URING_READ_ONCE(*w->ring.cq.koverflow));
 	__atomic_store_n(&w->pending_seen, w->pending, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->bufs_out_seen, rp_bufpool_in_flight(&w->pool), __ATOMIC_RELAXED);
 }
@@ -436,6 +437,10 @@ static int run_loop(struct rp_worker *w)
 			n++;
 		}
 		io_uring_cq_advance(&w->ring, n);
+		/* the kernel holds back what did not fit (FEAT_NODROP) and hands
+		 * it over on the next enter: counted, so cq-factor can be sized */
+		if (IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+			rp_count(rp_worker_ctr(w), RP_C_CQ_OVERFLOWS, 1);
 		flush_services(w);
 		rp_worker_close_deferred(w);
 		relieved = rp_fair_relieved(&w->fair);

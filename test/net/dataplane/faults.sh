@@ -11,6 +11,9 @@
 #  3. RLIMIT_NOFILE smaller than limits.connections: the start warns and
 #     caps the fixed-file table; a burst past it is refused and counted
 #     (conns_refused), nothing crashes, and the service serves afterwards.
+#  4. A completion queue of 8 entries under bursts of 64 datagrams: the
+#     overflow is counted (cq_overflows), nothing is lost (err_cq_dropped 0,
+#     no datagram resent), TCP echo works, the drain returns every buffer.
 # (SIGKILL and restart is in one_instance.sh.)
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
@@ -91,5 +94,28 @@ if rpd_wait_metrics; then
 	rpd_stop_checked "fd limit"
 else
 	rp_fail "ringplane starts under a small fd limit"
+fi
+# ---- 4. tiny completion queue ---------------------------------------------------
+# 8 CQ entries, bursts of 64 datagrams: the kernel holds back what does not
+# fit and hands it over as the queue drains. Every datagram of every burst
+# is answered the first time (no resend), the overflows are counted, the
+# kernel dropped nothing.
+echo_config "$workdir/cq.yaml" auto
+sed -i 's/^  count: 1$/  count: 1\n  ring-entries: 8\n  cq-factor: 1/' "$workdir/cq.yaml"
+rp_check "config: ring-entries 8, cq-factor 1" grep -q "^  cq-factor: 1$" "$workdir/cq.yaml"
+rpd_start "$workdir/cq.yaml"
+if rpd_wait_metrics; then
+	out=$(tool udp_echo_check "$ECHO_SRV_ADDR:7007" --sizes 64,200 --burst 64 --mix 20 --retries 8 --timeout-ms 500)
+	rc=$?
+	echo "$out"
+	rp_check "tiny CQ: 20 bursts of 64 answered in order" test "$rc" -eq 0
+	rp_check "tiny CQ: nothing resent (no datagram went unanswered)" grep -q "(0 resends)" <<<"$out"
+	rp_check "tiny CQ: overflows counted ($(rpd_counter cq_overflows))" test "$(rpd_counter cq_overflows)" -gt 0
+	rp_check "tiny CQ: the kernel dropped no completion" test "$(rpd_counter err_cq_dropped)" -eq 0
+	rp_check "tiny CQ: TCP echo too" tool tcp_echo_check "$ECHO_SRV_ADDR:7008" -c 20 -b 50000
+	rpd_stop_checked "tiny CQ"
+	rp_check "tiny CQ: drained, every buffer back" grep -qE "worker 0: exiting: buffers free ([0-9]+)/\1$" "$RPD_LOG"
+else
+	rp_fail "ringplane starts with an 8-entry CQ"
 fi
 rp_done
