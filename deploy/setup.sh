@@ -36,8 +36,9 @@ base_pkgs=(
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
 	# operations: process.user (libcap), Type=notify (libsystemd), the
-	# install test (man-db, groff-base), systemd-analyze (systemd)
-	libcap-dev libsystemd-dev systemd man-db groff-base
+	# install test (man-db, groff-base, col from bsdextrautils), systemd-analyze
+	# (systemd)
+	libcap-dev libsystemd-dev systemd man-db groff-base bsdextrautils
 	# fuzzing: libFuzzer with clang's sanitizer runtimes (test/fuzz)
 	clang libclang-rt-14-dev
 )
