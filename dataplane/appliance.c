@@ -40,6 +40,8 @@ struct rp_appliance {
 	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];	/* napi steering: id -> queue */
 	unsigned n_napi;
 	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
+	uint64_t ping_seq;		/* the last liveness ping sent to the workers */
+	struct rp_ratelimit ping_log;
 };
 
 struct acc_load {
@@ -399,6 +401,46 @@ static void stop_for_failure(struct rp_appliance *a, unsigned i)
 	stop_workers(a);
 }
 
+/* systemd's watchdog, when due: WATCHDOG=1 only if every running worker
+ * answered the previous liveness ping (a MSG_RING message its loop
+ * echoes), then the next ping. A worker stuck in a handler, or in a loop
+ * that no longer reads its ring, stops the pings: systemd restarts the unit
+ * after WatchdogSec. While draining, the pings go on unchecked (systemd's
+ * stop timeout governs then). */
+static bool workers_answered(struct rp_appliance *a)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		unsigned missed;
+
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) != RP_WP_RUNNING ||
+		    __atomic_load_n(&a->workers[i].pong, __ATOMIC_ACQUIRE) == a->ping_seq)
+			continue;
+		if (rp_ratelimit_now(&a->ping_log, 10000, &missed))
+			rp_err("worker %u has not answered a liveness ping in %llu ms: no systemd "
+			       "watchdog ping (%u such checks not logged)", i,
+			       (unsigned long long)a->watchdog.interval_ms, missed);
+		return false;
+	}
+	return true;
+}
+
+static void watchdog(struct rp_appliance *a, bool worker_failed, bool stopping)
+{
+	uint64_t now = now_ms();
+
+	if (!rp_sd_watchdog_due(&a->watchdog, now))
+		return;
+	if (worker_failed || stopping) {
+		rp_sd_watchdog_ping(&a->watchdog, now, !worker_failed);
+		return;
+	}
+	rp_sd_watchdog_ping(&a->watchdog, now, workers_answered(a));
+	a->ping_seq++;
+	for (unsigned i = 0; i < a->n; i++)
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) == RP_WP_RUNNING)
+			rp_worker_ping(&a->workers[i], a->ping_seq);
+}
+
 /* How often the control thread looks at the workers and the clock: 100 ms,
  * or more often when systemd's watchdog wants pings sooner. */
 static struct timespec control_tick(const struct rp_appliance *a)
@@ -432,7 +474,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		}
 		if (all_done(a))
 			break;
-		rp_sd_watchdog_tick(&a->watchdog, now_ms(), !worker_failed);
+		watchdog(a, worker_failed, stopping);
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {

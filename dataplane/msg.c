@@ -54,6 +54,7 @@ static const char *const rp_msg_names[RP_MSG__COUNT] = {
 	[RP_MSG_NONE]			= "none",
 	[RP_MSG_STOP]			= "stop",
 	[RP_MSG_CONN]			= "conn",
+	[RP_MSG_PING]			= "ping",
 	[RP_MSG_WORK]			= "work",
 };
 

@@ -57,6 +57,7 @@ enum rp_msg_type {
 	RP_MSG_NONE = 0,	/* never sent: a zeroed user_data is not a message */
 	RP_MSG_STOP,		/* shut down: drain, close, exit the loop */
 	RP_MSG_CONN,		/* connection handoff: res = slot in the target's table */
+	RP_MSG_PING,		/* liveness (systemd watchdog): echo the payload back */
 	/* A generic item (payload: an id or pointer). The appliance sends none:
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */

@@ -42,10 +42,14 @@ void rp_sd_watchdog_init(struct rp_sd_watchdog *wd)
 		(unsigned long long)(usec / 1000), (unsigned long long)wd->interval_ms);
 }
 
-void rp_sd_watchdog_tick(struct rp_sd_watchdog *wd, uint64_t now_ms, bool healthy)
+bool rp_sd_watchdog_due(const struct rp_sd_watchdog *wd, uint64_t now_ms)
 {
-	if (!wd->interval_ms || !healthy || now_ms < wd->next_ms)
-		return;
-	notify("WATCHDOG=1");
+	return wd->interval_ms && now_ms >= wd->next_ms;
+}
+
+void rp_sd_watchdog_ping(struct rp_sd_watchdog *wd, uint64_t now_ms, bool healthy)
+{
+	if (healthy)
+		notify("WATCHDOG=1");
 	wd->next_ms = now_ms + wd->interval_ms;
 }

@@ -2,9 +2,10 @@
 /*
  * systemd's service notification protocol (Type=notify), through
  * libsystemd's sd_notify: READY=1 once every worker runs (and after the
- * privilege drop), WATCHDOG=1 from the control thread while no worker has
- * failed (when the unit sets WatchdogSec=), STOPPING=1 when the drain
- * begins. Without NOTIFY_SOCKET in the environment every call does nothing.
+ * privilege drop), WATCHDOG=1 from the control thread while every worker
+ * answers (the appliance decides: see its liveness pings), when the unit
+ * sets WatchdogSec=; STOPPING=1 when the drain begins. Without
+ * NOTIFY_SOCKET in the environment every call does nothing.
  */
 #ifndef RP_SDNOTIFY_H
 #define RP_SDNOTIFY_H
@@ -22,8 +23,10 @@ struct rp_sd_watchdog {
 
 /* Reads WATCHDOG_USEC / WATCHDOG_PID (sd_watchdog_enabled). */
 void rp_sd_watchdog_init(struct rp_sd_watchdog *wd);
-/* Ping when due and healthy (a failed worker stops the pings: systemd then
- * restarts the unit if the drain hangs). */
-void rp_sd_watchdog_tick(struct rp_sd_watchdog *wd, uint64_t now_ms, bool healthy);
+/* Is a ping due? (false when the watchdog is off). */
+bool rp_sd_watchdog_due(const struct rp_sd_watchdog *wd, uint64_t now_ms);
+/* A due ping: WATCHDOG=1 if healthy, else none (systemd restarts the unit
+ * after WatchdogSec); either way the next is due one interval later. */
+void rp_sd_watchdog_ping(struct rp_sd_watchdog *wd, uint64_t now_ms, bool healthy);
 
 #endif

@@ -284,6 +284,16 @@ static int on_stop_msg(void *worker, const struct rp_msg *m)
 	return 0;
 }
 
+/* Answered from the loop itself: a worker stuck in a handler answers
+ * nothing, and the appliance then stops the watchdog pings. */
+static int on_ping_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+
+	__atomic_store_n(&w->pong, m->payload, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static bool own_napi_id(const struct rp_worker *w, unsigned napi_id)
 {
 	for (unsigned i = 0; napi_id && i < w->n_napi_ids; i++)
@@ -378,6 +388,12 @@ int rp_worker_request_stop(struct rp_worker *w)
 {
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
 							       .payload = RP_STOP_DRAIN });
+}
+
+int rp_worker_ping(struct rp_worker *w, uint64_t seq)
+{
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_PING,
+							       .payload = seq });
 }
 
 int rp_worker_request_reset(struct rp_worker *w)
@@ -647,6 +663,7 @@ void rp_worker_init_handlers(void)
 {
 	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
 	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
+	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
 }
 
 int rp_worker_start(struct rp_worker *w)

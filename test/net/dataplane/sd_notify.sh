@@ -5,7 +5,8 @@
 # WATCHDOG_USEC set. READY=1 must arrive, and only once the services
 # answer: an echo sent the moment it arrives is answered. WATCHDOG=1 pings
 # follow; SIGTERM brings STOPPING=1 and a clean exit. Every message must
-# come from the appliance's main PID (NotifyAccess=main).
+# come from the appliance's main PID (NotifyAccess=main). A worker that hangs
+# stops the WATCHDOG=1 pings (the liveness check through MSG_RING).
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
 rp_need_root
@@ -74,4 +75,21 @@ rpd_start "$workdir/rp.yaml"
 rp_check "runs without NOTIFY_SOCKET" rpd_wait_metrics
 rpd_stop_checked "without NOTIFY_SOCKET"
 rp_check "no notification without NOTIFY_SOCKET" test ! -s "$msgs"
+
+# A worker that stops reading its ring (ringplane_faulty, RP_TEST_HANG_WORKER)
+# answers no liveness ping: after the first WATCHDOG=1 the appliance sends
+# none, and says which worker. Only SIGKILL stops it (the worker never drains).
+: >"$msgs"
+sed -i 's/^  count: 1$/  count: 2/' "$workdir/rp.yaml"
+export NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 RP_TEST_HANG_WORKER=1
+RINGPLANE=$RP_BUILD/test/net/dataplane/ringplane_faulty rpd_start "$workdir/rp.yaml"
+unset NOTIFY_SOCKET WATCHDOG_USEC RP_TEST_HANG_WORKER
+rp_check "hung worker: READY=1 arrives" wait_msg "READY=1"
+rp_check "hung worker: the first WATCHDOG=1 arrives" wait_msg "WATCHDOG=1"
+for ((i = 0; i < 100; i++)); do grep -q "worker 1 has not answered a liveness ping" "$RPD_LOG" && break; sleep 0.05; done
+rp_check "hung worker: the log names worker 1" grep -q \
+	"worker 1 has not answered a liveness ping in 200 ms: no systemd watchdog ping" "$RPD_LOG"
+sleep 1	# five more periods: a ping sent in them would show
+rp_check "hung worker: no WATCHDOG=1 after the first ($(msg_count WATCHDOG=1))" test "$(msg_count WATCHDOG=1)" -eq 1
+kill -KILL "$RPD_PID"; wait "$RPD_PID" 2>/dev/null
 rp_done
