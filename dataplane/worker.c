@@ -72,7 +72,7 @@ void rp_worker_conn_closed(struct rp_worker *w)
 		w->n_conns--;
 }
 
-/* ---- the tick: one multishot timeout drives every service's timeouts ---- */
+/* ---- the tick: one timeout, re-armed, drives every service's timeouts ---- */
 
 static uint64_t now_ms(void)
 {
@@ -108,8 +108,13 @@ static void arm_tick(struct rp_worker *w)
 		return;
 	w->tick_ts = (struct __kernel_timespec){ .tv_sec = w->tick_ms / 1000,
 					      .tv_nsec = (long long)(w->tick_ms % 1000) * 1000000 };
-	/* read by the kernel when the SQE is submitted (io_timeout_prep) */
-	io_uring_prep_timeout(sqe, &w->tick_ts, 0, IORING_TIMEOUT_MULTISHOT);
+	/* One-shot, re-armed by on_tick: a multishot timeout is off the
+	 * kernel's timeout list between its expiry and the task work that
+	 * re-arms it, so a remove landing there finds nothing (-ENOENT) and
+	 * the timeout then lives on, holding the drain open for ever. A
+	 * one-shot one always ends: removed, or fired and not re-armed.
+	 * tick_ts is read when the SQE is submitted (io_timeout_prep). */
+	io_uring_prep_timeout(sqe, &w->tick_ts, 0, 0);
 	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_TIMEOUT, 0));
 	w->tick_armed = true;
 }
@@ -126,8 +131,7 @@ static void cancel_tick(struct rp_worker *w)
 
 static void on_tick(struct rp_worker *w, const struct io_uring_cqe *cqe)
 {
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		w->tick_armed = false;
+	w->tick_armed = false;
 	if (cqe->res != -ETIME && cqe->res != -ECANCELED && cqe->res < 0)
 		rp_warn("worker %u: tick timeout: %s", w->id, strerror(-cqe->res));
 	if (w->stop_requested)
