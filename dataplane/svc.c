@@ -14,6 +14,7 @@
 static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &rp_svc_udp_echo,
 	[RP_SVC_TCP_ECHO] = &rp_svc_tcp_echo,
+	[RP_SVC_TCP_PROXY] = &rp_svc_tcp_proxy,
 };
 
 const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)

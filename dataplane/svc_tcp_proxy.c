@@ -1,0 +1,1016 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp-proxy: every accepted client connection gets a backend connection,
+ * opened on the same worker (IORING_OP_SOCKET straight into the fixed-file
+ * table, then CONNECT with a linked timeout), and bytes are forwarded both
+ * ways until both sides have finished.
+ *
+ * A pair has two legs, the client's and the backend's socket. Each leg has
+ * its own multishot receive and fair share (conn.h, share.h): the buffers a
+ * leg received count against ITS share until the other leg has sent them,
+ * so a slow receiver on one side stops only the sender on the other side,
+ * and only that direction (TCP flow control then slows that sender).
+ *
+ * Forwarding (`forward: serialized`): a leg's send queue holds the other
+ * leg's receive buffers in arrival order; one send per leg is in flight,
+ * from the buffer itself (copy or zerocopy as the policy says), a short
+ * send continues where it stopped.
+ *
+ * Half-close: a FIN (receive of 0 bytes) on one leg becomes a
+ * shutdown(SHUT_WR) on the other leg once everything received before it
+ * has been sent; the other direction keeps flowing. The pair closes when
+ * both directions have been shut. A reset or error on either leg, a send
+ * the peer refused, a write stall and the drain timeout reset both legs
+ * (SO_LINGER 0: RST, unsent data dropped, buffers back at once).
+ *
+ * Backends: chosen by balance.h; a failed connect (refused, unreachable,
+ * connect-timeout-ms) closes that socket and tries another backend, up to
+ * `retries` times, then closes the client (err_no_backend). With balance:
+ * hash the client's address is read first (getsockopt SO_PEERNAME by
+ * URING_CMD on the accepted slot, as the acceptor does).
+ *
+ * user_data names a leg by its slot and generation (conn.h); the SOCKET
+ * step names the client leg, since the backend has no slot yet.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/balance.h"
+#include "dataplane/conn.h"
+#include "dataplane/sendring.h"
+#include "dataplane/worker.h"
+
+enum { CLI, BE };
+
+struct pconn;
+
+struct leg {
+	struct pconn *pc;
+	struct rp_rx rx;		/* name, receive, share of what it received */
+	bool open;			/* has a slot of ours */
+	bool rd_eof;			/* its peer sent FIN */
+	bool sending;
+	bool shut_sent, shut_pending;	/* our SHUT_WR on this socket */
+	bool close_sent;
+	unsigned notifs;		/* zerocopy notifications still to come */
+	struct rp_zc_sock zs;
+	struct rp_txq q;		/* what the other leg received, to send here */
+	struct rp_sendring sr;		/* forward: bundle: q's head, published */
+	unsigned in_ring;		/* q's entries [0, in_ring) are in sr */
+	uint64_t tx_since_ms;		/* data pending since, or last taken at */
+};
+
+enum pc_state {
+	PC_PEER,		/* reading the client's address (balance: hash) */
+	PC_SOCKET,		/* IORING_OP_SOCKET for the backend in flight */
+	PC_CONNECTING,
+	PC_UP,
+};
+
+struct pconn {
+	struct leg leg[2];
+	struct pconn *prev, *next;	/* the service's list of pairs */
+	enum pc_state state;
+	bool op_pending;		/* PEER / SOCKET / CONNECT outstanding */
+	bool abort;			/* finishing: no more reading */
+	bool reset;			/* RST both legs, do not wait for notifications */
+	bool timed_out;			/* idle or write stall: counted once */
+	bool balanced;			/* counted open with the balancer */
+	int backend;			/* index in cfg->backends, -1: none yet */
+	uint64_t tried;			/* backends tried (bit i) */
+	uint64_t active_ms;		/* last byte received or sent */
+	struct __kernel_timespec cto;	/* connect timeout, read when submitted */
+	struct sockaddr_storage peer;	/* the client (balance: hash) */
+	socklen_t peer_len;
+};
+
+struct tcp_proxy {
+	int lfd;
+	bool accept_armed;
+	struct leg **legs;		/* by fixed-file slot */
+	unsigned n_slots, n_pairs;
+	struct pconn *pairs;
+	struct rp_balancer bal;
+	struct rp_ratelimit refused_log;
+	uint32_t next_gen;
+	unsigned n_reset;		/* pairs reset when the drain timed out */
+	uint64_t bytes_abandoned;
+	bool peer_warned;
+	bool ring_warned;
+	bool bundle;			/* forward: bundle, and the kernel has it */
+};
+
+static int one = 1;
+
+static struct tcp_proxy *tp_of(struct rp_svc_inst *si)
+{
+	return si->priv;
+}
+
+static struct leg *other(struct leg *l)
+{
+	return l == &l->pc->leg[CLI] ? &l->pc->leg[BE] : &l->pc->leg[CLI];
+}
+
+static struct leg *leg_at(struct rp_svc_inst *si, uint64_t obj)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	uint32_t slot = rp_conn_obj_slot(obj);
+	struct leg *l = slot < tp->n_slots ? tp->legs[slot] : NULL;
+
+	return l && l->rx.obj == (uint32_t)obj ? l : NULL;
+}
+
+static struct leg *leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	return leg_at(si, rp_conn_cqe_obj(cqe));
+}
+
+static void pc_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+
+/* ---- legs and pairs -------------------------------------------------------- */
+
+/* A slot of ours becomes leg l. false: the table has it already (a bug). */
+static bool leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	if (slot >= tp->n_slots || tp->legs[slot])
+		return false;
+	l->rx.slot = slot;
+	l->rx.obj = rp_conn_obj(slot, tp->next_gen++);
+	l->open = true;
+	tp->legs[slot] = l;
+	return true;
+}
+
+static void leg_unbind(struct rp_svc_inst *si, struct leg *l)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	if (l->open && tp->legs[l->rx.slot] == l)
+		tp->legs[l->rx.slot] = NULL;
+	l->open = false;
+}
+
+static void leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	if (si->cfg->nodelay)
+		rp_conn_setsockopt(w, si, l->rx.slot, l->rx.obj, IPPROTO_TCP, TCP_NODELAY,
+				   &one, sizeof(one));
+}
+
+static struct pconn *pc_new(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	struct pconn *pc = calloc(1, sizeof(*pc));
+
+	if (!pc)
+		return NULL;
+	for (unsigned i = 0; i < 2; i++) {
+		pc->leg[i].pc = pc;
+		rp_zc_sock_init(&pc->leg[i].zs, &w->cfg->zerocopy, si->cfg->zerocopy);
+	}
+	pc->backend = -1;
+	pc->active_ms = w->now_ms;
+	pc->next = tp->pairs;
+	if (tp->pairs)
+		tp->pairs->prev = pc;
+	tp->pairs = pc;
+	tp->n_pairs++;
+	return pc;
+}
+
+static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	for (unsigned i = 0; i < 2; i++) {
+		rp_sendring_close(&pc->leg[i].sr, &w->ring);
+		leg_unbind(si, &pc->leg[i]);
+		rp_share_end(&w->fair, &pc->leg[i].rx.share, w->now_ms, si->ctr);
+		rp_txq_free(&pc->leg[i].q);
+		rp_worker_conn_closed(w);	/* admitted as two slots */
+	}
+	if (pc->balanced)
+		rp_balance_closed(&tp->bal, (unsigned)pc->backend);
+	if (pc->prev)
+		pc->prev->next = pc->next;
+	else
+		tp->pairs = pc->next;
+	if (pc->next)
+		pc->next->prev = pc->prev;
+	tp->n_pairs--;
+	free(pc);
+}
+
+typedef void (*pc_fn)(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+
+/* Every pair once; fn may free the one it is given. */
+static void each_pair(struct rp_worker *w, struct rp_svc_inst *si, pc_fn fn)
+{
+	struct pconn *pc = tp_of(si)->pairs, *next;
+
+	for (; pc; pc = next) {
+		next = pc->next;
+		fn(w, si, pc);
+	}
+}
+
+/* ---- the send queues --------------------------------------------------------- */
+
+/* A buffer leg l held for sending is done with: it counted against the
+ * other leg's share (which received it) until the pool has it back. */
+static void leg_put_buf(struct rp_worker *w, struct leg *l, unsigned bid)
+{
+	rp_buf_put(&w->pool, bid);
+	if (w->pool.bufs[bid].state == RP_BUF_FREE)
+		rp_share_release(&other(l)->rx.share);
+}
+
+static void leg_pop(struct rp_worker *w, struct leg *l)
+{
+	leg_put_buf(w, l, rp_txq_at(&l->q, 0)->bid);
+	rp_txq_pop(&l->q);
+}
+
+/* Drop what was not sent yet. What a send in flight may be sending stays:
+ * the head, or with a send ring everything published (a bundle takes what
+ * is there when it runs). */
+static void leg_drop_unsent(struct rp_worker *w, struct leg *l)
+{
+	unsigned keep = !l->sending ? 0 : l->sr.br ? l->q.len : 1;
+
+	while (l->q.len > keep) {
+		unsigned bid = rp_txq_at(&l->q, l->q.len - 1)->bid;
+
+		if (l->q.len <= l->in_ring) {
+			rp_buf_sent(&w->pool, bid, false);	/* published, never taken */
+			l->in_ring--;
+		}
+		leg_put_buf(w, l, bid);
+		l->q.len--;
+	}
+}
+
+/* Data leg `from` received goes out on the other leg, in order. */
+static void leg_forward(struct rp_worker *w, struct leg *from, unsigned bid, unsigned len)
+{
+	struct leg *to = other(from);
+
+	from->pc->active_ms = w->now_ms;
+	if (!len || from->pc->abort || to->shut_sent) {
+		leg_put_buf(w, to, bid);
+		return;
+	}
+	if (!to->q.len)
+		to->tx_since_ms = w->now_ms;
+	if (rp_txq_push(&to->q, (struct rp_txq_ent){ .bid = bid, .len = len })) {
+		leg_put_buf(w, to, bid);
+		from->pc->abort = true;
+	}
+}
+
+/* forward: bundle: publish what is queued, in order, as far as the ring
+ * holds; one send takes everything published when it runs. */
+static void leg_publish(struct rp_worker *w, struct leg *l)
+{
+	while (l->in_ring < l->q.len && !rp_sendring_full(&l->sr)) {
+		struct rp_txq_ent *e = rp_txq_at(&l->q, l->in_ring++);
+
+		rp_buf_sending(&w->pool, e->bid);
+		rp_sendring_add(&l->sr, (uint8_t *)rp_buf_addr(&w->pool, e->bid) + e->off, e->len,
+				e->bid);
+	}
+}
+
+static void leg_send_bundle(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct io_uring_sqe *sqe;
+
+	leg_publish(w, l);
+	if (!(sqe = rp_worker_sqe(w))) {
+		l->pc->abort = true;
+		return;
+	}
+	rp_sendring_prep_send(sqe, &l->sr, (int)l->rx.slot);
+	/* no buffer in user_data: rp_tx_complete only counts it, we account */
+	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND, (rp_svc_tag(si->idx, l->rx.obj) << 16) |
+						    RP_BID_NONE));
+	rp_count(si->ctr, RP_C_COPY_SENDS, 1);
+	l->sending = true;
+}
+
+static void leg_send_head(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
+	struct rp_tx tx = w->tx;
+
+	tx.ctr = si->ctr;
+	if (rp_tx_send(&tx, &l->zs, &(struct rp_tx_req){
+			.fd = (int)l->rx.slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
+			.off = e->off, .len = e->len, .tag = rp_svc_tag(si->idx, l->rx.obj) })) {
+		l->pc->abort = true;
+		return;
+	}
+	l->sending = true;
+}
+
+/* The FIN the other leg got, passed on once everything before it is sent. */
+static void leg_shutdown(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe) {
+		l->pc->abort = true;
+		return;
+	}
+	io_uring_prep_shutdown(sqe, (int)l->rx.slot, SHUT_WR);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SHUTDOWN, si->idx, l->rx.obj));
+	l->shut_sent = l->shut_pending = true;
+}
+
+/* ---- progress ------------------------------------------------------------------ */
+
+/* Both directions shut: the pair is done. */
+static bool pc_finished(const struct pconn *pc)
+{
+	return pc->leg[CLI].shut_sent && !pc->leg[CLI].shut_pending &&
+	       pc->leg[BE].shut_sent && !pc->leg[BE].shut_pending;
+}
+
+static bool leg_may_read(const struct rp_svc_inst *si, const struct leg *l)
+{
+	return l->pc->state == PC_UP && !l->rd_eof && !l->pc->abort && !si->stopping;
+}
+
+/* Send, pass a FIN on, read or stop reading: one leg's side of things. */
+static void leg_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct pconn *pc = l->pc;
+
+	if (!l->open)
+		return;
+	if (pc->abort)
+		leg_drop_unsent(w, l);
+	if (l->sr.br && !pc->abort)
+		leg_publish(w, l);	/* a send waiting for room may take it too */
+	if (!l->sending && l->q.len)
+		(l->sr.br ? leg_send_bundle : leg_send_head)(w, si, l);
+	if (other(l)->rd_eof && !l->q.len && !l->sending && !l->shut_sent && !pc->abort)
+		leg_shutdown(w, si, l);
+	if (pc->state == PC_UP && !rp_rx_apply_share(w, si, &l->rx, leg_may_read(si, l)))
+		pc->abort = true;
+	if (pc->abort || si->stopping)
+		rp_rx_cancel(w, si, &l->rx);
+}
+
+static bool leg_idle(const struct leg *l)
+{
+	return !l->rx.armed && !l->sending && !l->q.len && !l->shut_pending &&
+	       (!l->notifs || l->pc->reset);
+}
+
+/* Close a leg once nothing of it is outstanding (a reset one without
+ * waiting for its zerocopy notifications: they come once the close has
+ * freed the socket's skbs; the generation keeps them from the slot's next
+ * owner). */
+static void leg_try_close(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	/* an address read, SOCKET or CONNECT names the pair by its legs until
+	 * it completes (a connect is cancelled by whoever ends the pair) */
+	if (!l->open || l->close_sent || !leg_idle(l) || l->pc->op_pending)
+		return;
+	/* its group id is its slot's: gone before the slot can be reused */
+	rp_sendring_close(&l->sr, &w->ring);
+	l->close_sent = rp_conn_close(w, si, l->rx.slot, l->rx.obj);
+}
+
+/* The one place that moves a pair on, after any event. */
+static void pc_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	bool ending;
+
+	leg_step(w, si, &pc->leg[CLI]);
+	leg_step(w, si, &pc->leg[BE]);
+	ending = pc->abort || si->stopping || pc_finished(pc);
+	if (ending) {
+		leg_try_close(w, si, &pc->leg[CLI]);
+		leg_try_close(w, si, &pc->leg[BE]);
+	}
+	if (ending && !pc->leg[CLI].open && !pc->leg[BE].open && !pc->op_pending)
+		pc_free(w, si, pc);
+}
+
+/* RST both legs: unsent data dropped, everything outstanding cancelled. */
+static void pc_reset(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	pc->abort = pc->reset = true;
+	for (unsigned i = 0; i < 2; i++) {
+		struct leg *l = &pc->leg[i];
+
+		if (!l->open || l->close_sent)
+			continue;
+		rp_conn_setsockopt(w, si, l->rx.slot, l->rx.obj, SOL_SOCKET, SO_LINGER,
+				   &rp_linger_rst, sizeof(rp_linger_rst));
+		rp_conn_cancel_all(w, si, l->rx.slot, l->rx.obj);
+	}
+	pc_progress(w, si, pc);
+}
+
+/* ---- backend connection ------------------------------------------------------------ */
+
+static void pc_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+
+static const struct sockaddr *pc_client_addr(const struct pconn *pc)
+{
+	return pc->peer_len ? (const struct sockaddr *)&pc->peer : NULL;
+}
+
+static void pc_no_backend(struct rp_svc_inst *si, struct pconn *pc)
+{
+	rp_count(si->ctr, RP_C_ERR_NO_BACKEND, 1);
+	rp_dbg("service %s: no backend for the client in slot %u", si->cfg->name,
+	       pc->leg[CLI].rx.slot);
+	pc->abort = true;	/* the client gets a plain close */
+}
+
+/* IORING_OP_SOCKET straight into the fixed-file table; its CQE (named by
+ * the client leg) carries the slot. */
+static void pc_open_socket(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	const struct rp_addr *a = &si->cfg->backends[pc->backend].addr;
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe) {
+		pc->abort = true;
+		return;
+	}
+	io_uring_prep_socket_direct_alloc(sqe, a->ss.ss_family, SOCK_STREAM, 0, 0);
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCKET, si->idx, pc->leg[CLI].rx.obj));
+	pc->state = PC_SOCKET;
+	pc->op_pending = true;
+}
+
+/* The next backend not tried yet, or the client is closed. */
+static void pc_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	unsigned attempts = (unsigned)__builtin_popcountll(pc->tried);
+	int b = attempts > si->cfg->retries ? -1 :
+		rp_balance_pick(&tp->bal, pc->tried, pc_client_addr(pc));
+
+	if (b < 0) {
+		pc_no_backend(si, pc);
+		return;
+	}
+	if (attempts)
+		rp_count(si->ctr, RP_C_CONNECT_RETRIES, 1);
+	pc->backend = b;
+	pc->tried |= 1ULL << b;
+	pc_open_socket(w, si, pc);
+}
+
+/* CONNECT linked to its timeout: both SQEs must go in one submission, or
+ * the link would be cut. */
+static void leg_connect(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct pconn *pc = l->pc;
+	const struct rp_addr *a = &si->cfg->backends[pc->backend].addr;
+	unsigned ms = si->cfg->connect_timeout_ms;
+	struct io_uring_sqe *sqe, *tmo;
+
+	if (io_uring_sq_space_left(&w->ring) < 2)
+		io_uring_submit(&w->ring);
+	if (io_uring_sq_space_left(&w->ring) < 2) {
+		pc->abort = true;	/* the ring is broken (rp_worker_sqe says so) */
+		return;
+	}
+	sqe = rp_worker_sqe(w);
+	tmo = rp_worker_sqe(w);
+	io_uring_prep_connect(sqe, (int)l->rx.slot, (const struct sockaddr *)&a->ss, a->len);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CONNECT, si->idx, l->rx.obj));
+	pc->cto = (struct __kernel_timespec){ .tv_sec = ms / 1000,
+					      .tv_nsec = (long long)(ms % 1000) * 1000000 };
+	io_uring_prep_link_timeout(tmo, &pc->cto, 0);
+	io_uring_sqe_set_data64(tmo, rp_svc_ud(RP_OP_CANCEL, si->idx, l->rx.obj));
+	pc->state = PC_CONNECTING;
+	pc->op_pending = true;
+}
+
+/* The backend socket is in our table at res (or failed). */
+static void proxy_on_socket_made(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc,
+				 int res)
+{
+	struct leg *be = &pc->leg[BE];
+
+	if (res < 0) {
+		rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
+		pc_connect_next(w, si, pc);
+		return;
+	}
+	if (pc->abort) {
+		rp_worker_close_slot(w, (unsigned)res);
+		return;
+	}
+	if (!leg_bind(si, be, (uint32_t)res)) {
+		rp_err("service %s: the kernel made a socket in slot %u, which is taken: "
+		       "client closed", si->cfg->name, (unsigned)res);
+		pc->abort = true;
+		return;
+	}
+	leg_nodelay(w, si, be);
+	leg_connect(w, si, be);
+}
+
+/* The client's address arrived (balance: hash): res is its length. A
+ * client gone already, or a kernel that cannot say, leaves it unset: that
+ * client hashes as "no address" (logged once). */
+static void proxy_on_peer(struct rp_svc_inst *si, struct pconn *pc, int res)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	pc->peer_len = res > 0 ? (socklen_t)res : 0;
+	if (res >= 0 || tp->peer_warned)
+		return;
+	rp_warn("service %s: balance: hash: the client's address cannot be read "
+		"(getsockopt SO_PEERNAME on the direct descriptor: %s)", si->cfg->name,
+		strerror(-res));
+	tp->peer_warned = true;
+}
+
+/* RP_OP_SOCKET names the client leg and completes the step the pair is
+ * in: reading the client's address (PC_PEER), or making the backend's
+ * socket (PC_SOCKET). */
+static void proxy_on_socket(struct rp_worker *w, struct rp_svc_inst *si,
+			    const struct io_uring_cqe *cqe)
+{
+	struct leg *cli = leg_of(si, cqe);
+	struct pconn *pc = cli ? cli->pc : NULL;
+
+	if (!pc)
+		return;	/* cannot be: a pair stays while its step is outstanding */
+	pc->op_pending = false;
+	if (pc->state == PC_PEER) {
+		proxy_on_peer(si, pc, cqe->res);
+		if (!pc->abort)
+			pc_connect_next(w, si, pc);
+	} else {
+		proxy_on_socket_made(w, si, pc, cqe->res);
+	}
+	pc_progress(w, si, pc);
+}
+
+/* A backend that failed: its socket goes (nothing else of it is
+ * outstanding), the next one is tried. */
+static void pc_backend_failed(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc,
+			      int res)
+{
+	struct leg *be = &pc->leg[BE];
+
+	rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
+	if (res == -ECANCELED)
+		rp_count(si->ctr, RP_C_CONNECT_TIMEOUTS, 1);
+	rp_dbg("service %s: backend %s: connect: %s", si->cfg->name,
+	       si->cfg->backends[pc->backend].addr.text, strerror(-res));
+	rp_worker_close_slot(w, be->rx.slot);
+	leg_unbind(si, be);
+	pc_connect_next(w, si, pc);
+}
+
+/* forward: bundle: a send ring per leg, for everything one leg may hold
+ * of the other's receive buffers (its share) and some. A leg without one
+ * (no room for its group id, the kernel refused) sends serialized. */
+static void leg_open_ring(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	int ret = rp_sendring_open(&l->sr, &w->ring, l->rx.slot, 2 * w->fair.cap + 8);
+
+	if (!ret || tp->ring_warned)
+		return;
+	tp->ring_warned = true;
+	rp_warn("service %s: forward: bundle: no send buffer ring for slot %u (%s): that "
+		"connection forwards serialized (logged once)", si->cfg->name, l->rx.slot,
+		strerror(-ret));
+}
+
+static void pc_up(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	if (tp_of(si)->bundle) {
+		leg_open_ring(w, si, &pc->leg[CLI]);
+		leg_open_ring(w, si, &pc->leg[BE]);
+	}
+	rp_count(si->ctr, RP_C_BACKEND_CONNECTS, 1);
+	rp_balance_opened(&tp_of(si)->bal, (unsigned)pc->backend);
+	pc->balanced = true;
+	pc->state = PC_UP;
+	pc->active_ms = w->now_ms;
+}
+
+static void proxy_on_connect(struct rp_worker *w, struct rp_svc_inst *si,
+			     const struct io_uring_cqe *cqe)
+{
+	struct leg *be = leg_of(si, cqe);
+	struct pconn *pc = be ? be->pc : NULL;
+
+	if (!pc)
+		return;
+	pc->op_pending = false;
+	/* when closing, the progress below closes the socket */
+	if (!pc->abort && cqe->res < 0)
+		pc_backend_failed(w, si, pc, cqe->res);
+	else if (!pc->abort)
+		pc_up(w, si, pc);
+	pc_progress(w, si, pc);
+}
+
+/* ---- receive, send, shutdown, close ----------------------------------------------------- */
+
+static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
+			  const struct io_uring_cqe *cqe)
+{
+	struct leg *l = leg_of(si, cqe);
+	unsigned bid;
+
+	if (!l)
+		return;
+	bid = rp_rx_complete(w, si, &l->rx, cqe);
+	if (bid != RP_BID_NONE)
+		leg_forward(w, l, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
+	if (cqe->res == 0) {
+		l->rd_eof = true;
+	} else if (cqe->res < 0 && rp_rx_failed(w, si, &l->rx, cqe->res)) {
+		pc_reset(w, si, l->pc);	/* passes the reset on to the other side */
+		return;
+	}
+	pc_progress(w, si, l->pc);
+}
+
+static void leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
+{
+	struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
+
+	e->off += (unsigned)res;
+	e->len -= (unsigned)res;
+	l->pc->active_ms = l->tx_since_ms = w->now_ms;
+	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, (uint64_t)res);
+	if (!e->len)
+		leg_pop(w, l);
+}
+
+/* A bundle took whole buffers from the ring head (the kernel makes bundle
+ * sends MSG_WAITALL). A buffer only partly sent would be gone from the
+ * ring with its rest unsent: the stream is broken, the pair is reset. */
+static bool leg_bundle_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
+{
+	unsigned left = (unsigned)res, n = 0;
+
+	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, left);
+	l->pc->active_ms = l->tx_since_ms = w->now_ms;
+	while (left && l->in_ring) {
+		struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
+
+		if (e->len > left)
+			break;
+		left -= e->len;
+		rp_buf_sent(&w->pool, e->bid, false);
+		leg_pop(w, l);
+		l->in_ring--;
+		n++;
+	}
+	rp_sendring_taken(&l->sr, n);
+	if (!left)
+		return true;
+	rp_count(si->ctr, RP_C_ERR_SEND, 1);
+	rp_warn("service %s: slot %u: a bundle send ended inside a buffer (%u bytes left "
+		"over): connection reset", si->cfg->name, l->rx.slot, left);
+	return false;
+}
+
+/* A send failed: what it held goes back (the pair is reset). */
+static void leg_send_failed(struct rp_worker *w, struct leg *l)
+{
+	if (!l->sr.br) {
+		leg_pop(w, l);
+		return;
+	}
+	for (unsigned i = 0; i < l->in_ring; i++)
+		rp_buf_sent(&w->pool, rp_txq_at(&l->q, i)->bid, false);
+	rp_sendring_taken(&l->sr, l->in_ring);
+	l->in_ring = 0;
+}
+
+static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
+{
+	struct leg *l = leg_at(si, rp_svc_tag_obj(ev->tag));
+
+	if (!l)
+		return;
+	if (ev->what == RP_TX_NOTIF) {
+		l->notifs--;
+		if (ev->buf_returned)
+			rp_share_release(&other(l)->rx.share);
+		pc_progress(w, si, l->pc);
+		return;
+	}
+	l->sending = false;
+	l->notifs += ev->notif_follows;
+	if (ev->res > 0 && !l->sr.br) {
+		leg_sent(w, si, l, ev->res);
+		pc_progress(w, si, l->pc);
+		return;
+	}
+	if (ev->res > 0 && leg_bundle_sent(w, si, l, ev->res)) {
+		pc_progress(w, si, l->pc);
+		return;
+	}
+	/* -EPIPE/-ECONNRESET: that side is gone; 0: it takes nothing more */
+	if (ev->res == -EPIPE || ev->res == -ECONNRESET)
+		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
+	leg_send_failed(w, l);
+	if (l->pc->reset)
+		pc_progress(w, si, l->pc);	/* our own cancel */
+	else
+		pc_reset(w, si, l->pc);
+}
+
+static void proxy_on_shutdown(struct rp_worker *w, struct rp_svc_inst *si,
+			      const struct io_uring_cqe *cqe)
+{
+	struct leg *l = leg_of(si, cqe);
+
+	if (!l)
+		return;
+	l->shut_pending = false;
+	if (cqe->res >= 0)
+		rp_count(si->ctr, RP_C_HALF_CLOSES, 1);
+	else if (cqe->res != -ENOTCONN)
+		rp_dbg("service %s: shutdown of slot %u: %s", si->cfg->name, l->rx.slot,
+		       strerror(-cqe->res));
+	pc_progress(w, si, l->pc);
+}
+
+static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
+			   const struct io_uring_cqe *cqe)
+{
+	struct leg *l = leg_of(si, cqe);
+
+	if (cqe->res < 0)
+		rp_warn("service %s: close of slot %u: %s", si->cfg->name,
+			rp_conn_obj_slot(rp_conn_cqe_obj(cqe)), strerror(-cqe->res));
+	if (!l)
+		return;
+	if (l == &l->pc->leg[CLI])
+		rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
+	leg_unbind(si, l);
+	pc_progress(w, si, l->pc);
+}
+
+static struct rp_zc_sock *proxy_zc_sock(struct rp_svc_inst *si, uint64_t object)
+{
+	struct leg *l = leg_at(si, object);
+
+	return l ? &l->zs : NULL;
+}
+
+/* ---- accept ------------------------------------------------------------------------------ */
+
+/* balance: hash wants the client's address before it picks. */
+static void pc_read_peer(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	struct io_uring_sqe *sqe = rp_worker_sqe(w);
+
+	if (!sqe) {
+		pc->abort = true;
+		return;
+	}
+	io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_GETSOCKOPT, (int)pc->leg[CLI].rx.slot,
+			       SOL_SOCKET, SO_PEERNAME, &pc->peer, sizeof(pc->peer));
+	sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCKET, si->idx, pc->leg[CLI].rx.obj));
+	pc->state = PC_PEER;
+	pc->op_pending = true;
+}
+
+static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	struct pconn *pc;
+
+	if (slot >= tp->n_slots || tp->legs[slot]) {
+		rp_err("service %s: accepted into slot %u, which is %s", si->cfg->name, slot,
+		       slot >= tp->n_slots ? "outside the table: closed" : "taken");
+		rp_count(si->ctr, RP_C_ERR_ACCEPT, 1);
+		if (slot >= tp->n_slots)	/* closing a taken one would close its owner */
+			rp_worker_close_slot(w, slot);
+		return;
+	}
+	/* two slots per pair: the client's and its backend's */
+	if (!rp_conn_admit(w, si, tp->n_pairs, 2, &tp->refused_log)) {
+		rp_worker_close_slot(w, slot);
+		return;
+	}
+	pc = pc_new(w, si);
+	if (!pc) {
+		rp_err("service %s: out of memory for a connection: closed", si->cfg->name);
+		rp_worker_conn_closed(w);
+		rp_worker_conn_closed(w);
+		rp_worker_close_slot(w, slot);
+		return;
+	}
+	leg_bind(si, &pc->leg[CLI], slot);
+	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
+	leg_nodelay(w, si, &pc->leg[CLI]);
+	if (si->cfg->balance == RP_BAL_HASH)
+		pc_read_peer(w, si, pc);
+	else
+		pc_connect_next(w, si, pc);
+	pc_progress(w, si, pc);
+}
+
+/* After pool starvation or pressure: legs whose receive stopped read again,
+ * if their share allows. */
+static void pc_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	pc->leg[CLI].rx.starved = pc->leg[BE].rx.starved = false;
+	pc_progress(w, si, pc);
+}
+
+static void proxy_arm(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	if (si->stopping)
+		return;
+	rp_conn_arm_accept(w, si, tp->lfd, &tp->accept_armed);
+	each_pair(w, si, pc_rearm);
+}
+
+static void proxy_on_accept(struct rp_worker *w, struct rp_svc_inst *si,
+			    const struct io_uring_cqe *cqe)
+{
+	struct tcp_proxy *tp = tp_of(si);
+	int slot = rp_conn_accepted(si, cqe, &tp->accept_armed);
+
+	if (slot >= 0)
+		proxy_new_conn(w, si, (uint32_t)slot);
+	if (!tp->accept_armed)
+		proxy_arm(w, si);
+}
+
+/* ---- timeouts ----------------------------------------------------------------------------- */
+
+static bool leg_stalled(const struct rp_worker *w, const struct leg *l, unsigned ms)
+{
+	return l->q.len && rp_conn_elapsed(w->now_ms, l->tx_since_ms, ms);
+}
+
+static bool pc_quiet(const struct pconn *pc)
+{
+	return pc->state == PC_UP && !pc->leg[CLI].q.len && !pc->leg[BE].q.len &&
+	       !pc->leg[CLI].sending && !pc->leg[BE].sending;
+}
+
+/* Write stall: one side has not taken a byte of what waits for it for
+ * write-stall-timeout-ms: only a reset frees what it holds. Idle: nothing
+ * either way for idle-timeout-ms: a plain close of both. */
+static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	const struct rp_service_cfg *sc = si->cfg;
+
+	if (pc->timed_out || pc->abort)
+		return;
+	if (leg_stalled(w, &pc->leg[CLI], sc->write_stall_ms) ||
+	    leg_stalled(w, &pc->leg[BE], sc->write_stall_ms)) {
+		pc->timed_out = true;
+		rp_count(si->ctr, RP_C_WRITE_STALLS, 1);
+		pc_reset(w, si, pc);
+	} else if (pc_quiet(pc) && rp_conn_elapsed(w->now_ms, pc->active_ms, sc->idle_timeout_ms)) {
+		pc->timed_out = true;
+		rp_count(si->ctr, RP_C_IDLE_TIMEOUTS, 1);
+		pc->abort = true;
+		pc_progress(w, si, pc);
+	}
+}
+
+static void proxy_tick(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	each_pair(w, si, pc_check_timeouts);
+}
+
+/* ---- open / stop / abort / destroy ----------------------------------------------------------- */
+
+static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_proxy *tp = calloc(1, sizeof(*tp));
+	int ret = -ENOMEM;
+
+	if (!tp || !(tp->legs = calloc(w->n_files, sizeof(*tp->legs))) ||
+	    rp_balancer_init(&tp->bal, si->cfg))
+		goto fail;
+	tp->n_slots = w->n_files;
+	tp->bundle = si->cfg->forward == RP_FWD_BUNDLE &&
+		     (w->ring.features & IORING_FEAT_RECVSEND_BUNDLE);
+	if (si->cfg->forward == RP_FWD_BUNDLE && !tp->bundle && w->id == 0)
+		rp_warn("service %s: forward: bundle needs IORING_FEAT_RECVSEND_BUNDLE (kernel "
+			"6.10): forwarding serialized", si->cfg->name);
+	tp->lfd = rp_svc_socket(si);
+	if (tp->lfd < 0) {
+		ret = tp->lfd;
+		goto fail;
+	}
+	si->priv = tp;
+	return 0;
+fail:
+	if (tp) {
+		rp_balancer_free(&tp->bal);
+		free(tp->legs);
+	}
+	free(tp);
+	return ret;
+}
+
+static void pc_stop(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	if (pc->state != PC_UP)
+		pc->abort = true;	/* a client not yet served: closed */
+	if (pc->op_pending && pc->leg[BE].open)
+		rp_conn_cancel_all(w, si, pc->leg[BE].rx.slot, pc->leg[BE].rx.obj);
+	pc_progress(w, si, pc);
+}
+
+static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	rp_conn_cancel_accept(w, si, tp_of(si)->accept_armed);
+	each_pair(w, si, pc_stop);
+}
+
+static void pc_abandon(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	if (pc->reset)
+		return;
+	tp->n_reset++;
+	tp->bytes_abandoned += rp_txq_bytes(&pc->leg[CLI].q) + rp_txq_bytes(&pc->leg[BE].q);
+	pc_reset(w, si, pc);
+}
+
+static void proxy_abort(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	each_pair(w, si, pc_abandon);
+	rp_warn("service %s: drain timeout: reset %u connection pairs, abandoning %llu bytes "
+		"they had not taken", si->cfg->name, tp->n_reset,
+		(unsigned long long)tp->bytes_abandoned);
+}
+
+/* Only reached with nothing outstanding; a pair left here is one the loop
+ * never finished (it failed): give its buffers back all the same. */
+static void pc_discard(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	for (unsigned i = 0; i < 2; i++) {
+		pc->leg[i].sending = false;
+		leg_drop_unsent(w, &pc->leg[i]);
+	}
+	pc_free(w, si, pc);
+}
+
+static void proxy_destroy(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct tcp_proxy *tp = tp_of(si);
+
+	each_pair(w, si, pc_discard);
+	if (tp->lfd >= 0)
+		close(tp->lfd);
+	rp_balancer_free(&tp->bal);
+	free(tp->legs);
+	free(tp);
+	si->priv = NULL;
+}
+
+const struct rp_svc_ops rp_svc_tcp_proxy = {
+	.name = "tcp-proxy",
+	.open = proxy_open,
+	.arm = proxy_arm,
+	.on_accept = proxy_on_accept,
+	.on_recv = proxy_on_recv,
+	.on_close = proxy_on_close,
+	.on_socket = proxy_on_socket,
+	.on_connect = proxy_on_connect,
+	.on_shutdown = proxy_on_shutdown,
+	.on_tx = proxy_on_tx,
+	.zc_sock = proxy_zc_sock,
+	.tick = proxy_tick,
+	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.stop = proxy_stop,
+	.abort = proxy_abort,
+	.destroy = proxy_destroy,
+};
