@@ -41,7 +41,6 @@
 
 #include "dataplane/balance.h"
 #include "dataplane/conn.h"
-#include "dataplane/sendring.h"
 #include "dataplane/worker.h"
 
 enum { CLI, BE };
@@ -59,8 +58,6 @@ struct leg {
 	unsigned notifs;		/* zerocopy notifications still to come */
 	struct rp_zc_sock zs;
 	struct rp_txq q;		/* what the other leg received, to send here */
-	struct rp_sendring sr;		/* forward: bundle: q's head, published */
-	unsigned in_ring;		/* q's entries [0, in_ring) are in sr */
 	uint64_t tx_since_ms;		/* data pending since, or last taken at */
 };
 
@@ -100,8 +97,6 @@ struct tcp_proxy {
 	unsigned n_reset;		/* pairs reset when the drain timed out */
 	uint64_t bytes_abandoned;
 	bool peer_warned;
-	bool ring_warned;
-	bool bundle;			/* forward: bundle, and the kernel has it */
 };
 
 static int one = 1;
@@ -190,7 +185,6 @@ static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 	struct tcp_proxy *tp = tp_of(si);
 
 	for (unsigned i = 0; i < 2; i++) {
-		rp_sendring_close(&pc->leg[i].sr, &w->ring);
 		leg_unbind(si, &pc->leg[i]);
 		rp_share_end(&w->fair, &pc->leg[i].rx.share, w->now_ms, si->ctr);
 		rp_txq_free(&pc->leg[i].q);
@@ -238,21 +232,13 @@ static void leg_pop(struct rp_worker *w, struct leg *l)
 	rp_txq_pop(&l->q);
 }
 
-/* Drop what was not sent yet. What a send in flight may be sending stays:
- * the head, or with a send ring everything published (a bundle takes what
- * is there when it runs). */
+/* Drop what was not sent yet (the head stays while it is in flight). */
 static void leg_drop_unsent(struct rp_worker *w, struct leg *l)
 {
-	unsigned keep = !l->sending ? 0 : l->sr.br ? l->q.len : 1;
+	unsigned keep = l->sending ? 1 : 0;
 
 	while (l->q.len > keep) {
-		unsigned bid = rp_txq_at(&l->q, l->q.len - 1)->bid;
-
-		if (l->q.len <= l->in_ring) {
-			rp_buf_sent(&w->pool, bid, false);	/* published, never taken */
-			l->in_ring--;
-		}
-		leg_put_buf(w, l, bid);
+		leg_put_buf(w, l, rp_txq_at(&l->q, l->q.len - 1)->bid);
 		l->q.len--;
 	}
 }
@@ -273,36 +259,6 @@ static void leg_forward(struct rp_worker *w, struct leg *from, unsigned bid, uns
 		leg_put_buf(w, to, bid);
 		from->pc->abort = true;
 	}
-}
-
-/* forward: bundle: publish what is queued, in order, as far as the ring
- * holds; one send takes everything published when it runs. */
-static void leg_publish(struct rp_worker *w, struct leg *l)
-{
-	while (l->in_ring < l->q.len && !rp_sendring_full(&l->sr)) {
-		struct rp_txq_ent *e = rp_txq_at(&l->q, l->in_ring++);
-
-		rp_buf_sending(&w->pool, e->bid);
-		rp_sendring_add(&l->sr, (uint8_t *)rp_buf_addr(&w->pool, e->bid) + e->off, e->len,
-				e->bid);
-	}
-}
-
-static void leg_send_bundle(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
-{
-	struct io_uring_sqe *sqe;
-
-	leg_publish(w, l);
-	if (!(sqe = rp_worker_sqe(w))) {
-		l->pc->abort = true;
-		return;
-	}
-	rp_sendring_prep_send(sqe, &l->sr, (int)l->rx.slot);
-	/* no buffer in user_data: rp_tx_complete only counts it, we account */
-	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND, (rp_svc_tag(si->idx, l->rx.obj) << 16) |
-						    RP_BID_NONE));
-	rp_count(si->ctr, RP_C_COPY_SENDS, 1);
-	l->sending = true;
 }
 
 static void leg_send_head(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
@@ -358,10 +314,8 @@ static void leg_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 		return;
 	if (pc->abort)
 		leg_drop_unsent(w, l);
-	if (l->sr.br && !pc->abort)
-		leg_publish(w, l);	/* a send waiting for room may take it too */
 	if (!l->sending && l->q.len)
-		(l->sr.br ? leg_send_bundle : leg_send_head)(w, si, l);
+		leg_send_head(w, si, l);
 	if (other(l)->rd_eof && !l->q.len && !l->sending && !l->shut_sent && !pc->abort)
 		leg_shutdown(w, si, l);
 	if (pc->state == PC_UP && !rp_rx_apply_share(w, si, &l->rx, leg_may_read(si, l)))
@@ -386,8 +340,6 @@ static void leg_try_close(struct rp_worker *w, struct rp_svc_inst *si, struct le
 	 * it completes (a connect is cancelled by whoever ends the pair) */
 	if (!l->open || l->close_sent || !leg_idle(l) || l->pc->op_pending)
 		return;
-	/* its group id is its slot's: gone before the slot can be reused */
-	rp_sendring_close(&l->sr, &w->ring);
 	l->close_sent = rp_conn_close(w, si, l->rx.slot, l->rx.obj);
 }
 
@@ -584,28 +536,8 @@ static void pc_backend_failed(struct rp_worker *w, struct rp_svc_inst *si, struc
 	pc_connect_next(w, si, pc);
 }
 
-/* forward: bundle: a send ring per leg, for everything one leg may hold
- * of the other's receive buffers (its share) and some. A leg without one
- * (no room for its group id, the kernel refused) sends serialized. */
-static void leg_open_ring(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
-{
-	struct tcp_proxy *tp = tp_of(si);
-	int ret = rp_sendring_open(&l->sr, &w->ring, l->rx.slot, 2 * w->fair.cap + 8);
-
-	if (!ret || tp->ring_warned)
-		return;
-	tp->ring_warned = true;
-	rp_warn("service %s: forward: bundle: no send buffer ring for slot %u (%s): that "
-		"connection forwards serialized (logged once)", si->cfg->name, l->rx.slot,
-		strerror(-ret));
-}
-
 static void pc_up(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
-	if (tp_of(si)->bundle) {
-		leg_open_ring(w, si, &pc->leg[CLI]);
-		leg_open_ring(w, si, &pc->leg[BE]);
-	}
 	rp_count(si->ctr, RP_C_BACKEND_CONNECTS, 1);
 	rp_balance_opened(&tp_of(si)->bal, (unsigned)pc->backend);
 	pc->balanced = true;
@@ -664,46 +596,17 @@ static void leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l,
 		leg_pop(w, l);
 }
 
-/* A bundle took whole buffers from the ring head (the kernel makes bundle
- * sends MSG_WAITALL). A buffer only partly sent would be gone from the
- * ring with its rest unsent: the stream is broken, the pair is reset. */
-static bool leg_bundle_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
+/* A send failed (-EPIPE/-ECONNRESET: that side is gone; 0: it takes
+ * nothing more): both sides are reset, unless this is our own cancel. */
+static void leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
 {
-	unsigned left = (unsigned)res, n = 0;
-
-	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, left);
-	l->pc->active_ms = l->tx_since_ms = w->now_ms;
-	while (left && l->in_ring) {
-		struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
-
-		if (e->len > left)
-			break;
-		left -= e->len;
-		rp_buf_sent(&w->pool, e->bid, false);
-		leg_pop(w, l);
-		l->in_ring--;
-		n++;
-	}
-	rp_sendring_taken(&l->sr, n);
-	if (!left)
-		return true;
-	rp_count(si->ctr, RP_C_ERR_SEND, 1);
-	rp_warn("service %s: slot %u: a bundle send ended inside a buffer (%u bytes left "
-		"over): connection reset", si->cfg->name, l->rx.slot, left);
-	return false;
-}
-
-/* A send failed: what it held goes back (the pair is reset). */
-static void leg_send_failed(struct rp_worker *w, struct leg *l)
-{
-	if (!l->sr.br) {
-		leg_pop(w, l);
-		return;
-	}
-	for (unsigned i = 0; i < l->in_ring; i++)
-		rp_buf_sent(&w->pool, rp_txq_at(&l->q, i)->bid, false);
-	rp_sendring_taken(&l->sr, l->in_ring);
-	l->in_ring = 0;
+	if (res == -EPIPE || res == -ECONNRESET)
+		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
+	leg_pop(w, l);
+	if (l->pc->reset)
+		pc_progress(w, si, l->pc);
+	else
+		pc_reset(w, si, l->pc);
 }
 
 static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
@@ -721,23 +624,12 @@ static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 	}
 	l->sending = false;
 	l->notifs += ev->notif_follows;
-	if (ev->res > 0 && !l->sr.br) {
-		leg_sent(w, si, l, ev->res);
-		pc_progress(w, si, l->pc);
+	if (ev->res <= 0) {
+		leg_tx_failed(w, si, l, ev->res);
 		return;
 	}
-	if (ev->res > 0 && leg_bundle_sent(w, si, l, ev->res)) {
-		pc_progress(w, si, l->pc);
-		return;
-	}
-	/* -EPIPE/-ECONNRESET: that side is gone; 0: it takes nothing more */
-	if (ev->res == -EPIPE || ev->res == -ECONNRESET)
-		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
-	leg_send_failed(w, l);
-	if (l->pc->reset)
-		pc_progress(w, si, l->pc);	/* our own cancel */
-	else
-		pc_reset(w, si, l->pc);
+	leg_sent(w, si, l, ev->res);
+	pc_progress(w, si, l->pc);
 }
 
 static void proxy_on_shutdown(struct rp_worker *w, struct rp_svc_inst *si,
@@ -915,11 +807,6 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 	    rp_balancer_init(&tp->bal, si->cfg))
 		goto fail;
 	tp->n_slots = w->n_files;
-	tp->bundle = si->cfg->forward == RP_FWD_BUNDLE &&
-		     (w->ring.features & IORING_FEAT_RECVSEND_BUNDLE);
-	if (si->cfg->forward == RP_FWD_BUNDLE && !tp->bundle && w->id == 0)
-		rp_warn("service %s: forward: bundle needs IORING_FEAT_RECVSEND_BUNDLE (kernel "
-			"6.10): forwarding serialized", si->cfg->name);
 	tp->lfd = rp_svc_socket(si);
 	if (tp->lfd < 0) {
 		ret = tp->lfd;

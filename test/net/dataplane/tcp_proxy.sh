@@ -205,7 +205,7 @@ forwarding() {
 	rp_check "$f: every client connection closed (conns_accepted == conns_closed)" all_closed
 }
 
-for fwd in serialized bundle; do
+for fwd in serialized; do
 	proxy_config "$workdir/$fwd.yaml" "$fwd"
 	rpd_start "$workdir/$fwd.yaml"
 	if rpd_wait_metrics; then
