@@ -118,7 +118,7 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 		"acceptor: SO_INCOMING_NAPI_ID and SO_PEERNAME of a direct descriptor; TCP_NODELAY in "
 		"sockperf mode; tcp-proxy: TCP_NODELAY, SO_LINGER (resets), SO_PEERNAME (balance: hash)",
 		"the acceptor cannot read a connection's NAPI id or peer address, which napi and hash steering need" },
-	[RP_FEAT_SOCKET_DIRECT] = { "socket_direct", "SOCKET into fixed files + CONNECT, SHUTDOWN",
+	[RP_FEAT_SOCKET_DIRECT] = { "socket_direct", "SOCKET direct + CONNECT",
 		"opcode", false, "5.19", 2, 3,
 		OPCODE(IORING_OP_SOCKET, rp_probe_socket_direct, 0),
 		"tcp-proxy: backend connections made straight into the worker's fixed-file table, "
