@@ -291,3 +291,19 @@ unsigned rp_conn_tick_wanted_ms(const struct rp_service_cfg *cfg)
 
 	return !a ? b : !b ? a : a < b ? a : b;
 }
+
+enum rp_conn_timeout rp_conn_timeout_check(const struct rp_worker *w, struct rp_svc_inst *si,
+					   const struct rp_conn_clock *k)
+{
+	const struct rp_service_cfg *sc = si->cfg;
+
+	if (k->pending && rp_conn_elapsed(w->now_ms, k->pending_since_ms, sc->write_stall_ms)) {
+		rp_count(si->ctr, RP_C_WRITE_STALLS, 1);
+		return RP_CONN_STALLED;
+	}
+	if (k->quiet && rp_conn_elapsed(w->now_ms, k->active_ms, sc->idle_timeout_ms)) {
+		rp_count(si->ctr, RP_C_IDLE_TIMEOUTS, 1);
+		return RP_CONN_IDLE;
+	}
+	return RP_CONN_IN_TIME;
+}

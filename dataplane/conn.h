@@ -154,4 +154,24 @@ static inline bool rp_conn_elapsed(uint64_t now_ms, uint64_t since_ms, unsigned 
 	return timeout_ms && now_ms - since_ms >= timeout_ms;
 }
 
+/* What the tick needs to know of a connection. */
+struct rp_conn_clock {
+	bool pending;			/* data waits for the peer to take it */
+	uint64_t pending_since_ms;	/* since then nothing of it was taken */
+	bool quiet;			/* nothing pending, nothing being sent */
+	uint64_t active_ms;		/* last byte received or sent */
+};
+
+enum rp_conn_timeout {
+	RP_CONN_IN_TIME,
+	RP_CONN_STALLED,	/* write-stall-timeout-ms: the peer's window stays shut;
+				 * only a reset frees what it holds */
+	RP_CONN_IDLE,		/* idle-timeout-ms without traffic: a plain close */
+};
+
+/* Which timeout the connection has reached, counted (write_stalls,
+ * idle_timeouts); the caller resets or closes it. */
+enum rp_conn_timeout rp_conn_timeout_check(const struct rp_worker *w, struct rp_svc_inst *si,
+					   const struct rp_conn_clock *k);
+
 #endif

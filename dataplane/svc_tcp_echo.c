@@ -524,26 +524,23 @@ static void conn_reset(struct rp_worker *w, struct rp_svc_inst *si, struct conn 
 
 /* ---- timeouts (the worker's tick) ----------------------------------------- */
 
-/* Idle: nothing pending and nothing received for idle-timeout-ms: a plain
- * close (FIN). Write stall: replies pending and the peer has taken none of
- * them for write-stall-timeout-ms: its window stays shut, so only a reset
- * frees what it holds. */
+/* Idle: a plain close (FIN). Write stall (replies pending, none taken):
+ * a reset. */
 static void conn_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	const struct rp_service_cfg *sc = si->cfg;
+	enum rp_conn_timeout t;
 
 	if (c->timed_out || c->abort || c->close_sent)
 		return;
-	if (c->q.len && rp_conn_elapsed(w->now_ms, c->tx_since_ms, sc->write_stall_ms)) {
-		c->timed_out = true;
-		rp_count(si->ctr, RP_C_WRITE_STALLS, 1);
-		rp_dbg("service %s: slot %u: peer took no reply for %u ms: reset", sc->name,
-		       c->rx.slot, sc->write_stall_ms);
+	t = rp_conn_timeout_check(w, si, &(struct rp_conn_clock){
+		.pending = c->q.len, .pending_since_ms = c->tx_since_ms,
+		.quiet = !c->q.len && !c->sending, .active_ms = c->active_ms });
+	c->timed_out = t != RP_CONN_IN_TIME;
+	if (t == RP_CONN_STALLED) {
+		rp_dbg("service %s: slot %u: peer took no reply for %u ms: reset", si->cfg->name,
+		       c->rx.slot, si->cfg->write_stall_ms);
 		conn_rst(w, si, c);
-	} else if (!c->q.len && !c->sending &&
-		   rp_conn_elapsed(w->now_ms, c->active_ms, sc->idle_timeout_ms)) {
-		c->timed_out = true;
-		rp_count(si->ctr, RP_C_IDLE_TIMEOUTS, 1);
+	} else if (t == RP_CONN_IDLE) {
 		c->abort = true;
 		conn_progress(w, si, c);
 	}

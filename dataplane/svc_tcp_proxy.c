@@ -758,34 +758,38 @@ static void proxy_on_accept(struct rp_worker *w, struct rp_svc_inst *si,
 
 /* ---- timeouts ----------------------------------------------------------------------------- */
 
-static bool leg_stalled(const struct rp_worker *w, const struct leg *l, unsigned ms)
+/* The oldest data waiting on either leg, and whether both are quiet. */
+static struct rp_conn_clock pc_clock(const struct pconn *pc)
 {
-	return l->q.len && rp_conn_elapsed(w->now_ms, l->tx_since_ms, ms);
+	struct rp_conn_clock k = { .quiet = pc->state == PC_UP, .active_ms = pc->active_ms };
+
+	for (unsigned i = 0; i < 2; i++) {
+		const struct leg *l = &pc->leg[i];
+
+		k.quiet &= !l->q.len && !l->sending;
+		if (l->q.len && (!k.pending || l->tx_since_ms < k.pending_since_ms)) {
+			k.pending = true;
+			k.pending_since_ms = l->tx_since_ms;
+		}
+	}
+	return k;
 }
 
-static bool pc_quiet(const struct pconn *pc)
-{
-	return pc->state == PC_UP && !pc->leg[CLI].q.len && !pc->leg[BE].q.len &&
-	       !pc->leg[CLI].sending && !pc->leg[BE].sending;
-}
-
-/* Write stall: one side has not taken a byte of what waits for it for
- * write-stall-timeout-ms: only a reset frees what it holds. Idle: nothing
- * either way for idle-timeout-ms: a plain close of both. */
+/* Write stall (one side has taken nothing of what waits for it): both
+ * legs reset. Idle (nothing either way): both closed. */
 static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
-	const struct rp_service_cfg *sc = si->cfg;
+	struct rp_conn_clock k;
+	enum rp_conn_timeout t;
 
 	if (pc->timed_out || pc->abort)
 		return;
-	if (leg_stalled(w, &pc->leg[CLI], sc->write_stall_ms) ||
-	    leg_stalled(w, &pc->leg[BE], sc->write_stall_ms)) {
-		pc->timed_out = true;
-		rp_count(si->ctr, RP_C_WRITE_STALLS, 1);
+	k = pc_clock(pc);
+	t = rp_conn_timeout_check(w, si, &k);
+	pc->timed_out = t != RP_CONN_IN_TIME;
+	if (t == RP_CONN_STALLED) {
 		pc_reset(w, si, pc);
-	} else if (pc_quiet(pc) && rp_conn_elapsed(w->now_ms, pc->active_ms, sc->idle_timeout_ms)) {
-		pc->timed_out = true;
-		rp_count(si->ctr, RP_C_IDLE_TIMEOUTS, 1);
+	} else if (t == RP_CONN_IDLE) {
 		pc->abort = true;
 		pc_progress(w, si, pc);
 	}
