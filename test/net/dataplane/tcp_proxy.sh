@@ -79,6 +79,15 @@ services:
     backends:
       - address: 127.0.0.1:7100
       - address: 127.0.0.1:7101
+  - name: slow
+    type: tcp-proxy
+    listen: $px:7013
+    connect-timeout-ms: 200
+    retries: 1
+    idle-timeout-ms: 500
+    backends:
+      - address: 10.91.0.77:80
+      - address: 127.0.0.1:7100
 metrics:
   enabled: true
   listen: 127.0.0.1:9107
@@ -182,6 +191,17 @@ forwarding() {
 	rp_check "$f: ... counted (err_no_backend >= 1, err_connect >= 2)" \
 		sh -c 'test "$1" -ge 1 -a "$2" -ge 2' _ "$(rpd_counter err_no_backend none)" \
 		"$(rpd_counter err_connect none)"
+
+	# 10.91.0.77 is on the veth's subnet but nobody answers its ARP: the
+	# connect hangs until connect-timeout-ms, then the next backend serves
+	rp_check "$f: a backend that does not answer: the connect times out, the next one serves" \
+		tool tcp_echo_check "$px:7013" -c 4 -b 10000 --timeout-s 30
+	rp_check "$f: ... counted (connect_timeouts >= 1, connect_retries >= 1)" \
+		sh -c 'test "$1" -ge 1 -a "$2" -ge 1' _ "$(rpd_counter connect_timeouts slow)" \
+		"$(rpd_counter connect_retries slow)"
+	rp_check "$f: a quiet pair is closed after idle-timeout-ms" \
+		rp_in "$cli_ns" python3 "$DUPLEX" expect-close "$px" 7013
+	rp_check "$f: ... counted (idle_timeouts >= 1)" rpd_counter_reaches idle_timeouts slow 1
 
 	duplex_run "$MIB64" --die-after $((4 << 20))
 	rp_check "$f: backend dies mid-transfer: the client sees its connection end early" \
