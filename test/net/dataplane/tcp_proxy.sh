@@ -225,6 +225,28 @@ forwarding() {
 	rp_check "$f: every client connection closed (conns_accepted == conns_closed)" all_closed
 }
 
+# Shutdown with pairs that cannot drain (hogs: their data never leaves):
+# after shutdown.drain-timeout-ms both legs of each are reset, every buffer
+# comes back, the exit is clean.
+drain_case() {
+	local hog_pid
+	proxy_config "$workdir/drain.yaml" serialized
+	printf 'shutdown:\n  drain-timeout-ms: 500\n' >>"$workdir/drain.yaml"
+	rpd_start "$workdir/drain.yaml"
+	rpd_wait_metrics || { rp_fail "drain: ringplane starts"; return; }
+	ip netns exec "$cli_ns" "$TOOLS/misbehave" hog "$px:7008" -n 4 --hold-s 300 \
+		>"$workdir/hog-drain.out" 2>&1 &
+	hog_pid=$!
+	rp_check "drain: 4 hogs through the proxy are throttled" \
+		rpd_counter_reaches conns_throttled "*" 4
+	rpd_stop_checked "drain"
+	rp_check "drain: the stuck pairs were reset when the drain timed out" \
+		grep -q "service proxy: drain timeout: reset [1-9][0-9]* connection pairs" "$RPD_LOG"
+	rp_check "drain: every buffer back before exit" grep -q "exiting: buffers free 1024/1024" "$RPD_LOG"
+	kill -TERM "$hog_pid" 2>/dev/null
+	wait "$hog_pid" 2>/dev/null
+}
+
 for fwd in serialized; do
 	proxy_config "$workdir/$fwd.yaml" "$fwd"
 	rpd_start "$workdir/$fwd.yaml"
@@ -235,4 +257,5 @@ for fwd in serialized; do
 		rp_fail "$fwd: ringplane starts"
 	fi
 done
+drain_case
 rp_done
