@@ -23,11 +23,8 @@
  * the peer refused, a write stall and the drain timeout reset both legs
  * (SO_LINGER 0: RST, unsent data dropped, buffers back at once).
  *
- * Backends: chosen by balance.h; a failed connect (refused, unreachable,
- * connect-timeout-ms) closes that socket and tries another backend, up to
- * `retries` times, then closes the client (err_no_backend). With balance:
- * hash the client's address is read first (getsockopt SO_PEERNAME by
- * URING_CMD on the accepted slot, as the acceptor does).
+ * The backend side (address read, socket, connect, retries) is
+ * proxy_backend.c; the types both files share are proxy.h.
  *
  * user_data names a leg by its slot and generation (conn.h); the SOCKET
  * step names the client leg, since the backend has no slot yet.
@@ -39,72 +36,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataplane/balance.h"
-#include "dataplane/conn.h"
+#include "dataplane/proxy.h"
 #include "dataplane/worker.h"
 
-enum { CLI, BE };
-
-struct pconn;
-
-struct leg {
-	struct pconn *pc;
-	struct rp_rx rx;		/* name, receive, share of what it received */
-	bool open;			/* has a slot of ours */
-	bool rd_eof;			/* its peer sent FIN */
-	bool sending;
-	bool shut_sent, shut_pending;	/* our SHUT_WR on this socket */
-	bool close_sent;
-	unsigned notifs;		/* zerocopy notifications still to come */
-	struct rp_zc_sock zs;
-	struct rp_txq q;		/* what the other leg received, to send here */
-	uint64_t tx_since_ms;		/* data pending since, or last taken at */
-};
-
-enum pc_state {
-	PC_PEER,		/* reading the client's address (balance: hash) */
-	PC_SOCKET,		/* IORING_OP_SOCKET for the backend in flight */
-	PC_CONNECTING,
-	PC_UP,
-};
-
-struct pconn {
-	struct leg leg[2];
-	struct pconn *prev, *next;	/* the service's list of pairs */
-	enum pc_state state;
-	bool op_pending;		/* PEER / SOCKET / CONNECT outstanding */
-	bool abort;			/* finishing: no more reading */
-	bool reset;			/* RST both legs, do not wait for notifications */
-	bool timed_out;			/* idle or write stall: counted once */
-	bool balanced;			/* counted open with the balancer */
-	int backend;			/* index in cfg->backends, -1: none yet */
-	uint64_t tried;			/* backends tried (bit i) */
-	uint64_t active_ms;		/* last byte received or sent */
-	struct __kernel_timespec cto;	/* connect timeout, read when submitted */
-	struct sockaddr_storage peer;	/* the client (balance: hash) */
-	socklen_t peer_len;
-};
-
-struct tcp_proxy {
-	int lfd;
-	bool accept_armed;
-	struct leg **legs;		/* by fixed-file slot */
-	unsigned n_slots, n_pairs;
-	struct pconn *pairs;
-	struct rp_balancer bal;
-	struct rp_ratelimit refused_log;
-	uint32_t next_gen;
-	unsigned n_reset;		/* pairs reset when the drain timed out */
-	uint64_t bytes_abandoned;
-	bool peer_warned;
-};
-
 static int one = 1;
-
-static struct tcp_proxy *tp_of(struct rp_svc_inst *si)
-{
-	return si->priv;
-}
 
 static struct leg *other(struct leg *l)
 {
@@ -113,26 +48,24 @@ static struct leg *other(struct leg *l)
 
 static struct leg *leg_at(struct rp_svc_inst *si, uint64_t obj)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 	uint32_t slot = rp_conn_obj_slot(obj);
 	struct leg *l = slot < tp->n_slots ? tp->legs[slot] : NULL;
 
 	return l && l->rx.obj == (uint32_t)obj ? l : NULL;
 }
 
-static struct leg *leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+struct leg *proxy_leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	return leg_at(si, rp_conn_cqe_obj(cqe));
 }
 
-static void pc_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
-
 /* ---- legs and pairs -------------------------------------------------------- */
 
 /* A slot of ours becomes leg l. false: the table has it already (a bug). */
-static bool leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot)
+bool proxy_leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	if (slot >= tp->n_slots || tp->legs[slot])
 		return false;
@@ -143,16 +76,16 @@ static bool leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot)
 	return true;
 }
 
-static void leg_unbind(struct rp_svc_inst *si, struct leg *l)
+void proxy_leg_unbind(struct rp_svc_inst *si, struct leg *l)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	if (l->open && tp->legs[l->rx.slot] == l)
 		tp->legs[l->rx.slot] = NULL;
 	l->open = false;
 }
 
-static void leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
+void proxy_leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 {
 	if (si->cfg->nodelay)
 		rp_conn_setsockopt(w, si, l->rx.slot, l->rx.obj, IPPROTO_TCP, TCP_NODELAY,
@@ -161,7 +94,7 @@ static void leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg 
 
 static struct pconn *pc_new(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 	struct pconn *pc = calloc(1, sizeof(*pc));
 
 	if (!pc)
@@ -182,10 +115,10 @@ static struct pconn *pc_new(struct rp_worker *w, struct rp_svc_inst *si)
 
 static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	for (unsigned i = 0; i < 2; i++) {
-		leg_unbind(si, &pc->leg[i]);
+		proxy_leg_unbind(si, &pc->leg[i]);
 		rp_share_end(&w->fair, &pc->leg[i].rx.share, w->now_ms, si->ctr);
 		rp_txq_free(&pc->leg[i].q);
 		rp_worker_conn_closed(w);	/* admitted as two slots */
@@ -207,7 +140,7 @@ typedef void (*pc_fn)(struct rp_worker *w, struct rp_svc_inst *si, struct pconn 
 /* Every pair once; fn may free the one it is given. */
 static void each_pair(struct rp_worker *w, struct rp_svc_inst *si, pc_fn fn)
 {
-	struct pconn *pc = tp_of(si)->pairs, *next;
+	struct pconn *pc = proxy_of(si)->pairs, *next;
 
 	for (; pc; pc = next) {
 		next = pc->next;
@@ -344,7 +277,7 @@ static void leg_try_close(struct rp_worker *w, struct rp_svc_inst *si, struct le
 }
 
 /* The one place that moves a pair on, after any event. */
-static void pc_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+void proxy_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	bool ending;
 
@@ -372,202 +305,14 @@ static void pc_reset(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *
 				   &rp_linger_rst, sizeof(rp_linger_rst));
 		rp_conn_cancel_all(w, si, l->rx.slot, l->rx.obj);
 	}
-	pc_progress(w, si, pc);
+	proxy_progress(w, si, pc);
 }
-
-/* ---- backend connection ------------------------------------------------------------ */
-
-static void pc_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
-
-static const struct sockaddr *pc_client_addr(const struct pconn *pc)
-{
-	return pc->peer_len ? (const struct sockaddr *)&pc->peer : NULL;
-}
-
-static void pc_no_backend(struct rp_svc_inst *si, struct pconn *pc)
-{
-	rp_count(si->ctr, RP_C_ERR_NO_BACKEND, 1);
-	rp_dbg("service %s: no backend for the client in slot %u", si->cfg->name,
-	       pc->leg[CLI].rx.slot);
-	pc->abort = true;	/* the client gets a plain close */
-}
-
-/* IORING_OP_SOCKET straight into the fixed-file table; its CQE (named by
- * the client leg) carries the slot. */
-static void pc_open_socket(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
-{
-	const struct rp_addr *a = &si->cfg->backends[pc->backend].addr;
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe) {
-		pc->abort = true;
-		return;
-	}
-	io_uring_prep_socket_direct_alloc(sqe, a->ss.ss_family, SOCK_STREAM, 0, 0);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCKET, si->idx, pc->leg[CLI].rx.obj));
-	pc->state = PC_SOCKET;
-	pc->op_pending = true;
-}
-
-/* The next backend not tried yet, or the client is closed. */
-static void pc_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
-{
-	struct tcp_proxy *tp = tp_of(si);
-	unsigned attempts = (unsigned)__builtin_popcountll(pc->tried);
-	int b = attempts > si->cfg->retries ? -1 :
-		rp_balance_pick(&tp->bal, pc->tried, pc_client_addr(pc));
-
-	if (b < 0) {
-		pc_no_backend(si, pc);
-		return;
-	}
-	if (attempts)
-		rp_count(si->ctr, RP_C_CONNECT_RETRIES, 1);
-	pc->backend = b;
-	pc->tried |= 1ULL << b;
-	pc_open_socket(w, si, pc);
-}
-
-/* CONNECT linked to its timeout: both SQEs must go in one submission, or
- * the link would be cut. */
-static void leg_connect(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
-{
-	struct pconn *pc = l->pc;
-	const struct rp_addr *a = &si->cfg->backends[pc->backend].addr;
-	unsigned ms = si->cfg->connect_timeout_ms;
-	struct io_uring_sqe *sqe, *tmo;
-
-	if (io_uring_sq_space_left(&w->ring) < 2)
-		io_uring_submit(&w->ring);
-	if (io_uring_sq_space_left(&w->ring) < 2) {
-		pc->abort = true;	/* the ring is broken (rp_worker_sqe says so) */
-		return;
-	}
-	sqe = rp_worker_sqe(w);
-	tmo = rp_worker_sqe(w);
-	io_uring_prep_connect(sqe, (int)l->rx.slot, (const struct sockaddr *)&a->ss, a->len);
-	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CONNECT, si->idx, l->rx.obj));
-	pc->cto = (struct __kernel_timespec){ .tv_sec = ms / 1000,
-					      .tv_nsec = (long long)(ms % 1000) * 1000000 };
-	io_uring_prep_link_timeout(tmo, &pc->cto, 0);
-	io_uring_sqe_set_data64(tmo, rp_svc_ud(RP_OP_CANCEL, si->idx, l->rx.obj));
-	pc->state = PC_CONNECTING;
-	pc->op_pending = true;
-}
-
-/* The backend socket is in our table at res (or failed). */
-static void proxy_on_socket_made(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc,
-				 int res)
-{
-	struct leg *be = &pc->leg[BE];
-
-	if (res < 0) {
-		rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
-		pc_connect_next(w, si, pc);
-		return;
-	}
-	if (pc->abort) {
-		rp_worker_close_slot(w, (unsigned)res);
-		return;
-	}
-	if (!leg_bind(si, be, (uint32_t)res)) {
-		rp_err("service %s: the kernel made a socket in slot %u, which is taken: "
-		       "client closed", si->cfg->name, (unsigned)res);
-		pc->abort = true;
-		return;
-	}
-	leg_nodelay(w, si, be);
-	leg_connect(w, si, be);
-}
-
-/* The client's address arrived (balance: hash): res is its length. A
- * client gone already, or a kernel that cannot say, leaves it unset: that
- * client hashes as "no address" (logged once). */
-static void proxy_on_peer(struct rp_svc_inst *si, struct pconn *pc, int res)
-{
-	struct tcp_proxy *tp = tp_of(si);
-
-	pc->peer_len = res > 0 ? (socklen_t)res : 0;
-	if (res >= 0 || tp->peer_warned)
-		return;
-	rp_warn("service %s: balance: hash: the client's address cannot be read "
-		"(getsockopt SO_PEERNAME on the direct descriptor: %s)", si->cfg->name,
-		strerror(-res));
-	tp->peer_warned = true;
-}
-
-/* RP_OP_SOCKET names the client leg and completes the step the pair is
- * in: reading the client's address (PC_PEER), or making the backend's
- * socket (PC_SOCKET). */
-static void proxy_on_socket(struct rp_worker *w, struct rp_svc_inst *si,
-			    const struct io_uring_cqe *cqe)
-{
-	struct leg *cli = leg_of(si, cqe);
-	struct pconn *pc = cli ? cli->pc : NULL;
-
-	if (!pc)
-		return;	/* cannot be: a pair stays while its step is outstanding */
-	pc->op_pending = false;
-	if (pc->state == PC_PEER) {
-		proxy_on_peer(si, pc, cqe->res);
-		if (!pc->abort)
-			pc_connect_next(w, si, pc);
-	} else {
-		proxy_on_socket_made(w, si, pc, cqe->res);
-	}
-	pc_progress(w, si, pc);
-}
-
-/* A backend that failed: its socket goes (nothing else of it is
- * outstanding), the next one is tried. */
-static void pc_backend_failed(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc,
-			      int res)
-{
-	struct leg *be = &pc->leg[BE];
-
-	rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
-	if (res == -ECANCELED)
-		rp_count(si->ctr, RP_C_CONNECT_TIMEOUTS, 1);
-	rp_dbg("service %s: backend %s: connect: %s", si->cfg->name,
-	       si->cfg->backends[pc->backend].addr.text, strerror(-res));
-	rp_worker_close_slot(w, be->rx.slot);
-	leg_unbind(si, be);
-	pc_connect_next(w, si, pc);
-}
-
-static void pc_up(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
-{
-	rp_count(si->ctr, RP_C_BACKEND_CONNECTS, 1);
-	rp_balance_opened(&tp_of(si)->bal, (unsigned)pc->backend);
-	pc->balanced = true;
-	pc->state = PC_UP;
-	pc->active_ms = w->now_ms;
-}
-
-static void proxy_on_connect(struct rp_worker *w, struct rp_svc_inst *si,
-			     const struct io_uring_cqe *cqe)
-{
-	struct leg *be = leg_of(si, cqe);
-	struct pconn *pc = be ? be->pc : NULL;
-
-	if (!pc)
-		return;
-	pc->op_pending = false;
-	/* when closing, the progress below closes the socket */
-	if (!pc->abort && cqe->res < 0)
-		pc_backend_failed(w, si, pc, cqe->res);
-	else if (!pc->abort)
-		pc_up(w, si, pc);
-	pc_progress(w, si, pc);
-}
-
 /* ---- receive, send, shutdown, close ----------------------------------------------------- */
 
 static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 			  const struct io_uring_cqe *cqe)
 {
-	struct leg *l = leg_of(si, cqe);
+	struct leg *l = proxy_leg_of(si, cqe);
 	unsigned bid;
 
 	if (!l)
@@ -581,7 +326,7 @@ static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 		pc_reset(w, si, l->pc);	/* passes the reset on to the other side */
 		return;
 	}
-	pc_progress(w, si, l->pc);
+	proxy_progress(w, si, l->pc);
 }
 
 static void leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
@@ -604,7 +349,7 @@ static void leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct le
 		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
 	leg_pop(w, l);
 	if (l->pc->reset)
-		pc_progress(w, si, l->pc);
+		proxy_progress(w, si, l->pc);
 	else
 		pc_reset(w, si, l->pc);
 }
@@ -619,7 +364,7 @@ static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 		l->notifs--;
 		if (ev->buf_returned)
 			rp_share_release(&other(l)->rx.share);
-		pc_progress(w, si, l->pc);
+		proxy_progress(w, si, l->pc);
 		return;
 	}
 	l->sending = false;
@@ -629,13 +374,13 @@ static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 		return;
 	}
 	leg_sent(w, si, l, ev->res);
-	pc_progress(w, si, l->pc);
+	proxy_progress(w, si, l->pc);
 }
 
 static void proxy_on_shutdown(struct rp_worker *w, struct rp_svc_inst *si,
 			      const struct io_uring_cqe *cqe)
 {
-	struct leg *l = leg_of(si, cqe);
+	struct leg *l = proxy_leg_of(si, cqe);
 
 	if (!l)
 		return;
@@ -645,13 +390,13 @@ static void proxy_on_shutdown(struct rp_worker *w, struct rp_svc_inst *si,
 	else if (cqe->res != -ENOTCONN)
 		rp_dbg("service %s: shutdown of slot %u: %s", si->cfg->name, l->rx.slot,
 		       strerror(-cqe->res));
-	pc_progress(w, si, l->pc);
+	proxy_progress(w, si, l->pc);
 }
 
 static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
 			   const struct io_uring_cqe *cqe)
 {
-	struct leg *l = leg_of(si, cqe);
+	struct leg *l = proxy_leg_of(si, cqe);
 
 	if (cqe->res < 0)
 		rp_warn("service %s: close of slot %u: %s", si->cfg->name,
@@ -660,8 +405,8 @@ static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
 		return;
 	if (l == &l->pc->leg[CLI])
 		rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
-	leg_unbind(si, l);
-	pc_progress(w, si, l->pc);
+	proxy_leg_unbind(si, l);
+	proxy_progress(w, si, l->pc);
 }
 
 static struct rp_zc_sock *proxy_zc_sock(struct rp_svc_inst *si, uint64_t object)
@@ -672,27 +417,9 @@ static struct rp_zc_sock *proxy_zc_sock(struct rp_svc_inst *si, uint64_t object)
 }
 
 /* ---- accept ------------------------------------------------------------------------------ */
-
-/* balance: hash wants the client's address before it picks. */
-static void pc_read_peer(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
-{
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe) {
-		pc->abort = true;
-		return;
-	}
-	io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_GETSOCKOPT, (int)pc->leg[CLI].rx.slot,
-			       SOL_SOCKET, SO_PEERNAME, &pc->peer, sizeof(pc->peer));
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCKET, si->idx, pc->leg[CLI].rx.obj));
-	pc->state = PC_PEER;
-	pc->op_pending = true;
-}
-
 static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 	struct pconn *pc;
 
 	if (slot >= tp->n_slots || tp->legs[slot]) {
@@ -716,14 +443,14 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 		rp_worker_close_slot(w, slot);
 		return;
 	}
-	leg_bind(si, &pc->leg[CLI], slot);
+	proxy_leg_bind(si, &pc->leg[CLI], slot);
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
-	leg_nodelay(w, si, &pc->leg[CLI]);
+	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
 	if (si->cfg->balance == RP_BAL_HASH)
-		pc_read_peer(w, si, pc);
+		proxy_read_peer(w, si, pc);
 	else
-		pc_connect_next(w, si, pc);
-	pc_progress(w, si, pc);
+		proxy_connect_next(w, si, pc);
+	proxy_progress(w, si, pc);
 }
 
 /* After pool starvation or pressure: legs whose receive stopped read again,
@@ -731,12 +458,12 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 static void pc_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	pc->leg[CLI].rx.starved = pc->leg[BE].rx.starved = false;
-	pc_progress(w, si, pc);
+	proxy_progress(w, si, pc);
 }
 
 static void proxy_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	if (si->stopping)
 		return;
@@ -747,7 +474,7 @@ static void proxy_arm(struct rp_worker *w, struct rp_svc_inst *si)
 static void proxy_on_accept(struct rp_worker *w, struct rp_svc_inst *si,
 			    const struct io_uring_cqe *cqe)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 	int slot = rp_conn_accepted(si, cqe, &tp->accept_armed);
 
 	if (slot >= 0)
@@ -791,7 +518,7 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 		pc_reset(w, si, pc);
 	} else if (t == RP_CONN_IDLE) {
 		pc->abort = true;
-		pc_progress(w, si, pc);
+		proxy_progress(w, si, pc);
 	}
 }
 
@@ -833,18 +560,18 @@ static void pc_stop(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 		pc->abort = true;	/* a client not yet served: closed */
 	if (pc->op_pending && pc->leg[BE].open)
 		rp_conn_cancel_all(w, si, pc->leg[BE].rx.slot, pc->leg[BE].rx.obj);
-	pc_progress(w, si, pc);
+	proxy_progress(w, si, pc);
 }
 
 static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	rp_conn_cancel_accept(w, si, tp_of(si)->accept_armed);
+	rp_conn_cancel_accept(w, si, proxy_of(si)->accept_armed);
 	each_pair(w, si, pc_stop);
 }
 
 static void pc_abandon(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	if (pc->reset)
 		return;
@@ -855,7 +582,7 @@ static void pc_abandon(struct rp_worker *w, struct rp_svc_inst *si, struct pconn
 
 static void proxy_abort(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	each_pair(w, si, pc_abandon);
 	rp_warn("service %s: drain timeout: reset %u connection pairs, abandoning %llu bytes "
@@ -876,7 +603,7 @@ static void pc_discard(struct rp_worker *w, struct rp_svc_inst *si, struct pconn
 
 static void proxy_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct tcp_proxy *tp = tp_of(si);
+	struct tcp_proxy *tp = proxy_of(si);
 
 	each_pair(w, si, pc_discard);
 	if (tp->lfd >= 0)
