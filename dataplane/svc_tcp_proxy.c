@@ -586,8 +586,8 @@ static void proxy_abort(struct rp_worker *w, struct rp_svc_inst *si)
 
 	each_pair(w, si, pc_abandon);
 	rp_warn("service %s: drain timeout: reset %u connection pairs, abandoning %llu bytes "
-		"they had not taken", si->cfg->name, tp->n_reset,
-		(unsigned long long)tp->bytes_abandoned);
+		"they had not taken; %u pairs still open", si->cfg->name, tp->n_reset,
+		(unsigned long long)tp->bytes_abandoned, tp->n_pairs);
 }
 
 /* Only reached with nothing outstanding; a pair left here is one the loop
