@@ -39,6 +39,8 @@
 #include "dataplane/proxy.h"
 #include "dataplane/worker.h"
 
+/* TCP_NODELAY on: the kernel reads it when the SQE is issued, so it must
+ * outlive the call that queues it. */
 static int one = 1;
 
 static struct leg *other(struct leg *l)
