@@ -74,6 +74,7 @@ struct tcp_proxy {
 	unsigned n_reset;		/* pairs reset when the drain timed out */
 	uint64_t bytes_abandoned;
 	bool peer_warned;
+	unsigned be_block0;		/* backend 0's counter block (svc.h) */
 };
 
 static inline struct tcp_proxy *proxy_of(struct rp_svc_inst *si)
@@ -90,6 +91,9 @@ bool proxy_leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot);
 void proxy_leg_unbind(struct rp_svc_inst *si, struct leg *l);
 /* TCP_NODELAY on the leg's socket, if the service wants it. */
 void proxy_leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l);
+/* Count into the pair's backend's own counter block too ("<service>/<address>"). */
+void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const struct pconn *pc,
+			 enum rp_counter k, uint64_t n);
 /* The one place that moves a pair on, after any event (may free it). */
 void proxy_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
 

@@ -103,6 +103,7 @@ static void proxy_on_socket_made(struct rp_worker *w, struct rp_svc_inst *si, st
 
 	if (res < 0) {
 		rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
+		proxy_count_backend(w, si, pc, RP_C_ERR_CONNECT, 1);
 		proxy_connect_next(w, si, pc);
 		return;
 	}
@@ -166,8 +167,11 @@ static void pc_backend_failed(struct rp_worker *w, struct rp_svc_inst *si, struc
 	struct leg *be = &pc->leg[BE];
 
 	rp_count(si->ctr, RP_C_ERR_CONNECT, 1);
-	if (res == -ECANCELED)
+	proxy_count_backend(w, si, pc, RP_C_ERR_CONNECT, 1);
+	if (res == -ECANCELED) {
 		rp_count(si->ctr, RP_C_CONNECT_TIMEOUTS, 1);
+		proxy_count_backend(w, si, pc, RP_C_CONNECT_TIMEOUTS, 1);
+	}
 	rp_dbg("service %s: backend %s: connect: %s", si->cfg->name,
 	       si->cfg->backends[pc->backend].addr.text, strerror(-res));
 	rp_worker_close_slot(w, be->rx.slot);
@@ -178,6 +182,7 @@ static void pc_backend_failed(struct rp_worker *w, struct rp_svc_inst *si, struc
 static void pc_up(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	rp_count(si->ctr, RP_C_BACKEND_CONNECTS, 1);
+	proxy_count_backend(w, si, pc, RP_C_BACKEND_CONNECTS, 1);
 	rp_balance_opened(&proxy_of(si)->bal, (unsigned)pc->backend);
 	pc->balanced = true;
 	pc->state = PC_UP;

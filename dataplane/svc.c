@@ -22,6 +22,24 @@ const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)
 	return (unsigned)type < RP_SVC__COUNT ? svc_table[type] : NULL;
 }
 
+unsigned rp_svc_backend_blocks(const struct rp_config *cfg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+	return n;
+}
+
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b)
+{
+	unsigned k = cfg->n_services + 1 + b;
+
+	for (unsigned i = 0; i < svc; i++)
+		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+	return k;
+}
+
 static int sock_fail(const struct rp_svc_inst *si, int fd, const char *what)
 {
 	int err = errno;

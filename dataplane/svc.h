@@ -107,6 +107,17 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 	return rp_ud(op, rp_svc_tag(svc_idx, object) << 16);
 }
 
+/* ---- counter blocks ------------------------------------------------------ */
+
+/*
+ * A worker's counter blocks: [0, n_services) one per service, [n_services]
+ * the worker's own, then one per tcp-proxy backend, service after service,
+ * in config order (exported as service "<service>/<address>").
+ */
+unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
+/* Index of backend b of service svc in a worker's blocks. */
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b);
+
 /* ---- helpers shared by services ----------------------------------------- */
 
 /* A socket of the service's type bound to its listen address with

@@ -57,6 +57,13 @@ static struct leg *leg_at(struct rp_svc_inst *si, uint64_t obj)
 	return l && l->rx.obj == (uint32_t)obj ? l : NULL;
 }
 
+void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const struct pconn *pc,
+			 enum rp_counter k, uint64_t n)
+{
+	if (pc->backend >= 0)
+		rp_count(&w->ctr[proxy_of(si)->be_block0 + (unsigned)pc->backend], k, n);
+}
+
 struct leg *proxy_leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	return leg_at(si, rp_conn_cqe_obj(cqe));
@@ -125,8 +132,10 @@ static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 		rp_txq_free(&pc->leg[i].q);
 		rp_worker_conn_closed(w);	/* admitted as two slots */
 	}
-	if (pc->balanced)
+	if (pc->balanced) {
 		rp_balance_closed(&tp->bal, (unsigned)pc->backend);
+		proxy_count_backend(w, si, pc, RP_C_CONNS_CLOSED, 1);
+	}
 	if (pc->prev)
 		pc->prev->next = pc->next;
 	else
@@ -325,6 +334,8 @@ static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 	if (cqe->res == 0) {
 		l->rd_eof = true;
 	} else if (cqe->res < 0 && rp_rx_failed(w, si, &l->rx, cqe->res)) {
+		if (l == &l->pc->leg[BE])
+			proxy_count_backend(w, si, l->pc, RP_C_ERR_CONN_RESET, 1);
 		pc_reset(w, si, l->pc);	/* passes the reset on to the other side */
 		return;
 	}
@@ -339,6 +350,8 @@ static void leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l,
 	e->len -= (unsigned)res;
 	l->pc->active_ms = l->tx_since_ms = w->now_ms;
 	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, (uint64_t)res);
+	proxy_count_backend(w, si, l->pc, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES,
+			    (uint64_t)res);
 	if (!e->len)
 		leg_pop(w, l);
 }
@@ -349,6 +362,8 @@ static void leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct le
 {
 	if (res == -EPIPE || res == -ECONNRESET)
 		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
+	if ((res == -EPIPE || res == -ECONNRESET) && l == &l->pc->leg[BE])
+		proxy_count_backend(w, si, l->pc, RP_C_ERR_CONN_RESET, 1);
 	leg_pop(w, l);
 	if (l->pc->reset)
 		proxy_progress(w, si, l->pc);
@@ -540,6 +555,7 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 	    rp_balancer_init(&tp->bal, si->cfg))
 		goto fail;
 	tp->n_slots = w->n_files;
+	tp->be_block0 = rp_svc_backend_block(w->cfg, si->idx, 0);
 	tp->lfd = rp_svc_socket(si);
 	if (tp->lfd < 0) {
 		ret = tp->lfd;

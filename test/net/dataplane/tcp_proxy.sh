@@ -178,6 +178,13 @@ forwarding() {
 		rpd_counter_reaches connect_retries proxy 1
 	rp_check "$f: its failures counted (err_connect >= 1), no client lost (err_no_backend 0)" \
 		test "$(rpd_counter err_connect proxy)" -ge 1 -a "$(rpd_counter err_no_backend proxy)" -eq 0
+	rp_check "$f: per backend: the refusing one has only failures, the others the connections" \
+		sh -c 'test "$1" -ge 1 -a "$2" -eq 0 -a "$3" -ge 1 -a "$4" -ge 1 -a "$5" -gt 0' _ \
+		"$(rpd_counter err_connect proxy/127.0.0.1:7199)" \
+		"$(rpd_counter backend_connects proxy/127.0.0.1:7199)" \
+		"$(rpd_counter backend_connects proxy/127.0.0.1:7100)" \
+		"$(rpd_counter backend_connects proxy/127.0.0.1:7101)" \
+		"$(rpd_counter up_bytes proxy/127.0.0.1:7101)"
 	rp_check "$f: 100 half-closing clients x 128 KiB: echoed in full, then closed" \
 		tool tcp_echo_check "$px:7008" -c 100 -b 131072 --half-close --timeout-s 60
 	rp_check "$f: bytes forwarded both ways are counted (up_bytes == down_bytes >= 1000*32Ki + 100*128Ki)" \
