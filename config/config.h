@@ -173,7 +173,29 @@ enum rp_steer_policy {
 enum rp_svc_type {
 	RP_SVC_UDP_ECHO,
 	RP_SVC_TCP_ECHO,
+	RP_SVC_TCP_PROXY,
 	RP_SVC__COUNT,
+};
+
+/* tcp-proxy: which backend a new connection goes to (dataplane/balance.h). */
+enum rp_balance {
+	RP_BAL_ROUND_ROBIN,	/* smooth weighted round-robin */
+	RP_BAL_LEAST_CONN,	/* fewest open connections per unit of weight (this worker's) */
+	RP_BAL_HASH,		/* rendezvous hash of the client address, weighted */
+};
+
+/* tcp-proxy: how received data is forwarded to the other leg. */
+enum rp_forward {
+	RP_FWD_SERIALIZED,	/* one send in flight per direction, from the receive buffers */
+};
+
+#define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
+
+/* services[].backends[]: a server a tcp-proxy forwards to. */
+struct rp_backend_cfg {
+	struct rp_mark mark;
+	struct rp_addr addr;
+	unsigned weight;
 };
 
 /*
@@ -215,6 +237,14 @@ struct rp_service_cfg {
 	unsigned backlog;		/* listen(2) backlog (the kernel caps it at somaxconn) */
 	unsigned idle_timeout_ms;	/* nothing received or sent for this long: closed; 0: never */
 	unsigned write_stall_ms;	/* replies pending, none taken for this long: reset; 0: never */
+	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
+	struct rp_backend_cfg *backends;
+	unsigned n_backends;
+	enum rp_balance balance;
+	unsigned connect_timeout_ms;	/* a backend that has not answered the SYN by then: next one */
+	unsigned retries;		/* other backends tried after a failed connect */
+	bool nodelay;			/* TCP_NODELAY on both legs */
+	enum rp_forward forward;
 };
 
 struct rp_metrics_cfg {

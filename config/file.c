@@ -88,6 +88,8 @@ void rp_config_free(struct rp_config *cfg)
 	for (unsigned i = 0; cfg->interfaces && i < cfg->n_interfaces; i++)
 		free(cfg->interfaces[i].features);
 	free(cfg->interfaces);
+	for (unsigned i = 0; cfg->services && i < cfg->n_services; i++)
+		free(cfg->services[i].backends);
 	free(cfg->services);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -37,6 +37,13 @@ static const char *const steer_names[] = {
 static const char *const local_cpu_names[] = {
 	[RP_LOCAL_CPU_AUTO] = "auto", [RP_LOCAL_CPU_ON] = "on", [RP_LOCAL_CPU_OFF] = "off", NULL,
 };
+static const char *const balance_names[] = {
+	[RP_BAL_ROUND_ROBIN] = "round-robin", [RP_BAL_LEAST_CONN] = "least-connections",
+	[RP_BAL_HASH] = "hash", NULL,
+};
+static const char *const forward_names[] = {
+	[RP_FWD_SERIALIZED] = "serialized", NULL,
+};
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
 	[RP_LOG_INFO] = "info", [RP_LOG_DEBUG] = "debug", NULL,
@@ -50,10 +57,12 @@ static const char *const log_format_names[] = {
 const char *const rp_svc_type_names[RP_SVC__COUNT + 1] = {
 	[RP_SVC_UDP_ECHO] = "udp-echo",
 	[RP_SVC_TCP_ECHO] = "tcp-echo",
+	[RP_SVC_TCP_PROXY] = "tcp-proxy",
 };
 const struct rp_svc_type_info rp_svc_types[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = { .socktype = SOCK_DGRAM },
 	[RP_SVC_TCP_ECHO] = { .socktype = SOCK_STREAM },
+	[RP_SVC_TCP_PROXY] = { .socktype = SOCK_STREAM },
 };
 
 /* ---- interfaces[] --------------------------------------------------------- */
@@ -168,15 +177,38 @@ static const struct rp_key service_keys[] = {
 };
 /* Per-type keys, selected by `type`: a type with keys of its own points its
  * entry at a section of rows (offsets into the same struct). */
+/* Limits and timeouts of every TCP service's connections (dataplane/conn.h). */
+#define TCP_CONN_KEYS \
+	{ "max-connections", RP_V_INT, 0, RANGE(0, 1 << 20), "0", "connections of this service per worker; more are accepted and closed at once (conns_refused); 0: only limits.connections", AT(S, max_connections) }, \
+	{ "backlog", RP_V_INT, 0, RANGE(1, 65535), "1024", "listen backlog (the kernel caps it at net.core.somaxconn)", AT(S, backlog) }, \
+	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "300000", "a connection that receives and sends nothing for this long is closed (idle_timeouts); 0: never", AT(S, idle_timeout_ms) }, \
+	{ "write-stall-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a connection whose replies (tcp-proxy: forwarded data) wait this long without the peer taking a byte (its window closed) is reset (write_stalls); 0: never", AT(S, write_stall_ms) }
+
 static const struct rp_key tcp_service_keys[] = {
 	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) },
 	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
-	{ "max-connections", RP_V_INT, 0, RANGE(0, 1 << 20), "0", "connections of this service per worker; more are accepted and closed at once (conns_refused); 0: only limits.connections", AT(S, max_connections) },
-	{ "backlog", RP_V_INT, 0, RANGE(1, 65535), "1024", "listen backlog (the kernel caps it at net.core.somaxconn)", AT(S, backlog) },
-	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "300000", "a connection that receives and sends nothing for this long is closed (idle_timeouts); 0: never", AT(S, idle_timeout_ms) },
-	{ "write-stall-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a connection whose replies wait this long without the peer taking a byte (its window closed) is reset (write_stalls); 0: never", AT(S, write_stall_ms) },
+	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
+
+#define BE struct rp_backend_cfg
+static const struct rp_key backend_keys[] = {
+	{ "address", RP_V_ADDR, RP_K_REQUIRED, RANGE(0, 0), NULL, "the backend server, host:port", AT(BE, addr) },
+	{ "weight", RP_V_INT, 0, RANGE(1, 1000), "1", "share of new connections relative to the other backends", AT(BE, weight) },
+};
+#undef BE
+static const struct rp_section backend_section = SECTION("backends entry", struct rp_backend_cfg, backend_keys,
+	.has_mark = true, .mark_offset = offsetof(struct rp_backend_cfg, mark));
+static const struct rp_key tcp_proxy_keys[] = {
+	{ "backends", RP_V_LIST, RP_K_REQUIRED, RANGE(0, 0), NULL, "servers connections are forwarded to (1 to 64)", AT(S, backends), COUNT(S, n_backends), .child = &backend_section },
+	{ "balance", RP_V_ENUM, 0, RANGE(0, 0), "round-robin", "which backend a new connection goes to: round-robin (weighted), least-connections (open connections / weight, counted per worker), hash (of the client address, weighted rendezvous: a client keeps its backend while the set stays)", AT(S, balance), .names = balance_names },
+	{ "connect-timeout-ms", RP_V_INT, 0, RANGE(1, 600000), "2000", "a backend that has not accepted the connection by then counts as failed (connect_timeouts) and the next one is tried", AT(S, connect_timeout_ms) },
+	{ "retries", RP_V_INT, 0, RANGE(0, 63), "2", "after a failed connect, this many other backends are tried (each at most once) before the client is closed", AT(S, retries) },
+	{ "nodelay", RP_V_BOOL, 0, RANGE(0, 0), "true", "TCP_NODELAY on the client and the backend connection (no Nagle delay on forwarded pieces)", AT(S, nodelay) },
+	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "serialized", "how data is forwarded: serialized (one send in flight per direction, one receive buffer per send, copy or zerocopy by policy; the only mode so far)", AT(S, forward), .names = forward_names },
+	TCP_CONN_KEYS,
+};
+static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
 static const struct rp_key udp_service_keys[] = {
 	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) },
 	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) },
@@ -185,6 +217,7 @@ static const struct rp_section udp_service_section = SECTION("udp service entry"
 static const struct rp_section *const service_variants[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &udp_service_section,
 	[RP_SVC_TCP_ECHO] = &tcp_service_section,
+	[RP_SVC_TCP_PROXY] = &tcp_proxy_section,
 };
 static const struct rp_section service_section =
 	SECTION("services entry", S, service_keys, .has_mark = true, .mark_offset = offsetof(S, mark),

@@ -30,9 +30,10 @@ struct rp_appliance {
 	const struct rp_config *cfg;
 	unsigned n;
 	struct rp_worker *workers;
-	struct rp_counters *ctr;	/* n x (n_services + 1) blocks */
+	struct rp_counters *ctr;	/* n x blocks_per_worker() */
 	int *cpus;
-	const char **svc_names;
+	const char **svc_names;		/* services, then backend rows (metrics) */
+	char (*be_names)[RP_NAME_MAX + RP_ADDR_TEXT];	/* "<service>/<backend address>" */
 	struct rp_metrics *metrics;
 	struct rp_acceptor **acceptors;	/* per service; NULL: none */
 	struct acc_load *loads;		/* per service: what least-loaded reads */
@@ -61,10 +62,16 @@ struct rp_worker *rp_appliance_worker(struct rp_appliance *a, unsigned i)
 	return i < a->n ? &a->workers[i] : NULL;
 }
 
+/* Services, the worker's own block, tcp-proxy backends (svc.h). */
+static unsigned blocks_per_worker(const struct rp_config *cfg)
+{
+	return cfg->n_services + 1 + rp_svc_backend_blocks(cfg);
+}
+
 const struct rp_counters *rp_appliance_counters(const struct rp_appliance *a,
 						unsigned worker, unsigned *n_blocks)
 {
-	unsigned per = a->cfg->n_services + 1;
+	unsigned per = blocks_per_worker(a->cfg);
 
 	if (n_blocks)
 		*n_blocks = per;
@@ -76,12 +83,18 @@ const struct rp_config *rp_appliance_config(const struct rp_appliance *a)
 	return a->cfg;
 }
 
+/* The exporter sees backends as more services, and the worker's own block
+ * last: slot n_services + backends is block n_services, backend k is
+ * block n_services + 1 + k. */
 static const struct rp_counters *metrics_block(void *arg, unsigned worker, unsigned slot)
 {
-	unsigned n_blocks;
-	const struct rp_counters *c = rp_appliance_counters(arg, worker, &n_blocks);
+	const struct rp_appliance *a = arg;
+	unsigned n_svc = a->cfg->n_services, n_be = rp_svc_backend_blocks(a->cfg), n_blocks;
+	const struct rp_counters *c = rp_appliance_counters(a, worker, &n_blocks);
 
-	return c && slot < n_blocks ? &c[slot] : NULL;
+	if (!c || slot > n_svc + n_be)
+		return NULL;
+	return &c[slot < n_svc ? slot : slot == n_svc + n_be ? n_svc : slot + 1];
 }
 
 /* ---- worker placement ---------------------------------------------------- */
@@ -177,7 +190,7 @@ static void own_napi_ids(const struct rp_appliance *a, struct rp_worker *w)
 
 static int start_workers(struct rp_appliance *a)
 {
-	unsigned per = a->cfg->n_services + 1;
+	unsigned per = blocks_per_worker(a->cfg);
 	unsigned started = 0;
 	int ret = 0;
 
@@ -294,7 +307,7 @@ static int start_metrics(struct rp_appliance *a, struct rp_metrics_source *src)
 	if (!a->cfg->metrics.enabled)
 		return 0;
 	*src = (struct rp_metrics_source){
-		.n_workers = a->n, .n_services = a->cfg->n_services,
+		.n_workers = a->n, .n_services = a->cfg->n_services + rp_svc_backend_blocks(a->cfg),
 		.service_names = a->svc_names, .block = metrics_block,
 		.worker_cpus = a->cpus, .arg = a,
 	};
@@ -537,21 +550,30 @@ static int check_features(void)
 
 static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 {
-	unsigned per = cfg->n_services + 1;
+	unsigned per = cfg->n_services + 1, n_be = rp_svc_backend_blocks(cfg), k = 0;
 
 	a->cfg = cfg;
 	a->n = rp_worker_count(cfg, &a->qc);
 	build_napi_map(a);
 	a->workers = calloc(a->n, sizeof(*a->workers));
-	a->ctr = calloc((size_t)a->n * per, sizeof(*a->ctr));
+	a->ctr = calloc((size_t)a->n * (per + n_be), sizeof(*a->ctr));
 	a->cpus = calloc(a->n, sizeof(*a->cpus));
-	a->svc_names = calloc(per, sizeof(*a->svc_names));
+	a->svc_names = calloc(per + n_be, sizeof(*a->svc_names));
+	a->be_names = calloc(n_be ? n_be : 1, sizeof(*a->be_names));
 	a->acceptors = calloc(per, sizeof(*a->acceptors));
 	a->loads = calloc(per, sizeof(*a->loads));
-	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names || !a->acceptors || !a->loads)
+	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names || !a->be_names || !a->acceptors ||
+	    !a->loads)
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		for (unsigned b = 0; cfg->services[i].type == RP_SVC_TCP_PROXY &&
+				     b < cfg->services[i].n_backends; b++, k++) {
+			snprintf(a->be_names[k], sizeof(a->be_names[k]), "%s/%s",
+				 cfg->services[i].name, cfg->services[i].backends[b].addr.text);
+			a->svc_names[cfg->n_services + k] = a->be_names[k];
+		}
 	return rp_pick_worker_cpus(cfg, &a->qc, a->n, a->cpus);
 }
 
@@ -561,6 +583,7 @@ static void free_appliance(struct rp_appliance *a)
 	free(a->ctr);
 	free(a->cpus);
 	free(a->svc_names);
+	free(a->be_names);
 	free(a->acceptors);
 	free(a->loads);
 }
@@ -635,7 +658,8 @@ static void run_usage(FILE *f)
 		"usage: ringplane run [-c FILE]\n\n"
 		"Run the appliance: one pinned worker thread per CPU (or per workers.count),\n"
 		"each with its own io_uring, registered buffer pool and an instance of every\n"
-		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing).\n\n"
+		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing;\n"
+		"tcp-proxy, forwarding to backends).\n\n"
 		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
 		"  -h, --help         this help\n\n"
 		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"

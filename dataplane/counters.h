@@ -38,6 +38,13 @@ enum rp_counter {
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
+	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
+	RP_C_UP_BYTES,		/* bytes forwarded client -> backend */
+	RP_C_DOWN_BYTES,	/* bytes forwarded backend -> client */
+	RP_C_BACKEND_CONNECTS,	/* backend connections established */
+	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
+	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
+	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,
@@ -54,6 +61,8 @@ enum rp_counter {
 	RP_C_ERR_NO_SLOT,	/* fixed file table full */
 	RP_C_ERR_BAD_BUFFER,	/* a receive named a buffer that is not the kernel's */
 	RP_C_ERR_CQ_DROPPED,	/* completions the kernel dropped (gauge: its CQ overflow count) */
+	RP_C_ERR_CONNECT,	/* backend connects that failed (refused, unreachable, timed out) */
+	RP_C_ERR_NO_BACKEND,	/* clients closed: no backend could be connected */
 	RP_C__COUNT,
 };
 

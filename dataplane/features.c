@@ -116,8 +116,15 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 	[RP_FEAT_URING_CMD_SOCK] = { "uring_cmd_sock", "URING_CMD getsockopt", "opcode", false,
 		"6.7", 2, 5,
 		OPCODE(IORING_OP_URING_CMD, rp_probe_cmd_sock, 0),
-		"acceptor: SO_INCOMING_NAPI_ID and SO_PEERNAME of a direct descriptor; TCP_NODELAY in sockperf mode",
+		"acceptor: SO_INCOMING_NAPI_ID and SO_PEERNAME of a direct descriptor; TCP_NODELAY in "
+		"sockperf mode; tcp-proxy: TCP_NODELAY, SO_LINGER (resets), SO_PEERNAME (balance: hash)",
 		"the acceptor cannot read a connection's NAPI id or peer address, which napi and hash steering need" },
+	[RP_FEAT_SOCKET_DIRECT] = { "socket_direct", "SOCKET direct + CONNECT",
+		"opcode", false, "5.19", 2, 3,
+		OPCODE(IORING_OP_SOCKET, rp_probe_socket_direct, 0),
+		"tcp-proxy: backend connections made straight into the worker's fixed-file table, "
+		"connected (linked timeout) and half-closed on it",
+		"tcp-proxy cannot open backend connections: its clients are closed (err_connect)" },
 	[RP_FEAT_BUNDLE] = { "bundle", "RECVSEND_BUNDLE", "feature", false, "6.10", 2, 7,
 		REGISTER(rp_probe_feat_bit, IORING_FEAT_RECVSEND_BUNDLE),
 		NO_USE, NO_NEED },

@@ -433,28 +433,79 @@ static int accept_multishot_on(struct io_uring *ring, int lfd,
 	return ret;
 }
 
-int rp_probe_accept_multishot(unsigned arg, char *why, size_t len)
+typedef int (*listener_probe_fn)(struct io_uring *ring, int lfd,
+				 const struct sockaddr_in *addr, char *why, size_t len);
+
+/* fn with a listening TCP socket on 127.0.0.1 and a scratch ring. */
+static int on_listener(listener_probe_fn fn, char *why, size_t len)
 {
 	struct sockaddr_in addr;
 	struct io_uring ring;
-	int lfd, ret;
+	int lfd = loopback_socket(SOCK_STREAM, &addr), ret;
 
-	(void)arg;
-	lfd = loopback_socket(SOCK_STREAM, &addr);
 	if (lfd < 0)
 		return lfd;
-	if (listen(lfd, 4)) {
-		ret = -errno;
-		goto out_fd;
+	ret = listen(lfd, 4) ? -errno : ring_open(&ring, 0);
+	if (!ret) {
+		ret = fn(&ring, lfd, &addr, why, len);
+		io_uring_queue_exit(&ring);
 	}
-	ret = ring_open(&ring, 0);
-	if (ret)
-		goto out_fd;
-	ret = accept_multishot_on(&ring, lfd, &addr, why, len);
-	io_uring_queue_exit(&ring);
-out_fd:
 	close(lfd);
 	return ret;
+}
+
+int rp_probe_accept_multishot(unsigned arg, char *why, size_t len)
+{
+	(void)arg;
+	return on_listener(accept_multishot_on, why, len);
+}
+
+/* ---- outgoing connections (tcp-proxy) ------------------------------------ */
+
+static int direct_step(struct io_uring *ring, const char *what, struct probe_cqe *c,
+		       char *why, size_t len)
+{
+	int ret = reap_ok(ring, c);
+
+	if (ret)
+		snprintf(why, len, "%s: %s", what, strerror(-ret));
+	return ret;
+}
+
+/* Make a socket in a sparse table (the kernel picks the slot), connect it
+ * to a loopback listener and shut its sending side, all on the slot. */
+static int socket_direct_on(struct io_uring *ring, int lfd, const struct sockaddr_in *addr,
+			    char *why, size_t len)
+{
+	struct io_uring_sqe *sqe;
+	struct probe_cqe c;
+	int ret = io_uring_register_files_sparse(ring, 4), slot;
+
+	(void)lfd;
+	if (ret)
+		return ret;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_socket_direct_alloc(sqe, AF_INET, SOCK_STREAM, 0, 0);
+	ret = direct_step(ring, "IORING_OP_SOCKET into the fixed-file table", &c, why, len);
+	if (ret)
+		return ret;
+	slot = c.res;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_connect(sqe, slot, (const struct sockaddr *)addr, sizeof(*addr));
+	sqe->flags |= IOSQE_FIXED_FILE;
+	ret = direct_step(ring, "CONNECT on the direct descriptor", &c, why, len);
+	if (ret)
+		return ret;
+	sqe = io_uring_get_sqe(ring);
+	io_uring_prep_shutdown(sqe, slot, SHUT_WR);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	return direct_step(ring, "SHUTDOWN on the direct descriptor", &c, why, len);
+}
+
+int rp_probe_socket_direct(unsigned arg, char *why, size_t len)
+{
+	(void)arg;
+	return on_listener(socket_direct_on, why, len);
 }
 
 /* ---- MSG_RING ----------------------------------------------------------- */

@@ -48,6 +48,8 @@ int rp_probe_accept_multishot(unsigned arg, char *why, size_t len);
 int rp_probe_msg_ring(unsigned variant, char *why, size_t len);
 int rp_probe_futex(unsigned opcode, char *why, size_t len);
 int rp_probe_cmd_sock(unsigned arg, char *why, size_t len);
+/* IORING_OP_SOCKET into the fixed-file table, CONNECT and SHUTDOWN on it. */
+int rp_probe_socket_direct(unsigned arg, char *why, size_t len);
 int rp_probe_fixed_buffers(unsigned arg, char *why, size_t len);
 int rp_probe_sparse_files(unsigned alloc_range, char *why, size_t len);
 int rp_probe_pbuf_ring(unsigned ring_flags, char *why, size_t len);

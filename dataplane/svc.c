@@ -14,11 +14,30 @@
 static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &rp_svc_udp_echo,
 	[RP_SVC_TCP_ECHO] = &rp_svc_tcp_echo,
+	[RP_SVC_TCP_PROXY] = &rp_svc_tcp_proxy,
 };
 
 const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)
 {
 	return (unsigned)type < RP_SVC__COUNT ? svc_table[type] : NULL;
+}
+
+unsigned rp_svc_backend_blocks(const struct rp_config *cfg)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < cfg->n_services; i++)
+		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+	return n;
+}
+
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b)
+{
+	unsigned k = cfg->n_services + 1 + b;
+
+	for (unsigned i = 0; i < svc; i++)
+		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+	return k;
 }
 
 static int sock_fail(const struct rp_svc_inst *si, int fd, const char *what)

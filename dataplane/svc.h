@@ -38,6 +38,9 @@ struct rp_svc_ops {
 	void (*arm)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* CQEs for this instance, by op. NULL: the op is not used. */
 	rp_svc_cqe_fn on_accept, on_recv, on_close;
+	/* Outgoing connections (tcp-proxy's backends): IORING_OP_SOCKET into
+	 * the fixed-file table, CONNECT, and SHUTDOWN of a sending side. */
+	rp_svc_cqe_fn on_socket, on_connect, on_shutdown;
 	/* Completions of its UDP GSO trains (RP_OP_SEND_GSO, dataplane/gso.h). */
 	rp_svc_cqe_fn on_gso;
 	/* A send CQE or notification, already accounted by rp_tx_complete(). */
@@ -87,6 +90,7 @@ struct rp_svc_inst {
 const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type);
 extern const struct rp_svc_ops rp_svc_udp_echo;	/* svc_udp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_echo;	/* svc_tcp_echo.c */
+extern const struct rp_svc_ops rp_svc_tcp_proxy;	/* svc_tcp_proxy.c */
 
 /* ---- user_data layout ---------------------------------------------------- */
 
@@ -102,6 +106,17 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 {
 	return rp_ud(op, rp_svc_tag(svc_idx, object) << 16);
 }
+
+/* ---- counter blocks ------------------------------------------------------ */
+
+/*
+ * A worker's counter blocks: [0, n_services) one per service, [n_services]
+ * the worker's own, then one per tcp-proxy backend, service after service,
+ * in config order (exported as service "<service>/<address>").
+ */
+unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
+/* Index of backend b of service svc in a worker's blocks. */
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b);
 
 /* ---- helpers shared by services ----------------------------------------- */
 

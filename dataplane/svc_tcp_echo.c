@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/conn.h"
 #include "dataplane/log.h"
 #include "dataplane/sockperf.h"
 #include "dataplane/worker.h"
@@ -44,36 +45,20 @@
  * considered abusive and closed: the pool bounds everything else. */
 #define CONN_HEAP_MAX (4u << 20)
 
-struct txq_ent {
-	unsigned bid;		/* pool buffer, or RP_BID_NONE */
-	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy */
-	unsigned off, len;	/* what is still to send */
-};
-
-/* A connection's name in user_data: its fixed-file slot and a generation,
- * so that a completion of a connection that is gone (a zerocopy
- * notification after a reset closed its slot) never reaches the next
- * connection the kernel puts in the same slot. limits.connections keeps
- * slots below 2^20. */
-#define OBJ_SLOT_BITS 20
-#define OBJ_SLOT_MASK ((1u << OBJ_SLOT_BITS) - 1)
-
+/* A connection is named in user_data by rx.obj (slot and generation,
+ * conn.h); its receive side and fair share are rx. */
 struct conn {
-	uint32_t slot;
-	uint32_t obj;			/* slot | generation << OBJ_SLOT_BITS */
-	bool recv_armed, eof, abort, cancel_sent, close_sent, sending, starved;
+	struct rp_rx rx;
+	bool eof, abort, close_sent, sending;
 	bool timed_out;			/* idle or write stall: counted once */
-	bool grant_spent;		/* the receive filled its grant's buffers: cancel it */
 	bool reset;			/* drain timed out: RST, close without waiting */
 	bool sp_reply;			/* sockperf: the message being framed is answered */
 	unsigned notifs;		/* zerocopy notifications still to come */
 	size_t heap_bytes;
 	struct rp_zc_sock zs;
-	struct rp_share share;		/* pool buffers held, throttling */
 	uint64_t active_ms;		/* last byte received or sent */
 	uint64_t tx_since_ms;		/* replies pending since, or last taken at */
-	struct txq_ent *q;		/* ring of queued sends */
-	unsigned q_head, q_len, q_cap;
+	struct rp_txq q;		/* queued replies, in order */
 	struct rp_sp_framer fr;
 };
 
@@ -92,29 +77,18 @@ static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct co
 
 /* ---- the send queue ------------------------------------------------------ */
 
-static struct txq_ent *q_at(struct conn *c, unsigned i)
+static struct rp_txq_ent *q_at(struct conn *c, unsigned i)
 {
-	return &c->q[(c->q_head + i) % c->q_cap];
+	return rp_txq_at(&c->q, i);
 }
 
-static int q_push(struct conn *c, struct txq_ent e)
+static int q_push(struct conn *c, struct rp_txq_ent e)
 {
-	if (c->q_len == c->q_cap) {
-		unsigned cap = c->q_cap ? c->q_cap * 2 : 8;
-		struct txq_ent *q = malloc(cap * sizeof(*q));
+	int ret = rp_txq_push(&c->q, e);
 
-		if (!q)
-			return -ENOMEM;
-		for (unsigned i = 0; i < c->q_len; i++)
-			q[i] = *q_at(c, i);
-		free(c->q);
-		c->q = q;
-		c->q_cap = cap;
-		c->q_head = 0;
-	}
-	c->q[(c->q_head + c->q_len++) % c->q_cap] = e;
-	c->heap_bytes += e.heap ? e.len : 0;
-	return 0;
+	if (!ret)
+		c->heap_bytes += e.heap ? e.len : 0;
+	return ret;
 }
 
 /* A pool buffer leaves the connection's queue: its share shrinks now, or
@@ -123,10 +97,10 @@ static void conn_put_buf(struct rp_worker *w, struct conn *c, unsigned bid)
 {
 	rp_buf_put(&w->pool, bid);
 	if (w->pool.bufs[bid].state == RP_BUF_FREE)
-		rp_share_release(&c->share);
+		rp_share_release(&c->rx.share);
 }
 
-static void q_release(struct rp_worker *w, struct conn *c, struct txq_ent *e)
+static void q_release(struct rp_worker *w, struct conn *c, struct rp_txq_ent *e)
 {
 	if (e->bid != RP_BID_NONE)
 		conn_put_buf(w, c, e->bid);
@@ -139,8 +113,7 @@ static void q_release(struct rp_worker *w, struct conn *c, struct txq_ent *e)
 static void q_pop(struct rp_worker *w, struct conn *c)
 {
 	q_release(w, c, q_at(c, 0));
-	c->q_head = (c->q_head + 1) % c->q_cap;
-	c->q_len--;
+	rp_txq_pop(&c->q);
 }
 
 /* Drop what was not sent yet (the head stays if it is in flight). */
@@ -148,19 +121,17 @@ static void q_drop_unsent(struct rp_worker *w, struct conn *c)
 {
 	unsigned keep = c->sending ? 1 : 0;
 
-	while (c->q_len > keep) {
-		struct txq_ent *e = q_at(c, c->q_len - 1);
-
-		q_release(w, c, e);
-		c->q_len--;
+	while (c->q.len > keep) {
+		q_release(w, c, q_at(c, c->q.len - 1));
+		c->q.len--;
 	}
 }
 
 /* Queue a reply; the write-stall clock starts when the queue stops being
  * empty. */
-static int conn_queue(struct rp_worker *w, struct conn *c, struct txq_ent e)
+static int conn_queue(struct rp_worker *w, struct conn *c, struct rp_txq_ent e)
 {
-	if (!c->q_len)
+	if (!c->q.len)
 		c->tx_since_ms = w->now_ms;
 	return q_push(c, e);
 }
@@ -175,10 +146,10 @@ static struct tcp_echo *te_of(struct rp_svc_inst *si)
 static struct conn *conn_at(struct rp_svc_inst *si, uint64_t obj)
 {
 	struct tcp_echo *te = te_of(si);
-	uint32_t slot = (uint32_t)obj & OBJ_SLOT_MASK;
+	uint32_t slot = rp_conn_obj_slot(obj);
 	struct conn *c = slot < te->n_slots ? te->conns[slot] : NULL;
 
-	return c && c->obj == (uint32_t)obj ? c : NULL;
+	return c && c->rx.obj == (uint32_t)obj ? c : NULL;
 }
 
 typedef void (*conn_fn)(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c);
@@ -203,132 +174,48 @@ static void conn_free(struct rp_worker *w, struct rp_svc_inst *si, struct conn *
 {
 	struct tcp_echo *te = te_of(si);
 
-	rp_share_end(&w->fair, &c->share, w->now_ms, si->ctr);
+	rp_share_end(&w->fair, &c->rx.share, w->now_ms, si->ctr);
 	rp_worker_conn_closed(w);
-	te->conns[c->slot] = NULL;
+	te->conns[c->rx.slot] = NULL;
 	te->n_conns--;
 	rp_sp_framer_free(&c->fr);
-	free(c->q);
+	rp_txq_free(&c->q);
 	free(c);
-}
-
-/* The receive's byte limit. The kernel counts bytes, the share buffers, and
- * a receive fills a buffer with what has arrived: often one segment. So
- * the grant's buffers are counted as one MSS of a 1500-byte MTU each: with
- * full buffers the receive ends early and is re-armed (one SQE per few
- * buffers); with segments that small the grant is exact; smaller ones are
- * caught by grant_spent (cancel). */
-#define RECV_FILL_MIN 1448u
-
-static uint32_t conn_recv_limit(const struct rp_worker *w, const struct conn *c)
-{
-	unsigned fill = w->pool.size < RECV_FILL_MIN ? w->pool.size : RECV_FILL_MIN;
-	uint64_t bytes = (uint64_t)c->share.grant * fill;
-
-	return bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
-}
-
-static void conn_arm_recv(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
-{
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe) {
-		c->abort = true;
-		return;
-	}
-	io_uring_prep_recv_multishot(sqe, (int)c->slot, NULL, 0, 0);
-	/* the kernel ends the receive (no F_MORE) once this many bytes came in:
-	 * what is left of the connection's share (see share.h) */
-	sqe->optlen = conn_recv_limit(w, c);
-	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
-	sqe->buf_group = w->pool.bgid;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, c->obj));
-	c->recv_armed = true;
-	c->cancel_sent = false;
-	c->grant_spent = false;
 }
 
 static void conn_send_head(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	struct txq_ent *e = q_at(c, 0);
+	struct rp_txq_ent *e = q_at(c, 0);
 	struct rp_tx tx = w->tx;
 
 	tx.ctr = si->ctr;
 	if (rp_tx_send(&tx, &c->zs, &(struct rp_tx_req){
-			.fd = (int)c->slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
+			.fd = (int)c->rx.slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
 			.heap = e->heap, .off = e->off, .len = e->len,
-			.tag = rp_svc_tag(si->idx, c->obj) })) {
+			.tag = rp_svc_tag(si->idx, c->rx.obj) })) {
 		c->abort = true;
 		return;
 	}
 	c->sending = true;
 }
 
-static void conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
-{
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe)
-		return;
-	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, c->obj), 0);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, c->obj));
-	c->cancel_sent = true;
-}
-
 static void conn_close(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe)
-		return;
-	io_uring_prep_close_direct(sqe, c->slot);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CLOSE, si->idx, c->obj));
-	c->close_sent = true;
+	c->close_sent = rp_conn_close(w, si, c->rx.slot, c->rx.obj);
 }
 
-/* Fire and forget: a failure leaves the socket as it was, which is safe. */
 static void conn_setsockopt(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
 			    int level, int name, void *val, int len)
 {
-	struct io_uring_sqe *sqe = rp_worker_sqe(w);
-
-	if (!sqe)
-		return;
-	io_uring_prep_cmd_sock(sqe, SOCKET_URING_OP_SETSOCKOPT, (int)c->slot, level, name, val, len);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_SOCK_CMD, si->idx, c->obj));
+	rp_conn_setsockopt(w, si, c->rx.slot, c->rx.obj, level, name, val, len);
 }
 
-/* Arm the receive if the connection may be read: not ending, not starved,
- * and its share grants it buffers (no grant: throttled until it drains). */
+/* Read it if it is not ending and its share grants buffers (no grant:
+ * throttled until it drains). */
 static void conn_try_read(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	struct rp_share *sh = &c->share;
-
-	if (c->recv_armed || c->eof || c->abort || c->starved || si->stopping)
-		return;
-	if (sh->throttled && !rp_share_may_resume(&w->fair, sh))
-		return;
-	if (!rp_share_grant(&w->fair, sh)) {
-		rp_share_throttle(&w->fair, sh, w->now_ms, si->ctr);
-		return;
-	}
-	rp_share_resume(&w->fair, sh, w->now_ms, si->ctr);
-	conn_arm_recv(w, si, c);
-}
-
-/* Over its share, or its grant filled before the kernel's byte limit ended
- * the receive: stop it (the peer's data waits in its socket). Its end
- * re-arms through conn_try_read with a new grant, if any. */
-static void conn_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
-{
-	struct rp_share *sh = &c->share;
-
-	if (!sh->throttled && rp_share_over(&w->fair, sh))
-		rp_share_throttle(&w->fair, sh, w->now_ms, si->ctr);
-	if ((sh->throttled || c->grant_spent) && c->recv_armed && !c->cancel_sent)
-		conn_cancel_recv(w, si, c);
-	conn_try_read(w, si, c);
+	if (!c->eof && !c->abort && !rp_rx_try_read(w, si, &c->rx))
+		c->abort = true;
 }
 
 /* The one place that moves a connection on, after any event. A reset
@@ -341,13 +228,13 @@ static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct co
 
 	if (c->abort)
 		q_drop_unsent(w, c);
-	if (!c->sending && c->q_len)
+	if (!c->sending && c->q.len)
 		conn_send_head(w, si, c);
-	if (!ending)
-		conn_apply_share(w, si, c);
-	if (c->recv_armed && (c->abort || si->stopping) && !c->cancel_sent)
-		conn_cancel_recv(w, si, c);
-	if (ending && !c->recv_armed && !c->sending && !c->q_len && (!c->notifs || c->reset) &&
+	if (!ending && !rp_rx_apply_share(w, si, &c->rx, true))
+		c->abort = true;
+	if (c->abort || si->stopping)
+		rp_rx_cancel(w, si, &c->rx);
+	if (ending && !c->rx.armed && !c->sending && !c->q.len && (!c->notifs || c->reset) &&
 	    !c->close_sent)
 		conn_close(w, si, c);
 }
@@ -385,7 +272,7 @@ static void sp_on_msg(void *arg, const struct rp_sp_msg *m)
 	 * before any reply of this chunk: queueing it now keeps the order. */
 	copy = malloc(m->len);
 	if (!copy || ch->c->heap_bytes + m->len > CONN_HEAP_MAX ||
-	    conn_queue(ch->w, ch->c, (struct txq_ent){ .bid = RP_BID_NONE, .heap = copy, .len = m->len })) {
+	    conn_queue(ch->w, ch->c, (struct rp_txq_ent){ .bid = RP_BID_NONE, .heap = copy, .len = m->len })) {
 		free(copy);
 		ch->c->abort = true;
 		return;
@@ -403,7 +290,7 @@ static void conn_data_sockperf(struct rp_worker *w, struct rp_svc_inst *si, stru
 		c->abort = true;
 	}
 	if (ch.cursor && !c->abort &&
-	    !conn_queue(w, c, (struct txq_ent){ .bid = bid, .len = ch.cursor }))
+	    !conn_queue(w, c, (struct rp_txq_ent){ .bid = bid, .len = ch.cursor }))
 		return;
 	conn_put_buf(w, c, bid);
 }
@@ -411,8 +298,6 @@ static void conn_data_sockperf(struct rp_worker *w, struct rp_svc_inst *si, stru
 static void conn_data(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
 		      unsigned bid, unsigned len)
 {
-	rp_count(si->ctr, RP_C_RX_PACKETS, 1);
-	rp_count(si->ctr, RP_C_RX_BYTES, len);
 	c->active_ms = w->now_ms;
 	if (c->abort || c->eof) {
 		conn_put_buf(w, c, bid);
@@ -422,69 +307,26 @@ static void conn_data(struct rp_worker *w, struct rp_svc_inst *si, struct conn *
 		conn_data_sockperf(w, si, c, bid, len);
 		return;
 	}
-	if (conn_queue(w, c, (struct txq_ent){ .bid = bid, .len = len })) {
+	if (conn_queue(w, c, (struct rp_txq_ent){ .bid = bid, .len = len })) {
 		conn_put_buf(w, c, bid);
 		c->abort = true;
 	}
 }
 
-static void conn_recv_error(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c, int res)
-{
-	switch (res) {
-	case -ENOBUFS:
-		/* Backpressure: the peer's data waits in the socket (TCP flow
-		 * control) until buffers come back. */
-		rp_count(si->ctr, RP_C_ERR_ENOBUFS, 1);
-		c->starved = true;
-		si->starved = true;
-		rp_bufpool_starve(&w->pool);
-		break;
-	case -ECANCELED:
-		break;
-	case -ECONNRESET:
-	case -EPIPE:
-		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
-		c->abort = true;
-		break;
-	default:
-		rp_count(si->ctr, RP_C_ERR_RECV, 1);
-		rp_dbg("service %s: recv on slot %u: %s", si->cfg->name, c->slot, strerror(-res));
-		c->abort = true;
-	}
-}
-
-static struct conn *conn_of(struct rp_svc_inst *si, uint64_t ud)
-{
-	return conn_at(si, rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(ud))));
-}
-
 static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
-	struct conn *c = conn_of(si, cqe->user_data);
-	bool more = cqe->flags & IORING_CQE_F_MORE;
+	struct conn *c = conn_at(si, rp_conn_cqe_obj(cqe));
+	unsigned bid;
 
 	if (!c)
 		return;
-	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-
-		if (rp_buf_got(&w->pool, bid)) {
-			c->grant_spent |= rp_share_took(&w->fair, &c->share) && more;
-			conn_data(w, si, c, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
-		} else {
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-		}
-	}
+	bid = rp_rx_complete(w, si, &c->rx, cqe);
+	if (bid != RP_BID_NONE)
+		conn_data(w, si, c, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
 	if (cqe->res == 0)
 		c->eof = true;
-	else if (cqe->res < 0)
-		conn_recv_error(w, si, c, cqe->res);
-	else if (more && (c->share.throttled || c->grant_spent))
-		c->cancel_sent = false;	/* still receiving: cancel again (harmless if late) */
-	if (!more) {
-		c->recv_armed = false;
-		rp_share_receive_ended(&w->fair, &c->share);
-	}
+	else if (cqe->res < 0 && rp_rx_failed(w, si, &c->rx, cqe->res))
+		c->abort = true;
 	conn_progress(w, si, c);
 }
 
@@ -493,14 +335,14 @@ static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struc
 static void tcp_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
 {
 	struct conn *c = conn_at(si, rp_svc_tag_obj(ev->tag));
-	struct txq_ent *e;
+	struct rp_txq_ent *e;
 
 	if (!c)
 		return;
 	if (ev->what == RP_TX_NOTIF) {
 		c->notifs--;
 		if (ev->buf_returned)
-			rp_share_release(&c->share);
+			rp_share_release(&c->rx.share);
 		conn_progress(w, si, c);
 		return;
 	}
@@ -536,23 +378,18 @@ static struct rp_zc_sock *tcp_zc_sock(struct rp_svc_inst *si, uint64_t object)
  * receives again, if its share allows. */
 static void conn_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	c->starved = false;
+	c->rx.starved = false;
 	conn_try_read(w, si, c);
 }
 
 static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct tcp_echo *te = te_of(si);
-	struct io_uring_sqe *sqe;
 
 	if (si->stopping)
 		return;
 	/* with an acceptor (services[].acceptor) connections come by MSG_RING */
-	if (!te->accept_armed && te->lfd >= 0 && (sqe = rp_worker_sqe(w))) {
-		io_uring_prep_multishot_accept_direct(sqe, te->lfd, NULL, NULL, 0);
-		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0));
-		te->accept_armed = true;
-	}
+	rp_conn_arm_accept(w, si, te->lfd, &te->accept_armed);
 	each_conn(w, si, conn_rearm);
 }
 
@@ -560,25 +397,6 @@ static void tcp_arm(struct rp_worker *w, struct rp_svc_inst *si)
  * (one send per receive buffer): like sockperf's own server, no Nagle, or
  * each piece's short tail would wait for the previous one's ACK. */
 static int tcp_nodelay = 1;
-
-/* limits.connections (the worker) and max-connections (this service):
- * false when a new connection would go past either. Counts it if not. */
-static bool conn_admit(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	struct tcp_echo *te = te_of(si);
-	unsigned max = si->cfg->max_connections, missed;
-	bool svc_full = max && te->n_conns >= max;
-
-	if (!svc_full && rp_worker_conn_open(w))
-		return true;
-	rp_count(si->ctr, RP_C_CONNS_REFUSED, 1);
-	if (rp_ratelimit_ok(&te->refused_log, w->now_ms, 1000, &missed))
-		rp_warn("service %s: connection refused: %s (%u) reached on this worker; "
-			"%u more refused since the last such line", si->cfg->name,
-			svc_full ? "max-connections" : "limits.connections",
-			svc_full ? max : w->max_conns, missed);
-	return false;
-}
 
 static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t slot)
 {
@@ -594,7 +412,7 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 		rp_worker_close_slot(w, slot);
 		return;
 	}
-	if (!conn_admit(w, si)) {
+	if (!rp_conn_admit(w, si, te->n_conns, 1, &te->refused_log)) {
 		rp_worker_close_slot(w, slot);
 		return;
 	}
@@ -606,8 +424,8 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 		return;
 	}
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);	/* admitted: open = accepted - closed */
-	c->slot = slot;
-	c->obj = slot | (te->next_gen++ << OBJ_SLOT_BITS);
+	c->rx.slot = slot;
+	c->rx.obj = rp_conn_obj(slot, te->next_gen++);
 	c->active_ms = w->now_ms;
 	rp_zc_sock_init(&c->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
 	rp_sp_framer_init(&c->fr);
@@ -622,26 +440,21 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 static void tcp_on_accept(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	struct tcp_echo *te = te_of(si);
+	int slot = rp_conn_accepted(si, cqe, &te->accept_armed);
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		te->accept_armed = false;
-	if (cqe->res >= 0)
-		tcp_new_conn(w, si, (uint32_t)cqe->res);
-	else if (cqe->res == -ENFILE)
-		rp_count(si->ctr, RP_C_ERR_NO_SLOT, 1);
-	else if (cqe->res != -ECANCELED)
-		rp_count(si->ctr, RP_C_ERR_ACCEPT, 1);
+	if (slot >= 0)
+		tcp_new_conn(w, si, (uint32_t)slot);
 	if (!te->accept_armed)
 		tcp_arm(w, si);
 }
 
 static void tcp_on_close(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
-	struct conn *c = conn_of(si, cqe->user_data);
+	struct conn *c = conn_at(si, rp_conn_cqe_obj(cqe));
 
 	if (cqe->res < 0)
 		rp_warn("service %s: close of slot %u: %s", si->cfg->name,
-			rp_svc_tag_obj(rp_tx_ud_tag(rp_ud_data(cqe->user_data))), strerror(-cqe->res));
+			rp_conn_obj_slot(rp_conn_cqe_obj(cqe)), strerror(-cqe->res));
 	rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
 	if (c)
 		conn_free(w, si, c);
@@ -671,13 +484,7 @@ static int tcp_open(struct rp_worker *w, struct rp_svc_inst *si)
 
 static void tcp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct tcp_echo *te = te_of(si);
-	struct io_uring_sqe *sqe;
-
-	if (te->accept_armed && (sqe = rp_worker_sqe(w))) {
-		io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0), 0);
-		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
-	}
+	rp_conn_cancel_accept(w, si, te_of(si)->accept_armed);
 	each_conn(w, si, conn_progress);
 }
 
@@ -690,35 +497,16 @@ static void conn_discard(struct rp_worker *w, struct rp_svc_inst *si, struct con
 	conn_free(w, si, c);
 }
 
-/* Bytes of replies still queued (the head's unsent rest included). */
-static uint64_t q_unsent_bytes(struct conn *c)
-{
-	uint64_t n = 0;
-
-	for (unsigned i = 0; i < c->q_len; i++)
-		n += q_at(c, i)->len;
-	return n;
-}
-
-/* SO_LINGER 0 makes the close send RST and free the unsent skbs at once
- * (a FIN would wait behind them for a peer that never reads). */
-static struct linger linger_rst = { .l_onoff = 1, .l_linger = 0 };
-
 /* Reset: RST, unsent replies dropped, the slot closed without waiting for
  * zerocopy notifications (they come once the close has freed the socket's
- * skbs; the generation in c->obj keeps them from the slot's next owner). */
+ * skbs; the generation in c->rx.obj keeps them from the slot's next owner). */
 static void conn_rst(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	struct io_uring_sqe *sqe;
-
 	c->abort = c->reset = true;
-	conn_setsockopt(w, si, c, SOL_SOCKET, SO_LINGER, &linger_rst, sizeof(linger_rst));
+	conn_setsockopt(w, si, c, SOL_SOCKET, SO_LINGER, &rp_linger_rst, sizeof(rp_linger_rst));
 	/* the send a non-reading peer holds (and any receive) end -ECANCELED */
-	if ((c->sending || c->recv_armed) && (sqe = rp_worker_sqe(w))) {
-		io_uring_prep_cancel_fd(sqe, (int)c->slot,
-					IORING_ASYNC_CANCEL_ALL | IORING_ASYNC_CANCEL_FD_FIXED);
-		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, c->obj));
-	}
+	if (c->sending || c->rx.armed)
+		rp_conn_cancel_all(w, si, c->rx.slot, c->rx.obj);
 	conn_progress(w, si, c);
 }
 
@@ -730,36 +518,29 @@ static void conn_reset(struct rp_worker *w, struct rp_svc_inst *si, struct conn 
 	if (c->close_sent || c->reset)
 		return;
 	te->n_reset++;
-	te->bytes_abandoned += q_unsent_bytes(c);
+	te->bytes_abandoned += rp_txq_bytes(&c->q);
 	conn_rst(w, si, c);
 }
 
 /* ---- timeouts (the worker's tick) ----------------------------------------- */
 
-static bool elapsed(const struct rp_worker *w, uint64_t since_ms, unsigned timeout_ms)
-{
-	return timeout_ms && w->now_ms - since_ms >= timeout_ms;
-}
-
-/* Idle: nothing pending and nothing received for idle-timeout-ms: a plain
- * close (FIN). Write stall: replies pending and the peer has taken none of
- * them for write-stall-timeout-ms: its window stays shut, so only a reset
- * frees what it holds. */
+/* Idle: a plain close (FIN). Write stall (replies pending, none taken):
+ * a reset. */
 static void conn_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	const struct rp_service_cfg *sc = si->cfg;
+	enum rp_conn_timeout t;
 
 	if (c->timed_out || c->abort || c->close_sent)
 		return;
-	if (c->q_len && elapsed(w, c->tx_since_ms, sc->write_stall_ms)) {
-		c->timed_out = true;
-		rp_count(si->ctr, RP_C_WRITE_STALLS, 1);
-		rp_dbg("service %s: slot %u: peer took no reply for %u ms: reset", sc->name,
-		       c->slot, sc->write_stall_ms);
+	t = rp_conn_timeout_check(w, si, &(struct rp_conn_clock){
+		.pending = c->q.len, .pending_since_ms = c->tx_since_ms,
+		.quiet = !c->q.len && !c->sending, .active_ms = c->active_ms });
+	c->timed_out = t != RP_CONN_IN_TIME;
+	if (t == RP_CONN_STALLED) {
+		rp_dbg("service %s: slot %u: peer took no reply for %u ms: reset", si->cfg->name,
+		       c->rx.slot, si->cfg->write_stall_ms);
 		conn_rst(w, si, c);
-	} else if (!c->q_len && !c->sending && elapsed(w, c->active_ms, sc->idle_timeout_ms)) {
-		c->timed_out = true;
-		rp_count(si->ctr, RP_C_IDLE_TIMEOUTS, 1);
+	} else if (t == RP_CONN_IDLE) {
 		c->abort = true;
 		conn_progress(w, si, c);
 	}
@@ -768,18 +549,6 @@ static void conn_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, str
 static void tcp_tick(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	each_conn(w, si, conn_check_timeouts);
-}
-
-static unsigned quarter(unsigned ms)
-{
-	return ms ? (ms / 4 ? ms / 4 : 1) : 0;
-}
-
-static unsigned tcp_tick_wanted_ms(const struct rp_service_cfg *cfg)
-{
-	unsigned a = quarter(cfg->idle_timeout_ms), b = quarter(cfg->write_stall_ms);
-
-	return !a ? b : !b ? a : a < b ? a : b;
 }
 
 static void tcp_abort(struct rp_worker *w, struct rp_svc_inst *si)
@@ -815,7 +584,7 @@ const struct rp_svc_ops rp_svc_tcp_echo = {
 	.on_tx = tcp_on_tx,
 	.zc_sock = tcp_zc_sock,
 	.tick = tcp_tick,
-	.tick_wanted_ms = tcp_tick_wanted_ms,
+	.tick_wanted_ms = rp_conn_tick_wanted_ms,
 	.stop = tcp_stop,
 	.abort = tcp_abort,
 	.destroy = tcp_destroy,

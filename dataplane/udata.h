@@ -27,6 +27,9 @@ enum rp_op {
 	RP_OP_CANCEL,
 	RP_OP_TIMEOUT,
 	RP_OP_SOCK_CMD,		/* URING_CMD on a socket (getsockopt) */
+	RP_OP_SOCKET,		/* a socket made straight into the fixed-file table */
+	RP_OP_CONNECT,
+	RP_OP_SHUTDOWN,
 	RP_OP__COUNT,
 };
 

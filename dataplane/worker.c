@@ -177,6 +177,9 @@ static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 	case RP_OP_RECV:   return ops->on_recv;
 	case RP_OP_CLOSE:  return ops->on_close;
 	case RP_OP_SEND_GSO: return ops->on_gso;
+	case RP_OP_SOCKET: return ops->on_socket;
+	case RP_OP_CONNECT: return ops->on_connect;
+	case RP_OP_SHUTDOWN: return ops->on_shutdown;
 	default:           return NULL;
 	}
 }
@@ -224,6 +227,9 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_CANCEL]   = on_cancel,
 	[RP_OP_TIMEOUT]  = on_tick,
 	[RP_OP_SOCK_CMD] = on_ignored,
+	[RP_OP_SOCKET]   = on_svc_cqe,
+	[RP_OP_CONNECT]  = on_svc_cqe,
+	[RP_OP_SHUTDOWN] = on_svc_cqe,
 };
 
 /* Completions of SQEs someone on this ring submitted through rp_worker_sqe()

@@ -363,7 +363,46 @@ static void test_err_enum(void **state)
 {
 	(void)state;
 	expect_error("zerocopy:\n  mode: sometimes\n", 2, 9, "unknown value 'sometimes' (allowed: auto, always, never)");
-	expect_error("services:\n  - {type: http, listen: 127.0.0.1:80}\n", 2, 12, "(allowed: udp-echo, tcp-echo)");
+	expect_error("services:\n  - {type: http, listen: 127.0.0.1:80}\n", 2, 12, "(allowed: udp-echo, tcp-echo, tcp-proxy)");
+}
+
+/* tcp-proxy: its keys and defaults, a nested list of backends, and the
+ * rules (backends needed, not itself, no sockperf). */
+static void test_tcp_proxy(void **state)
+{
+	struct rp_config cfg;
+
+	(void)state;
+	load_ok("services:\n"
+		"  - name: p\n"
+		"    type: tcp-proxy\n"
+		"    listen: 127.0.0.1:7000\n"
+		"    balance: hash\n"
+		"    backends:\n"
+		"      - address: 127.0.0.1:7001\n"
+		"      - {address: 127.0.0.1:7002, weight: 3}\n", &cfg);
+	assert_int_equal(cfg.services[0].type, RP_SVC_TCP_PROXY);
+	assert_int_equal(cfg.services[0].n_backends, 2);
+	assert_int_equal(cfg.services[0].backends[0].weight, 1);
+	assert_int_equal(cfg.services[0].backends[1].weight, 3);
+	assert_string_equal(cfg.services[0].backends[1].addr.text, "127.0.0.1:7002");
+	assert_int_equal(cfg.services[0].balance, RP_BAL_HASH);
+	assert_int_equal(cfg.services[0].connect_timeout_ms, 2000);
+	assert_int_equal(cfg.services[0].retries, 2);
+	assert_true(cfg.services[0].nodelay);
+	assert_int_equal(cfg.services[0].forward, RP_FWD_SERIALIZED);
+	assert_int_equal(cfg.services[0].idle_timeout_ms, 300000);
+	rp_config_free(&cfg);
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000}\n", 2, 5,
+		     "tcp-proxy needs 1 to 64 backends (has 0)");
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, backends: []}\n", 2, 5,
+		     "tcp-proxy needs 1 to 64 backends (has 0)");
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
+		     "     backends: [{address: 127.0.0.1:7000}]}\n", 3, 17,
+		     "is the proxy's own listen address");
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, acceptor: true,\n"
+		     "     backends: [{address: 127.0.0.1:7001}]}\n", 2, 47,
+		     "unknown key 'acceptor' for this type (it belongs to type: tcp-echo)");
 }
 
 static void test_err_duplicate_names(void **state)
@@ -666,6 +705,21 @@ static void assert_same_config(struct rp_config *a, struct rp_config *b)
 	assert_memory_equal(&a->metrics, &b->metrics, sizeof(a->metrics));
 	assert_memory_equal(&a->logging, &b->logging, sizeof(a->logging));
 	assert_int_equal(a->n_services, b->n_services);
+	/* tcp-proxy backends: the same entries, in their own arrays */
+	for (unsigned i = 0; i < a->n_services; i++) {
+		struct rp_service_cfg *x = &a->services[i], *y = &b->services[i];
+
+		assert_int_equal(x->n_backends, y->n_backends);
+		for (unsigned k = 0; k < x->n_backends; k++) {
+			assert_memory_equal(&x->backends[k].addr, &y->backends[k].addr,
+					    sizeof(x->backends[k].addr));
+			assert_int_equal(x->backends[k].weight, y->backends[k].weight);
+		}
+		free(x->backends);
+		free(y->backends);
+		x->backends = y->backends = NULL;
+		x->n_backends = y->n_backends = 0;
+	}
 	assert_memory_equal(a->services, b->services, a->n_services * sizeof(*a->services));
 	assert_int_equal(a->n_interfaces, b->n_interfaces);
 	for (unsigned i = 0; i < a->n_interfaces; i++) {
@@ -782,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_err_missing_required),
 		cmocka_unit_test(test_err_enum),
 		cmocka_unit_test(test_err_duplicate_names),
+		cmocka_unit_test(test_tcp_proxy),
 		cmocka_unit_test(test_err_collects_all),
 		cmocka_unit_test(test_err_file),
 		cmocka_unit_test(test_corpus_bad),

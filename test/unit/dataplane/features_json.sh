@@ -37,13 +37,13 @@ for r in rows:
 missing_required = [r["id"] for r in rows if r["required"] and not r["supported"]]
 assert doc["required_ok"] == (not missing_required)
 assert (rc == 0) == doc["required_ok"], "exit status follows required_ok"
-for need in ("send_zc", "msg_ring_fd", "single_issuer", "zcrx", "pbuf_ring_inc"):
+for need in ("send_zc", "msg_ring_fd", "single_issuer", "zcrx", "pbuf_ring_inc", "socket_direct"):
     assert need in ids, need
-# used_for names only what this build does: no proxy, channels, reload or
+# used_for names only what this build does: no channels, reload or
 # worker-to-worker work items exist, and rows nothing uses say so
 by_id = {r["id"]: r for r in rows}
 for r in rows:
-    for word in ("proxy", "channel", "reload", "work item", "stats"):
+    for word in ("channel", "reload", "work item", "stats"):
         assert word not in r["used_for"].lower(), f"{r['id']}: used_for names '{word}'"
 for unused in ("zcrx", "pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
     assert by_id[unused]["used_for"].startswith("nothing in this build uses it"), unused

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backend selection for tcp-proxy (see balance.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/balance.h"
+
+int rp_balancer_init(struct rp_balancer *b, const struct rp_service_cfg *cfg)
+{
+	*b = (struct rp_balancer){ .cfg = cfg, .n = cfg->n_backends };
+	b->current = calloc(b->n ? b->n : 1, sizeof(*b->current));
+	b->open = calloc(b->n ? b->n : 1, sizeof(*b->open));
+	if (!b->current || !b->open) {
+		rp_balancer_free(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void rp_balancer_free(struct rp_balancer *b)
+{
+	free(b->current);
+	free(b->open);
+	b->current = NULL;
+	b->open = NULL;
+}
+
+static bool tried(uint64_t mask, unsigned i)
+{
+	return mask >> i & 1;
+}
+
+static unsigned weight(const struct rp_balancer *b, unsigned i)
+{
+	return b->cfg->backends[i].weight;
+}
+
+/* Smooth weighted round-robin (every eligible backend gains its weight, the
+ * richest is picked and pays the total). */
+static int pick_round_robin(struct rp_balancer *b, uint64_t mask)
+{
+	long total = 0;
+	int best = -1;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		if (tried(mask, i))
+			continue;
+		b->current[i] += weight(b, i);
+		total += weight(b, i);
+		if (best < 0 || b->current[i] > b->current[best])
+			best = (int)i;
+	}
+	if (best >= 0)
+		b->current[best] -= total;
+	return best;
+}
+
+/* open/weight smallest: open_i * w_j < open_j * w_i, no division. */
+static int pick_least_conn(struct rp_balancer *b, uint64_t mask)
+{
+	int best = -1;
+
+	for (unsigned k = 0; k < b->n; k++) {
+		unsigned i = (b->next + k) % b->n;
+
+		if (tried(mask, i))
+			continue;
+		if (best < 0 || (uint64_t)b->open[i] * weight(b, (unsigned)best) <
+				(uint64_t)b->open[best] * weight(b, i))
+			best = (int)i;
+	}
+	b->next = (b->next + 1) % (b->n ? b->n : 1);
+	return best;
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *c = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = mix(h ^ c[i]);
+	return h;
+}
+
+/* The client's IP address (not its port: one client, one backend). */
+static uint64_t client_hash(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *s4 = (const void *)sa;
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+
+	if (sa && sa->sa_family == AF_INET)
+		return hash_bytes(4, &s4->sin_addr, sizeof(s4->sin_addr));
+	if (sa && sa->sa_family == AF_INET6)
+		return hash_bytes(6, &s6->sin6_addr, sizeof(s6->sin6_addr));
+	return 0;
+}
+
+/* Weighted rendezvous: score = w / -ln(u), u uniform in (0, 1) from
+ * hash(client, backend address). The backend's address, not its index,
+ * so reordering the list moves nobody. */
+static int pick_hash(struct rp_balancer *b, uint64_t mask, const struct sockaddr *client)
+{
+	uint64_t ch = client_hash(client);
+	double best_score = -1;
+	int best = -1;
+
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct rp_addr *a = &b->cfg->backends[i].addr;
+		uint64_t h = hash_bytes(ch, &a->ss, a->len);
+		double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;	/* 2^53 */
+		double score = weight(b, i) / -log(u);
+
+		if (!tried(mask, i) && score > best_score) {
+			best_score = score;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+int rp_balance_pick(struct rp_balancer *b, uint64_t mask, const struct sockaddr *client)
+{
+	switch (b->cfg->balance) {
+	case RP_BAL_LEAST_CONN:
+		return pick_least_conn(b, mask);
+	case RP_BAL_HASH:
+		return pick_hash(b, mask, client);
+	case RP_BAL_ROUND_ROBIN:
+	default:
+		return pick_round_robin(b, mask);
+	}
+}
+
+void rp_balance_opened(struct rp_balancer *b, unsigned i)
+{
+	if (i < b->n)
+		b->open[i]++;
+}
+
+void rp_balance_closed(struct rp_balancer *b, unsigned i)
+{
+	if (i < b->n && b->open[i])
+		b->open[i]--;
+}

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcp-proxy's own types, shared by its two files: svc_tcp_proxy.c (pairs,
+ * forwarding, half-close, resets, the service's ops) and proxy_backend.c
+ * (the client's address, the backend socket, connect and retries). Not an
+ * API: nothing else includes it.
+ */
+#ifndef RP_PROXY_H
+#define RP_PROXY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <liburing.h>
+
+#include "dataplane/balance.h"
+#include "dataplane/conn.h"
+
+struct io_uring_cqe;
+struct rp_worker;
+
+enum { CLI, BE };
+
+struct pconn;
+
+struct leg {
+	struct pconn *pc;
+	struct rp_rx rx;		/* name, receive, share of what it received */
+	bool open;			/* has a slot of ours */
+	bool rd_eof;			/* its peer sent FIN */
+	bool sending;
+	bool shut_sent, shut_pending;	/* our SHUT_WR on this socket */
+	bool close_sent;
+	unsigned notifs;		/* zerocopy notifications still to come */
+	struct rp_zc_sock zs;
+	struct rp_txq q;		/* what the other leg received, to send here */
+	uint64_t tx_since_ms;		/* data pending since, or last taken at */
+};
+
+enum pc_state {
+	PC_PEER,		/* reading the client's address (balance: hash) */
+	PC_SOCKET,		/* IORING_OP_SOCKET for the backend in flight */
+	PC_CONNECTING,
+	PC_UP,
+};
+
+struct pconn {
+	struct leg leg[2];
+	struct pconn *prev, *next;	/* the service's list of pairs */
+	enum pc_state state;
+	bool op_pending;		/* PEER / SOCKET / CONNECT outstanding */
+	bool abort;			/* finishing: no more reading */
+	bool reset;			/* RST both legs, do not wait for notifications */
+	bool timed_out;			/* idle or write stall: counted once */
+	bool balanced;			/* counted open with the balancer */
+	int backend;			/* index in cfg->backends, -1: none yet */
+	uint64_t tried;			/* backends tried (bit i) */
+	uint64_t active_ms;		/* last byte received or sent */
+	struct __kernel_timespec cto;	/* connect timeout, read when submitted */
+	struct sockaddr_storage peer;	/* the client (balance: hash) */
+	socklen_t peer_len;
+};
+
+struct tcp_proxy {
+	int lfd;
+	bool accept_armed;
+	struct leg **legs;		/* by fixed-file slot */
+	unsigned n_slots, n_pairs;
+	struct pconn *pairs;
+	struct rp_balancer bal;
+	struct rp_ratelimit refused_log;
+	uint32_t next_gen;
+	unsigned n_reset;		/* pairs reset when the drain timed out */
+	uint64_t bytes_abandoned;
+	bool peer_warned;
+	unsigned be_block0;		/* backend 0's counter block (svc.h) */
+};
+
+static inline struct tcp_proxy *proxy_of(struct rp_svc_inst *si)
+{
+	return si->priv;
+}
+
+/* ---- svc_tcp_proxy.c ---------------------------------------------------------- */
+
+/* The leg a CQE names, or NULL (gone). */
+struct leg *proxy_leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+/* A slot of ours becomes leg l. false: the table has it already (a bug). */
+bool proxy_leg_bind(struct rp_svc_inst *si, struct leg *l, uint32_t slot);
+void proxy_leg_unbind(struct rp_svc_inst *si, struct leg *l);
+/* TCP_NODELAY on the leg's socket, if the service wants it. */
+void proxy_leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l);
+/* Count into the pair's backend's own counter block too ("<service>/<address>"). */
+void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const struct pconn *pc,
+			 enum rp_counter k, uint64_t n);
+/* The one place that moves a pair on, after any event (may free it). */
+void proxy_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+
+/* ---- proxy_backend.c ---------------------------------------------------------- */
+
+/* balance: hash: read the client's address, then connect. */
+void proxy_read_peer(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+/* The next backend not tried yet, or the client is closed (err_no_backend). */
+void proxy_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
+/* RP_OP_SOCKET and RP_OP_CONNECT completions. */
+void proxy_on_socket(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+void proxy_on_connect(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+
+#endif
