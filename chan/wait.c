@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sleeping and waking on the channel's futex words.
+ *
+ * Receivers: a sleeper counts itself in data_sleepers, reads data_futex,
+ * re-checks for a message, and only then sleeps on data_futex with the value
+ * it read. Senders publish, then look at data_sleepers: zero means no
+ * syscall at all; otherwise they bump data_futex and FUTEX_WAKE. The two
+ * sides are the store-then-load pattern on different words, so both need
+ * sequential consistency between their store and their load (a fence): then
+ * either the sender sees the sleeper, or the sleeper's re-check sees the
+ * message. A bump between the sleeper's read and its sleep makes the kernel
+ * refuse the sleep (value changed), so no wake-up is lost.
+ *
+ * The futex words live in a MAP_SHARED file: shared futexes (no
+ * FUTEX_PRIVATE_FLAG / FUTEX2_PRIVATE), keyed by the page, so processes
+ * mapping the file at different addresses meet on the same word.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "chan/internal.h"
+
+#define UD_FUTEX 1
+#define UD_TIMEOUT 2
+
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static bool uring_futex;
+static char backend[192];
+
+static void probe(void)
+{
+	struct io_uring_probe *p;
+	const char *why = NULL;
+
+	if (getenv("RP_CHAN_FORCE_FUTEX"))
+		why = "RP_CHAN_FORCE_FUTEX is set";
+	else if (!(p = io_uring_get_probe()))
+		why = "io_uring is not available (io_uring_get_probe failed)";
+	else {
+		if (!io_uring_opcode_supported(p, IORING_OP_FUTEX_WAIT))
+			why = "the kernel lacks IORING_OP_FUTEX_WAIT (6.7+)";
+		io_uring_free_probe(p);
+	}
+	uring_futex = !why;
+	if (why) {
+		snprintf(backend, sizeof(backend), "futex(2): %s", why);
+		fprintf(stderr, "ringplane chan: receivers wait with futex(2): %s\n", why);
+	} else {
+		snprintf(backend, sizeof(backend), "io_uring FUTEX_WAIT");
+	}
+}
+
+const char *rp_chan_wait_backend(void)
+{
+	pthread_once(&probe_once, probe);
+	return backend;
+}
+
+static struct timespec ms_ts(int ms)
+{
+	return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+}
+
+int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms)
+{
+	struct timespec ts = ms_ts(timeout_ms);
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, timeout_ms < 0 ? NULL : &ts, NULL, 0) == 0)
+		return 0;
+	return -errno;
+}
+
+static void futex_wake_all(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+void rp_chan_wake_receivers(struct rp_chan *ch)
+{
+	struct rp_chan_shm *s = ch->shm;
+
+	/* The sender's half of the pattern above: the publish before, the
+	 * sleeper count after. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&s->data_sleepers, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&s->data_futex, 1, memory_order_relaxed);
+	futex_wake_all(&s->data_futex);
+}
+
+void rp_chan_wake_senders(struct rp_chan *ch)
+{
+	struct rp_chan_shm *s = ch->shm;
+
+	if (!atomic_load_explicit(&s->space_sleepers, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&s->space_futex, 1, memory_order_relaxed);
+	futex_wake_all(&s->space_futex);
+}
+
+int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
+{
+	struct rp_chan_shm *s = ch->shm;
+
+	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0)
+		return -EINVAL;
+	atomic_store_explicit(&ch->rx[ch->rx_idx].sleeping, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_relaxed);
+	/* The receiver's half: the sleeper count before, the value and the
+	 * re-check after. */
+	atomic_thread_fence(memory_order_seq_cst);
+	*val = atomic_load_explicit(&s->data_futex, memory_order_relaxed);
+	if (!rp_chan_rx_ready(ch))
+		return 0;
+	rp_chan_wait_disarm(ch);
+	return 1;
+}
+
+void rp_chan_wait_disarm(struct rp_chan *ch)
+{
+	/* Exchange: a reaper that found this entry dead may have taken the
+	 * count back already (it cannot, while we live, but a co-tenant may
+	 * have cleared the flag): decrement once at most. */
+	if (ch->rx_idx >= 0 &&
+	    atomic_exchange_explicit(&ch->rx[ch->rx_idx].sleeping, 0, memory_order_relaxed))
+		atomic_fetch_sub_explicit(&ch->shm->data_sleepers, 1, memory_order_relaxed);
+}
+
+void rp_chan_prep_wait(struct rp_chan *ch, struct io_uring_sqe *sqe, uint32_t val)
+{
+	io_uring_prep_futex_wait(sqe, (uint32_t *)(uintptr_t)&ch->shm->data_futex, val,
+				 FUTEX_BITSET_MATCH_ANY, FUTEX2_SIZE_U32, 0);
+}
+
+void rp_chan_waitv_fill(struct rp_chan *ch, struct futex_waitv *wv, uint32_t val)
+{
+	memset(wv, 0, sizeof(*wv));
+	wv->val = val;
+	wv->uaddr = (uintptr_t)&ch->shm->data_futex;
+	wv->flags = FUTEX2_SIZE_U32;
+}
+
+static struct io_uring *wait_ring(struct rp_chan *ch)
+{
+	if (ch->wring)
+		return ch->wring;
+	if (!(ch->wring = calloc(1, sizeof(*ch->wring))))
+		return NULL;
+	if (io_uring_queue_init(4, ch->wring, 0)) {
+		free(ch->wring);
+		ch->wring = NULL;
+	}
+	return ch->wring;
+}
+
+/* One FUTEX_WAIT, linked to a timeout when there is one; reap both CQEs. */
+static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int timeout_ms)
+{
+	struct __kernel_timespec kts = { .tv_sec = timeout_ms / 1000,
+					 .tv_nsec = (long long)(timeout_ms % 1000) * 1000000 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	unsigned want = timeout_ms < 0 ? 1 : 2;
+	int res = 0, r;
+
+	rp_chan_prep_wait(ch, sqe, v);
+	io_uring_sqe_set_data64(sqe, UD_FUTEX);
+	if (timeout_ms >= 0) {
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = io_uring_get_sqe(ring);
+		io_uring_prep_link_timeout(sqe, &kts, 0);
+		io_uring_sqe_set_data64(sqe, UD_TIMEOUT);
+	}
+	/* Submit and sleep in one enter; the linked timeout's CQE (if any)
+	 * follows at once, as the pair completes together. */
+	while ((r = io_uring_submit_and_wait(ring, 1)) == -EINTR)
+		;
+	if (r < 0)
+		return r;
+	for (unsigned got = 0; got < want; got++) {
+		while ((r = io_uring_wait_cqe(ring, &cqe)) == -EINTR)
+			;
+		if (r)
+			return r;
+		if (cqe->user_data == UD_FUTEX)
+			res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return res == -ECANCELED ? -ETIMEDOUT : res;
+}
+
+int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
+{
+	struct io_uring *ring = NULL;
+	uint32_t v = 0;
+	int r = 0;
+
+	if (ch->role != RP_CHAN_RECEIVER)
+		return -EINVAL;
+	pthread_once(&probe_once, probe);
+	if (timeout_ms == 0 || (r = rp_chan_wait_arm(ch, &v)) == 1)
+		return rp_chan_rx_ready(ch) ? 0 : -ETIMEDOUT;
+	if (r < 0)
+		return r;
+	if (uring_futex)
+		ring = wait_ring(ch);
+	r = ring ? wait_uring(ring, ch, v, timeout_ms)
+		 : rp_chan_futex_wait(&ch->shm->data_futex, v, timeout_ms);
+	rp_chan_wait_disarm(ch);
+	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch))
+		return -ETIMEDOUT;
+	/* Woken, value changed (-EAGAIN), or a signal: look again. */
+	return 0;
+}
+
+void rp_chan_wait_release(struct rp_chan *ch)
+{
+	if (!ch->wring)
+		return;
+	io_uring_queue_exit(ch->wring);
+	free(ch->wring);
+	ch->wring = NULL;
+}
