@@ -96,7 +96,7 @@ static struct io_uring_cqe *next_cqe(struct io_uring *ring)
  * channel's futex wait. Each wakes the ring with its own CQE. */
 static void test_one_ring(void **state)
 {
-	struct rp_chan *tx = make(0, RP_CHAN_SENDER), *rx = make(0, RP_CHAN_RECEIVER);
+	struct rp_chan *tx, *rx;
 	struct io_uring ring;
 	struct io_uring_sqe *sqe;
 	struct io_uring_cqe *cqe;
@@ -107,6 +107,8 @@ static void test_one_ring(void **state)
 	(void)state;
 	if (strncmp(rp_chan_wait_backend(), "io_uring", 8))
 		skip();
+	tx = make(0, RP_CHAN_SENDER);
+	rx = make(0, RP_CHAN_RECEIVER);
 	assert_int_equal(pipe(pfd), 0);
 	assert_int_equal(io_uring_queue_init(8, &ring, IORING_SETUP_SINGLE_ISSUER |
 					     IORING_SETUP_DEFER_TASKRUN), 0);
