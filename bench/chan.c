@@ -9,7 +9,10 @@
  *   broadcast  one sender, 1..16 receivers, sender ns per message at 64 B,
  *              4 KB, 32 KB: a pipe / socket / shm ring per receiver (one
  *              copy each) against one ringplane broadcast channel;
- *   multicast  ringplane multicast, 1..16 receivers, sender ns per message.
+ *   multicast  ringplane multicast, 1..16 receivers, sender ns per message;
+ *   wake       delivery latency to a sleeping receiver: a 64 B message with
+ *              the sender's timestamp every 200 us, the receiver's clock
+ *              at its return from the receive (p50, p99).
  * Receivers are threads of this process; every ringplane handle maps the
  * channel file on its own, as another process would. With 2 vCPUs, more
  * than one receiver oversubscribes the machine: compare ratios.
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench/bench.h"
 #include "bench/chan_ops.h"
@@ -191,6 +195,80 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
+struct wake_rx {
+	struct chan_case *c;
+	struct chan_xp *xp;
+	double *lat;
+	int err;
+};
+
+static void *wake_rx_main(void *arg)
+{
+	struct wake_rx *w = arg;
+	unsigned long long stamp[8];
+
+	rp_bench_pin_self(rp_bench_cpu(w->c->ctx, rp_bench_ncpus(w->c->ctx) > 1));
+	for (unsigned long i = 0; i < w->c->msgs && !w->err; i++) {
+		while ((w->err = w->c->ops->recv(w->xp, 0, stamp, sizeof(stamp))) == -EAGAIN)
+			;
+		w->lat[i] = (double)(rp_bench_now_ns() - stamp[0]);
+	}
+	return NULL;
+}
+
+/* Delivery latency to a receiver that sleeps between messages. */
+static int rep_wake(void *arg, struct rp_bench_sample *s)
+{
+	struct chan_case *c = arg;
+	const char *why = "?";
+	struct wake_rx w = { .c = c, .xp = c->ops->create(1, 64, &why),
+			     .lat = calloc(c->msgs, sizeof(double)) };
+	const struct timespec gap = { 0, 200000 };
+	unsigned long long stamp[8] = { 0 };
+	pthread_t t;
+	int err = 0;
+
+	if (!w.xp || !w.lat || pthread_create(&t, NULL, wake_rx_main, &w)) {
+		if (w.xp)
+			c->ops->destroy(w.xp);
+		free(w.lat);
+		return rp_bench_fail(c->ctx, "%s: create: %s", c->ops->name, why);
+	}
+	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
+	for (unsigned long i = 0; i < c->msgs && !err; i++) {
+		nanosleep(&gap, NULL);
+		stamp[0] = rp_bench_now_ns();
+		err = c->ops->send(w.xp, stamp, sizeof(stamp));
+	}
+	pthread_join(t, NULL);
+	c->ops->destroy(w.xp);
+	if (!err)
+		err = w.err;
+	if (!err) {
+		rp_bench_cdf_add(c->ctx, "wake-cdf", c->ops->name, w.lat, c->msgs);
+		rp_bench_metric(s, "p50", "ns", rp_bench_percentile(w.lat, c->msgs, 50));
+		rp_bench_metric(s, "p99", "ns", rp_bench_percentile(w.lat, c->msgs, 99));
+	}
+	free(w.lat);
+	return err ? rp_bench_fail(c->ctx, "%s wake: %s", c->ops->name, strerror(-err)) : 0;
+}
+
+static void wake_cases(struct rp_bench_ctx *ctx)
+{
+	struct chan_case cs[N_OF(p2p_ops)];
+	struct rp_bench_case_def defs[N_OF(p2p_ops)];
+	struct rp_bench_kv kv[2] = { RP_KV_STR("test", "wake"), RP_KV_NUM("size", 64) };
+	unsigned long n = rp_bench_quick(ctx) ? 100 : 2000;
+
+	for (size_t o = 0; o < N_OF(p2p_ops); o++) {
+		cs[o] = (struct chan_case){ ctx, p2p_ops[o], 64, 1, n, false };
+		defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_wake, &cs[o] };
+	}
+	rp_bench_cases_interleaved(ctx, defs, N_OF(p2p_ops));
+	rp_bench_plot_cdf(ctx, "wake-cdf", "delivery to a sleeping receiver, 64 B every 200 us",
+			  "ns", true);
+}
+
 static void p2p_cases(struct rp_bench_ctx *ctx)
 {
 	for (size_t z = 0; z < N_OF(p2p_sizes); z++) {
@@ -290,9 +368,10 @@ static int chan_run(struct rp_bench_ctx *ctx)
 		rp_bench_quick_reps(ctx, 1);
 	rp_bench_expect_cases(ctx, (unsigned)(N_OF(p2p_sizes) * N_OF(p2p_ops) +
 					      N_OF(fan_sizes) * N_OF(fan_rx) * N_OF(fan_ops) +
-					      2 * N_OF(fan_rx)));
+					      2 * N_OF(fan_rx) + N_OF(p2p_ops)));
 	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
 	p2p_cases(ctx);
+	wake_cases(ctx);
 	fan_cases(ctx);
 	plots(ctx);
 	notes(ctx);
