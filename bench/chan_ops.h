@@ -26,4 +26,13 @@ struct chan_xp_ops {
 extern const struct chan_xp_ops chan_xp_pipe, chan_xp_unix, chan_xp_shm_eventfd,
 	chan_xp_ringplane_unicast, chan_xp_ringplane_broadcast, chan_xp_ringplane_multicast;
 
+/* bench/chan_iox.c, built when iceoryx's C binding is installed
+ * (RP_HAVE_ICEORYX): start runs this benchmark's own iox-roudi and
+ * registers the process (0, or -1 with why); RouDi is stopped once the
+ * process has exited (it would kill a process still registered). */
+#ifdef RP_HAVE_ICEORYX
+extern const struct chan_xp_ops chan_xp_iceoryx;
+int chan_iox_start(const char **why);
+#endif
+
 #endif
