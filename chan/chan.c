@@ -245,7 +245,7 @@ int rp_chan_destroy(const char *name, struct rp_chan_err *e)
 		return r;
 	}
 	atomic_store_explicit(&ch->shm->destroyed, 1, memory_order_release);
-	rp_chan_wake_receivers(ch);
+	rp_chan_wake_all(ch);
 	rp_chan_wake_senders(ch);
 	unmap_channel(ch);
 	return 0;

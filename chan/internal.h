@@ -52,7 +52,11 @@ uint64_t rp_chan_floor_refresh(struct rp_chan *ch);
 bool rp_chan_rx_ready(struct rp_chan *ch);
 
 /* wait.c */
-void rp_chan_wake_receivers(struct rp_chan *ch);
+/* After publishing: wake who should look (target: the multicast receiver
+ * the message is for, or RP_CHAN_TARGET_ANY). */
+void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target);
+/* Every live receiver, sleeping or about to (destroy, a stuck floor). */
+void rp_chan_wake_all(struct rp_chan *ch);
 void rp_chan_wake_senders(struct rp_chan *ch);
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
 void rp_chan_wait_release(struct rp_chan *ch);

@@ -79,7 +79,8 @@ struct rp_chan_shm_rx {
 	_Atomic uint32_t sleeping;
 	_Atomic uint64_t cursor;		/* broadcast/multicast: next position */
 	_Atomic uint64_t received, lost;
-	uint8_t pad[RP_CHAN_RX_SIZE - 40];
+	_Atomic uint32_t futex;			/* unicast/multicast: its own wait word */
+	uint8_t pad[RP_CHAN_RX_SIZE - 44];
 };
 
 struct rp_chan_slot {

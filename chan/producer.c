@@ -58,8 +58,11 @@ static void sleep_for_room(struct rp_chan *ch, uint64_t t)
 	 * (They check it relaxed, so a rare miss costs one poll period.) */
 	atomic_fetch_add_explicit(&s->space_sleepers, 1, memory_order_seq_cst);
 	v = atomic_load_explicit(&s->space_futex, memory_order_seq_cst);
-	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed))
+	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
+		if (ch->mode == RP_CHAN_MULTICAST)	/* sleepers holding the floor */
+			rp_chan_wake_all(ch);
 		rp_chan_futex_wait(&s->space_futex, v, ROOM_POLL_MS);
+	}
 	atomic_fetch_sub_explicit(&s->space_sleepers, 1, memory_order_relaxed);
 }
 
@@ -139,7 +142,7 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 	return (uint32_t)__builtin_ctzll(m);
 }
 
-static void write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len)
+static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len)
 {
 	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
 	uint64_t want = rp_chan_seq_writing(pos);
@@ -161,11 +164,28 @@ static void write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t
 	 * overwritten. */
 	atomic_compare_exchange_strong_explicit(&sl->seq, &want, rp_chan_seq_ready(pos),
 						memory_order_release, memory_order_relaxed);
+	return target;
+}
+
+/* Multicast: a receiver is woken only for its own messages, but its cursor
+ * holds the floor until it walks past the others'. Once half the ring is
+ * behind the floor, wake every sleeper to walk on (amortized: once per half
+ * ring, not per message). */
+static void multicast_floor(struct rp_chan *ch, uint64_t pos)
+{
+	int64_t half = ch->nslots / 2;
+
+	/* Signed: a floor past pos (refreshed meanwhile) is no backlog. */
+	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
+		return;
+	if (atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
+		rp_chan_wake_all(ch);
 }
 
 int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
 {
 	int64_t pos;
+	uint32_t target;
 
 	if (ch->role != RP_CHAN_SENDER)
 		return -EINVAL;
@@ -175,7 +195,9 @@ int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
 		return -EPIPE;
 	if ((pos = take_position(ch)) < 0)
 		return (int)pos;
-	write_slot(ch, (uint64_t)pos, buf, len);
-	rp_chan_wake_receivers(ch);
+	target = write_slot(ch, (uint64_t)pos, buf, len);
+	rp_chan_wake_receivers(ch, target);
+	if (ch->mode == RP_CHAN_MULTICAST)
+		multicast_floor(ch, (uint64_t)pos);
 	return 0;
 }

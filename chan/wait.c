@@ -2,10 +2,14 @@
 /*
  * Sleeping and waking on the channel's futex words.
  *
- * Receivers: a sleeper counts itself in data_sleepers, reads data_futex,
- * re-checks for a message, and only then sleeps on data_futex with the value
- * it read. Senders publish, then look at data_sleepers: zero means no
- * syscall at all; otherwise they bump data_futex and FUTEX_WAKE. The two
+ * Receivers: a sleeper flags itself in its table entry and counts itself in
+ * data_sleepers, reads its wait word, re-checks for a message, and only then
+ * sleeps on the word with the value it read. Senders publish, then look at
+ * data_sleepers: zero means no syscall at all; otherwise they bump the word
+ * and FUTEX_WAKE. Broadcast receivers share one word (every message is for
+ * all of them: one wake-up call wakes them all); unicast and multicast
+ * receivers each have their own, so a message wakes only the receiver it
+ * is for (multicast) or one sleeper (unicast), not all of them. The two
  * sides are the store-then-load pattern on different words, so both need
  * sequential consistency between their store and their load (a fence): then
  * either the sender sees the sleeper, or the sleeper's re-check sees the
@@ -86,17 +90,63 @@ static void futex_wake_all(_Atomic uint32_t *word)
 	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
-void rp_chan_wake_receivers(struct rp_chan *ch)
+static void wake_word(_Atomic uint32_t *w)
 {
-	struct rp_chan_shm *s = ch->shm;
+	atomic_fetch_add_explicit(w, 1, memory_order_relaxed);
+	futex_wake_all(w);
+}
 
-	/* The sender's half of the pattern above: the publish before, the
-	 * sleeper count after. */
-	atomic_thread_fence(memory_order_seq_cst);
-	if (!atomic_load_explicit(&s->data_sleepers, memory_order_relaxed))
+static _Atomic uint32_t *wait_word(struct rp_chan *ch)
+{
+	return ch->mode == RP_CHAN_BROADCAST ? &ch->shm->data_futex : &ch->rx[ch->rx_idx].futex;
+}
+
+static bool rx_sleeps(struct rp_chan *ch, int i)
+{
+	return atomic_load_explicit(&ch->rx[i].sleeping, memory_order_relaxed);
+}
+
+/* Unicast and multicast: the target if it is live (asleep or not: if
+ * awake it will look by itself), else the first sleeper. */
+static void wake_one(struct rp_chan *ch, uint32_t target)
+{
+	uint64_t m = rp_chan_live_mask(ch);
+
+	if (target < 64 && (m & (1ull << target))) {
+		if (rx_sleeps(ch, (int)target))
+			wake_word(&ch->rx[target].futex);
 		return;
-	atomic_fetch_add_explicit(&s->data_futex, 1, memory_order_relaxed);
-	futex_wake_all(&s->data_futex);
+	}
+	for (; m; m &= m - 1) {
+		int i = __builtin_ctzll(m);
+
+		if (rx_sleeps(ch, i)) {
+			wake_word(&ch->rx[i].futex);
+			return;
+		}
+	}
+}
+
+void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target)
+{
+	/* The sender's half of the pattern above: the publish before, the
+	 * sleeper count and flags after. Acquire: a sleeper's flag was set
+	 * before it counted itself. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_acquire))
+		return;
+	if (ch->mode == RP_CHAN_BROADCAST)
+		wake_word(&ch->shm->data_futex);
+	else
+		wake_one(ch, ch->mode == RP_CHAN_MULTICAST ? target : RP_CHAN_TARGET_ANY);
+}
+
+void rp_chan_wake_all(struct rp_chan *ch)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	wake_word(&ch->shm->data_futex);
+	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1)
+		wake_word(&ch->rx[__builtin_ctzll(m)].futex);
 }
 
 void rp_chan_wake_senders(struct rp_chan *ch)
@@ -116,11 +166,12 @@ int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0)
 		return -EINVAL;
 	atomic_store_explicit(&ch->rx[ch->rx_idx].sleeping, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_relaxed);
-	/* The receiver's half: the sleeper count before, the value and the
+	/* Release: a sender that sees the count sees the flag. */
+	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_release);
+	/* The receiver's half: the flag and count before, the value and the
 	 * re-check after. */
 	atomic_thread_fence(memory_order_seq_cst);
-	*val = atomic_load_explicit(&s->data_futex, memory_order_relaxed);
+	*val = atomic_load_explicit(wait_word(ch), memory_order_relaxed);
 	if (!rp_chan_rx_ready(ch))
 		return 0;
 	rp_chan_wait_disarm(ch);
@@ -139,7 +190,7 @@ void rp_chan_wait_disarm(struct rp_chan *ch)
 
 void rp_chan_prep_wait(struct rp_chan *ch, struct io_uring_sqe *sqe, uint32_t val)
 {
-	io_uring_prep_futex_wait(sqe, (uint32_t *)(uintptr_t)&ch->shm->data_futex, val,
+	io_uring_prep_futex_wait(sqe, (uint32_t *)(uintptr_t)wait_word(ch), val,
 				 FUTEX_BITSET_MATCH_ANY, FUTEX2_SIZE_U32, 0);
 }
 
@@ -147,7 +198,7 @@ void rp_chan_waitv_fill(struct rp_chan *ch, struct futex_waitv *wv, uint32_t val
 {
 	memset(wv, 0, sizeof(*wv));
 	wv->val = val;
-	wv->uaddr = (uintptr_t)&ch->shm->data_futex;
+	wv->uaddr = (uintptr_t)wait_word(ch);
 	wv->flags = FUTEX2_SIZE_U32;
 }
 
@@ -216,7 +267,7 @@ int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
 	if (uring_futex)
 		ring = wait_ring(ch);
 	r = ring ? wait_uring(ring, ch, v, timeout_ms)
-		 : rp_chan_futex_wait(&ch->shm->data_futex, v, timeout_ms);
+		 : rp_chan_futex_wait(wait_word(ch), v, timeout_ms);
 	rp_chan_wait_disarm(ch);
 	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch))
 		return -ETIMEDOUT;

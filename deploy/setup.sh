@@ -35,6 +35,7 @@ base_pkgs=(
 	sockperf iperf3 haproxy socat
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
+	iceoryx libiceoryx-binding-c-dev util-linux
 )
 # Packages taken from newer suites, as pkg/suite.
 new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)

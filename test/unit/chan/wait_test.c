@@ -3,7 +3,8 @@
  * Waiting: a receiver waits for channel messages and other completions in
  * one io_uring (SINGLE_ISSUER|DEFER_TASKRUN, like a worker's); FUTEX_WAITV
  * across two channels; senders make no wake-up when nobody sleeps (the futex
- * word is only bumped for sleepers); rp_chan_wait with a timeout. Run twice
+ * word is only bumped for sleepers); a multicast or unicast message wakes
+ * one receiver, not all; rp_chan_wait with a timeout. Run twice
  * by meson: as is, and with RP_CHAN_FORCE_FUTEX=1 (the futex(2) fallback).
  */
 #include <errno.h>
@@ -24,6 +25,8 @@
 
 static char name[2][64];
 
+static enum rp_chan_mode make_mode = RP_CHAN_BROADCAST;
+
 static struct rp_chan *make(int i, enum rp_chan_role role)
 {
 	struct rp_chan_params p;
@@ -31,7 +34,7 @@ static struct rp_chan *make(int i, enum rp_chan_role role)
 
 	if (role == RP_CHAN_SENDER) {
 		rp_chan_params_default(&p);
-		p.mode = RP_CHAN_BROADCAST;
+		p.mode = make_mode;
 		rp_chan_destroy(name[i], &e);
 		assert_int_equal(rp_chan_create(name[i], &p, &e), 0);
 	}
@@ -81,6 +84,36 @@ static void test_no_wake_without_sleepers(void **state)
 	assert_int_equal(atomic_load(&tx->shm->data_sleepers), 0);
 	rp_chan_detach(rx);
 	rp_chan_detach(tx);
+}
+
+/* Multicast: a message wakes only the receiver it is for; unicast: one
+ * sleeper, not all. Read from the receivers' own wait words. */
+static void test_wake_only_the_target(void **state)
+{
+	struct rp_chan *tx, *rx[2];
+	uint32_t v;
+
+	(void)state;
+	for (int mode = RP_CHAN_UNICAST; mode <= RP_CHAN_MULTICAST; mode += 2) {
+		make_mode = (enum rp_chan_mode)mode;
+		tx = make(0, RP_CHAN_SENDER);
+		for (int i = 0; i < 2; i++) {
+			rx[i] = make(0, RP_CHAN_RECEIVER);
+			assert_int_equal(rp_chan_wait_arm(rx[i], &v), 0);
+		}
+		/* Position 0 goes to the first live receiver (multicast); the
+		 * first sleeper is woken (unicast): rx[0] either way. */
+		assert_int_equal(rp_chan_send(tx, "x", 1), 0);
+		assert_int_equal(atomic_load(&tx->rx[rx[0]->rx_idx].futex), 1);
+		assert_int_equal(atomic_load(&tx->rx[rx[1]->rx_idx].futex), 0);
+		assert_int_equal(atomic_load(&tx->shm->data_futex), 0);
+		for (int i = 0; i < 2; i++) {
+			rp_chan_wait_disarm(rx[i]);
+			rp_chan_detach(rx[i]);
+		}
+		rp_chan_detach(tx);
+	}
+	make_mode = RP_CHAN_BROADCAST;
 }
 
 static struct io_uring_cqe *next_cqe(struct io_uring *ring)
@@ -193,6 +226,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_wake_without_sleepers),
+		cmocka_unit_test(test_wake_only_the_target),
 		cmocka_unit_test(test_one_ring),
 		cmocka_unit_test(test_waitv),
 		cmocka_unit_test(test_wait_timeout),
