@@ -42,7 +42,6 @@ static inline struct rp_chan_slot *rp_chan_slot_at(const struct rp_chan *ch, uin
 /* liveness.c: the receiver table. */
 int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e);
 void rp_chan_rx_unregister(struct rp_chan *ch, int idx);
-bool rp_chan_rx_dead(struct rp_chan *ch, int idx);
 uint64_t rp_chan_live_mask(const struct rp_chan *ch);
 
 /* consumer.c: the slowest live receiver's position (broadcast/multicast),

@@ -132,13 +132,6 @@ void rp_chan_rx_unregister(struct rp_chan *ch, int idx)
 	ch->rx_idx = -1;
 }
 
-bool rp_chan_rx_dead(struct rp_chan *ch, int idx)
-{
-	uint64_t owner = atomic_load_explicit(&ch->rx[idx].owner, memory_order_relaxed);
-
-	return owner && pid_gone((pid_t)(uint32_t)owner);
-}
-
 int rp_chan_reap(struct rp_chan *ch)
 {
 	uint64_t m = rp_chan_live_mask(ch);
