@@ -205,6 +205,7 @@ struct rp_chan *rp_chan_attach(const char *name, enum rp_chan_role role, struct 
 	if (!(ch = map_channel(path, e)))
 		return NULL;
 	ch->role = role;
+	ch->pid = getpid();
 	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed)) {
 		rp_chan_errf(e, "%s: channel is being destroyed", path);
 		unmap_channel(ch);

@@ -22,6 +22,7 @@ struct rp_chan {
 	enum rp_chan_policy policy;
 	uint32_t nslots, mask, slot_size, stride, max_rx, block_timeout_ms;
 	enum rp_chan_role role;
+	pid_t pid;		/* at attach: getpid() is a system call in glibc */
 	/* Receiver state: its entry and its own cursor (the shared copy is
 	 * only published for senders; a co-tenant may scribble on it). */
 	int rx_idx;

@@ -156,7 +156,7 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 	atomic_store_explicit(&sl->claim, rp_chan_claim_open(pos), memory_order_relaxed);
 	atomic_store_explicit(&sl->len, (uint32_t)len, memory_order_relaxed);
 	atomic_store_explicit(&sl->target, target, memory_order_relaxed);
-	atomic_store_explicit(&sl->sender, getpid(), memory_order_relaxed);
+	atomic_store_explicit(&sl->sender, ch->pid, memory_order_relaxed);
 	memcpy(sl->data, buf, len);
 	/* Release: the data is complete before a reader sees it published. If
 	 * a sender a lap ahead took the slot meanwhile (overwrite policy,
@@ -169,8 +169,8 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 
 /* Multicast: a receiver is woken only for its own messages, but its cursor
  * holds the floor until it walks past the others'. Once half the ring is
- * behind the floor, wake every sleeper to walk on (amortized: once per half
- * ring, not per message). */
+ * behind the floor, wake every sleeper to walk on (only while that backlog
+ * lasts, not per message in normal flow). */
 static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 {
 	int64_t half = ch->nslots / 2;
