@@ -24,7 +24,9 @@
  * wake-up syscall only when some receiver said it sleeps.
  *
  * A receiver whose process died is detached by whoever notices (a blocked
- * sender, rp_chan_reap, stats), so it blocks nobody.
+ * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
+ * while writing a slot leaves a hole that receivers skip (counted as lost)
+ * once they find its pid gone.
  *
  * Threads: a handle is used by one thread at a time; any number of handles
  * (in any processes) may be attached to one channel.
@@ -146,7 +148,10 @@ void rp_chan_waitv_fill(struct rp_chan *ch, struct futex_waitv *wv, uint32_t val
 /* How receivers wait here: "io_uring FUTEX_WAIT" or "futex(2): WHY". */
 const char *rp_chan_wait_backend(void);
 
-/* Detach receivers whose process is gone; returns how many. */
+/* Detach receivers whose process is gone; returns how many. Called by a
+ * receiver, it also repairs the slot it waits at if that slot's sender died
+ * while writing it (rp_chan_wait does this by itself every second; a
+ * receiver waiting in its own io_uring should call this now and then). */
 int rp_chan_reap(struct rp_chan *ch);
 
 /* A snapshot of the channel (any role). */

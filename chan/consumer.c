@@ -54,6 +54,8 @@ static enum slot_read read_slot(struct rp_chan *ch, uint64_t pos, void *buf,
 	s2 = atomic_load_explicit(&sl->seq, memory_order_relaxed);
 	if (s2 != s1)
 		return READ_LAPPED;
+	if (out->target == RP_CHAN_TARGET_HOLE)
+		return READ_CORRUPT;	/* a dead sender's position: lost */
 	return out->len <= ch->slot_size ? READ_OK : READ_CORRUPT;
 }
 
@@ -232,6 +234,34 @@ ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost)
 	if (r == -EAGAIN && destroyed)
 		return -EPIPE;
 	return r;
+}
+
+/*
+ * A sender that died between marking its slot "writing" and publishing it
+ * would stop every receiver at that position for good. A receiver that
+ * waited there in vain checks the writer's pid; if it is gone, it publishes
+ * the slot as a hole, which every receiver then counts as one lost message.
+ * (A sender that died between taking the position and marking the slot
+ * cannot be told from a slow one: not handled.)
+ */
+bool rp_chan_repair_hole(struct rp_chan *ch)
+{
+	uint64_t pos = ch->mode == RP_CHAN_UNICAST
+		? atomic_load_explicit(&ch->shm->head, memory_order_acquire) : ch->cursor;
+	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
+	uint64_t want = rp_chan_seq_writing(pos);
+
+	/* Acquire: pairs with the writer's release mark, so `sender` is its. */
+	if (atomic_load_explicit(&sl->seq, memory_order_acquire) != want ||
+	    !rp_chan_pid_gone(atomic_load_explicit(&sl->sender, memory_order_relaxed)))
+		return false;
+	atomic_store_explicit(&sl->len, 0, memory_order_relaxed);
+	atomic_store_explicit(&sl->target, RP_CHAN_TARGET_HOLE, memory_order_relaxed);
+	/* Release: the hole marks are visible with the publish. Another
+	 * receiver may have repaired it first: either way it is published. */
+	atomic_compare_exchange_strong_explicit(&sl->seq, &want, rp_chan_seq_ready(pos),
+						memory_order_release, memory_order_relaxed);
+	return true;
 }
 
 bool rp_chan_rx_ready(struct rp_chan *ch)

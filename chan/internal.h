@@ -44,6 +44,10 @@ static inline struct rp_chan_slot *rp_chan_slot_at(const struct rp_chan *ch, uin
 int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e);
 void rp_chan_rx_unregister(struct rp_chan *ch, int idx);
 uint64_t rp_chan_live_mask(const struct rp_chan *ch);
+bool rp_chan_pid_gone(pid_t pid);
+/* Receiver: the slot at its position is being written by a sender that
+ * died; publish it as a hole (received as a lost message). true if so. */
+bool rp_chan_repair_hole(struct rp_chan *ch);
 
 /* consumer.c: the slowest live receiver's position (broadcast/multicast),
  * stored into shm->head if it advanced; returns it. */

@@ -33,6 +33,7 @@
 #define RP_CHAN_MAX_SLOTS	(1u << 20)
 #define RP_CHAN_MAX_SLOT_SIZE	(1u << 20)
 #define RP_CHAN_TARGET_ANY	0xffffffffu	/* multicast: no receiver was live */
+#define RP_CHAN_TARGET_HOLE	0xfffffffeu	/* published by a receiver for a dead sender */
 
 extern const uint8_t rp_chan_magic[8];
 

@@ -28,7 +28,7 @@ uint64_t rp_chan_live_mask(const struct rp_chan *ch)
 	return atomic_load_explicit(&ch->shm->live_mask, memory_order_acquire) & all;
 }
 
-static bool pid_gone(pid_t pid)
+bool rp_chan_pid_gone(pid_t pid)
 {
 	struct pollfd p = { .events = POLLIN };
 	int fd, n;
@@ -137,12 +137,14 @@ int rp_chan_reap(struct rp_chan *ch)
 	uint64_t m = rp_chan_live_mask(ch);
 	int n = 0;
 
+	if (ch->rx_idx >= 0)	/* a receiver: also a dead sender's hole */
+		rp_chan_repair_hole(ch);
 	while (m) {
 		int i = __builtin_ctzll(m);
 		uint64_t owner = atomic_load_explicit(&ch->rx[i].owner, memory_order_relaxed);
 
 		m &= m - 1;
-		if (owner && pid_gone((pid_t)(uint32_t)owner) && detach_entry(ch, i, owner))
+		if (owner && rp_chan_pid_gone((pid_t)(uint32_t)owner) && detach_entry(ch, i, owner))
 			n++;
 	}
 	return n;

@@ -149,14 +149,16 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 	uint32_t target = ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
 
 	wait_lapped_writer(ch, sl, pos);
+	/* Who writes, before the mark (release): a receiver stuck at a slot
+	 * marked "writing" can tell whether its writer died. */
+	atomic_store_explicit(&sl->sender, ch->pid, memory_order_relaxed);
 	/* Seqlock writer: mark the slot odd, then a release fence so no data
 	 * store below becomes visible before the mark. */
-	atomic_store_explicit(&sl->seq, want, memory_order_relaxed);
+	atomic_store_explicit(&sl->seq, want, memory_order_release);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&sl->claim, rp_chan_claim_open(pos), memory_order_relaxed);
 	atomic_store_explicit(&sl->len, (uint32_t)len, memory_order_relaxed);
 	atomic_store_explicit(&sl->target, target, memory_order_relaxed);
-	atomic_store_explicit(&sl->sender, ch->pid, memory_order_relaxed);
 	memcpy(sl->data, buf, len);
 	/* Release: the data is complete before a reader sees it published. If
 	 * a sender a lap ahead took the slot meanwhile (overwrite policy,

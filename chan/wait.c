@@ -251,15 +251,12 @@ static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int
 	return res == -ECANCELED ? -ETIMEDOUT : res;
 }
 
-int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
+static int wait_once(struct rp_chan *ch, int timeout_ms)
 {
 	struct io_uring *ring = NULL;
 	uint32_t v = 0;
 	int r = 0;
 
-	if (ch->role != RP_CHAN_RECEIVER)
-		return -EINVAL;
-	pthread_once(&probe_once, probe);
 	if (timeout_ms == 0 || (r = rp_chan_wait_arm(ch, &v)) == 1)
 		return rp_chan_rx_ready(ch) ? 0 : -ETIMEDOUT;
 	if (r < 0)
@@ -273,6 +270,33 @@ int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
 		return -ETIMEDOUT;
 	/* Woken, value changed (-EAGAIN), or a signal: look again. */
 	return 0;
+}
+
+/*
+ * Waits are cut into HOLE_CHECK_MS pieces: after each piece without a
+ * message, the receiver checks whether the sender of the slot it waits at
+ * died mid-write (rp_chan_repair_hole), which would otherwise block it
+ * forever.
+ */
+#define HOLE_CHECK_MS 1000
+
+int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
+{
+	int left = timeout_ms, r;
+
+	if (ch->role != RP_CHAN_RECEIVER)
+		return -EINVAL;
+	pthread_once(&probe_once, probe);
+	for (;;) {
+		int piece = left < 0 || left > HOLE_CHECK_MS ? HOLE_CHECK_MS : left;
+
+		if ((r = wait_once(ch, piece)) != -ETIMEDOUT)
+			return r;
+		if (rp_chan_repair_hole(ch))
+			return 0;
+		if (left >= 0 && (left -= piece) <= 0)
+			return -ETIMEDOUT;
+	}
 }
 
 void rp_chan_wait_release(struct rp_chan *ch)

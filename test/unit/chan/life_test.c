@@ -5,7 +5,7 @@
  * stop blocking a block-policy sender once detected, access by another user
  * (refused without permission, attached with group permission), and the
  * overwrite policy: a slow receiver sees counted gaps and never a torn
- * message.
+ * message; a sender killed mid-write leaves a hole receivers skip.
  */
 #include <errno.h>
 #include <grp.h>
@@ -24,7 +24,7 @@
 
 #include <cmocka.h>
 
-#include "chan/chan.h"
+#include "chan/internal.h"
 #include "test/unit/child.h"
 
 #define OTHER_UID 65534		/* nobody */
@@ -291,6 +291,57 @@ static void test_overwrite_gaps(void **state)
 	rp_chan_detach(tx);
 }
 
+/* Child: take the next position and mark its slot "writing", as a sender
+ * does, then die before publishing. */
+static void die_mid_write(void)
+{
+	struct rp_chan_err e;
+	struct rp_chan *tx = rp_chan_attach(name, RP_CHAN_SENDER, &e);
+	uint64_t pos;
+	struct rp_chan_slot *sl;
+
+	if (!tx)
+		_exit(1);
+	pos = atomic_fetch_add(&tx->shm->tail, 1);
+	sl = rp_chan_slot_at(tx, pos);
+	atomic_store(&sl->sender, getpid());
+	atomic_store(&sl->seq, rp_chan_seq_writing(pos));
+	_exit(0);
+}
+
+/* A sender killed mid-write leaves a hole; receivers wait there, find its
+ * pid gone, skip it as one lost message and get what came after. */
+static void test_dead_sender_hole(void **state)
+{
+	(void)state;
+	for (int mode = RP_CHAN_UNICAST; mode <= RP_CHAN_MULTICAST; mode++) {
+		struct rp_chan *tx, *rx;
+		struct rp_chan_err e;
+		uint64_t lost = 0;
+		char buf[64];
+		pid_t pid;
+		ssize_t n;
+
+		make((enum rp_chan_mode)mode, RP_CHAN_BLOCK, 16, 1000, 0600, (gid_t)-1);
+		assert_non_null(rx = rp_chan_attach(name, RP_CHAN_RECEIVER, &e));
+		assert_non_null(tx = rp_chan_attach(name, RP_CHAN_SENDER, &e));
+		assert_true((pid = fork()) >= 0);
+		if (pid == 0)
+			die_mid_write();
+		assert_int_equal(waitpid(pid, NULL, 0), pid);
+		assert_int_equal(rp_chan_send(tx, "after", 5), 0);
+		assert_int_equal(rp_chan_recv(rx, buf, sizeof(buf), NULL), -EAGAIN);
+		/* The wait finds the hole (after its first 1 s piece). */
+		assert_int_equal(rp_chan_wait(rx, 5000), 0);
+		n = rp_chan_recv(rx, buf, sizeof(buf), &lost);
+		assert_int_equal(n, 5);
+		assert_int_equal(lost, 1);
+		assert_memory_equal(buf, "after", 5);
+		rp_chan_detach(tx);
+		rp_chan_detach(rx);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +349,7 @@ int main(void)
 		cmocka_unit_test(test_killed_receiver),
 		cmocka_unit_test(test_access),
 		cmocka_unit_test(test_overwrite_gaps),
+		cmocka_unit_test(test_dead_sender_hole),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
