@@ -18,10 +18,12 @@
  * sender never waits; a receiver that was lapped loses the overwritten
  * messages, counted, and never reads a torn one).
  *
- * Waiting: a receiver sleeps on a futex word of the channel, either through
- * its own io_uring (rp_chan_wait_arm + rp_chan_prep_wait: channel messages
- * and network completions in one ring) or with rp_chan_wait. Senders make a
- * wake-up syscall only when some receiver said it sleeps.
+ * Waiting: a receiver sleeps on a futex word of the channel (broadcast: one
+ * shared by all receivers; unicast, multicast: its own, so a message wakes
+ * only the receiver it is for), either through its own io_uring
+ * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
+ * completions in one ring) or with rp_chan_wait. Senders make a wake-up
+ * syscall only when some receiver said it sleeps.
  *
  * A receiver whose process died is detached by whoever notices (a blocked
  * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
