@@ -247,6 +247,13 @@ struct rp_shutdown_cfg {
 	unsigned drain_timeout_ms;	/* then connections are reset; 0: wait forever */
 };
 
+/* The process itself: who it runs as once started (dataplane/privdrop.h). */
+struct rp_process_cfg {
+	struct rp_mark mark;
+	char user[RP_NAME_MAX];		/* "": stay who it was started as */
+	struct rp_mark user_mark;
+};
+
 struct rp_config {
 	char file[256];			/* where it was loaded from */
 	struct rp_iface_cfg *interfaces;
@@ -260,6 +267,7 @@ struct rp_config {
 	struct rp_metrics_cfg metrics;
 	struct rp_logging_cfg logging;
 	struct rp_shutdown_cfg shutdown;
+	struct rp_process_cfg process;
 };
 
 /* One problem found while loading, at file:line:column. */

@@ -43,7 +43,7 @@ static void start_line(struct printer *p, int indent)
 	p->dash = false;
 }
 
-static void describe(const struct rp_key *k, char *buf, size_t n)
+void rp_key_describe(const struct rp_key *k, char *buf, size_t n)
 {
 	size_t o = (size_t)snprintf(buf, n, "%s", syntax[k->type]);
 
@@ -72,7 +72,7 @@ static void print_doc(struct printer *p, const struct rp_key *k, int indent)
 
 	if (!p->docs)
 		return;
-	describe(k, spec, sizeof(spec));
+	rp_key_describe(k, spec, sizeof(spec));
 	if (!indent)	/* a blank line between top-level sections */
 		fputc('\n', p->f);
 	start_line(p, indent);

@@ -10,7 +10,11 @@
 #include <stdio.h>
 
 #include "config/config.h"
+#include "config/schema.h"
 
 void rp_config_print_documented(FILE *f, const struct rp_config *cfg);
+/* A key's syntax, range and default in one line ("integer, 1..1024, or
+ * auto; default auto"): the reference's second comment line, the man page's. */
+void rp_key_describe(const struct rp_key *k, char *buf, size_t n);
 
 #endif

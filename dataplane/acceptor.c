@@ -58,6 +58,8 @@ struct rp_acceptor {
 	unsigned *loads;
 	bool accept_armed, stopping;
 	struct rp_acceptor_stats st;
+	/* what a connection flood causes is logged once a second, counted always */
+	struct rp_ratelimit log_handoff, log_no_slot, log_accept;
 };
 
 typedef void (*acc_cqe_fn)(struct rp_acceptor *a, const struct io_uring_cqe *cqe);
@@ -128,8 +130,11 @@ static int acc_handoff(struct rp_acceptor *a, unsigned slot)
 	if (ret == -ENOSPC)
 		return ret;
 	if (ret < 0) {
-		rp_err("acceptor: handoff of slot %u to worker %u: %s; connection closed",
-		       slot, w, strerror(-ret));
+		unsigned missed;
+
+		if (rp_ratelimit_now(&a->log_handoff, 1000, &missed))
+			rp_err("acceptor: handoff of slot %u to worker %u: %s; connection closed "
+			       "(%u more since the last such line)", slot, w, strerror(-ret), missed);
 		a->st.err_handoff++;
 		acc_close_slot(a, slot);
 		return 0;
@@ -254,6 +259,8 @@ static void acc_arm(struct rp_acceptor *a)
 
 static void acc_on_accept(struct rp_acceptor *a, const struct io_uring_cqe *cqe)
 {
+	unsigned missed;
+
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		a->accept_armed = false;
 	if (cqe->res >= 0) {
@@ -262,11 +269,14 @@ static void acc_on_accept(struct rp_acceptor *a, const struct io_uring_cqe *cqe)
 	} else if (cqe->res == -ENFILE) {
 		/* the kernel closed the connection it could not place */
 		a->st.err_no_slot++;
-		rp_err("acceptor: its fixed file table (%u slots) is full: connection closed",
-		       a->p.files);
+		if (rp_ratelimit_now(&a->log_no_slot, 1000, &missed))
+			rp_err("acceptor: its fixed file table (%u slots) is full: connection closed "
+			       "(%u more since the last such line)", a->p.files, missed);
 	} else if (cqe->res != -ECANCELED) {
 		a->st.err_accept++;
-		rp_warn("acceptor: accept: %s", strerror(-cqe->res));
+		if (rp_ratelimit_now(&a->log_accept, 1000, &missed))
+			rp_warn("acceptor: accept: %s (%u more failures since the last such line)",
+				strerror(-cqe->res), missed);
 	}
 	acc_arm(a);
 }

@@ -13,12 +13,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dataplane/addr_owner.h"
 #include "dataplane/appliance.h"
 #include "dataplane/cli.h"
 #include "dataplane/features.h"
 #include "dataplane/log.h"
 #include "dataplane/metrics.h"
 #include "dataplane/nic_start.h"
+#include "dataplane/privdrop.h"
+#include "dataplane/sdnotify.h"
 #include "dataplane/acceptor.h"
 #include "dataplane/reuseport.h"
 #include "dataplane/worker.h"
@@ -36,6 +39,9 @@ struct rp_appliance {
 	struct rp_queue_cpus qc;	/* served rx queues (nicmgr): CPU, NAPI id */
 	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];	/* napi steering: id -> queue */
 	unsigned n_napi;
+	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
+	uint64_t ping_seq;		/* the last liveness ping sent to the workers */
+	struct rp_ratelimit ping_log;
 };
 
 struct acc_load {
@@ -395,13 +401,64 @@ static void stop_for_failure(struct rp_appliance *a, unsigned i)
 	stop_workers(a);
 }
 
+/* systemd's watchdog, when due: WATCHDOG=1 only if every running worker
+ * answered the previous liveness ping (a MSG_RING message its loop
+ * echoes), then the next ping. A worker stuck in a handler, or in a loop
+ * that no longer reads its ring, stops the pings: systemd restarts the unit
+ * after WatchdogSec. While draining, the pings go on unchecked (systemd's
+ * stop timeout governs then). */
+static bool workers_answered(struct rp_appliance *a)
+{
+	for (unsigned i = 0; i < a->n; i++) {
+		unsigned missed;
+
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) != RP_WP_RUNNING ||
+		    __atomic_load_n(&a->workers[i].pong, __ATOMIC_ACQUIRE) == a->ping_seq)
+			continue;
+		if (rp_ratelimit_now(&a->ping_log, 10000, &missed))
+			rp_err("worker %u has not answered a liveness ping in %llu ms: no systemd "
+			       "watchdog ping (%u such checks not logged)", i,
+			       (unsigned long long)a->watchdog.interval_ms, missed);
+		return false;
+	}
+	return true;
+}
+
+static void watchdog(struct rp_appliance *a, bool worker_failed, bool stopping)
+{
+	uint64_t now = now_ms();
+
+	if (!rp_sd_watchdog_due(&a->watchdog, now))
+		return;
+	if (worker_failed || stopping) {
+		rp_sd_watchdog_ping(&a->watchdog, now, !worker_failed);
+		return;
+	}
+	rp_sd_watchdog_ping(&a->watchdog, now, workers_answered(a));
+	a->ping_seq++;
+	for (unsigned i = 0; i < a->n; i++)
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) == RP_WP_RUNNING)
+			rp_worker_ping(&a->workers[i], a->ping_seq);
+}
+
+/* How often the control thread looks at the workers and the clock: 100 ms,
+ * or more often when systemd's watchdog wants pings sooner. */
+static struct timespec control_tick(const struct rp_appliance *a)
+{
+	uint64_t ms = 100;
+
+	if (a->watchdog.interval_ms && a->watchdog.interval_ms < ms)
+		ms = a->watchdog.interval_ms;
+	return (struct timespec){ .tv_sec = 0, .tv_nsec = (long)ms * 1000 * 1000 };
+}
+
 /* Wait for a signal (or a worker failure, or every worker ending by itself),
  * stop, drain; when the drain outlasts its timeout, reset what holds it.
  * SIGHUP is logged and ignored: there is no reload, and its default action
  * would kill the appliance without the drain. */
 static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 {
-	struct timespec tick = { .tv_nsec = 100 * 1000 * 1000 };
+	struct timespec tick = control_tick(a);
 	uint64_t deadline = 0;
 	bool stopping = false, worker_failed = false;
 	int failed = 0;
@@ -410,12 +467,14 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		int sig, bad = stopping ? -1 : failed_worker(a);
 
 		if (bad >= 0) {
+			rp_sd_stopping();
 			stop_for_failure(a, (unsigned)bad);
 			worker_failed = stopping = true;
 			deadline = drain_deadline(a);
 		}
 		if (all_done(a))
 			break;
+		watchdog(a, worker_failed, stopping);
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {
@@ -432,6 +491,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			abandon(a, sig);
 		rp_info("%s: stopping: draining sends and zerocopy notifications "
 			"(a second signal forces exit)", strsignal(sig));
+		rp_sd_stopping();
 		stopping = true;
 		deadline = drain_deadline(a);
 		stop_acceptors(a);
@@ -509,6 +569,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 {
 	struct rp_appliance a = { 0 };
 	struct rp_metrics_source src;
+	struct rp_privdrop pd;
 	sigset_t sigs, old;
 	int ret = RP_EXIT_FAIL;
 
@@ -521,7 +582,11 @@ int rp_appliance_run(const struct rp_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	raise_nofile();
-	if (check_features())
+	/* Before any thread: what it seals is inherited by every worker. */
+	if (rp_privdrop_prepare(cfg, &pd) || check_features())
+		goto out;
+	/* Before anything is changed or bound: refuse to join a running one. */
+	if (rp_addr_probe_services(cfg))
 		goto out;
 	if (rp_nic_start(cfg, &a.qc))
 		goto out;
@@ -536,12 +601,17 @@ int rp_appliance_run(const struct rp_config *cfg)
 	}
 	if (start_workers(&a))
 		goto out;
-	if (start_acceptors(&a) || start_metrics(&a, &src)) {
+	/* Root is dropped once buffers are registered and sockets bound. */
+	if (start_acceptors(&a) || start_metrics(&a, &src) || rp_privdrop_apply(&pd)) {
 		stop_acceptors(&a);
 		stop_workers(&a);
 		wait_and_drain(&a, &sigs);
+		if (a.metrics)
+			rp_metrics_stop(a.metrics);
 		goto out;
 	}
+	rp_sd_watchdog_init(&a.watchdog);
+	rp_sd_ready(a.n, cfg->n_services);
 	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP is ignored)",
 		a.n, cfg->n_services);
 	if (wait_and_drain(&a, &sigs) == 0) {
@@ -575,6 +645,14 @@ static void run_usage(FILE *f)
 		"are still awaited, and the exit is still 0. A second signal exits at once\n"
 		"with status 1 and logs what was abandoned.\n\n"
 		"SIGHUP is logged and ignored: reload is not supported in this version.\n\n"
+		"One appliance per address: a service address some process already serves\n"
+		"(another ringplane, whose SO_REUSEPORT groups this one would join) is refused\n"
+		"at start, naming the address and that process's PID.\n\n"
+		"Started as root with process.user set, it switches every thread to that\n"
+		"user, with no capabilities, once buffers are registered and sockets bound.\n"
+		"Under systemd (Type=notify) it sends READY=1 once every worker runs,\n"
+		"WATCHDOG=1 while every worker answers a liveness ping (with WatchdogSec=),\n"
+		"STOPPING=1 when the drain begins.\n\n"
 		"A worker whose loop fails stops the whole appliance: the error names the\n"
 		"worker and the reason, the other workers drain as on SIGTERM, and the exit\n"
 		"status is 1 (no running on with fewer workers than configured).\n\n"

@@ -83,16 +83,24 @@ static int map_region(struct rp_bufpool *p, enum rp_hugepages huge, char *err, s
 
 /* ---- registration -------------------------------------------------------- */
 
-static void memlock_hint(char *err, size_t errlen, size_t need, int ret)
+const char *rp_memlock_limit(char *buf, size_t n)
 {
 	struct rlimit rl;
-	char lim[32] = "unlimited";
 
 	if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
-		snprintf(lim, sizeof(lim), "%llu bytes", (unsigned long long)rl.rlim_cur);
+		snprintf(buf, n, "%llu bytes", (unsigned long long)rl.rlim_cur);
+	else
+		snprintf(buf, n, "unlimited");
+	return buf;
+}
+
+static void memlock_hint(char *err, size_t errlen, size_t need, int ret)
+{
+	char lim[32];
+
 	snprintf(err, errlen, "io_uring_register_buffers(%zu bytes): %s; RLIMIT_MEMLOCK is %s "
-		 "and %zu bytes are needed per worker (raise it: ulimit -l, LimitMEMLOCK= "
-		 "in the systemd unit, or run with CAP_IPC_LOCK)", need, strerror(-ret), lim, need);
+		 "and %zu bytes are needed per worker " RP_MEMLOCK_FIX, need, strerror(-ret),
+		 rp_memlock_limit(lim, sizeof(lim)), need);
 }
 
 static int register_region(struct rp_bufpool *p, char *err, size_t errlen)

@@ -217,4 +217,10 @@ bool rp_bufpool_should_rearm(const struct rp_bufpool *p);
 /* The caller re-armed its receives. */
 void rp_bufpool_rearmed(struct rp_bufpool *p);
 
+/* A registration refused for RLIMIT_MEMLOCK: the limit as text ("65536
+ * bytes", "unlimited") and how to raise it, for every message that says so. */
+const char *rp_memlock_limit(char *buf, size_t n);
+#define RP_MEMLOCK_FIX "(raise it: ulimit -l, LimitMEMLOCK= in the systemd unit, or run with " \
+		       "CAP_IPC_LOCK)"
+
 #endif

@@ -29,6 +29,11 @@ int cmd_stats(int argc, char **argv);	 /* dataplane/stats_cli.c */
 int cmd_nic(int argc, char **argv);	 /* nicmgr/nic_cli.c */
 int cmd_bench(int argc, char **argv);	 /* bench/bench_cli.c */
 int cmd_chan(int argc, char **argv);	 /* dataplane/chan_cli.c */
+int cmd_man(int argc, char **argv);	 /* dataplane/man.c */
+
+/* The table main.c dispatches on, for the man page. */
+extern const struct rp_cmd rp_commands[];
+extern const size_t rp_n_commands;
 
 /*
  * Shared usage helper: "ringplane CMD: MSG (try 'ringplane CMD --help')" on

@@ -25,6 +25,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_NOTIFS,          "notifs",          "Buffer-free notifications (IORING_CQE_F_NOTIF)"),
 	C(RP_C_GSO_SENDS,       "gso_sends",       "UDP GSO sends (UDP_SEGMENT), each carrying several datagrams"),
 	C(RP_C_GSO_FALLBACKS,   "gso_fallbacks",   "UDP peers switched off GSO after the kernel refused a GSO send (for gso-retry-ms)"),
+	C(RP_C_CQ_OVERFLOWS,    "cq_overflows",    "Loop turns that found the completion queue full, the kernel holding completions back (none lost: they are delivered as the queue drains; workers.cq-factor sizes it)"),
 	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
 	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
 	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),
@@ -36,5 +37,6 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_ERR_BAD_FRAME,   "err_bad_frame",   "Malformed sockperf frames"),
 	C(RP_C_ERR_CONN_RESET,  "err_conn_reset",  "Connections reset by the peer"),
 	C(RP_C_ERR_BAD_BUFFER,  "err_bad_buffer",  "Receive completions naming a buffer the kernel does not own (dropped; a bug if ever non-zero)"),
+	G(RP_C_ERR_CQ_DROPPED,  "err_cq_dropped",  "Completions the kernel dropped for want of memory to hold them back (its CQ overflow count; a lost completion is a lost buffer or send)"),
 	C(RP_C_ERR_NO_SLOT,     "err_no_slot",     "Connections closed because the fixed file table was full"),
 };

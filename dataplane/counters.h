@@ -39,6 +39,7 @@ enum rp_counter {
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
 	/* buffers (gauges) */
+	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,
 	RP_C_BUFS_IN_FLIGHT,
 	/* errors by kind */
@@ -52,6 +53,7 @@ enum rp_counter {
 	RP_C_ERR_CONN_RESET,
 	RP_C_ERR_NO_SLOT,	/* fixed file table full */
 	RP_C_ERR_BAD_BUFFER,	/* a receive named a buffer that is not the kernel's */
+	RP_C_ERR_CQ_DROPPED,	/* completions the kernel dropped (gauge: its CQ overflow count) */
 	RP_C__COUNT,
 };
 

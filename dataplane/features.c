@@ -11,6 +11,7 @@
 
 #include <liburing.h>
 
+#include "dataplane/bufpool.h"
 #include "dataplane/features.h"
 #include "dataplane/features_def.h"
 #include "dataplane/features_probe.h"
@@ -286,6 +287,18 @@ int rp_features_probe(struct rp_features *f)
 	return 0;
 }
 
+/* A probe that registers memory fails with ENOMEM when RLIMIT_MEMLOCK is
+ * too low (a user without CAP_IPC_LOCK): that is the limit, not the
+ * kernel, and the message says how to raise it. */
+static void memlock_msg(const struct rp_feature_def *d, const struct rp_feature_result *r,
+			char *msg, size_t len)
+{
+	char lim[32];
+
+	snprintf(msg, len, "io_uring %s: the probe could not lock memory (%s): RLIMIT_MEMLOCK is "
+		 "%s " RP_MEMLOCK_FIX, d->name, r->why, rp_memlock_limit(lim, sizeof(lim)));
+}
+
 int rp_features_check_required(const struct rp_features *f, char *msg, size_t len)
 {
 	if (f->ring_err) {
@@ -303,6 +316,8 @@ int rp_features_check_required(const struct rp_features *f, char *msg, size_t le
 		if (r->liburing_too_old)
 			snprintf(msg, len, "io_uring %s not supported by this liburing (%d.%d+ needed): %s",
 				 d->name, d->lib_major, d->lib_minor, r->why);
+		else if (r->err == ENOMEM)
+			memlock_msg(d, r, msg, len);
 		else
 			snprintf(msg, len, "io_uring %s not supported by this kernel (%s+ needed): %s",
 				 d->name, d->kernel, r->why);

@@ -85,6 +85,15 @@ void rp_log(enum rp_log_level level, const char *fmt, ...)
 	}
 }
 
+bool rp_ratelimit_now(struct rp_ratelimit *rl, unsigned interval_ms, unsigned *missed)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return rp_ratelimit_ok(rl, (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000,
+			       interval_ms, missed);
+}
+
 bool rp_ratelimit_ok(struct rp_ratelimit *rl, uint64_t now_ms, unsigned interval_ms,
 		     unsigned *missed)
 {

@@ -35,6 +35,9 @@ struct rp_ratelimit {
  * line that was. */
 bool rp_ratelimit_ok(struct rp_ratelimit *rl, uint64_t now_ms, unsigned interval_ms,
 		     unsigned *missed);
+/* The same, reading CLOCK_MONOTONIC itself: for threads without a loop
+ * clock of their own (the acceptor, the message port). */
+bool rp_ratelimit_now(struct rp_ratelimit *rl, unsigned interval_ms, unsigned *missed);
 
 #define rp_err(...)  rp_log(RP_LOG_ERROR, __VA_ARGS__)
 #define rp_warn(...) rp_log(RP_LOG_WARN, __VA_ARGS__)

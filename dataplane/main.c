@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* ringplane: the subcommand table, and nothing else. */
+/* ringplane: the subcommand table, and nothing else (man.c prints it too). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "dataplane/cli.h"
 
-static const struct rp_cmd commands[] = {
+const struct rp_cmd rp_commands[] = {
 	{ "run",      cmd_run,      "run the appliance (-c FILE; default: the embedded default config)" },
 	{ "check",    cmd_check,    "validate a config file and print it normalized" },
 	{ "features", cmd_features, "show which io_uring features this kernel and liburing support" },
@@ -14,7 +14,9 @@ static const struct rp_cmd commands[] = {
 	{ "nic",      cmd_nic,      "show, plan and apply NIC queue/NAPI/IRQ settings" },
 	{ "bench",    cmd_bench,    "run a named benchmark and write JSON, a table and a plot" },
 	{ "chan",     cmd_chan,     "message channels between processes: create, send, listen, stats, destroy" },
+	{ "man",      cmd_man,      "print the ringplane(8) manual page (roff), made from these tables" },
 };
+const size_t rp_n_commands = sizeof(rp_commands) / sizeof(rp_commands[0]);
 
 static void usage(FILE *f)
 {
@@ -22,8 +24,8 @@ static void usage(FILE *f)
 		   "       ringplane COMMAND --help\n"
 		   "       ringplane --version\n\n"
 		   "An io_uring network-appliance dataplane.\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	for (size_t i = 0; i < rp_n_commands; i++)
+		fprintf(f, "  %-9s %s\n", rp_commands[i].name, rp_commands[i].summary);
 	fprintf(f, "\nExit status: 0 success, 1 failure, 2 usage error.\n");
 }
 
@@ -53,9 +55,9 @@ int main(int argc, char **argv)
 		printf("ringplane %s\n", RP_VERSION);
 		return RP_EXIT_OK;
 	}
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+	for (size_t i = 0; i < rp_n_commands; i++)
+		if (!strcmp(argv[1], rp_commands[i].name))
+			return rp_commands[i].fn(argc - 1, argv + 1);
 	fprintf(stderr, "ringplane: unknown command '%s' (try 'ringplane --help')\n", argv[1]);
 	return RP_EXIT_USAGE;
 }

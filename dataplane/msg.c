@@ -54,6 +54,7 @@ static const char *const rp_msg_names[RP_MSG__COUNT] = {
 	[RP_MSG_NONE]			= "none",
 	[RP_MSG_STOP]			= "stop",
 	[RP_MSG_CONN]			= "conn",
+	[RP_MSG_PING]			= "ping",
 	[RP_MSG_WORK]			= "work",
 };
 
@@ -365,6 +366,7 @@ static int rp_msg_arm_retry(struct rp_msg_port *port, struct rp_msg_out *o)
 static int rp_msg_bounce(struct rp_msg_port *port, struct rp_msg_out *o, int res)
 {
 	struct rp_msg m = o->msg;
+	unsigned missed;
 
 	m.err = res;
 	port->stats.bounced++;
@@ -374,12 +376,12 @@ static int rp_msg_bounce(struct rp_msg_port *port, struct rp_msg_out *o, int res
 			port->stats.no_slot++;
 			if (port->counters)
 				rp_count(port->counters, RP_C_ERR_NO_SLOT, 1);
-			rp_err("msg: connection handoff to ring fd %d refused: its fixed "
-			       "file table is full (ENFILE); connection closed", o->target_fd);
-		} else {
-			rp_err("msg: connection handoff to ring fd %d failed: %s; "
-			       "connection closed", o->target_fd, strerror(-res));
 		}
+		if (rp_ratelimit_now(&port->bounce_log, 1000, &missed))
+			rp_err("msg: connection handoff to ring fd %d %s; connection closed "
+			       "(%u more since the last such line)", o->target_fd,
+			       res == -ENFILE ? "refused: its fixed file table is full (ENFILE)"
+					      : "failed", missed);
 		rp_msg_close_slot(port, o->src_slot);
 	} else {
 		rp_warn("msg: %s message to ring fd %d bounced: %s",

@@ -48,6 +48,7 @@
 #include <liburing.h>
 
 #include "dataplane/counters.h"
+#include "dataplane/log.h"
 #include "dataplane/udata.h"
 
 /* ---- types ------------------------------------------------------------- */
@@ -56,6 +57,7 @@ enum rp_msg_type {
 	RP_MSG_NONE = 0,	/* never sent: a zeroed user_data is not a message */
 	RP_MSG_STOP,		/* shut down: drain, close, exit the loop */
 	RP_MSG_CONN,		/* connection handoff: res = slot in the target's table */
+	RP_MSG_PING,		/* liveness (systemd watchdog): echo the payload back */
 	/* A generic item (payload: an id or pointer). The appliance sends none:
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */
@@ -112,6 +114,8 @@ struct rp_msg_port {
 	 * NULL: bounces are logged and counted only. */
 	rp_msg_handler_fn on_bounce;
 	void *owner;			/* first argument of on_bounce */
+	/* refused handoffs come with connection floods: one line a second */
+	struct rp_ratelimit bounce_log;
 	struct rp_msg_port_stats stats;
 };
 

@@ -284,6 +284,16 @@ static int on_stop_msg(void *worker, const struct rp_msg *m)
 	return 0;
 }
 
+/* Answered from the loop itself: a worker stuck in a handler answers
+ * nothing, and the appliance then stops the watchdog pings. */
+static int on_ping_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+
+	__atomic_store_n(&w->pong, m->payload, __ATOMIC_RELEASE);
+	return 0;
+}
+
 static bool own_napi_id(const struct rp_worker *w, unsigned napi_id)
 {
 	for (unsigned i = 0; napi_id && i < w->n_napi_ids; i++)
@@ -380,6 +390,12 @@ int rp_worker_request_stop(struct rp_worker *w)
 							       .payload = RP_STOP_DRAIN });
 }
 
+int rp_worker_ping(struct rp_worker *w, uint64_t seq)
+{
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_PING,
+							       .payload = seq });
+}
+
 int rp_worker_request_reset(struct rp_worker *w)
 {
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
@@ -408,6 +424,7 @@ static void publish(struct rp_worker *w)
 
 	rp_gauge_set(c, RP_C_BUFS_FREE, rp_bufpool_free(&w->pool));
 	rp_gauge_set(c, RP_C_BUFS_IN_FLIGHT, rp_bufpool_in_flight(&w->pool));
+	rp_gauge_set(c, RP_C_ERR_CQ_DROPPED, IO_URING_READ_ONCE(*w->ring.cq.koverflow));
 	__atomic_store_n(&w->pending_seen, w->pending, __ATOMIC_RELAXED);
 	__atomic_store_n(&w->bufs_out_seen, rp_bufpool_in_flight(&w->pool), __ATOMIC_RELAXED);
 }
@@ -436,6 +453,10 @@ static int run_loop(struct rp_worker *w)
 			n++;
 		}
 		io_uring_cq_advance(&w->ring, n);
+		/* the kernel holds back what did not fit (FEAT_NODROP) and hands
+		 * it over on the next enter: counted, so cq-factor can be sized */
+		if (IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
+			rp_count(rp_worker_ctr(w), RP_C_CQ_OVERFLOWS, 1);
 		flush_services(w);
 		rp_worker_close_deferred(w);
 		relieved = rp_fair_relieved(&w->fair);
@@ -642,6 +663,7 @@ void rp_worker_init_handlers(void)
 {
 	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
 	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
+	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
 }
 
 int rp_worker_start(struct rp_worker *w)

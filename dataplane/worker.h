@@ -88,6 +88,7 @@ struct rp_worker {
 	unsigned n_close_later;
 	unsigned pending_seen;		/* pending, published for the signal thread */
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
+	uint64_t pong;			/* the last liveness ping's payload it handled */
 };
 
 /* Counter blocks of a worker: [0, n_svc) per service in cfg->services order,
@@ -123,6 +124,9 @@ int rp_worker_request_stop(struct rp_worker *w);
  * still hold sends (svc_ops.abort); the worker still waits for every
  * completion and zerocopy notification before it frees its buffers. */
 int rp_worker_request_reset(struct rp_worker *w);
+/* Liveness for the systemd watchdog: the worker's loop stores seq in
+ * w->pong when it handles this message (ring-less MSG_RING; any thread). */
+int rp_worker_ping(struct rp_worker *w, uint64_t seq);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
 /* Close the handed-off slots on_conn_msg found no SQE for; what still

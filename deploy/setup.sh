@@ -32,9 +32,16 @@ base_pkgs=(
 	iproute2 ethtool procps kmod iputils-ping
 	libmnl-dev libyaml-dev libcmocka-dev
 	libmicrohttpd-dev libcurl4-openssl-dev
-	sockperf iperf3 haproxy socat
+	sockperf iperf3 haproxy socat nftables
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
+	# operations: process.user (libcap), Type=notify (libsystemd), the
+	# install test (man-db, groff-base, col from bsdextrautils), systemd-analyze
+	# (systemd)
+	libcap-dev libsystemd-dev systemd man-db groff-base bsdextrautils
+	# fuzzing: libFuzzer with clang's sanitizer runtimes (test/fuzz)
+	clang libclang-rt-14-dev
+	# bench chan: iceoryx (optional); test/cli/chan.sh: setpriv (util-linux)
 	iceoryx libiceoryx-binding-c-dev util-linux
 )
 # Packages taken from newer suites, as pkg/suite.

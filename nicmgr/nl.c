@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* nicmgr's netlink layer: socket, family resolve, request/ack/dump, ext-ack. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +87,17 @@ static int parse_one(const struct nlattr *a, void *data)
 	return 0;
 }
 
+/*
+ * libmnl's mnl_nlmsg_ok() compares nlmsg_len with the bytes received as an
+ * int: a length of 2 GiB or more passes as negative, and whatever reads the
+ * message by that length then runs past the buffer. Such a message is
+ * malformed, whoever sent it (found by test/fuzz, fuzz_netlink).
+ */
+static bool msg_len_sane(const struct nlmsghdr *nlh)
+{
+	return nlh->nlmsg_len <= INT_MAX;
+}
+
 int rp_nl_parse_msg(const struct nlmsghdr *nlh, const uint8_t *policy, unsigned max,
 		    const struct nlattr **tb)
 {
@@ -93,7 +105,7 @@ int rp_nl_parse_msg(const struct nlmsghdr *nlh, const uint8_t *policy, unsigned 
 	size_t hdr = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 
 	memset(tb, 0, (max + 1) * sizeof(*tb));
-	if (nlh->nlmsg_len < hdr) {
+	if (nlh->nlmsg_len < hdr || !msg_len_sane(nlh)) {
 		errno = EBADMSG;
 		return -1;
 	}
@@ -179,7 +191,7 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	size_t off = sizeof(*err);
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
+	if (!msg_len_sane(nlh) || mnl_nlmsg_get_payload_len(nlh) < sizeof(*err)) {
 		rp_nic_status_set(t->e, EBADMSG, "truncated netlink error message");
 		return MNL_CB_ERROR;
 	}
@@ -203,6 +215,10 @@ static int done_cb(const struct nlmsghdr *nlh, void *data)
 	struct talk *t = data;
 	int ret = 0;
 
+	if (!msg_len_sane(nlh)) {
+		rp_nic_status_set(t->e, EBADMSG, "netlink message length out of range");
+		return MNL_CB_ERROR;
+	}
 	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
 		memcpy(&ret, mnl_nlmsg_get_payload(nlh), sizeof(ret));
 	if (ret >= 0)

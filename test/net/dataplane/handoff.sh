@@ -127,7 +127,7 @@ accounted "$out" "least-loaded burst"
 # 4. worker tables full: each worker holds 4 connections, the rest are
 # refused with ENFILE on handoff, closed (the client sees no id) and counted
 out=$dir/full.out
-server round-robin "$out" --hold --worker-files 4 >"$out" || rp_fail "full-table server start"
+server round-robin "$out" --hold --worker-files 4 >"$out" 2>"$dir/full.err" || rp_fail "full-table server start"
 rp_in "$ns" "$TOOL" client --connect "$ADDR" --workers 2 --count 20 >"$dir/full.cli"
 stop
 echo "full tables: served $(key "$out" served.0)+$(key "$out" served.1), err_no_slot $(key "$out" err_no_slot), client errors $(key "$dir/full.cli" errors)"
@@ -138,6 +138,14 @@ rp_check "full tables: the 12 refused were closed (client got no id)" test "$(ke
 rp_check "full tables: every accepted connection accounted (20 = 8 served + 12 refused)" \
 	test "$(key "$out" accepted)" -eq 20
 rp_check "full tables: no descriptor leaked" test "$(key "$out" fds_before)" -eq "$(key "$out" fds_after)"
+# a refusal flood is logged at most once a second, with the count of the
+# refusals not logged since: fewer lines than refusals (the 20 connections
+# arrive together), and the first line says so
+full_lines=$(grep -c "fixed file table is full" "$dir/full.err")
+rp_check "full tables: refusals logged rate-limited ($full_lines lines for 12)" \
+	test "$full_lines" -ge 1 -a "$full_lines" -lt 12
+rp_check "full tables: the line counts what it did not log" \
+	grep -q "fixed file table is full (ENFILE); connection closed ([0-9]* more since the last such line)" "$dir/full.err"
 
 # 5. shutdown while connections arrive and WORK messages stream
 out=$dir/stop.out

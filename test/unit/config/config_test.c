@@ -189,7 +189,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.buffers.count, 2048);
 	assert_int_equal(cfg.buffers.hugepages, RP_HUGE_AUTO);
 	assert_int_equal(cfg.zerocopy.mode, RP_ZC_AUTO);
-	assert_int_equal(cfg.zerocopy.threshold, 4096);
+	assert_int_equal(cfg.zerocopy.threshold, 4000);
 	assert_int_equal(cfg.zerocopy.sample_every, 64);
 	assert_true(cfg.metrics.enabled);
 	assert_string_equal(cfg.metrics.listen.text, "127.0.0.1:9107");
