@@ -71,6 +71,8 @@ int rp_chan_params_check(const char *path, const struct rp_chan_params *p,
 		bad = "slot size must be 1 B to 1 MiB";
 	else if (p->max_receivers < 1 || p->max_receivers > RP_CHAN_MAX_RECEIVERS)
 		bad = "max receivers must be 1 to 64";
+	else if (p->block_timeout_ms > 3600000)
+		bad = "block timeout must be at most 3600000 ms (an hour)";
 	else if ((uint64_t)p->slots * (p->slot_size + RP_CHAN_SLOT_HDR) > (1ull << 32))
 		bad = "slots x slot size is over 4 GiB";
 	if (!bad)
@@ -84,13 +86,13 @@ static const char *fixed_problem(const struct rp_chan_fixed *f, uint64_t file_si
 	struct rp_chan_params p = {
 		.mode = f->mode, .policy = f->policy, .slots = f->slots,
 		.slot_size = f->slot_size, .max_receivers = f->max_receivers,
+		.block_timeout_ms = f->block_timeout_ms,
 	};
 	struct rp_chan_fixed want;
 	struct rp_chan_err ignored;
 
 	if (rp_chan_params_check("", &p, &ignored))
 		return "corrupted header (parameters out of range)";
-	p.block_timeout_ms = f->block_timeout_ms;
 	rp_chan_layout_fill(&want, &p);
 	if (memcmp(&want, f, sizeof(want)))
 		return "corrupted header (sizes or offsets inconsistent)";
