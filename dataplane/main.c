@@ -13,7 +13,7 @@ const struct rp_cmd rp_commands[] = {
 	{ "stats",    cmd_stats,    "show a running appliance's counters" },
 	{ "nic",      cmd_nic,      "show, plan and apply NIC queue/NAPI/IRQ settings" },
 	{ "bench",    cmd_bench,    "run a named benchmark and write JSON, a table and a plot" },
-	{ "chan",     cmd_chan,     "broadcast/multicast message channels between processes" },
+	{ "chan",     cmd_chan,     "message channels between processes: create, send, listen, stats, destroy" },
 	{ "man",      cmd_man,      "print the ringplane(8) manual page (roff), made from these tables" },
 };
 const size_t rp_n_commands = sizeof(rp_commands) / sizeof(rp_commands[0]);

@@ -41,6 +41,8 @@ base_pkgs=(
 	libcap-dev libsystemd-dev systemd man-db groff-base bsdextrautils
 	# fuzzing: libFuzzer with clang's sanitizer runtimes (test/fuzz)
 	clang libclang-rt-14-dev
+	# bench chan: iceoryx (optional); test/cli/chan.sh: setpriv (util-linux)
+	iceoryx libiceoryx-binding-c-dev util-linux
 )
 # Packages taken from newer suites, as pkg/suite.
 new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # libFuzzer targets, built here with clang from the project's own sources
-# (the main build uses gcc): the YAML config loader, sockperf's TCP framing
-# and nicmgr's netlink parsers.
+# (the main build uses gcc): the YAML config loader, sockperf's TCP framing,
+# nicmgr's netlink parsers and the channel file (chan/).
 #
 #   run.sh fuzz [SECONDS]   fuzz each target for SECONDS (default 20), seeded
 #                           with test/fuzz/corpus/TARGET; a crash fails the
@@ -15,7 +15,7 @@
 . "$RP_TOP/test/net/lib.sh"
 mode=${1:-fuzz}
 secs=${2:-${RP_FUZZ_SECONDS:-20}}
-targets=(config sockperf netlink)
+targets=(config sockperf netlink chan)
 fuzz=$RP_TOP/test/fuzz
 
 command -v clang >/dev/null || { echo "SKIP: no clang (apt-get install clang libclang-rt-14-dev)"; exit 77; }
@@ -30,6 +30,8 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/errors.c
 	config/suggest.c config/schema.c config/print.c config/file.c "$RP_BUILD/config/default_yaml.c")
 srcs_sockperf=(dataplane/sockperf.c)
+srcs_chan=(chan/chan.c chan/consumer.c chan/info.c chan/layout.c chan/liveness.c chan/producer.c
+	chan/wait.c)
 srcs_netlink=(nicmgr/nl.c nicmgr/ethsect.c nicmgr/channels.c nicmgr/rings.c nicmgr/coalesce.c
 	nicmgr/strset.c nicmgr/features.c nicmgr/linkinfo.c nicmgr/rss.c nicmgr/napi.c
 	nicmgr/queues.c nicmgr/status.c)
@@ -38,9 +40,11 @@ srcs_netlink=(nicmgr/nl.c nicmgr/ethsect.c nicmgr/channels.c nicmgr/rings.c nicm
 seeds_config=("$fuzz/corpus/config" "$RP_TOP/config/examples" "$RP_TOP/test/corpus/config/bad")
 seeds_sockperf=("$fuzz/corpus/sockperf")
 seeds_netlink=("$fuzz/corpus/netlink")
+seeds_chan=("$fuzz/corpus/chan")
 libs_config=(-lyaml)
 libs_sockperf=()
 libs_netlink=(-lmnl)
+libs_chan=(-luring -lpthread)
 
 build() {	# build TARGET: $out/fuzz_TARGET
 	local t=$1 srcs libs

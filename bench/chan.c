@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `ringplane bench chan`: message channels (chan/) against the classic ways
+ * to move messages between threads of different processes' kind, in the
+ * same run (seed 002's method, issue 14):
+ *   p2p        ping-pong between two pinned threads, one-way ns per message
+ *              (half a round trip), 64 B .. 32 KB: pipe, unix, shm_eventfd,
+ *              ringplane_unicast;
+ *   broadcast  one sender, 1..16 receivers, sender ns per message at 64 B,
+ *              4 KB, 32 KB: a pipe / socket / shm ring per receiver (one
+ *              copy each) against one ringplane broadcast channel;
+ *   multicast  ringplane multicast, 1..16 receivers, sender ns per message;
+ *   wake       delivery latency to a sleeping receiver: a 64 B message with
+ *              the sender's timestamp every 200 us, the receiver's clock
+ *              at its return from the receive (p50, p99).
+ * Receivers are threads of this process; every ringplane handle maps the
+ * channel file on its own, as another process would. With 2 vCPUs, more
+ * than one receiver oversubscribes the machine: compare ratios.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench/bench.h"
+#include "bench/chan_ops.h"
+
+static const size_t p2p_sizes[] = { 64, 256, 1024, 4096, 16384, 32768 };
+static const size_t fan_sizes[] = { 64, 4096, 32768 };
+static const unsigned fan_rx[] = { 1, 2, 4, 8, 16 };
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MAX_OPS 5
+/* The variants of this run: iceoryx joins when its daemon could be started. */
+static const struct chan_xp_ops *p2p_ops[MAX_OPS] = {
+	&chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd, &chan_xp_ringplane_unicast,
+};
+static const struct chan_xp_ops *fan_ops[MAX_OPS] = {
+	&chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd, &chan_xp_ringplane_broadcast,
+};
+static unsigned n_ops = 4;
+
+struct chan_case {
+	struct rp_bench_ctx *ctx;
+	const struct chan_xp_ops *ops;
+	size_t size;
+	unsigned nrx;
+	unsigned long msgs;
+	bool multicast;
+};
+
+struct rx_thread {
+	struct chan_case *c;
+	struct chan_xp *xp, *back;	/* back: p2p echo direction */
+	unsigned idx;
+	_Atomic unsigned long *total;	/* multicast: received by all */
+	int err;
+	pthread_t t;
+};
+
+static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsigned nrx)
+{
+	unsigned long budget = (16ul << 20) / (size * nrx);
+
+	/* Wake-ups cost 10-40 us on this VM: a few thousand messages per
+	 * repetition already take seconds. */
+	if (rp_bench_quick(ctx))
+		return 500;
+	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
+}
+
+/* Receive until told how many (fan-out, p2p) or until all were taken. */
+static void *rx_main(void *arg)
+{
+	struct rx_thread *r = arg;
+	char *buf = malloc(r->c->size);
+	unsigned long got = 0;
+
+	if (r->back)	/* the p2p echo: on the other CPU than the sender */
+		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
+	while (buf && !r->err) {
+		bool done = r->total ? atomic_load(r->total) >= r->c->msgs : got >= r->c->msgs;
+		int e;
+
+		if (done)
+			break;
+		e = r->c->ops->recv(r->xp, r->idx, buf, r->c->size);
+		if (e == -EAGAIN)
+			continue;
+		if (e) {
+			r->err = e;
+			break;
+		}
+		got++;
+		if (r->total)
+			atomic_fetch_add(r->total, 1);
+		if (r->back)
+			r->err = r->c->ops->send(r->back, buf, r->c->size);
+	}
+	free(buf);
+	return NULL;
+}
+
+static int start_rx(struct rx_thread *r, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pthread_create(&r[i].t, NULL, rx_main, &r[i]))
+			return -1;
+	return 0;
+}
+
+static int join_rx(struct rx_thread *r, unsigned n)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(r[i].t, NULL);
+		if (r[i].err)
+			err = r[i].err;
+	}
+	return err;
+}
+
+/* One-way latency: half the round trip of a ping-pong. */
+static int rep_p2p(void *arg, struct rp_bench_sample *s)
+{
+	struct chan_case *c = arg;
+	const char *why = "?";
+	struct chan_xp *fwd = c->ops->create(1, c->size, &why), *back = NULL;
+	struct rx_thread echo = { .c = c, .xp = fwd };
+	char *buf = calloc(1, c->size);
+	unsigned long long t0, t1;
+	int err = 0;
+
+	if (!fwd || !(back = c->ops->create(1, c->size, &why)) || !buf) {
+		if (fwd)
+			c->ops->destroy(fwd);
+		free(buf);
+		return rp_bench_fail(c->ctx, "%s: create: %s", c->ops->name, why);
+	}
+	echo.back = back;
+	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
+	start_rx(&echo, 1);
+	t0 = rp_bench_now_ns();
+	for (unsigned long i = 0; i < c->msgs && !err; i++) {
+		if ((err = c->ops->send(fwd, buf, c->size)))
+			break;
+		while ((err = c->ops->recv(back, 0, buf, c->size)) == -EAGAIN)
+			;
+	}
+	t1 = rp_bench_now_ns();
+	if (!err)
+		err = join_rx(&echo, 1);
+	c->ops->destroy(fwd);
+	c->ops->destroy(back);
+	free(buf);
+	if (err)
+		return rp_bench_fail(c->ctx, "%s p2p: %s", c->ops->name, strerror(-err));
+	rp_bench_metric(s, "ns_per_msg", "ns", (double)(t1 - t0) / (2.0 * (double)c->msgs));
+	return 0;
+}
+
+/* Sender cost per message with nrx receivers taking every (or one) message. */
+static int rep_fan(void *arg, struct rp_bench_sample *s)
+{
+	struct chan_case *c = arg;
+	const char *why = "?";
+	struct chan_xp *xp = c->ops->create(c->nrx, c->size, &why);
+	struct rx_thread rx[16];
+	_Atomic unsigned long total = 0;
+	char *buf = calloc(1, c->size);
+	unsigned long long t0, t1;
+	int err = 0;
+
+	if (!xp || !buf) {
+		if (xp)
+			c->ops->destroy(xp);
+		free(buf);
+		return rp_bench_fail(c->ctx, "%s: create: %s", c->ops->name, why);
+	}
+	for (unsigned i = 0; i < c->nrx; i++)
+		rx[i] = (struct rx_thread){ .c = c, .xp = xp, .idx = i,
+					    .total = c->multicast ? &total : NULL };
+	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
+	start_rx(rx, c->nrx);
+	t0 = rp_bench_now_ns();
+	for (unsigned long i = 0; i < c->msgs && !err; i++)
+		err = c->ops->send(xp, buf, c->size);
+	t1 = rp_bench_now_ns();
+	if (!err)
+		err = join_rx(rx, c->nrx);
+	c->ops->destroy(xp);
+	free(buf);
+	if (err)
+		return rp_bench_fail(c->ctx, "%s fan-out: %s", c->ops->name, strerror(-err));
+	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(t1 - t0) / (double)c->msgs);
+	return 0;
+}
+
+struct wake_rx {
+	struct chan_case *c;
+	struct chan_xp *xp;
+	double *lat;
+	int err;
+};
+
+static void *wake_rx_main(void *arg)
+{
+	struct wake_rx *w = arg;
+	unsigned long long stamp[8];
+
+	rp_bench_pin_self(rp_bench_cpu(w->c->ctx, rp_bench_ncpus(w->c->ctx) > 1));
+	for (unsigned long i = 0; i < w->c->msgs && !w->err; i++) {
+		while ((w->err = w->c->ops->recv(w->xp, 0, stamp, sizeof(stamp))) == -EAGAIN)
+			;
+		w->lat[i] = (double)(rp_bench_now_ns() - stamp[0]);
+	}
+	return NULL;
+}
+
+/* Delivery latency to a receiver that sleeps between messages. */
+static int rep_wake(void *arg, struct rp_bench_sample *s)
+{
+	struct chan_case *c = arg;
+	const char *why = "?";
+	struct wake_rx w = { .c = c, .xp = c->ops->create(1, 64, &why),
+			     .lat = calloc(c->msgs, sizeof(double)) };
+	const struct timespec gap = { 0, 200000 };
+	unsigned long long stamp[8] = { 0 };
+	pthread_t t;
+	int err = 0;
+
+	if (!w.xp || !w.lat || pthread_create(&t, NULL, wake_rx_main, &w)) {
+		if (w.xp)
+			c->ops->destroy(w.xp);
+		free(w.lat);
+		return rp_bench_fail(c->ctx, "%s: create: %s", c->ops->name, why);
+	}
+	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
+	for (unsigned long i = 0; i < c->msgs && !err; i++) {
+		nanosleep(&gap, NULL);
+		stamp[0] = rp_bench_now_ns();
+		err = c->ops->send(w.xp, stamp, sizeof(stamp));
+	}
+	pthread_join(t, NULL);
+	c->ops->destroy(w.xp);
+	if (!err)
+		err = w.err;
+	if (!err) {
+		rp_bench_cdf_add(c->ctx, "wake-cdf", c->ops->name, w.lat, c->msgs);
+		rp_bench_metric(s, "p50", "ns", rp_bench_percentile(w.lat, c->msgs, 50));
+		rp_bench_metric(s, "p99", "ns", rp_bench_percentile(w.lat, c->msgs, 99));
+	}
+	free(w.lat);
+	return err ? rp_bench_fail(c->ctx, "%s wake: %s", c->ops->name, strerror(-err)) : 0;
+}
+
+static void wake_cases(struct rp_bench_ctx *ctx)
+{
+	struct chan_case cs[MAX_OPS];
+	struct rp_bench_case_def defs[MAX_OPS];
+	struct rp_bench_kv kv[2] = { RP_KV_STR("test", "wake"), RP_KV_NUM("size", 64) };
+	unsigned long n = rp_bench_quick(ctx) ? 100 : 1000;
+
+	for (size_t o = 0; o < n_ops; o++) {
+		cs[o] = (struct chan_case){ ctx, p2p_ops[o], 64, 1, n, false };
+		defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_wake, &cs[o] };
+	}
+	rp_bench_cases_interleaved(ctx, defs, n_ops);
+	rp_bench_plot_cdf(ctx, "wake-cdf", "delivery to a sleeping receiver, 64 B every 200 us",
+			  "ns", true);
+}
+
+static void p2p_cases(struct rp_bench_ctx *ctx)
+{
+	for (size_t z = 0; z < N_OF(p2p_sizes); z++) {
+		struct chan_case cs[MAX_OPS];
+		struct rp_bench_case_def defs[MAX_OPS];
+		struct rp_bench_kv kv[2] = { RP_KV_STR("test", "p2p"), RP_KV_NUM("size", (double)p2p_sizes[z]) };
+
+		for (size_t o = 0; o < n_ops; o++) {
+			cs[o] = (struct chan_case){ ctx, p2p_ops[o], p2p_sizes[z], 1,
+						    msgs_for(ctx, p2p_sizes[z], 1), false };
+			defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_p2p, &cs[o] };
+		}
+		rp_bench_cases_interleaved(ctx, defs, n_ops);
+	}
+}
+
+static void fan_cases(struct rp_bench_ctx *ctx)
+{
+	for (size_t z = 0; z < N_OF(fan_sizes); z++) {
+		for (size_t n = 0; n < N_OF(fan_rx); n++) {
+			struct chan_case cs[MAX_OPS + 1];
+			struct rp_bench_case_def defs[MAX_OPS + 1];
+			struct rp_bench_kv kv[3] = { RP_KV_STR("test", "fanout"),
+						     RP_KV_NUM("size", (double)fan_sizes[z]),
+						     RP_KV_NUM("receivers", fan_rx[n]) };
+			unsigned long m = msgs_for(ctx, fan_sizes[z], fan_rx[n]);
+			size_t k = 0;
+
+			for (size_t o = 0; o < n_ops; o++, k++) {
+				cs[k] = (struct chan_case){ ctx, fan_ops[o], fan_sizes[z], fan_rx[n], m, false };
+				defs[k] = (struct rp_bench_case_def){ fan_ops[o]->name, kv, 3, rep_fan, &cs[k] };
+			}
+			if (fan_sizes[z] <= 4096) {
+				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_multicast, fan_sizes[z],
+							    fan_rx[n], m, true };
+				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_multicast.name, kv, 3,
+								      rep_fan, &cs[k] };
+				k++;
+			}
+			rp_bench_cases_interleaved(ctx, defs, (unsigned)k);
+		}
+	}
+}
+
+static void ratio_note(struct rp_bench_ctx *ctx, const char *a, const char *b, size_t size,
+		       unsigned nrx)
+{
+	struct rp_bench_kv kv[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
+				     RP_KV_NUM("receivers", nrx) };
+	double va, vb;
+
+	if (rp_bench_median(ctx, a, kv, 3, "sender_ns_per_msg", &va) &&
+	    rp_bench_median(ctx, b, kv, 3, "sender_ns_per_msg", &vb) && va > 0)
+		rp_bench_note(ctx, "fan-out %zu B to %u receivers: %s / %s sender cost = %.2f",
+			      size, nrx, b, a, vb / va);
+}
+
+static void notes(struct rp_bench_ctx *ctx)
+{
+	const struct chan_xp_ops *all[] = { &chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd,
+					    &chan_xp_ringplane_unicast, &chan_xp_ringplane_broadcast,
+					    &chan_xp_ringplane_multicast };
+
+	for (size_t i = 0; i < N_OF(all); i++)
+		rp_bench_note(ctx, "%s", all[i]->how);
+	ratio_note(ctx, "ringplane_broadcast", "pipe", 64, 16);
+	ratio_note(ctx, "ringplane_broadcast", "pipe", 32768, 16);
+	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 64, 16);
+	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 32768, 16);
+	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
+		      "oversubscribe the machine.",
+		      rp_bench_ncpus(ctx));
+}
+
+static void plots(struct rp_bench_ctx *ctx)
+{
+	static const struct rp_bench_kv p2p = RP_KV_STR("test", "p2p");
+	static const struct rp_bench_kv f64[2] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", 64) };
+	static const struct rp_bench_kv f32k[2] = { RP_KV_STR("test", "fanout"),
+						    RP_KV_NUM("size", 32768) };
+	const struct rp_bench_plot p[] = {
+		{ "p2p", "point to point, one-way ns per message", "size", "ns_per_msg",
+		  true, true, &p2p, 1 },
+		{ "fanout-64", "sender ns per message, 64 B, by receivers", "receivers",
+		  "sender_ns_per_msg", true, true, f64, 2 },
+		{ "fanout-32k", "sender ns per message, 32 KB, by receivers", "receivers",
+		  "sender_ns_per_msg", true, true, f32k, 2 },
+	};
+
+	for (size_t i = 0; i < N_OF(p); i++)
+		rp_bench_plot_lines(ctx, &p[i]);
+}
+
+/* iceoryx, when built in and its daemon starts: a fifth variant. */
+static void iceoryx_join(struct rp_bench_ctx *ctx)
+{
+#ifdef RP_HAVE_ICEORYX
+	const char *why = "?";
+
+	if (chan_iox_start(&why) == 0) {
+		p2p_ops[n_ops] = fan_ops[n_ops] = &chan_xp_iceoryx;
+		n_ops++;
+		rp_bench_note(ctx, "%s", chan_xp_iceoryx.how);
+		return;
+	}
+	rp_bench_note(ctx, "iceoryx not measured: %s", why);
+#else
+	rp_bench_note(ctx, "iceoryx not measured: this build has no iceoryx C binding "
+		      "(apt-get install libiceoryx-binding-c-dev, then meson setup again)");
+#endif
+}
+
+static int chan_run(struct rp_bench_ctx *ctx)
+{
+	if (rp_bench_quick(ctx))
+		rp_bench_quick_reps(ctx, 1);
+	iceoryx_join(ctx);
+	rp_bench_expect_cases(ctx, (unsigned)(N_OF(p2p_sizes) * n_ops +
+					      N_OF(fan_sizes) * N_OF(fan_rx) * n_ops +
+					      2 * N_OF(fan_rx) + n_ops));
+	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
+	p2p_cases(ctx);
+	wake_cases(ctx);
+	fan_cases(ctx);
+	plots(ctx);
+	notes(ctx);
+	return 0;
+}
+
+const struct rp_bench_def rp_bench_chan = {
+	.name = "chan",
+	.summary = "message channels vs pipe, unix socket, shm+eventfd: p2p and fan-out",
+	.run = chan_run,
+};

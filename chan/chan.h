@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Message channels between processes on shared memory (seed 002 built on what
+ * the kernel has): a named channel is a file under /dev/shm whose owner, group
+ * and mode bits are its access control. Senders and receivers attach to it;
+ * messages up to the slot size are copied inline into a ring of slots.
+ *
+ *   unicast    every message goes to exactly one receiver: receivers share
+ *              one consumer head (a work queue); messages sent while no
+ *              receiver is attached wait for one.
+ *   broadcast  every receiver gets every message published after it
+ *              attached (each has its own cursor).
+ *   multicast  messages are spread round-robin over the receivers attached
+ *              when each is sent; each is received exactly once.
+ *
+ * Full ring, per channel: `block` (a sender waits, at most block_timeout_ms,
+ * for the slowest live receiver, then gets -ETIMEDOUT) or `overwrite` (the
+ * sender never waits; a receiver that was lapped loses the overwritten
+ * messages, counted, and never reads a torn one).
+ *
+ * Waiting: a receiver sleeps on a futex word of the channel (broadcast: one
+ * shared by all receivers; unicast, multicast: its own, so a message wakes
+ * only the receiver it is for), either through its own io_uring
+ * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
+ * completions in one ring) or with rp_chan_wait. Senders make a wake-up
+ * syscall only when some receiver said it sleeps.
+ *
+ * A receiver whose process died is detached by whoever notices (a blocked
+ * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
+ * while writing a slot leaves a hole that receivers skip (counted as lost)
+ * once they find its pid gone.
+ *
+ * Threads: a handle is used by one thread at a time; any number of handles
+ * (in any processes) may be attached to one channel.
+ */
+#ifndef RP_CHAN_H
+#define RP_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RP_CHAN_NAME_MAX	64	/* [A-Za-z0-9._-], not starting with '.' */
+#define RP_CHAN_MAX_RECEIVERS	64
+#define RP_CHAN_DIR		"/dev/shm"
+#define RP_CHAN_PREFIX		"ringplane-chan."
+
+enum rp_chan_mode {
+	RP_CHAN_UNICAST = 1,
+	RP_CHAN_BROADCAST = 2,
+	RP_CHAN_MULTICAST = 3,
+};
+
+enum rp_chan_policy {
+	RP_CHAN_BLOCK = 1,
+	RP_CHAN_OVERWRITE = 2,
+};
+
+enum rp_chan_role {
+	RP_CHAN_SENDER = 1,
+	RP_CHAN_RECEIVER = 2,
+};
+
+struct rp_chan_params {
+	enum rp_chan_mode mode;
+	enum rp_chan_policy policy;
+	uint32_t slots;			/* power of two, 2 .. 1<<20 */
+	uint32_t slot_size;		/* payload bytes per slot, 1 .. 1 MiB */
+	uint32_t max_receivers;		/* 1 .. RP_CHAN_MAX_RECEIVERS */
+	uint32_t block_timeout_ms;	/* the longest a send waits (block policy:
+					 * for room; both: for a sender a lap
+					 * behind still writing the slot) */
+	mode_t perm;			/* file mode bits, e.g. 0600 or 0660 */
+	gid_t gid;			/* (gid_t)-1: the creator's */
+};
+
+/* Every failing call fills one of these: what failed, naming the path. */
+struct rp_chan_err {
+	char msg[384];
+};
+
+struct rp_chan_rx_info {
+	int index;
+	pid_t pid;
+	uint64_t cursor, received, lost;
+	bool sleeping;
+};
+
+struct rp_chan_info {
+	char path[128];
+	struct rp_chan_params params;
+	uid_t uid;
+	uint64_t tail;			/* messages ever sent (positions taken) */
+	uint64_t head;			/* unicast: consumed; else the slowest cursor seen */
+	uint64_t send_timeouts;
+	uint32_t sleepers;
+	bool destroyed;
+	unsigned n_rx;
+	struct rp_chan_rx_info rx[RP_CHAN_MAX_RECEIVERS];
+};
+
+struct rp_chan;
+struct io_uring_sqe;
+
+/* Defaults: unicast, block, 1024 slots of 256 B, 16 receivers, 1000 ms, 0600. */
+void rp_chan_params_default(struct rp_chan_params *p);
+
+/* Lifecycle. Create fails if the channel exists (EEXIST). Destroy unlinks the
+ * file and marks the channel destroyed: attached senders get -EPIPE, attached
+ * receivers drain what is left and then get -EPIPE; their mappings stay valid
+ * until they detach. */
+int rp_chan_create(const char *name, const struct rp_chan_params *p, struct rp_chan_err *e);
+struct rp_chan *rp_chan_attach(const char *name, enum rp_chan_role role, struct rp_chan_err *e);
+void rp_chan_detach(struct rp_chan *ch);
+int rp_chan_destroy(const char *name, struct rp_chan_err *e);
+/* The file behind a name (for error messages and tests). -ENAMETOOLONG/-EINVAL. */
+int rp_chan_path(const char *name, char *buf, size_t len);
+
+/* Send len bytes (<= slot_size). 0, or -EMSGSIZE, -ETIMEDOUT (block policy,
+ * no room within block_timeout_ms), -EPIPE (destroyed), -EINVAL (not a
+ * sender). */
+int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len);
+
+/* Receive one message into buf (cap >= slot size). Its length, or -EAGAIN
+ * (nothing now), -EPIPE (destroyed and drained), -EINVAL. *lost (may be
+ * NULL) is set to the messages this receiver lost to overwrites just before
+ * this one (a counted gap). */
+ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost);
+
+/* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, or another
+ * negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
+ * the handle's own small ring, or futex(2) where the kernel lacks the op. */
+int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
+
+/*
+ * Waiting in the caller's io_uring:
+ *   if (rp_chan_wait_arm(ch, &v) == 0) { sqe = ...; rp_chan_prep_wait(ch, sqe, v); }
+ *   ... on its CQE (any res, also after a cancel): rp_chan_wait_disarm(ch);
+ * arm returns 1 when a message (or the destroy) is already there: nothing
+ * armed, receive now. Several channels: one SQE each, or FUTEX_WAITV with
+ * rp_chan_waitv_fill.
+ */
+int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val);
+void rp_chan_prep_wait(struct rp_chan *ch, struct io_uring_sqe *sqe, uint32_t val);
+void rp_chan_wait_disarm(struct rp_chan *ch);
+struct futex_waitv;
+void rp_chan_waitv_fill(struct rp_chan *ch, struct futex_waitv *wv, uint32_t val);
+
+/* How receivers wait here: "io_uring FUTEX_WAIT" or "futex(2): WHY". */
+const char *rp_chan_wait_backend(void);
+
+/* Detach receivers whose process is gone; returns how many. Called by a
+ * receiver, it also repairs the slot it waits at if that slot's sender died
+ * while writing it (rp_chan_wait does this by itself every second; a
+ * receiver waiting in its own io_uring should call this now and then). */
+int rp_chan_reap(struct rp_chan *ch);
+
+/* A snapshot of the channel (any role). */
+void rp_chan_info(struct rp_chan *ch, struct rp_chan_info *out);
+
+const char *rp_chan_mode_name(enum rp_chan_mode m);
+const char *rp_chan_policy_name(enum rp_chan_policy p);
+int rp_chan_mode_parse(const char *s, enum rp_chan_mode *m);
+int rp_chan_policy_parse(const char *s, enum rp_chan_policy *p);
+
+#endif

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/* The handle, and what the chan/ files call of each other. Not public. */
+#ifndef RP_CHAN_INTERNAL_H
+#define RP_CHAN_INTERNAL_H
+
+#include <limits.h>
+#include <stdarg.h>
+
+#include "chan/layout.h"
+
+struct io_uring;
+
+struct rp_chan {
+	char path[128];
+	void *map;
+	size_t map_len;
+	struct rp_chan_shm *shm;
+	struct rp_chan_shm_rx *rx;		/* the receiver table */
+	uint8_t *slots;
+	/* Private copies of the validated header: never re-read. */
+	enum rp_chan_mode mode;
+	enum rp_chan_policy policy;
+	uint32_t nslots, mask, slot_size, stride, max_rx, block_timeout_ms;
+	enum rp_chan_role role;
+	pid_t pid;		/* at attach: getpid() is a system call in glibc */
+	/* Receiver state: its entry and its own cursor (the shared copy is
+	 * only published for senders; a co-tenant may scribble on it). */
+	int rx_idx;
+	uint64_t cursor;
+	unsigned since_floor;
+	/* rp_chan_wait's own ring, made on first use. */
+	struct io_uring *wring;
+};
+
+void rp_chan_errf(struct rp_chan_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static inline struct rp_chan_slot *rp_chan_slot_at(const struct rp_chan *ch, uint64_t pos)
+{
+	return (struct rp_chan_slot *)(ch->slots + (size_t)(pos & ch->mask) * ch->stride);
+}
+
+/* liveness.c: the receiver table. */
+int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e);
+void rp_chan_rx_unregister(struct rp_chan *ch, int idx);
+uint64_t rp_chan_live_mask(const struct rp_chan *ch);
+bool rp_chan_pid_gone(pid_t pid);
+/* Receiver: the slot at its position is being written by a sender that
+ * died; publish it as a hole (received as a lost message). true if so. */
+bool rp_chan_repair_hole(struct rp_chan *ch);
+
+/* consumer.c: the slowest live receiver's position (broadcast/multicast),
+ * stored into shm->head if it advanced; returns it. */
+uint64_t rp_chan_floor_refresh(struct rp_chan *ch);
+/* Is there something for this receiver now (or the channel destroyed)? */
+bool rp_chan_rx_ready(struct rp_chan *ch);
+
+/* wait.c */
+/* After publishing: wake who should look (target: the multicast receiver
+ * the message is for, or RP_CHAN_TARGET_ANY). */
+void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target);
+/* Every live receiver, sleeping or about to (destroy, a stuck floor). */
+void rp_chan_wake_all(struct rp_chan *ch);
+void rp_chan_wake_senders(struct rp_chan *ch);
+int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
+void rp_chan_wait_release(struct rp_chan *ch);
+
+#endif

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sending: take a position by CAS on the tail, write the slot as a seqlock
+ * writer, publish, wake sleepers if any said they sleep.
+ *
+ * Block policy: a position is taken only while it is less than a ring ahead
+ * of the floor (unicast: the shared consumer head; broadcast and multicast:
+ * the slowest live receiver's cursor), so nothing unread is overwritten. A
+ * full ring makes the sender wait (reaping dead receivers meanwhile) for at
+ * most block_timeout_ms.
+ * Overwrite policy: positions are taken without looking at the floor; the
+ * readers' seqlock check turns an overwrite into a counted gap.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chan/internal.h"
+
+#define ROOM_POLL_MS	1	/* a blocked sender re-checks at least this often */
+#define REAP_EVERY_MS	10	/* and looks for dead receivers this often */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t floor_of(struct rp_chan *ch)
+{
+	/* Acquire: the receivers' copies of everything below the floor are
+	 * finished before this sender reuses those slots. */
+	return atomic_load_explicit(&ch->shm->head, memory_order_acquire);
+}
+
+static bool ring_full(struct rp_chan *ch, uint64_t t)
+{
+	/* Signed: a floor past a stale t means room (t will be re-read). */
+	if ((int64_t)(t - floor_of(ch)) < (int64_t)ch->nslots)
+		return false;
+	if (ch->mode == RP_CHAN_UNICAST)
+		return true;
+	return (int64_t)(t - rp_chan_floor_refresh(ch)) >= (int64_t)ch->nslots;
+}
+
+/* Sleep until the floor may have moved, ROOM_POLL_MS at most. */
+static void sleep_for_room(struct rp_chan *ch, uint64_t t)
+{
+	struct rp_chan_shm *s = ch->shm;
+	uint32_t v;
+
+	/* seq_cst pairs with the receivers' check of space_sleepers: either
+	 * they see this sleeper, or the re-check below sees their progress.
+	 * (They check it relaxed, so a rare miss costs one poll period.) */
+	atomic_fetch_add_explicit(&s->space_sleepers, 1, memory_order_seq_cst);
+	v = atomic_load_explicit(&s->space_futex, memory_order_seq_cst);
+	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
+		if (ch->mode == RP_CHAN_MULTICAST)	/* sleepers holding the floor */
+			rp_chan_wake_all(ch);
+		rp_chan_futex_wait(&s->space_futex, v, ROOM_POLL_MS);
+	}
+	atomic_fetch_sub_explicit(&s->space_sleepers, 1, memory_order_relaxed);
+}
+
+static int wait_for_room(struct rp_chan *ch, uint64_t t, uint64_t *deadline, uint64_t *next_reap)
+{
+	uint64_t now = now_ms();
+
+	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
+		return -EPIPE;
+	if (!*deadline) {
+		*deadline = now + ch->block_timeout_ms;
+		*next_reap = now;
+	}
+	if (now >= *deadline) {
+		atomic_fetch_add_explicit(&ch->shm->send_timeouts, 1, memory_order_relaxed);
+		return -ETIMEDOUT;
+	}
+	if (now >= *next_reap) {
+		rp_chan_reap(ch);
+		*next_reap = now + REAP_EVERY_MS;
+	}
+	sleep_for_room(ch, t);
+	return 0;
+}
+
+static int64_t take_position(struct rp_chan *ch)
+{
+	uint64_t deadline = 0, next_reap = 0;
+	uint64_t t = atomic_load_explicit(&ch->shm->tail, memory_order_relaxed);
+	int r;
+
+	for (;;) {
+		if (ch->policy == RP_CHAN_BLOCK && ring_full(ch, t)) {
+			if ((r = wait_for_room(ch, t, &deadline, &next_reap)))
+				return r;
+			t = atomic_load_explicit(&ch->shm->tail, memory_order_relaxed);
+			continue;
+		}
+		/* Relaxed: the tail only hands out positions; what is written
+		 * there is published by the slot's own sequence (release). */
+		if (atomic_compare_exchange_weak_explicit(&ch->shm->tail, &t, t + 1,
+							  memory_order_relaxed, memory_order_relaxed))
+			return (int64_t)t;
+	}
+}
+
+/* A sender a whole lap behind may still be writing this slot (overwrite
+ * policy, or a broadcast with no receiver: nothing holds the floor). Wait
+ * for it, at most block_timeout_ms: it may have died mid-write. */
+static void wait_lapped_writer(struct rp_chan *ch, struct rp_chan_slot *sl, uint64_t pos)
+{
+	uint64_t until = 0;
+	uint64_t s;
+
+	while (((s = atomic_load_explicit(&sl->seq, memory_order_acquire)) & 3) == 1 &&
+	       s < rp_chan_seq_writing(pos)) {
+		if (!until)
+			until = now_ms() + ch->block_timeout_ms;
+		else if (now_ms() >= until)
+			return;
+		sched_yield();
+	}
+}
+
+/* Multicast: the receiver this position goes to, round-robin by position
+ * over the receivers live now (no shared counter to contend on). */
+static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
+{
+	uint64_t m = rp_chan_live_mask(ch);
+	unsigned k;
+
+	if (!m)
+		return RP_CHAN_TARGET_ANY;
+	k = (unsigned)(pos % (unsigned)__builtin_popcountll(m));
+	while (k--)
+		m &= m - 1;
+	return (uint32_t)__builtin_ctzll(m);
+}
+
+static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len)
+{
+	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
+	uint64_t want = rp_chan_seq_writing(pos);
+	uint32_t target = ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
+
+	wait_lapped_writer(ch, sl, pos);
+	/* Who writes, before the mark (release): a receiver stuck at a slot
+	 * marked "writing" can tell whether its writer died. */
+	atomic_store_explicit(&sl->sender, ch->pid, memory_order_relaxed);
+	/* Seqlock writer: mark the slot odd, then a release fence so no data
+	 * store below becomes visible before the mark. */
+	atomic_store_explicit(&sl->seq, want, memory_order_release);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&sl->claim, rp_chan_claim_open(pos), memory_order_relaxed);
+	atomic_store_explicit(&sl->len, (uint32_t)len, memory_order_relaxed);
+	atomic_store_explicit(&sl->target, target, memory_order_relaxed);
+	memcpy(sl->data, buf, len);
+	/* Release: the data is complete before a reader sees it published. If
+	 * a sender a lap ahead took the slot meanwhile (overwrite policy,
+	 * bounded wait expired), the CAS fails and this message is the one
+	 * overwritten. */
+	atomic_compare_exchange_strong_explicit(&sl->seq, &want, rp_chan_seq_ready(pos),
+						memory_order_release, memory_order_relaxed);
+	return target;
+}
+
+/* Multicast: a receiver is woken only for its own messages, but its cursor
+ * holds the floor until it walks past the others'. Once half the ring is
+ * behind the floor, wake every sleeper to walk on (only while that backlog
+ * lasts, not per message in normal flow). */
+static void multicast_floor(struct rp_chan *ch, uint64_t pos)
+{
+	int64_t half = ch->nslots / 2;
+
+	/* Signed: a floor past pos (refreshed meanwhile) is no backlog. */
+	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
+		return;
+	if (atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
+		rp_chan_wake_all(ch);
+}
+
+int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
+{
+	int64_t pos;
+	uint32_t target;
+
+	if (ch->role != RP_CHAN_SENDER)
+		return -EINVAL;
+	if (len > ch->slot_size)
+		return -EMSGSIZE;
+	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
+		return -EPIPE;
+	if ((pos = take_position(ch)) < 0)
+		return (int)pos;
+	target = write_slot(ch, (uint64_t)pos, buf, len);
+	rp_chan_wake_receivers(ch, target);
+	if (ch->mode == RP_CHAN_MULTICAST)
+		multicast_floor(ch, (uint64_t)pos);
+	return 0;
+}

@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Sleeping and waking on the channel's futex words.
+ *
+ * Receivers: a sleeper flags itself in its table entry and counts itself in
+ * data_sleepers, reads its wait word, re-checks for a message, and only then
+ * sleeps on the word with the value it read. Senders publish, then look at
+ * data_sleepers: zero means no syscall at all; otherwise they bump the word
+ * and FUTEX_WAKE. Broadcast receivers share one word (every message is for
+ * all of them: one wake-up call wakes them all); unicast and multicast
+ * receivers each have their own, so a message wakes only the receiver it
+ * is for (multicast) or one sleeper (unicast), not all of them. The two
+ * sides are the store-then-load pattern on different words, so both need
+ * sequential consistency between their store and their load (a fence): then
+ * either the sender sees the sleeper, or the sleeper's re-check sees the
+ * message. A bump between the sleeper's read and its sleep makes the kernel
+ * refuse the sleep (value changed), so no wake-up is lost.
+ *
+ * The futex words live in a MAP_SHARED file: shared futexes (no
+ * FUTEX_PRIVATE_FLAG / FUTEX2_PRIVATE), keyed by the page, so processes
+ * mapping the file at different addresses meet on the same word.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <liburing.h>
+
+#include "chan/internal.h"
+
+#define UD_FUTEX 1
+#define UD_TIMEOUT 2
+
+static pthread_once_t probe_once = PTHREAD_ONCE_INIT;
+static bool uring_futex;
+static char backend[192];
+
+static void probe(void)
+{
+	struct io_uring_probe *p;
+	const char *why = NULL;
+
+	if (getenv("RP_CHAN_FORCE_FUTEX"))
+		why = "RP_CHAN_FORCE_FUTEX is set";
+	else if (!(p = io_uring_get_probe()))
+		why = "io_uring is not available (io_uring_get_probe failed)";
+	else {
+		if (!io_uring_opcode_supported(p, IORING_OP_FUTEX_WAIT))
+			why = "the kernel lacks IORING_OP_FUTEX_WAIT (6.7+)";
+		io_uring_free_probe(p);
+	}
+	uring_futex = !why;
+	if (why) {
+		snprintf(backend, sizeof(backend), "futex(2): %s", why);
+		fprintf(stderr, "ringplane chan: receivers wait with futex(2): %s\n", why);
+	} else {
+		snprintf(backend, sizeof(backend), "io_uring FUTEX_WAIT");
+	}
+}
+
+const char *rp_chan_wait_backend(void)
+{
+	pthread_once(&probe_once, probe);
+	return backend;
+}
+
+static struct timespec ms_ts(int ms)
+{
+	return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+}
+
+int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms)
+{
+	struct timespec ts = ms_ts(timeout_ms);
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, timeout_ms < 0 ? NULL : &ts, NULL, 0) == 0)
+		return 0;
+	return -errno;
+}
+
+static void futex_wake_all(_Atomic uint32_t *word)
+{
+	syscall(SYS_futex, word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+static void wake_word(_Atomic uint32_t *w)
+{
+	atomic_fetch_add_explicit(w, 1, memory_order_relaxed);
+	futex_wake_all(w);
+}
+
+static _Atomic uint32_t *wait_word(struct rp_chan *ch)
+{
+	return ch->mode == RP_CHAN_BROADCAST ? &ch->shm->data_futex : &ch->rx[ch->rx_idx].futex;
+}
+
+static bool rx_sleeps(struct rp_chan *ch, int i)
+{
+	return atomic_load_explicit(&ch->rx[i].sleeping, memory_order_relaxed);
+}
+
+/* Unicast and multicast: the target if it is live (asleep or not: if
+ * awake it will look by itself), else the first sleeper. */
+static void wake_one(struct rp_chan *ch, uint32_t target)
+{
+	uint64_t m = rp_chan_live_mask(ch);
+
+	if (target < 64 && (m & (1ull << target))) {
+		if (rx_sleeps(ch, (int)target))
+			wake_word(&ch->rx[target].futex);
+		return;
+	}
+	for (; m; m &= m - 1) {
+		int i = __builtin_ctzll(m);
+
+		if (rx_sleeps(ch, i)) {
+			wake_word(&ch->rx[i].futex);
+			return;
+		}
+	}
+}
+
+void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target)
+{
+	/* The sender's half of the pattern above: the publish before, the
+	 * sleeper count and flags after. Acquire: a sleeper's flag was set
+	 * before it counted itself. */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_acquire))
+		return;
+	if (ch->mode == RP_CHAN_BROADCAST)
+		wake_word(&ch->shm->data_futex);
+	else
+		wake_one(ch, ch->mode == RP_CHAN_MULTICAST ? target : RP_CHAN_TARGET_ANY);
+}
+
+void rp_chan_wake_all(struct rp_chan *ch)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	wake_word(&ch->shm->data_futex);
+	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1)
+		wake_word(&ch->rx[__builtin_ctzll(m)].futex);
+}
+
+void rp_chan_wake_senders(struct rp_chan *ch)
+{
+	struct rp_chan_shm *s = ch->shm;
+
+	if (!atomic_load_explicit(&s->space_sleepers, memory_order_relaxed))
+		return;
+	atomic_fetch_add_explicit(&s->space_futex, 1, memory_order_relaxed);
+	futex_wake_all(&s->space_futex);
+}
+
+int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
+{
+	struct rp_chan_shm *s = ch->shm;
+
+	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0)
+		return -EINVAL;
+	atomic_store_explicit(&ch->rx[ch->rx_idx].sleeping, 1, memory_order_relaxed);
+	/* Release: a sender that sees the count sees the flag. */
+	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_release);
+	/* The receiver's half: the flag and count before, the value and the
+	 * re-check after. */
+	atomic_thread_fence(memory_order_seq_cst);
+	*val = atomic_load_explicit(wait_word(ch), memory_order_relaxed);
+	if (!rp_chan_rx_ready(ch))
+		return 0;
+	rp_chan_wait_disarm(ch);
+	return 1;
+}
+
+void rp_chan_wait_disarm(struct rp_chan *ch)
+{
+	/* Exchange: a reaper that found this entry dead may have taken the
+	 * count back already (it cannot, while we live, but a co-tenant may
+	 * have cleared the flag): decrement once at most. */
+	if (ch->rx_idx >= 0 &&
+	    atomic_exchange_explicit(&ch->rx[ch->rx_idx].sleeping, 0, memory_order_relaxed))
+		atomic_fetch_sub_explicit(&ch->shm->data_sleepers, 1, memory_order_relaxed);
+}
+
+void rp_chan_prep_wait(struct rp_chan *ch, struct io_uring_sqe *sqe, uint32_t val)
+{
+	io_uring_prep_futex_wait(sqe, (uint32_t *)(uintptr_t)wait_word(ch), val,
+				 FUTEX_BITSET_MATCH_ANY, FUTEX2_SIZE_U32, 0);
+}
+
+void rp_chan_waitv_fill(struct rp_chan *ch, struct futex_waitv *wv, uint32_t val)
+{
+	memset(wv, 0, sizeof(*wv));
+	wv->val = val;
+	wv->uaddr = (uintptr_t)wait_word(ch);
+	wv->flags = FUTEX2_SIZE_U32;
+}
+
+static struct io_uring *wait_ring(struct rp_chan *ch)
+{
+	if (ch->wring)
+		return ch->wring;
+	if (!(ch->wring = calloc(1, sizeof(*ch->wring))))
+		return NULL;
+	if (io_uring_queue_init(4, ch->wring, 0)) {
+		free(ch->wring);
+		ch->wring = NULL;
+	}
+	return ch->wring;
+}
+
+/* One FUTEX_WAIT, linked to a timeout when there is one; reap both CQEs. */
+static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int timeout_ms)
+{
+	struct __kernel_timespec kts = { .tv_sec = timeout_ms / 1000,
+					 .tv_nsec = (long long)(timeout_ms % 1000) * 1000000 };
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	unsigned want = timeout_ms < 0 ? 1 : 2;
+	int res = 0, r;
+
+	rp_chan_prep_wait(ch, sqe, v);
+	io_uring_sqe_set_data64(sqe, UD_FUTEX);
+	if (timeout_ms >= 0) {
+		sqe->flags |= IOSQE_IO_LINK;
+		sqe = io_uring_get_sqe(ring);
+		io_uring_prep_link_timeout(sqe, &kts, 0);
+		io_uring_sqe_set_data64(sqe, UD_TIMEOUT);
+	}
+	/* Submit and sleep in one enter; the linked timeout's CQE (if any)
+	 * follows at once, as the pair completes together. */
+	while ((r = io_uring_submit_and_wait(ring, 1)) == -EINTR)
+		;
+	if (r < 0)
+		return r;
+	for (unsigned got = 0; got < want; got++) {
+		while ((r = io_uring_wait_cqe(ring, &cqe)) == -EINTR)
+			;
+		if (r)
+			return r;
+		if (cqe->user_data == UD_FUTEX)
+			res = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+	}
+	return res == -ECANCELED ? -ETIMEDOUT : res;
+}
+
+static int wait_once(struct rp_chan *ch, int timeout_ms)
+{
+	struct io_uring *ring = NULL;
+	uint32_t v = 0;
+	int r = 0;
+
+	if (timeout_ms == 0 || (r = rp_chan_wait_arm(ch, &v)) == 1)
+		return rp_chan_rx_ready(ch) ? 0 : -ETIMEDOUT;
+	if (r < 0)
+		return r;
+	if (uring_futex)
+		ring = wait_ring(ch);
+	r = ring ? wait_uring(ring, ch, v, timeout_ms)
+		 : rp_chan_futex_wait(wait_word(ch), v, timeout_ms);
+	rp_chan_wait_disarm(ch);
+	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch))
+		return -ETIMEDOUT;
+	/* Woken, value changed (-EAGAIN), or a signal: look again. */
+	return 0;
+}
+
+/*
+ * Waits are cut into HOLE_CHECK_MS pieces: after each piece without a
+ * message, the receiver checks whether the sender of the slot it waits at
+ * died mid-write (rp_chan_repair_hole), which would otherwise block it
+ * forever.
+ */
+#define HOLE_CHECK_MS 1000
+
+int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
+{
+	int left = timeout_ms, r;
+
+	if (ch->role != RP_CHAN_RECEIVER)
+		return -EINVAL;
+	pthread_once(&probe_once, probe);
+	for (;;) {
+		int piece = left < 0 || left > HOLE_CHECK_MS ? HOLE_CHECK_MS : left;
+
+		if ((r = wait_once(ch, piece)) != -ETIMEDOUT)
+			return r;
+		if (rp_chan_repair_hole(ch))
+			return 0;
+		if (left >= 0 && (left -= piece) <= 0)
+			return -ETIMEDOUT;
+	}
+}
+
+void rp_chan_wait_release(struct rp_chan *ch)
+{
+	if (!ch->wring)
+		return;
+	io_uring_queue_exit(ch->wring);
+	free(ch->wring);
+	ch->wring = NULL;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `ringplane bench chan --quick` writes results of the expected SHAPE: p2p
+# cases for the four point-to-point variants at six sizes, fan-out cases for
+# the four fan-out variants at 3 sizes x 5 receiver counts, multicast at
+# 64 B and 4 KB, the ratio notes and the plots. Numbers are not judged.
+set -u
+. "$RP_TOP/test/bench/lib.sh"
+rp_bench_quick chan
+python3 - "$out/chan.json" <<'PY' || exit 1
+import sys
+from shape import Shape
+s = Shape(sys.argv[1], "chan")
+def cases(variant, test):
+    return [r for r in s.by_variant.get(variant, []) if r["params"].get("test") == test]
+for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
+    rows = cases(v, "p2p")
+    s.need(sorted(r["params"]["size"] for r in rows) == [64, 256, 1024, 4096, 16384, 32768],
+           f"{v}: p2p at six sizes")
+    s.need(all("ns_per_msg" in r["metrics"] for r in rows), f"{v}: ns_per_msg")
+for v in ("pipe", "unix", "shm_eventfd", "ringplane_broadcast"):
+    rows = cases(v, "fanout")
+    s.need(len(rows) == 15, f"{v}: 15 fan-out cases")
+    s.need(all("sender_ns_per_msg" in r["metrics"] for r in rows), f"{v}: sender_ns_per_msg")
+s.need(len(cases("ringplane_multicast", "fanout")) == 10, "multicast: 10 cases")
+for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
+    rows = cases(v, "wake")
+    s.need(len(rows) == 1 and {"p50", "p99"} <= set(rows[0]["metrics"]), f"{v}: wake p50/p99")
+s.need(any("pipe / ringplane_broadcast" in n for n in s.doc.get("notes", [])), "ratio notes")
+s.done()
+PY
+rp_bench_files chan.md chan-p2p.svg chan-fanout-64.svg chan-fanout-32k.svg chan-wake-cdf.svg
