@@ -271,6 +271,13 @@ void rp_bench_plot_lines(struct rp_bench_ctx *ctx, const struct rp_bench_plot *p
 	script_end(&s, ctx);
 }
 
+/* The k-th line of a plot command, from the data block $<var><k>. */
+static void plot_line(FILE *f, char var, size_t k, const char *title)
+{
+	fprintf(f, "%s$%c%zu using 1:2 with lines lw 2 title ", k ? ", " : "", var, k);
+	gp_str(f, title);
+}
+
 /* ---- CDF ---------------------------------------------------------------- */
 
 void rp_bench_cdf_add(struct rp_bench_ctx *ctx, const char *id, const char *series,
@@ -330,9 +337,7 @@ void rp_bench_plot_cdf(struct rp_bench_ctx *ctx, const char *id, const char *tit
 	for (size_t i = 0; i < ctx->cdfs.n; i++) {
 		if (strcmp(ctx->cdfs.v[i].id, id) || !ctx->cdfs.v[i].samples.n)
 			continue;
-		fprintf(s.f, "%s$c%zu using 1:2 with lines lw 2 title ", k ? ", " : "", k);
-		gp_str(s.f, ctx->cdfs.v[i].series);
-		k++;
+		plot_line(s.f, 'c', k++, ctx->cdfs.v[i].series);
 	}
 	fputc('\n', s.f);
 	script_end(&s, ctx);
@@ -409,9 +414,7 @@ void rp_bench_plot_ts(struct rp_bench_ctx *ctx, const char *id, const char *titl
 	for (size_t i = 0; i < ctx->ts.n; i++) {
 		if (strcmp(ctx->ts.v[i].id, id) || !ctx->ts.v[i].t.n)
 			continue;
-		fprintf(s.f, "%s$t%zu using 1:2 with lines lw 2 title ", k ? ", " : "", k);
-		gp_str(s.f, ctx->ts.v[i].series);
-		k++;
+		plot_line(s.f, 't', k++, ctx->ts.v[i].series);
 	}
 	fputc('\n', s.f);
 	script_end(&s, ctx);
