@@ -5,6 +5,7 @@
  * start-up check and the start-up log.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
@@ -270,7 +271,36 @@ static bool ring_unavailable(struct rp_features *f)
 	return true;
 }
 
+static void probe_all(struct rp_features *f);
+
+static void *probe_thread(void *arg)
+{
+	probe_all(arg);
+	return NULL;
+}
+
+/*
+ * The probes run in a thread of their own, joined before this returns:
+ * io_uring's async workers (the iou-wrk threads that run what cannot
+ * complete inline, e.g. every SHUTDOWN) belong to the thread that
+ * submitted, keep the credentials it had when they were made, and live as
+ * long as it does. Probed from the main thread they would stay behind,
+ * privileged, after process.user has dropped root; a probe thread takes
+ * them with it when it exits.
+ */
 int rp_features_probe(struct rp_features *f)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, probe_thread, f)) {
+		probe_all(f);
+		return 0;
+	}
+	pthread_join(t, NULL);
+	return 0;
+}
+
+static void probe_all(struct rp_features *f)
 {
 	struct io_uring_probe *op_probe;
 	struct utsname u;
@@ -284,14 +314,13 @@ int rp_features_probe(struct rp_features *f)
 	if (!uname(&u))
 		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
 	if (ring_unavailable(f))
-		return 0;
+		return;
 	f->loopback_ok = rp_probe_loopback_works();
 	op_probe = io_uring_get_probe();
 	for (unsigned i = 0; i < RP_FEAT__COUNT; i++)
 		probe_one(f, &rp_feature_defs[i], op_probe, &f->r[i]);
 	if (op_probe)
 		io_uring_free_probe(op_probe);
-	return 0;
 }
 
 /* A probe that registers memory fails with ENOMEM when RLIMIT_MEMLOCK is
