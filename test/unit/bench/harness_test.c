@@ -375,6 +375,14 @@ static void remove_dir(char *d, const struct rp_bench_ctx *ctx)
 	free(d);
 }
 
+/* One repetition per case, outputs in dir. */
+static struct rp_bench_ctx *ctx_in(char *dir)
+{
+	struct rp_bench_opts o = { .reps = 1, .outdir = dir };
+
+	return rp_bench_ctx_new(&fake, &o);
+}
+
 /* The JSON keeps each CDF series as percentiles of all its samples. */
 static void check_cdf_json(const struct rp_bench_ctx *ctx)
 {
@@ -397,13 +405,10 @@ static void check_cdf_json(const struct rp_bench_ctx *ctx)
 static void test_cdf_accumulates_and_plots(void **state)
 {
 	double a[] = { 3, 1, 2 }, b[] = { 5, NAN, 4 };
-	struct rp_bench_opts o = { .reps = 1 };
-	struct rp_bench_ctx *ctx;
 	char *dir = tmp_dir();
+	struct rp_bench_ctx *ctx = ctx_in(dir);
 
 	(void)state;
-	o.outdir = dir;
-	ctx = rp_bench_ctx_new(&fake, &o);
 	rp_bench_cdf_add(ctx, "lat", "ring", a, 3);
 	rp_bench_cdf_add(ctx, "lat", "ring", b, 3);	/* a second repetition */
 	rp_bench_cdf_add(ctx, "lat", "epoll", a, 3);
@@ -446,13 +451,10 @@ static void check_ts_json(const struct rp_bench_ctx *ctx)
 
 static void test_ts_accumulates_and_plots(void **state)
 {
-	struct rp_bench_opts o = { .reps = 1 };
-	struct rp_bench_ctx *ctx;
 	char *dir = tmp_dir();
+	struct rp_bench_ctx *ctx = ctx_in(dir);
 
 	(void)state;
-	o.outdir = dir;
-	ctx = rp_bench_ctx_new(&fake, &o);
 	rp_bench_ts_add(ctx, "mem", "rss", 0, 10);
 	rp_bench_ts_add(ctx, "mem", "fds", 0, 7);
 	rp_bench_ts_add(ctx, "mem", "rss", 1, 11);
