@@ -9,7 +9,13 @@
 . "$RP_TOP/test/net/lib.sh"
 rp_tmpdir tmp
 
-python3 "$RP_TOP/test/deploy/fleet_check.py" "$RP_TOP" "$RINGPLANE" "$tmp/ringplane.yaml"
+# What `meson install` puts where with the Containerfile's --prefix=/usr
+# (configured only, nothing built).
+meson setup "$tmp/prefix-usr" "$RP_TOP" --prefix=/usr >"$tmp/setup.log" 2>&1 &&
+	meson introspect "$tmp/prefix-usr" --installed >"$tmp/installed.json"
+rp_check "meson setup --prefix=/usr (the Containerfile's)" [ $? -eq 0 ] || tail "$tmp/setup.log"
+python3 "$RP_TOP/test/deploy/fleet_check.py" "$RP_TOP" "$RINGPLANE" "$tmp/ringplane.yaml" \
+	"$tmp/installed.json"
 rp_check "manifests, Containerfile and runtime packages (above)" [ $? -eq 0 ]
 rp_check "the ConfigMap's config passes ringplane check" \
 	"$RINGPLANE" check --quiet "$tmp/ringplane.yaml"

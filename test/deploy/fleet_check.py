@@ -2,21 +2,24 @@
 """Checks of the fleet deployment files that need no cluster and no container
 engine (test/deploy/fleet.sh runs this):
 
-  fleet_check.py TOP BINARY CONFIG_OUT
+  fleet_check.py TOP BINARY CONFIG_OUT INSTALLED_JSON
 
 The Kubernetes manifests in deploy/kubernetes/ (parsed, required fields,
 the probes against the config's metrics address and the paths metrics.c
 serves, Guaranteed QoS with whole CPUs, exactly NET_ADMIN + IPC_LOCK, the
 grace period against the drain timeout), deploy/Containerfile (packages only
 through deploy/setup.sh, the command the unit runs), and setup.sh's runtime
-list against the libraries BINARY links. The ConfigMap's embedded config is
+list against the libraries BINARY links, and that what the runtime stage
+copies from the build stage's `meson install` is installed there
+(INSTALLED_JSON: `meson introspect --installed` of a --prefix=/usr set-up,
+the Containerfile's). The ConfigMap's embedded config is
 written to CONFIG_OUT for `ringplane check`. One "ok"/"FAIL" line per check;
 exit 1 if any failed.
 """
 import glob, os, re, shlex, subprocess, sys
 import yaml
 
-top, binary, config_out = sys.argv[1:4]
+top, binary, config_out, installed_json = sys.argv[1:5]
 failed = 0
 
 
@@ -178,6 +181,21 @@ def check_containerfile():
             cmd += yaml.safe_load(a) if a.startswith("[") else shlex.split(a)
     check(f"runs {' '.join(cmd)}",
           cmd == ["/usr/sbin/ringplane", "run", "-c", "/etc/ringplane/ringplane.yaml"])
+    check_copies(steps)
+
+
+def check_copies(steps):
+    """COPY --from=build /out/PATH: PATH is a file or directory meson installs."""
+    import json
+    with open(installed_json) as f:
+        installed = set(json.load(f).values())
+    copies = [a.split()[1] for i, a in steps if i == "COPY" and a.startswith("--from=build ")]
+    check(f"the runtime stage copies from the build stage ({len(copies)})", len(copies) >= 2)
+    for src in copies:
+        path = src[len("/out"):] if src.startswith("/out/") else None
+        hit = path and (path in installed or
+                        (path.endswith("/") and any(p.startswith(path) for p in installed)))
+        check(f"COPY {src}: meson install (--prefix=/usr) puts {path} there", bool(hit))
 
 
 def setup_list(name):
