@@ -35,8 +35,7 @@ int rp_bench_appliance_serve(const char *name, const char *yaml, size_t len)
 
 #define START_TIMEOUT_NS 10000000000ull
 
-/* A free port on 127.0.0.1 (the kernel's pick; released for the server). */
-static int pick_port(int sock_type, struct sockaddr_in *a)
+int rp_bench_free_port(int sock_type, struct sockaddr_in *a)
 {
 	socklen_t len = sizeof(*a);
 	int fd = socket(AF_INET, sock_type | SOCK_CLOEXEC, 0);
@@ -57,7 +56,7 @@ static int pick_port(int sock_type, struct sockaddr_in *a)
 pid_t rp_bench_child_start(struct rp_bench_ctx *ctx, const struct rp_bench_child *c)
 {
 	pid_t pid;
-	int err = pick_port(c->sock_type, c->addr);
+	int err = rp_bench_free_port(c->sock_type, c->addr);
 
 	if (err < 0) {
 		rp_bench_fail(ctx, "no free port on 127.0.0.1: %s", strerror(-err));

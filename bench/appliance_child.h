@@ -25,6 +25,10 @@ struct rp_bench_child {
 	void *arg;
 };
 
+/* A free port on 127.0.0.1 (the kernel's pick, released for a server to
+ * bind) in *a; 0 or -errno. */
+int rp_bench_free_port(int sock_type, struct sockaddr_in *a);
+
 /*
  * Pick the port, fork, run serve() in the child, and wait (up to 10 s,
  * paced probes) until ready(). The child's pid, or -1 after rp_bench_fail().

@@ -81,6 +81,15 @@ void rp_bench_quick_reps(struct rp_bench_ctx *ctx, unsigned n);
  */
 void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n);
 
+/*
+ * Optional (additive): a benchmark whose single long run is the measurement
+ * (soak) runs each case once, also in full runs; --reps still overrides.
+ */
+void rp_bench_single_rep(struct rp_bench_ctx *ctx);
+/* --seconds: how long a benchmark with a run length (soak) runs; `dflt`
+ * when not given. */
+double rp_bench_seconds(const struct rp_bench_ctx *ctx, double dflt);
+
 /* A run-wide parameter, recorded in the JSON "parameters" object. */
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);
 /* A note for the table's footer and the JSON ("notes": [...]). */
@@ -158,6 +167,17 @@ void rp_bench_cdf_add(struct rp_bench_ctx *ctx, const char *id, const char *seri
 		      const double *samples, size_t n);
 void rp_bench_plot_cdf(struct rp_bench_ctx *ctx, const char *id, const char *title,
 		       const char *x_label, bool log_x);
+
+/*
+ * A time series (e.g. a process's memory, sampled each second), one line per
+ * series: points are added in time order; rp_bench_plot_ts() draws every
+ * series of `id` against t as NAME-<id>.svg. The JSON keeps every point
+ * ("timeseries": {id: {series: {"t": [...], "v": [...]}}}).
+ */
+void rp_bench_ts_add(struct rp_bench_ctx *ctx, const char *id, const char *series,
+		     double t, double v);
+void rp_bench_plot_ts(struct rp_bench_ctx *ctx, const char *id, const char *title,
+		      const char *x_label, const char *y_label);
 
 /* ---- small shared tools ------------------------------------------------- */
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* `ringplane bench NAME [--quick] [--out DIR] [--reps N]`, `--list`. */
+/* `ringplane bench NAME [--quick] [--out DIR] [--reps N] [--seconds S]`, `--list`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -11,7 +11,7 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: ringplane bench NAME [--quick] [--out DIR] [--reps N]\n"
+	fprintf(f, "usage: ringplane bench NAME [--quick] [--out DIR] [--reps N] [--seconds S]\n"
 		   "       ringplane bench --list\n\n"
 		   "Run a benchmark: every case is repeated (5 times, 3 with --quick) and\n"
 		   "summarized as min/median/max. Progress goes to stderr; the results to\n"
@@ -20,10 +20,13 @@ static void usage(FILE *f)
 		   "  --quick    tiny run (seconds): checks that the benchmark works\n"
 		   "  --out DIR  output directory (default: results)\n"
 		   "  --reps N   repetitions per case (1..%d)\n"
+		   "  --seconds S  run length of a benchmark that has one (soak: default\n"
+		   "             600, --quick 8), 1..%d\n"
 		   "  --list     the benchmarks, with a line each\n"
 		   "  --help     this text\n\n"
 		   "Exit status: 0 success, 1 the benchmark or a case failed (outputs are\n"
-		   "still written), 2 usage error or unknown benchmark.\n", RP_BENCH_MAX_REPS);
+		   "still written), 2 usage error or unknown benchmark.\n", RP_BENCH_MAX_REPS,
+		RP_BENCH_MAX_SECONDS);
 }
 
 static void list(FILE *f)
@@ -40,16 +43,32 @@ static const struct rp_bench_def *find(const char *name)
 	return NULL;
 }
 
-static int parse_reps(const char *s, unsigned *out)
+/* A whole number from 1 to max. */
+static int parse_num(const char *s, unsigned max, unsigned *out)
 {
 	char *end;
 	unsigned long v;
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno || end == s || *end || s[0] == '-' || v < 1 || v > RP_BENCH_MAX_REPS)
+	if (errno || end == s || *end || s[0] == '-' || v < 1 || v > max)
 		return -1;
 	*out = (unsigned)v;
+	return 0;
+}
+
+static int parse_reps(const char *s, unsigned *out)
+{
+	return parse_num(s, RP_BENCH_MAX_REPS, out);
+}
+
+static int parse_seconds(const char *s, double *out)
+{
+	unsigned v;
+
+	if (parse_num(s, RP_BENCH_MAX_SECONDS, &v))
+		return -1;
+	*out = v;
 	return 0;
 }
 
@@ -59,6 +78,7 @@ int cmd_bench(int argc, char **argv)
 		{ "quick", no_argument, NULL, 'q' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "reps", required_argument, NULL, 'r' },
+		{ "seconds", required_argument, NULL, 's' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -70,7 +90,7 @@ int cmd_bench(int argc, char **argv)
 
 	opterr = 0;
 	optind = 0;	/* full reset: options may follow NAME */
-	while ((c = getopt_long(argc, argv, ":qo:r:lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qo:r:s:lh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': o.quick = true; break;
 		case 'o': o.outdir = optarg; break;
@@ -78,6 +98,11 @@ int cmd_bench(int argc, char **argv)
 			if (parse_reps(optarg, &o.reps))
 				return rp_usage_error("bench", "--reps needs a number from 1 to %d, not '%s'",
 						      RP_BENCH_MAX_REPS, optarg);
+			break;
+		case 's':
+			if (parse_seconds(optarg, &o.seconds))
+				return rp_usage_error("bench", "--seconds needs a number from 1 to %d, not '%s'",
+						      RP_BENCH_MAX_SECONDS, optarg);
 			break;
 		case 'l': list(stdout); return RP_EXIT_OK;
 		case 'h': usage(stdout); return RP_EXIT_OK;

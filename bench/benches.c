@@ -13,6 +13,7 @@ extern const struct rp_bench_def rp_bench_zc_tx_goals;
 extern const struct rp_bench_def rp_bench_echo;
 extern const struct rp_bench_def rp_bench_handoff;
 extern const struct rp_bench_def rp_bench_chan;
+extern const struct rp_bench_def rp_bench_soak;
 
 const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_nop,
@@ -22,6 +23,7 @@ const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_echo,
 	&rp_bench_handoff,
 	&rp_bench_chan,
+	&rp_bench_soak,
 };
 
 const unsigned rp_n_benches = sizeof(rp_benches) / sizeof(rp_benches[0]);

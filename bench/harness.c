@@ -104,6 +104,17 @@ void rp_bench_quick_reps(struct rp_bench_ctx *ctx, unsigned n)
 		ctx->reps = n;
 }
 
+void rp_bench_single_rep(struct rp_bench_ctx *ctx)
+{
+	if (!ctx->reps_forced)
+		ctx->reps = 1;
+}
+
+double rp_bench_seconds(const struct rp_bench_ctx *ctx, double dflt)
+{
+	return ctx->seconds > 0 ? ctx->seconds : dflt;
+}
+
 void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n)
 {
 	if (!ctx->quick && !ctx->reps_forced && n > ctx->reps)
@@ -445,6 +456,7 @@ struct rp_bench_ctx *rp_bench_ctx_new(const struct rp_bench_def *def,
 	ctx->def = def;
 	ctx->quick = opts->quick;
 	ctx->reps_forced = opts->reps != 0;
+	ctx->seconds = opts->seconds;
 	ctx->reps = opts->reps ? opts->reps
 			       : opts->quick ? RP_BENCH_QUICK_REPS : RP_BENCH_DEFAULT_REPS;
 	ctx->outdir = rp_bench_strdup(opts->outdir ? opts->outdir : "results");
@@ -489,6 +501,7 @@ void rp_bench_ctx_free(struct rp_bench_ctx *ctx)
 	strings_free(ctx->notes.v, ctx->notes.n);
 	strings_free(ctx->plots.v, ctx->plots.n);
 	rp_bench_cdf_free(ctx);
+	rp_bench_ts_free(ctx);
 	free(ctx->cpus.v);
 	free(ctx->outdir);
 	free(ctx->failure);

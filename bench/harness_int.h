@@ -17,6 +17,7 @@
 #define RP_BENCH_DEFAULT_REPS	5
 #define RP_BENCH_QUICK_REPS	3
 #define RP_BENCH_MAX_REPS	1000
+#define RP_BENCH_MAX_SECONDS	86400	/* --seconds: a day */
 #define RP_BENCH_SAMPLE_MAX	64	/* metrics per repetition */
 
 /* A growable array of owned things; `n` used, `cap` allocated. */
@@ -55,9 +56,17 @@ struct rp_bench_cdf {
 	RP_VEC(double) samples;
 };
 
+/* One line of a time-series plot: (t, v) points in the order added. */
+struct rp_bench_ts {
+	char *id, *series;
+	RP_VEC(double) t;
+	RP_VEC(double) v;
+};
+
 struct rp_bench_opts {
 	bool quick;
 	unsigned reps;			/* 0: the default for the mode */
+	double seconds;			/* --seconds; 0: not given */
 	const char *outdir;
 };
 
@@ -73,6 +82,8 @@ struct rp_bench_ctx {
 	RP_VEC(char *) plots;		/* svg file names written */
 	RP_VEC(struct rp_bench_result) results;
 	RP_VEC(struct rp_bench_cdf) cdfs;
+	RP_VEC(struct rp_bench_ts) ts;
+	double seconds;			/* --seconds; 0: not given */
 	char *failure;			/* rp_bench_fail's last message */
 	unsigned cases_expected;	/* 0: unknown */
 	unsigned cases_failed;
@@ -116,5 +127,6 @@ void rp_bench_fmt_params(char *buf, size_t len, const struct rp_bench_kv *kv, un
 
 /* harness_plot.c */
 void rp_bench_cdf_free(struct rp_bench_ctx *ctx);
+void rp_bench_ts_free(struct rp_bench_ctx *ctx);
 
 #endif

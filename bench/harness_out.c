@@ -199,6 +199,35 @@ static json_t *cdfs_json(const struct rp_bench_ctx *ctx)
 	return all;
 }
 
+static json_t *doubles_json(const double *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, num_json(v[i]));
+	return a;
+}
+
+/* {"id": {"series": {"t": [...], "v": [...]}}}: every point. */
+static json_t *ts_json(const struct rp_bench_ctx *ctx)
+{
+	json_t *all = json_object();
+
+	for (size_t i = 0; i < ctx->ts.n; i++) {
+		const struct rp_bench_ts *ts = &ctx->ts.v[i];
+		json_t *id = json_object_get(all, ts->id), *o = json_object();
+
+		if (!id) {
+			id = json_object();
+			json_object_set_new(all, ts->id, id);
+		}
+		json_object_set_new(o, "t", doubles_json(ts->t.v, ts->t.n));
+		json_object_set_new(o, "v", doubles_json(ts->v.v, ts->v.n));
+		json_object_set_new(id, ts->series, o);
+	}
+	return all;
+}
+
 static json_t *run_json(const struct rp_bench_ctx *ctx)
 {
 	json_t *root = json_object(), *results = json_array();
@@ -223,6 +252,7 @@ static json_t *run_json(const struct rp_bench_ctx *ctx)
 	json_object_set_new(root, "notes", strings_json(ctx->notes.v, ctx->notes.n));
 	json_object_set_new(root, "plots", strings_json(ctx->plots.v, ctx->plots.n));
 	json_object_set_new(root, "cdfs", cdfs_json(ctx));
+	json_object_set_new(root, "timeseries", ts_json(ctx));
 	json_object_set_new(root, "failure", ctx->failure ? json_string(ctx->failure) : json_null());
 	json_object_set_new(root, "results", results);
 	return root;

@@ -271,6 +271,13 @@ void rp_bench_plot_lines(struct rp_bench_ctx *ctx, const struct rp_bench_plot *p
 	script_end(&s, ctx);
 }
 
+/* The k-th line of a plot command, from the data block $<var><k>. */
+static void plot_line(FILE *f, char var, size_t k, const char *title)
+{
+	fprintf(f, "%s$%c%zu using 1:2 with lines lw 2 title ", k ? ", " : "", var, k);
+	gp_str(f, title);
+}
+
 /* ---- CDF ---------------------------------------------------------------- */
 
 void rp_bench_cdf_add(struct rp_bench_ctx *ctx, const char *id, const char *series,
@@ -330,9 +337,7 @@ void rp_bench_plot_cdf(struct rp_bench_ctx *ctx, const char *id, const char *tit
 	for (size_t i = 0; i < ctx->cdfs.n; i++) {
 		if (strcmp(ctx->cdfs.v[i].id, id) || !ctx->cdfs.v[i].samples.n)
 			continue;
-		fprintf(s.f, "%s$c%zu using 1:2 with lines lw 2 title ", k ? ", " : "", k);
-		gp_str(s.f, ctx->cdfs.v[i].series);
-		k++;
+		plot_line(s.f, 'c', k++, ctx->cdfs.v[i].series);
 	}
 	fputc('\n', s.f);
 	script_end(&s, ctx);
@@ -348,4 +353,82 @@ void rp_bench_cdf_free(struct rp_bench_ctx *ctx)
 	free(ctx->cdfs.v);
 	ctx->cdfs.v = NULL;
 	ctx->cdfs.n = ctx->cdfs.cap = 0;
+}
+
+/* ---- time series --------------------------------------------------------- */
+
+static struct rp_bench_ts *ts_find(struct rp_bench_ctx *ctx, const char *id, const char *series)
+{
+	for (size_t i = 0; i < ctx->ts.n; i++)
+		if (!strcmp(ctx->ts.v[i].id, id) && !strcmp(ctx->ts.v[i].series, series))
+			return &ctx->ts.v[i];
+	return NULL;
+}
+
+void rp_bench_ts_add(struct rp_bench_ctx *ctx, const char *id, const char *series,
+		     double t, double v)
+{
+	struct rp_bench_ts *ts = ts_find(ctx, id, series);
+
+	if (!isfinite(t) || !isfinite(v))
+		return;
+	if (!ts) {
+		ts = RP_VEC_PUSH(ctx->ts);
+		ts->id = rp_bench_strdup(id);
+		ts->series = rp_bench_strdup(series);
+	}
+	*(double *)RP_VEC_PUSH(ts->t) = t;
+	*(double *)RP_VEC_PUSH(ts->v) = v;
+}
+
+static void ts_data(FILE *f, size_t k, const struct rp_bench_ts *ts)
+{
+	fprintf(f, "$t%zu << EOD\n", k);
+	for (size_t i = 0; i < ts->t.n; i++)
+		fprintf(f, "%.10g %.10g\n", ts->t.v[i], ts->v.v[i]);
+	fputs("EOD\n", f);
+}
+
+void rp_bench_plot_ts(struct rp_bench_ctx *ctx, const char *id, const char *title,
+		      const char *x_label, const char *y_label)
+{
+	struct script s;
+	size_t k = 0;
+
+	if (!gnuplot_available(ctx))
+		return;
+	script_begin(&s, ctx, id, title);
+	for (size_t i = 0; i < ctx->ts.n; i++)
+		if (!strcmp(ctx->ts.v[i].id, id) && ctx->ts.v[i].t.n)
+			ts_data(s.f, k++, &ctx->ts.v[i]);
+	if (!k) {
+		script_drop(&s, ctx, "no points were added for it");
+		return;
+	}
+	fputs("set xlabel ", s.f);
+	gp_str(s.f, x_label);
+	fputs("\nset ylabel ", s.f);
+	gp_str(s.f, y_label);
+	fputs("\nset yrange [0:*]\nplot ", s.f);
+	k = 0;
+	for (size_t i = 0; i < ctx->ts.n; i++) {
+		if (strcmp(ctx->ts.v[i].id, id) || !ctx->ts.v[i].t.n)
+			continue;
+		plot_line(s.f, 't', k++, ctx->ts.v[i].series);
+	}
+	fputc('\n', s.f);
+	script_end(&s, ctx);
+}
+
+void rp_bench_ts_free(struct rp_bench_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->ts.n; i++) {
+		free(ctx->ts.v[i].id);
+		free(ctx->ts.v[i].series);
+		free(ctx->ts.v[i].t.v);
+		free(ctx->ts.v[i].v.v);
+	}
+	free(ctx->ts.v);
+	ctx->ts.v = NULL;
+	ctx->ts.n = ctx->ts.cap = 0;
 }

@@ -75,6 +75,9 @@ int rp_metrics_render(FILE *out, const struct rp_metrics_source *src);
 
 /* ---- reader (`ringplane stats`, tests) --------------------------------- */
 
+/* GET http://ADDR/metrics (libcurl, 5 s timeout) into a NUL-terminated
+ * malloc'd string; NULL with a message in err. */
+char *rp_metrics_fetch(const char *addr, char *err, size_t errlen);
 /* Parse exposition text. Lines that are not ringplane counters are skipped;
  * a malformed sample line is an error naming its line number. */
 int rp_metrics_parse(const char *text, struct rp_metrics_snapshot *snap,

@@ -72,8 +72,7 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	return fwrite(data, size, n, arg) * size;
 }
 
-/* GET http://ADDR/metrics into a NUL-terminated malloc'd string. */
-static char *fetch(const char *addr, char *err, size_t errlen)
+char *rp_metrics_fetch(const char *addr, char *err, size_t errlen)
 {
 	char url[256], curl_err[CURL_ERROR_SIZE] = "";
 	char *body = NULL;
@@ -122,7 +121,7 @@ done:
 static int snapshot(const char *addr, struct rp_metrics_snapshot *snap)
 {
 	char err[512] = "";
-	char *text = fetch(addr, err, sizeof(err));
+	char *text = rp_metrics_fetch(addr, err, sizeof(err));
 
 	if (!text) {
 		fprintf(stderr, "ringplane stats: %s\n", err);

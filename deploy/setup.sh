@@ -3,7 +3,10 @@
 # then configure and build. Idempotent: with everything present it makes no
 # network calls and only rebuilds what changed.
 #
-#   deploy/setup.sh [--no-build] [--help]
+#   deploy/setup.sh [--no-build] [--runtime] [--help]
+#
+# --runtime installs only the shared libraries the binary needs to run (what
+# deploy/Containerfile's runtime image gets), and builds nothing.
 #
 # liburing in bookworm (2.3) is too old; a recent one comes from Debian's newer
 # suites, pinned at priority 100 so that nothing else on the machine is
@@ -11,13 +14,15 @@
 set -euo pipefail
 
 usage() {
-	sed -n '2,11s/^# \{0,1\}//p' "$0"
+	sed -n '2,15s/^# \{0,1\}//p' "$0"
 }
 
 build=1
+runtime=0
 for arg in "$@"; do
 	case "$arg" in
 	--no-build) build=0 ;;
+	--runtime) build=0; runtime=1 ;;
 	-h|--help) usage; exit 0 ;;
 	*) echo "setup.sh: unknown option '$arg' (try --help)" >&2; exit 2 ;;
 	esac
@@ -35,6 +40,8 @@ base_pkgs=(
 	sockperf iperf3 haproxy socat nftables
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
+	# test/deploy/fleet.sh: the Kubernetes manifests parsed
+	python3-yaml
 	# operations: process.user (libcap), Type=notify (libsystemd), the
 	# install test (man-db, groff-base, col from bsdextrautils), systemd-analyze
 	# (systemd)
@@ -46,6 +53,14 @@ base_pkgs=(
 )
 # Packages taken from newer suites, as pkg/suite.
 new_pkgs=(liburing-dev/sid liburing2/sid linux-libc-dev/trixie)
+
+# --runtime: the packages of the libraries `ringplane` links (its DT_NEEDED
+# entries; test/deploy/fleet.sh checks this list against the built binary),
+# nothing to build or test with. iceoryx's C binding is linked whenever it
+# was installed at build time (`bench chan`), as it is by this script.
+runtime_pkgs=(libmnl0 libyaml-0-2 libmicrohttpd12 libcurl4 libjansson4 libcap2 libsystemd0
+	libiceoryx-binding-c2)
+runtime_new_pkgs=(liburing2/sid)
 
 log() { printf 'setup: %s\n' "$*"; }
 
@@ -60,10 +75,24 @@ pkg_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
 
+# liburing2's package version (the runtime image has no pkg-config).
+liburing_version() {
+	dpkg-query -W -f='${Version}' liburing2 2>/dev/null
+}
+
 liburing_recent() {
 	local v
-	v=$(pkg-config --modversion liburing 2>/dev/null) || return 1
+	v=$(liburing_version) || return 1
 	dpkg --compare-versions "$v" ge "$min_liburing"
+}
+
+# Every package of new_pkgs is installed (in some version: liburing_recent
+# checks the one that matters).
+new_installed() {
+	local p
+	for p in "${new_pkgs[@]}"; do
+		pkg_installed "${p%/*}" || return 1
+	done
 }
 
 missing_base() {
@@ -115,8 +144,8 @@ EOS
 install_packages() {
 	local missing
 	missing=$(missing_base)
-	if [ -z "$missing" ] && liburing_recent && pkg_installed libcmocka-dev; then
-		log "all packages present (liburing $(pkg-config --modversion liburing))"
+	if [ -z "$missing" ] && liburing_recent && new_installed; then
+		log "all packages present (liburing $(liburing_version))"
 		return
 	fi
 	need_root
@@ -128,7 +157,7 @@ install_packages() {
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing "${new_pkgs[@]}" >/dev/null
 	liburing_recent || { echo "setup.sh: liburing >= $min_liburing still missing after install" >&2; exit 1; }
-	log "liburing $(pkg-config --modversion liburing) installed"
+	log "liburing $(liburing_version) installed"
 }
 
 build_tree() {
@@ -140,6 +169,10 @@ build_tree() {
 	log "built $dir"
 }
 
+if [ "$runtime" -eq 1 ]; then
+	base_pkgs=("${runtime_pkgs[@]}")
+	new_pkgs=("${runtime_new_pkgs[@]}")
+fi
 install_packages
 if [ "$build" -eq 1 ]; then
 	build_tree build --buildtype=debugoptimized

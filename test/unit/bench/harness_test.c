@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The benchmark harness without a benchmark: percentiles, what a case keeps,
- * median lookup, failed repetitions, and that the JSON and the table survive
+ * median lookup, failed repetitions, CDF and time-series plots and their
+ * JSON, and that the JSON and the table survive
  * names full of quotes, backslashes, control characters and pipes.
  */
 #include <math.h>
@@ -234,6 +235,25 @@ static void test_default_reps(void **state)
 	rp_bench_ctx_free(ctx);
 }
 
+/* A soak's one long run: one repetition in full runs too, --reps still wins;
+ * --seconds, or the benchmark's default. */
+static void test_single_rep_and_seconds(void **state)
+{
+	struct rp_bench_opts full = { .seconds = 180 }, forced = { .reps = 2 };
+	struct rp_bench_ctx *ctx = rp_bench_ctx_new(&fake, &full);
+
+	(void)state;
+	rp_bench_single_rep(ctx);
+	assert_int_equal(rp_bench_reps(ctx), 1);
+	assert_float_equal(rp_bench_seconds(ctx, 600), 180, 0);
+	rp_bench_ctx_free(ctx);
+	ctx = rp_bench_ctx_new(&fake, &forced);
+	rp_bench_single_rep(ctx);
+	assert_int_equal(rp_bench_reps(ctx), 2);
+	assert_float_equal(rp_bench_seconds(ctx, 600), 600, 0);
+	rp_bench_ctx_free(ctx);
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static const char nasty[] = "q\"uo\\te\n\ttab\x01|pipe µs";
@@ -355,6 +375,14 @@ static void remove_dir(char *d, const struct rp_bench_ctx *ctx)
 	free(d);
 }
 
+/* One repetition per case, outputs in dir. */
+static struct rp_bench_ctx *ctx_in(char *dir)
+{
+	struct rp_bench_opts o = { .reps = 1, .outdir = dir };
+
+	return rp_bench_ctx_new(&fake, &o);
+}
+
 /* The JSON keeps each CDF series as percentiles of all its samples. */
 static void check_cdf_json(const struct rp_bench_ctx *ctx)
 {
@@ -377,13 +405,10 @@ static void check_cdf_json(const struct rp_bench_ctx *ctx)
 static void test_cdf_accumulates_and_plots(void **state)
 {
 	double a[] = { 3, 1, 2 }, b[] = { 5, NAN, 4 };
-	struct rp_bench_opts o = { .reps = 1 };
-	struct rp_bench_ctx *ctx;
 	char *dir = tmp_dir();
+	struct rp_bench_ctx *ctx = ctx_in(dir);
 
 	(void)state;
-	o.outdir = dir;
-	ctx = rp_bench_ctx_new(&fake, &o);
 	rp_bench_cdf_add(ctx, "lat", "ring", a, 3);
 	rp_bench_cdf_add(ctx, "lat", "ring", b, 3);	/* a second repetition */
 	rp_bench_cdf_add(ctx, "lat", "epoll", a, 3);
@@ -398,6 +423,51 @@ static void test_cdf_accumulates_and_plots(void **state)
 	assert_int_equal(ctx->notes.n, 1);
 	assert_non_null(strstr(ctx->notes.v[0], "fake-none.svg not drawn"));
 	check_cdf_json(ctx);
+	remove_dir(dir, ctx);
+	rp_bench_ctx_free(ctx);
+}
+
+/* The JSON keeps every point of a time series, in order. */
+static void check_ts_json(const struct rp_bench_ctx *ctx)
+{
+	char *path = tmp_path(".ts.json");
+	json_t *doc, *rss, *t, *v;
+
+	assert_int_equal(rp_bench_write_json(ctx, path), 0);
+	doc = json_load_file(path, 0, NULL);
+	assert_non_null(doc);
+	rss = json_object_get(json_object_get(json_object_get(doc, "timeseries"), "mem"), "rss");
+	t = json_object_get(rss, "t");
+	v = json_object_get(rss, "v");
+	assert_int_equal(json_array_size(t), 3);	/* the NaN point left out */
+	assert_int_equal(json_array_size(v), 3);
+	assert_float_equal(json_number_value(json_array_get(t, 2)), 3, 0);
+	assert_float_equal(json_number_value(json_array_get(v, 2)), 12.5, 0);
+	assert_non_null(json_object_get(json_object_get(json_object_get(doc, "timeseries"), "mem"), "fds"));
+	json_decref(doc);
+	unlink(path);
+	free(path);
+}
+
+static void test_ts_accumulates_and_plots(void **state)
+{
+	char *dir = tmp_dir();
+	struct rp_bench_ctx *ctx = ctx_in(dir);
+
+	(void)state;
+	rp_bench_ts_add(ctx, "mem", "rss", 0, 10);
+	rp_bench_ts_add(ctx, "mem", "fds", 0, 7);
+	rp_bench_ts_add(ctx, "mem", "rss", 1, 11);
+	rp_bench_ts_add(ctx, "mem", "rss", 2, NAN);
+	rp_bench_ts_add(ctx, "mem", "rss", 3, 12.5);
+	assert_int_equal(ctx->ts.n, 2);
+	rp_bench_plot_ts(ctx, "mem", "memory", "s", "MiB");
+	assert_int_equal(ctx->plots.n, 1);
+	assert_string_equal(ctx->plots.v[0], "fake-mem.svg");
+	rp_bench_plot_ts(ctx, "none", "nothing", "s", "x");
+	assert_int_equal(ctx->plots.n, 1);
+	assert_non_null(strstr(ctx->notes.v[0], "fake-none.svg not drawn"));
+	check_ts_json(ctx);
 	remove_dir(dir, ctx);
 	rp_bench_ctx_free(ctx);
 }
@@ -532,9 +602,11 @@ int main(void)
 		cmocka_unit_test(test_interleaved_rotates_and_isolates_failure),
 		cmocka_unit_test(test_quick_reps),
 		cmocka_unit_test(test_default_reps),
+		cmocka_unit_test(test_single_rep_and_seconds),
 		cmocka_unit_test(test_json_escapes_and_round_trips),
 		cmocka_unit_test(test_table_cells_stay_cells),
 		cmocka_unit_test(test_cdf_accumulates_and_plots),
+		cmocka_unit_test(test_ts_accumulates_and_plots),
 		cmocka_unit_test(test_lines_filter_by_where),
 		cmocka_unit_test(test_execute_failed_case_fails_run_keeps_outputs),
 		cmocka_unit_test(test_execute_run_failure_is_named),
