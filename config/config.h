@@ -146,6 +146,13 @@ enum rp_local_cpu {
 	RP_LOCAL_CPU_OFF,	/* the kernel's reuseport hash */
 };
 
+/* services[].rx-zerocopy: io_uring zcrx on a NIC queue (dataplane/zcrx.h). */
+enum rp_rx_zc {
+	RP_RXZC_OFF,	/* provided-buffer receive (the default) */
+	RP_RXZC_AUTO,	/* zcrx where the interface can, else the fallback (reason logged) */
+	RP_RXZC_ON,	/* zcrx or refuse to start, with the reason */
+};
+
 enum rp_zc_mode {
 	RP_ZC_AUTO,
 	RP_ZC_ALWAYS,
@@ -245,6 +252,16 @@ struct rp_service_cfg {
 	unsigned retries;		/* other backends tried after a failed connect */
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
+	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
+	 * of an interfaces[] entry, which nicmgr prepares (header split, the
+	 * queue out of RSS, an ntuple rule for listen's port). */
+	enum rp_rx_zc rx_zc;
+	char rx_zc_iface[IFNAMSIZ];
+	struct rp_mark rx_zc_mark;	/* of rx-zerocopy's value */
+	long rx_zc_queue;		/* rx queue index */
+	unsigned rx_zc_area;		/* bytes of the receive area per queue */
+	unsigned rx_zc_refill;		/* refill ring entries (power of two) */
+	int rx_zc_iface_idx;		/* rules: index in interfaces[], -1 none */
 };
 
 struct rp_metrics_cfg {

@@ -254,4 +254,5 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_acceptor_workers(cfg, errs);
 	check_queues_total(cfg, errs);
 	check_proxies(cfg, errs);
+	rp_config_check_rx_zc(cfg, errs);
 }
