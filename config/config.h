@@ -111,6 +111,12 @@ struct rp_iface_cfg {
 	/* IRQ affinity: queue i's IRQ goes to irq_cpus.cpu[i % n]. */
 	struct rp_cpulist irq_cpus;
 	bool irq_cpus_set;
+	/* Not keys: set from a service's rx-zerocopy (nicmgr/zcrxq.h) for the
+	 * interface copy nicmgr plans: prepare this rx queue for zcrx. */
+	bool zcrx;			/* false: no queue to prepare */
+	unsigned zcrx_queue;
+	struct rp_addr zcrx_listen;	/* the service's address: the ntuple rule */
+	struct rp_mark zcrx_mark;
 };
 
 struct rp_workers_cfg {
