@@ -90,7 +90,7 @@ static unsigned rx_queues(const struct rp_nic_info *info)
 
 static bool ntuple_ok(const struct rp_nic_info *info)
 {
-	const struct rp_nic_feature *f = feature(info, "ntuple-filters");
+	const struct rp_nic_feature *f = feature(info, "rx-ntuple-filter");
 
 	return f && (f->active || !f->fixed);
 }
@@ -114,8 +114,8 @@ void rp_nic_zcrx_judge(const struct rp_nic_info *info, bool dma_device, unsigned
 		say(v, RP_ZCRX_NO_HDS, EOPNOTSUPP, "%s: tcp-data-split not supported by %s",
 		    info->dev, drv);
 	else if (!ntuple_ok(info))
-		say(v, RP_ZCRX_NO_NTUPLE, EOPNOTSUPP, "%s: no ntuple support (ntuple-filters %s on %s)",
-		    info->dev, feature(info, "ntuple-filters") ? "fixed off" : "not offered", drv);
+		say(v, RP_ZCRX_NO_NTUPLE, EOPNOTSUPP, "%s: no ntuple support (rx-ntuple-filter %s on %s)",
+		    info->dev, feature(info, "rx-ntuple-filter") ? "fixed off" : "not offered", drv);
 	else if (info->rss.st.err || !info->rss.n_indir || n_rx < 2)
 		say(v, RP_ZCRX_NO_RSS, EOPNOTSUPP, "%s: rx queue %u cannot be taken out of RSS (%s)",
 		    info->dev, queue, n_rx < 2 ? "it is the only rx queue" :
@@ -219,20 +219,20 @@ static int plan_ring(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 static int plan_ntuple_feature(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 			       const struct rp_nic_info *info)
 {
-	const struct rp_nic_feature *f = feature(info, "ntuple-filters");
+	const struct rp_nic_feature *f = feature(info, "rx-ntuple-filter");
 	struct rp_nic_change *c;
 
 	if (f && f->active)
 		return 0;
-	if (!(c = zadd(p, RP_CHG_FEATURE, cfg, "features.ntuple-filters")))
+	if (!(c = zadd(p, RP_CHG_FEATURE, cfg, "features.rx-ntuple-filter")))
 		return -1;
-	snprintf(c->feature, sizeof(c->feature), "ntuple-filters");
+	snprintf(c->feature, sizeof(c->feature), "rx-ntuple-filter");
 	c->from = 0;
 	c->to = 1;
 	snprintf(c->from_text, sizeof(c->from_text), "off");
 	snprintf(c->to_text, sizeof(c->to_text), "on");
 	if (!f || f->fixed)
-		rp_nic_plan_unsupported(p, c, "no ntuple support (ntuple-filters %s on %s)",
+		rp_nic_plan_unsupported(p, c, "no ntuple support (rx-ntuple-filter %s on %s)",
 					f ? "fixed off" : "not offered", p->dev);
 	return 0;
 }

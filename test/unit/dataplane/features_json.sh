@@ -45,7 +45,7 @@ by_id = {r["id"]: r for r in rows}
 for r in rows:
     for word in ("channel", "reload", "work item", "stats"):
         assert word not in r["used_for"].lower(), f"{r['id']}: used_for names '{word}'"
-for unused in ("zcrx", "pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
+for unused in ("pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
     assert by_id[unused]["used_for"].startswith("nothing in this build uses it"), unused
 PY
 
