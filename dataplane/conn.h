@@ -27,6 +27,7 @@
 #include "dataplane/log.h"
 #include "dataplane/share.h"
 #include "dataplane/svc.h"
+#include "dataplane/zcrx_acct.h"
 
 struct io_uring_cqe;
 struct rp_worker;
@@ -54,8 +55,10 @@ uint32_t rp_conn_cqe_obj(const struct io_uring_cqe *cqe);
 
 struct rp_txq_ent {
 	unsigned bid;		/* pool buffer, or RP_BID_NONE */
-	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy */
+	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy, or with zc the zcrx area */
 	unsigned off, len;	/* what is still to send */
+	bool zc;		/* heap points into the zcrx area: zref goes back, not free() */
+	struct rp_zcrx_ref zref;
 };
 
 /* A ring that doubles when full. Its length is bounded by the pool: every
