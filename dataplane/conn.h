@@ -103,6 +103,9 @@ bool rp_rx_try_read(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *r
 bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
 		       bool may_read);
 void rp_rx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx);
+/* Cancel the receive named obj (RP_OP_RECV) once: any receive side's. */
+void rp_conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, uint32_t obj, bool armed,
+			 bool *cancel_sent);
 
 /*
  * A receive CQE: the buffer it delivered, now held by the connection

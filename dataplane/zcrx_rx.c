@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <liburing.h>
 
+#include "dataplane/conn.h"
 #include "dataplane/worker.h"
 #include "dataplane/zcrx.h"
 #include "dataplane/zcrx_rx.h"
@@ -21,13 +22,7 @@ static bool over(const struct rp_worker *w, const struct rp_zrx *z)
 
 void rp_zrx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx *z)
 {
-	struct io_uring_sqe *sqe;
-
-	if (!z->armed || z->cancel_sent || !(sqe = rp_worker_sqe(w)))
-		return;
-	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, z->obj), 0);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, z->obj));
-	z->cancel_sent = true;
+	rp_conn_cancel_recv(w, si, z->obj, z->armed, &z->cancel_sent);
 }
 
 bool rp_zrx_step(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx *z, bool may_read)
