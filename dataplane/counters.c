@@ -22,7 +22,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_ZC_SENDS,        "zc_sends",        "Zerocopy sends issued (SEND_ZC/SENDMSG_ZC)"),
 	C(RP_C_ZC_COPIED,       "zc_copied",       "Zerocopy sends the kernel reported as copied (REPORT_USAGE)"),
 	C(RP_C_ZC_FALLBACKS,    "zc_fallbacks",    "TCP connections or UDP peers the auto policy switched to copy sends (for zerocopy.fallback-retry-ms)"),
-	C(RP_C_RX_ZC_BYTES,     "rx_zerocopy_bytes", "Bytes received by hardware receive zerocopy (io_uring zcrx RECV_ZC, no copy)"),
+	C(RP_C_RX_ZC_BYTES,     "rx_zerocopy_bytes", "Bytes RECV_ZC delivered from the zcrx area (hardware receive zerocopy; segments that arrived on another queue are copied into the area by the kernel)"),
 	C(RP_C_RX_ZC_FALLBACK_BYTES, "rx_zerocopy_fallback_bytes", "Bytes a service with rx-zerocopy received through provided buffers instead (zcrx unavailable, or a connection on another queue)"),
 	C(RP_C_ZCRX_REFILL_STALLS, "zcrx_refill_stalls", "zcrx buffer returns that found the refill ring full and waited (owed, none dropped)"),
 	C(RP_C_ZCRX_REARMS,     "zcrx_rearms",     "RECV_ZC re-armed after it ended on ENOSPC (completion queue full) or ENOMEM (area exhausted)"),

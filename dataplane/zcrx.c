@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "dataplane/log.h"
 #include "dataplane/worker.h"
@@ -95,6 +96,24 @@ static int map(struct rp_zcrx *z, const struct rp_zcrx_job *job)
 	return z->area && z->rq_mem ? 0 : -ENOMEM;
 }
 
+/* Re-registration after a restart: the previous process's ring lets go
+ * of the queue in its exit work, which may still be running (the queue is
+ * then bound: EEXIST). Wait for it a little, never for long. */
+#define REBIND_TRIES 20
+#define REBIND_WAIT_US 50000
+
+static int register_retrying(struct io_uring *ring, struct io_uring_zcrx_ifq_reg *reg)
+{
+	int ret = -EEXIST;
+
+	for (unsigned i = 0; i < REBIND_TRIES && (ret == -EEXIST || ret == -EBUSY); i++) {
+		if (i)
+			usleep(REBIND_WAIT_US);
+		ret = io_uring_register_ifq(ring, reg);
+	}
+	return ret;
+}
+
 int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struct rp_zcrx *z,
 		     char *why, size_t len)
 {
@@ -121,7 +140,7 @@ int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struc
 	rd.size = z->rq_len;
 	reg.area_ptr = (uintptr_t)&area;
 	reg.region_ptr = (uintptr_t)&rd;
-	ret = io_uring_register_ifq(ring, &reg);
+	ret = register_retrying(ring, &reg);
 	if (ret) {
 		unmap(z);
 		return snprintf(why, len, "%s: rx queue %u: registration refused by the kernel "
