@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "nicmgr/family.h"
+#include "test/unit/nicmgr/plan_find.h"
 #include "nicmgr/zcrxq.h"
 
 #define NQ 4
@@ -138,11 +139,7 @@ static void test_judge_reasons(void **state)
 
 static const struct rp_nic_change *find(const char *what)
 {
-	for (unsigned i = 0; i < plan.n; i++)
-		if (!strcmp(plan.c[i].what, what))
-			return &plan.c[i];
-	fail_msg("no change '%s' in the plan", what);
-	return NULL;
+	return plan_find(&plan, what);
 }
 
 static void make(void)
