@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,7 @@ struct rp_appliance {
 	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
 	uint64_t ping_seq;		/* the last liveness ping sent to the workers */
 	struct rp_ratelimit ping_log;
+	bool start_failed;		/* workers are stopped because start-up failed */
 };
 
 struct acc_load {
@@ -313,7 +315,15 @@ static int start_metrics(struct rp_appliance *a, struct rp_metrics_source *src)
 	};
 	a->metrics = rp_metrics_start(&a->cfg->metrics, src, err, sizeof(err));
 	if (!a->metrics) {
-		rp_err("metrics: %s", err);
+		char comm[64] = "";
+		pid_t owner = rp_addr_owner(&a->cfg->metrics.listen, SOCK_STREAM, comm, sizeof(comm));
+
+		if (owner > 0)
+			rp_err("metrics: %s is in use by PID %d (%s): set metrics.listen to a free "
+			       "address or metrics.enabled: false", a->cfg->metrics.listen.text,
+			       (int)owner, comm);
+		else
+			rp_err("%s", err);
 		return -1;
 	}
 	rp_info("metrics: serving on %s", a->cfg->metrics.listen.text);
@@ -513,7 +523,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 	for (unsigned i = 0; i < a->n; i++)
 		if (rp_worker_join(&a->workers[i]))
 			failed++;
-	if (!stopping)
+	if (!stopping && !a->start_failed)
 		rp_err("all workers ended without being asked to");
 	return failed || !stopping || worker_failed ? -1 : 0;
 }
@@ -626,6 +636,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 		goto out;
 	/* Root is dropped once buffers are registered and sockets bound. */
 	if (start_acceptors(&a) || start_metrics(&a, &src) || rp_privdrop_apply(&pd)) {
+		rp_err("start-up failed (above): stopping the workers that started");
+		a.start_failed = true;
 		stop_acceptors(&a);
 		stop_workers(&a);
 		wait_and_drain(&a, &sigs);
