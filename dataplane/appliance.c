@@ -17,6 +17,7 @@
 #include "dataplane/addr_owner.h"
 #include "dataplane/appliance.h"
 #include "dataplane/cli.h"
+#include "dataplane/events.h"
 #include "dataplane/features.h"
 #include "dataplane/log.h"
 #include "dataplane/metrics.h"
@@ -45,6 +46,7 @@ struct rp_appliance {
 	uint64_t ping_seq;		/* the last liveness ping sent to the workers */
 	struct rp_ratelimit ping_log;
 	bool start_failed;		/* workers are stopped because start-up failed */
+	struct rp_events events;	/* the event channel's control-thread side */
 };
 
 struct acc_load {
@@ -100,6 +102,13 @@ static const struct rp_counters *metrics_block(void *arg, unsigned worker, unsig
 }
 
 /* ---- worker placement ---------------------------------------------------- */
+
+static const struct rp_counters *events_block(void *arg, unsigned worker, unsigned svc)
+{
+	const struct rp_counters *c = rp_appliance_counters(arg, worker, NULL);
+
+	return c ? &c[svc] : NULL;
+}
 
 static unsigned allowed_cpus(int *out, unsigned max)
 {
@@ -498,6 +507,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		if (all_done(a))
 			break;
 		watchdog(a, worker_failed, stopping);
+		rp_events_tick(&a->events, a->cfg, a->n, events_block, a);
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {
@@ -627,6 +637,9 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
+	/* Before the workers: each attaches to it as a sender. */
+	if (rp_events_open(&a.events, cfg, &pd))
+		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */
 	if (rp_reuseport_begin(cfg, a.n)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
@@ -649,6 +662,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 	rp_sd_ready(a.n, cfg->n_services);
 	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP is ignored)",
 		a.n, cfg->n_services);
+	rp_events_emit(a.events.ch, "start", "\"pid\":%d,\"workers\":%u,\"services\":%u",
+		       (int)getpid(), a.n, cfg->n_services);
 	if (wait_and_drain(&a, &sigs) == 0) {
 		rp_info("stopped cleanly: every send completed, every notification in");
 		ret = RP_EXIT_OK;
@@ -656,6 +671,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	if (a.metrics)
 		rp_metrics_stop(a.metrics);
 out:
+	rp_events_close(&a.events, cfg, ret == RP_EXIT_OK);
 	rp_reuseport_end();
 	free_appliance(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
