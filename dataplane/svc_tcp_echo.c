@@ -436,7 +436,7 @@ static struct rp_zc_sock *tcp_zc_sock(struct rp_svc_inst *si, uint64_t object)
  * receives again, if its share allows. */
 static void conn_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	c->rx.starved = false;
+	c->rx.starved = c->zrx.starved = false;
 	conn_try_read(w, si, c);
 }
 

@@ -127,6 +127,9 @@ int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struc
 
 	memset(z, 0, sizeof(*z));
 	z->svc = job->svc;
+	if (sysconf(_SC_PAGESIZE) != PAGE)	/* the kernel's niovs are PAGE_SIZE */
+		return snprintf(why, len, "page size %ld: this build counts 4096-byte niovs",
+				sysconf(_SC_PAGESIZE)), -EOPNOTSUPP;
 	if (!reg.if_idx)
 		return snprintf(why, len, "%s: no such device", job->dev), -ENODEV;
 	if ((ret = map(z, job))) {
@@ -246,6 +249,11 @@ bool rp_zcrx_worker_tick(struct rp_worker *w)
 	exhausted = rp_zcrx_exhausted(&z->acct);
 	relieved = z->was_exhausted && !exhausted;
 	z->was_exhausted = exhausted;
+	if (z->n_starved && z->acct.st.returned != z->returned_seen) {
+		z->n_starved = 0;	/* the re-arm clears each connection's flag */
+		relieved = true;
+	}
+	z->returned_seen = z->acct.st.returned;
 	return relieved;
 }
 

@@ -57,6 +57,8 @@ struct rp_zcrx {
 	size_t rq_len;
 	struct rp_zcrx_acct acct;
 	bool was_exhausted;
+	unsigned n_starved;		/* receives that ended on ENOMEM, waiting for returns */
+	uint64_t returned_seen;		/* acct.st.returned at the last tick */
 	struct rp_zcrx_stats published;	/* what the counters have of acct.st */
 };
 
@@ -90,7 +92,8 @@ int rp_zcrx_data(struct rp_zcrx *z, const struct io_uring_cqe *cqe, struct rp_zc
  * on: it fails the worker. */
 int rp_zcrx_worker_open(struct rp_worker *w);
 /* Once per loop turn: owed returns onto the refill ring, counters; true
- * when the area just stopped being exhausted (re-arm the receives). */
+ * when the area just stopped being exhausted, or buffers went back while
+ * receives wait after ENOMEM (re-arm the receives). */
 bool rp_zcrx_worker_tick(struct rp_worker *w);
 void rp_zcrx_worker_close(struct rp_worker *w);
 

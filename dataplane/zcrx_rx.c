@@ -17,7 +17,8 @@ bool rp_zrx_enabled(const struct rp_worker *w, const struct rp_svc_inst *si)
 
 static bool over(const struct rp_worker *w, const struct rp_zrx *z)
 {
-	return z->held >= w->zcrx->area_len / CONN_SHARE || rp_zcrx_exhausted(&w->zcrx->acct);
+	return z->pieces >= w->zcrx->acct.n_pages / CONN_SHARE ||
+	       rp_zcrx_exhausted(&w->zcrx->acct);
 }
 
 void rp_zrx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx *z)
@@ -33,7 +34,7 @@ bool rp_zrx_step(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx *z, 
 		rp_zrx_cancel(w, si, z);
 		return true;
 	}
-	if (!may_read || z->armed || si->stopping)
+	if (!may_read || z->armed || z->starved || si->stopping)
 		return true;
 	if (!(sqe = rp_worker_sqe(w)))
 		return false;
@@ -52,13 +53,17 @@ void rp_zrx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx 
 		if (cqe->res <= 0 || rp_zcrx_data(w->zcrx, cqe, &ev->ref, &ev->ptr))
 			return;	/* not in our area: counted (err_bad_buffer) by the tick */
 		ev->data = true;
-		z->held += ev->ref.len;
+		z->pieces++;
 		rp_count(si->ctr, RP_C_RX_PACKETS, 1);
 		rp_count(si->ctr, RP_C_RX_BYTES, ev->ref.len);
 		rp_count(si->ctr, RP_C_RX_ZC_BYTES, ev->ref.len);
 		return;
 	}
 	z->armed = false;
+	if (cqe->res == -ENOMEM) {
+		z->starved = true;
+		w->zcrx->n_starved++;
+	}
 	switch (rp_zcrx_recv_end(&w->zcrx->acct, cqe->res)) {
 	case RP_ZCRX_END_EOF:
 		ev->eof = true;
@@ -74,6 +79,6 @@ void rp_zrx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx 
 
 void rp_zrx_put(struct rp_worker *w, struct rp_zrx *z, const struct rp_zcrx_ref *ref)
 {
-	z->held -= ref->len;
+	z->pieces--;
 	rp_zcrx_put(&w->zcrx->acct, ref);
 }

@@ -10,7 +10,9 @@
  * held bytes reach its cap, or any connection while the area is exhausted,
  * has its RECV_ZC cancelled (the socket's receive window then closes: the
  * peer waits, nothing is dropped) and is armed again once it has drained.
- * A RECV_ZC that ends on ENOSPC (the CQ was full) or ENOMEM is armed again.
+ * A RECV_ZC that ends on ENOSPC (the CQ was full) is armed again at once;
+ * one that ends on ENOMEM (the kernel's copy fallback found the area dry)
+ * waits until buffers have gone back (no busy loop against a dry area).
  * Worker thread only.
  */
 #ifndef RP_ZCRX_RX_H
@@ -28,7 +30,8 @@ struct rp_svc_inst;
 struct rp_zrx {
 	uint32_t slot, obj;
 	bool armed, cancel_sent;
-	uint64_t held;			/* area bytes of pieces not yet consumed */
+	bool starved;			/* ended on ENOMEM: armed again once buffers return */
+	uint32_t pieces;		/* pieces held: each pins at most one page */
 };
 
 /* What a completion brought. */
