@@ -128,6 +128,40 @@ int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len);
  * this one (a counted gap). */
 ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost);
 
+/*
+ * By reference: messages larger than a slot, written once into shared memory
+ * and read in place. A sender makes one region (a file beside the channel's,
+ * /dev/shm/ringplane-chanref.NAME.K, with the channel's owner, group and
+ * mode) and manages its buffers in it; a message names bytes of it. The
+ * sender may reuse those bytes once rp_chan_released() says every receiver
+ * is done with the message (like a zerocopy send's notification). Receivers
+ * map a region read-only on first use and check every reference against it.
+ * Block policy only: with overwrite a lapped receiver could read bytes the
+ * sender already reused.
+ */
+/* The sender's region of size data bytes (page-aligned, up to 1 GiB; one
+ * per sender handle, up to RP_CHAN_MAX_REGIONS senders at a time): where to
+ * write, or NULL. */
+void *rp_chan_region_create(struct rp_chan *ch, size_t size, struct rp_chan_err *e);
+/* Send bytes [off, off + len) of the sender's region. 0 and *pos (for
+ * rp_chan_released), or -EINVAL (no region, out of bounds, not the block
+ * policy), -EMSGSIZE (slot smaller than a reference, 24 B), and what
+ * rp_chan_send returns. */
+int rp_chan_send_ref(struct rp_chan *ch, size_t off, size_t len, uint64_t *pos);
+/* Has every receiver that will ever read the message at pos finished with
+ * it? (Its bytes may then be rewritten.) */
+bool rp_chan_released(struct rp_chan *ch, uint64_t pos);
+/*
+ * Receive without copying: *data points at the message, either in the
+ * referenced region (by reference) or in buf (an inline message, copied as
+ * by rp_chan_recv). By-reference bytes stay valid and unchanged until this
+ * handle's next receive or detach. Returns the length, or as rp_chan_recv.
+ * rp_chan_recv itself copies a referenced message into buf when it fits
+ * (cap), and otherwise skips it as lost.
+ */
+ssize_t rp_chan_recv_ref(struct rp_chan *ch, void *buf, size_t cap, const void **data,
+			 uint64_t *lost);
+
 /* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, or another
  * negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
  * the handle's own small ring, or futex(2) where the kernel lacks the op. */

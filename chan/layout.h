@@ -26,14 +26,16 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		1
+#define RP_CHAN_VERSION		2	/* 2: by-reference messages (regions, holds) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
 #define RP_CHAN_MAX_SLOTS	(1u << 20)
 #define RP_CHAN_MAX_SLOT_SIZE	(1u << 20)
+#define RP_CHAN_MAX_REGIONS	8	/* senders with a region at a time */
 #define RP_CHAN_TARGET_ANY	0xffffffffu	/* multicast: no receiver was live */
 #define RP_CHAN_TARGET_HOLE	0xfffffffeu	/* published by a receiver for a dead sender */
+#define RP_CHAN_LEN_REF		0x80000000u	/* slot len flag: data is a struct rp_chan_ref */
 
 extern const uint8_t rp_chan_magic[8];
 
@@ -68,6 +70,10 @@ struct rp_chan_shm {
 	_Atomic uint64_t live_mask;
 	_Atomic uint64_t send_timeouts;
 	_Atomic int32_t creator_pid;
+	/* Senders' regions for by-reference messages (region.c): per index,
+	 * gen << 32 | pid of its sender; pid 0: free (gen kept, so a reused
+	 * index gets a new generation). */
+	alignas(64) _Atomic uint64_t region_owner[RP_CHAN_MAX_REGIONS];
 };
 
 /* One receiver. owner = generation << 32 | pid: whoever detaches an entry
@@ -81,7 +87,19 @@ struct rp_chan_shm_rx {
 	_Atomic uint64_t cursor;		/* broadcast/multicast: next position */
 	_Atomic uint64_t received, lost;
 	_Atomic uint32_t futex;			/* unicast/multicast: its own wait word */
-	uint8_t pad[RP_CHAN_RX_SIZE - 44];
+	uint32_t pad0;
+	/* By-reference message it is reading: position + 1, 0 none. Set before
+	 * its cursor (or the head) passes the position, cleared once it is
+	 * done with the referenced bytes (rp_chan_released). */
+	_Atomic uint64_t hold;
+	uint8_t pad[RP_CHAN_RX_SIZE - 56];
+};
+
+/* A by-reference message's slot data: bytes [off, off + len) of the data
+ * area of region `region`, generation `gen` (region.c). */
+struct rp_chan_ref {
+	uint32_t region, gen;
+	uint64_t off, len;
 };
 
 struct rp_chan_slot {

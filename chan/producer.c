@@ -142,7 +142,8 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 	return (uint32_t)__builtin_ctzll(m);
 }
 
-static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len)
+static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len,
+			   uint32_t stored)
 {
 	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
 	uint64_t want = rp_chan_seq_writing(pos);
@@ -157,7 +158,7 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 	atomic_store_explicit(&sl->seq, want, memory_order_release);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&sl->claim, rp_chan_claim_open(pos), memory_order_relaxed);
-	atomic_store_explicit(&sl->len, (uint32_t)len, memory_order_relaxed);
+	atomic_store_explicit(&sl->len, stored, memory_order_relaxed);
 	atomic_store_explicit(&sl->target, target, memory_order_relaxed);
 	memcpy(sl->data, buf, len);
 	/* Release: the data is complete before a reader sees it published. If
@@ -184,9 +185,10 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 		rp_chan_wake_all(ch);
 }
 
-int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
+int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
+		      uint64_t *pos)
 {
-	int64_t pos;
+	int64_t p;
 	uint32_t target;
 
 	if (ch->role != RP_CHAN_SENDER)
@@ -195,11 +197,18 @@ int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
 		return -EMSGSIZE;
 	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
 		return -EPIPE;
-	if ((pos = take_position(ch)) < 0)
-		return (int)pos;
-	target = write_slot(ch, (uint64_t)pos, buf, len);
+	if ((p = take_position(ch)) < 0)
+		return (int)p;
+	target = write_slot(ch, (uint64_t)p, buf, len, stored);
 	rp_chan_wake_receivers(ch, target);
 	if (ch->mode == RP_CHAN_MULTICAST)
-		multicast_floor(ch, (uint64_t)pos);
+		multicast_floor(ch, (uint64_t)p);
+	if (pos)
+		*pos = (uint64_t)p;
 	return 0;
+}
+
+int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
+{
+	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, NULL);
 }
