@@ -207,14 +207,16 @@ static int listen_loop(struct rp_chan *ch, const char *name, uint32_t count, int
 	uint64_t got = 0, lost;
 
 	for (;;) {
-		ssize_t n = rp_chan_recv(ch, buf, cap, &lost);
+		const void *msg;
+		/* in place: a message sent by reference may be larger than cap */
+		ssize_t n = rp_chan_recv_ref(ch, buf, cap, &msg, &lost);
 		int w;
 
 		if (lost)
-			fprintf(stderr, "ringplane chan: '%s': lost %" PRIu64 " messages (overwritten)\n",
-				name, lost);
+			fprintf(stderr, "ringplane chan: '%s': lost %" PRIu64 " messages (overwritten, "
+				"or references that could not be read)\n", name, lost);
 		if (n >= 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
+			fwrite(msg, 1, (size_t)n, stdout);
 			fputc('\n', stdout);
 			fflush(stdout);
 			if (count && ++got >= count)
