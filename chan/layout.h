@@ -22,6 +22,7 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chan/chan.h"
@@ -129,6 +130,8 @@ void rp_chan_layout_fill(struct rp_chan_fixed *f, const struct rp_chan_params *p
 /* Parameters inside their ranges? Fills e on failure. */
 int rp_chan_params_check(const char *path, const struct rp_chan_params *p,
 			 struct rp_chan_err *e);
+/* FNV-1a 64: the checksum of the channel's and the regions' headers. */
+uint64_t rp_chan_fnv(const void *p, size_t n);
 uint64_t rp_chan_fixed_check(const struct rp_chan_fixed *f);
 /* Is this header one of ours, whole and consistent with a file of
  * file_size bytes? -EPROTO / -EINVAL with e filled. */

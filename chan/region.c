@@ -48,14 +48,7 @@ struct region_hdr {
 
 static uint64_t hdr_check(const struct region_hdr *h)
 {
-	const uint8_t *b = (const uint8_t *)h;
-	uint64_t x = 0xcbf29ce484222325ull;
-
-	for (size_t i = 0; i < offsetof(struct region_hdr, check); i++) {
-		x ^= b[i];
-		x *= 0x100000001b3ull;
-	}
-	return x;
+	return rp_chan_fnv(h, offsetof(struct region_hdr, check));
 }
 
 int rp_chan_region_path(const struct rp_chan *ch, unsigned idx, char *buf, size_t len)
