@@ -82,6 +82,7 @@ struct rp_chan_err {
 
 struct rp_chan_rx_info {
 	int index;
+	uint32_t id;			/* for rp_chan_send_to */
 	pid_t pid;
 	uint64_t cursor, received, lost;
 	bool sleeping;
@@ -121,6 +122,16 @@ int rp_chan_path(const char *name, char *buf, size_t len);
  * no room within block_timeout_ms), -EPIPE (destroyed), -EINVAL (not a
  * sender). */
 int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len);
+
+/* Addressed messages (broadcast and multicast channels): a receiver's id,
+ * which it hands to senders by its own means (`ringplane chan stats` lists
+ * them); only that receiver gets a message sent to it, the others walk
+ * past. 0 for a handle that is not a receiver. */
+uint32_t rp_chan_rx_id(const struct rp_chan *ch);
+/* 0, -ENOENT (no such receiver attached now: it detached, or the id is of
+ * an earlier receiver in its entry), -EINVAL (a unicast channel, whose
+ * receivers share one head, or a bad id), or what rp_chan_send returns. */
+int rp_chan_send_to(struct rp_chan *ch, uint32_t rx_id, const void *buf, size_t len);
 
 /* Receive one message into buf (cap >= slot size). Its length, or -EAGAIN
  * (nothing now), -EPIPE (destroyed and drained), -EINVAL. *lost (may be

@@ -197,6 +197,12 @@ static bool mine(struct rp_chan *ch, uint64_t pos, uint32_t target)
 						       memory_order_relaxed, memory_order_relaxed);
 }
 
+/* Addressed (rp_chan_send_to): this receiver's entry, this generation. */
+static bool to_me(const struct rp_chan *ch, uint32_t target)
+{
+	return target == rp_chan_target_to(ch->rx_gen, (unsigned)ch->rx_idx);
+}
+
 static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 {
 	struct slot_copy c;
@@ -220,7 +226,10 @@ static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 			rp_chan_hold_set(ch, pos);
 		/* Claim before advancing: once the cursor moves on, a sender
 		 * may reuse the slot and the claim would fail. */
-		take = ch->mode != RP_CHAN_MULTICAST || mine(ch, pos, c.target);
+		if (rp_chan_target_is_to(c.target))
+			take = to_me(ch, c.target);
+		else
+			take = ch->mode != RP_CHAN_MULTICAST || mine(ch, pos, c.target);
 		advance(ch, pos + 1);
 		if (!take) {
 			rp_chan_hold_clear(ch);

@@ -26,6 +26,7 @@ struct rp_chan {
 	/* Receiver state: its entry and its own cursor (the shared copy is
 	 * only published for senders; a co-tenant may scribble on it). */
 	int rx_idx;
+	uint32_t rx_gen;		/* its entry's generation when it registered */
 	uint64_t cursor;
 	unsigned since_floor;
 	/* rp_chan_wait's own ring, made on first use. */
@@ -87,9 +88,10 @@ void rp_chan_regions_release(struct rp_chan *ch);
 void rp_chan_regions_unlink(const struct rp_chan *ch);
 
 /* producer.c: a send of len bytes stored with the slot length `stored`
- * (len, or RP_CHAN_LEN_REF | len for a reference); *pos its position. */
+ * (len, or RP_CHAN_LEN_REF | len for a reference), to the receiver target
+ * names (rp_chan_target_to) or, NULL, as the mode says; *pos its position. */
 int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
-		      uint64_t *pos);
+		      const uint32_t *target, uint64_t *pos);
 
 /* wait.c */
 /* After publishing: wake who should look (target: the multicast receiver

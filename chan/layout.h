@@ -22,6 +22,7 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,7 @@
 #define RP_CHAN_TARGET_ANY	0xffffffffu	/* multicast: no receiver was live */
 #define RP_CHAN_TARGET_HOLE	0xfffffffeu	/* published by a receiver for a dead sender */
 #define RP_CHAN_LEN_REF		0x80000000u	/* slot len flag: data is a struct rp_chan_ref */
+#define RP_CHAN_TARGET_TO	0x80000000u	/* | (gen & 0x7fff) << 8 | index: addressed */
 
 extern const uint8_t rp_chan_magic[8];
 
@@ -117,6 +119,18 @@ _Static_assert(sizeof(struct rp_chan_shm) <= RP_CHAN_HDR_SIZE, "header fits");
 _Static_assert(sizeof(struct rp_chan_fixed) == 88, "fixed header has no padding");
 _Static_assert(sizeof(struct rp_chan_shm_rx) == RP_CHAN_RX_SIZE, "rx entry size");
 _Static_assert(sizeof(struct rp_chan_slot) == RP_CHAN_SLOT_HDR, "slot header size");
+
+/* A message addressed to one receiver (rp_chan_send_to): its entry index
+ * and the low bits of its generation, so a later receiver in the same entry
+ * does not take it. */
+static inline uint32_t rp_chan_target_to(uint32_t gen, unsigned idx)
+{
+	return RP_CHAN_TARGET_TO | (gen & 0x7fff) << 8 | (idx & 0xff);
+}
+static inline bool rp_chan_target_is_to(uint32_t t)
+{
+	return (t & RP_CHAN_TARGET_TO) && t < RP_CHAN_TARGET_HOLE;
+}
 
 static inline uint64_t rp_chan_seq_writing(uint64_t pos) { return 4 * pos + 1; }
 static inline uint64_t rp_chan_seq_ready(uint64_t pos)   { return 4 * pos + 2; }

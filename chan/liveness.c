@@ -90,6 +90,7 @@ int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e)
 	ch->cursor = atomic_load_explicit(&ch->shm->tail, memory_order_acquire);
 	atomic_store_explicit(&r->cursor, ch->cursor, memory_order_relaxed);
 	ch->rx_idx = i;
+	ch->rx_gen = gen;
 	/* seq_cst: from here on every sender's floor includes this cursor. A
 	 * floor computed just before may already be past it; start there, so
 	 * a position overwritten meanwhile is not waited for. */

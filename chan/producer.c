@@ -143,11 +143,12 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 }
 
 static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len,
-			   uint32_t stored)
+			   uint32_t stored, const uint32_t *to)
 {
 	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
 	uint64_t want = rp_chan_seq_writing(pos);
-	uint32_t target = ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
+	uint32_t target = to ? *to
+		: ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
 
 	wait_lapped_writer(ch, sl, pos);
 	/* Who writes, before the mark (release): a receiver stuck at a slot
@@ -186,7 +187,7 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 }
 
 int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
-		      uint64_t *pos)
+		      const uint32_t *to, uint64_t *pos)
 {
 	int64_t p;
 	uint32_t target;
@@ -199,8 +200,8 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 		return -EPIPE;
 	if ((p = take_position(ch)) < 0)
 		return (int)p;
-	target = write_slot(ch, (uint64_t)p, buf, len, stored);
-	rp_chan_wake_receivers(ch, target);
+	target = write_slot(ch, (uint64_t)p, buf, len, stored, to);
+	rp_chan_wake_receivers(ch, rp_chan_target_is_to(target) ? target & 0xff : target);
 	if (ch->mode == RP_CHAN_MULTICAST)
 		multicast_floor(ch, (uint64_t)p);
 	if (pos)
@@ -210,5 +211,24 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 
 int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
 {
-	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, NULL);
+	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, NULL, NULL);
+}
+
+uint32_t rp_chan_rx_id(const struct rp_chan *ch)
+{
+	return ch->rx_idx < 0 ? 0 : ch->rx_gen << 8 | (uint32_t)ch->rx_idx;
+}
+
+int rp_chan_send_to(struct rp_chan *ch, uint32_t rx_id, const void *buf, size_t len)
+{
+	unsigned idx = rx_id & 0xff;
+	uint32_t to = rp_chan_target_to(rx_id >> 8, idx);
+	uint64_t owner;
+
+	if (ch->mode == RP_CHAN_UNICAST || idx >= ch->max_rx)
+		return -EINVAL;
+	owner = atomic_load_explicit(&ch->rx[idx].owner, memory_order_relaxed);
+	if (!(rp_chan_live_mask(ch) & (1ull << idx)) || (uint32_t)(owner >> 32) != rx_id >> 8)
+		return -ENOENT;
+	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, &to, NULL);
 }

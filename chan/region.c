@@ -174,7 +174,8 @@ int rp_chan_send_ref(struct rp_chan *ch, size_t off, size_t len, uint64_t *pos)
 		return -EINVAL;
 	if (ch->slot_size < sizeof(ref))
 		return -EMSGSIZE;
-	return rp_chan_send_slot(ch, &ref, sizeof(ref), RP_CHAN_LEN_REF | (uint32_t)sizeof(ref), pos);
+	return rp_chan_send_slot(ch, &ref, sizeof(ref), RP_CHAN_LEN_REF | (uint32_t)sizeof(ref), NULL,
+				 pos);
 }
 
 bool rp_chan_released(struct rp_chan *ch, uint64_t pos)

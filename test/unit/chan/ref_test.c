@@ -226,9 +226,9 @@ static void test_forged_refs(void **state)
 	memcpy(reg, "by-ref!", 8);
 	for (unsigned i = 0; i < sizeof(forged) / sizeof(forged[0]); i++)
 		assert_int_equal(rp_chan_send_slot(tx, &forged[i], sizeof(forged[i]),
-						   RP_CHAN_LEN_REF | sizeof(forged[i]), NULL), 0);
+						   RP_CHAN_LEN_REF | sizeof(forged[i]), NULL, NULL), 0);
 	/* a reference-flagged slot of the wrong size: corrupt, lost */
-	assert_int_equal(rp_chan_send_slot(tx, "x", 1, RP_CHAN_LEN_REF | 1, NULL), 0);
+	assert_int_equal(rp_chan_send_slot(tx, "x", 1, RP_CHAN_LEN_REF | 1, NULL, NULL), 0);
 	assert_int_equal(rp_chan_send_ref(tx, 0, 8, &pos), 0);
 	assert_int_equal(rp_chan_recv_ref(rx, buf, sizeof(buf), &d, &lost), 8);
 	assert_string_equal((const char *)d, "by-ref!");
