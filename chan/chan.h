@@ -3,7 +3,8 @@
  * Message channels between processes on shared memory (seed 002 built on what
  * the kernel has): a named channel is a file under /dev/shm whose owner, group
  * and mode bits are its access control. Senders and receivers attach to it;
- * messages up to the slot size are copied inline into a ring of slots.
+ * messages up to the slot size are copied inline into a ring of slots, larger
+ * ones go by reference to the sender's region (below).
  *
  *   unicast    every message goes to exactly one receiver: receivers share
  *              one consumer head (a work queue); messages sent while no
@@ -12,6 +13,8 @@
  *              attached (each has its own cursor).
  *   multicast  messages are spread round-robin over the receivers attached
  *              when each is sent; each is received exactly once.
+ *   Broadcast and multicast channels also carry messages addressed to one
+ *   receiver (rp_chan_send_to).
  *
  * Full ring, per channel: `block` (a sender waits, at most block_timeout_ms,
  * for the slowest live receiver, then gets -ETIMEDOUT) or `overwrite` (the
