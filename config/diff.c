@@ -32,7 +32,7 @@ static unsigned count_of(const struct rp_key *k, const void *base)
 static bool skipped(const struct walk *wk, const char *path)
 {
 	for (unsigned i = 0; wk->skip && wk->skip[i]; i++)
-		if (!fnmatch(wk->skip[i], path, FNM_NOESCAPE))
+		if (!fnmatch(wk->skip[i], path, 0))
 			return true;
 	return false;
 }

@@ -58,7 +58,7 @@ static const char *const skip_backends[] = { "services\\[*\\].backends", NULL };
 bool rp_reload_key_is_live(const char *path)
 {
 	for (unsigned i = 0; live_keys[i]; i++)
-		if (!fnmatch(live_keys[i], path, FNM_NOESCAPE))
+		if (!fnmatch(live_keys[i], path, 0))
 			return true;
 	return false;
 }
