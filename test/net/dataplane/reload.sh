@@ -139,7 +139,9 @@ rp_check "nothing half-applied: weights still B:C 1:3 on the old port" new_conns
 cp "$workdir/good.yaml" "$cfg"
 touch "$workdir/stop"
 wait "$stream_pid"
-rp_check "every stream kept going and came back intact (exit $?)" grep -q "^ok 6 " "$workdir/stream.out"
+stream_status=$?
+rp_check "every stream kept going and came back intact (exit $stream_status)" \
+	grep -q "^ok 6 " "$workdir/stream.out"
 cat "$workdir/stream.out"
 rp_check "removed A's connections finished, counted under A" \
 	rpd_counter_reaches conns_closed "proxy/$A" 3
