@@ -55,16 +55,6 @@ metrics:
 EOC
 }
 
-log_has() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		grep -qE -- "$1" "$RPD_LOG" && return 0
-		sleep 0.05
-	done
-	echo "not in the log: $1"; tail -20 "$RPD_LOG"
-	return 1
-}
-
 # connects per backend, as the proxy counted them: "A B C"
 split() {
 	echo "$(rpd_counter backend_connects "proxy/$A") $(rpd_counter backend_connects "proxy/$B")" \
@@ -104,8 +94,8 @@ proxy_config 7008 "      - address: $B
         weight: 3"
 reload_cli
 rp_check "ringplane reload: applied (exit 0)" test "$RELOAD_STATUS" -eq 0
-rp_check "log: A removed" log_has "backend $A removed"
-rp_check "log: C added with weight 3" log_has "backend $C added \(weight 3\)"
+rp_check "log: A removed" rpd_log_has -E "backend $A removed"
+rp_check "log: C added with weight 3" rpd_log_has -E "backend $C added \(weight 3\)"
 rp_check "new connections follow the new backends and weights (B:C 1:3, none to A)" \
 	new_conns 40 0 10 30
 
@@ -114,14 +104,14 @@ cp "$cfg" "$workdir/good.yaml"
 printf 'services:\n  - name: x\n    type: [tcp-echo\n' >"$cfg"
 kill -HUP "$RPD_PID"
 rp_check "syntax error: rejected with FILE:LINE:COLUMN" \
-	log_has "reload rejected: $cfg:[0-9]+:[0-9]+: YAML syntax error"
+	rpd_log_has -E "reload rejected: $cfg:[0-9]+:[0-9]+: YAML syntax error"
 reload_cli
 rp_check "ringplane reload refuses the invalid file itself (exit 1, nothing sent)" \
 	test "$RELOAD_STATUS" -eq 1 -a -n "$(grep 'nothing sent' "$workdir/reload.out")"
 sed 's/name: echo-b/name: echo-a/' "$workdir/good.yaml" >"$cfg"
 kill -HUP "$RPD_PID"
 rp_check "rule error: rejected with FILE:LINE:COLUMN" \
-	log_has "reload rejected: $cfg:[0-9]+:[0-9]+: duplicate service name 'echo-a'"
+	rpd_log_has -E "reload rejected: $cfg:[0-9]+:[0-9]+: duplicate service name 'echo-a'"
 rp_check "the old config serves on (B:C 1:3)" new_conns 8 0 2 6
 
 # ---- a change that needs a restart: rejected as a whole ----------------------------
@@ -132,7 +122,7 @@ reload_cli
 rp_check "listen changed: ringplane reload says rejected (exit 1)" \
 	test "$RELOAD_STATUS" -eq 1 -a -n "$(grep 'rejected' "$workdir/reload.out")"
 rp_check "listen changed: named with FILE:LINE:COLUMN" \
-	log_has "reload rejected: $cfg:[0-9]+:[0-9]+: services\[proxy\]\.listen changed \(\"$px:7008\" -> \"$px:7009\"\)"
+	rpd_log_has -E "reload rejected: $cfg:[0-9]+:[0-9]+: services\[proxy\]\.listen changed \(\"$px:7008\" -> \"$px:7009\"\)"
 rp_check "nothing half-applied: weights still B:C 1:3 on the old port" new_conns 8 0 2 6
 
 # ---- the streams went through all of it ---------------------------------------------

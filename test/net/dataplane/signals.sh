@@ -13,17 +13,6 @@
 rp_need_root
 echo_topology
 
-# log_has PATTERN: true once the appliance's log holds PATTERN (fixed string)
-log_has() {
-	local i
-	for ((i = 0; i < 200; i++)); do
-		grep -qF -- "$1" "$RPD_LOG" && return 0
-		sleep 0.05
-	done
-	echo "not in the log after 10 s: $1"; tail -20 "$RPD_LOG"
-	return 1
-}
-
 echo_sizes() {
 	tool udp_echo_check "$ECHO_SRV_ADDR:7007" --sizes 1-1400/7 --retries 8 --timeout-ms 500
 }
@@ -34,8 +23,8 @@ rpd_start "$workdir/hup.yaml"
 if rpd_wait_metrics; then
 	rp_check "echo before SIGHUP" echo_sizes
 	kill -HUP "$RPD_PID"
-	rp_check "SIGHUP re-reads the unchanged config" log_has "reload: $workdir/hup.yaml: nothing changed"
-	rp_check "SIGHUP's reload is applied" log_has "reload: applied on every worker"
+	rp_check "SIGHUP re-reads the unchanged config" rpd_log_has "reload: $workdir/hup.yaml: nothing changed"
+	rp_check "SIGHUP's reload is applied" rpd_log_has "reload: applied on every worker"
 	rp_check "still running after SIGHUP" kill -0 "$RPD_PID"
 	rp_check "echo after SIGHUP" echo_sizes
 	rpd_stop_checked "SIGHUP then SIGTERM"
