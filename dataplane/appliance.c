@@ -460,10 +460,11 @@ static void watchdog(struct rp_appliance *a, bool worker_failed, bool stopping)
 }
 
 /* How often the control thread looks at the workers and the clock: 100 ms,
- * or more often when systemd's watchdog wants pings sooner. */
+ * or more often when systemd's watchdog wants pings sooner, or while the
+ * workers switch to a reloaded config (their acknowledgements end it). */
 static struct timespec control_tick(const struct rp_appliance *a)
 {
-	uint64_t ms = 100;
+	uint64_t ms = rp_reload_in_flight(a->reload) ? 10 : 100;
 
 	if (a->watchdog.interval_ms && a->watchdog.interval_ms < ms)
 		ms = a->watchdog.interval_ms;
@@ -485,9 +486,9 @@ static void on_sighup(struct rp_appliance *a, const siginfo_t *si)
  * SIGHUP reloads the config (while running; ignored once stopping). */
 static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 {
-	struct timespec tick = control_tick(a);
 	uint64_t deadline = 0;
 	bool stopping = false, worker_failed = false;
+	struct timespec tick;
 	siginfo_t info;
 	int failed = 0;
 
@@ -505,6 +506,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			break;
 		watchdog(a, worker_failed, stopping);
 		rp_reload_poll(a->reload, a->workers, a->n);
+		tick = control_tick(a);
 		sig = sigtimedwait(sigs, &info, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {

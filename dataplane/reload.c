@@ -35,8 +35,10 @@ struct rp_reload {
 	struct slot_tab *slots;		/* per service (tcp-proxy ones used) */
 	const char **names;		/* the exporter's backend names */
 	bool again;			/* asked again while one was being applied */
-	pid_t askers[ASKERS_MAX];	/* `ringplane reload`s waiting for the answer */
-	unsigned n_askers;
+	/* `ringplane reload`s waiting: for the reload in progress, and for the
+	 * one that follows it */
+	pid_t askers[ASKERS_MAX], queued[ASKERS_MAX];
+	unsigned n_askers, n_queued;
 	bool stopping;
 };
 
@@ -321,6 +323,14 @@ static void answer(struct rp_reload *r, enum rp_reload_outcome o)
 	r->n_askers = 0;
 }
 
+/* Those who asked for the next reload now wait for this one (answered). */
+static void take_queued(struct rp_reload *r)
+{
+	memcpy(r->askers, r->queued, r->n_queued * sizeof(*r->askers));
+	r->n_askers = r->n_queued;
+	r->n_queued = 0;
+}
+
 static struct rp_counters *reload_ctr(struct rp_worker *workers)
 {
 	return rp_worker_ctr(&workers[0]);
@@ -375,6 +385,8 @@ static void start(struct rp_reload *r, struct rp_worker *workers, unsigned n)
 	const char *path = r->base->file;
 	struct rp_cfg_gen *g = calloc(1, sizeof(*g));
 
+	take_queued(r);
+
 	rp_sd_reloading();
 	rp_info("reload: re-reading %s", path);
 	if (!g) {
@@ -400,10 +412,11 @@ static void start(struct rp_reload *r, struct rp_worker *workers, unsigned n)
 
 void rp_reload_request(struct rp_reload *r, struct rp_worker *workers, unsigned n, pid_t asker)
 {
-	if (asker > 0 && r->n_askers < ASKERS_MAX)
-		r->askers[r->n_askers++] = asker;
+	if (asker > 0 && r->n_queued < ASKERS_MAX)
+		r->queued[r->n_queued++] = asker;
 	if (r->stopping) {
 		rp_warn("SIGHUP: stopping, no reload");
+		take_queued(r);
 		answer(r, RP_RELOAD_STOPPING);
 		return;
 	}
@@ -442,5 +455,12 @@ void rp_reload_cancel(struct rp_reload *r)
 	if (!r)
 		return;
 	r->stopping = true;
-	answer(r, RP_RELOAD_STOPPING);
+	answer(r, RP_RELOAD_STOPPING);	/* the reload in progress */
+	take_queued(r);
+	answer(r, RP_RELOAD_STOPPING);	/* and the one that would have followed */
+}
+
+bool rp_reload_in_flight(const struct rp_reload *r)
+{
+	return r && r->next;
 }

@@ -79,6 +79,9 @@ void rp_reload_request(struct rp_reload *r, struct rp_worker *workers, unsigned 
 void rp_reload_poll(struct rp_reload *r, struct rp_worker *workers, unsigned n);
 /* Shutting down: answer whoever waits (RP_RELOAD_STOPPING). */
 void rp_reload_cancel(struct rp_reload *r);
+/* A generation posted and not yet acknowledged by every worker (the
+ * control thread then looks more often). */
+bool rp_reload_in_flight(const struct rp_reload *r);
 
 /* Live-changeable keys: is this diff path one? (config/diff.h paths) */
 bool rp_reload_key_is_live(const char *path);
