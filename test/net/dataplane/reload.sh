@@ -14,6 +14,7 @@
 #   - a change that cannot be applied live (the listen address), together
 #     with a live one, is rejected as a whole, named with FILE:LINE:COLUMN;
 #   - reloads_ok / reloads_rejected count; SIGTERM still drains cleanly;
+#   - with two workers, both switch (every new connection follows);
 #   - `ringplane reload` with no appliance running says so (exit 1).
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
@@ -141,6 +142,22 @@ rp_check "reloads_rejected 3" test "$(rpd_counter reloads_rejected)" = 3
 rp_check "per-backend counters continue under their labels (A 3, B 3+10+2+2, C 30+6+6)" \
 	test "$(split)" = "3 17 42"
 rpd_stop_checked "after reloads"
+
+# ---- two workers: both switch before the reload is reported applied ------------------
+sed -i 's/^  count: 1$/  count: 2/' "$cfg"
+rpd_start "$cfg"
+if rpd_wait_metrics; then
+	proxy_config 7008 "      - address: $C"
+	sed -i 's/^  count: 1$/  count: 2/' "$cfg"
+	reload_cli
+	rp_check "two workers: applied (exit 0)" test "$RELOAD_STATUS" -eq 0
+	rp_check "two workers: generation 1 on every worker" \
+		rpd_log_has "reload: applied on every worker (generation 1)"
+	rp_check "two workers: every new connection goes to C" new_conns 20 0 0 20
+	rpd_stop_checked "two workers"
+else
+	rp_fail "ringplane starts with two workers"
+fi
 
 # ---- nothing to reload -------------------------------------------------------------
 reload_cli
