@@ -292,24 +292,27 @@ static unsigned log_backends(const struct rp_service_cfg *was, const struct rp_s
 	return n;
 }
 
-/* 0: every change is live (logged); -1: rejected (each offending key logged). */
+/* 0: every change is live; -1: rejected (each offending key logged). */
 static int check_live(const struct rp_reload *r, const struct rp_config *now)
 {
-	const struct rp_config *was = running(r);
 	struct verdict v = { .file = now->file };
 
-	rp_config_diff(was, now, skip_backends, judge, &v);
-	if (v.n_fixed)
-		return -1;
-	v.log_live = true;
-	v.n_live = 0;
+	rp_config_diff(running(r), now, skip_backends, judge, &v);
+	return v.n_fixed ? -1 : 0;
+}
+
+/* What a reload that passed every check changes, for the log. */
+static void log_changes(const struct rp_reload *r, const struct rp_config *now)
+{
+	const struct rp_config *was = running(r);
+	struct verdict v = { .file = now->file, .log_live = true };
+
 	rp_config_diff(was, now, skip_backends, judge, &v);
 	for (unsigned i = 0; i < now->n_services; i++)
 		if (is_proxy(&now->services[i]))
 			v.n_live += log_backends(&was->services[i], &now->services[i]);
 	if (!v.n_live)
 		rp_info("reload: %s: nothing changed", now->file);
-	return 0;
 }
 
 /* ---- outcome ---------------------------------------------------------------- */
@@ -404,6 +407,7 @@ static void start(struct rp_reload *r, struct rp_worker *workers, unsigned n)
 		rejected(r, workers, g);
 		return;
 	}
+	log_changes(r, &g->cfg);
 	g->seq = ++r->seq;
 	r->next = g;
 	post(r, workers, n);

@@ -127,7 +127,8 @@ static int ask(pid_t pid, const char *file, unsigned timeout_s)
 	answer = wait_answer(pid, &set, timeout_s);
 	switch (answer) {
 	case RP_RELOAD_APPLIED:
-		printf("reloaded: pid %d applied %s on every worker\n", (int)pid, file);
+		printf("reloaded: pid %d re-read its config file (%s here) and applied it on "
+		       "every worker\n", (int)pid, file);
 		return RP_EXIT_OK;
 	case RP_RELOAD_REJECTED:
 		fprintf(stderr, "ringplane reload: pid %d rejected the reload and keeps its running "
