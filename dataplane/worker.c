@@ -444,6 +444,9 @@ int rp_worker_ping(struct rp_worker *w, uint64_t seq)
 
 int rp_worker_reload(struct rp_worker *w, const struct rp_cfg_gen *gen)
 {
+	/* the pointer travels in 48 bits of user_data (msg.h) */
+	if ((uintptr_t)gen & ~(uintptr_t)RP_MSG_PAYLOAD_MASK)
+		return -EOVERFLOW;
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_RELOAD,
 							       .payload = (uintptr_t)gen });
 }
