@@ -4,7 +4,9 @@
  *
  * The config is parsed once (config/load.c, driven by the table in
  * config/schema.c) into these plain structs. Workers get a read-only pointer;
- * nothing here is mutated after rp_config_load*() returns.
+ * nothing here is mutated after rp_config_load*() returns, except by a live
+ * reload on its own fresh copy, before any worker sees it (backend slots,
+ * dataplane/reload.c).
  *
  * Optional numbers use RP_UNSET (-1) for "not given: leave the device or the
  * kernel default alone"; optional on/off settings are enum rp_tristate.
