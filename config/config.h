@@ -4,7 +4,9 @@
  *
  * The config is parsed once (config/load.c, driven by the table in
  * config/schema.c) into these plain structs. Workers get a read-only pointer;
- * nothing here is mutated after rp_config_load*() returns.
+ * nothing here is mutated after rp_config_load*() returns, except by a live
+ * reload on its own fresh copy, before any worker sees it (backend slots,
+ * dataplane/reload.c).
  *
  * Optional numbers use RP_UNSET (-1) for "not given: leave the device or the
  * kernel default alone"; optional on/off settings are enum rp_tristate.
@@ -203,12 +205,19 @@ enum rp_forward {
 };
 
 #define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
+/* Counter blocks per tcp-proxy service and worker: one per backend address
+ * the service has had since start (a reload keeps a kept backend's block
+ * and gives a new one a fresh block; dataplane/reload.h). */
+#define RP_BACKEND_SLOTS (2 * RP_BACKENDS_MAX)
 
 /* services[].backends[]: a server a tcp-proxy forwards to. */
 struct rp_backend_cfg {
 	struct rp_mark mark;
 	struct rp_addr addr;
 	unsigned weight;
+	unsigned slot;			/* its counter block in the service's RP_BACKEND_SLOTS:
+					 * the loader sets its index; a reload keeps a kept
+					 * backend's slot (dataplane/reload.c) */
 };
 
 /*
@@ -253,6 +262,10 @@ struct rp_service_cfg {
 	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
 	struct rp_backend_cfg *backends;
 	unsigned n_backends;
+	/* backends[n_backends, n_backends_all): removed by a live reload, kept
+	 * for the connections still open to them; never picked. The loader
+	 * sets n_backends_all = n_backends (dataplane/reload.h). */
+	unsigned n_backends_all;
 	enum rp_balance balance;
 	unsigned connect_timeout_ms;	/* a backend that has not answered the SYN by then: next one */
 	unsigned retries;		/* other backends tried after a failed connect */

@@ -36,6 +36,8 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_CONNECT_RETRIES, "connect_retries", "tcp-proxy: connects tried again on another backend after a failure"),
 	C(RP_C_CONNECT_TIMEOUTS, "connect_timeouts", "tcp-proxy: backend connects abandoned after connect-timeout-ms"),
 	C(RP_C_HALF_CLOSES,     "half_closes",     "tcp-proxy: FINs forwarded (a side's sending half shut once its data was through)"),
+	C(RP_C_RELOADS_OK,      "reloads_ok",      "config reloads applied on every worker (SIGHUP, ringplane reload; worker 0 only)"),
+	C(RP_C_RELOADS_REJECTED, "reloads_rejected", "config reloads refused, the running config kept: invalid, or a change that cannot be applied live (worker 0 only)"),
 	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
 	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
 	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),

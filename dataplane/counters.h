@@ -50,6 +50,9 @@ enum rp_counter {
 	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
 	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
 	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
+	/* live reload (dataplane/reload.h): worker 0's own block only */
+	RP_C_RELOADS_OK,	/* reloads applied on every worker */
+	RP_C_RELOADS_REJECTED,	/* reloads refused: config invalid, or not live-changeable */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,
