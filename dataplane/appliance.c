@@ -658,6 +658,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	/* Before the workers: each attaches to it as a sender. */
 	if (rp_events_open(&a.events, cfg, &pd))
 		goto out;
+	rp_reload_set_events(a.reload, a.events.ch);
 	if (rp_zcrx_start_assign(cfg, &a.zp, &a.qc, a.n))
 		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "config/diff.h"
+#include "dataplane/events.h"
 #include "dataplane/log.h"
 #include "dataplane/reload.h"
 #include "dataplane/sdnotify.h"
@@ -40,6 +41,7 @@ struct rp_reload {
 	pid_t askers[ASKERS_MAX], queued[ASKERS_MAX];
 	unsigned n_askers, n_queued;
 	bool stopping;
+	struct rp_chan *events;		/* the event channel's control-thread sender; NULL: none */
 };
 
 static const char *const live_keys[] = {
@@ -345,6 +347,7 @@ static void rejected(struct rp_reload *r, struct rp_worker *workers, struct rp_c
 	rp_count(reload_ctr(workers), RP_C_RELOADS_REJECTED, 1);
 	rp_warn("reload rejected: still running the previous config");
 	rp_sd_reloaded(false);
+	rp_events_emit(r->events, "reload", "\"applied\":false");
 	answer(r, RP_RELOAD_REJECTED);
 }
 
@@ -447,6 +450,8 @@ void rp_reload_poll(struct rp_reload *r, struct rp_worker *workers, unsigned n)
 	rp_info("reload: applied on every worker (generation %llu)",
 		(unsigned long long)r->cur->seq);
 	rp_sd_reloaded(true);
+	rp_events_emit(r->events, "reload", "\"applied\":true,\"generation\":%llu",
+		       (unsigned long long)r->cur->seq);
 	answer(r, RP_RELOAD_APPLIED);
 	if (r->again) {
 		r->again = false;
@@ -462,6 +467,12 @@ void rp_reload_cancel(struct rp_reload *r)
 	answer(r, RP_RELOAD_STOPPING);	/* the reload in progress */
 	take_queued(r);
 	answer(r, RP_RELOAD_STOPPING);	/* and the one that would have followed */
+}
+
+void rp_reload_set_events(struct rp_reload *r, struct rp_chan *events)
+{
+	if (r)
+		r->events = events;
 }
 
 bool rp_reload_in_flight(const struct rp_reload *r)

@@ -82,6 +82,9 @@ void rp_reload_cancel(struct rp_reload *r);
 /* A generation posted and not yet acknowledged by every worker (the
  * control thread then looks more often). */
 bool rp_reload_in_flight(const struct rp_reload *r);
+/* Publish each outcome on the event channel too ("reload" events). */
+struct rp_chan;
+void rp_reload_set_events(struct rp_reload *r, struct rp_chan *events);
 
 /* Live-changeable keys: is this diff path one? (config/diff.h paths) */
 bool rp_reload_key_is_live(const char *path);
