@@ -174,6 +174,7 @@ enum rp_svc_type {
 	RP_SVC_UDP_ECHO,
 	RP_SVC_TCP_ECHO,
 	RP_SVC_TCP_PROXY,
+	RP_SVC_UDP_RELAY,
 	RP_SVC__COUNT,
 };
 
@@ -189,7 +190,7 @@ enum rp_forward {
 	RP_FWD_SERIALIZED,	/* one send in flight per direction, from the receive buffers */
 };
 
-#define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
+#define RP_BACKENDS_MAX 64u	/* per tcp-proxy or udp-relay service (a retry excludes by a 64-bit mask) */
 
 /* services[].backends[]: a server a tcp-proxy forwards to. */
 struct rp_backend_cfg {
@@ -245,6 +246,11 @@ struct rp_service_cfg {
 	unsigned retries;		/* other backends tried after a failed connect */
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
+	/* udp-relay (dataplane/svc_udp_relay.c); backends above, idle_timeout_ms
+	 * is a session's */
+	unsigned max_sessions;		/* per worker */
+	unsigned max_client_sessions;	/* per client IP address; 0: only max_sessions */
+	unsigned backend_down_ms;	/* a backend that refused (ICMP) gets no new sessions this long */
 };
 
 struct rp_metrics_cfg {

@@ -24,6 +24,7 @@
 #include "dataplane/sdnotify.h"
 #include "dataplane/acceptor.h"
 #include "dataplane/reuseport.h"
+#include "dataplane/relay.h"
 #include "dataplane/worker.h"
 
 struct rp_appliance {
@@ -568,7 +569,7 @@ static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		for (unsigned b = 0; cfg->services[i].type == RP_SVC_TCP_PROXY &&
+		for (unsigned b = 0; rp_svc_has_backends(cfg->services[i].type) &&
 				     b < cfg->services[i].n_backends; b++, k++) {
 			snprintf(a->be_names[k], sizeof(a->be_names[k]), "%s/%s",
 				 cfg->services[i].name, cfg->services[i].backends[b].addr.text);
@@ -618,7 +619,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 		goto out;
 	}
 	/* Before the workers: their sockets join the reuseport groups. */
-	if (rp_reuseport_begin(cfg, a.n)) {
+	if (rp_reuseport_begin(cfg, a.n) || rp_relay_begin(cfg, a.n)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
@@ -645,6 +646,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_metrics_stop(a.metrics);
 out:
 	rp_reuseport_end();
+	rp_relay_end();
 	free_appliance(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;

@@ -99,7 +99,7 @@ static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 }
 
 /* The client's IP address (not its port: one client, one backend). */
-static uint64_t client_hash(const struct sockaddr *sa)
+uint64_t rp_balance_client_hash(const struct sockaddr *sa)
 {
 	const struct sockaddr_in *s4 = (const void *)sa;
 	const struct sockaddr_in6 *s6 = (const void *)sa;
@@ -114,17 +114,18 @@ static uint64_t client_hash(const struct sockaddr *sa)
 /* Weighted rendezvous: score = w / -ln(u), u uniform in (0, 1) from
  * hash(client, backend address). The backend's address, not its index,
  * so reordering the list moves nobody. */
-static int pick_hash(struct rp_balancer *b, uint64_t mask, const struct sockaddr *client)
+int rp_balance_hash_pick(const struct rp_backend_cfg *be, unsigned n, uint64_t mask,
+			 const struct sockaddr *client)
 {
-	uint64_t ch = client_hash(client);
+	uint64_t ch = rp_balance_client_hash(client);
 	double best_score = -1;
 	int best = -1;
 
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct rp_addr *a = &b->cfg->backends[i].addr;
+	for (unsigned i = 0; i < n; i++) {
+		const struct rp_addr *a = &be[i].addr;
 		uint64_t h = hash_bytes(ch, &a->ss, a->len);
 		double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;	/* 2^53 */
-		double score = weight(b, i) / -log(u);
+		double score = be[i].weight / -log(u);
 
 		if (!tried(mask, i) && score > best_score) {
 			best_score = score;
@@ -140,7 +141,7 @@ int rp_balance_pick(struct rp_balancer *b, uint64_t mask, const struct sockaddr 
 	case RP_BAL_LEAST_CONN:
 		return pick_least_conn(b, mask);
 	case RP_BAL_HASH:
-		return pick_hash(b, mask, client);
+		return rp_balance_hash_pick(b->cfg->backends, b->n, mask, client);
 	case RP_BAL_ROUND_ROBIN:
 	default:
 		return pick_round_robin(b, mask);

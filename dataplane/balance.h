@@ -42,6 +42,15 @@ void rp_balancer_free(struct rp_balancer *b);
  * client: the client's address (hash); NULL hashes as an empty address. */
 int rp_balance_pick(struct rp_balancer *b, uint64_t tried, const struct sockaddr *client);
 
+/* The hash balance on its own, over any backend table (udp-relay keeps its
+ * table as a value of its own): the best of be[0..n) not in mask for this
+ * client, or -1. */
+int rp_balance_hash_pick(const struct rp_backend_cfg *be, unsigned n, uint64_t mask,
+			 const struct sockaddr *client);
+/* A well-mixed 64-bit hash of the client's IP address (not its port); 0 for
+ * a family other than AF_INET / AF_INET6. */
+uint64_t rp_balance_client_hash(const struct sockaddr *sa);
+
 /* A connection to backend i opened / ended (least-connections). */
 void rp_balance_opened(struct rp_balancer *b, unsigned i);
 void rp_balance_closed(struct rp_balancer *b, unsigned i);

@@ -45,6 +45,19 @@ enum rp_counter {
 	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
 	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
 	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
+	/* udp-relay (dataplane/svc_udp_relay.c) */
+	RP_C_SESSIONS_OPENED,
+	RP_C_SESSIONS_EXPIRED,	/* ended by idle-timeout-ms */
+	RP_C_SESSIONS_ENDED,	/* ended otherwise: backend refused, shutdown */
+	RP_C_SESSIONS_REFUSED,	/* a new session past max-sessions: datagram dropped */
+	RP_C_CLIENT_REFUSED,	/* a new session past max-client-sessions: dropped */
+	RP_C_SESSIONS_ACTIVE,	/* gauge */
+	RP_C_HANDOFFS_OUT,	/* datagrams handed to their session's owner by MSG_RING */
+	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool */
+	RP_C_HANDOFF_DROPS,	/* handed-off datagrams that could not be delivered */
+	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
+	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
+	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,

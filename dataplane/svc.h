@@ -91,6 +91,7 @@ const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type);
 extern const struct rp_svc_ops rp_svc_udp_echo;	/* svc_udp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_echo;	/* svc_tcp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_proxy;	/* svc_tcp_proxy.c */
+extern const struct rp_svc_ops rp_svc_udp_relay;	/* svc_udp_relay.c */
 
 /* ---- user_data layout ---------------------------------------------------- */
 
@@ -111,10 +112,15 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 
 /*
  * A worker's counter blocks: [0, n_services) one per service, [n_services]
- * the worker's own, then one per tcp-proxy backend, service after service,
+ * the worker's own, then one per tcp-proxy or udp-relay backend, service after service,
  * in config order (exported as service "<service>/<address>").
  */
 unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
+/* Services of this type forward to backends with counter blocks of their own. */
+static inline bool rp_svc_has_backends(enum rp_svc_type t)
+{
+	return t == RP_SVC_TCP_PROXY || t == RP_SVC_UDP_RELAY;
+}
 /* Index of backend b of service svc in a worker's blocks. */
 unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b);
 
