@@ -43,10 +43,9 @@
 #include <unistd.h>
 
 #include "dataplane/balance.h"
-#include "dataplane/gso.h"
 #include "dataplane/log.h"
-#include "dataplane/peer.h"
 #include "dataplane/relay.h"
+#include "dataplane/udp_sock.h"
 #include "dataplane/worker.h"
 
 /* A message that could not be posted now (outbox full): retried at flush.
@@ -57,18 +56,13 @@ struct relay_later {
 };
 
 struct relay {
-	int fd;				/* the service socket */
-	bool armed;
+	struct rp_udp_sock us;		/* the service socket */
 	bool ready;			/* every member joined */
 	bool quiet_sent;		/* told the others we hand nothing more */
 	bool hold;			/* one unit of pending until all QUIETs */
 	unsigned quiet_got;
 	unsigned lent;			/* our buffers other members hold */
-	struct msghdr mh;		/* service socket: the client's address */
 	struct msghdr smh;		/* session sockets: room for any address */
-	struct rp_zc_sock zs;
-	struct rp_peer_table peers;
-	struct rp_gso gso;
 	struct rp_relay_group *group;	/* NULL: a group of one */
 	unsigned n_workers;
 	/* The backends, as one value: a later reload can replace it whole
@@ -90,14 +84,6 @@ static uint32_t ud_object(uint64_t ud_data)
 static struct rp_counters *be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
 {
 	return &w->ctr[rp_svc_backend_block(w->cfg, si->idx, be)];
-}
-
-static struct rp_tx svc_tx(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	struct rp_tx tx = w->tx;
-
-	tx.ctr = si->ctr;
-	return tx;
 }
 
 static int member_fd(const struct relay *r, unsigned k)
@@ -172,14 +158,11 @@ static void release_hold(struct rp_worker *w, struct relay *r)
 static void sess_arm(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s)
 {
 	struct relay *r = si->priv;
-	struct io_uring_sqe *sqe;
 
-	if (s->armed || s->state != RP_SESS_OPEN || !(sqe = rp_worker_sqe(w)))
+	if (s->armed || s->state != RP_SESS_OPEN ||
+	    !rp_udp_recv_arm(w, s->fd, &r->smh,
+			     rp_svc_ud(RP_OP_RECV, si->idx, rp_relay_sess_ref(&r->t, s))))
 		return;
-	io_uring_prep_recvmsg_multishot(sqe, s->fd, &r->smh, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = w->pool.bgid;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, rp_relay_sess_ref(&r->t, s)));
 	s->armed = true;
 	s->starved = false;
 }
@@ -304,8 +287,8 @@ static void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origi
 	bool local = origin == w->id;
 	const struct rp_bufpool *pool = local ? &w->pool : r->group->m[origin].pool;
 	uint8_t *buf = rp_buf_addr(pool, bid);
-	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->mh);
-	struct rp_tx tx = svc_tx(w, si);
+	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->us.mh);
+	struct rp_tx tx = rp_svc_tx(w, si);
 	struct rp_relay_sess *s;
 	uint8_t *payload;
 	unsigned len;
@@ -325,13 +308,13 @@ static void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origi
 		buf_done(w, si, origin, bid);
 		return;
 	}
-	payload = io_uring_recvmsg_payload(out, &r->mh);
-	len = io_uring_recvmsg_payload_length(out, res, &r->mh);
+	payload = io_uring_recvmsg_payload(out, &r->us.mh);
+	len = io_uring_recvmsg_payload_length(out, res, &r->us.mh);
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
 	/* Local: the pool takes the buffer back when the send is done. Foreign:
 	 * a copy send from the other pool's memory, tagged with its origin and
 	 * id (bid RP_BID_NONE in user_data tells on_tx it is foreign). */
-	if (rp_tx_send(&tx, &r->zs, &(struct rp_tx_req){
+	if (rp_tx_send(&tx, &r->us.zs, &(struct rp_tx_req){
 			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0),
 			.bid = local ? bid : RP_BID_NONE, .heap = local ? NULL : buf,
 			.off = (unsigned)(payload - buf), .len = len,
@@ -349,13 +332,13 @@ static void on_client_dgram(struct rp_worker *w, struct rp_svc_inst *si, unsigne
 {
 	struct relay *r = si->priv;
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(rp_buf_addr(&w->pool, bid),
-								      res, &r->mh);
+								      res, &r->us.mh);
 	unsigned owner;
 
 	if (out) {
 		rp_count(si->ctr, RP_C_RX_PACKETS, 1);
 		rp_count(si->ctr, RP_C_RX_BYTES,
-			 io_uring_recvmsg_payload_length(out, res, &r->mh));
+			 io_uring_recvmsg_payload_length(out, res, &r->us.mh));
 	}
 	owner = out ? rp_relay_owner(io_uring_recvmsg_name(out), r->n_workers) : w->id;
 	if (owner == w->id) {
@@ -396,7 +379,7 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	struct relay *r = si->priv;
 	uint8_t *buf = rp_buf_addr(&w->pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->smh);
-	struct rp_tx tx = svc_tx(w, si);
+	struct rp_tx tx = rp_svc_tx(w, si);
 	uint8_t *payload;
 	unsigned len;
 
@@ -414,7 +397,7 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	/* The name area has room for any address (smh): the client's goes
 	 * there, so the destination lives in the buffer as long as the send. */
 	memcpy(io_uring_recvmsg_name(out), &s->client, s->clen);
-	rp_gso_add(&r->gso, &tx, &(struct rp_tx_req){
+	rp_gso_add(&r->us.gso, &tx, &(struct rp_tx_req){
 		.bid = bid, .off = (unsigned)(payload - buf), .len = len,
 		.dst = io_uring_recvmsg_name(out), .dstlen = s->clen });
 }
@@ -423,29 +406,20 @@ static void on_sess_recv(struct rp_worker *w, struct rp_svc_inst *si, const stru
 {
 	struct relay *r = si->priv;
 	struct rp_relay_sess *s = rp_relay_sess_by_ref(&r->t, ud_object(rp_ud_data(cqe->user_data)));
+	unsigned bid;
+	bool starved = false;
+	int err;
 
 	if (!s) {
 		rp_warn("service %s: receive completion for a session that is gone", si->cfg->name);
 		return;
 	}
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		s->armed = false;
-	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-
-		if (rp_buf_got(&w->pool, bid))
-			reply_dgram(w, si, s, bid, cqe->res);
-		else
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-	} else if (cqe->res == -ECONNREFUSED && s->state == RP_SESS_OPEN) {
+	bid = rp_udp_recv_cqe(w, si, cqe, &s->armed, &starved, &err);
+	s->starved = starved;
+	if (bid != RP_BID_NONE)
+		reply_dgram(w, si, s, bid, cqe->res);
+	else if (err == -ECONNREFUSED && s->state == RP_SESS_OPEN)
 		backend_refused(w, si, s);
-	} else if (cqe->res == -ENOBUFS) {
-		rp_count(si->ctr, RP_C_ERR_ENOBUFS, 1);
-		s->starved = true;
-		rp_bufpool_starve(&w->pool);
-	} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
-		rp_count(si->ctr, RP_C_ERR_RECV, 1);
-	}
 	if (s->armed)
 		return;
 	if (s->state != RP_SESS_OPEN)
@@ -459,7 +433,6 @@ static void on_sess_recv(struct rp_worker *w, struct rp_svc_inst *si, const stru
 static void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
-	struct io_uring_sqe *sqe;
 
 	if (!r->ready || si->stopping)
 		return;
@@ -467,36 +440,18 @@ static void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
 	for (uint32_t i = r->t.lru_head; i != RP_RELAY_NIL; i = r->t.s[i].next)
 		if (r->t.s[i].starved)
 			sess_arm(w, si, &r->t.s[i]);
-	if (r->armed || !(sqe = rp_worker_sqe(w)))
-		return;
-	io_uring_prep_recvmsg_multishot(sqe, r->fd, &r->mh, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = w->pool.bgid;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, 0));
-	r->armed = true;
+	rp_udp_sock_arm(&r->us, w, si);
 }
 
 static void on_listen_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	struct relay *r = si->priv;
+	int err;
+	unsigned bid = rp_udp_recv_cqe(w, si, cqe, &r->us.armed, &si->starved, &err);
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		r->armed = false;
-	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-
-		if (rp_buf_got(&w->pool, bid))
-			on_client_dgram(w, si, bid, cqe->res);
-		else
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-	} else if (cqe->res == -ENOBUFS) {
-		rp_count(si->ctr, RP_C_ERR_ENOBUFS, 1);
-		si->starved = true;
-		rp_bufpool_starve(&w->pool);
-	} else if (cqe->res < 0 && cqe->res != -ECANCELED) {
-		rp_count(si->ctr, RP_C_ERR_RECV, 1);
-	}
-	if (r->armed)
+	if (bid != RP_BID_NONE)
+		on_client_dgram(w, si, bid, cqe->res);
+	if (r->us.armed)
 		return;
 	if (si->stopping)
 		send_quiet(w, si);
@@ -596,33 +551,22 @@ static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 static void relay_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	struct relay *r = si->priv;
-	struct rp_tx tx = svc_tx(w, si);
 
-	rp_gso_complete(&r->gso, &tx, cqe);
+	rp_udp_sock_gso_done(&r->us, w, si, cqe);
 }
 
 static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
-	struct rp_tx tx;
 
 	if (r->n_later)
 		send_later(w, r);
-	if (!r->gso.n_gather)
-		return;
-	tx = svc_tx(w, si);
-	rp_gso_flush(&r->gso, &tx);
+	rp_udp_sock_flush(&r->us, w, si);
 }
 
 static struct rp_zc_sock *relay_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
-	struct relay *r = si->priv;
-	struct rp_peer *p;
-
-	if (!object)
-		return &r->zs;
-	p = rp_peer_by_ref(&r->peers, (uint32_t)object);
-	return p ? &p->zs : NULL;
+	return rp_udp_sock_zc(&((struct relay *)si->priv)->us, object);
 }
 
 /* ---- timeouts, stop, set-up ---------------------------------------------------------- */
@@ -646,14 +590,11 @@ static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
 	struct rp_relay_sess *s;
-	struct io_uring_sqe *sqe;
 
-	if (r->armed && (sqe = rp_worker_sqe(w))) {
-		io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, 0), 0);
-		io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
-	} else if (!r->armed) {
+	if (r->us.armed)
+		rp_udp_sock_cancel(&r->us, w, si);
+	else
 		send_quiet(w, si);
-	}
 	while ((s = rp_relay_sess_oldest(&r->t)))
 		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
 }
@@ -694,8 +635,6 @@ static int relay_open_group(struct rp_worker *w, struct rp_svc_inst *si, struct 
 
 static void relay_free(struct relay *r)
 {
-	if (r->fd >= 0)
-		close(r->fd);
 	rp_relay_sessions_free(&r->t);
 	free(r->later);
 	free(r);
@@ -711,28 +650,16 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		return -ENOMEM;
 	r->be = c->backends;
 	r->n_be = c->n_backends;
-	r->mh.msg_namelen = c->listen.len;
 	r->smh.msg_namelen = sizeof(struct sockaddr_in6);
-	r->fd = rp_svc_socket(si);
-	if (r->fd < 0) {
-		ret = r->fd;
-		free(r);
-		return ret;
-	}
 	ret = rp_relay_sessions_init(&r->t, c->max_sessions, c->max_client_sessions);
-	rp_zc_sock_init(&r->zs, &w->cfg->zerocopy, c->zerocopy);
-	rp_peer_table_init(&r->peers, &r->zs, c->gso_retry_ms);
-	if (!ret && rp_gso_init(&r->gso, r->fd, rp_svc_tag(si->idx, 0), c->gso, &r->peers,
-				&r->zs) < 0)
-		ret = -ENOMEM;
-	if (ret) {
+	if (ret || (ret = rp_udp_sock_open(&r->us, w, si))) {
 		relay_free(r);
 		return ret;
 	}
 	si->priv = r;
 	ret = relay_open_group(w, si, r);
 	if (ret) {
-		rp_gso_destroy(&r->gso);
+		rp_udp_sock_close(&r->us);
 		relay_free(r);
 		si->priv = NULL;
 	}
@@ -750,7 +677,7 @@ static void relay_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	if (r->lent || r->n_later)
 		rp_err("service %s: exiting with %u buffer(s) lent and %u message(s) unsent",
 		       si->cfg->name, r->lent, r->n_later);
-	rp_gso_destroy(&r->gso);
+	rp_udp_sock_close(&r->us);
 	relay_free(r);
 	si->priv = NULL;
 }
