@@ -79,22 +79,12 @@ static int pick_least_conn(struct rp_balancer *b, uint64_t mask)
 	return best;
 }
 
-/* splitmix64's finaliser: every input bit reaches every output bit. */
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 
 	for (size_t i = 0; i < n; i++)
-		h = mix(h ^ c[i]);
+		h = rp_mix64(h ^ c[i]);
 	return h;
 }
 

@@ -42,6 +42,16 @@ void rp_balancer_free(struct rp_balancer *b);
  * client: the client's address (hash); NULL hashes as an empty address. */
 int rp_balance_pick(struct rp_balancer *b, uint64_t tried, const struct sockaddr *client);
 
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static inline uint64_t rp_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
 /* The hash balance on its own, over any backend table (udp-relay keeps its
  * table as a value of its own): the best of be[0..n) not in mask for this
  * client, or -1. */

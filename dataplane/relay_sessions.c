@@ -11,16 +11,8 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "dataplane/balance.h"
 #include "dataplane/relay.h"
-
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
 
 static unsigned key_hash(const struct rp_relay_sessions *t, const struct rp_relay_key *k)
 {
@@ -28,7 +20,7 @@ static unsigned key_hash(const struct rp_relay_sessions *t, const struct rp_rela
 
 	memcpy(&a, k->addr, 8);
 	memcpy(&b, k->addr + 8, 8);
-	return (unsigned)(mix(t->seed ^ mix(a ^ mix(b ^ ((uint64_t)k->family << 48 |
+	return (unsigned)(rp_mix64(t->seed ^ rp_mix64(a ^ rp_mix64(b ^ ((uint64_t)k->family << 48 |
 							     (uint64_t)k->port << 32 | k->scope_id))))) &
 	       t->mask;
 }

@@ -44,36 +44,8 @@
 
 #include "dataplane/balance.h"
 #include "dataplane/log.h"
-#include "dataplane/relay.h"
-#include "dataplane/udp_sock.h"
+#include "dataplane/relay_svc.h"
 #include "dataplane/worker.h"
-
-/* A message that could not be posted now (outbox full): retried at flush.
- * Only returns and QUIETs wait here; a DGRAM that finds no room is dropped. */
-struct relay_later {
-	uint64_t payload;
-	unsigned target;
-};
-
-struct relay {
-	struct rp_udp_sock us;		/* the service socket */
-	bool ready;			/* every member joined */
-	bool quiet_sent;		/* told the others we hand nothing more */
-	bool hold;			/* one unit of pending until all QUIETs */
-	unsigned quiet_got;
-	unsigned lent;			/* our buffers other members hold */
-	struct msghdr smh;		/* session sockets: room for any address */
-	struct rp_relay_group *group;	/* NULL: a group of one */
-	unsigned n_workers;
-	/* The backends, as one value: a later reload can replace it whole
-	 * (sessions keep their own connected socket and backend index). */
-	const struct rp_backend_cfg *be;
-	unsigned n_be;
-	uint64_t down_until[RP_BACKENDS_MAX];	/* refused: no new sessions until */
-	struct rp_relay_sessions t;
-	struct relay_later *later;
-	unsigned n_later, cap_later;
-};
 
 /* The object of a user_data: 0 the service socket, else a session ref. */
 static uint32_t ud_object(uint64_t ud_data)
@@ -84,73 +56,6 @@ static uint32_t ud_object(uint64_t ud_data)
 static struct rp_counters *be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
 {
 	return &w->ctr[rp_svc_backend_block(w->cfg, si->idx, be)];
-}
-
-static int member_fd(const struct relay *r, unsigned k)
-{
-	return r->group->m[k].ring_fd;
-}
-
-/* ---- messages out ---------------------------------------------------------- */
-
-static void send_or_later(struct rp_worker *w, struct relay *r, unsigned target, uint64_t payload)
-{
-	struct rp_msg m = { .type = RP_MSG_RELAY, .payload = payload };
-
-	if (!r->n_later && rp_msg_send(&w->msg, member_fd(r, target), &m) == 0)
-		return;
-	if (r->n_later == r->cap_later) {
-		/* cannot happen: one entry per foreign buffer held, plus QUIETs */
-		rp_err("udp-relay: deferred message queue full (%u); message lost", r->cap_later);
-		return;
-	}
-	r->later[r->n_later++] = (struct relay_later){ .payload = payload, .target = target };
-}
-
-static void send_later(struct rp_worker *w, struct relay *r)
-{
-	unsigned done = 0;
-
-	while (done < r->n_later) {
-		struct rp_msg m = { .type = RP_MSG_RELAY, .payload = r->later[done].payload };
-
-		if (rp_msg_send(&w->msg, member_fd(r, r->later[done].target), &m))
-			break;
-		done++;
-	}
-	memmove(r->later, r->later + done, (r->n_later - done) * sizeof(*r->later));
-	r->n_later -= done;
-}
-
-/* A buffer (ours or another member's) we are done with. */
-static void buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid)
-{
-	struct relay *r = si->priv;
-
-	if (origin == w->id)
-		rp_buf_put(&w->pool, bid);
-	else
-		send_or_later(w, r, origin, rp_relay_msg(RP_RELAY_BUFBACK, si->idx, w->id, bid));
-}
-
-static void send_quiet(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	struct relay *r = si->priv;
-
-	if (r->quiet_sent || !r->group)
-		return;
-	r->quiet_sent = true;
-	for (unsigned k = 0; k < r->n_workers; k++)
-		if (k != w->id)
-			send_or_later(w, r, k, rp_relay_msg(RP_RELAY_QUIET, si->idx, w->id, 0));
-}
-
-static void release_hold(struct rp_worker *w, struct relay *r)
-{
-	if (!r->hold)
-		return;
-	r->hold = false;
-	w->pending--;
 }
 
 /* ---- sessions ---------------------------------------------------------------- */
@@ -280,7 +185,7 @@ static struct rp_relay_sess *sess_get(struct rp_worker *w, struct rp_svc_inst *s
  * member's), res bytes as recvmsg reported. Relayed to the session's
  * backend from where it lies, or dropped; either way the buffer goes home.
  */
-static void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid,
+void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid,
 		     int res)
 {
 	struct relay *r = si->priv;
@@ -300,12 +205,12 @@ static void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origi
 			rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
 		else if (!local)
 			rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
-		buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, origin, bid);
 		return;
 	}
 	s = sess_get(w, si, io_uring_recvmsg_name(out), out->namelen);
 	if (!s) {
-		buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, origin, bid);
 		return;
 	}
 	payload = io_uring_recvmsg_payload(out, &r->us.mh);
@@ -320,7 +225,7 @@ static void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origi
 			.off = (unsigned)(payload - buf), .len = len,
 			.tag = rp_svc_tag(si->idx, local ? 0 : origin << 16 | bid) })) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
-		buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, origin, bid);
 		return;
 	}
 	rp_count(be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
@@ -345,17 +250,8 @@ static void on_client_dgram(struct rp_worker *w, struct rp_svc_inst *si, unsigne
 		relay_up(w, si, w->id, bid, res);
 		return;
 	}
-	if (rp_msg_send(&w->msg, member_fd(r, owner), &(struct rp_msg){
-			.type = RP_MSG_RELAY, .arg = res,
-			.payload = rp_relay_msg(RP_RELAY_DGRAM, si->idx, w->id, bid) })) {
-		rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
+	if (!relay_hand_over(w, si, owner, bid, res))
 		rp_buf_put(&w->pool, bid);
-		return;
-	}
-	rp_count(si->ctr, RP_C_HANDOFFS_OUT, 1);
-	r->lent++;
-	w->pending++;		/* released by its BUFBACK: we may not exit before */
-	rp_gauge_set(si->ctr, RP_C_BUFS_LENT, r->lent);
 }
 
 /* ---- backend -> client -------------------------------------------------------- */
@@ -430,7 +326,7 @@ static void on_sess_recv(struct rp_worker *w, struct rp_svc_inst *si, const stru
 
 /* ---- the service socket -------------------------------------------------------- */
 
-static void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
+void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
 
@@ -454,7 +350,7 @@ static void on_listen_recv(struct rp_worker *w, struct rp_svc_inst *si, const st
 	if (r->us.armed)
 		return;
 	if (si->stopping)
-		send_quiet(w, si);
+		relay_send_quiet(w, si);
 	else if (!si->starved)
 		relay_arm(w, si);
 }
@@ -467,76 +363,6 @@ static void relay_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const str
 		on_listen_recv(w, si, cqe);
 }
 
-/* ---- messages in ------------------------------------------------------------------ */
-
-/* A buffer we lent is ours again: returned by its owner, or (returned
- * false) its DGRAM never reached one. */
-static void lent_back(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, bool returned)
-{
-	struct relay *r = si->priv;
-
-	if (!r->lent) {
-		rp_err("service %s: buffer %u came back but none was lent", si->cfg->name, bid);
-		return;
-	}
-	r->lent--;
-	w->pending--;
-	if (returned)
-		rp_count(si->ctr, RP_C_BUFS_RETURNED, 1);
-	rp_gauge_set(si->ctr, RP_C_BUFS_LENT, r->lent);
-	rp_buf_put(&w->pool, bid);
-}
-
-static int on_relay_msg(void *worker, const struct rp_msg *m)
-{
-	struct rp_worker *w = worker;
-	unsigned svc = rp_relay_msg_svc(m->payload), from = rp_relay_msg_worker(m->payload);
-	struct rp_svc_inst *si = svc < w->n_svc ? &w->svc[svc] : NULL;
-	struct relay *r = si && si->ops == &rp_svc_udp_relay ? si->priv : NULL;
-
-	if (!r || !r->group || from >= r->n_workers)
-		return -EINVAL;
-	switch (rp_relay_msg_sub(m->payload)) {
-	case RP_RELAY_DGRAM:
-		rp_count(si->ctr, RP_C_HANDOFFS_IN, 1);
-		relay_up(w, si, from, rp_relay_msg_bid(m->payload), m->arg);
-		return 0;
-	case RP_RELAY_BUFBACK:
-		lent_back(w, si, rp_relay_msg_bid(m->payload), true);
-		return 0;
-	case RP_RELAY_READY:
-		r->ready = true;
-		relay_arm(w, si);
-		return 0;
-	case RP_RELAY_QUIET:
-		if (++r->quiet_got >= r->n_workers - 1)
-			release_hold(w, r);
-		return 0;
-	}
-	return -EINVAL;
-}
-
-/* Our message did not reach its target (a member that failed): a DGRAM's
- * buffer is ours again; the rest needs nothing. */
-static int on_relay_bounce(void *worker, const struct rp_msg *m)
-{
-	struct rp_worker *w = worker;
-	unsigned svc = rp_relay_msg_svc(m->payload);
-	struct rp_svc_inst *si = svc < w->n_svc ? &w->svc[svc] : NULL;
-
-	if (m->type != RP_MSG_RELAY || !si || si->ops != &rp_svc_udp_relay || !si->priv ||
-	    rp_relay_msg_sub(m->payload) != RP_RELAY_DGRAM)
-		return 0;
-	rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
-	lent_back(w, si, rp_relay_msg_bid(m->payload), false);
-	return 0;
-}
-
-void rp_relay_init_handlers(void)
-{
-	rp_msg_set_handler(RP_MSG_RELAY, on_relay_msg);
-}
-
 /* ---- completions of sends -------------------------------------------------------- */
 
 static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
@@ -545,7 +371,7 @@ static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 
 	/* Foreign buffers are sent as copies: one completion, no notification. */
 	if (ev->bid == RP_BID_NONE && ev->what == RP_TX_SENT)
-		buf_done(w, si, obj >> 16, obj & 0xffff);
+		relay_buf_done(w, si, obj >> 16, obj & 0xffff);
 }
 
 static void relay_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -560,7 +386,7 @@ static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 	struct relay *r = si->priv;
 
 	if (r->n_later)
-		send_later(w, r);
+		relay_send_later(w, r);
 	rp_udp_sock_flush(&r->us, w, si);
 }
 
@@ -594,7 +420,7 @@ static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 	if (r->us.armed)
 		rp_udp_sock_cancel(&r->us, w, si);
 	else
-		send_quiet(w, si);
+		relay_send_quiet(w, si);
 	while ((s = rp_relay_sess_oldest(&r->t)))
 		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
 }
@@ -602,35 +428,7 @@ static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 /* The drain timed out: stop waiting for members that will not say QUIET. */
 static void relay_abort(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	release_hold(w, si->priv);
-}
-
-static int relay_open_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r)
-{
-	bool complete;
-
-	r->group = rp_relay_join(si->idx, w->id, w->ring_fd, &w->pool, &complete);
-	r->n_workers = r->group ? r->group->n : 1;
-	r->ready = rp_relay_group_complete(r->group);
-	if (r->n_workers > 1) {
-		/* QUIETs (one per member) and one return per foreign buffer */
-		r->cap_later = r->n_workers + (r->n_workers - 1) * w->pool.count;
-		r->later = calloc(r->cap_later, sizeof(*r->later));
-		if (!r->later)
-			return -ENOMEM;
-		r->hold = true;
-		w->pending++;
-		if (!w->msg.on_bounce) {
-			w->msg.on_bounce = on_relay_bounce;
-			w->msg.owner = w;
-		}
-	}
-	for (unsigned k = 0; complete && k < r->n_workers; k++)
-		if (k != w->id)
-			rp_msg_send_sync(r->group->m[k].ring_fd, &(struct rp_msg){
-				.type = RP_MSG_RELAY,
-				.payload = rp_relay_msg(RP_RELAY_READY, si->idx, w->id, 0) });
-	return 0;
+	relay_release_hold(w, si->priv);
 }
 
 static void relay_free(struct relay *r)
@@ -657,7 +455,7 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		return ret;
 	}
 	si->priv = r;
-	ret = relay_open_group(w, si, r);
+	ret = relay_join_group(w, si, r);
 	if (ret) {
 		rp_udp_sock_close(&r->us);
 		relay_free(r);
