@@ -689,7 +689,7 @@ static void run_usage(FILE *f)
 		"Run the appliance: one pinned worker thread per CPU (or per workers.count),\n"
 		"each with its own io_uring, registered buffer pool and an instance of every\n"
 		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing;\n"
-		"tcp-proxy, forwarding to backends).\n\n"
+		"tcp-proxy, forwarding TCP to backends; udp-relay, a UDP load balancer).\n\n"
 		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
 		"  -h, --help         this help\n\n"
 		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"
