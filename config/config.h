@@ -251,6 +251,9 @@ struct rp_service_cfg {
 	unsigned max_sessions;		/* per worker */
 	unsigned max_client_sessions;	/* per client IP address; 0: only max_sessions */
 	unsigned backend_down_ms;	/* a backend that refused (ICMP) gets no new sessions this long */
+	char health_probe[RP_NAME_MAX];	/* probe payload; "": no health probes */
+	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
+	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
 };
 
 struct rp_metrics_cfg {

@@ -223,6 +223,9 @@ static const struct rp_key udp_relay_keys[] = {
 	{ "max-client-sessions", RP_V_INT, 0, RANGE(0, 65535), "64", "sessions of one client IP address (all its ports) at once; datagrams of more are dropped (client_refused); 0: only max-sessions", AT(S, max_client_sessions) },
 	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a session without a datagram either way for this long ends and frees its backend socket (sessions_expired); 0: never", AT(S, idle_timeout_ms) },
 	{ "backend-down-ms", RP_V_INT, 0, RANGE(0, 86400000), "10000", "a backend that refuses a datagram (ICMP port unreachable) gets no new sessions for this long, on the worker that saw it (backend_down); its sessions end at once", AT(S, backend_down_ms) },
+	{ "health-probe", RP_V_STRING, 0, RANGE(0, 0), NULL, "a datagram each worker sends every backend every health-interval-ms from a socket of its own; a backend that does not answer it in time (or answers without health-expect) gets no new sessions and its sessions end, until it answers again (backend_down); unset: no probes", AT(S, health_probe) },
+	{ "health-expect", RP_V_STRING, 0, RANGE(0, 0), NULL, "a healthy answer to health-probe contains these bytes (unset: any answer is healthy)", AT(S, health_expect) },
+	{ "health-interval-ms", RP_V_INT, 0, RANGE(10, 3600000), "1000", "how often each backend is probed; the answer must come within the same interval", AT(S, health_interval_ms) },
 	UDP_GSO_KEYS,
 };
 static const struct rp_section udp_relay_section = SECTION("udp-relay service entry", S, udp_relay_keys);

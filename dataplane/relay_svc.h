@@ -24,6 +24,14 @@ struct relay_later {
 	unsigned target;
 };
 
+/* Health probes of the backends, this worker's own (relay_health.c). */
+struct relay_health {
+	int fd[RP_BACKENDS_MAX];	/* connected to backend i; -1: none */
+	bool waiting[RP_BACKENDS_MAX];	/* a probe was sent, its answer not judged yet */
+	bool down[RP_BACKENDS_MAX];	/* the last probe went unanswered */
+	uint64_t next_ms;		/* the next round of probes */
+};
+
 struct relay {
 	struct rp_udp_sock us;		/* the service socket */
 	bool ready;			/* every member joined */
@@ -39,6 +47,7 @@ struct relay {
 	const struct rp_backend_cfg *be;
 	unsigned n_be;
 	uint64_t down_until[RP_BACKENDS_MAX];	/* refused: no new sessions until */
+	struct relay_health hc;
 	struct rp_relay_sessions t;
 	struct relay_later *later;
 	unsigned n_later, cap_later;
@@ -62,10 +71,20 @@ void relay_send_later(struct rp_worker *w, struct relay *r);
 /* Stop waiting for the others' QUIET (drain timeout). */
 void relay_release_hold(struct rp_worker *w, struct relay *r);
 
+/* ---- relay_health.c -------------------------------------------------------- */
+
+/* A socket per backend when the service has health-probe. 0 or -errno. */
+int relay_health_open(struct rp_svc_inst *si, struct relay *r);
+/* Every tick: judge the last round's answers, send the next round. */
+void relay_health_tick(struct rp_worker *w, struct rp_svc_inst *si);
+void relay_health_close(struct relay *r);
+
 /* ---- svc_udp_relay.c, for the messages ---------------------------------------- */
 
 /* Relay a datagram lying in buffer bid of worker origin's pool. */
 void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid, int res);
+/* End every session on backend be (counted sessions_ended): taken out. */
+void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
 /* Receive (again): the service socket and starved sessions. */
 void relay_arm(struct rp_worker *w, struct rp_svc_inst *si);
 

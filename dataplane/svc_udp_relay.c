@@ -105,7 +105,16 @@ static void sess_end(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rela
 
 static bool backend_up(struct rp_worker *w, const struct relay *r, unsigned be)
 {
-	return r->down_until[be] <= w->now_ms;
+	return r->down_until[be] <= w->now_ms && !r->hc.down[be];
+}
+
+void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
+{
+	struct relay *r = si->priv;
+
+	for (unsigned i = 0; i < r->t.cap; i++)
+		if (r->t.s[i].state == RP_SESS_OPEN && r->t.s[i].be == be)
+			sess_end(w, si, &r->t.s[i], RP_C_SESSIONS_ENDED);
 }
 
 /* The client's backend: the hash over the backends that are up; if none
@@ -405,11 +414,16 @@ static void relay_tick(struct rp_worker *w, struct rp_svc_inst *si)
 
 	while (idle && (s = rp_relay_sess_oldest(&r->t)) && w->now_ms - s->last_ms >= idle)
 		sess_end(w, si, s, RP_C_SESSIONS_EXPIRED);
+	relay_health_tick(w, si);
 }
 
+/* A quarter of the idle timeout; the probe interval when probes run. */
 static unsigned relay_tick_wanted(const struct rp_service_cfg *cfg)
 {
-	return cfg->idle_timeout_ms / 4 ? cfg->idle_timeout_ms / 4 : cfg->idle_timeout_ms;
+	unsigned idle = cfg->idle_timeout_ms / 4 ? cfg->idle_timeout_ms / 4 : cfg->idle_timeout_ms;
+	unsigned probe = cfg->health_probe[0] ? cfg->health_interval_ms : 0;
+
+	return !idle || (probe && probe < idle) ? probe : idle;
 }
 
 static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
@@ -450,7 +464,10 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 	r->n_be = c->n_backends;
 	r->smh.msg_namelen = sizeof(struct sockaddr_in6);
 	ret = rp_relay_sessions_init(&r->t, c->max_sessions, c->max_client_sessions);
+	if (!ret)
+		ret = relay_health_open(si, r);
 	if (ret || (ret = rp_udp_sock_open(&r->us, w, si))) {
+		relay_health_close(r);
 		relay_free(r);
 		return ret;
 	}
@@ -458,6 +475,7 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 	ret = relay_join_group(w, si, r);
 	if (ret) {
 		rp_udp_sock_close(&r->us);
+		relay_health_close(r);
 		relay_free(r);
 		si->priv = NULL;
 	}
@@ -476,6 +494,7 @@ static void relay_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 		rp_err("service %s: exiting with %u buffer(s) lent and %u message(s) unsent",
 		       si->cfg->name, r->lent, r->n_later);
 	rp_udp_sock_close(&r->us);
+	relay_health_close(r);
 	relay_free(r);
 	si->priv = NULL;
 }

@@ -18,6 +18,8 @@
 #     and the next datagram opens a new one;
 #   - a backend that stops answering (its port closed): the relay takes it
 #     out (backend_down) and the client's datagrams reach another backend;
+#   - a backend that goes silent (stopped, no ICMP either): the health probe
+#     takes it out and its client moves; answering again, it is back;
 #   - shutdown with a flood of datagrams in flight (half handed over):
 #     exit 0, every worker's buffers free, nothing reported by the sanitizer;
 #   - config errors name file:line:column.
@@ -60,6 +62,15 @@ services:
     idle-timeout-ms: 200
     backends:
       - address: 127.0.0.1:7100
+  - name: probed
+    type: udp-relay
+    listen: $ECHO_SRV_ADDR:7002
+    health-probe: "are you there"
+    health-expect: "you there"
+    health-interval-ms: 300
+    backends:
+      - address: 127.0.0.1:7200
+      - address: 127.0.0.1:7201
 metrics:
   enabled: true
   listen: 127.0.0.1:9107
@@ -69,12 +80,19 @@ for b in 0 1 2; do
 	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b
 	eval "BE${b}_PID=\$RP_BG_PID"
 done
+for b in 0 1; do
+	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:720$b $b
+	eval "HC${b}_PID=\$RP_BG_PID"
+done
+for port in 7100 7101 7102 7200 7201; do
+	rp_wait_port "$srv_ns" udp "$port" || rp_done
+done
 rpd_start "$workdir/relay.yaml"
 rpd_wait_metrics || rp_done
 
 # ---- many clients, pinned to CPU 0: exact, ordered, affine, handed over ----
 out=$(rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" clients "$RELAY" --ips "$IPS" --ports 4 \
-	--count 200 --window 16)
+	--count 200 --window 8)
 echo "$out"
 field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.loads(sys.argv[2])}))' "$1" "$out"; }
 rp_check "32 sessions, every datagram exact, in order, from the service address, affine" \
@@ -125,31 +143,53 @@ out=$(rp_in "$cli_ns" python3 "$CHECK" clients "$SHORT" --ips 10.91.0.11 --count
 rp_check "short: a datagram after expiry opens a new session" \
 	test "$(field '["errors"]')" = "[]" -a "$(rpd_counter sessions_opened short)" = 5
 
-# ---- a backend that stops answering ------------------------------------------
-out=$(rp_in "$cli_ns" python3 "$CHECK" clients "$RELAY" --ips 10.91.0.31 --count 4)
-victim=$(field '["backend_of_ip"]["10.91.0.31"]')
-eval "vpid=\$BE${victim}_PID"
-kill "$vpid"; wait "$vpid" 2>/dev/null
-moved=$(rp_in "$cli_ns" python3 - "$ECHO_SRV_ADDR" "$victim" <<'EOP'
+# moved PORT ADDR VICTIM: "moved" once ADDR's datagrams are answered by a
+# backend other than VICTIM (tried for up to 100 x 0.2 s), else "stuck".
+moved() {
+	rp_in "$cli_ns" python3 - "$ECHO_SRV_ADDR" "$1" "$2" "$3" <<'EOP'
 import socket, sys
-relay, victim = (sys.argv[1], 7000), int(sys.argv[2])
+relay, src, victim = (sys.argv[1], int(sys.argv[2])), sys.argv[3], int(sys.argv[4])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("10.91.0.31", 0)); s.settimeout(0.2)
+s.bind((src, 0)); s.settimeout(0.2)
 for i in range(100):
-    s.sendto(b"still there? %d" % i, relay)
+    s.sendto(b"anyone? %d" % i, relay)
     try:
         data, _ = s.recvfrom(2048)
-        if data[0] != victim and data[1:] == b"still there? %d" % i:
+        if data[0] != victim and data[1:] == b"anyone? %d" % i:
             print("moved"); break
     except socket.timeout:
         pass
 else:
     print("stuck")
 EOP
-)
+}
+
+# ---- a backend that stops answering ------------------------------------------
+out=$(rp_in "$cli_ns" python3 "$CHECK" clients "$RELAY" --ips 10.91.0.31 --count 4)
+victim=$(field '["backend_of_ip"]["10.91.0.31"]')
+eval "vpid=\$BE${victim}_PID"
+kill "$vpid"; wait "$vpid" 2>/dev/null
+moved=$(moved 7000 10.91.0.31 "$victim")
 rp_check "the client's datagrams reach another backend ($moved)" test "$moved" = moved
 rp_check "backend_down counted for backend $victim" \
 	test "$(rpd_counter backend_down "relay/127.0.0.1:710$victim")" -ge 1
+
+# ---- a backend that goes silent: the health probe takes it out ----------------
+out=$(rp_in "$cli_ns" python3 "$CHECK" clients "$ECHO_SRV_ADDR:7002" --ips 10.91.0.30 --count 4)
+silent=$(field '["backend_of_ip"]["10.91.0.30"]')
+rp_check "probed: answered while both backends answer probes" test "$(field '["errors"]')" = "[]"
+# (a probe the backend, descheduled on a busy machine, answered late may
+# already have counted one: count from here)
+down0=$(rpd_counter backend_down "probed/127.0.0.1:720$silent")
+eval "spid=\$HC${silent}_PID"
+kill -STOP "$spid"
+went=$(moved 7002 10.91.0.30 "$silent")
+rp_check "probed: the silent backend's client moves ($went)" test "$went" = moved
+rp_check "probed: backend_down counted for the silent backend (from $down0)" \
+	test "$(rpd_counter backend_down "probed/127.0.0.1:720$silent")" -gt "$down0"
+kill -CONT "$spid"
+rp_check "probed: answering again, it is back: a new client address lands on it" \
+	bash -c "for i in \$(seq 50); do o=\$(ip netns exec $cli_ns python3 $CHECK clients $ECHO_SRV_ADDR:7002 --ips 10.91.0.30 --ports 1 --count 1) && grep -q '\"10.91.0.30\": $silent' <<<\"\$o\" && exit 0; sleep 0.2; done; exit 1"
 
 # ---- shutdown with a flood in flight -------------------------------------------
 rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$RELAY" --ips "$IPS" --seconds 4
