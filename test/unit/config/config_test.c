@@ -427,6 +427,8 @@ static void test_udp_relay(void **state)
 	assert_int_equal(cfg.services[0].max_client_sessions, 0);
 	assert_int_equal(cfg.services[0].idle_timeout_ms, 30000);
 	assert_int_equal(cfg.services[0].backend_down_ms, 10000);
+	assert_string_equal(cfg.services[0].health_probe, "");
+	assert_int_equal(cfg.services[0].health_interval_ms, 1000);
 	assert_true(cfg.services[0].gso);
 	rp_config_free(&cfg);
 	expect_error("services:\n  - {type: udp-relay, listen: 127.0.0.1:7000}\n", 2, 5,
