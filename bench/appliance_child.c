@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
+#include "bench/baselines/epoll_echo.h"
 #include "bench/bench.h"
 #include "config/config.h"
 #include "dataplane/appliance.h"
@@ -124,4 +125,25 @@ double rp_bench_process_cpu_ns(pid_t pid)
 		   &utime, &stime);
 	fclose(f);
 	return n == 2 ? (double)(utime + stime) * 1e9 / (double)sysconf(_SC_CLK_TCK) : 0;
+}
+
+static volatile sig_atomic_t epoll_stop;
+
+static void epoll_on_term(int sig)
+{
+	(void)sig;
+	epoll_stop = 1;
+}
+
+int rp_bench_epoll_echo_child(const char *what, const struct sockaddr_in *addr)
+{
+	struct sigaction sa = { .sa_handler = epoll_on_term };
+	int fd = rp_epoll_echo_bind((const struct sockaddr *)addr, sizeof(*addr));
+
+	if (fd < 0) {
+		fprintf(stderr, "bench %s: epoll echo server: bind: %s\n", what, strerror(-fd));
+		return 1;
+	}
+	sigaction(SIGTERM, &sa, NULL);
+	return rp_epoll_echo_serve(fd, &epoll_stop, NULL) ? 1 : 0;
 }

@@ -60,25 +60,9 @@ struct echo_case {
 
 /* ---- servers ----------------------------------------------------------- */
 
-static volatile sig_atomic_t epoll_stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	epoll_stop = 1;
-}
-
 static int serve_epoll(const struct echo_running *r)
 {
-	struct sigaction sa = { .sa_handler = on_term };
-	int fd = rp_epoll_echo_bind((const struct sockaddr *)&r->addr, sizeof(r->addr));
-
-	if (fd < 0) {
-		fprintf(stderr, "bench echo: epoll server: bind: %s\n", strerror(-fd));
-		return 1;
-	}
-	sigaction(SIGTERM, &sa, NULL);
-	return rp_epoll_echo_serve(fd, &epoll_stop, NULL) ? 1 : 0;
+	return rp_bench_epoll_echo_child("echo", &r->addr);
 }
 
 /* A one-worker appliance with one udp-echo service on the server's address. */

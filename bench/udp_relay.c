@@ -27,14 +27,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
-#include "bench/baselines/epoll_echo.h"
 #include "bench/bench.h"
 #include "bench/echo_load.h"
 #include "dataplane/metrics.h"
@@ -71,24 +69,11 @@ struct relay_case {
 
 /* ---- the backend ----------------------------------------------------------- */
 
-static volatile sig_atomic_t epoll_stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	epoll_stop = 1;
-}
-
 static int serve_backend(void *arg)
 {
 	struct relay_bench *b = arg;
-	struct sigaction sa = { .sa_handler = on_term };
-	int fd = rp_epoll_echo_bind((const struct sockaddr *)&b->backend, sizeof(b->backend));
 
-	if (fd < 0)
-		return 1;
-	sigaction(SIGTERM, &sa, NULL);
-	return rp_epoll_echo_serve(fd, &epoll_stop, NULL) ? 1 : 0;
+	return rp_bench_epoll_echo_child("udp-relay", &b->backend);
 }
 
 static bool backend_answers(void *arg)
