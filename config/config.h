@@ -111,6 +111,12 @@ struct rp_iface_cfg {
 	/* IRQ affinity: queue i's IRQ goes to irq_cpus.cpu[i % n]. */
 	struct rp_cpulist irq_cpus;
 	bool irq_cpus_set;
+	/* Not keys: set from a service's rx-zerocopy (nicmgr/zcrxq.h) for the
+	 * interface copy nicmgr plans: prepare this rx queue for zcrx. */
+	bool zcrx;			/* false: no queue to prepare */
+	unsigned zcrx_queue;
+	struct rp_addr zcrx_listen;	/* the service's address: the ntuple rule */
+	struct rp_mark zcrx_mark;
 };
 
 struct rp_workers_cfg {
@@ -144,6 +150,13 @@ enum rp_local_cpu {
 	RP_LOCAL_CPU_AUTO,	/* steer when the layout allows, else the hash (logged) */
 	RP_LOCAL_CPU_ON,	/* steer or refuse to start */
 	RP_LOCAL_CPU_OFF,	/* the kernel's reuseport hash */
+};
+
+/* services[].rx-zerocopy: io_uring zcrx on a NIC queue (dataplane/zcrx.h). */
+enum rp_rx_zc {
+	RP_RXZC_OFF,	/* provided-buffer receive (the default) */
+	RP_RXZC_AUTO,	/* zcrx where the interface can, else the fallback (reason logged) */
+	RP_RXZC_ON,	/* zcrx or refuse to start, with the reason */
 };
 
 enum rp_zc_mode {
@@ -254,6 +267,16 @@ struct rp_service_cfg {
 	char health_probe[RP_NAME_MAX];	/* probe payload; "": no health probes */
 	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
 	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
+	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
+	 * of an interfaces[] entry, which nicmgr prepares (header split, the
+	 * queue out of RSS, an ntuple rule for listen's port). */
+	enum rp_rx_zc rx_zc;
+	char rx_zc_iface[IFNAMSIZ];
+	struct rp_mark rx_zc_mark;	/* of rx-zerocopy's value */
+	long rx_zc_queue;		/* rx queue index */
+	unsigned rx_zc_area;		/* bytes of the receive area per queue */
+	unsigned rx_zc_refill;		/* refill ring entries (power of two) */
+	int rx_zc_iface_idx;		/* rules: index in interfaces[], -1 none */
 };
 
 struct rp_metrics_cfg {

@@ -268,4 +268,5 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_queues_total(cfg, errs);
 	check_proxies(cfg, errs);
 	check_events(cfg, errs);
+	rp_config_check_rx_zc(cfg, errs);
 }

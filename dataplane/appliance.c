@@ -28,6 +28,7 @@
 #include "dataplane/reuseport.h"
 #include "dataplane/relay.h"
 #include "dataplane/worker.h"
+#include "dataplane/zcrx_start.h"
 
 struct rp_appliance {
 	const struct rp_config *cfg;
@@ -41,6 +42,7 @@ struct rp_appliance {
 	struct rp_acceptor **acceptors;	/* per service; NULL: none */
 	struct acc_load *loads;		/* per service: what least-loaded reads */
 	struct rp_queue_cpus qc;	/* served rx queues (nicmgr): CPU, NAPI id */
+	struct rp_zcrx_plan zp;		/* services[].rx-zerocopy: per worker jobs */
 	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];	/* napi steering: id -> queue */
 	unsigned n_napi;
 	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
@@ -213,6 +215,7 @@ static int start_workers(struct rp_appliance *a)
 		*w = (struct rp_worker){ .id = i, .cpu = a->cpus[i], .cfg = a->cfg,
 					 .ctr = &a->ctr[i * per] };
 		own_napi_ids(a, w);
+		w->zcrx_job = rp_zcrx_job_for(&a->zp, a->cfg->n_services, i);
 		ret = rp_worker_start(w);
 		if (ret) {
 			rp_err("worker %u: cannot start thread: %s", i, strerror(-ret));
@@ -604,6 +607,7 @@ static void free_appliance(struct rp_appliance *a)
 	free(a->ctr);
 	free(a->cpus);
 	free(a->svc_names);
+	rp_zcrx_plan_free(&a->zp);
 	free(a->be_names);
 	free(a->acceptors);
 	free(a->loads);
@@ -632,7 +636,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	/* Before anything is changed or bound: refuse to join a running one. */
 	if (rp_addr_probe_services(cfg))
 		goto out;
-	if (rp_nic_start(cfg, &a.qc))
+	if (rp_zcrx_start_probe(cfg, &a.zp) || rp_nic_start(cfg, a.zp.prepare, &a.qc))
 		goto out;
 	if (alloc_appliance(&a, cfg)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
@@ -640,6 +644,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 	}
 	/* Before the workers: each attaches to it as a sender. */
 	if (rp_events_open(&a.events, cfg, &pd))
+		goto out;
+	if (rp_zcrx_start_assign(cfg, &a.zp, &a.qc, a.n))
 		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */
 	if (rp_reuseport_begin(cfg, a.n) || rp_relay_begin(cfg, a.n)) {

@@ -471,7 +471,7 @@ static int run_loop(struct rp_worker *w)
 			rp_count(rp_worker_ctr(w), RP_C_CQ_OVERFLOWS, 1);
 		flush_services(w);
 		rp_worker_close_deferred(w);
-		relieved = rp_fair_relieved(&w->fair);
+		relieved = rp_fair_relieved(&w->fair) | rp_zcrx_worker_tick(w);
 		if (relieved || rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
 		publish(w);
@@ -525,7 +525,11 @@ static int setup_ring(struct rp_worker *w)
 			 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE,
 		.cq_entries = wc->ring_entries * wc->cq_factor,
 	};
-	int ret = io_uring_queue_init_params(wc->ring_entries, &w->ring, &p);
+	int ret;
+
+	if (w->zcrx_job)	/* RECV_ZC completions carry a struct io_uring_zcrx_cqe */
+		p.flags |= IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(wc->ring_entries, &w->ring, &p);
 
 	if (ret < 0) {
 		rp_err("worker %u: io_uring_queue_init(%u entries, CQ %u, SINGLE_ISSUER|"
@@ -606,6 +610,7 @@ static void teardown(struct rp_worker *w)
 	rp_bufpool_destroy(&w->pool);
 	io_uring_unregister_files(&w->ring);
 	io_uring_queue_exit(&w->ring);
+	rp_zcrx_worker_close(w);	/* after the exit: the kernel let go of the area */
 	free(w->close_later);
 	w->close_later = NULL;
 	rp_events_detach(w->events);
@@ -631,6 +636,8 @@ static int setup(struct rp_worker *w)
 	ret = setup_pool(w);
 	if (!ret)
 		ret = rp_msg_port_init(&w->msg, &w->ring, msg_outbox_cap(w), rp_worker_ctr(w));
+	if (!ret)
+		ret = rp_zcrx_worker_open(w);
 	if (!ret)
 		ret = open_services(w);
 	if (ret)

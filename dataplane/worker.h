@@ -30,6 +30,7 @@
 #include "dataplane/share.h"
 #include "dataplane/svc.h"
 #include "dataplane/zc.h"
+#include "dataplane/zcrx.h"
 
 #define RP_WORKER_FILES_SLACK 64	/* fixed-file slots beyond limits.connections: an
 					 * accept past the limit still gets a slot, so it can
@@ -92,6 +93,10 @@ struct rp_worker {
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
 	uint64_t pong;			/* the last liveness ping's payload it handled */
 	struct rp_chan *events;		/* its sender on the event channel; NULL: none */
+	/* Hardware receive zerocopy (dataplane/zcrx.h): what the appliance asks
+	 * (NULL: nothing), and the registered queue (NULL: none, or fallback). */
+	const struct rp_zcrx_job *zcrx_job;
+	struct rp_zcrx *zcrx;
 };
 
 /* Counter blocks of a worker: [0, n_svc) per service in cfg->services order,

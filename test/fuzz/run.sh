@@ -30,7 +30,7 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 # The channel library is the config's too (events.channel names a channel).
 srcs_chan=(chan/chan.c chan/consumer.c chan/info.c chan/layout.c chan/liveness.c chan/producer.c
 	chan/region.c chan/wait.c)
-srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/errors.c
+srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/rules_zcrx.c config/errors.c
 	config/suggest.c config/schema.c config/print.c config/file.c "$RP_BUILD/config/default_yaml.c"
 	"${srcs_chan[@]}")
 srcs_sockperf=(dataplane/sockperf.c)
