@@ -20,6 +20,9 @@
 #     out (backend_down) and the client's datagrams reach another backend;
 #   - a backend that goes silent (stopped, no ICMP either): the health probe
 #     takes it out and its client moves; answering again, it is back;
+#   - a live reload (a backend added, the dead one removed): a session open
+#     across it keeps its backend, new sessions reach the added one, the
+#     kept backends' counters go on;
 #   - shutdown with a flood of datagrams in flight (half handed over):
 #     exit 0, every worker's buffers free, nothing reported by the sanitizer;
 #   - config errors name file:line:column.
@@ -38,6 +41,13 @@ for i in $(seq 11 18); do
 done
 rp_addr "$cli_ns" ve0 10.91.0.30/24
 rp_addr "$cli_ns" ve0 10.91.0.31/24
+# fresh addresses for the reload part (max-client-sessions counts per address)
+rp_addr "$cli_ns" ve0 10.91.0.32/24
+NEW_IPS=""
+for i in $(seq 41 48); do
+	rp_addr "$cli_ns" ve0 "10.91.0.$i/24"
+	NEW_IPS+="${NEW_IPS:+,}10.91.0.$i"
+done
 
 cat >"$workdir/relay.yaml" <<EOC
 workers:
@@ -190,6 +200,60 @@ rp_check "probed: backend_down counted for the silent backend (from $down0)" \
 kill -CONT "$spid"
 rp_check "probed: answering again, it is back: a new client address lands on it" \
 	bash -c "for i in \$(seq 50); do o=\$(ip netns exec $cli_ns python3 $CHECK clients $ECHO_SRV_ADDR:7002 --ips 10.91.0.30 --ports 1 --count 1) && grep -q '\"10.91.0.30\": $silent' <<<\"\$o\" && exit 0; sleep 0.2; done; exit 1"
+
+# ---- live reload: a backend added (heavy), the dead one removed ------------------
+# A session open across the reload keeps its backend; new sessions follow
+# the new table; the kept backend's counters go on.
+cat >"$workdir/keep.py" <<'EOP'
+import os, socket, sys, time
+relay, flag = (sys.argv[1], 7000), sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.91.0.32", 0)); s.settimeout(2.0)
+def rounds(tag):
+    seen = set()
+    for i in range(5):
+        msg = b"%s %d" % (tag, i)
+        s.sendto(msg, relay)
+        data, src = s.recvfrom(2048)
+        if data[1:] != msg or src != relay:
+            print("bad reply", data, src); sys.exit(1)
+        seen.add(data[0])
+    return seen
+before = rounds(b"before")
+print("phase1", flush=True)
+while not os.path.exists(flag):
+    time.sleep(0.05)
+after = rounds(b"after")
+print("backends", sorted(before), sorted(after), flush=True)
+sys.exit(0 if before == after and len(before) == 1 else 1)
+EOP
+rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:7103 3
+rp_wait_port "$srv_ns" udp 7103 || rp_done
+rp_in "$cli_ns" python3 "$workdir/keep.py" "$ECHO_SRV_ADDR" "$workdir/go" >"$workdir/keep.out" 2>&1 &
+keep_pid=$!; _rp_pids+=("$keep_pid")
+for ((i = 0; i < 100; i++)); do grep -q phase1 "$workdir/keep.out" && break; sleep 0.05; done
+kept_tx=$(rpd_counter tx_packets relay/127.0.0.1:7101)
+python3 - "$workdir/relay.yaml" "$victim" <<'EOP'
+import sys
+path, victim = sys.argv[1], int(sys.argv[2])
+t = open(path).read()
+t = t.replace("      - address: 127.0.0.1:710%d\n" % victim, "", 1)
+t = t.replace("      - address: 127.0.0.1:7102\n", "      - address: 127.0.0.1:7102\n      - address: 127.0.0.1:7103\n        weight: 10\n", 1) \
+    if victim != 2 else t.replace("        weight: 2\n", "        weight: 2\n      - address: 127.0.0.1:7103\n        weight: 10\n", 1)
+open(path, "w").write(t)
+EOP
+kill -HUP "$RPD_PID"
+rp_check "reload applied" rpd_log_has "reload: applied on every worker"
+touch "$workdir/go"
+wait "$keep_pid"; keep_rc=$?
+cat "$workdir/keep.out"
+rp_check "a session open across the reload kept its backend, every reply exact" test "$keep_rc" = 0
+out=$(rp_in "$cli_ns" python3 "$CHECK" clients "$RELAY" --ips "$NEW_IPS" --ports 1 --count 4)
+rp_check "after the reload: every datagram exact" test "$(field '["errors"]')" = "[]"
+rp_check "new sessions reach the added backend" \
+	test "$(rpd_counter sessions_opened relay/127.0.0.1:7103)" -gt 0
+rp_check "the kept backend's counters went on (tx_packets >= $kept_tx)" \
+	test "$(rpd_counter tx_packets relay/127.0.0.1:7101)" -ge "$kept_tx"
 
 # ---- shutdown with a flood in flight -------------------------------------------
 rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$RELAY" --ips "$IPS" --seconds 4
