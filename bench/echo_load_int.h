@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Inside the echo load generator (echo_load.h): the peer sockets, request
+ * framing and round-trip recording shared by the closed loop (echo_load.c)
+ * and the open loop (echo_load_open.c).
+ */
+#ifndef RP_BENCH_ECHO_LOAD_INT_H
+#define RP_BENCH_ECHO_LOAD_INT_H
+
+#include <sys/socket.h>
+
+#include "bench/echo_load.h"
+
+#define LOAD_BATCH 64
+#define TS_OFF 14			/* the timestamp follows the sockperf header */
+
+/* Messages and buffers for one send or receive call (LOAD_BATCH of `size`). */
+struct burst {
+	struct mmsghdr msgs[LOAD_BATCH];
+	struct iovec iov[LOAD_BATCH];
+	unsigned char *bufs;
+	unsigned size;
+};
+
+/* One client socket: its own source port, its share of the window. */
+struct peer {
+	int fd;
+	unsigned window, outstanding;
+	unsigned long long last_ns;	/* last reply (or fill) */
+};
+
+/* The generator's sockets, in one epoll set. */
+struct peers {
+	struct peer *p;
+	unsigned n;
+	int ep;
+	unsigned gso_per_send;		/* 0: no GSO; else requests per GSO send */
+	struct burst tx, rx;
+	uint64_t seq;
+	size_t rtt_cap;
+};
+
+/* Open n sockets connected to the server, framed requests of cfg->size;
+ * with gso, UDP_SEGMENT on each. 0 or -errno (then everything is closed). */
+int peers_open(struct peers *ps, const struct echo_load_cfg *cfg, unsigned n, bool gso);
+void peers_close(struct peers *ps);
+/* Frame the first n requests of ps->tx, stamped `ts`. */
+void peers_frame(struct peers *ps, unsigned n, unsigned long long ts);
+/* Receive what one socket has (one recvmmsg); the count, recording each
+ * reply's round trip from its stamp. <0: -errno (memory). */
+int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
+		  unsigned long long now);
+double load_thread_cpu_ns(void);
+
+#endif
