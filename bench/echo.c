@@ -50,7 +50,7 @@ static const struct rp_bench_knob knobs[] = {
 	  ECHO_LOAD_MIN_SIZE, 65000, NULL, true },
 	{ "batch", "epoll servers' recvmmsg batch and buffers; ringplane's buffers.count",
 	  "256", NULL, 16, 4096, NULL, false },
-	{ "seconds", "measuring time per repetition (s)", "2", "0.4", 0.1, 60, NULL, false, true },
+	{ "seconds", "measuring time per repetition (s)", "2", "0.3", 0.1, 60, NULL, false, true },
 };
 
 /* One run of the benchmark: the servers, the CPUs, the case grid. */
@@ -531,6 +531,7 @@ static int echo_run(struct rp_bench_ctx *ctx)
 	};
 	int ret = 0;
 
+	rp_bench_quick_reps(ctx, 2);
 	read_knobs(&b);
 	describe(&b);
 	rp_bench_pin_self(b.load_cpu);

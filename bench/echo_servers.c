@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
@@ -160,9 +161,27 @@ int echo_server_start(struct rp_bench_ctx *ctx, unsigned i, unsigned cpu, unsign
 	return r->pid < 0 ? -1 : 0;
 }
 
+/* sockperf stops cleanly on SIGINT (SIGTERM kills it): ask that way first. */
+static bool sockperf_stopped(struct rp_bench_ctx *ctx, pid_t pid)
+{
+	int status = 0;
+
+	kill(pid, SIGINT);
+	for (int i = 0; i < 100; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			if (!WIFEXITED(status) || WEXITSTATUS(status))
+				rp_bench_note(ctx, "sockperf server ended with status 0x%x after SIGINT",
+					      status);
+			return true;
+		}
+		usleep(20 * 1000);
+	}
+	return false;
+}
+
 void echo_server_stop(struct rp_bench_ctx *ctx, struct echo_running *r)
 {
-	if (r->pid > 0)
+	if (r->pid > 0 && !(r->def->serve == serve_sockperf && sockperf_stopped(ctx, r->pid)))
 		rp_bench_child_stop(ctx, r->variant, r->pid);
 	r->pid = 0;
 }
