@@ -156,6 +156,7 @@ int rp_bench_knobs_set(struct rp_bench_ctx *ctx, const char *arg, char *err, siz
 {
 	const char *eq = strchr(arg, '=');
 	const struct rp_bench_knob *k;
+	struct rp_bench_knob_val v = { 0 };
 	char keys[512];
 	unsigned idx;
 
@@ -174,8 +175,13 @@ int rp_bench_knobs_set(struct rp_bench_ctx *ctx, const char *arg, char *err, siz
 		snprintf(err, errlen, "%s set twice", k->key);
 		return -1;
 	}
-	if (parse_values(k, eq + 1, &ctx->knobs[idx], err, errlen))
+	/* parsed aside: a refused value leaves the knob as it was */
+	if (parse_values(k, eq + 1, &v, err, errlen)) {
+		val_clear(&v);
 		return -1;
+	}
+	val_clear(&ctx->knobs[idx]);
+	ctx->knobs[idx] = v;
 	ctx->knobs[idx].set = true;
 	return 0;
 }
