@@ -104,28 +104,27 @@ static unsigned send_all(int fd, struct mmsghdr *msgs, unsigned n)
 	return sent;
 }
 
-/* Send back n received datagrams, each to its sender, with its length. */
+/* Send back n received datagrams, each to its sender, with its length:
+ * one message each, or (gso) trains and singles. */
 static void echo_back(int fd, struct batch *b, unsigned n, struct rp_epoll_echo_stats *st)
 {
-	unsigned sent;
+	unsigned entries = n, sent;
 
-	if (!b->datagrams) {
+	if (b->datagrams) {
+		entries = rp_epoll_gso_build(&b->out, b->msgs, b->iov, n, b->datagrams);
+	} else {
 		for (unsigned i = 0; i < n; i++)
 			b->iov[i].iov_len = b->msgs[i].msg_len;
-		sent = send_all(fd, b->msgs, n);
-		st->echoed += sent;
-		st->dropped += n - sent;
-		return;
 	}
-	unsigned entries = rp_epoll_gso_build(&b->out, b->msgs, b->iov, n, b->datagrams);
-
-	sent = send_all(fd, b->out.msgs, entries);
+	sent = send_all(fd, b->datagrams ? b->out.msgs : b->msgs, entries);
 	for (unsigned i = 0; i < entries; i++) {
+		unsigned k = b->datagrams ? b->datagrams[i] : 1;
+
 		if (i < sent) {
-			st->echoed += b->datagrams[i];
-			st->trains += b->datagrams[i] > 1;
+			st->echoed += k;
+			st->trains += k > 1;
 		} else {
-			st->dropped += b->datagrams[i];
+			st->dropped += k;
 		}
 	}
 }
