@@ -130,21 +130,34 @@ static void cpu_metrics(struct rp_bench_sample *s, double cpu_ns, uint64_t repli
 	rp_bench_metric(s, "server_cpu_per_pkt", "ns", cpu_ns / (double)replies);
 }
 
+/* Run one load against the case's server, with the server's CPU time it
+ * cost in *cpu_ns; 0, or -1 (failed, *t freed) when no reply came. */
+static int measure(struct echo_case *c, int (*load)(const struct echo_load_cfg *,
+						    struct echo_throughput *),
+		   struct echo_throughput *t, double *cpu_ns)
+{
+	double cpu0 = echo_process_cpu_ns(c->srv->pid);
+	int err = load(&c->cfg, t);
+
+	*cpu_ns = echo_process_cpu_ns(c->srv->pid) - cpu0;
+	if (err < 0 || !t->rtt.n) {
+		free(t->rtt.rtt_ns);
+		return rp_bench_fail(c->b->ctx, "%s: no reply (%s)", c->srv->variant,
+				     err < 0 ? strerror(-err) : "silent");
+	}
+	return 0;
+}
+
 static int rep_throughput(void *arg, struct rp_bench_sample *s)
 {
 	struct echo_case *c = arg;
 	struct echo_throughput t;
-	double cpu0 = echo_process_cpu_ns(c->srv->pid);
-	int err = echo_load_throughput(&c->cfg, &t);
-	double cpu1 = echo_process_cpu_ns(c->srv->pid);
+	double cpu_ns;
 
-	if (err < 0 || !t.rtt.n) {
-		free(t.rtt.rtt_ns);
-		return rp_bench_fail(c->b->ctx, "%s: no reply (%s)", c->srv->variant,
-				     err < 0 ? strerror(-err) : "silent");
-	}
+	if (measure(c, echo_load_throughput, &t, &cpu_ns))
+		return -1;
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
-	cpu_metrics(s, cpu1 - cpu0, t.replies);
+	cpu_metrics(s, cpu_ns, t.replies);
 	rtt_metrics(s, "load_", t.rtt.rtt_ns, t.rtt.n);
 	rp_bench_metric(s, "load_cpu", "x", t.load_cpu);
 	rp_bench_metric(s, "refills", "count", (double)t.refills);
@@ -156,20 +169,15 @@ static int rep_open(void *arg, struct rp_bench_sample *s)
 {
 	struct echo_case *c = arg;
 	struct echo_throughput t;
-	double cpu0 = echo_process_cpu_ns(c->srv->pid);
-	int err = echo_load_open(&c->cfg, &t);
-	double cpu1 = echo_process_cpu_ns(c->srv->pid);
+	double cpu_ns;
 
-	if (err < 0 || !t.rtt.n) {
-		free(t.rtt.rtt_ns);
-		return rp_bench_fail(c->b->ctx, "%s: no reply (%s)", c->srv->variant,
-				     err < 0 ? strerror(-err) : "silent");
-	}
+	if (measure(c, echo_load_open, &t, &cpu_ns))
+		return -1;
 	rtt_metrics(s, "", t.rtt.rtt_ns, t.rtt.n);
 	rp_bench_metric(s, "offered", "req/s", (double)t.sent / t.seconds);
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
 	rp_bench_metric(s, "lost", "ratio", t.sent ? (double)(t.sent - t.replies) / (double)t.sent : 0);
-	cpu_metrics(s, cpu1 - cpu0, t.replies);
+	cpu_metrics(s, cpu_ns, t.replies);
 	rp_bench_metric(s, "send_lag_max", "ns", t.send_lag_max_ns);
 	rp_bench_metric(s, "load_cpu", "x", t.load_cpu);
 	free(t.rtt.rtt_ns);
