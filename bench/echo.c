@@ -510,6 +510,21 @@ static void conclude(struct rp_bench_ctx *ctx)
 		      "includes the client's receive path, alike for all");
 }
 
+/* The machine's load average (1, 5, 15 min) as text, for the record: the
+ * numbers of a run on a busy machine read differently. */
+static void record_loadavg(struct rp_bench_ctx *ctx, const char *key)
+{
+	char buf[128] = "unknown";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f) {
+		if (fgets(buf, sizeof(buf), f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	rp_bench_param(ctx, RP_KV_STR(key, buf));
+}
+
 static int start_all(struct echo_bench *b)
 {
 	for (unsigned i = 0; i < echo_server_count(); i++) {
@@ -542,6 +557,7 @@ static int echo_run(struct rp_bench_ctx *ctx)
 	rp_bench_quick_reps(ctx, 2);
 	read_knobs(&b);
 	describe(&b);
+	record_loadavg(ctx, "loadavg_start");
 	rp_bench_pin_self(b.load_cpu);
 	if (start_all(&b) < 0) {
 		ret = -1;
@@ -551,6 +567,7 @@ static int echo_run(struct rp_bench_ctx *ctx)
 		run_pingpong(&b);
 	}
 	stop_all(&b);
+	record_loadavg(ctx, "loadavg_end");
 	if (ret)
 		return ret;
 	run_ratios(&b);
