@@ -142,6 +142,7 @@ static int measure(struct echo_case *c, int (*load)(const struct echo_load_cfg *
 	*cpu_ns = echo_process_cpu_ns(c->srv->pid) - cpu0;
 	if (err < 0 || !t->rtt.n) {
 		free(t->rtt.rtt_ns);
+		free(t->rtt_sent.rtt_ns);
 		return rp_bench_fail(c->b->ctx, "%s: no reply (%s)", c->srv->variant,
 				     err < 0 ? strerror(-err) : "silent");
 	}
@@ -174,6 +175,7 @@ static int rep_open(void *arg, struct rp_bench_sample *s)
 	if (measure(c, echo_load_open, &t, &cpu_ns))
 		return -1;
 	rtt_metrics(s, "", t.rtt.rtt_ns, t.rtt.n);
+	rtt_metrics(s, "sent_", t.rtt_sent.rtt_ns, t.rtt_sent.n);
 	rp_bench_metric(s, "offered", "req/s", (double)t.sent / t.seconds);
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
 	rp_bench_metric(s, "lost", "ratio", t.sent ? (double)(t.sent - t.replies) / (double)t.sent : 0);
@@ -181,6 +183,7 @@ static int rep_open(void *arg, struct rp_bench_sample *s)
 	rp_bench_metric(s, "send_lag_max", "ns", t.send_lag_max_ns);
 	rp_bench_metric(s, "load_cpu", "x", t.load_cpu);
 	free(t.rtt.rtt_ns);
+	free(t.rtt_sent.rtt_ns);
 	return 0;
 }
 
@@ -346,7 +349,7 @@ static bool running(const struct echo_bench *b, const char *variant)
 static void run_ratios(struct echo_bench *b)
 {
 	static const char *const tp[] = { "pps", "pkts_per_cpu_s", "load_p99", NULL };
-	static const char *const open[] = { "p50", "p99", "p999", "pkts_per_cpu_s", NULL };
+	static const char *const open[] = { "p50", "p99", "p999", "sent_p99", "pkts_per_cpu_s", NULL };
 	static const char *const pp[] = { "p50", "p99", "p999", NULL };
 	const char *first = b->srv[0].variant;
 	char name[64];
@@ -501,8 +504,10 @@ static void conclude(struct rp_bench_ctx *ctx)
 		      "load_p50/p99/p999 are round trips at that load. open: requests on a fixed "
 		      "schedule at load_pct of the slowest server's throughput at that size and "
 		      "peers (capacity_peers_N), round trips from each request's scheduled time; "
-		      "`lost` counts replies missing 50 ms after the end, send_lag_max how late "
-		      "the generator sent. pingpong: one request in flight");
+		      "sent_p50/p99/p999 are from when each request actually left: where they "
+		      "differ, the generator (not the server) was late (send_lag_max: the "
+		      "latest). `lost` counts replies missing 50 ms after the end. "
+		      "pingpong: one request in flight");
 	rp_bench_note(ctx, "load_cpu is the generator's CPU use (0..1): near 1 it, not the "
 		      "server, may be the limit (the open loop spins, so it is always near 1)");
 	rp_bench_note(ctx, "server CPU from /proc/PID/stat (utime + stime, all threads, clock "

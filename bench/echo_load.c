@@ -52,18 +52,26 @@ static int burst_init(struct burst *b, unsigned size)
 	return 0;
 }
 
-/* A request: sockperf header asking for a reply, then the timestamp. */
-static void frame(unsigned char *p, unsigned size, uint64_t seq, unsigned long long ts)
+/* A request: sockperf header asking for a reply, then when it was due and
+ * when it left. */
+static void frame(unsigned char *p, unsigned size, uint64_t seq, unsigned long long due,
+		  unsigned long long sent)
 {
 	rp_sp_build(p, &(struct rp_sp_hdr){ .seq = seq, .len = size,
 					    .flags = RP_SP_F_CLIENT | RP_SP_F_PONG_REQUEST });
-	memcpy(p + TS_OFF, &ts, sizeof(ts));
+	memcpy(p + TS_OFF, &due, sizeof(due));
+	memcpy(p + SENT_OFF, &sent, sizeof(sent));
+}
+
+void peers_frame_one(struct peers *ps, unsigned i, unsigned long long due, unsigned long long sent)
+{
+	frame(ps->tx.iov[i].iov_base, ps->tx.size, ps->seq++, due, sent);
 }
 
 void peers_frame(struct peers *ps, unsigned n, unsigned long long ts)
 {
 	for (unsigned i = 0; i < n; i++)
-		frame(ps->tx.iov[i].iov_base, ps->tx.size, ps->seq++, ts);
+		peers_frame_one(ps, i, ts, ts);
 }
 
 void peers_close(struct peers *ps)
@@ -131,24 +139,32 @@ static int grow(struct echo_latency *out, size_t *cap)
 	return 0;
 }
 
-int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
+/* The round trip from the stamp at `off` of a reply, into lat. */
+static int record(struct peers *ps, size_t *cap, struct echo_latency *lat, unsigned i, size_t off,
 		  unsigned long long now)
 {
-	int n = recvmmsg(p->fd, ps->rx.msgs, LOAD_BATCH, MSG_DONTWAIT, NULL);
+	unsigned long long t;
+	int err = grow(lat, cap);
 
-	for (int i = 0; i < n && lat->n < RTT_SAMPLES_MAX; i++) {
-		unsigned long long sent;
-		int err = grow(lat, &ps->rtt_cap);
+	if (err || lat->n >= RTT_SAMPLES_MAX || ps->rx.msgs[i].msg_len < SENT_OFF + sizeof(t))
+		return err;
+	memcpy(&t, (unsigned char *)ps->rx.iov[i].iov_base + off, sizeof(t));
+	if (t <= now)
+		lat->rtt_ns[lat->n++] = (double)(now - t);
+	return 0;
+}
 
-		if (err)
-			return err;
-		if (ps->rx.msgs[i].msg_len < TS_OFF + sizeof(sent))
-			continue;
-		memcpy(&sent, (unsigned char *)ps->rx.iov[i].iov_base + TS_OFF, sizeof(sent));
-		if (sent <= now)
-			lat->rtt_ns[lat->n++] = (double)(now - sent);
+int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
+		  struct echo_latency *sent_lat, unsigned long long now)
+{
+	int n = recvmmsg(p->fd, ps->rx.msgs, LOAD_BATCH, MSG_DONTWAIT, NULL), err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		err = record(ps, &ps->rtt_cap, lat, (unsigned)i, TS_OFF, now);
+		if (!err && sent_lat)
+			err = record(ps, &ps->sent_cap, sent_lat, (unsigned)i, SENT_OFF, now);
 	}
-	return n < 0 ? 0 : n;
+	return err ? err : n < 0 ? 0 : n;
 }
 
 double load_thread_cpu_ns(void)
@@ -233,7 +249,7 @@ static int closed_loop(struct peers *ps, const struct echo_load_cfg *cfg,
 		now = rp_bench_now_ns();
 		for (int e = 0; e < n && !err; e++) {
 			struct peer *p = &ps->p[evs[e].data.u32];
-			int got = peers_receive(ps, p, &out->rtt, now);
+			int got = peers_receive(ps, p, &out->rtt, NULL, now);
 
 			err = got < 0 ? got : 0;
 			if (got <= 0)
@@ -280,7 +296,7 @@ static int ping(int fd, unsigned char *req, unsigned char *rep, const struct ech
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	int err;
 
-	frame(req, cfg->size, seq, t0);
+	frame(req, cfg->size, seq, t0, t0);
 	if (send(fd, req, cfg->size, 0) < 0 || poll(&p, 1, cfg->loss_timeout_ms) <= 0)
 		return 0;
 	if (recv(fd, rep, cfg->size, MSG_DONTWAIT) < (ssize_t)(TS_OFF + sizeof(t_rep)))
@@ -333,7 +349,7 @@ int echo_load_probe(const struct sockaddr *server, socklen_t len, int timeout_ms
 
 	if (fd < 0)
 		return fd;
-	frame(buf, sizeof(buf), 0, 0);
+	frame(buf, sizeof(buf), 0, 0, 0);
 	if (send(fd, buf, sizeof(buf), 0) == sizeof(buf) && poll(&p, 1, timeout_ms) > 0 &&
 	    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == sizeof(buf))
 		rc = 0;

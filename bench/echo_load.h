@@ -15,13 +15,16 @@
  *               INTENDED send time: a reply's round trip is counted from
  *               when the request should have left, so a server (or a
  *               generator) that falls behind is charged for every request
- *               it delays (no coordinated omission). Replies missing 50 ms
- *               after the end are lost;
+ *               it delays (no coordinated omission). Each also carries
+ *               when it actually left: round trips from there too, to tell
+ *               a late generator from a late server. Requests found due
+ *               together on one peer leave in one sendmmsg. Replies missing
+ *               50 ms after the end are lost;
  *   latency:    closed-loop ping-pong on one socket, one request in flight.
  *
  * Every request is a sockperf message (14-byte header: sequence, flags
  * CLIENT|PONG_REQUEST, length; big endian, see dataplane/sockperf.h) with
- * the timestamp after the header, so `sockperf server` answers it like
+ * the timestamps after the header, so `sockperf server` answers it like
  * ringplane and the epoll servers do: one client for every server.
  * A lost datagram never stalls a closed-loop run: a peer silent for
  * `loss_timeout_ms` gets its window refilled (throughput), a ping-pong
@@ -35,7 +38,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#define ECHO_LOAD_MIN_SIZE 22		/* sockperf header + timestamp */
+#define ECHO_LOAD_MIN_SIZE 30		/* sockperf header + due and send times */
 #define ECHO_LOAD_MAX_PEERS 1024
 
 struct echo_load_cfg {
@@ -63,6 +66,7 @@ struct echo_throughput {
 	double load_cpu;		/* the generator's CPU use, 0..1: near 1, it is the limit */
 	bool gso;			/* it did send in GSO trains */
 	struct echo_latency rtt;	/* round trips (rtt.rtt_ns: caller frees) */
+	struct echo_latency rtt_sent;	/* open: from when each left (caller frees) */
 	double send_lag_max_ns;		/* open: latest a request left after its time */
 };
 

@@ -12,7 +12,8 @@
 #include "bench/echo_load.h"
 
 #define LOAD_BATCH 64
-#define TS_OFF 14			/* the timestamp follows the sockperf header */
+#define TS_OFF 14			/* the due time follows the sockperf header */
+#define SENT_OFF 22			/* then the time it actually left */
 
 /* Messages and buffers for one send or receive call (LOAD_BATCH of `size`). */
 struct burst {
@@ -37,19 +38,22 @@ struct peers {
 	unsigned gso_per_send;		/* 0: no GSO; else requests per GSO send */
 	struct burst tx, rx;
 	uint64_t seq;
-	size_t rtt_cap;
+	size_t rtt_cap, sent_cap;
 };
 
 /* Open n sockets connected to the server, framed requests of cfg->size;
  * with gso, UDP_SEGMENT on each. 0 or -errno (then everything is closed). */
 int peers_open(struct peers *ps, const struct echo_load_cfg *cfg, unsigned n, bool gso);
 void peers_close(struct peers *ps);
-/* Frame the first n requests of ps->tx, stamped `ts`. */
+/* Frame request i of ps->tx: due at `due`, leaving at `sent`. */
+void peers_frame_one(struct peers *ps, unsigned i, unsigned long long due, unsigned long long sent);
+/* Frame the first n requests of ps->tx, due and leaving at `ts`. */
 void peers_frame(struct peers *ps, unsigned n, unsigned long long ts);
 /* Receive what one socket has (one recvmmsg); the count, recording each
- * reply's round trip from its stamp. <0: -errno (memory). */
+ * reply's round trip from its due time in lat and, when sent_lat is not
+ * NULL, from the time it left in sent_lat. <0: -errno (memory). */
 int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
-		  unsigned long long now);
+		  struct echo_latency *sent_lat, unsigned long long now);
 double load_thread_cpu_ns(void);
 
 #endif

@@ -17,21 +17,26 @@
 
 #define DRAIN_NS 50000000ULL		/* replies still missing after this are lost */
 
-/* Send every request due by `now`, round robin over the peers. */
+/* Send every request due by `now`, round robin over the peers; requests
+ * due together on one peer (one peer only) leave in one sendmmsg. */
 static void send_due(struct peers *ps, struct echo_throughput *out, unsigned long long *next,
 		     double interval_ns, unsigned long long start, unsigned long long now)
 {
 	while (*next <= now) {
 		struct peer *p = &ps->p[out->sent % ps->n];
-		double lag = (double)(now - *next);
+		unsigned n = 0;
 
-		peers_frame(ps, 1, *next);
+		do {
+			double lag = (double)(now - *next);
+
+			peers_frame_one(ps, n++, *next, now);
+			if (lag > out->send_lag_max_ns)
+				out->send_lag_max_ns = lag;
+			out->sent++;
+			*next = start + (unsigned long long)((double)out->sent * interval_ns);
+		} while (ps->n == 1 && n < LOAD_BATCH && *next <= now);
 		/* a request the socket refuses is lost, and stays counted as sent */
-		(void)send(p->fd, ps->tx.iov[0].iov_base, ps->tx.size, 0);
-		if (lag > out->send_lag_max_ns)
-			out->send_lag_max_ns = lag;
-		out->sent++;
-		*next = start + (unsigned long long)((double)out->sent * interval_ns);
+		(void)sendmmsg(p->fd, ps->tx.msgs, n, 0);
 	}
 }
 
@@ -43,7 +48,7 @@ static int take_replies(struct peers *ps, struct echo_throughput *out)
 	unsigned long long now = rp_bench_now_ns();
 
 	for (int e = 0; e < n; e++) {
-		int got = peers_receive(ps, &ps->p[evs[e].data.u32], &out->rtt, now);
+		int got = peers_receive(ps, &ps->p[evs[e].data.u32], &out->rtt, &out->rtt_sent, now);
 
 		if (got < 0)
 			return got;
