@@ -288,21 +288,37 @@ int echo_load_throughput(const struct echo_load_cfg *cfg, struct echo_throughput
 
 /* ---- ping-pong ---------------------------------------------------------- */
 
+/* Wait (up to the loss timeout from t0) for the echo of the request sent
+ * at t0, skipping late echoes of earlier ones: reading one stale reply per
+ * request would leave every later round trip one behind. 1 or 0 (lost). */
+static int await_echo(int fd, unsigned char *rep, const struct echo_load_cfg *cfg,
+		      unsigned long long t0)
+{
+	unsigned long long deadline = t0 + (unsigned long long)cfg->loss_timeout_ms * 1000000ULL;
+
+	for (;;) {
+		unsigned long long now = rp_bench_now_ns(), t_rep;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000ULL) + 1) <= 0)
+			return 0;
+		if (recv(fd, rep, cfg->size, MSG_DONTWAIT) < (ssize_t)(TS_OFF + sizeof(t_rep)))
+			continue;
+		memcpy(&t_rep, rep + TS_OFF, sizeof(t_rep));
+		if (t_rep == t0)
+			return 1;
+	}
+}
+
 /* One round trip on the socket: 1 done, 0 lost (resend), <0 -errno. */
 static int ping(int fd, unsigned char *req, unsigned char *rep, const struct echo_load_cfg *cfg,
 		uint64_t seq, struct echo_latency *out, size_t *cap)
 {
-	unsigned long long t0 = rp_bench_now_ns(), t_rep;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	unsigned long long t0 = rp_bench_now_ns();
 	int err;
 
 	frame(req, cfg->size, seq, t0, t0);
-	if (send(fd, req, cfg->size, 0) < 0 || poll(&p, 1, cfg->loss_timeout_ms) <= 0)
-		return 0;
-	if (recv(fd, rep, cfg->size, MSG_DONTWAIT) < (ssize_t)(TS_OFF + sizeof(t_rep)))
-		return 0;
-	memcpy(&t_rep, rep + TS_OFF, sizeof(t_rep));
-	if (t_rep != t0)	/* a late echo of a resent request */
+	if (send(fd, req, cfg->size, 0) < 0 || !await_echo(fd, rep, cfg, t0))
 		return 0;
 	err = grow(out, cap);
 	if (err)
