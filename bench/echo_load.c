@@ -243,7 +243,7 @@ static int closed_loop(struct peers *ps, const struct echo_load_cfg *cfg,
 		unsigned long long now = rp_bench_now_ns();
 		int n;
 
-		if (now >= end)
+		if (now >= end && (out->replies || now >= end + SILENT_GRACE_NS))
 			break;
 		n = epoll_wait(ps->ep, evs, 64, cfg->loss_timeout_ms);
 		now = rp_bench_now_ns();
@@ -338,11 +338,9 @@ int echo_load_latency(const struct echo_load_cfg *cfg, struct echo_latency *out)
 	memset(out, 0, sizeof(*out));
 	if (fd < 0 || !req || !rep)
 		err = fd < 0 ? fd : -ENOMEM;
-	/* A repetition needs one round trip at least: on a loaded machine every
-	 * one of a short (--quick) repetition's may outlast the loss timeout, so
-	 * it goes on (5 s at most) until one comes back. */
+	/* every round trip of a short run may outlast the loss timeout */
 	while (!err && (rp_bench_now_ns() < end ||
-			(!out->n && rp_bench_now_ns() < end + 5000000000ULL))) {
+			(!out->n && rp_bench_now_ns() < end + SILENT_GRACE_NS))) {
 		int r = ping(fd, req, rep, cfg, seq++, out, &cap);
 
 		if (r < 0)

@@ -56,4 +56,9 @@ int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
 		  struct echo_latency *sent_lat, unsigned long long now);
 double load_thread_cpu_ns(void);
 
+/* A run needs one reply at least: on a loaded machine a short (--quick) run
+ * may end before the server got the CPU once, so a run without any goes on
+ * this long past its end before it counts as silent. */
+#define SILENT_GRACE_NS 5000000000ULL
+
 #endif

@@ -78,7 +78,9 @@ int echo_load_open(const struct echo_load_cfg *cfg, struct echo_throughput *out)
 		err = take_replies(&ps, out);
 	}
 	out->seconds = (double)(rp_bench_now_ns() - start) / 1e9;
-	while (!err && out->replies < out->sent && rp_bench_now_ns() < end + DRAIN_NS)
+	while (!err && out->replies < out->sent &&
+	       (rp_bench_now_ns() < end + DRAIN_NS ||
+		(!out->replies && rp_bench_now_ns() < end + SILENT_GRACE_NS)))
 		err = take_replies(&ps, out);
 	out->pps = (double)out->replies / out->seconds;
 	out->load_cpu = (load_thread_cpu_ns() - cpu0) / 1e9 / ((double)(rp_bench_now_ns() - start) / 1e9);
