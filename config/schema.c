@@ -37,6 +37,9 @@ static const char *const steer_names[] = {
 static const char *const local_cpu_names[] = {
 	[RP_LOCAL_CPU_AUTO] = "auto", [RP_LOCAL_CPU_ON] = "on", [RP_LOCAL_CPU_OFF] = "off", NULL,
 };
+static const char *const rx_zc_names[] = {
+	[RP_RXZC_OFF] = "off", [RP_RXZC_AUTO] = "auto", [RP_RXZC_ON] = "on", NULL,
+};
 static const char *const balance_names[] = {
 	[RP_BAL_ROUND_ROBIN] = "round-robin", [RP_BAL_LEAST_CONN] = "least-connections",
 	[RP_BAL_HASH] = "hash", NULL,
@@ -187,6 +190,11 @@ static const struct rp_key service_keys[] = {
 static const struct rp_key tcp_service_keys[] = {
 	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) },
 	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
+	{ "rx-zerocopy", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "off", "hardware receive zerocopy (io_uring zcrx: kernel 6.15+, a NIC whose driver has header split and queue management, e.g. bnxt_en, mlx5, fbnic, gve) on rx-zerocopy-queue of rx-zerocopy-interface; nicmgr turns header split on, takes the queue out of RSS and steers the listen port to it (ntuple). auto: where the interface can, else provided-buffer receive with the reason logged; on: that or refuse to start with the reason; off: provided-buffer receive", AT(S, rx_zc), .names = rx_zc_names, .mark_offset = offsetof(S, rx_zc_mark) },
+	{ "rx-zerocopy-interface", RP_V_STRING, 0, RANGE(0, 0), NULL, "the interfaces[] entry whose queue receives this service's traffic (needed unless rx-zerocopy is off)", AT(S, rx_zc_iface) },
+	{ "rx-zerocopy-queue", RP_V_INT, 0, RANGE(0, 65535), "0", "the rx queue given to zcrx; served by the worker of that queue (use acceptor with steering napi so its connections land there; others use provided-buffer receive)", AT(S, rx_zc_queue) },
+	{ "rx-zerocopy-area", RP_V_SIZE, 0, RANGE(64 * KiB, 1L << 30), "16777216", "bytes of the receive area the NIC writes into (pinned, page-granular); when all of it is held by data not yet echoed the queue stops receiving until buffers return (backpressure)", AT(S, rx_zc_area) },
+	{ "rx-zerocopy-refill", RP_V_INT, RP_K_POW2, RANGE(64, 32768), "4096", "refill ring entries (a power of two): how many consumed buffers can be handed back to the kernel at once", AT(S, rx_zc_refill) },
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
@@ -252,6 +260,15 @@ static const struct rp_key process_keys[] = {
 };
 #undef P
 
+#define E struct rp_events_cfg
+static const struct rp_key events_keys[] = {
+	{ "channel", RP_V_STRING, RP_K_HAS_MARK, RANGE(0, 0), NULL, "name of a broadcast message channel (/dev/shm/ringplane-chan.NAME; `ringplane chan listen NAME`) on which the appliance publishes one JSON object per event: start, stop, connections opened and closed, and stats per service every stats-interval-ms. It is created at start (replacing one a previous run left) and destroyed at exit; slow receivers lose old events (counted), never slow the dataplane. Unset: no channel", AT(E, channel), .mark_offset = offsetof(E, channel_mark) },
+	{ "slots", RP_V_INT, RP_K_POW2, RANGE(64, 65536), "4096", "events kept for a receiver that is behind (a power of two; 1 KiB each)", AT(E, slots) },
+	{ "stats-interval-ms", RP_V_INT, 0, RANGE(0, 3600000), "1000", "how often a stats event per service is published; 0: never", AT(E, stats_interval_ms) },
+	{ "group", RP_V_STRING, RP_K_HAS_MARK, RANGE(0, 0), NULL, "members of this group may attach as receivers (file mode 0660); unset: only the appliance's user (0600)", AT(E, group), .mark_offset = offsetof(E, group_mark) },
+};
+#undef E
+
 /* ---- the file --------------------------------------------------------------------- */
 
 #define HAS_MARK(st) .has_mark = true, .mark_offset = offsetof(st, mark)
@@ -263,6 +280,7 @@ static const struct rp_section metrics_section = SECTION("metrics", struct rp_me
 static const struct rp_section logging_section = SECTION("logging", struct rp_logging_cfg, logging_keys, HAS_MARK(struct rp_logging_cfg));
 static const struct rp_section shutdown_section = SECTION("shutdown", struct rp_shutdown_cfg, shutdown_keys, HAS_MARK(struct rp_shutdown_cfg));
 static const struct rp_section process_section = SECTION("process", struct rp_process_cfg, process_keys, HAS_MARK(struct rp_process_cfg));
+static const struct rp_section events_section = SECTION("events", struct rp_events_cfg, events_keys, HAS_MARK(struct rp_events_cfg));
 
 #define C struct rp_config
 static const struct rp_key root_keys[] = {
@@ -276,6 +294,7 @@ static const struct rp_key root_keys[] = {
 	{ "logging", RP_V_SECTION, 0, RANGE(0, 0), NULL, "log output", AT(C, logging), .child = &logging_section },
 	{ "shutdown", RP_V_SECTION, 0, RANGE(0, 0), NULL, "graceful shutdown on SIGINT/SIGTERM", AT(C, shutdown), .child = &shutdown_section },
 	{ "process", RP_V_SECTION, 0, RANGE(0, 0), NULL, "the process: privileges after start-up", AT(C, process), .child = &process_section },
+	{ "events", RP_V_SECTION, 0, RANGE(0, 0), NULL, "an event channel for monitoring processes", AT(C, events), .child = &events_section },
 };
 #undef C
 

@@ -2,7 +2,8 @@
 /*
  * The typed message protocol into worker rings, carried by MSG_RING. In the
  * appliance two senders use it: the acceptor hands connections to workers
- * (CONN), and the signal thread stops them (STOP, ring-less). Workers send
+ * (CONN), and the signal thread stops, pings and reloads them (STOP, PING,
+ * RELOAD; ring-less). Workers send
  * each other nothing.
  *
  * A message is one CQE posted into the target ring, so it needs no shared
@@ -62,6 +63,9 @@ enum rp_msg_type {
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */
 	RP_MSG_WORK,
+	/* Live reload (dataplane/reload.h): payload = the struct rp_cfg_gen to
+	 * switch to (a pointer: user addresses fit in 48 bits). */
+	RP_MSG_RELOAD,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

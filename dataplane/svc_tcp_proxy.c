@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/events.h"
 #include "dataplane/proxy.h"
 #include "dataplane/worker.h"
 
@@ -61,7 +62,7 @@ void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const stru
 			 enum rp_counter k, uint64_t n)
 {
 	if (pc->backend >= 0)
-		rp_count(&w->ctr[proxy_of(si)->be_block0 + (unsigned)pc->backend], k, n);
+		rp_count(&w->ctr[proxy_of(si)->be_block0 + si->cfg->backends[pc->backend].slot], k, n);
 }
 
 struct leg *proxy_leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -420,8 +421,10 @@ static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
 			rp_conn_obj_slot(rp_conn_cqe_obj(cqe)), strerror(-cqe->res));
 	if (!l)
 		return;
-	if (l == &l->pc->leg[CLI])
+	if (l == &l->pc->leg[CLI]) {
 		rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
+		rp_events_conn(w, si, false, l->rx.obj);
+	}
 	proxy_leg_unbind(si, l);
 	proxy_progress(w, si, l->pc);
 }
@@ -462,6 +465,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 	}
 	proxy_leg_bind(si, &pc->leg[CLI], slot);
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
+	rp_events_conn(w, si, true, pc->leg[CLI].rx.obj);
 	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
 	if (si->cfg->balance == RP_BAL_HASH)
 		proxy_read_peer(w, si, pc);
@@ -646,6 +650,7 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
 	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.reload = proxy_reload,
 	.stop = proxy_stop,
 	.abort = proxy_abort,
 	.destroy = proxy_destroy,
