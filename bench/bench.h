@@ -31,10 +31,16 @@
 struct rp_bench_ctx;		/* one run of one benchmark */
 struct rp_bench_sample;		/* the metrics of one repetition */
 
+struct rp_bench_knob;
+
 struct rp_bench_def {
 	const char *name;
 	const char *summary;
 	int (*run)(struct rp_bench_ctx *ctx);	/* 0, or -1 after rp_bench_fail() */
+	/* Optional: what `--set key=value[,value...]` may change; listed by
+	 * `ringplane bench NAME --help`, recorded in the JSON parameters. */
+	const struct rp_bench_knob *knobs;
+	unsigned n_knobs;
 };
 
 /*
@@ -98,6 +104,35 @@ void rp_bench_note(struct rp_bench_ctx *ctx, const char *fmt, ...)
 /* Record why the run failed; run() then returns -1. */
 int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* ---- knobs: parameters a user sets with --set --------------------------- */
+
+/*
+ * A benchmark parameter the user can aim (`--set sizes=600,8000`). Values
+ * are numbers in [min, max] or, with `words`, one of those words. The
+ * harness checks every --set against the table before the run (unknown key,
+ * bad value, out of range, a list where one value is allowed: a usage error
+ * naming the key) and records every knob's value in the JSON parameters
+ * ("set" lists what the user changed).
+ */
+struct rp_bench_knob {
+	const char *key;
+	const char *help;
+	const char *dflt;		/* the full run's value, as typed: "64,1024" */
+	const char *quick;		/* with --quick; NULL: dflt */
+	double min, max;		/* numbers: each value's range */
+	const char *const *words;	/* NULL-terminated choices; NULL: numbers */
+	bool list;			/* several comma-separated values allowed */
+	bool real;			/* numbers may have fractions (else whole) */
+};
+
+/* How many values knob `key` has (0: no such knob); value i as a number
+ * or a word (NULL for a number knob). */
+unsigned rp_bench_knob_n(const struct rp_bench_ctx *ctx, const char *key);
+double rp_bench_knob_num(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
+const char *rp_bench_knob_word(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
+/* Is `word` among the values of word knob `key`? */
+bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const char *word);
 
 /* ---- cases ------------------------------------------------------------- */
 

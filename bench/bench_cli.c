@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: MIT */
-/* `ringplane bench NAME [--quick] [--out DIR] [--reps N] [--seconds S]`, `--list`. */
+/* `ringplane bench NAME [--quick] [--out DIR] [--reps N] [--seconds S]
+ * [--set KEY=VALUE...]`, `--list`, `ringplane bench NAME --help`. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench/compare.h"
 #include "bench/harness_int.h"
 #include "dataplane/cli.h"
+
+#define MAX_SETS 32
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: ringplane bench NAME [--quick] [--out DIR] [--reps N] [--seconds S]\n"
+		   "                       [--set KEY=VALUE[,VALUE...]]...\n"
+		   "       ringplane bench NAME --help\n"
+		   "       ringplane bench compare A.json B.json\n"
 		   "       ringplane bench --list\n\n"
 		   "Run a benchmark: every case is repeated (5 times, 3 with --quick) and\n"
 		   "summarized as min/median/max. Progress goes to stderr; the results to\n"
@@ -22,8 +29,13 @@ static void usage(FILE *f)
 		   "  --reps N   repetitions per case (1..%d)\n"
 		   "  --seconds S  run length of a benchmark that has one (soak: default\n"
 		   "             600, --quick 8), 1..%d\n"
+		   "  --set KEY=VALUE[,VALUE...]  a benchmark parameter (sizes, variants,\n"
+		   "             ...): `ringplane bench NAME --help` lists them\n"
 		   "  --list     the benchmarks, with a line each\n"
-		   "  --help     this text\n\n"
+		   "  --help     this text (with NAME: and that benchmark's parameters)\n\n"
+		   "compare: the cases two result files of one benchmark share, each metric's\n"
+		   "ratio of medians B/A with its spread (B.min/A.max .. B.max/A.min), as a\n"
+		   "markdown table on stdout.\n\n"
 		   "Exit status: 0 success, 1 the benchmark or a case failed (outputs are\n"
 		   "still written), 2 usage error or unknown benchmark.\n", RP_BENCH_MAX_REPS,
 		RP_BENCH_MAX_SECONDS);
@@ -72,6 +84,18 @@ static int parse_seconds(const char *s, double *out)
 	return 0;
 }
 
+/* `ringplane bench compare A.json B.json` (argv from "compare" on). */
+static int cmd_compare(int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "--help")) {
+		usage(stdout);
+		return RP_EXIT_OK;
+	}
+	if (argc != 3)
+		return rp_usage_error("bench", "compare needs two result files: A.json B.json");
+	return rp_bench_compare(stdout, stderr, argv[1], argv[2]) ? RP_EXIT_FAIL : RP_EXIT_OK;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -79,6 +103,7 @@ int cmd_bench(int argc, char **argv)
 		{ "out", required_argument, NULL, 'o' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "seconds", required_argument, NULL, 's' },
+		{ "set", required_argument, NULL, 'S' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
@@ -86,11 +111,17 @@ int cmd_bench(int argc, char **argv)
 	struct rp_bench_opts o = { .outdir = "results" };
 	const struct rp_bench_def *def;
 	struct rp_bench_ctx *ctx;
+	const char *sets[MAX_SETS];
+	unsigned n_sets = 0;
+	bool help = false;
+	char err[1024];
 	int c, ret;
 
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	opterr = 0;
 	optind = 0;	/* full reset: options may follow NAME */
-	while ((c = getopt_long(argc, argv, ":qo:r:s:lh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qo:r:s:S:lh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'q': o.quick = true; break;
 		case 'o': o.outdir = optarg; break;
@@ -104,11 +135,20 @@ int cmd_bench(int argc, char **argv)
 				return rp_usage_error("bench", "--seconds needs a number from 1 to %d, not '%s'",
 						      RP_BENCH_MAX_SECONDS, optarg);
 			break;
+		case 'S':
+			if (n_sets == MAX_SETS)
+				return rp_usage_error("bench", "at most %d --set options", MAX_SETS);
+			sets[n_sets++] = optarg;
+			break;
 		case 'l': list(stdout); return RP_EXIT_OK;
-		case 'h': usage(stdout); return RP_EXIT_OK;
+		case 'h': help = true; break;
 		case ':': return rp_usage_error("bench", "option '%s' needs a value", argv[optind - 1]);
 		default: return rp_usage_error("bench", "unknown option '%s'", argv[optind - 1]);
 		}
+	}
+	if (help && optind >= argc) {
+		usage(stdout);
+		return RP_EXIT_OK;
 	}
 	if (optind >= argc)
 		return rp_usage_error("bench", "which benchmark? (ringplane bench --list)");
@@ -122,7 +162,18 @@ int cmd_bench(int argc, char **argv)
 		list(stderr);
 		return RP_EXIT_USAGE;
 	}
+	if (help) {
+		usage(stdout);
+		rp_bench_knobs_help(stdout, def);
+		return RP_EXIT_OK;
+	}
 	ctx = rp_bench_ctx_new(def, &o);
+	for (unsigned i = 0; i < n_sets; i++) {
+		if (rp_bench_knobs_set(ctx, sets[i], err, sizeof(err))) {
+			rp_bench_ctx_free(ctx);
+			return rp_usage_error("bench", "%s", err);
+		}
+	}
 	ret = rp_bench_execute(ctx);
 	rp_bench_ctx_free(ctx);
 	return ret ? RP_EXIT_FAIL : RP_EXIT_OK;

@@ -1,38 +1,32 @@
 /* SPDX-License-Identifier: MIT */
+/* The echo load generator: sockets, framing, closed loop, ping-pong; see
+ * echo_load.h. The open loop is in echo_load_open.c. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
-#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
-#include "bench/echo_load.h"
+#include "bench/echo_load_int.h"
+#include "dataplane/sockperf.h"
 
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103	/* linux/udp.h */
 #endif
 
-#define BATCH 64
 #define GSO_MAX_BYTES 65000	/* one GSO send stays below the 64 KiB IP limit */
 #define RTT_SAMPLES_MAX (8u << 20)
 
-/* The requests of one send (or the replies of one receive). */
-struct burst {
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	unsigned char *bufs;		/* BATCH x size */
-	unsigned size;
-	unsigned per_send;		/* requests per send call */
-	bool gso;
-};
-
 static int load_socket(const struct sockaddr *server, socklen_t len)
 {
-	int fd = socket(server->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0), big = 8 << 20, err;
+	int fd = socket(server->sa_family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int big = 8 << 20, err;
 
 	if (fd < 0)
 		return -errno;
@@ -46,73 +40,89 @@ static int load_socket(const struct sockaddr *server, socklen_t len)
 	return fd;
 }
 
-/* gso: every send call carries several requests cut by UDP_SEGMENT (the
- * server still receives separate datagrams); when the kernel refuses the
- * option, requests go out by sendmmsg. */
-static int burst_init(struct burst *b, int fd, unsigned size, bool gso)
+static int burst_init(struct burst *b, unsigned size)
 {
-	int seg = (int)size;
-
-	*b = (struct burst){ .size = size, .per_send = BATCH, .bufs = calloc(BATCH, size) };
+	*b = (struct burst){ .size = size, .bufs = calloc(LOAD_BATCH, size) };
 	if (!b->bufs)
 		return -ENOMEM;
-	for (unsigned i = 0; i < BATCH; i++) {
+	for (unsigned i = 0; i < LOAD_BATCH; i++) {
 		b->iov[i] = (struct iovec){ b->bufs + (size_t)i * size, size };
 		b->msgs[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1 };
-	}
-	if (gso && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg)) == 0) {
-		b->gso = true;
-		b->per_send = GSO_MAX_BYTES / size < BATCH ? GSO_MAX_BYTES / size : BATCH;
 	}
 	return 0;
 }
 
-static void burst_free(struct burst *b)
+/* A request: sockperf header asking for a reply, then when it was due and
+ * when it left. */
+static void frame(unsigned char *p, unsigned size, uint64_t seq, unsigned long long due,
+		  unsigned long long sent)
 {
-	free(b->bufs);
+	rp_sp_build(p, &(struct rp_sp_hdr){ .seq = seq, .len = size,
+					    .flags = RP_SP_F_CLIENT | RP_SP_F_PONG_REQUEST });
+	memcpy(p + TS_OFF, &due, sizeof(due));
+	memcpy(p + SENT_OFF, &sent, sizeof(sent));
 }
 
-/* Each request carries its send time in its first 8 bytes. */
-static void stamp(struct burst *b, unsigned n)
+void peers_frame_one(struct peers *ps, unsigned i, unsigned long long due, unsigned long long sent)
 {
-	unsigned long long now = rp_bench_now_ns();
+	frame(ps->tx.iov[i].iov_base, ps->tx.size, ps->seq++, due, sent);
+}
 
+void peers_frame(struct peers *ps, unsigned n, unsigned long long ts)
+{
 	for (unsigned i = 0; i < n; i++)
-		memcpy(b->iov[i].iov_base, &now, sizeof(now));
+		peers_frame_one(ps, i, ts, ts);
 }
 
-/* Send n requests (n <= BATCH); returns how many the socket took. */
-static unsigned send_n(int fd, struct burst *b, unsigned n)
+void peers_close(struct peers *ps)
 {
-	unsigned sent = 0;
-
-	if (n > b->per_send)
-		n = b->per_send;
-	stamp(b, n);
-	if (b->gso) {
-		struct msghdr mh = { .msg_iov = b->iov, .msg_iovlen = n };
-
-		sent = sendmsg(fd, &mh, 0) > 0 ? n : 0;
-	} else {
-		int r = sendmmsg(fd, b->msgs, n, 0);
-
-		sent = r > 0 ? (unsigned)r : 0;
-	}
-	return sent;
+	for (unsigned i = 0; ps->p && i < ps->n; i++)
+		if (ps->p[i].fd >= 0)
+			close(ps->p[i].fd);
+	if (ps->ep >= 0)
+		close(ps->ep);
+	free(ps->p);
+	free(ps->tx.bufs);
+	free(ps->rx.bufs);
+	memset(ps, 0, sizeof(*ps));
+	ps->ep = -1;
 }
 
-static unsigned fill_window(int fd, struct burst *b, unsigned want)
+static int peer_open(struct peers *ps, unsigned i, const struct echo_load_cfg *cfg)
 {
-	unsigned sent = 0;
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = i };
+	int seg = (int)cfg->size, fd = load_socket(cfg->server, cfg->server_len);
 
-	while (sent < want) {
-		unsigned got = send_n(fd, b, want - sent < BATCH ? want - sent : BATCH);
+	ps->p[i].fd = fd;
+	if (fd < 0)
+		return fd;
+	if (ps->gso_per_send && setsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, sizeof(seg)))
+		ps->gso_per_send = 0;	/* refused: sendmmsg instead, for every peer */
+	return epoll_ctl(ps->ep, EPOLL_CTL_ADD, fd, &ev) ? -errno : 0;
+}
 
-		if (!got)
-			break;
-		sent += got;
-	}
-	return sent;
+int peers_open(struct peers *ps, const struct echo_load_cfg *cfg, unsigned n, bool gso)
+{
+	int err = 0;
+
+	*ps = (struct peers){ .n = n, .ep = epoll_create1(EPOLL_CLOEXEC),
+			      .p = calloc(n, sizeof(*ps->p)) };
+	if (gso && cfg->size <= GSO_MAX_BYTES)
+		ps->gso_per_send = GSO_MAX_BYTES / cfg->size < LOAD_BATCH ? GSO_MAX_BYTES / cfg->size
+									  : LOAD_BATCH;
+	if (!ps->p || ps->ep < 0)
+		err = ps->p ? -errno : -ENOMEM;
+	for (unsigned i = 0; ps->p && i < n; i++)
+		ps->p[i].fd = -1;
+	for (unsigned i = 0; !err && i < n; i++)
+		err = peer_open(ps, i, cfg);
+	if (!err)
+		err = burst_init(&ps->tx, cfg->size);
+	if (!err)
+		err = burst_init(&ps->rx, cfg->size);
+	if (err)
+		peers_close(ps);
+	return err;
 }
 
 static int grow(struct echo_latency *out, size_t *cap)
@@ -129,27 +139,35 @@ static int grow(struct echo_latency *out, size_t *cap)
 	return 0;
 }
 
-
-/* The round trip of each reply, from the send time it carries. */
-static int record_rtts(struct echo_latency *lat, size_t *cap, const struct burst *rx,
-		       unsigned n, unsigned long long now)
+/* The round trip from the stamp at `off` of a reply, into lat. */
+static int record(struct peers *ps, size_t *cap, struct echo_latency *lat, unsigned i, size_t off,
+		  unsigned long long now)
 {
-	for (unsigned i = 0; i < n && lat->n < RTT_SAMPLES_MAX; i++) {
-		unsigned long long sent;
-		int err = grow(lat, cap);
+	unsigned long long t;
+	int err = grow(lat, cap);
 
-		if (err)
-			return err;
-		if (rx->msgs[i].msg_len < sizeof(sent))
-			continue;
-		memcpy(&sent, rx->iov[i].iov_base, sizeof(sent));
-		if (sent <= now)
-			lat->rtt_ns[lat->n++] = (double)(now - sent);
-	}
+	if (err || lat->n >= RTT_SAMPLES_MAX || ps->rx.msgs[i].msg_len < SENT_OFF + sizeof(t))
+		return err;
+	memcpy(&t, (unsigned char *)ps->rx.iov[i].iov_base + off, sizeof(t));
+	if (t <= now)
+		lat->rtt_ns[lat->n++] = (double)(now - t);
 	return 0;
 }
 
-static double thread_cpu_ns(void)
+int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
+		  struct echo_latency *sent_lat, unsigned long long now)
+{
+	int n = recvmmsg(p->fd, ps->rx.msgs, LOAD_BATCH, MSG_DONTWAIT, NULL), err = 0;
+
+	for (int i = 0; i < n && !err; i++) {
+		err = record(ps, &ps->rtt_cap, lat, (unsigned)i, TS_OFF, now);
+		if (!err && sent_lat)
+			err = record(ps, &ps->sent_cap, sent_lat, (unsigned)i, SENT_OFF, now);
+	}
+	return err ? err : n < 0 ? 0 : n;
+}
+
+double load_thread_cpu_ns(void)
 {
 	struct timespec ts;
 
@@ -157,57 +175,156 @@ static double thread_cpu_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* Keep the window full until the time is up; 0 or -errno. */
-static int throughput_loop(int fd, const struct echo_load_cfg *cfg, struct burst *tx,
-			   struct burst *rx, struct echo_throughput *out)
+/* ---- closed loop -------------------------------------------------------- */
+
+/* Send up to n requests on one peer (GSO trains or sendmmsg); how many left. */
+static unsigned send_some(struct peers *ps, struct peer *p, unsigned n)
+{
+	unsigned per = ps->gso_per_send ? ps->gso_per_send : LOAD_BATCH;
+	int r;
+
+	n = n < per ? n : per;
+	peers_frame(ps, n, rp_bench_now_ns());
+	if (ps->gso_per_send) {
+		struct msghdr mh = { .msg_iov = ps->tx.iov, .msg_iovlen = n };
+
+		return sendmsg(p->fd, &mh, 0) > 0 ? n : 0;
+	}
+	r = sendmmsg(p->fd, ps->tx.msgs, n, 0);
+	return r > 0 ? (unsigned)r : 0;
+}
+
+/* Bring one peer's requests in flight back up to its window. */
+static uint64_t refill(struct peers *ps, struct peer *p)
+{
+	uint64_t sent = 0;
+
+	while (p->outstanding < p->window) {
+		unsigned got = send_some(ps, p, p->window - p->outstanding);
+
+		if (!got)
+			break;
+		p->outstanding += got;
+		sent += got;
+	}
+	return sent;
+}
+
+/* Peers silent for the loss timeout lost what they had in flight. */
+static void refill_silent(struct peers *ps, struct echo_throughput *out,
+			  unsigned long long now, unsigned long long timeout_ns)
+{
+	for (unsigned i = 0; i < ps->n; i++) {
+		struct peer *p = &ps->p[i];
+
+		if (now - p->last_ns < timeout_ns)
+			continue;
+		p->outstanding = 0;
+		p->last_ns = now;
+		out->refills++;
+		out->sent += refill(ps, p);
+	}
+}
+
+static int closed_loop(struct peers *ps, const struct echo_load_cfg *cfg,
+		       struct echo_throughput *out)
 {
 	unsigned long long start = rp_bench_now_ns(), end = start + (unsigned long long)(cfg->seconds * 1e9);
-	double cpu0 = thread_cpu_ns();
-	size_t cap = 0;
+	unsigned long long timeout_ns = (unsigned long long)cfg->loss_timeout_ms * 1000000ULL;
+	double cpu0 = load_thread_cpu_ns();
+	struct epoll_event evs[64];
 	int err = 0;
 
-	fill_window(fd, tx, cfg->window);
-	while (!err && rp_bench_now_ns() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+	for (unsigned i = 0; i < ps->n; i++) {
+		ps->p[i].last_ns = start;
+		out->sent += refill(ps, &ps->p[i]);
+	}
+	while (!err) {
+		unsigned long long now = rp_bench_now_ns();
 		int n;
 
-		if (poll(&p, 1, cfg->loss_timeout_ms) <= 0) {
-			/* silence: whatever was in flight is lost */
-			out->refills++;
-			fill_window(fd, tx, cfg->window);
-			continue;
+		if (now >= end && (out->replies || now >= end + SILENT_GRACE_NS))
+			break;
+		n = epoll_wait(ps->ep, evs, 64, cfg->loss_timeout_ms);
+		now = rp_bench_now_ns();
+		for (int e = 0; e < n && !err; e++) {
+			struct peer *p = &ps->p[evs[e].data.u32];
+			int got = peers_receive(ps, p, &out->rtt, NULL, now);
+
+			err = got < 0 ? got : 0;
+			if (got <= 0)
+				continue;
+			out->replies += (uint64_t)got;
+			p->outstanding = p->outstanding > (unsigned)got ? p->outstanding - (unsigned)got : 0;
+			p->last_ns = now;
+			out->sent += refill(ps, p);
 		}
-		n = recvmmsg(fd, rx->msgs, BATCH, MSG_DONTWAIT, NULL);
-		if (n <= 0)
-			continue;
-		out->replies += (uint64_t)n;
-		err = record_rtts(&out->rtt, &cap, rx, (unsigned)n, rp_bench_now_ns());
-		fill_window(fd, tx, (unsigned)n);
+		refill_silent(ps, out, now, timeout_ns);
 	}
 	out->seconds = (double)(rp_bench_now_ns() - start) / 1e9;
 	out->pps = (double)out->replies / out->seconds;
-	out->load_cpu = (thread_cpu_ns() - cpu0) / 1e9 / out->seconds;
+	out->load_cpu = (load_thread_cpu_ns() - cpu0) / 1e9 / out->seconds;
 	return err;
 }
 
 int echo_load_throughput(const struct echo_load_cfg *cfg, struct echo_throughput *out)
 {
-	struct burst tx, rx;
-	int fd = load_socket(cfg->server, cfg->server_len), err;
+	unsigned peers = cfg->peers ? cfg->peers : 1;
+	struct peers ps;
+	int err;
 
 	memset(out, 0, sizeof(*out));
-	if (fd < 0)
-		return fd;
-	err = burst_init(&tx, fd, cfg->size, cfg->gso);
-	if (!err)
-		err = burst_init(&rx, fd, cfg->size, false);
-	if (!err)
-		err = throughput_loop(fd, cfg, &tx, &rx, out);
-	out->gso = tx.gso;
-	burst_free(&tx);
-	burst_free(&rx);
-	close(fd);
+	err = peers_open(&ps, cfg, peers, cfg->gso);
+	if (err)
+		return err;
+	/* the window spread over the peers, the first ones taking the rest */
+	for (unsigned i = 0; i < peers; i++)
+		ps.p[i].window = cfg->window / peers + (i < cfg->window % peers) + (cfg->window < peers);
+	out->gso = ps.gso_per_send != 0;
+	err = closed_loop(&ps, cfg, out);
+	peers_close(&ps);
 	return err;
+}
+
+/* ---- ping-pong ---------------------------------------------------------- */
+
+/* Wait (up to the loss timeout from t0) for the echo of the request sent
+ * at t0, skipping late echoes of earlier ones: reading one stale reply per
+ * request would leave every later round trip one behind. 1 or 0 (lost). */
+static int await_echo(int fd, unsigned char *rep, const struct echo_load_cfg *cfg,
+		      unsigned long long t0)
+{
+	unsigned long long deadline = t0 + (unsigned long long)cfg->loss_timeout_ms * 1000000ULL;
+
+	for (;;) {
+		unsigned long long now = rp_bench_now_ns(), t_rep;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+
+		if (now >= deadline || poll(&p, 1, (int)((deadline - now) / 1000000ULL) + 1) <= 0)
+			return 0;
+		if (recv(fd, rep, cfg->size, MSG_DONTWAIT) < (ssize_t)(TS_OFF + sizeof(t_rep)))
+			continue;
+		memcpy(&t_rep, rep + TS_OFF, sizeof(t_rep));
+		if (t_rep == t0)
+			return 1;
+	}
+}
+
+/* One round trip on the socket: 1 done, 0 lost (resend), <0 -errno. */
+static int ping(int fd, unsigned char *req, unsigned char *rep, const struct echo_load_cfg *cfg,
+		uint64_t seq, struct echo_latency *out, size_t *cap)
+{
+	unsigned long long t0 = rp_bench_now_ns();
+	int err;
+
+	frame(req, cfg->size, seq, t0, t0);
+	if (send(fd, req, cfg->size, 0) < 0 || !await_echo(fd, rep, cfg, t0))
+		return 0;
+	err = grow(out, cap);
+	if (err)
+		return err;
+	out->rtt_ns[out->n++] = (double)(rp_bench_now_ns() - t0);
+	return 1;
 }
 
 int echo_load_latency(const struct echo_load_cfg *cfg, struct echo_latency *out)
@@ -216,31 +333,20 @@ int echo_load_latency(const struct echo_load_cfg *cfg, struct echo_latency *out)
 	int fd = load_socket(cfg->server, cfg->server_len), err = 0;
 	unsigned long long end = rp_bench_now_ns() + (unsigned long long)(cfg->seconds * 1e9);
 	size_t cap = 0;
+	uint64_t seq = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (fd < 0 || !req || !rep)
 		err = fd < 0 ? fd : -ENOMEM;
-	/* A repetition needs one round trip at least: on a loaded machine every
-	 * one of a short (--quick) repetition's may outlast the loss timeout, so
-	 * it goes on (5 s at most) until one comes back. */
+	/* every round trip of a short run may outlast the loss timeout */
 	while (!err && (rp_bench_now_ns() < end ||
-			(!out->n && rp_bench_now_ns() < end + 5000000000ULL))) {
-		unsigned long long t0 = rp_bench_now_ns(), t_rep;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+			(!out->n && rp_bench_now_ns() < end + SILENT_GRACE_NS))) {
+		int r = ping(fd, req, rep, cfg, seq++, out, &cap);
 
-		memcpy(req, &t0, sizeof(t0));
-		if (send(fd, req, cfg->size, 0) < 0 || poll(&p, 1, cfg->loss_timeout_ms) <= 0) {
+		if (r < 0)
+			err = r;
+		else if (!r)
 			out->resent++;
-			continue;
-		}
-		if (recv(fd, rep, cfg->size, MSG_DONTWAIT) < (ssize_t)sizeof(t_rep))
-			continue;
-		memcpy(&t_rep, rep, sizeof(t_rep));
-		if (t_rep != t0)	/* a late echo of a resent request */
-			continue;
-		err = grow(out, &cap);
-		if (!err)
-			out->rtt_ns[out->n++] = (double)(rp_bench_now_ns() - t0);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -252,11 +358,12 @@ int echo_load_latency(const struct echo_load_cfg *cfg, struct echo_latency *out)
 int echo_load_probe(const struct sockaddr *server, socklen_t len, int timeout_ms)
 {
 	int fd = load_socket(server, len), rc = -ETIMEDOUT;
-	char buf[16] = "probe";
+	unsigned char buf[32];
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 
 	if (fd < 0)
 		return fd;
+	frame(buf, sizeof(buf), 0, 0, 0);
 	if (send(fd, buf, sizeof(buf), 0) == sizeof(buf) && poll(&p, 1, timeout_ms) > 0 &&
 	    recv(fd, buf, sizeof(buf), MSG_DONTWAIT) == sizeof(buf))
 		rc = 0;

@@ -477,6 +477,7 @@ struct rp_bench_ctx *rp_bench_ctx_new(const struct rp_bench_def *def,
 	clock_gettime(CLOCK_REALTIME, &ctx->started);
 	ctx->started_ns = rp_bench_now_ns();
 	cpus_init(ctx);
+	rp_bench_knobs_init(ctx);
 	return ctx;
 }
 
@@ -516,6 +517,7 @@ void rp_bench_ctx_free(struct rp_bench_ctx *ctx)
 	strings_free(ctx->plots.v, ctx->plots.n);
 	rp_bench_cdf_free(ctx);
 	rp_bench_ts_free(ctx);
+	rp_bench_knobs_free(ctx);
 	free(ctx->cpus.v);
 	free(ctx->outdir);
 	free(ctx->failure);
@@ -576,6 +578,7 @@ int rp_bench_execute(struct rp_bench_ctx *ctx)
 			ctx->outdir, strerror(-ret));
 		return -1;
 	}
+	rp_bench_knobs_record(ctx);
 	ret = ctx->def->run(ctx);
 	ctx->duration_s = (double)(rp_bench_now_ns() - ctx->started_ns) / 1e9;
 	if (ret && !ctx->failure)

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "bench/bench.h"
@@ -63,6 +64,14 @@ struct rp_bench_ts {
 	RP_VEC(double) v;
 };
 
+/* A knob's current values (bench.h: struct rp_bench_knob). */
+struct rp_bench_knob_val {
+	RP_VEC(double) nums;
+	RP_VEC(char *) words;
+	char *text;			/* as typed (or the default) */
+	bool set;			/* given with --set */
+};
+
 struct rp_bench_opts {
 	bool quick;
 	unsigned reps;			/* 0: the default for the mode */
@@ -83,6 +92,7 @@ struct rp_bench_ctx {
 	RP_VEC(struct rp_bench_result) results;
 	RP_VEC(struct rp_bench_cdf) cdfs;
 	RP_VEC(struct rp_bench_ts) ts;
+	struct rp_bench_knob_val *knobs;	/* def->n_knobs, same order */
 	double seconds;			/* --seconds; 0: not given */
 	char *failure;			/* rp_bench_fail's last message */
 	unsigned cases_expected;	/* 0: unknown */
@@ -124,6 +134,17 @@ int rp_bench_write_table(const struct rp_bench_ctx *ctx, const char *path);
 void rp_bench_fmt_num(char *buf, size_t len, double v);
 /* "size=8000 batch=64" */
 void rp_bench_fmt_params(char *buf, size_t len, const struct rp_bench_kv *kv, unsigned n);
+
+/* harness_knobs.c */
+/* Every knob at its default (--quick's where it has one). */
+void rp_bench_knobs_init(struct rp_bench_ctx *ctx);
+void rp_bench_knobs_free(struct rp_bench_ctx *ctx);
+/* One `--set key=value[,value...]`: 0, or -1 with err saying what is wrong. */
+int rp_bench_knobs_set(struct rp_bench_ctx *ctx, const char *arg, char *err, size_t errlen);
+/* Every knob's value into the run's parameters, and "set": what the user changed. */
+void rp_bench_knobs_record(struct rp_bench_ctx *ctx);
+/* The --help lines of a benchmark's knobs. */
+void rp_bench_knobs_help(FILE *f, const struct rp_bench_def *def);
 
 /* harness_plot.c */
 void rp_bench_cdf_free(struct rp_bench_ctx *ctx);

@@ -10,12 +10,18 @@
 #include <unistd.h>
 
 #include "bench/baselines/epoll_echo.h"
+#include "bench/baselines/epoll_gso.h"
 
+/* One receive batch: `batch` buffers and their messages; with GSO, the
+ * outgoing trains too. */
 struct batch {
-	struct mmsghdr msgs[RP_EPOLL_ECHO_BATCH];
-	struct iovec iov[RP_EPOLL_ECHO_BATCH];
-	struct sockaddr_storage peers[RP_EPOLL_ECHO_BATCH];
+	unsigned n;
+	struct mmsghdr *msgs;
+	struct iovec *iov;
+	struct sockaddr_storage *peers;
 	char *bufs;
+	struct rp_epoll_gso_out out;	/* gso only */
+	unsigned *datagrams;		/* gso only: replies per outgoing entry */
 };
 
 int rp_epoll_echo_bind(const struct sockaddr *addr, socklen_t len)
@@ -34,10 +40,43 @@ int rp_epoll_echo_bind(const struct sockaddr *addr, socklen_t len)
 	return fd;
 }
 
+static void batch_free(struct batch *b)
+{
+	free(b->msgs);
+	free(b->iov);
+	free(b->peers);
+	free(b->bufs);
+	free(b->out.msgs);
+	free(b->out.cmsg);
+	free(b->datagrams);
+}
+
+static int batch_alloc(struct batch *b, const struct rp_epoll_echo_cfg *cfg)
+{
+	unsigned n = cfg->batch;
+
+	*b = (struct batch){ .n = n };
+	b->msgs = calloc(n, sizeof(*b->msgs));
+	b->iov = calloc(n, sizeof(*b->iov));
+	b->peers = calloc(n, sizeof(*b->peers));
+	b->bufs = malloc((size_t)n * RP_EPOLL_ECHO_MAX);
+	if (cfg->gso) {
+		b->out = (struct rp_epoll_gso_out){ .msgs = calloc(n, sizeof(*b->out.msgs)),
+						    .cmsg = calloc(n, sizeof(*b->out.cmsg)), .cap = n };
+		b->datagrams = calloc(n, sizeof(*b->datagrams));
+	}
+	if (!b->msgs || !b->iov || !b->peers || !b->bufs ||
+	    (cfg->gso && (!b->out.msgs || !b->out.cmsg || !b->datagrams))) {
+		batch_free(b);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Re-arm every message for receiving: full buffer, room for any peer. */
 static void batch_reset(struct batch *b)
 {
-	for (unsigned i = 0; i < RP_EPOLL_ECHO_BATCH; i++) {
+	for (unsigned i = 0; i < b->n; i++) {
 		b->iov[i] = (struct iovec){ b->bufs + (size_t)i * RP_EPOLL_ECHO_MAX, RP_EPOLL_ECHO_MAX };
 		b->msgs[i].msg_hdr = (struct msghdr){
 			.msg_name = &b->peers[i], .msg_namelen = sizeof(b->peers[i]),
@@ -46,25 +85,47 @@ static void batch_reset(struct batch *b)
 	}
 }
 
-/* Send back n received datagrams, each to its sender, with its length. */
-static void echo_back(int fd, struct batch *b, int n, struct rp_epoll_echo_stats *st)
+/* sendmmsg all n messages; a full socket buffer drops the rest, like a UDP
+ * server under overload does. Returns how many messages left. */
+static unsigned send_all(int fd, struct mmsghdr *msgs, unsigned n)
 {
-	int sent = 0, r;
+	unsigned sent = 0;
 
-	for (int i = 0; i < n; i++)
-		b->iov[i].iov_len = b->msgs[i].msg_len;
 	while (sent < n) {
-		r = sendmmsg(fd, b->msgs + sent, (unsigned)(n - sent), 0);
+		int r = sendmmsg(fd, msgs + sent, n - sent, 0);
+
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
-			/* A full socket buffer drops the rest, like a UDP
-			 * server under overload does. */
-			st->dropped += (uint64_t)(n - sent);
-			return;
+			break;
 		}
-		sent += r;
-		st->echoed += (uint64_t)r;
+		sent += (unsigned)r;
+	}
+	return sent;
+}
+
+/* Send back n received datagrams, each to its sender, with its length:
+ * one message each, or (gso) trains and singles. */
+static void echo_back(int fd, struct batch *b, unsigned n, struct rp_epoll_echo_stats *st)
+{
+	unsigned entries = n, sent;
+
+	if (b->datagrams) {
+		entries = rp_epoll_gso_build(&b->out, b->msgs, b->iov, n, b->datagrams);
+	} else {
+		for (unsigned i = 0; i < n; i++)
+			b->iov[i].iov_len = b->msgs[i].msg_len;
+	}
+	sent = send_all(fd, b->datagrams ? b->out.msgs : b->msgs, entries);
+	for (unsigned i = 0; i < entries; i++) {
+		unsigned k = b->datagrams ? b->datagrams[i] : 1;
+
+		if (i < sent) {
+			st->echoed += k;
+			st->trains += k > 1;
+		} else {
+			st->dropped += k;
+		}
 	}
 }
 
@@ -75,41 +136,50 @@ static int drain(int fd, struct batch *b, struct rp_epoll_echo_stats *st)
 		int n;
 
 		batch_reset(b);
-		n = recvmmsg(fd, b->msgs, RP_EPOLL_ECHO_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
-		echo_back(fd, b, n, st);
-		if (n < RP_EPOLL_ECHO_BATCH)
+		echo_back(fd, b, (unsigned)n, st);
+		if ((unsigned)n < b->n)
 			return 0;
 	}
 }
 
-int rp_epoll_echo_serve(int fd, volatile sig_atomic_t *stop,
-			struct rp_epoll_echo_stats *stats)
+int rp_epoll_echo_serve_cfg(int fd, const struct rp_epoll_echo_cfg *cfg,
+			    volatile sig_atomic_t *stop, struct rp_epoll_echo_stats *stats)
 {
 	struct rp_epoll_echo_stats local = { 0 };
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
-	struct batch *b = calloc(1, sizeof(*b));
-	int ep = epoll_create1(EPOLL_CLOEXEC), err = 0;
+	struct batch b;
+	int ep, err;
 
+	if (!cfg->batch || cfg->batch > RP_EPOLL_ECHO_BATCH_MAX)
+		return -EINVAL;
 	if (!stats)
 		stats = &local;
-	if (!b || ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
-		err = b ? -errno : -ENOMEM;
-	if (!err && !(b->bufs = malloc((size_t)RP_EPOLL_ECHO_BATCH * RP_EPOLL_ECHO_MAX)))
-		err = -ENOMEM;
+	err = batch_alloc(&b, cfg);
+	if (err)
+		return err;
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		err = -errno;
 	while (!err && !*stop) {
 		int n = epoll_wait(ep, &ev, 1, 100);
 
 		if (n < 0 && errno != EINTR)
 			err = -errno;
 		else if (n > 0)
-			err = drain(fd, b, stats);
+			err = drain(fd, &b, stats);
 	}
 	if (ep >= 0)
 		close(ep);
-	if (b)
-		free(b->bufs);
-	free(b);
+	batch_free(&b);
 	return err;
+}
+
+int rp_epoll_echo_serve(int fd, volatile sig_atomic_t *stop, struct rp_epoll_echo_stats *stats)
+{
+	const struct rp_epoll_echo_cfg cfg = { .batch = RP_EPOLL_ECHO_BATCH };
+
+	return rp_epoll_echo_serve_cfg(fd, &cfg, stop, stats);
 }

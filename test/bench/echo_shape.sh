@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# `ringplane bench echo --quick` runs the three servers and writes results of
-# the expected SHAPE: ringplane, ringplane-nogso and epoll cases for
-# throughput (with round trips under load) and latency, the ratio rows
-# against epoll, min <= median <= max, the table and the plots.
+# `ringplane bench echo --quick` runs the five servers and writes results of
+# the expected SHAPE: ringplane, ringplane-nogso, epoll, epoll-gso and
+# sockperf cases for closed-loop throughput (one and many peers, with
+# packets per server CPU-second and round trips under load), open loop
+# (round trips from the schedule, loss) and ping-pong; the ratio rows; the
+# capacity the open loop was paced by; min <= median <= max; the table and
+# the plots. Then `--set`: a narrowed run records what was set and runs
+# only that, and bad keys or values are usage errors naming them.
 # Never a timing: the numbers themselves are not judged.
 set -u
 . "$RP_TOP/test/bench/lib.sh"
@@ -12,25 +16,86 @@ python3 - "$out/echo.json" <<'PY' || exit 1
 import sys
 from shape import Shape
 s = Shape(sys.argv[1], "echo")
-def metrics_of(variant, load):
-    return [set(r["metrics"]) for r in s.by_variant.get(variant, []) if r["params"].get("load") == load]
-for v in ("ringplane", "ringplane-nogso", "epoll"):
-    tp, lat = metrics_of(v, "throughput"), metrics_of(v, "latency")
-    s.need(tp and all({"pps", "load_p50", "load_p99", "load_p999", "load_cpu"} <= m for m in tp),
-           f"{v}: throughput cases with pps, round trips under load and the generator's CPU")
-    s.need(lat and all({"p50", "p99", "p999"} <= m for m in lat), f"{v}: latency cases with p50/p99/p999")
-    sizes = {r["params"].get("size") for r in s.by_variant.get(v, [])}
-    s.need({64, 1024} <= sizes, f"{v}: sizes 64 and 1024 measured")
-for v in ("ringplane/epoll", "ringplane-nogso/epoll"):
-    ratio = s.by_variant.get(v, [])
-    for m in ("pps_ratio", "load_p99_ratio", "p99_ratio"):
-        s.need(any(m in r["metrics"] for r in ratio), f"{v} {m} present")
+servers = ("ringplane", "ringplane-nogso", "epoll", "epoll-gso", "sockperf")
+def cases(variant, load):
+    return [r for r in s.by_variant.get(variant, []) if r["params"].get("load") == load]
+for v in servers:
+    tp, op, pp = cases(v, "throughput"), cases(v, "open"), cases(v, "pingpong")
+    s.need(tp and all({"pps", "pkts_per_cpu_s", "server_cpu_per_pkt", "load_p50", "load_p99",
+                       "load_p999", "load_cpu"} <= set(r["metrics"]) for r in tp),
+           f"{v}: throughput cases with pps, packets per CPU-second, round trips under load")
+    s.need({1, 64} <= {r["params"]["peers"] for r in tp}, f"{v}: throughput from 1 and 64 peers")
+    s.need({64, 1024} <= {r["params"]["size"] for r in tp}, f"{v}: sizes 64 and 1024")
+    s.need(op and all({"p50", "p99", "p999", "lost", "offered", "pps"} <= set(r["metrics"]) for r in op),
+           f"{v}: open-loop cases with p50/p99/p999 from the schedule, loss, offered rate")
+    s.need({1, 64} <= {r["params"]["peers"] for r in op}, f"{v}: open loop from 1 and 64 peers")
+    s.need(pp and all({"p50", "p99", "p999"} <= set(r["metrics"]) for r in pp), f"{v}: ping-pong")
+for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringplane-nogso/epoll",
+          "epoll-gso/epoll"):
+    rows = s.by_variant.get(v, [])
+    for load, m in (("throughput", "pkts_per_cpu_s_ratio"), ("throughput", "pps_ratio"),
+                    ("open", "p99_ratio"), ("pingpong", "p99_ratio")):
+        s.need(any(m in r["metrics"] for r in rows if r["params"]["load"] == load), f"{v} {load} {m}")
+params = s.doc["parameters"]
+for k in ("servers", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
+    s.need(k in params, f"parameter {k} recorded")
+s.need(params.get("set") == "", "nothing --set in the default run")
 # interleaved repetitions: every server's case kept as many reps as the others
-for size in (64, 1024):
+for r0 in cases("ringplane", "throughput"):
     reps = {r["variant"]: len(r["metrics"]["pps"]["reps"]) for r in s.results
-            if r["params"].get("load") == "throughput" and r["params"].get("size") == size
-            and "pps" in r["metrics"]}
-    s.need(len(set(reps.values())) == 1 and len(reps) == 3, f"size {size}: same reps for all three ({reps})")
+            if r["params"] == r0["params"] and "pps" in r["metrics"]}
+    s.need(len(set(reps.values())) == 1 and len(reps) == 5, f"{r0['params']}: same reps for all five ({reps})")
 s.done()
 PY
-rp_bench_files echo.md echo-pps.svg echo-load-p99.svg echo-latency-cdf.svg
+for f in echo.md echo-pps.svg echo-cpu-peers.svg echo-open-p99.svg echo-latency-cdf.svg; do
+	[ -s "$out/$f" ] && echo "ok   - $f written" || { echo "FAIL - $f missing"; exit 1; }
+done
+
+# --set narrows the run and is recorded
+mkdir -p "$out/set"
+if ! "$RINGPLANE" bench echo --quick --reps 1 --out "$out/set" --set servers=epoll,epoll-gso \
+	--set sizes=100 --set peers=3 --set rates=20 --set pingpong_sizes=100 --set seconds=0.1 \
+	--set open_size=80 \
+	>"$out/set/stdout" 2>"$out/set/stderr"; then
+	echo "FAIL - bench echo --set ... exited non-zero"; tail -5 "$out/set/stderr"; exit 1
+fi
+python3 - "$out/set/echo.json" <<'PY' || exit 1
+import sys
+from shape import Shape
+s = Shape(sys.argv[1], "echo")
+p = s.doc["parameters"]
+s.need(p.get("set") == "servers=epoll,epoll-gso sizes=100 peers=3 rates=20 open_size=80 "
+       "pingpong_sizes=100 seconds=0.1",
+       f"'set' records what was set ({p.get('set')!r})")
+s.need(p.get("sizes") == 100 and p.get("peers") == 3, "sizes and peers recorded as set")
+s.need({r["variant"] for r in s.results if "/" not in r["variant"]} == {"epoll", "epoll-gso"},
+       "only the servers set ran")
+def sizes(load):
+    return {r["params"]["size"] for r in s.results if r["params"]["load"] == load}
+s.need(sizes("pingpong") == {100} and sizes("open") == {80} and sizes("throughput") == {100, 80},
+       "sizes as set; open_size 80 also measured closed-loop, for its capacity")
+s.need({r["params"]["peers"] for r in s.results if "peers" in r["params"]} == {3}, "peers as set")
+s.done()
+PY
+
+# bad keys and values: usage errors (exit 2) that name them, before any run
+bad() {
+	local want=$1; shift
+	"$RINGPLANE" bench echo --quick --out "$out/bad" "$@" >/dev/null 2>"$out/err"
+	local rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$want" "$out/err"; then
+		echo "ok   - $* refused: $(head -1 "$out/err")"
+	else
+		echo "FAIL - $* (rc $rc, want 2 and '$want'): $(cat "$out/err")"; exit 1
+	fi
+	[ ! -e "$out/bad" ] || { echo "FAIL - $* ran anyway"; exit 1; }
+}
+bad "no parameter 'nope'" --set nope=1
+bad "sizes: 'abc' is not a number" --set sizes=abc
+bad "sizes: 10 is out of range" --set sizes=10
+bad "batch takes one value" --set batch=64,128
+bad "servers: 'nginx' is not one of" --set servers=nginx
+bad "sizes set twice" --set sizes=64 --set sizes=128
+bad "empty value" --set sizes=64,,128
+bad "needs key=value" --set sizes
+exit 0

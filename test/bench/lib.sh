@@ -11,6 +11,7 @@ export PYTHONPATH="$RP_TOP/test/bench${PYTHONPATH:+:$PYTHONPATH}"
 rp_bench_quick() {
 	if ! "$RINGPLANE" bench "$1" --quick --out "$out" >"$out/stdout" 2>"$out/stderr"; then
 		echo "FAIL - ringplane bench $1 --quick exited non-zero"
+		grep -m5 'FAILED' "$out/stderr"
 		tail -20 "$out/stderr"
 		exit 1
 	fi
