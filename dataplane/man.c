@@ -170,7 +170,9 @@ static void page(FILE *f)
 	configuration(f);
 	fprintf(f, ".SH SIGNALS\n"
 		   "SIGINT and SIGTERM drain and stop; a second one exits at once. SIGHUP is logged\n"
-		   "and ignored (no reload in this version).\n"
+		   "and ignored (no reload in this version). SIGUSR2 is a successor's\n"
+		   "\\fBrun \\-\\-takeover\\fR: leave the reuseport groups, serve open connections\n"
+		   "until they end, drain and exit.\n"
 		   ".SH SYSTEMD\n"
 		   "With \\fBType=notify\\fR the appliance sends READY=1 once every worker runs,\n"
 		   "WATCHDOG=1 while every worker answers a liveness ping, when the unit sets\n"

@@ -4,6 +4,7 @@
  * with its struct rp_svc_ops and one line here.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -76,4 +77,37 @@ int rp_svc_socket(const struct rp_svc_inst *si)
 		return ret;
 	}
 	return fd;
+}
+
+/* A wildcard address as the loopback of its family; the port stays. */
+static void wildcard_to_loopback(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY))
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		in6->sin6_addr = in6addr_loopback;
+}
+
+int rp_svc_udp_leave(const struct rp_svc_inst *si, int fd)
+{
+	struct sockaddr_storage self;
+	socklen_t len = sizeof(self);
+
+	if (getsockname(fd, (struct sockaddr *)&self, &len))
+		return sock_fail(si, -1, "getsockname");
+	wildcard_to_loopback(&self);
+	if (connect(fd, (const struct sockaddr *)&self, len))
+		return sock_fail(si, -1, "takeover: connect to itself");
+	return 0;
+}
+
+bool rp_svc_udp_queue_empty(int fd)
+{
+	char b;
+
+	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) < 0 &&
+	       (errno == EAGAIN || errno == EWOULDBLOCK);
 }

@@ -61,6 +61,13 @@ struct rp_svc_ops {
 	/* The longest a tick may be apart for this service's timeouts to keep
 	 * their precision (a quarter of its shortest timeout); 0: no need. */
 	unsigned (*tick_wanted_ms)(const struct rp_service_cfg *cfg);
+	/* Takeover (`run --takeover` started a successor, takeover.h): leave
+	 * the service's SO_REUSEPORT group without losing what is queued on
+	 * its socket, and go on serving what is open. NULL: nothing to leave. */
+	void (*leave)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* After leave: true once nothing more can arrive on its socket and
+	 * nothing queued there is unread. NULL: at once. */
+	bool (*left)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */
@@ -123,5 +130,13 @@ unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigne
 /* A socket of the service's type bound to its listen address with
  * SO_REUSEPORT (one per worker). -errno, logged with service and address. */
 int rp_svc_socket(const struct rp_svc_inst *si);
+/* Takeover: take a UDP socket out of its SO_REUSEPORT group's selection
+ * without closing it, by connecting it to itself (its own address; the
+ * loopback when bound to a wildcard): the kernel selects no connected
+ * member for others' datagrams, what is queued stays readable, and
+ * sendto() another address still works. 0 or -errno (logged). */
+int rp_svc_udp_leave(const struct rp_svc_inst *si, int fd);
+/* Nothing is queued on fd (a zero-length datagram counts as something). */
+bool rp_svc_udp_queue_empty(int fd);
 
 #endif

@@ -587,6 +587,19 @@ static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
 	each_pair(w, si, pc_stop);
 }
 
+/* Takeover: the listener goes (its queue moves to the successor's); the
+ * pairs it served carry on. */
+static void proxy_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	rp_conn_leave_listener(w, si, &proxy_of(si)->lfd, proxy_of(si)->accept_armed);
+}
+
+static bool proxy_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return !proxy_of(si)->accept_armed;
+}
+
 static void pc_abandon(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	struct tcp_proxy *tp = proxy_of(si);
@@ -646,6 +659,8 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
 	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.leave = proxy_leave,
+	.left = proxy_left,
 	.stop = proxy_stop,
 	.abort = proxy_abort,
 	.destroy = proxy_destroy,

@@ -226,6 +226,23 @@ static void udp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
 }
 
+/* Takeover: out of the group; the armed receive reads what is queued. */
+static void udp_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct udp_echo *u = si->priv;
+
+	(void)w;
+	if (rp_svc_udp_leave(si, u->fd))
+		rp_warn("service %s: still in its reuseport group: datagrams that reach it "
+			"after the drain are lost", si->cfg->name);
+}
+
+static bool udp_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return rp_svc_udp_queue_empty(((struct udp_echo *)si->priv)->fd);
+}
+
 static void udp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct udp_echo *u = si->priv;
@@ -245,6 +262,8 @@ const struct rp_svc_ops rp_svc_udp_echo = {
 	.on_gso = udp_on_gso,
 	.flush = udp_flush,
 	.zc_sock = udp_zc_sock,
+	.leave = udp_leave,
+	.left = udp_left,
 	.stop = udp_stop,
 	.destroy = udp_destroy,
 };
