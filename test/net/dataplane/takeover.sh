@@ -10,6 +10,7 @@
 #            the hard case for a's leaving)
 #      -> c (local-cpu auto, tcp-echo behind an acceptor ring: a config
 #            change; its sockets claim their CPUs with SO_INCOMING_CPU)
+#      -> b again (the acceptor's listener leaves the group)
 #    and every connection completes with every byte echoed, every
 #    datagram is answered;
 #  - while a client holds a connection open on a, a stays, serving it,
@@ -154,11 +155,20 @@ rp_check "round 2: the third one runs, its metrics up" rpd_wait_metrics
 sleep 1
 rp_check "round 2: the acceptor's workers served TCP connections" \
 	rpd_counter_reaches conns_accepted tcp 1
+
+# Third round: from the acceptor back to a listener per worker.
+third=$RPD_PID
+takeover "$third" "$workdir/b.yaml" d
+LOG_D=$RPD_LOG
+rp_check "round 3: the one with the acceptor exited 0 (got $OLD_STATUS)" test "$OLD_STATUS" = 0
+rp_check "round 3: the fourth one runs, its metrics up" rpd_wait_metrics
+sleep 1
+rp_check "round 3: it served TCP connections" rpd_counter_reaches conns_accepted tcp 1
 traffic_stop
 rp_check "no connection failed, no byte differed, no datagram lost (exit $TRAFFIC_STATUS)" \
 	test "$TRAFFIC_STATUS" = 0
 rp_check "no sanitizer report from the old ones" sh -c \
-	'! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$1" "$2"' _ "$LOG_A" "$LOG_B"
+	'! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$@"' _ "$LOG_A" "$LOG_B" "$LOG_C"
 rpd_stop_checked "the last one"
 
 # Nothing to take over.
