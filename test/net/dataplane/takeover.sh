@@ -8,9 +8,14 @@
 #      -> b (local-cpu off: it detaches a's program, and the kernel's hash
 #            spreads traffic over a's and b's sockets until a has left:
 #            the hard case for a's leaving)
-#      -> c (local-cpu auto, tcp-echo behind an acceptor ring: a config
-#            change; its sockets claim their CPUs with SO_INCOMING_CPU)
-#      -> b again (the acceptor's listener leaves the group)
+#      -> c (a config change: the TCP address becomes a tcp-proxy behind
+#            an acceptor ring, to a tcp-echo backend on 127.0.0.1 in the
+#            same appliance; local-cpu auto: its udp sockets claim their
+#            CPUs with SO_INCOMING_CPU)
+#      -> d (tcp-proxy with a listener per worker: the acceptor's
+#            listener leaves the group, and so do the backend's; the old
+#            proxy's pairs, and the new proxy's pairs to the old backend,
+#            are served to their end)
 #    and every connection completes with every byte echoed, every
 #    datagram is answered;
 #  - while a client holds a connection open on a, a stays, serving it,
@@ -27,21 +32,48 @@ echo_topology
 
 TRAFFIC=$RP_TOP/test/tools/steady_traffic.py
 
-# takeover_config FILE LOCAL_CPU ACCEPTOR
+# takeover_config FILE LOCAL_CPU TCP: TCP is echo, proxy or proxy-acceptor
+# (service "tcp" on the veth address either way)
 takeover_config() {
-	echo_config "$1" auto
-	sed -i -e 's/^  count: 1$/  count: 2/' \
-		-e "/listen: $ECHO_SRV_ADDR:700[78]/a\\    local-cpu: $2" "$1"
+	cat >"$1" <<EOC
+workers:
+  count: 2
+buffers:
+  count: 512
+services:
+  - name: udp
+    type: udp-echo
+    listen: $ECHO_SRV_ADDR:7007
+    local-cpu: $2
+  - name: tcp
+    type: ${3%-acceptor}
+    listen: $ECHO_SRV_ADDR:7008
+    local-cpu: $2
+EOC
+	case "$3" in
+	proxy*) cat >>"$1" <<EOC
+    acceptor: $([ "$3" = proxy-acceptor ] && echo true || echo false)
+    backends:
+      - address: 127.0.0.1:7108
+  - name: backend
+    type: tcp-echo
+    listen: 127.0.0.1:7108
+EOC
+	;; esac
+	sed -i "s/type: echo$/type: tcp-echo/; s/type: proxy$/type: tcp-proxy/" "$1"
 	cat >>"$1" <<EOC
+metrics:
+  enabled: true
+  listen: 127.0.0.1:9107
 shutdown:
   drain-timeout-ms: 20000
 EOC
-	[ "$3" = true ] && sed -i "/listen: $ECHO_SRV_ADDR:7008/a\\    acceptor: true" "$1"
 	"$RINGPLANE" check "$1" >/dev/null
 }
-rp_check "config a is valid" takeover_config "$workdir/a.yaml" auto false
-rp_check "config b is valid" takeover_config "$workdir/b.yaml" off false
-rp_check "config c is valid" takeover_config "$workdir/c.yaml" auto true
+rp_check "config a is valid" takeover_config "$workdir/a.yaml" auto echo
+rp_check "config b is valid" takeover_config "$workdir/b.yaml" off echo
+rp_check "config c is valid" takeover_config "$workdir/c.yaml" auto proxy-acceptor
+rp_check "config d is valid" takeover_config "$workdir/d.yaml" off proxy
 
 # Exit status of a background appliance (rp_bg's child of this shell).
 exit_of() { wait "$1"; echo $?; }
@@ -80,6 +112,9 @@ wait_log() {
 	echo "no '$2' in $1"
 	return 1
 }
+
+# all_buffers_back LOG: both workers of an appliance that exited said so.
+all_buffers_back() { test "$(grep -c "exiting: buffers free 512/512" "$1")" -eq 2; }
 
 # Counters of the leaving appliance (its metrics port is still its own).
 old_counts() { echo "$(rpd_counter rx_packets udp) $(rpd_counter conns_accepted tcp)"; }
@@ -131,8 +166,7 @@ rp_check "the first one exited 0 after the takeover (got $OLD_STATUS)" test "$OL
 rp_check "... it left its groups on SIGUSR2" grep -q "SIGUSR2: a successor takes over" "$LOG_A"
 rp_check "... and stopped once nothing was open any more" \
 	grep -q "takeover: every worker left its groups and has nothing open: stopping" "$LOG_A"
-rp_check "... its buffers all came back" sh -c \
-	'test "$(grep -c "exiting: buffers free 512/512" "$1")" -eq 2' _ "$LOG_A"
+rp_check "... its buffers all came back" all_buffers_back "$LOG_A"
 rp_check "the new one is still running" kill -0 "$RPD_PID"
 rp_check "it named the old one" grep -q "taking over from PID $first" "$LOG_B"
 rp_check "it detached the old CPU program" grep -q "detached the old appliance" "$LOG_B"
@@ -149,21 +183,25 @@ takeover "$second" "$workdir/c.yaml" c
 LOG_C=$RPD_LOG
 rp_check "round 2: the second one exited 0 (got $OLD_STATUS)" test "$OLD_STATUS" = 0
 rp_check "round 2: ... after leaving its groups" grep -q "SIGUSR2: a successor takes over" "$LOG_B"
+rp_check "round 2: ... every buffer back" all_buffers_back "$LOG_B"
 rp_check "round 2: the udp sockets claim their CPUs with SO_INCOMING_CPU" \
 	grep -q "service udp: local-cpu (takeover): each socket claims its CPU" "$LOG_C"
 rp_check "round 2: the third one runs, its metrics up" rpd_wait_metrics
 sleep 1
-rp_check "round 2: the acceptor's workers served TCP connections" \
+rp_check "round 2: the proxy's workers served TCP connections from the acceptor" \
 	rpd_counter_reaches conns_accepted tcp 1
+rp_check "round 2: ... through its backend" rpd_counter_reaches conns_accepted backend 1
 
 # Third round: from the acceptor back to a listener per worker.
 third=$RPD_PID
-takeover "$third" "$workdir/b.yaml" d
+takeover "$third" "$workdir/d.yaml" d
 LOG_D=$RPD_LOG
 rp_check "round 3: the one with the acceptor exited 0 (got $OLD_STATUS)" test "$OLD_STATUS" = 0
+rp_check "round 3: ... every buffer back" all_buffers_back "$LOG_C"
 rp_check "round 3: the fourth one runs, its metrics up" rpd_wait_metrics
 sleep 1
 rp_check "round 3: it served TCP connections" rpd_counter_reaches conns_accepted tcp 1
+rp_check "round 3: ... through its backend" rpd_counter_reaches conns_accepted backend 1
 traffic_stop
 rp_check "no connection failed, no byte differed, no datagram lost (exit $TRAFFIC_STATUS)" \
 	test "$TRAFFIC_STATUS" = 0
