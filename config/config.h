@@ -4,7 +4,9 @@
  *
  * The config is parsed once (config/load.c, driven by the table in
  * config/schema.c) into these plain structs. Workers get a read-only pointer;
- * nothing here is mutated after rp_config_load*() returns.
+ * nothing here is mutated after rp_config_load*() returns, except by a live
+ * reload on its own fresh copy, before any worker sees it (backend slots,
+ * dataplane/reload.c).
  *
  * Optional numbers use RP_UNSET (-1) for "not given: leave the device or the
  * kernel default alone"; optional on/off settings are enum rp_tristate.
@@ -111,6 +113,12 @@ struct rp_iface_cfg {
 	/* IRQ affinity: queue i's IRQ goes to irq_cpus.cpu[i % n]. */
 	struct rp_cpulist irq_cpus;
 	bool irq_cpus_set;
+	/* Not keys: set from a service's rx-zerocopy (nicmgr/zcrxq.h) for the
+	 * interface copy nicmgr plans: prepare this rx queue for zcrx. */
+	bool zcrx;			/* false: no queue to prepare */
+	unsigned zcrx_queue;
+	struct rp_addr zcrx_listen;	/* the service's address: the ntuple rule */
+	struct rp_mark zcrx_mark;
 };
 
 struct rp_workers_cfg {
@@ -146,6 +154,13 @@ enum rp_local_cpu {
 	RP_LOCAL_CPU_OFF,	/* the kernel's reuseport hash */
 };
 
+/* services[].rx-zerocopy: io_uring zcrx on a NIC queue (dataplane/zcrx.h). */
+enum rp_rx_zc {
+	RP_RXZC_OFF,	/* provided-buffer receive (the default) */
+	RP_RXZC_AUTO,	/* zcrx where the interface can, else the fallback (reason logged) */
+	RP_RXZC_ON,	/* zcrx or refuse to start, with the reason */
+};
+
 enum rp_zc_mode {
 	RP_ZC_AUTO,
 	RP_ZC_ALWAYS,
@@ -174,6 +189,7 @@ enum rp_svc_type {
 	RP_SVC_UDP_ECHO,
 	RP_SVC_TCP_ECHO,
 	RP_SVC_TCP_PROXY,
+	RP_SVC_UDP_RELAY,
 	RP_SVC__COUNT,
 };
 
@@ -189,13 +205,20 @@ enum rp_forward {
 	RP_FWD_SERIALIZED,	/* one send in flight per direction, from the receive buffers */
 };
 
-#define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
+#define RP_BACKENDS_MAX 64u	/* per tcp-proxy or udp-relay service (a retry excludes by a 64-bit mask) */
+/* Counter blocks per tcp-proxy or udp-relay service and worker: one per backend address
+ * the service has had since start (a reload keeps a kept backend's block
+ * and gives a new one a fresh block; dataplane/reload.h). */
+#define RP_BACKEND_SLOTS (2 * RP_BACKENDS_MAX)
 
 /* services[].backends[]: a server a tcp-proxy forwards to. */
 struct rp_backend_cfg {
 	struct rp_mark mark;
 	struct rp_addr addr;
 	unsigned weight;
+	unsigned slot;			/* its counter block in the service's RP_BACKEND_SLOTS:
+					 * the loader sets its index; a reload keeps a kept
+					 * backend's slot (dataplane/reload.c) */
 };
 
 /*
@@ -240,11 +263,33 @@ struct rp_service_cfg {
 	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
 	struct rp_backend_cfg *backends;
 	unsigned n_backends;
+	/* backends[n_backends, n_backends_all): removed by a live reload, kept
+	 * for the connections still open to them; never picked. The loader
+	 * sets n_backends_all = n_backends (dataplane/reload.h). */
+	unsigned n_backends_all;
 	enum rp_balance balance;
 	unsigned connect_timeout_ms;	/* a backend that has not answered the SYN by then: next one */
 	unsigned retries;		/* other backends tried after a failed connect */
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
+	/* udp-relay (dataplane/svc_udp_relay.c); backends above, idle_timeout_ms
+	 * is a session's */
+	unsigned max_sessions;		/* per worker */
+	unsigned max_client_sessions;	/* per client IP address; 0: only max_sessions */
+	unsigned backend_down_ms;	/* a backend that refused (ICMP) gets no new sessions this long */
+	char health_probe[RP_NAME_MAX];	/* probe payload; "": no health probes */
+	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
+	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
+	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
+	 * of an interfaces[] entry, which nicmgr prepares (header split, the
+	 * queue out of RSS, an ntuple rule for listen's port). */
+	enum rp_rx_zc rx_zc;
+	char rx_zc_iface[IFNAMSIZ];
+	struct rp_mark rx_zc_mark;	/* of rx-zerocopy's value */
+	long rx_zc_queue;		/* rx queue index */
+	unsigned rx_zc_area;		/* bytes of the receive area per queue */
+	unsigned rx_zc_refill;		/* refill ring entries (power of two) */
+	int rx_zc_iface_idx;		/* rules: index in interfaces[], -1 none */
 };
 
 struct rp_metrics_cfg {

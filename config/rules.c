@@ -215,19 +215,19 @@ static void check_queues_total(const struct rp_config *cfg, struct rp_cfg_errors
 	}
 }
 
-/* A tcp-proxy forwards to 1..RP_BACKENDS_MAX backends, never to itself,
- * and does not speak sockperf (it forwards whatever the stream carries). */
+/* A tcp-proxy or udp-relay forwards to 1..RP_BACKENDS_MAX backends, never
+ * to itself, and does not speak sockperf (it forwards whatever it gets). */
 static void check_proxy(const struct rp_config *cfg, const struct rp_service_cfg *s,
 			struct rp_cfg_errors *errs)
 {
 	if (!s->n_backends || s->n_backends > RP_BACKENDS_MAX)
 		rp_cfg_error_add(errs, cfg->file, s->mark,
-				 "service '%s': tcp-proxy needs 1 to %u backends (has %u)", s->name,
-				 RP_BACKENDS_MAX, s->n_backends);
+				 "service '%s': %s needs 1 to %u backends (has %u)", s->name,
+				 rp_svc_type_name(s->type), RP_BACKENDS_MAX, s->n_backends);
 	if (s->sockperf)
 		rp_cfg_error_add(errs, cfg->file, s->mark,
-				 "service '%s': sockperf framing is for echo services, not tcp-proxy",
-				 s->name);
+				 "service '%s': sockperf framing is for echo services, not %s",
+				 s->name, rp_svc_type_name(s->type));
 	for (unsigned i = 0; i < s->n_backends; i++)
 		if (same_sockaddr(&s->backends[i].addr, &s->listen))
 			rp_cfg_error_add(errs, cfg->file, s->backends[i].mark,
@@ -238,8 +238,19 @@ static void check_proxy(const struct rp_config *cfg, const struct rp_service_cfg
 static void check_proxies(const struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		if (cfg->services[i].type == RP_SVC_TCP_PROXY)
+		if (cfg->services[i].type == RP_SVC_TCP_PROXY ||
+		    cfg->services[i].type == RP_SVC_UDP_RELAY)
 			check_proxy(cfg, &cfg->services[i], errs);
+}
+
+/* Each backend's counter block starts as its index (config.h). */
+static void number_backends(struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		cfg->services[i].n_backends_all = cfg->services[i].n_backends;
+		for (unsigned b = 0; b < cfg->services[i].n_backends; b++)
+			cfg->services[i].backends[b].slot = b;
+	}
 }
 
 /* The event channel's name becomes a file name: the channel library's rule. */
@@ -256,6 +267,7 @@ static void check_events(const struct rp_config *cfg, struct rp_cfg_errors *errs
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	default_service_names(cfg);
+	number_backends(cfg);
 	check_names_unique(cfg->file, &NAMED("service name", cfg->services, cfg->n_services,
 					     struct rp_service_cfg), errs);
 	check_names_unique(cfg->file, &NAMED("interface", cfg->interfaces, cfg->n_interfaces,
@@ -267,4 +279,5 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_queues_total(cfg, errs);
 	check_proxies(cfg, errs);
 	check_events(cfg, errs);
+	rp_config_check_rx_zc(cfg, errs);
 }

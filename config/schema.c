@@ -37,6 +37,9 @@ static const char *const steer_names[] = {
 static const char *const local_cpu_names[] = {
 	[RP_LOCAL_CPU_AUTO] = "auto", [RP_LOCAL_CPU_ON] = "on", [RP_LOCAL_CPU_OFF] = "off", NULL,
 };
+static const char *const rx_zc_names[] = {
+	[RP_RXZC_OFF] = "off", [RP_RXZC_AUTO] = "auto", [RP_RXZC_ON] = "on", NULL,
+};
 static const char *const balance_names[] = {
 	[RP_BAL_ROUND_ROBIN] = "round-robin", [RP_BAL_LEAST_CONN] = "least-connections",
 	[RP_BAL_HASH] = "hash", NULL,
@@ -58,11 +61,13 @@ const char *const rp_svc_type_names[RP_SVC__COUNT + 1] = {
 	[RP_SVC_UDP_ECHO] = "udp-echo",
 	[RP_SVC_TCP_ECHO] = "tcp-echo",
 	[RP_SVC_TCP_PROXY] = "tcp-proxy",
+	[RP_SVC_UDP_RELAY] = "udp-relay",
 };
 const struct rp_svc_type_info rp_svc_types[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = { .socktype = SOCK_DGRAM },
 	[RP_SVC_TCP_ECHO] = { .socktype = SOCK_STREAM },
 	[RP_SVC_TCP_PROXY] = { .socktype = SOCK_STREAM },
+	[RP_SVC_UDP_RELAY] = { .socktype = SOCK_DGRAM },
 };
 
 /* ---- interfaces[] --------------------------------------------------------- */
@@ -191,6 +196,11 @@ static const struct rp_key service_keys[] = {
 
 static const struct rp_key tcp_service_keys[] = {
 	TCP_ACCEPTOR_KEYS,
+	{ "rx-zerocopy", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "off", "hardware receive zerocopy (io_uring zcrx: kernel 6.15+, a NIC whose driver has header split and queue management, e.g. bnxt_en, mlx5, fbnic, gve) on rx-zerocopy-queue of rx-zerocopy-interface; nicmgr turns header split on, takes the queue out of RSS and steers the listen port to it (ntuple). auto: where the interface can, else provided-buffer receive with the reason logged; on: that or refuse to start with the reason; off: provided-buffer receive", AT(S, rx_zc), .names = rx_zc_names, .mark_offset = offsetof(S, rx_zc_mark) },
+	{ "rx-zerocopy-interface", RP_V_STRING, 0, RANGE(0, 0), NULL, "the interfaces[] entry whose queue receives this service's traffic (needed unless rx-zerocopy is off)", AT(S, rx_zc_iface) },
+	{ "rx-zerocopy-queue", RP_V_INT, 0, RANGE(0, 65535), "0", "the rx queue given to zcrx; served by the worker of that queue (use acceptor with steering napi so its connections land there; others use provided-buffer receive)", AT(S, rx_zc_queue) },
+	{ "rx-zerocopy-area", RP_V_SIZE, 0, RANGE(64 * KiB, 1L << 30), "16777216", "bytes of the receive area the NIC writes into (pinned, page-granular); when all of it is held by data not yet echoed the queue stops receiving until buffers return (backpressure)", AT(S, rx_zc_area) },
+	{ "rx-zerocopy-refill", RP_V_INT, RP_K_POW2, RANGE(64, 32768), "4096", "refill ring entries (a power of two): how many consumed buffers can be handed back to the kernel at once", AT(S, rx_zc_refill) },
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
@@ -214,15 +224,30 @@ static const struct rp_key tcp_proxy_keys[] = {
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
+#define UDP_GSO_KEYS \
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) }, \
+	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) }
 static const struct rp_key udp_service_keys[] = {
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) },
-	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) },
+	UDP_GSO_KEYS,
 };
+static const struct rp_key udp_relay_keys[] = {
+	{ "backends", RP_V_LIST, RP_K_REQUIRED, RANGE(0, 0), NULL, "servers datagrams are relayed to (1 to 64); a client IP address keeps its backend while the set stays (weighted rendezvous hashing: a backend added or removed moves only its share of clients)", AT(S, backends), COUNT(S, n_backends), .child = &backend_section },
+	{ "max-sessions", RP_V_INT, 0, RANGE(1, 65535), "4096", "sessions (client address and port) one worker owns at once, each with its own backend socket; datagrams of a new client beyond it are dropped (sessions_refused)", AT(S, max_sessions) },
+	{ "max-client-sessions", RP_V_INT, 0, RANGE(0, 65535), "64", "sessions of one client IP address (all its ports) at once; datagrams of more are dropped (client_refused); 0: only max-sessions", AT(S, max_client_sessions) },
+	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a session without a datagram either way for this long ends and frees its backend socket (sessions_expired); 0: never", AT(S, idle_timeout_ms) },
+	{ "backend-down-ms", RP_V_INT, 0, RANGE(0, 86400000), "10000", "a backend that refuses a datagram (ICMP port unreachable) gets no new sessions for this long, on the worker that saw it (backend_down); its sessions end at once", AT(S, backend_down_ms) },
+	{ "health-probe", RP_V_STRING, 0, RANGE(0, 0), NULL, "a datagram each worker sends every backend every health-interval-ms from a socket of its own; a backend that does not answer it in time (or answers without health-expect) gets no new sessions and its sessions end, until it answers again (backend_down); unset: no probes", AT(S, health_probe) },
+	{ "health-expect", RP_V_STRING, 0, RANGE(0, 0), NULL, "a healthy answer to health-probe contains these bytes (unset: any answer is healthy)", AT(S, health_expect) },
+	{ "health-interval-ms", RP_V_INT, 0, RANGE(10, 3600000), "1000", "how often each backend is probed; the answer must come within the same interval", AT(S, health_interval_ms) },
+	UDP_GSO_KEYS,
+};
+static const struct rp_section udp_relay_section = SECTION("udp-relay service entry", S, udp_relay_keys);
 static const struct rp_section udp_service_section = SECTION("udp service entry", S, udp_service_keys);
 static const struct rp_section *const service_variants[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &udp_service_section,
 	[RP_SVC_TCP_ECHO] = &tcp_service_section,
 	[RP_SVC_TCP_PROXY] = &tcp_proxy_section,
+	[RP_SVC_UDP_RELAY] = &udp_relay_section,
 };
 static const struct rp_section service_section =
 	SECTION("services entry", S, service_keys, .has_mark = true, .mark_offset = offsetof(S, mark),

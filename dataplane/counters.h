@@ -38,6 +38,11 @@ enum rp_counter {
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
+	/* receive zerocopy (io_uring zcrx, dataplane/zcrx.h) */
+	RP_C_RX_ZC_BYTES,	/* bytes received into the zcrx area (RECV_ZC) */
+	RP_C_RX_ZC_FALLBACK_BYTES,	/* bytes an rx-zerocopy service received by provided buffers */
+	RP_C_ZCRX_REFILL_STALLS,	/* buffer returns that found the refill ring full */
+	RP_C_ZCRX_REARMS,	/* RECV_ZC re-armed after ENOSPC (CQ full) or ENOMEM (area dry) */
 	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
 	RP_C_UP_BYTES,		/* bytes forwarded client -> backend */
 	RP_C_DOWN_BYTES,	/* bytes forwarded backend -> client */
@@ -45,6 +50,22 @@ enum rp_counter {
 	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
 	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
 	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
+	/* live reload (dataplane/reload.h): worker 0's own block only */
+	RP_C_RELOADS_OK,	/* reloads applied on every worker */
+	RP_C_RELOADS_REJECTED,	/* reloads refused: config invalid, or not live-changeable */
+	/* udp-relay (dataplane/svc_udp_relay.c) */
+	RP_C_SESSIONS_OPENED,
+	RP_C_SESSIONS_EXPIRED,	/* ended by idle-timeout-ms */
+	RP_C_SESSIONS_ENDED,	/* ended otherwise: backend refused, shutdown */
+	RP_C_SESSIONS_REFUSED,	/* a new session past max-sessions: datagram dropped */
+	RP_C_CLIENT_REFUSED,	/* a new session past max-client-sessions: dropped */
+	RP_C_SESSIONS_ACTIVE,	/* gauge */
+	RP_C_HANDOFFS_OUT,	/* datagrams handed to their session's owner by MSG_RING */
+	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool */
+	RP_C_HANDOFF_DROPS,	/* handed-off datagrams that could not be delivered */
+	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
+	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
+	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,

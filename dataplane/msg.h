@@ -2,8 +2,9 @@
 /*
  * The typed message protocol into worker rings, carried by MSG_RING. In the
  * appliance two senders use it: the acceptor hands connections to workers
- * (CONN), and the signal thread stops them (STOP, ring-less). Workers send
- * each other nothing.
+ * (CONN), and the signal thread stops, pings and reloads them (STOP, PING,
+ * RELOAD; ring-less). Workers hand each other udp-relay datagrams by buffer
+ * reference (RELAY, relay.h).
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.
@@ -62,6 +63,12 @@ enum rp_msg_type {
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */
 	RP_MSG_WORK,
+	/* Live reload (dataplane/reload.h): payload = the struct rp_cfg_gen to
+	 * switch to (a pointer: user addresses fit in 48 bits). */
+	RP_MSG_RELOAD,
+	/* udp-relay between workers (dataplane/relay.h): a datagram's buffer
+	 * reference for its session's owner, the buffer back, start, quiet. */
+	RP_MSG_RELAY,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

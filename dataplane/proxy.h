@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcp-proxy's own types, shared by its two files: svc_tcp_proxy.c (pairs,
- * forwarding, half-close, resets, the service's ops) and proxy_backend.c
- * (the client's address, the backend socket, connect and retries). Not an
+ * tcp-proxy's own types, shared by its files: svc_tcp_proxy.c (pairs,
+ * forwarding, half-close, resets, the service's ops), proxy_backend.c
+ * (the client's address, the backend socket, connect and retries) and
+ * proxy_reload.c (a live reload's new backends and balancing). Not an
  * API: nothing else includes it.
  */
 #ifndef RP_PROXY_H
@@ -74,7 +75,7 @@ struct tcp_proxy {
 	unsigned n_reset;		/* pairs reset when the drain timed out */
 	uint64_t bytes_abandoned;
 	bool peer_warned;
-	unsigned be_block0;		/* backend 0's counter block (svc.h) */
+	unsigned be_block0;		/* backend slot 0's counter block (svc.h) */
 };
 
 static inline struct tcp_proxy *proxy_of(struct rp_svc_inst *si)
@@ -106,5 +107,10 @@ void proxy_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pcon
 /* RP_OP_SOCKET and RP_OP_CONNECT completions. */
 void proxy_on_socket(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
 void proxy_on_connect(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+
+/* ---- proxy_reload.c ---------------------------------------------------------- */
+
+/* ops->reload: new backends, weights, balancing (svc.h, reload.h). */
+void proxy_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_service_cfg *old);
 
 #endif

@@ -4,7 +4,6 @@
  * with its struct rp_svc_ops and one line here.
  */
 #include <errno.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,6 +15,7 @@ static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &rp_svc_udp_echo,
 	[RP_SVC_TCP_ECHO] = &rp_svc_tcp_echo,
 	[RP_SVC_TCP_PROXY] = &rp_svc_tcp_proxy,
+	[RP_SVC_UDP_RELAY] = &rp_svc_udp_relay,
 };
 
 const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)
@@ -28,16 +28,16 @@ unsigned rp_svc_backend_blocks(const struct rp_config *cfg)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+		n += rp_svc_has_backends(cfg->services[i].type) ? RP_BACKEND_SLOTS : 0;
 	return n;
 }
 
-unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b)
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot)
 {
-	unsigned k = cfg->n_services + 1 + b;
+	unsigned k = cfg->n_services + 1 + slot;
 
 	for (unsigned i = 0; i < svc; i++)
-		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+		k += rp_svc_has_backends(cfg->services[i].type) ? RP_BACKEND_SLOTS : 0;
 	return k;
 }
 
@@ -77,37 +77,4 @@ int rp_svc_socket(const struct rp_svc_inst *si)
 		return ret;
 	}
 	return fd;
-}
-
-/* A wildcard address as the loopback of its family; the port stays. */
-static void wildcard_to_loopback(struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *in = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	if (ss->ss_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY))
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	else if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
-		in6->sin6_addr = in6addr_loopback;
-}
-
-int rp_svc_udp_leave(const struct rp_svc_inst *si, int fd)
-{
-	struct sockaddr_storage self;
-	socklen_t len = sizeof(self);
-
-	if (getsockname(fd, (struct sockaddr *)&self, &len))
-		return sock_fail(si, -1, "getsockname");
-	wildcard_to_loopback(&self);
-	if (connect(fd, (const struct sockaddr *)&self, len))
-		return sock_fail(si, -1, "takeover: connect to itself");
-	return 0;
-}
-
-bool rp_svc_udp_queue_empty(int fd)
-{
-	char b;
-
-	return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) < 0 &&
-	       (errno == EAGAIN || errno == EWOULDBLOCK);
 }

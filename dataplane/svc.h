@@ -78,6 +78,14 @@ struct rp_svc_ops {
 	 * completions and zerocopy notifications. NULL: nothing of the service
 	 * can outlive the drain. */
 	void (*abort)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* Live reload (dataplane/reload.h), on the worker thread between two
+	 * completion batches: si->cfg already is the new service config, `old`
+	 * the one it replaces (still valid during the call, freed later). Only
+	 * what reload.c lets change live differs (backends, balance, timeouts,
+	 * limits of new connections); established connections must go on.
+	 * NULL: the service reads what it needs from si->cfg as it goes. */
+	void (*reload)(struct rp_worker *w, struct rp_svc_inst *si,
+		       const struct rp_service_cfg *old);
 	/* After the ring went quiet: free what open() made. */
 	void (*destroy)(struct rp_worker *w, struct rp_svc_inst *si);
 };
@@ -98,6 +106,7 @@ const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type);
 extern const struct rp_svc_ops rp_svc_udp_echo;	/* svc_udp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_echo;	/* svc_tcp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_proxy;	/* svc_tcp_proxy.c */
+extern const struct rp_svc_ops rp_svc_udp_relay;	/* svc_udp_relay.c */
 
 /* ---- user_data layout ---------------------------------------------------- */
 
@@ -118,25 +127,25 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 
 /*
  * A worker's counter blocks: [0, n_services) one per service, [n_services]
- * the worker's own, then one per tcp-proxy backend, service after service,
- * in config order (exported as service "<service>/<address>").
+ * the worker's own, then RP_BACKEND_SLOTS per tcp-proxy or udp-relay service, service
+ * after service: backend slot s (rp_backend_cfg.slot) of a service is its
+ * block s, exported as service "<service>/<address>" once a backend has
+ * it. The layout depends only on what a reload cannot change (the
+ * services and their types), so counters of a kept backend continue.
  */
 unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
-/* Index of backend b of service svc in a worker's blocks. */
-unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b);
+/* Index of backend slot `slot` of service svc in a worker's blocks. */
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot);
+/* Services of this type forward to backends with counter blocks of their own. */
+static inline bool rp_svc_has_backends(enum rp_svc_type t)
+{
+	return t == RP_SVC_TCP_PROXY || t == RP_SVC_UDP_RELAY;
+}
 
 /* ---- helpers shared by services ----------------------------------------- */
 
 /* A socket of the service's type bound to its listen address with
  * SO_REUSEPORT (one per worker). -errno, logged with service and address. */
 int rp_svc_socket(const struct rp_svc_inst *si);
-/* Takeover: take a UDP socket out of its SO_REUSEPORT group's selection
- * without closing it, by connecting it to itself (its own address; the
- * loopback when bound to a wildcard): the kernel selects no connected
- * member for others' datagrams, what is queued stays readable, and
- * sendto() another address still works. 0 or -errno (logged). */
-int rp_svc_udp_leave(const struct rp_svc_inst *si, int fd);
-/* Nothing is queued on fd (a zero-length datagram counts as something). */
-bool rp_svc_udp_queue_empty(int fd);
 
 #endif

@@ -11,6 +11,7 @@
 #   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
 #   rpd_wait_idle               # until bufs_in_flight is 0
 #   rpd_counter_reaches NAME SERVICE MIN  # until a counter is >= MIN
+#   rpd_log_has [-E] PATTERN    # until the appliance's log holds PATTERN
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
 ECHO_SRV_ADDR=10.91.0.2
@@ -130,6 +131,19 @@ metrics:
 logging:
   level: info
 EOC
+}
+
+# rpd_log_has [-E] PATTERN: true once the appliance's log holds PATTERN (a
+# fixed string; with -E an extended regex), within 10 s.
+rpd_log_has() {
+	local mode=-F i
+	[ "$1" = -E ] && { mode=-E; shift; }
+	for ((i = 0; i < 200; i++)); do
+		grep -q "$mode" -- "$1" "$RPD_LOG" && return 0
+		sleep 0.05
+	done
+	echo "not in the log after 10 s: $1"; tail -20 "$RPD_LOG"
+	return 1
 }
 
 # The sanitizer build reports leaks and errors in the log; the normal build
