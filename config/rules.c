@@ -173,7 +173,7 @@ static void check_cq_size(const struct rp_config *cfg, struct rp_cfg_errors *err
 static const struct rp_service_cfg *first_acceptor(const struct rp_config *cfg)
 {
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		if (cfg->services[i].type == RP_SVC_TCP_ECHO && cfg->services[i].acceptor)
+		if (cfg->services[i].acceptor)	/* a TCP service's key only */
 			return &cfg->services[i];
 	return NULL;
 }

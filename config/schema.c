@@ -189,9 +189,13 @@ static const struct rp_key service_keys[] = {
 	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "300000", "a connection that receives and sends nothing for this long is closed (idle_timeouts); 0: never", AT(S, idle_timeout_ms) }, \
 	{ "write-stall-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a connection whose replies (tcp-proxy: forwarded data) wait this long without the peer taking a byte (its window closed) is reset (write_stalls); 0: never", AT(S, write_stall_ms) }
 
+/* Every TCP service can take its connections from an acceptor ring. */
+#define TCP_ACCEPTOR_KEYS \
+	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) }, \
+	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection (tcp-proxy: and opens its backend connection)", AT(S, steering), .names = steer_names }
+
 static const struct rp_key tcp_service_keys[] = {
-	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) },
-	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection", AT(S, steering), .names = steer_names },
+	TCP_ACCEPTOR_KEYS,
 	{ "rx-zerocopy", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "off", "hardware receive zerocopy (io_uring zcrx: kernel 6.15+, a NIC whose driver has header split and queue management, e.g. bnxt_en, mlx5, fbnic, gve) on rx-zerocopy-queue of rx-zerocopy-interface; nicmgr turns header split on, takes the queue out of RSS and steers the listen port to it (ntuple). auto: where the interface can, else provided-buffer receive with the reason logged; on: that or refuse to start with the reason; off: provided-buffer receive", AT(S, rx_zc), .names = rx_zc_names, .mark_offset = offsetof(S, rx_zc_mark) },
 	{ "rx-zerocopy-interface", RP_V_STRING, 0, RANGE(0, 0), NULL, "the interfaces[] entry whose queue receives this service's traffic (needed unless rx-zerocopy is off)", AT(S, rx_zc_iface) },
 	{ "rx-zerocopy-queue", RP_V_INT, 0, RANGE(0, 65535), "0", "the rx queue given to zcrx; served by the worker of that queue (use acceptor with steering napi so its connections land there; others use provided-buffer receive)", AT(S, rx_zc_queue) },
@@ -216,6 +220,7 @@ static const struct rp_key tcp_proxy_keys[] = {
 	{ "retries", RP_V_INT, 0, RANGE(0, 63), "2", "after a failed connect, this many other backends are tried (each at most once) before the client is closed", AT(S, retries) },
 	{ "nodelay", RP_V_BOOL, 0, RANGE(0, 0), "true", "TCP_NODELAY on the client and the backend connection (no Nagle delay on forwarded pieces)", AT(S, nodelay) },
 	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "serialized", "how data is forwarded: serialized (one send in flight per direction, one receive buffer per send, copy or zerocopy by policy; the only mode so far)", AT(S, forward), .names = forward_names },
+	TCP_ACCEPTOR_KEYS,
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);

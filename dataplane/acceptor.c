@@ -560,7 +560,10 @@ static int acc_listen(const struct rp_service_cfg *svc)
 	if (fd < 0)
 		goto fail;
 	step = "bind";
+	/* SO_REUSEPORT: a successor's acceptor (run --takeover) joins this
+	 * listener's group; a plain second run is refused by addr_owner.h. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) ||
 	    bind(fd, (const struct sockaddr *)&svc->listen.ss, svc->listen.len))
 		goto fail;
 	step = "listen";

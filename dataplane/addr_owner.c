@@ -110,8 +110,7 @@ pid_t rp_addr_owner(const struct rp_addr *addr, int socktype, char *comm, size_t
 	return inode ? inode_owner(inode, comm, n) : 0;
 }
 
-/* 0 free, -EADDRINUSE held, other -errno: the probe itself failed. */
-static int probe(const struct rp_addr *addr, int socktype)
+int rp_addr_probe(const struct rp_addr *addr, int socktype)
 {
 	int one = 1, ret = 0;
 	int fd = socket(addr->ss.ss_family, socktype | SOCK_CLOEXEC, 0);
@@ -130,7 +129,7 @@ static int probe(const struct rp_addr *addr, int socktype)
 static int probe_service(const struct rp_service_cfg *s)
 {
 	int type = rp_svc_type_socktype(s->type);
-	int ret = probe(&s->listen, type);
+	int ret = rp_addr_probe(&s->listen, type);
 	char comm[64];
 	pid_t pid;
 

@@ -24,6 +24,10 @@
  * address, owning PID and its name when found). */
 int rp_addr_probe_services(const struct rp_config *cfg);
 
+/* Can a socket that joins no group bind addr? 0 free, -EADDRINUSE held,
+ * other -errno: the probe itself failed. */
+int rp_addr_probe(const struct rp_addr *addr, int socktype);
+
 /* The PID of a process holding a socket of this type (SOCK_DGRAM or
  * SOCK_STREAM, listening) bound to addr's port and family; 0: not found
  * (another user's process, or gone). comm gets its name. */

@@ -27,6 +27,7 @@
 #include "dataplane/acceptor.h"
 #include "dataplane/reload.h"
 #include "dataplane/reuseport.h"
+#include "dataplane/takeover.h"
 #include "dataplane/relay.h"
 #include "dataplane/worker.h"
 #include "dataplane/zcrx_start.h"
@@ -51,6 +52,9 @@ struct rp_appliance {
 	struct rp_ratelimit ping_log;
 	bool start_failed;		/* workers are stopped because start-up failed */
 	struct rp_events events;	/* the event channel's control-thread side */
+	struct rp_takeover *tk;		/* run --takeover: the old appliance; NULL: none */
+	struct rp_metrics_source *msrc;
+	uint64_t leave_until;		/* SIGUSR2: leaving, stop by then (UINT64_MAX: never) */
 };
 
 struct acc_load {
@@ -482,6 +486,15 @@ static void watchdog(struct rp_appliance *a, bool worker_failed, bool stopping)
 			rp_worker_ping(&a->workers[i], a->ping_seq);
 }
 
+static void begin_stop(struct rp_appliance *a, uint64_t *deadline)
+{
+	rp_reload_cancel(a->reload);
+	rp_sd_stopping();
+	*deadline = drain_deadline(a);
+	stop_acceptors(a);
+	stop_workers(a);
+}
+
 /* How often the control thread looks at the workers and the clock: 100 ms,
  * or more often when systemd's watchdog wants pings sooner, or while the
  * workers switch to a reloaded config (their acknowledgements end it). */
@@ -492,6 +505,47 @@ static struct timespec control_tick(const struct rp_appliance *a)
 	if (a->watchdog.interval_ms && a->watchdog.interval_ms < ms)
 		ms = a->watchdog.interval_ms;
 	return (struct timespec){ .tv_sec = 0, .tv_nsec = (long)ms * 1000 * 1000 };
+}
+
+/* ---- takeover (takeover.h) ------------------------------------------------ */
+
+/* SIGUSR2 from a successor: acceptor listeners close (their queues move to
+ * the successor's), workers leave their groups and serve on. */
+static void begin_leave(struct rp_appliance *a)
+{
+	unsigned ms = a->cfg->shutdown.drain_timeout_ms;
+
+	rp_info("SIGUSR2: a successor takes over: leaving the reuseport groups; open "
+		"connections are served until they end (at most shutdown.drain-timeout-ms), "
+		"then the drain");
+	a->leave_until = ms ? now_ms() + ms : UINT64_MAX;
+	stop_acceptors(a);
+	for (unsigned i = 0; i < a->n; i++)
+		if (__atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) == RP_WP_RUNNING &&
+		    rp_worker_request_leave(&a->workers[i]) < 0)
+			rp_err("worker %u: cannot send leave message", i);
+}
+
+/* Leaving, and every worker has nothing open any more (or time is up). */
+static bool leave_done(const struct rp_appliance *a)
+{
+	bool all = true;
+
+	for (unsigned i = 0; i < a->n && all; i++)
+		all = __atomic_load_n(&a->workers[i].phase, __ATOMIC_ACQUIRE) != RP_WP_RUNNING ||
+		      rp_worker_has_left(&a->workers[i]);
+	if (!all && now_ms() < a->leave_until)
+		return false;
+	rp_info("takeover: %s: stopping", all ? "every worker left its groups and has nothing "
+		"open" : "shutdown.drain-timeout-ms expired with connections still open");
+	return true;
+}
+
+/* The successor's side: the metrics port is the old one's until it exits. */
+static void takeover_tick(struct rp_appliance *a)
+{
+	if (a->tk && !a->tk->exited && rp_takeover_old_exited(a->tk))
+		start_metrics(a, a->msrc);
 }
 
 /* SIGHUP: a live reload (reload.h). One sent by `ringplane reload`
@@ -527,6 +581,11 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		}
 		if (all_done(a))
 			break;
+		if (a->leave_until && !stopping && leave_done(a)) {
+			stopping = true;
+			begin_stop(a, &deadline);
+		}
+		takeover_tick(a);
 		watchdog(a, worker_failed, stopping);
 		rp_events_tick(&a->events, a->cfg, a->n, events_block, a);
 		rp_reload_poll(a->reload, a->workers, a->n);
@@ -543,16 +602,17 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			on_sighup(a, &info);
 			continue;
 		}
+		if (sig == SIGUSR2) {
+			if (!stopping && !a->leave_until)
+				begin_leave(a);
+			continue;
+		}
 		if (stopping)
 			abandon(a, sig);
 		rp_info("%s: stopping: draining sends and zerocopy notifications "
 			"(a second signal forces exit)", strsignal(sig));
-		rp_reload_cancel(a->reload);
-		rp_sd_stopping();
 		stopping = true;
-		deadline = drain_deadline(a);
-		stop_acceptors(a);
-		stop_workers(a);
+		begin_stop(a, &deadline);
 	}
 	for (unsigned i = 0; i < a->n; i++)
 		if (rp_worker_join(&a->workers[i]))
@@ -627,10 +687,11 @@ static void free_appliance(struct rp_appliance *a)
 	free(a->loads);
 }
 
-int rp_appliance_run(const struct rp_config *cfg)
+static int run(const struct rp_config *cfg, bool takeover)
 {
 	struct rp_appliance a = { 0 };
-	struct rp_metrics_source src;
+	struct rp_metrics_source src = { 0 };
+	struct rp_takeover tk = { .pidfd = -1 };
 	struct rp_privdrop pd;
 	sigset_t sigs, old;
 	int ret = RP_EXIT_FAIL;
@@ -640,6 +701,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR2);	/* a successor takes over (takeover.h) */
 	pthread_sigmask(SIG_BLOCK, &sigs, &old);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -648,8 +710,11 @@ int rp_appliance_run(const struct rp_config *cfg)
 	if (rp_privdrop_prepare(cfg, &pd) || check_features())
 		goto out;
 	/* Before anything is changed or bound: refuse to join a running one. */
-	if (rp_addr_probe_services(cfg))
+	if (takeover ? rp_takeover_find(cfg, &tk) || rp_takeover_prepare(&tk)
+		     : rp_addr_probe_services(cfg))
 		goto out;
+	a.tk = takeover ? &tk : NULL;
+	a.msrc = &src;
 	if (rp_zcrx_start_probe(cfg, &a.zp) || rp_nic_start(cfg, a.zp.prepare, &a.qc))
 		goto out;
 	if (alloc_appliance(&a, cfg)) {
@@ -667,10 +732,13 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
+	if (takeover)
+		rp_reuseport_set_takeover();
 	if (start_workers(&a))
 		goto out;
 	/* Root is dropped once buffers are registered and sockets bound. */
-	if (start_acceptors(&a) || start_metrics(&a, &src) || rp_privdrop_apply(&pd)) {
+	if (start_acceptors(&a) || (!takeover && start_metrics(&a, &src)) ||
+	    rp_privdrop_apply(&pd) || (takeover && rp_takeover_signal(&tk))) {
 		rp_err("start-up failed (above): stopping the workers that started");
 		a.start_failed = true;
 		stop_acceptors(&a);
@@ -694,6 +762,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_metrics_stop(a.metrics);
 out:
 	rp_events_close(&a.events, cfg, ret == RP_EXIT_OK);
+	rp_takeover_close(&tk);
 	rp_reuseport_end();
 	rp_relay_end();
 	free_appliance(&a);
@@ -701,17 +770,24 @@ out:
 	return ret;
 }
 
+int rp_appliance_run(const struct rp_config *cfg)
+{
+	return run(cfg, false);
+}
+
 /* ---- the command ---------------------------------------------------------- */
 
 static void run_usage(FILE *f)
 {
 	fprintf(f,
-		"usage: ringplane run [-c FILE]\n\n"
+		"usage: ringplane run [-c FILE] [--takeover]\n\n"
 		"Run the appliance: one pinned worker thread per CPU (or per workers.count),\n"
 		"each with its own io_uring, registered buffer pool and an instance of every\n"
 		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing;\n"
 		"tcp-proxy, forwarding TCP to backends; udp-relay, a UDP load balancer).\n\n"
 		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
+		"      --takeover     take over from the ringplane serving these addresses\n"
+		"                     without losing a connection or datagram (see below)\n"
 		"  -h, --help         this help\n\n"
 		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"
 		"sends finish, every zerocopy notification is awaited, then exit 0. Sends that\n"
@@ -730,6 +806,18 @@ static void run_usage(FILE *f)
 		"One appliance per address: a service address some process already serves\n"
 		"(another ringplane, whose SO_REUSEPORT groups this one would join) is refused\n"
 		"at start, naming the address and that process's PID.\n\n"
+		"--takeover (zero-downtime upgrade or config change): the new process joins\n"
+		"the running one's SO_REUSEPORT groups (detaching its local-cpu program;\n"
+		"CPU-local delivery then uses SO_INCOMING_CPU), sets net.ipv4.tcp_migrate_req=1\n"
+		"in its network namespace when it takes over a TCP address, and once every\n"
+		"worker serves sends the old one SIGUSR2. On SIGUSR2 an appliance leaves its\n"
+		"groups: TCP listeners close, and the connections queued on them move to the\n"
+		"new one's (tcp_migrate_req); UDP sockets stop receiving new datagrams and read\n"
+		"what is queued to the end. It serves its open connections until they end (at\n"
+		"most shutdown.drain-timeout-ms), then drains as on SIGTERM and exits 0. The\n"
+		"new one starts its metrics server when the old one has exited (the port was\n"
+		"its). All service addresses in use must belong to one ringplane; when none\n"
+		"is in use, --takeover is an error (nothing to take over: start without it).\n\n"
 		"Started as root with process.user set, it switches every thread to that\n"
 		"user, with no capabilities, once buffers are registered and sockets bound.\n"
 		"Under systemd (Type=notify) it sends READY=1 once every worker runs,\n"
@@ -759,10 +847,12 @@ int cmd_run(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "takeover", no_argument, NULL, 'T' },
 		{ 0 },
 	};
 	const char *path = NULL;
 	struct rp_config cfg = { 0 };
+	bool takeover = false;
 	int c, ret;
 
 	optind = 1;
@@ -771,6 +861,7 @@ int cmd_run(int argc, char **argv)
 		switch (c) {
 		case 'c': path = optarg; break;
 		case 'h': run_usage(stdout); return RP_EXIT_OK;
+		case 'T': takeover = true; break;
 		case ':': return rp_usage_error("run", "option '%s' needs a FILE", argv[optind - 1]);
 		default: return rp_usage_error("run", "unknown option '%s'", argv[optind - 1]);
 		}
@@ -782,7 +873,7 @@ int cmd_run(int argc, char **argv)
 		return RP_EXIT_FAIL;
 	}
 	rp_log_setup(cfg.logging.level, cfg.logging.format);
-	ret = rp_appliance_run(&cfg);
+	ret = run(&cfg, takeover);
 	rp_config_free(&cfg);
 	return ret;
 }

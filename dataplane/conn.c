@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "dataplane/conn.h"
 #include "dataplane/worker.h"
@@ -261,6 +262,14 @@ void rp_conn_cancel_accept(struct rp_worker *w, struct rp_svc_inst *si, bool arm
 		return;
 	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_ACCEPT, si->idx, 0), 0);
 	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
+}
+
+void rp_conn_leave_listener(struct rp_worker *w, struct rp_svc_inst *si, int *lfd, bool armed)
+{
+	rp_conn_cancel_accept(w, si, armed);
+	if (*lfd >= 0)
+		close(*lfd);	/* the armed accept holds the file until it ends */
+	*lfd = -1;
 }
 
 /* ---- limits and timeouts ------------------------------------------------------- */

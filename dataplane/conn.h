@@ -143,6 +143,11 @@ void rp_conn_arm_accept(struct rp_worker *w, struct rp_svc_inst *si, int lfd, bo
  * err_accept); *armed is cleared when the multishot accept ended. */
 int rp_conn_accepted(struct rp_svc_inst *si, const struct io_uring_cqe *cqe, bool *armed);
 void rp_conn_cancel_accept(struct rp_worker *w, struct rp_svc_inst *si, bool armed);
+/* Takeover: cancel the accept and close the listener (*lfd = -1). The
+ * kernel releases it once the accept is gone; with net.ipv4.tcp_migrate_req
+ * the connections queued on it (and half-open handshakes) then move to a
+ * listener still in its reuseport group instead of being reset. */
+void rp_conn_leave_listener(struct rp_worker *w, struct rp_svc_inst *si, int *lfd, bool armed);
 
 /* ---- limits and timeouts ------------------------------------------------------- */
 

@@ -98,6 +98,7 @@ static struct {
 	pthread_mutex_t lock;
 	unsigned n_workers, n_svc;
 	struct group *g;		/* NULL: not begun */
+	bool takeover;			/* run --takeover: steer by SO_INCOMING_CPU */
 } rs = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 int rp_reuseport_begin(const struct rp_config *cfg, unsigned n_workers)
@@ -128,6 +129,14 @@ void rp_reuseport_end(void)
 	free(rs.g);
 	rs.g = NULL;
 	rs.n_svc = rs.n_workers = 0;
+	rs.takeover = false;
+	pthread_mutex_unlock(&rs.lock);
+}
+
+void rp_reuseport_set_takeover(void)
+{
+	pthread_mutex_lock(&rs.lock);
+	rs.takeover = true;
 	pthread_mutex_unlock(&rs.lock);
 }
 
@@ -173,6 +182,40 @@ static int steer_group(const struct rp_service_cfg *svc, const int *cpus, unsign
 	return 0;
 }
 
+/* Takeover: the group also holds the old appliance's sockets, at indices
+ * this process cannot know, and they leave one by one (the kernel moves its
+ * last member into each hole), so no index program can follow. The old
+ * program is detached (through any member: it is the group's), and each
+ * socket claims its worker's CPU with SO_INCOMING_CPU, which the kernel's
+ * own selection honours when no program is attached. */
+static int takeover_join(const struct rp_service_cfg *svc, struct group *g, int fd)
+{
+	bool must = svc->local_cpu == RP_LOCAL_CPU_ON;
+	int cpu = rp_reuseport_thread_cpu(), zero = 0;
+	char why[256], map[512];
+
+	if (!g->joined && !setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero, sizeof(zero)))
+		rp_info("service %s: takeover: detached the old appliance's reuseport program",
+			svc->name);
+	g->cpus[g->joined++] = cpu;
+	if (svc->local_cpu == RP_LOCAL_CPU_OFF)
+		return 0;
+	if (cpu >= 0 && setsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, sizeof(cpu)))
+		rp_warn("service %s: setsockopt(SO_INCOMING_CPU, %d): %s", svc->name, cpu,
+			strerror(errno));
+	if (g->joined < rs.n_workers)
+		return 0;
+	if (rp_reuseport_layout_problem(g->cpus, g->joined, why, sizeof(why))) {
+		rp_log(must ? RP_LOG_ERROR : RP_LOG_WARN, "service %s: local-cpu %s: no CPU-local "
+		       "delivery: %s", svc->name, must ? "on" : "auto", why);
+		return must ? -EINVAL : 0;
+	}
+	describe(g->cpus, g->joined, map, sizeof(map));
+	rp_info("service %s: local-cpu (takeover): each socket claims its CPU with "
+		"SO_INCOMING_CPU (%s; other CPUs: the kernel's hash)", svc->name, map);
+	return 0;
+}
+
 int rp_reuseport_join(const struct rp_svc_inst *si, int fd)
 {
 	struct group *g;
@@ -182,13 +225,17 @@ int rp_reuseport_join(const struct rp_svc_inst *si, int fd)
 	if (!rs.g || si->idx >= rs.n_svc || si->cfg->acceptor)
 		goto out;
 	g = &rs.g[si->idx];
+	if (rs.takeover && g->joined < rs.n_workers) {
+		ret = takeover_join(si->cfg, g, fd);
+		goto out;
+	}
 	if (g->joined >= rs.n_workers) {
 		/* Not expected: the group is larger than the workers, so the
 		 * indices no longer name workers. Stop steering it. */
 		rp_warn("service %s: socket %u joined a reuseport group of %u: detaching the "
 			"local-cpu program, the kernel's hash decides", si->cfg->name,
 			g->joined, rs.n_workers);
-		setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, NULL, 0);
+		setsockopt(fd, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &(int){ 0 }, sizeof(int));
 		goto out;
 	}
 	g->cpus[g->joined] = rp_reuseport_thread_cpu();

@@ -72,6 +72,10 @@ int rp_reuseport_begin(const struct rp_config *cfg, unsigned n_workers);
  * program is attached (or why not is logged). 0, or -errno when local-cpu
  * is `on` and the group cannot be steered (logged). */
 int rp_reuseport_join(const struct rp_svc_inst *si, int fd);
+/* After begin, for `run --takeover`: the groups hold another appliance's
+ * sockets too; detach its program and steer by SO_INCOMING_CPU instead of
+ * group indices (see takeover_join in reuseport.c, and takeover.h). */
+void rp_reuseport_set_takeover(void);
 /* After the appliance stopped (or failed to start): forget the groups. */
 void rp_reuseport_end(void);
 

@@ -61,6 +61,13 @@ struct rp_svc_ops {
 	/* The longest a tick may be apart for this service's timeouts to keep
 	 * their precision (a quarter of its shortest timeout); 0: no need. */
 	unsigned (*tick_wanted_ms)(const struct rp_service_cfg *cfg);
+	/* Takeover (`run --takeover` started a successor, takeover.h): leave
+	 * the service's SO_REUSEPORT group without losing what is queued on
+	 * its socket, and go on serving what is open. NULL: nothing to leave. */
+	void (*leave)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* After leave: true once nothing more can arrive on its socket and
+	 * nothing queued there is unread. NULL: at once. */
+	bool (*left)(struct rp_worker *w, struct rp_svc_inst *si);
 	/* Shutdown, step 1: stop accepting and receiving; let sends finish and
 	 * connections close when drained. The worker exits when nothing is
 	 * outstanding. */

@@ -549,6 +549,19 @@ static void tcp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 	each_conn(w, si, conn_progress);
 }
 
+/* Takeover: the listener goes (its queue moves to the successor's); the
+ * connections it served carry on. */
+static void tcp_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	rp_conn_leave_listener(w, si, &te_of(si)->lfd, te_of(si)->accept_armed);
+}
+
+static bool tcp_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return !te_of(si)->accept_armed;
+}
+
 /* Only reached with nothing outstanding; a connection left here is one the
  * loop never finished (it failed): give its buffers back all the same. */
 static void conn_discard(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
@@ -646,6 +659,8 @@ const struct rp_svc_ops rp_svc_tcp_echo = {
 	.zc_sock = tcp_zc_sock,
 	.tick = tcp_tick,
 	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.leave = tcp_leave,
+	.left = tcp_left,
 	.stop = tcp_stop,
 	.abort = tcp_abort,
 	.destroy = tcp_destroy,

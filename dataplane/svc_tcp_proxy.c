@@ -3,7 +3,10 @@
  * tcp-proxy: every accepted client connection gets a backend connection,
  * opened on the same worker (IORING_OP_SOCKET straight into the fixed-file
  * table, then CONNECT with a linked timeout), and bytes are forwarded both
- * ways until both sides have finished.
+ * ways until both sides have finished. A client connection is accepted by
+ * the worker's own SO_REUSEPORT listener, or (acceptor: true) by the
+ * acceptor ring, which hands it to the worker its steering picks (adopt):
+ * the pair then lives on that worker, backend connection included.
  *
  * A pair has two legs, the client's and the backend's socket. Each leg has
  * its own multishot receive and fair share (conn.h, share.h): the buffers a
@@ -560,8 +563,9 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 		goto fail;
 	tp->n_slots = w->n_files;
 	tp->be_block0 = rp_svc_backend_block(w->cfg, si->idx, 0);
-	tp->lfd = rp_svc_socket(si);
-	if (tp->lfd < 0) {
+	/* with an acceptor (services[].acceptor) pairs come by MSG_RING: adopt */
+	tp->lfd = si->cfg->acceptor ? -1 : rp_svc_socket(si);
+	if (tp->lfd < 0 && !si->cfg->acceptor) {
 		ret = tp->lfd;
 		goto fail;
 	}
@@ -589,6 +593,19 @@ static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	rp_conn_cancel_accept(w, si, proxy_of(si)->accept_armed);
 	each_pair(w, si, pc_stop);
+}
+
+/* Takeover: the listener goes (its queue moves to the successor's); the
+ * pairs it served carry on. */
+static void proxy_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	rp_conn_leave_listener(w, si, &proxy_of(si)->lfd, proxy_of(si)->accept_armed);
+}
+
+static bool proxy_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return !proxy_of(si)->accept_armed;
 }
 
 static void pc_abandon(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
@@ -641,6 +658,7 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.open = proxy_open,
 	.arm = proxy_arm,
 	.on_accept = proxy_on_accept,
+	.adopt = proxy_new_conn,
 	.on_recv = proxy_on_recv,
 	.on_close = proxy_on_close,
 	.on_socket = proxy_on_socket,
@@ -650,6 +668,8 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
 	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.leave = proxy_leave,
+	.left = proxy_left,
 	.reload = proxy_reload,
 	.stop = proxy_stop,
 	.abort = proxy_abort,

@@ -143,6 +143,19 @@ static void udp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 	rp_udp_sock_cancel(si->priv, w, si);
 }
 
+/* Takeover: out of the group; the armed receive reads what is queued. */
+static void udp_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	rp_udp_sock_leave(si->priv, si);
+}
+
+static bool udp_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return rp_udp_sock_left(si->priv);
+}
+
 static void udp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	(void)w;
@@ -159,6 +172,8 @@ const struct rp_svc_ops rp_svc_udp_echo = {
 	.on_gso = udp_on_gso,
 	.flush = udp_flush,
 	.zc_sock = udp_zc_sock,
+	.leave = udp_leave,
+	.left = udp_left,
 	.stop = udp_stop,
 	.destroy = udp_destroy,
 };

@@ -428,6 +428,20 @@ static unsigned relay_tick_wanted(const struct rp_service_cfg *cfg)
 	return !idle || (probe && probe < idle) ? probe : idle;
 }
 
+/* Takeover: the service socket leaves its group (clients' next datagrams
+ * reach the successor); sessions answer on until the drain. */
+static void relay_leave(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	rp_udp_sock_leave(&((struct relay *)si->priv)->us, si);
+}
+
+static bool relay_left(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	(void)w;
+	return rp_udp_sock_left(&((struct relay *)si->priv)->us);
+}
+
 static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
@@ -512,6 +526,8 @@ const struct rp_svc_ops rp_svc_udp_relay = {
 	.flush = relay_flush,
 	.tick = relay_tick,
 	.tick_wanted_ms = relay_tick_wanted,
+	.leave = relay_leave,
+	.left = relay_left,
 	.stop = relay_stop,
 	.abort = relay_abort,
 	.destroy = relay_destroy,

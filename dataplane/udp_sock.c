@@ -3,6 +3,7 @@
  * UDP service sockets and multishot receives (udp_sock.h).
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -128,4 +129,47 @@ void rp_udp_sock_close(struct rp_udp_sock *u)
 	rp_gso_destroy(&u->gso);
 	close(u->fd);
 	u->fd = -1;
+}
+
+/* ---- takeover (takeover.h) ----------------------------------------------- */
+
+/* A wildcard address as the loopback of its family; the port stays. */
+static void wildcard_to_loopback(struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *in = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+
+	if (ss->ss_family == AF_INET && in->sin_addr.s_addr == htonl(INADDR_ANY))
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	else if (ss->ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&in6->sin6_addr))
+		in6->sin6_addr = in6addr_loopback;
+}
+
+static int udp_connect_self(int fd)
+{
+	struct sockaddr_storage self;
+	socklen_t len = sizeof(self);
+
+	if (getsockname(fd, (struct sockaddr *)&self, &len))
+		return -errno;
+	wildcard_to_loopback(&self);
+	return connect(fd, (const struct sockaddr *)&self, len) ? -errno : 0;
+}
+
+void rp_udp_sock_leave(struct rp_udp_sock *u, struct rp_svc_inst *si)
+{
+	int ret = udp_connect_self(u->fd);
+
+	if (ret)
+		rp_warn("service %s: takeover: cannot connect its socket to itself (%s): it stays "
+			"in its reuseport group, and datagrams that reach it after the drain are "
+			"lost", si->cfg->name, strerror(-ret));
+}
+
+bool rp_udp_sock_left(const struct rp_udp_sock *u)
+{
+	char b;
+
+	return recv(u->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) < 0 &&
+	       (errno == EAGAIN || errno == EWOULDBLOCK);
 }

@@ -67,6 +67,14 @@ void rp_udp_sock_gso_done(struct rp_udp_sock *u, struct rp_worker *w, struct rp_
 /* object: the peer a send was made for (rp_peer_ref), 0 for none: the
  * service's policy. NULL once that peer was evicted. */
 struct rp_zc_sock *rp_udp_sock_zc(struct rp_udp_sock *u, uint64_t object);
+/* Takeover: take the socket out of its SO_REUSEPORT group's selection
+ * without closing it, by connecting it to itself (its own address; the
+ * loopback when bound to a wildcard): the kernel selects no connected
+ * member for others' datagrams, what is queued stays readable, and
+ * sendto() another address still works. A failure is logged. */
+void rp_udp_sock_leave(struct rp_udp_sock *u, struct rp_svc_inst *si);
+/* Nothing is queued on it (a zero-length datagram counts as something). */
+bool rp_udp_sock_left(const struct rp_udp_sock *u);
 /* After every send completed: free the trains, close. */
 void rp_udp_sock_close(struct rp_udp_sock *u);
 

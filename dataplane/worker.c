@@ -286,11 +286,44 @@ static void stop_services(struct rp_worker *w)
 	}
 }
 
+/* Takeover: out of the groups; a tick (100 ms if none) re-checks left. */
+static void leave_services(struct rp_worker *w)
+{
+	if (w->leaving || w->stop_requested)
+		return;
+	w->leaving = true;
+	rp_info("worker %u: takeover: leaving the reuseport groups; serving the %u open "
+		"connections until they end", w->id, w->n_conns);
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops->leave)
+			w->svc[i].ops->leave(w, &w->svc[i]);
+	if (!w->tick_ms) {
+		w->tick_ms = 100;
+		arm_tick(w);
+	}
+}
+
+/* After each batch while leaving: nothing open, nothing queued? */
+static void check_left(struct rp_worker *w)
+{
+	if (!w->leaving || w->n_conns || __atomic_load_n(&w->left, __ATOMIC_RELAXED))
+		return;
+	for (unsigned i = 0; i < w->n_svc; i++)
+		if (w->svc[i].ops->left && !w->svc[i].ops->left(w, &w->svc[i]))
+			return;
+	rp_info("worker %u: takeover: left every group, nothing open or queued", w->id);
+	__atomic_store_n(&w->left, 1, __ATOMIC_RELEASE);
+}
+
 /* RP_STOP_RESET implies the stop: stop first, so nothing new starts. */
 static int on_stop_msg(void *worker, const struct rp_msg *m)
 {
 	struct rp_worker *w = worker;
 
+	if (m->payload == RP_STOP_LEAVE) {
+		leave_services(w);
+		return 0;
+	}
 	stop_services(w);
 	if (m->payload == RP_STOP_RESET)
 		reset_services(w);
@@ -437,6 +470,17 @@ int rp_worker_request_stop(struct rp_worker *w)
 							       .payload = RP_STOP_DRAIN });
 }
 
+int rp_worker_request_leave(struct rp_worker *w)
+{
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
+							       .payload = RP_STOP_LEAVE });
+}
+
+bool rp_worker_has_left(const struct rp_worker *w)
+{
+	return __atomic_load_n(&w->left, __ATOMIC_ACQUIRE);
+}
+
 int rp_worker_ping(struct rp_worker *w, uint64_t seq)
 {
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_PING,
@@ -516,6 +560,7 @@ static int run_loop(struct rp_worker *w)
 		if (w->reload_to)
 			apply_reload(w);
 		flush_services(w);
+		check_left(w);
 		rp_worker_close_deferred(w);
 		relieved = rp_fair_relieved(&w->fair) | rp_zcrx_worker_tick(w);
 		if (relieved || rp_bufpool_should_rearm(&w->pool))

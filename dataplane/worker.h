@@ -80,6 +80,8 @@ struct rp_worker {
 	unsigned pending;		/* outstanding operations (see above) */
 	bool stop_requested;
 	bool reset_requested;		/* the drain timed out: services reset */
+	bool leaving;			/* takeover: services left their groups */
+	int left;			/* ... and nothing is open or queued (atomic) */
 	int phase;			/* enum rp_worker_phase; read by other threads (atomic) */
 	int start_err;			/* -errno when phase == RP_WP_FAILED */
 	/* Why the loop failed, for the appliance's error line: written before
@@ -130,6 +132,7 @@ int rp_worker_wait_started(struct rp_worker *w);
 enum rp_stop_kind {
 	RP_STOP_DRAIN,		/* stop receiving, let sends finish */
 	RP_STOP_RESET,		/* the drain took too long: reset what is still open */
+	RP_STOP_LEAVE,		/* takeover: leave the reuseport groups, serve on */
 };
 
 /* Ask a worker to shut down gracefully (ring-less MSG_RING; any thread). */
@@ -138,6 +141,11 @@ int rp_worker_request_stop(struct rp_worker *w);
  * still hold sends (svc_ops.abort); the worker still waits for every
  * completion and zerocopy notification before it frees its buffers. */
 int rp_worker_request_reset(struct rp_worker *w);
+/* Takeover (takeover.h): services leave their reuseport groups (svc_ops
+ * leave) and go on serving what is open; rp_worker_has_left() turns true
+ * once no connection is open and nothing is queued (svc_ops left). */
+int rp_worker_request_leave(struct rp_worker *w);
+bool rp_worker_has_left(const struct rp_worker *w);
 /* Liveness for the systemd watchdog: the worker's loop stores seq in
  * w->pong when it handles this message (ring-less MSG_RING; any thread). */
 int rp_worker_ping(struct rp_worker *w, uint64_t seq);

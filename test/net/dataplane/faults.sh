@@ -14,7 +14,14 @@
 #  4. A completion queue of 8 entries under bursts of 64 datagrams: the
 #     overflow is counted (cq_overflows), nothing is lost (err_cq_dropped 0,
 #     no datagram resent), TCP echo works, the drain returns every buffer.
-# (SIGKILL and restart is in one_instance.sh.)
+#  5. A tcp-proxy backend (a second ringplane's tcp-echo) is killed with
+#     SIGKILL while 8 clients stream through the proxy: every client
+#     connection ends (closed after its last echoed byte, or reset where
+#     the backend's own reset is passed on; none hangs), every pair is closed,
+#     the pool is full again, nothing went wrong with a buffer; the backend
+#     restarted on the same address after SIGKILL serves again, and so does
+#     the proxy through it.
+# (SIGKILL and restart of the appliance itself is in one_instance.sh.)
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
 rp_need_root
@@ -117,5 +124,94 @@ if rpd_wait_metrics; then
 	rp_check "tiny CQ: drained, every buffer back" grep -qE "worker 0: exiting: buffers free ([0-9]+)/\1$" "$RPD_LOG"
 else
 	rp_fail "ringplane starts with an 8-entry CQ"
+fi
+# ---- 5. a proxy backend killed mid-transfer --------------------------------------
+cat >"$workdir/backend.yaml" <<EOC
+workers:
+  count: 1
+services:
+  - name: backend
+    type: tcp-echo
+    listen: 127.0.0.1:7300
+metrics:
+  enabled: false
+EOC
+cat >"$workdir/proxy.yaml" <<EOC
+workers:
+  count: 1
+buffers:
+  size: 16384
+  count: 1024
+services:
+  - name: proxy
+    type: tcp-proxy
+    listen: $ECHO_SRV_ADDR:7020
+    backends:
+      - address: 127.0.0.1:7300
+metrics:
+  enabled: true
+  listen: 127.0.0.1:9107
+EOC
+# backend_start: the backend appliance (BE_PID), serving once its port listens
+backend_start() {
+	rp_bg "$srv_ns" "$RINGPLANE" run -c "$workdir/backend.yaml" 2>>"$workdir/backend.log"
+	BE_PID=$RP_BG_PID
+	rp_wait_port "$srv_ns" tcp 7300
+}
+# the proxy's counter for service "proxy"
+px_counter() { rpd_counter "$1" proxy; }
+px_all_closed() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(px_counter conns_accepted)" = "$(px_counter conns_closed)" ] && return 0
+		sleep 0.05
+	done
+	echo "proxy: conns_accepted $(px_counter conns_accepted), conns_closed $(px_counter conns_closed)"
+	return 1
+}
+# a client while no backend listens: accepted, then closed without an echo
+# (a FIN, or a reset when the bytes it sent were still unread: either way
+# not a connect error, and not left hanging)
+client_closed() {
+	local out
+	out=$(tool tcp_echo_check "$ECHO_SRV_ADDR:7020" -c 1 -b 1000 --timeout-s 20 2>&1)
+	echo "$out"
+	grep -qE ": 0 ok, 1 (closed early|socket error)$" <<<"$out" && ! grep -q "connect:" <<<"$out"
+}
+rp_check "backend kill: the backend appliance starts" backend_start
+rpd_start "$workdir/proxy.yaml"
+if rpd_wait_metrics; then
+	rp_check "backend kill: the proxy serves before" \
+		tool tcp_echo_check "$ECHO_SRV_ADDR:7020" -c 8 -b 100000
+	ip netns exec "$cli_ns" "$TOOLS/tcp_echo_check" "$ECHO_SRV_ADDR:7020" -c 8 -b 2000000000 \
+		--timeout-s 60 >"$workdir/killed.out" 2>&1 &
+	cli_pid=$!
+	rp_check "backend kill: 8 clients stream through the proxy" \
+		rpd_counter_reaches up_bytes proxy $((64 << 20))
+	kill -KILL "$BE_PID"
+	wait "$BE_PID" 2>/dev/null
+	wait "$cli_pid"
+	cat "$workdir/killed.out"
+	rp_check "backend kill: every client connection ended early, none hung, no byte wrong" \
+		sh -c 'grep -q ": 0 ok" "$1" && ! grep -qE "unfinished|mismatch|extra" "$1"' _ \
+		"$workdir/killed.out"
+	rp_check "backend kill: every pair closed (conns_accepted == conns_closed)" px_all_closed
+	rp_check "backend kill: every buffer back in the pool" rpd_wait_idle
+	rp_check "backend kill: the pool is full (bufs_free 1024)" test "$(rpd_counter bufs_free)" = 1024
+	rp_check "backend kill: no buffer lookup went wrong" test "$(rpd_counter err_bad_buffer)" = 0
+	rp_check "backend kill: the proxy is still running" kill -0 "$RPD_PID"
+	rp_check "backend kill: while the backend is down, a client is closed" client_closed
+	rp_check "backend kill: ... and counted (err_no_backend >= 1)" \
+		rpd_counter_reaches err_no_backend proxy 1
+	rp_check "backend kill: the backend restarts on its address after SIGKILL" backend_start
+	rp_check "backend kill: and the proxy serves through it again" \
+		tool tcp_echo_check "$ECHO_SRV_ADDR:7020" -c 8 -b 1000000
+	rp_check "backend kill: the restarted backend logged no address complaint" \
+		sh -c '! grep -q "already" "$1"' _ "$workdir/backend.log"
+	rpd_stop_checked "backend kill: the proxy"
+	rp_check "backend kill: the proxy drained, every buffer back" \
+		grep -q "worker 0: exiting: buffers free 1024/1024" "$RPD_LOG"
+else
+	rp_fail "the proxy appliance starts"
 fi
 rp_done

@@ -400,9 +400,15 @@ static void test_tcp_proxy(void **state)
 	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
 		     "     backends: [{address: 127.0.0.1:7000}]}\n", 3, 17,
 		     "is the proxy's own listen address");
-	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, acceptor: true,\n"
-		     "     backends: [{address: 127.0.0.1:7001}]}\n", 2, 47,
-		     "unknown key 'acceptor' for this type (it belongs to type: tcp-echo)");
+	/* behind an acceptor ring, like tcp-echo (the worker adopts the pair) */
+	load_ok("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, acceptor: true,\n"
+		"     steering: round-robin, backends: [{address: 127.0.0.1:7001}]}\n", &cfg);
+	assert_true(cfg.services[0].acceptor);
+	assert_int_equal(cfg.services[0].steering, RP_STEER_ROUND_ROBIN);
+	rp_config_free(&cfg);
+	expect_error("workers: {count: 300}\nservices:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
+		     "     acceptor: true, backends: [{address: 127.0.0.1:7001}]}\n", 1, 18,
+		     "has acceptor: true, and an acceptor hands connections to at most");
 }
 
 /* udp-relay: its keys and defaults, the backends rules it shares with
