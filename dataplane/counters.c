@@ -32,6 +32,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_CONNECT_RETRIES, "connect_retries", "tcp-proxy: connects tried again on another backend after a failure"),
 	C(RP_C_CONNECT_TIMEOUTS, "connect_timeouts", "tcp-proxy: backend connects abandoned after connect-timeout-ms"),
 	C(RP_C_HALF_CLOSES,     "half_closes",     "tcp-proxy: FINs forwarded (a side's sending half shut once its data was through)"),
+	C(RP_C_BUNDLE_RESYNCS,  "bundle_resyncs",  "tcp-proxy forward: bundle: bundle sends that ended short and took their unsent rest off the send ring with them, which was published again (proxy_forward.h)"),
 	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
 	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
 	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),

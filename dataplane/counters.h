@@ -45,6 +45,7 @@ enum rp_counter {
 	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
 	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
 	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
+	RP_C_BUNDLE_RESYNCS,	/* forward: bundle: a short bundle's rest published again */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,
