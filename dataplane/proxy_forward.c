@@ -114,17 +114,10 @@ static void arm(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 }
 
 /*
- * Publish only while no bundle send is in flight. Measured on 6.18: after
- * a bundle send was short once (socket buffer full) and the kernel's
- * forced MSG_WAITALL retried it, the final completion commits the bytes of
- * the first attempt a second time (io_send_finish() passes done_io + ret
- * to io_put_kbufs()), so the ring's head runs past that many bytes of
- * entries published after the send started: those bytes are never sent
- * and the stream goes on after the gap (tcp_proxy's 100 half-closing
- * clients saw mismatches and stalls). With nothing published beyond what
- * the send selected, the over-count stops at the first entry the kernel
- * already emptied (length 0) and does no harm. So data that arrives while
- * a send is in flight waits in the queue and goes with the next bundle.
+ * Publish only while no bundle send is in flight: should the send end
+ * short, the kernel drops its unsent rest off the ring (see resync()), and
+ * that rest can be put back in order only if nothing was published behind
+ * it. Data that arrives meanwhile waits in the queue for the next bundle.
  */
 void proxy_fwd_push(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 {

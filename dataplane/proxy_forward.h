@@ -10,18 +10,20 @@
  * completion move many buffers. The kernel consumes a ring strictly in
  * order, so the byte stream stays ordered.
  *
- * What this kernel (6.18) does not get right, measured (see
- * proxy_forward.c and the README), and what is done about it:
- *   - buffers published WHILE a bundle send is in flight can be skipped:
- *     after a short attempt that the send retries, its final completion
- *     commits the first attempt's bytes twice; so buffers are published
- *     only when no send is in flight (data arriving meanwhile waits in the
- *     queue and goes with the next bundle). Receives, sends and the two
- *     directions still never wait for each other;
- *   - a bundle that ends short (no error) has taken every buffer it
- *     selected off the ring, the unsent rest included: the kernel's ring
- *     head is read back (io_uring_buf_ring_head) and that rest published
- *     again (counted bundle_resyncs). Any other disagreement resets the pair.
+ * What this kernel (6.18) does not get right, measured (tcp_proxy's 100
+ * half-closing clients lost and reordered data; a debug trace of ring
+ * head vs tail per completion showed it), and what is done about it:
+ *   - a bundle send that ends short without an error has taken EVERY
+ *     buffer it selected off the ring, the unsent rest included, even on
+ *     an incremental ring (the kernel's ring head is at the end of its
+ *     selection). The kernel's ring head is read back
+ *     (io_uring_buf_ring_head) and that rest published again (counted
+ *     bundle_resyncs); any other disagreement resets the pair;
+ *   - the rest can only be put back in front if nothing was published
+ *     behind it: so buffers are published only while no send is in flight
+ *     (data arriving meanwhile waits in the queue and goes with the next
+ *     bundle). Receives, sends and the two directions still never wait
+ *     for each other; one bundle per direction is in flight.
  * Completions are therefore accounted in BYTES, never by buffer id: the
  * queue is consumed front to back by cqe->res. A leg whose ring cannot be
  * set up (kernel < 6.12, or no group id left) forwards serialized instead
