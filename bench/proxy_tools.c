@@ -126,12 +126,11 @@ int pt_run_capture(const char *const *argv, unsigned cpu, char *out, size_t len)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* utime + stime (+ cutime + cstime) of one process, in clock ticks; its
- * parent in *ppid. */
-static double stat_ticks(pid_t pid, bool with_children, pid_t *ppid)
+/* A process's parent, and its reaped children's CPU (cutime + cstime) in
+ * seconds, from /proc/PID/stat. false: it is gone. */
+static bool stat_of(pid_t pid, pid_t *ppid, double *children_s)
 {
 	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
 	long long cut, cst;
 	int pp = 0;
 	FILE *f;
@@ -139,38 +138,69 @@ static double stat_ticks(pid_t pid, bool with_children, pid_t *ppid)
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	if (!(f = fopen(path, "r")))
-		return 0;
+		return false;
 	n = fread(buf, 1, sizeof(buf) - 1, f);
 	fclose(f);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');	/* comm may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld",
-			 &pp, &ut, &st, &cut, &cst) != 5)
+	if (!p || sscanf(p + 2, "%*c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %lld %lld",
+			 &pp, &cut, &cst) != 3)
+		return false;
+	*ppid = pp;
+	*children_s = (double)(cut + cst) / (double)sysconf(_SC_CLK_TCK);
+	return true;
+}
+
+/* Time on CPU of every thread of pid, in seconds: /proc/PID/task/TID/schedstat
+ * counts nanoseconds (stat's utime/stime count 10 ms ticks, too coarse for a
+ * repetition of a few seconds). */
+static double threads_s(pid_t pid)
+{
+	char path[64];
+	unsigned long long ns, sum = 0;
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!(d = opendir(path)))
 		return 0;
-	if (ppid)
-		*ppid = pp;
-	return (double)(ut + st) + (with_children ? (double)(cut + cst) : 0);
+	while ((e = readdir(d))) {
+		char sp[320];
+		FILE *f;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(sp, sizeof(sp), "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+		if ((f = fopen(sp, "r"))) {
+			if (fscanf(f, "%llu", &ns) == 1)
+				sum += ns;
+			fclose(f);
+		}
+	}
+	closedir(d);
+	return (double)sum / 1e9;
 }
 
 double pt_cpu_s(pid_t pid)
 {
-	double ticks = stat_ticks(pid, true, NULL);
+	double reaped = 0, total;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
+	pid_t pp;
 
+	if (!stat_of(pid, &pp, &reaped))
+		return 0;
+	total = threads_s(pid) + reaped;
 	while (d && (e = readdir(d))) {
-		pid_t c = (pid_t)atoi(e->d_name), pp = 0;
-		double t;
+		pid_t c = (pid_t)atoi(e->d_name);
+		double ignored;
 
-		if (c <= 0 || c == pid)
-			continue;
-		t = stat_ticks(c, false, &pp);
-		if (pp == pid)
-			ticks += t;
+		if (c > 0 && c != pid && stat_of(c, &pp, &ignored) && pp == pid)
+			total += threads_s(c);
 	}
 	if (d)
 		closedir(d);
-	return ticks / (double)sysconf(_SC_CLK_TCK);
+	return total;
 }
 
 double pt_iperf3_bps(const char *json)

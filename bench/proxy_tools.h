@@ -27,8 +27,9 @@ int pt_wait_port(unsigned port);
  * len - 1), wait for it. Its exit status (0..255), or -1. */
 int pt_run_capture(const char *const *argv, unsigned cpu, char *out, size_t len);
 
-/* CPU seconds (user + system) pid has used, its threads and its children
- * (reaped ones, cutime/cstime, and live ones: socat forks per connection). */
+/* CPU seconds pid has used: its threads (schedstat, ns) and its children
+ * (live ones the same way, reaped ones from cutime + cstime: socat forks
+ * per connection). */
 double pt_cpu_s(pid_t pid);
 
 /* iperf3 -J: the receiver's bits per second (end.sum_received), or -1. */
