@@ -483,7 +483,7 @@ static void loadavg_param(struct rp_bench_ctx *ctx, const char *key)
 		fclose(f);
 	}
 	buf[strcspn(buf, "\n")] = '\0';
-	rp_bench_param(ctx, RP_KV_STR(key, strdup(buf)));
+	rp_bench_param(ctx, RP_KV_STR(key, buf));	/* the harness copies it */
 }
 
 static void describe(struct px_bench *b)
