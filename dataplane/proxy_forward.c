@@ -196,20 +196,15 @@ void proxy_on_bundle(struct rp_worker *w, struct rp_svc_inst *si, const struct i
 		proxy_leg_tx_failed(w, si, l, -EIO);
 		return;
 	}
-	if (!l->sending && l->sr.n_pub && !resync(w, si, l))
-		return;
-	/* -ENOBUFS with nothing published: the ring was empty when a continued
-	 * send looked again; with buffers published, the kernel's view of the
-	 * ring and ours differ: reset rather than loop. -ECANCELED: our reset. */
-	if (cqe->res == -ENOBUFS && l->sr.n_pub) {
-		rp_err("service %s: slot %u: the send ring is empty to the kernel with %u "
-		       "buffers published", si->cfg->name, l->rx.slot, l->sr.n_pub);
-		rp_count(si->ctr, RP_C_ERR_SEND, 1);
-	}
-	if (cqe->res <= 0 && ((cqe->res != -ENOBUFS && cqe->res != -ECANCELED) || l->sr.n_pub)) {
+	/* a send error or our own cancel (a reset): the pair is done with */
+	if (cqe->res == 0 || (cqe->res < 0 && cqe->res != -ENOBUFS)) {
 		proxy_leg_tx_failed(w, si, l, cqe->res);
 		return;
 	}
+	/* it ended with bytes unsent (short, or -ENOBUFS: the kernel found the
+	 * ring empty): see what the kernel did with them */
+	if (!l->sending && l->sr.n_pub && !resync(w, si, l))
+		return;
 	proxy_progress(w, si, l->pc);
 }
 
