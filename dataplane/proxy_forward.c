@@ -196,13 +196,13 @@ void proxy_on_bundle(struct rp_worker *w, struct rp_svc_inst *si, const struct i
 		proxy_leg_tx_failed(w, si, l, -EIO);
 		return;
 	}
-	/* a send error or our own cancel (a reset): the pair is done with */
-	if (cqe->res == 0 || (cqe->res < 0 && cqe->res != -ENOBUFS)) {
+	/* a send error: the pair is reset */
+	if (cqe->res == 0 || (cqe->res < 0 && cqe->res != -ENOBUFS && cqe->res != -ECANCELED)) {
 		proxy_leg_tx_failed(w, si, l, cqe->res);
 		return;
 	}
-	/* it ended with bytes unsent (short, or -ENOBUFS: the kernel found the
-	 * ring empty): see what the kernel did with them */
+	/* it ended with bytes unsent (short; -ENOBUFS: the kernel found the
+	 * ring empty; -ECANCELED): see what the kernel did with them */
 	if (!l->sending && l->sr.n_pub && !resync(w, si, l))
 		return;
 	proxy_progress(w, si, l->pc);
