@@ -203,6 +203,7 @@ enum rp_balance {
 /* tcp-proxy: how received data is forwarded to the other leg. */
 enum rp_forward {
 	RP_FWD_SERIALIZED,	/* one send in flight per direction, from the receive buffers */
+	RP_FWD_BUNDLE,		/* a send buffer ring per leg, bundle sends (proxy_forward.h) */
 };
 
 #define RP_BACKENDS_MAX 64u	/* per tcp-proxy or udp-relay service (a retry excludes by a 64-bit mask) */

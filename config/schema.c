@@ -45,7 +45,7 @@ static const char *const balance_names[] = {
 	[RP_BAL_HASH] = "hash", NULL,
 };
 static const char *const forward_names[] = {
-	[RP_FWD_SERIALIZED] = "serialized", NULL,
+	[RP_FWD_SERIALIZED] = "serialized", [RP_FWD_BUNDLE] = "bundle", NULL,
 };
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
@@ -219,7 +219,7 @@ static const struct rp_key tcp_proxy_keys[] = {
 	{ "connect-timeout-ms", RP_V_INT, 0, RANGE(1, 600000), "2000", "a backend that has not accepted the connection by then counts as failed (connect_timeouts) and the next one is tried", AT(S, connect_timeout_ms) },
 	{ "retries", RP_V_INT, 0, RANGE(0, 63), "2", "after a failed connect, this many other backends are tried (each at most once) before the client is closed", AT(S, retries) },
 	{ "nodelay", RP_V_BOOL, 0, RANGE(0, 0), "true", "TCP_NODELAY on the client and the backend connection (no Nagle delay on forwarded pieces)", AT(S, nodelay) },
-	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "serialized", "how data is forwarded: serialized (one send in flight per direction, one receive buffer per send, copy or zerocopy by policy; the only mode so far)", AT(S, forward), .names = forward_names },
+	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "serialized", "how data is forwarded: serialized (one send in flight per direction, one receive buffer per send, copy or zerocopy by policy); bundle (each leg has a send buffer ring with incremental consumption; received buffers are published to it in order while a send is in flight, and one bundle send takes all of them; copy sends; needs kernel 6.12+, else serialized)", AT(S, forward), .names = forward_names },
 	TCP_ACCEPTOR_KEYS,
 	TCP_CONN_KEYS,
 };

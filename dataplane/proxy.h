@@ -17,6 +17,7 @@
 
 #include "dataplane/balance.h"
 #include "dataplane/conn.h"
+#include "dataplane/proxy_forward.h"
 
 struct io_uring_cqe;
 struct rp_worker;
@@ -30,12 +31,13 @@ struct leg {
 	struct rp_rx rx;		/* name, receive, share of what it received */
 	bool open;			/* has a slot of ours */
 	bool rd_eof;			/* its peer sent FIN */
-	bool sending;
+	bool sending;			/* a send (serialized) or bundle send is in flight */
 	bool shut_sent, shut_pending;	/* our SHUT_WR on this socket */
 	bool close_sent;
 	unsigned notifs;		/* zerocopy notifications still to come */
 	struct rp_zc_sock zs;
 	struct rp_txq q;		/* what the other leg received, to send here */
+	struct proxy_sendring sr;	/* forward: bundle (proxy_forward.h) */
 	uint64_t tx_since_ms;		/* data pending since, or last taken at */
 };
 
@@ -75,6 +77,7 @@ struct tcp_proxy {
 	unsigned n_reset;		/* pairs reset when the drain timed out */
 	uint64_t bytes_abandoned;
 	bool peer_warned;
+	bool bundle_warned;		/* a leg fell back to serialized (logged once) */
 	unsigned be_block0;		/* backend slot 0's counter block (svc.h) */
 };
 
@@ -95,6 +98,11 @@ void proxy_leg_nodelay(struct rp_worker *w, struct rp_svc_inst *si, struct leg *
 /* Count into the pair's backend's own counter block too ("<service>/<address>"). */
 void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const struct pconn *pc,
 			 enum rp_counter k, uint64_t n);
+/* n bytes (at most the head entry's) of leg l's queue went out: counted,
+ * the head's buffer given back once all of it went. */
+void proxy_leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, unsigned n);
+/* A send on l failed (res <= 0): both legs reset unless they are already. */
+void proxy_leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res);
 /* The one place that moves a pair on, after any event (may free it). */
 void proxy_progress(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc);
 

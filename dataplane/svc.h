@@ -43,6 +43,8 @@ struct rp_svc_ops {
 	rp_svc_cqe_fn on_socket, on_connect, on_shutdown;
 	/* Completions of its UDP GSO trains (RP_OP_SEND_GSO, dataplane/gso.h). */
 	rp_svc_cqe_fn on_gso;
+	/* Bundle sends from its own send buffer rings (RP_OP_SEND_BUNDLE). */
+	rp_svc_cqe_fn on_bundle;
 	/* A send CQE or notification, already accounted by rp_tx_complete(). */
 	void (*on_tx)(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev);
 	/* The zerocopy state of the socket a tag names (NULL if gone). */

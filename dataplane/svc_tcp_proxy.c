@@ -14,10 +14,12 @@
  * so a slow receiver on one side stops only the sender on the other side,
  * and only that direction (TCP flow control then slows that sender).
  *
- * Forwarding (`forward: serialized`): a leg's send queue holds the other
- * leg's receive buffers in arrival order; one send per leg is in flight,
+ * Forwarding: a leg's send queue holds the other leg's receive buffers in
+ * arrival order. `forward: serialized`: one send per leg is in flight,
  * from the buffer itself (copy or zerocopy as the policy says), a short
- * send continues where it stopped.
+ * send continues where it stopped. `forward: bundle` (proxy_forward.c):
+ * the queue is mirrored into the leg's send buffer ring and bundle sends
+ * take from it while more is queued.
  *
  * Half-close: a FIN (receive of 0 bytes) on one leg becomes a
  * shutdown(SHUT_WR) on the other leg once everything received before it
@@ -134,6 +136,7 @@ static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 		proxy_leg_unbind(si, &pc->leg[i]);
 		rp_share_end(&w->fair, &pc->leg[i].rx.share, w->now_ms, si->ctr);
 		rp_txq_free(&pc->leg[i].q);
+		proxy_fwd_close(w, &pc->leg[i]);
 		rp_worker_conn_closed(w);	/* admitted as two slots */
 	}
 	if (pc->balanced) {
@@ -180,15 +183,17 @@ static void leg_pop(struct rp_worker *w, struct leg *l)
 	rp_txq_pop(&l->q);
 }
 
-/* Drop what was not sent yet (the head stays while it is in flight). */
+/* Drop what was not sent yet (what a send in flight may read stays). */
 static void leg_drop_unsent(struct rp_worker *w, struct leg *l)
 {
-	unsigned keep = l->sending ? 1 : 0;
+	unsigned keep = proxy_fwd_in_flight(l);
 
 	while (l->q.len > keep) {
 		leg_put_buf(w, l, rp_txq_at(&l->q, l->q.len - 1)->bid);
 		l->q.len--;
 	}
+	if (l->sr.n_pub > l->q.len)
+		l->sr.n_pub = l->q.len;	/* no send reads the ring again */
 }
 
 /* Data leg `from` received goes out on the other leg, in order. */
@@ -262,8 +267,12 @@ static void leg_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 		return;
 	if (pc->abort)
 		leg_drop_unsent(w, l);
-	if (!l->sending && l->q.len)
+	if (proxy_fwd_bundled(w, si, l)) {
+		if (!pc->abort)
+			proxy_fwd_push(w, si, l);
+	} else if (!l->sending && l->q.len) {
 		leg_send_head(w, si, l);
+	}
 	if (other(l)->rd_eof && !l->q.len && !l->sending && !l->shut_sent && !pc->abort)
 		leg_shutdown(w, si, l);
 	if (pc->state == PC_UP && !rp_rx_apply_share(w, si, &l->rx, leg_may_read(si, l)))
@@ -346,29 +355,31 @@ static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 	proxy_progress(w, si, l->pc);
 }
 
-static void leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
+void proxy_leg_sent(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, unsigned n)
 {
 	struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
+	uint64_t res = n;
 
-	e->off += (unsigned)res;
-	e->len -= (unsigned)res;
+	e->off += n;
+	e->len -= n;
 	l->pc->active_ms = l->tx_since_ms = w->now_ms;
-	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, (uint64_t)res);
+	rp_count(si->ctr, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES, res);
 	proxy_count_backend(w, si, l->pc, l == &l->pc->leg[BE] ? RP_C_UP_BYTES : RP_C_DOWN_BYTES,
-			    (uint64_t)res);
+			    res);
 	if (!e->len)
 		leg_pop(w, l);
 }
 
 /* A send failed (-EPIPE/-ECONNRESET: that side is gone; 0: it takes
  * nothing more): both sides are reset, unless this is our own cancel. */
-static void leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
+void proxy_leg_tx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, int res)
 {
 	if (res == -EPIPE || res == -ECONNRESET)
 		rp_count(si->ctr, RP_C_ERR_CONN_RESET, 1);
 	if ((res == -EPIPE || res == -ECONNRESET) && l == &l->pc->leg[BE])
 		proxy_count_backend(w, si, l->pc, RP_C_ERR_CONN_RESET, 1);
-	leg_pop(w, l);
+	if (l->q.len && !proxy_fwd_in_flight(l))
+		leg_pop(w, l);	/* the buffer the failed send had */
 	if (l->pc->reset)
 		proxy_progress(w, si, l->pc);
 	else
@@ -391,10 +402,10 @@ static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 	l->sending = false;
 	l->notifs += ev->notif_follows;
 	if (ev->res <= 0) {
-		leg_tx_failed(w, si, l, ev->res);
+		proxy_leg_tx_failed(w, si, l, ev->res);
 		return;
 	}
-	leg_sent(w, si, l, ev->res);
+	proxy_leg_sent(w, si, l, (unsigned)ev->res);
 	proxy_progress(w, si, l->pc);
 }
 
@@ -428,6 +439,7 @@ static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
 		rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
 		rp_events_conn(w, si, false, l->rx.obj);
 	}
+	proxy_fwd_close(w, l);	/* its group id is its slot's, which is free now */
 	proxy_leg_unbind(si, l);
 	proxy_progress(w, si, l->pc);
 }
@@ -665,6 +677,7 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.on_connect = proxy_on_connect,
 	.on_shutdown = proxy_on_shutdown,
 	.on_tx = proxy_on_tx,
+	.on_bundle = proxy_on_bundle,
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
 	.tick_wanted_ms = rp_conn_tick_wanted_ms,

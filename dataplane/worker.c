@@ -183,6 +183,7 @@ static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 	case RP_OP_SOCKET: return ops->on_socket;
 	case RP_OP_CONNECT: return ops->on_connect;
 	case RP_OP_SHUTDOWN: return ops->on_shutdown;
+	case RP_OP_SEND_BUNDLE: return ops->on_bundle;
 	default:           return NULL;
 	}
 }
@@ -233,6 +234,7 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_SOCKET]   = on_svc_cqe,
 	[RP_OP_CONNECT]  = on_svc_cqe,
 	[RP_OP_SHUTDOWN] = on_svc_cqe,
+	[RP_OP_SEND_BUNDLE] = on_svc_cqe,
 };
 
 /* Completions of SQEs someone on this ring submitted through rp_worker_sqe()

@@ -38,6 +38,8 @@ base_pkgs=(
 	libmnl-dev libyaml-dev libcmocka-dev
 	libmicrohttpd-dev libcurl4-openssl-dev
 	sockperf iperf3 haproxy socat nftables
+	# bench proxy: load generators and the HTTP backend (iperf3, haproxy, socat above)
+	wrk nginx-light
 	dpdk dpdk-dev libdpdk-dev
 	gnuplot-nox python3 libjansson-dev curl
 	# test/deploy/fleet.sh: the Kubernetes manifests parsed

@@ -259,7 +259,7 @@ drain_case() {
 	wait "$hog_pid" 2>/dev/null
 }
 
-for fwd in serialized; do
+for fwd in serialized bundle; do
 	proxy_config "$workdir/$fwd.yaml" "$fwd"
 	rpd_start "$workdir/$fwd.yaml"
 	if rpd_wait_metrics; then

@@ -58,8 +58,10 @@ for z in zi:
     assert z["why"].startswith(z["interface"] + ": "), z
     if not by_id["zcrx"]["supported"]:
         assert z["reason"] == "no-kernel", z
-for unused in ("pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
+for unused in ("futex_wait", "coop_taskrun"):
     assert by_id[unused]["used_for"].startswith("nothing in this build uses it"), unused
+for used in ("pbuf_ring_inc", "bundle"):
+    assert "forward: bundle" in by_id[used]["used_for"], used
 PY
 
 "$RINGPLANE" features >"$tmp/table" 2>/dev/null
