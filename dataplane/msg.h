@@ -62,6 +62,9 @@ enum rp_msg_type {
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */
 	RP_MSG_WORK,
+	/* tcp-proxy: the backends a service's checking worker has marked down
+	 * (dataplane/proxy_health.h). */
+	RP_MSG_HEALTH,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

@@ -122,6 +122,16 @@ static struct pconn *pc_new(struct rp_worker *w, struct rp_svc_inst *si)
 	return pc;
 }
 
+/* The time the pair's legs were not read (throttled_ms), on its backend's
+ * row too: what is new since the last call. */
+static void pc_count_throttled(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	uint64_t t = pc->leg[CLI].rx.share.throttled_ms + pc->leg[BE].rx.share.throttled_ms;
+
+	proxy_count_backend(w, si, pc, RP_C_THROTTLED_MS, t - pc->throttled_ms_counted);
+	pc->throttled_ms_counted = t;
+}
+
 static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	struct tcp_proxy *tp = proxy_of(si);
@@ -132,6 +142,7 @@ static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 		rp_txq_free(&pc->leg[i].q);
 		rp_worker_conn_closed(w);	/* admitted as two slots */
 	}
+	pc_count_throttled(w, si, pc);
 	if (pc->balanced) {
 		rp_balance_closed(&tp->bal, (unsigned)pc->backend);
 		proxy_count_backend(w, si, pc, RP_C_CONNS_CLOSED, 1);
@@ -463,7 +474,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 	proxy_leg_bind(si, &pc->leg[CLI], slot);
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
 	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
-	if (si->cfg->balance == RP_BAL_HASH)
+	if (tp->want_addrs)
 		proxy_read_peer(w, si, pc);
 	else
 		proxy_connect_next(w, si, pc);
@@ -526,6 +537,7 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 	struct rp_conn_clock k;
 	enum rp_conn_timeout t;
 
+	pc_count_throttled(w, si, pc);
 	if (pc->timed_out || pc->abort)
 		return;
 	k = pc_clock(pc);
@@ -542,6 +554,15 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 static void proxy_tick(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	each_pair(w, si, pc_check_timeouts);
+	rp_health_tick(w, si, &proxy_of(si)->health);
+}
+
+/* The connections' timeouts and the health checks' interval. */
+static unsigned proxy_tick_wanted_ms(const struct rp_service_cfg *cfg)
+{
+	unsigned c = rp_conn_tick_wanted_ms(cfg), h = rp_health_tick_wanted_ms(cfg);
+
+	return !c || (h && h < c) ? h : c;
 }
 
 /* ---- open / stop / abort / destroy ----------------------------------------------------------- */
@@ -556,6 +577,10 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 		goto fail;
 	tp->n_slots = w->n_files;
 	tp->be_block0 = rp_svc_backend_block(w->cfg, si->idx, 0);
+	tp->want_addrs = proxy_wants_addrs(si->cfg);
+	tp->pp_any = proxy_any_pp(si->cfg);
+	if (rp_health_init(&tp->health, w, si, tp->be_block0))
+		goto fail;
 	tp->lfd = rp_svc_socket(si);
 	if (tp->lfd < 0) {
 		ret = tp->lfd;
@@ -565,6 +590,7 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 	return 0;
 fail:
 	if (tp) {
+		rp_health_free(&tp->health);
 		rp_balancer_free(&tp->bal);
 		free(tp->legs);
 	}
@@ -584,6 +610,7 @@ static void pc_stop(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	rp_conn_cancel_accept(w, si, proxy_of(si)->accept_armed);
+	rp_health_stop(w, si, &proxy_of(si)->health);
 	each_pair(w, si, pc_stop);
 }
 
@@ -626,6 +653,7 @@ static void proxy_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	each_pair(w, si, pc_discard);
 	if (tp->lfd >= 0)
 		close(tp->lfd);
+	rp_health_free(&tp->health);
 	rp_balancer_free(&tp->bal);
 	free(tp->legs);
 	free(tp);
@@ -642,10 +670,11 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.on_socket = proxy_on_socket,
 	.on_connect = proxy_on_connect,
 	.on_shutdown = proxy_on_shutdown,
+	.on_probe = proxy_on_probe,
 	.on_tx = proxy_on_tx,
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
-	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.tick_wanted_ms = proxy_tick_wanted_ms,
 	.stop = proxy_stop,
 	.abort = proxy_abort,
 	.destroy = proxy_destroy,

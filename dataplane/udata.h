@@ -30,6 +30,7 @@ enum rp_op {
 	RP_OP_SOCKET,		/* a socket made straight into the fixed-file table */
 	RP_OP_CONNECT,
 	RP_OP_SHUTDOWN,
+	RP_OP_PROBE,		/* a health check's connect (dataplane/proxy_health.h) */
 	RP_OP__COUNT,
 };
 

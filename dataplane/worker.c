@@ -14,6 +14,7 @@
 #include "dataplane/acceptor.h"
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
+#include "dataplane/proxy_health.h"
 #include "dataplane/worker.h"
 
 typedef void (*rp_cqe_fn)(struct rp_worker *w, const struct io_uring_cqe *cqe);
@@ -180,6 +181,7 @@ static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 	case RP_OP_SOCKET: return ops->on_socket;
 	case RP_OP_CONNECT: return ops->on_connect;
 	case RP_OP_SHUTDOWN: return ops->on_shutdown;
+	case RP_OP_PROBE:  return ops->on_probe;
 	default:           return NULL;
 	}
 }
@@ -230,6 +232,7 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_SOCKET]   = on_svc_cqe,
 	[RP_OP_CONNECT]  = on_svc_cqe,
 	[RP_OP_SHUTDOWN] = on_svc_cqe,
+	[RP_OP_PROBE]    = on_svc_cqe,
 };
 
 /* Completions of SQEs someone on this ring submitted through rp_worker_sqe()
@@ -674,6 +677,7 @@ void rp_worker_init_handlers(void)
 	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
 	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
 	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
+	rp_msg_set_handler(RP_MSG_HEALTH, rp_health_on_msg);
 }
 
 int rp_worker_start(struct rp_worker *w)
@@ -684,7 +688,7 @@ int rp_worker_start(struct rp_worker *w)
 	w->svc = calloc(w->n_svc ? w->n_svc : 1, sizeof(*w->svc));
 	if (!w->svc)
 		return -ENOMEM;
-	w->phase = RP_WP_STARTING;
+	__atomic_store_n(&w->phase, RP_WP_STARTING, __ATOMIC_RELAXED);	/* peers may look */
 	sem_init(&w->started, 0, 0);
 	ret = pthread_create(&w->thread, NULL, worker_main, w);
 	if (ret) {
