@@ -7,6 +7,8 @@
   proxy_peer.py pp-client HOST PORT
   proxy_peer.py stall HOST PORT
   proxy_peer.py expect-eof HOST PORT
+  proxy_peer.py duplex-serve HOST PORT SEND EXPECT SEED [--die-after N]
+  proxy_peer.py duplex-client HOST PORT SEND EXPECT SEED
 
 echo: a plain TCP echo (a thread per connection). Serves until killed.
 
@@ -29,13 +31,25 @@ hangs). Serves until killed.
 expect-eof: connects, sends a few bytes and waits up to 20 s for a clean
 close (EOF). Exit 0 on EOF; 1 on a reset or nothing within 20 s.
 
+duplex-serve / duplex-client: duplex.py's full-duplex streams with a
+size of their own each way: an end sends SEND bytes of its seeded stream
+while it reads, half-closes, reads until the other's FIN and prints
+"sent SHA256 recv SHA256 COUNT". Exit 0 when COUNT == EXPECT and nothing
+failed. duplex-serve takes one connection; --die-after N resets it once
+N bytes came in.
+
 Exit 2: usage.
 """
+import hashlib
 import ipaddress
+import os
 import socket
 import struct
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import duplex  # noqa: E402  (its streams, shared)
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 
@@ -147,6 +161,45 @@ def expect_eof(host, port):
     return 0
 
 
+def duplex_run(sock, send, expect, seed, die_after=None):
+    sent, recvd = hashlib.sha256(), hashlib.sha256()
+    errors = []
+
+    def sender():
+        try:
+            duplex.send_stream(sock, send, seed, sent)
+        except OSError as e:
+            errors.append(f"send: {e}")
+
+    t = threading.Thread(target=sender, daemon=True)
+    t.start()
+    try:
+        got = duplex.recv_stream(sock, recvd, die_after)
+    except OSError as e:
+        errors.append(f"recv: {e}")
+        got = -1
+    t.join()
+    print(f"sent {sent.hexdigest()} recv {recvd.hexdigest()} {got}", flush=True)
+    for e in errors:
+        print(e, file=sys.stderr)
+    return 1 if errors or got != expect else 0
+
+
+def duplex_mode(mode, host, port, args):
+    send, expect, seed = int(args[0]), int(args[1]), int(args[2])
+    die_after = int(args[4]) if len(args) > 4 and args[3] == "--die-after" else None
+    if mode == "duplex-client":
+        return duplex_run(socket.create_connection((host, port), timeout=120), send, expect,
+                          seed)
+    ls = socket.socket(socket.AF_INET)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind((host, port))
+    ls.listen(1)
+    conn, _ = ls.accept()
+    ls.close()
+    return duplex_run(conn, send, expect, seed, die_after)
+
+
 def main(argv):
     try:
         mode, host, port = argv[1], argv[2], int(argv[3])
@@ -163,6 +216,12 @@ def main(argv):
         return pp_client(host, port)
     if mode == "expect-eof":
         return expect_eof(host, port)
+    if mode in ("duplex-serve", "duplex-client"):
+        try:
+            return duplex_mode(mode, host, port, argv[4:])
+        except (IndexError, ValueError):
+            print(__doc__, file=sys.stderr)
+            return 2
     print(__doc__, file=sys.stderr)
     return 2
 
