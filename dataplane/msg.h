@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The typed message protocol into worker rings, carried by MSG_RING. In the
- * appliance two senders use it: the acceptor hands connections to workers
- * (CONN), and the signal thread stops them (STOP, ring-less). Workers send
- * each other nothing.
+ * appliance three senders use it: the acceptor hands connections to workers
+ * (CONN), the signal thread stops them (STOP, ring-less), and a tcp-proxy's
+ * checking worker tells the other workers which backends are down (HEALTH,
+ * dataplane/proxy_health.h): the only message workers send each other.
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.

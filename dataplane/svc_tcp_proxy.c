@@ -543,6 +543,9 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 	k = pc_clock(pc);
 	t = rp_conn_timeout_check(w, si, &k);
 	pc->timed_out = t != RP_CONN_IN_TIME;
+	if (t != RP_CONN_IN_TIME)	/* on the backend's row too */
+		proxy_count_backend(w, si, pc, t == RP_CONN_STALLED ? RP_C_WRITE_STALLS :
+					       RP_C_IDLE_TIMEOUTS, 1);
 	if (t == RP_CONN_STALLED) {
 		pc_reset(w, si, pc);
 	} else if (t == RP_CONN_IDLE) {

@@ -44,18 +44,11 @@ struct opts {
 	uint64_t seed;
 };
 
-enum conn_state { C_RUNNING, C_OK, C_MISMATCH, C_SHORT, C_EXTRA, C_ERROR };
-
-static const char *const state_name[] = {
-	[C_RUNNING] = "unfinished", [C_OK] = "ok", [C_MISMATCH] = "mismatch",
-	[C_SHORT] = "closed early", [C_EXTRA] = "extra bytes", [C_ERROR] = "socket error",
-};
-#define N_STATES (sizeof(state_name) / sizeof(state_name[0]))
 
 struct conn {
 	unsigned id;
 	int fd;
-	enum conn_state state;
+	enum tool_outcome state;
 	struct tool_stream tx, rx, rnd;	/* what it sends, what it expects, its choices */
 	size_t size, sent, recvd;
 	unsigned char *pend;		/* generated, not yet taken by send() */
@@ -76,15 +69,15 @@ struct load {
 	unsigned char *rbuf, *want;
 };
 
-static void conn_finish(struct load *l, struct conn *c, enum conn_state st, const char *why)
+static void conn_finish(struct load *l, struct conn *c, enum tool_outcome st, const char *why)
 {
-	if (c->state != C_RUNNING)
+	if (c->state != TOOL_RUNNING)
 		return;
 	c->state = st;
 	l->running--;
-	if (st != C_OK && l->reported++ < 10)
+	if (st != TOOL_OK && l->reported++ < 10)
 		fprintf(stderr, PROG ": connection %u: %s after %zu of %zu bytes sent, %zu echoed%s%s\n",
-			c->id, state_name[st], c->sent, c->size, c->recvd, why ? ": " : "",
+			c->id, tool_outcome_name[st], c->sent, c->size, c->recvd, why ? ": " : "",
 			why ? why : "");
 	close(c->fd);
 	c->fd = -1;
@@ -108,7 +101,7 @@ static void conn_watch(struct load *l, struct conn *c, uint64_t now)
 	uint32_t ev = 0;
 	struct epoll_event e = { .data.ptr = c };
 
-	if (c->state != C_RUNNING)
+	if (c->state != TOOL_RUNNING)
 		return;
 	if (c->sent < c->size && now >= c->wr_at)
 		ev |= EPOLLOUT;
@@ -136,7 +129,7 @@ static void conn_write(struct load *l, struct conn *c, uint64_t now)
 	n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
 	if (n < 0) {
 		if (errno != EAGAIN)
-			conn_finish(l, c, C_ERROR, strerror(errno));
+			conn_finish(l, c, TOOL_ERROR, strerror(errno));
 		return;
 	}
 	c->pend_off += (size_t)n;
@@ -149,17 +142,12 @@ static void conn_verify(struct load *l, struct conn *c, size_t n)
 	char why[96];
 
 	if (c->recvd + n > c->sent) {
-		conn_finish(l, c, C_EXTRA, NULL);
+		conn_finish(l, c, TOOL_EXTRA, NULL);
 		return;
 	}
-	tool_stream_fill(&c->rx, l->want, n);
-	for (size_t i = 0; i < n; i++) {
-		if (l->rbuf[i] != l->want[i]) {
-			snprintf(why, sizeof(why), "byte %zu is 0x%02x, sent 0x%02x",
-				 c->recvd + i, l->rbuf[i], l->want[i]);
-			conn_finish(l, c, C_MISMATCH, why);
-			return;
-		}
+	if (tool_stream_check(&c->rx, l->rbuf, l->want, n, c->recvd, why, sizeof(why))) {
+		conn_finish(l, c, TOOL_MISMATCH, why);
+		return;
 	}
 	c->recvd += n;
 	l->bytes += n;
@@ -176,15 +164,15 @@ static void conn_read(struct load *l, struct conn *c, uint64_t now)
 		conn_verify(l, c, (size_t)n);
 		c->rd_at = pause_ms(l, c, now);
 	} else if (n == 0) {
-		conn_finish(l, c, c->shut && c->recvd == c->size ? C_OK : C_SHORT, NULL);
+		conn_finish(l, c, c->shut && c->recvd == c->size ? TOOL_OK : TOOL_SHORT, NULL);
 	} else if (errno != EAGAIN) {
-		conn_finish(l, c, C_ERROR, strerror(errno));
+		conn_finish(l, c, TOOL_ERROR, strerror(errno));
 	}
 }
 
 static void conn_maybe_shut(struct load *l, struct conn *c)
 {
-	if (c->state == C_RUNNING && !c->shut && may_shut(l, c)) {
+	if (c->state == TOOL_RUNNING && !c->shut && may_shut(l, c)) {
 		shutdown(c->fd, SHUT_WR);
 		c->shut = true;
 	}
@@ -211,9 +199,9 @@ static int conn_open(struct load *l, struct conn *c, const struct sockaddr_stora
 
 static void on_event(struct load *l, struct conn *c, uint32_t events, uint64_t now)
 {
-	if (c->state == C_RUNNING && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (c->state == TOOL_RUNNING && (events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		conn_read(l, c, now);
-	if (c->state == C_RUNNING && (events & EPOLLOUT) && c->sent < c->size)
+	if (c->state == TOOL_RUNNING && (events & EPOLLOUT) && c->sent < c->size)
 		conn_write(l, c, now);
 }
 
@@ -317,19 +305,17 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 
 static void report(struct load *l)
 {
-	unsigned count[N_STATES] = { 0 };
+	unsigned count[TOOL__OUTCOMES] = { 0 };
 
 	for (unsigned i = 0; i < l->o.conns; i++) {
-		if (l->c[i].state == C_RUNNING)
-			conn_finish(l, &l->c[i], C_RUNNING, "timed out");
+		if (l->c[i].state == TOOL_RUNNING)
+			conn_finish(l, &l->c[i], TOOL_RUNNING, "timed out");
 		count[l->c[i].state]++;
 	}
-	printf(PROG ": %u connections to %s: %u ok", l->o.conns, l->o.addr, count[C_OK]);
-	for (unsigned s = 0; s < N_STATES; s++)
-		if (s != C_OK && count[s])
-			printf(", %u %s", count[s], state_name[s]);
+	printf(PROG ": %u connections to %s: %u ok", l->o.conns, l->o.addr, count[TOOL_OK]);
+	tool_print_outcomes(count);
 	printf("; bytes echoed %llu\n", (unsigned long long)l->bytes);
-	l->running = count[C_OK] == l->o.conns ? 0 : 1;
+	l->running = count[TOOL_OK] == l->o.conns ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -354,7 +340,7 @@ int main(int argc, char **argv)
 		l.c[i].id = i;
 		l.running++;
 		if (conn_open(&l, &l.c[i], &ss, len) < 0)
-			conn_finish(&l, &l.c[i], C_ERROR, strerror(errno));
+			conn_finish(&l, &l.c[i], TOOL_ERROR, strerror(errno));
 	}
 	if (l.o.duration_s)
 		l.stream_end_ms = tool_now_ms() + (uint64_t)l.o.duration_s * 1000;

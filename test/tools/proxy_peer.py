@@ -40,7 +40,6 @@ N bytes came in.
 
 Exit 2: usage.
 """
-import hashlib
 import ipaddress
 import os
 import socket
@@ -146,58 +145,19 @@ def pp_client(host, port):
     return 0
 
 
-def expect_eof(host, port):
-    sock = socket.create_connection((host, port), timeout=20)
-    try:
-        sock.sendall(b"hello")
-        while sock.recv(4096):
-            pass
-    except socket.timeout:
-        print("expect-eof: still open after 20 s", file=sys.stderr)
-        return 1
-    except ConnectionResetError:
-        print("expect-eof: reset, not a clean close", file=sys.stderr)
-        return 1
-    return 0
-
-
-def duplex_run(sock, send, expect, seed, die_after=None):
-    sent, recvd = hashlib.sha256(), hashlib.sha256()
-    errors = []
-
-    def sender():
-        try:
-            duplex.send_stream(sock, send, seed, sent)
-        except OSError as e:
-            errors.append(f"send: {e}")
-
-    t = threading.Thread(target=sender, daemon=True)
-    t.start()
-    try:
-        got = duplex.recv_stream(sock, recvd, die_after)
-    except OSError as e:
-        errors.append(f"recv: {e}")
-        got = -1
-    t.join()
-    print(f"sent {sent.hexdigest()} recv {recvd.hexdigest()} {got}", flush=True)
-    for e in errors:
-        print(e, file=sys.stderr)
-    return 1 if errors or got != expect else 0
-
-
 def duplex_mode(mode, host, port, args):
     send, expect, seed = int(args[0]), int(args[1]), int(args[2])
     die_after = int(args[4]) if len(args) > 4 and args[3] == "--die-after" else None
     if mode == "duplex-client":
-        return duplex_run(socket.create_connection((host, port), timeout=120), send, expect,
-                          seed)
+        return duplex.run(socket.create_connection((host, port), timeout=120), send, seed,
+                          expect=expect)
     ls = socket.socket(socket.AF_INET)
     ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     ls.bind((host, port))
     ls.listen(1)
     conn, _ = ls.accept()
     ls.close()
-    return duplex_run(conn, send, expect, seed, die_after)
+    return duplex.run(conn, send, seed, die_after, expect)
 
 
 def main(argv):
@@ -215,7 +175,7 @@ def main(argv):
     if mode == "pp-client":
         return pp_client(host, port)
     if mode == "expect-eof":
-        return expect_eof(host, port)
+        return duplex.expect_close(host, port, clean=True)
     if mode in ("duplex-serve", "duplex-client"):
         try:
             return duplex_mode(mode, host, port, argv[4:])

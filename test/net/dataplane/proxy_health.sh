@@ -88,31 +88,6 @@ start_b() {
 	rp_wait_port "$srv_ns" tcp 7201
 }
 
-# rpd_counter_is NAME SERVICE VALUE: wait until the counter is exactly VALUE.
-rpd_counter_is() {
-	local i v
-	for ((i = 0; i < 100; i++)); do
-		v=$(rpd_counter "$1" "$2")
-		[ "$v" -eq "$3" ] && return 0
-		sleep 0.05
-	done
-	echo "$1 ($2) is $v, expected $3"
-	return 1
-}
-
-# Every client connection the service admitted was closed (its worker may
-# count the last close just after the client saw it).
-all_closed() {
-	local i a c
-	for ((i = 0; i < 100; i++)); do
-		a=$(rpd_counter conns_accepted "$1"); c=$(rpd_counter conns_closed "$1")
-		[ "$a" -eq "$c" ] && return 0
-		sleep 0.05
-	done
-	echo "$1: conns_accepted $a, conns_closed $c"
-	return 1
-}
-
 # health_checks of a backend row is counted by one worker only.
 checked_by_one_worker() {
 	rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107 --json | python3 -c '
@@ -155,7 +130,7 @@ health_case() {
 
 	kill -TERM "$b_pid"; wait "$b_pid" 2>/dev/null
 	rp_check "health: B gone: marked down on both workers (backend_down 2)" \
-		rpd_counter_is backend_down "hc/$B" 2
+		rpd_counter_until backend_down "hc/$B" -eq 2
 	rp_check "health: ... counted once (health_downs 1) with its failed checks" \
 		sh -c 'test "$1" -eq 1 -a "$2" -ge 2' _ "$(rpd_counter health_downs "hc/$B")" \
 		"$(rpd_counter health_check_fails "hc/$B")"
@@ -165,8 +140,8 @@ health_case() {
 
 	start_b
 	rp_check "health: B back: put back on both workers (backend_down 0)" \
-		rpd_counter_is backend_down "hc/$B" 0
-	rp_check "health: ... counted (health_ups 1)" rpd_counter_is health_ups "hc/$B" 1
+		rpd_counter_until backend_down "hc/$B" -eq 0
+	rp_check "health: ... counted (health_ups 1)" rpd_counter_until health_ups "hc/$B" -eq 1
 	c0=$(rpd_counter backend_connects "hc/$B")
 	rp_check "health: 300 connections after B is back, every byte checked" load 7020 300
 	rp_check "health: ... B takes connections again" \
@@ -187,13 +162,15 @@ stall_case() {
 	rp_wait_port "$srv_ns" tcp 7202
 	rp_check "stall: the idle timeout closes the pair: the client sees a clean EOF" \
 		rp_in "$cli_ns" python3 "$PEER" expect-eof "$px" 7022
-	rp_check "stall: ... counted (idle_timeouts >= 1)" rpd_counter_reaches idle_timeouts stall 1
+	rp_check "stall: ... counted (idle_timeouts >= 1, also on the backend's row)" \
+		rpd_counter_reaches idle_timeouts stall/127.0.0.1:7202 1
 	# 64 MiB the stalled backend never reads: its window shuts, the
 	# forwarded data waits, the write stall resets both legs
 	rp_check "stall: a client whose data is never taken is reset (proxy_load fails)" \
 		sh -c '! "$@"' _ ip netns exec "$cli_ns" "$TOOLS/proxy_load" "$px:7022" -c 1 \
 		--min-bytes 67108864 --max-bytes 67108864 --timeout-s 20
-	rp_check "stall: ... counted (write_stalls >= 1)" rpd_counter_reaches write_stalls stall 1
+	rp_check "stall: ... counted (write_stalls >= 1, also on the backend's row)" \
+		rpd_counter_reaches write_stalls stall/127.0.0.1:7202 1
 	rp_check "stall: every buffer back in the pool" rpd_wait_idle
 }
 
@@ -221,7 +198,7 @@ if rpd_wait_metrics; then
 	pp_case
 	for s in hc refuse stall pp pp6; do
 		rp_check "$s: every client connection closed (conns_accepted == conns_closed)" \
-			all_closed "$s"
+			rpd_all_closed "$s"
 	done
 	rpd_stop_checked "health"
 else

@@ -97,18 +97,10 @@ duplex_matches() {
 		[ "$cs" = "$sr" ] && [ "$ss" = "$cr" ] && [ "$cn" = "$2" ] && [ "$sn" = "$1" ]
 }
 
-# Nothing held: every buffer of both workers free, every pair of SERVICE
-# closed (its worker may count the last close just after the client saw it).
+# Nothing held: every pair of SERVICE closed, every buffer of both workers
+# free.
 released() {
-	local i a c f
-	for ((i = 0; i < 200; i++)); do
-		a=$(rpd_counter conns_accepted "$1"); c=$(rpd_counter conns_closed "$1")
-		f=$(rpd_counter bufs_free)
-		[ "$a" -eq "$c" ] && [ "$f" -eq $((2 * BUFS)) ] && return 0
-		sleep 0.05
-	done
-	echo "$1: conns_accepted $a, conns_closed $c; bufs_free $f of $((2 * BUFS))"
-	return 1
+	rpd_all_closed "$1" && rpd_counter_until bufs_free "*" -eq $((2 * BUFS))
 }
 
 duplex_case() {
