@@ -7,7 +7,8 @@
 # hold; the backend rows' backend_down gauge is summed over both workers.
 #
 #   - health checks: a backend that goes away is marked down on both
-#     workers (health_downs, backend_down 2, logged), no new connection is
+#     workers (health_downs, backend_down 2, logged, `ringplane stats`
+#     says so), no new connection is
 #     tried on it while it is down (its err_connect and backend_connects do
 #     not move, no retry happens), it is put back once it answers again
 #     (health_ups, backend_down 0) and takes connections again;
@@ -98,6 +99,15 @@ print(f"{len(rows)} rows, {len(checking)} with health_checks")
 sys.exit(0 if len(rows) == 2 and len(checking) == 1 else 1)' "$1"
 }
 
+# stats_shows BACKEND STATE: `ringplane stats`'s backends table has it so.
+stats_shows() {
+	local out
+	out=$(rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107)
+	echo "$out" | grep -qE "^$1 +$2 " && return 0
+	echo "$out"
+	return 1
+}
+
 load() {
 	tool proxy_load "$px:$1" -c "$2" --max-bytes 65536 --timeout-s 30
 }
@@ -135,6 +145,8 @@ health_case() {
 		sh -c 'test "$1" -eq 1 -a "$2" -ge 2' _ "$(rpd_counter health_downs "hc/$B")" \
 		"$(rpd_counter health_check_fails "hc/$B")"
 	rp_check "health: ... logged" grep -q "service hc: backend $B marked down" "$RPD_LOG"
+	rp_check "health: ... and shown by ringplane stats (backends table: down)" \
+		stats_shows "hc/$B" down
 	rp_check "health: while B is down no connection is tried on it, all are served" \
 		untouched_while_down
 
@@ -142,6 +154,7 @@ health_case() {
 	rp_check "health: B back: put back on both workers (backend_down 0)" \
 		rpd_counter_until backend_down "hc/$B" -eq 0
 	rp_check "health: ... counted (health_ups 1)" rpd_counter_until health_ups "hc/$B" -eq 1
+	rp_check "health: ... shown by ringplane stats (up)" stats_shows "hc/$B" up
 	c0=$(rpd_counter backend_connects "hc/$B")
 	rp_check "health: 300 connections after B is back, every byte checked" load 7020 300
 	rp_check "health: ... B takes connections again" \
