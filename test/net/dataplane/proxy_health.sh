@@ -12,6 +12,8 @@
 #     tried on it while it is down (its err_connect and backend_connects do
 #     not move, no retry happens), it is put back once it answers again
 #     (health_ups, backend_down 0) and takes connections again;
+#   - every backend down: a client is closed at once (err_no_backend),
+#     no connect is tried;
 #   - a backend that refuses (no health checks): retried on the next one,
 #     counted connect_refused on its own row;
 #   - a backend that accepts and stalls: the idle timeout closes the pair,
@@ -27,6 +29,7 @@ rp_need_root
 echo_topology
 
 PEER=$RP_TOP/test/tools/proxy_peer.py
+DUPLEX=$RP_TOP/test/tools/duplex.py
 px=$ECHO_SRV_ADDR
 B=127.0.0.1:7201			# the backend that comes and goes
 
@@ -53,6 +56,12 @@ services:
     backends:
       - address: 127.0.0.1:7100
       - address: $B
+  - name: solo
+    type: tcp-proxy
+    listen: $px:7025
+    health-check: {enabled: true, interval-ms: 100, timeout-ms: 100, fall: 1}
+    backends:
+      - address: 127.0.0.1:7204
   - name: refuse
     type: tcp-proxy
     listen: $px:7021
@@ -161,6 +170,17 @@ health_case() {
 		rpd_counter_reaches backend_connects "hc/$B" $((c0 + 1))
 }
 
+# Every backend down: a client is closed at once, nothing is tried.
+solo_case() {
+	rp_check "solo: its only backend (nothing listens) is marked down on both workers" \
+		rpd_counter_until backend_down solo/127.0.0.1:7204 -eq 2
+	rp_check "solo: a client is closed (no backend up)" \
+		rp_in "$cli_ns" python3 "$DUPLEX" expect-close "$px" 7025
+	rp_check "solo: ... counted err_no_backend, and no connect was tried on the backend" \
+		sh -c 'test "$1" -ge 1 -a "$2" -eq 0' _ "$(rpd_counter err_no_backend solo)" \
+		"$(rpd_counter err_connect solo/127.0.0.1:7204)"
+}
+
 refuse_case() {
 	rp_check "refuse: 50 connections served by the next backend" load 7021 50
 	rp_check "refuse: the refusals are counted on the refusing backend's row (connect_refused)" \
@@ -206,10 +226,11 @@ start_b
 rpd_start "$workdir/health.yaml"
 if rpd_wait_metrics; then
 	health_case
+	solo_case
 	refuse_case
 	stall_case
 	pp_case
-	for s in hc refuse stall pp pp6; do
+	for s in hc solo refuse stall pp pp6; do
 		rp_check "$s: every client connection closed (conns_accepted == conns_closed)" \
 			rpd_all_closed "$s"
 	done
