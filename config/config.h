@@ -302,6 +302,18 @@ struct rp_process_cfg {
 	struct rp_mark user_mark;
 };
 
+/* The appliance's event channel (dataplane/events.h): a broadcast message
+ * channel (chan/chan.h) monitoring processes attach to. */
+struct rp_events_cfg {
+	struct rp_mark mark;
+	char channel[RP_NAME_MAX];	/* "": no event channel */
+	struct rp_mark channel_mark;
+	unsigned slots;			/* messages kept for slow receivers */
+	unsigned stats_interval_ms;	/* a stats event per service; 0: none */
+	char group[RP_NAME_MAX];	/* may attach as receivers; "": owner only */
+	struct rp_mark group_mark;
+};
+
 struct rp_config {
 	char file[256];			/* where it was loaded from */
 	struct rp_iface_cfg *interfaces;
@@ -316,6 +328,7 @@ struct rp_config {
 	struct rp_logging_cfg logging;
 	struct rp_shutdown_cfg shutdown;
 	struct rp_process_cfg process;
+	struct rp_events_cfg events;
 };
 
 /* One problem found while loading, at file:line:column. */

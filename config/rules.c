@@ -7,6 +7,7 @@
 #include <string.h>
 #include <netinet/in.h>
 
+#include "chan/chan.h"
 #include "config/errors.h"
 #include "config/rules.h"
 
@@ -246,6 +247,17 @@ static void check_proxies(const struct rp_config *cfg, struct rp_cfg_errors *err
 			check_proxy(cfg, &cfg->services[i], errs);
 }
 
+/* The event channel's name becomes a file name: the channel library's rule. */
+static void check_events(const struct rp_config *cfg, struct rp_cfg_errors *errs)
+{
+	char path[128];
+
+	if (cfg->events.channel[0] && rp_chan_path(cfg->events.channel, path, sizeof(path)))
+		rp_cfg_error_add(errs, cfg->file, cfg->events.channel_mark,
+				 "events.channel: '%s' is not a channel name (1-%d of A-Z a-z 0-9 . _ -, "
+				 "not starting with '.')", cfg->events.channel, RP_CHAN_NAME_MAX);
+}
+
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	default_service_names(cfg);
@@ -259,4 +271,5 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_acceptor_workers(cfg, errs);
 	check_queues_total(cfg, errs);
 	check_proxies(cfg, errs);
+	check_events(cfg, errs);
 }

@@ -268,6 +268,15 @@ static const struct rp_key process_keys[] = {
 };
 #undef P
 
+#define E struct rp_events_cfg
+static const struct rp_key events_keys[] = {
+	{ "channel", RP_V_STRING, RP_K_HAS_MARK, RANGE(0, 0), NULL, "name of a broadcast message channel (/dev/shm/ringplane-chan.NAME; `ringplane chan listen NAME`) on which the appliance publishes one JSON object per event: start, stop, connections opened and closed, and stats per service every stats-interval-ms. It is created at start (replacing one a previous run left) and destroyed at exit; slow receivers lose old events (counted), never slow the dataplane. Unset: no channel", AT(E, channel), .mark_offset = offsetof(E, channel_mark) },
+	{ "slots", RP_V_INT, RP_K_POW2, RANGE(64, 65536), "4096", "events kept for a receiver that is behind (a power of two; 1 KiB each)", AT(E, slots) },
+	{ "stats-interval-ms", RP_V_INT, 0, RANGE(0, 3600000), "1000", "how often a stats event per service is published; 0: never", AT(E, stats_interval_ms) },
+	{ "group", RP_V_STRING, RP_K_HAS_MARK, RANGE(0, 0), NULL, "members of this group may attach as receivers (file mode 0660); unset: only the appliance's user (0600)", AT(E, group), .mark_offset = offsetof(E, group_mark) },
+};
+#undef E
+
 /* ---- the file --------------------------------------------------------------------- */
 
 #define HAS_MARK(st) .has_mark = true, .mark_offset = offsetof(st, mark)
@@ -279,6 +288,7 @@ static const struct rp_section metrics_section = SECTION("metrics", struct rp_me
 static const struct rp_section logging_section = SECTION("logging", struct rp_logging_cfg, logging_keys, HAS_MARK(struct rp_logging_cfg));
 static const struct rp_section shutdown_section = SECTION("shutdown", struct rp_shutdown_cfg, shutdown_keys, HAS_MARK(struct rp_shutdown_cfg));
 static const struct rp_section process_section = SECTION("process", struct rp_process_cfg, process_keys, HAS_MARK(struct rp_process_cfg));
+static const struct rp_section events_section = SECTION("events", struct rp_events_cfg, events_keys, HAS_MARK(struct rp_events_cfg));
 
 #define C struct rp_config
 static const struct rp_key root_keys[] = {
@@ -292,6 +302,7 @@ static const struct rp_key root_keys[] = {
 	{ "logging", RP_V_SECTION, 0, RANGE(0, 0), NULL, "log output", AT(C, logging), .child = &logging_section },
 	{ "shutdown", RP_V_SECTION, 0, RANGE(0, 0), NULL, "graceful shutdown on SIGINT/SIGTERM", AT(C, shutdown), .child = &shutdown_section },
 	{ "process", RP_V_SECTION, 0, RANGE(0, 0), NULL, "the process: privileges after start-up", AT(C, process), .child = &process_section },
+	{ "events", RP_V_SECTION, 0, RANGE(0, 0), NULL, "an event channel for monitoring processes", AT(C, events), .child = &events_section },
 };
 #undef C
 

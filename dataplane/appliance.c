@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "dataplane/addr_owner.h"
 #include "dataplane/appliance.h"
 #include "dataplane/cli.h"
+#include "dataplane/events.h"
 #include "dataplane/features.h"
 #include "dataplane/log.h"
 #include "dataplane/metrics.h"
@@ -43,6 +45,8 @@ struct rp_appliance {
 	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
 	uint64_t ping_seq;		/* the last liveness ping sent to the workers */
 	struct rp_ratelimit ping_log;
+	bool start_failed;		/* workers are stopped because start-up failed */
+	struct rp_events events;	/* the event channel's control-thread side */
 };
 
 struct acc_load {
@@ -98,6 +102,13 @@ static const struct rp_counters *metrics_block(void *arg, unsigned worker, unsig
 }
 
 /* ---- worker placement ---------------------------------------------------- */
+
+static const struct rp_counters *events_block(void *arg, unsigned worker, unsigned svc)
+{
+	const struct rp_counters *c = rp_appliance_counters(arg, worker, NULL);
+
+	return c ? &c[svc] : NULL;
+}
 
 static unsigned allowed_cpus(int *out, unsigned max)
 {
@@ -318,7 +329,15 @@ static int start_metrics(struct rp_appliance *a, struct rp_metrics_source *src)
 	};
 	a->metrics = rp_metrics_start(&a->cfg->metrics, src, err, sizeof(err));
 	if (!a->metrics) {
-		rp_err("metrics: %s", err);
+		char comm[64] = "";
+		pid_t owner = rp_addr_owner(&a->cfg->metrics.listen, SOCK_STREAM, comm, sizeof(comm));
+
+		if (owner > 0)
+			rp_err("metrics: %s is in use by PID %d (%s): set metrics.listen to a free "
+			       "address or metrics.enabled: false", a->cfg->metrics.listen.text,
+			       (int)owner, comm);
+		else
+			rp_err("%s", err);
 		return -1;
 	}
 	rp_info("metrics: serving on %s", a->cfg->metrics.listen.text);
@@ -493,6 +512,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 		if (all_done(a))
 			break;
 		watchdog(a, worker_failed, stopping);
+		rp_events_tick(&a->events, a->cfg, a->n, events_block, a);
 		sig = sigtimedwait(sigs, NULL, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {
@@ -518,7 +538,7 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 	for (unsigned i = 0; i < a->n; i++)
 		if (rp_worker_join(&a->workers[i]))
 			failed++;
-	if (!stopping)
+	if (!stopping && !a->start_failed)
 		rp_err("all workers ended without being asked to");
 	return failed || !stopping || worker_failed ? -1 : 0;
 }
@@ -622,6 +642,9 @@ int rp_appliance_run(const struct rp_config *cfg)
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
+	/* Before the workers: each attaches to it as a sender. */
+	if (rp_events_open(&a.events, cfg, &pd))
+		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */
 	if (rp_reuseport_begin(cfg, a.n)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
@@ -631,6 +654,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 		goto out;
 	/* Root is dropped once buffers are registered and sockets bound. */
 	if (start_acceptors(&a) || start_metrics(&a, &src) || rp_privdrop_apply(&pd)) {
+		rp_err("start-up failed (above): stopping the workers that started");
+		a.start_failed = true;
 		stop_acceptors(&a);
 		stop_workers(&a);
 		wait_and_drain(&a, &sigs);
@@ -642,6 +667,8 @@ int rp_appliance_run(const struct rp_config *cfg)
 	rp_sd_ready(a.n, cfg->n_services);
 	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP is ignored)",
 		a.n, cfg->n_services);
+	rp_events_emit(a.events.ch, "start", "\"pid\":%d,\"workers\":%u,\"services\":%u",
+		       (int)getpid(), a.n, cfg->n_services);
 	if (wait_and_drain(&a, &sigs) == 0) {
 		rp_info("stopped cleanly: every send completed, every notification in");
 		ret = RP_EXIT_OK;
@@ -649,6 +676,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	if (a.metrics)
 		rp_metrics_stop(a.metrics);
 out:
+	rp_events_close(&a.events, cfg, ret == RP_EXIT_OK);
 	rp_reuseport_end();
 	free_appliance(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);

@@ -218,7 +218,7 @@ struct rp_metrics *rp_metrics_start(const struct rp_metrics_cfg *cfg,
 				     MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (!m->daemon) {
-		snprintf(err, errlen, "metrics: cannot serve on %s: %s", cfg->listen.text,
+		snprintf(err, errlen, "metrics: cannot serve on %s (libmicrohttpd: %s)", cfg->listen.text,
 			 m->start_err[0] ? m->start_err : strerror(errno ? errno : EINVAL));
 		free(m);
 		return NULL;

@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "dataplane/conn.h"
+#include "dataplane/events.h"
 #include "dataplane/log.h"
 #include "dataplane/sockperf.h"
 #include "dataplane/worker.h"
@@ -432,6 +433,7 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 	c->fr.pieces = true;
 	te->conns[slot] = c;
 	te->n_conns++;
+	rp_events_conn(w, si, true, c->rx.obj);
 	if (si->cfg->sockperf)
 		conn_setsockopt(w, si, c, IPPROTO_TCP, TCP_NODELAY, &tcp_nodelay, sizeof(tcp_nodelay));
 	conn_progress(w, si, c);
@@ -456,6 +458,7 @@ static void tcp_on_close(struct rp_worker *w, struct rp_svc_inst *si, const stru
 		rp_warn("service %s: close of slot %u: %s", si->cfg->name,
 			rp_conn_obj_slot(rp_conn_cqe_obj(cqe)), strerror(-cqe->res));
 	rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
+	rp_events_conn(w, si, false, rp_conn_cqe_obj(cqe));
 	if (c)
 		conn_free(w, si, c);
 }

@@ -36,6 +36,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/events.h"
 #include "dataplane/proxy.h"
 #include "dataplane/worker.h"
 
@@ -431,8 +432,10 @@ static void proxy_on_close(struct rp_worker *w, struct rp_svc_inst *si,
 			rp_conn_obj_slot(rp_conn_cqe_obj(cqe)), strerror(-cqe->res));
 	if (!l)
 		return;
-	if (l == &l->pc->leg[CLI])
+	if (l == &l->pc->leg[CLI]) {
 		rp_count(si->ctr, RP_C_CONNS_CLOSED, 1);
+		rp_events_conn(w, si, false, l->rx.obj);
+	}
 	proxy_leg_unbind(si, l);
 	proxy_progress(w, si, l->pc);
 }
@@ -473,6 +476,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 	}
 	proxy_leg_bind(si, &pc->leg[CLI], slot);
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
+	rp_events_conn(w, si, true, pc->leg[CLI].rx.obj);
 	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
 	if (tp->want_addrs)
 		proxy_read_peer(w, si, pc);

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "dataplane/acceptor.h"
+#include "dataplane/events.h"
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
 #include "dataplane/proxy_health.h"
@@ -609,6 +610,8 @@ static void teardown(struct rp_worker *w)
 	io_uring_queue_exit(&w->ring);
 	free(w->close_later);
 	w->close_later = NULL;
+	rp_events_detach(w->events);
+	w->events = NULL;
 }
 
 static int setup(struct rp_worker *w)
@@ -624,6 +627,8 @@ static int setup(struct rp_worker *w)
 		ret = open_services(w);
 	if (ret)
 		teardown(w);
+	else
+		w->events = rp_events_attach(w->cfg);
 	return ret;
 }
 

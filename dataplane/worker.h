@@ -47,6 +47,8 @@ enum rp_worker_phase {
 
 #define RP_WORKER_FAIL_REASON 160
 
+struct rp_chan;
+
 struct rp_worker {
 	unsigned id;
 	int cpu;			/* pinned to; -1: not pinned */
@@ -94,6 +96,7 @@ struct rp_worker {
 	unsigned pending_seen;		/* pending, published for the signal thread */
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
 	uint64_t pong;			/* the last liveness ping's payload it handled */
+	struct rp_chan *events;		/* its sender on the event channel; NULL: none */
 };
 
 /* Counter blocks of a worker: [0, n_svc) per service in cfg->services order,
