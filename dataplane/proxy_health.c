@@ -16,6 +16,17 @@
  * res = mask bits 40..63 (so res is never negative). */
 #define HEALTH_SVC_BITS 8
 #define HEALTH_LOW_BITS 40
+/* A check's user_data object: backend index (6 bits) | generation << 6. */
+#define CHECK_B_BITS 6
+
+/* Generations of checks, all services of all workers: a check's CQE that
+ * outlived its health state (a reload) never matches a later check. */
+static uint32_t check_gen(void)
+{
+	static uint32_t next;
+
+	return __atomic_add_fetch(&next, 1, __ATOMIC_RELAXED) & ((1u << (32 - CHECK_B_BITS)) - 1);
+}
 
 static uint64_t msg_payload(unsigned svc, uint64_t mask)
 {
@@ -42,7 +53,7 @@ int rp_health_init(struct rp_health *h, const struct rp_worker *w, const struct 
 {
 	const struct rp_service_cfg *cfg = si->cfg;
 
-	*h = (struct rp_health){ .enabled = cfg->health.enabled, .n = cfg->n_backends,
+	*h = (struct rp_health){ .cfg = cfg, .enabled = cfg->health.enabled, .n = cfg->n_backends,
 				 .be_block0 = be_block0 };
 	h->prober = h->enabled && si->idx % n_workers(w) == w->id;
 	if (!h->prober)
@@ -78,17 +89,18 @@ unsigned rp_health_tick_wanted_ms(const struct rp_service_cfg *cfg)
 
 /* ---- telling the other workers ------------------------------------------- */
 
-/* Every running worker that has not heard the current mask gets it; one
- * whose message could not go now (outbox or SQ full, still starting) is
- * tried again at the next tick. */
-static void health_sync(struct rp_worker *w, const struct rp_svc_inst *si, struct rp_health *h)
+/* Every running worker that has not heard the current mask gets it (with
+ * `all`, every running worker); one whose message could not go now (outbox
+ * or SQ full, still starting) is tried again at the next tick. */
+static void health_sync(struct rp_worker *w, const struct rp_svc_inst *si, struct rp_health *h,
+			bool all)
 {
 	for (unsigned i = 0; w->peers && i < w->n_peers; i++) {
 		const struct rp_worker *p = &w->peers[i];
 		struct rp_msg m = { .type = RP_MSG_HEALTH, .payload = msg_payload(si->idx, h->down),
 				    .arg = (int32_t)(h->down >> HEALTH_LOW_BITS) };
 
-		if (i == w->id || h->told[i] == h->down ||
+		if (i == w->id || (h->told[i] == h->down && !all) ||
 		    __atomic_load_n(&p->phase, __ATOMIC_ACQUIRE) != RP_WP_RUNNING)
 			continue;
 		if (rp_msg_send(&w->msg, p->ring_fd, &m) == 0)
@@ -152,7 +164,7 @@ static void set_down(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 	rp_count(be_ctr(w, h, b), down ? RP_C_HEALTH_DOWNS : RP_C_HEALTH_UPS, 1);
 	health_apply(w, h, down ? h->down | bit : h->down & ~bit);
 	log_change(w, si, &h->probes[b], b, down);
-	health_sync(w, si, h);
+	health_sync(w, si, h, false);
 }
 
 /* One check's outcome: res 0 connected, else -errno (-ECANCELED: timed out). */
@@ -204,7 +216,8 @@ static void check_start(struct rp_worker *w, struct rp_svc_inst *si, struct rp_h
 	tmo = rp_worker_sqe(w);
 	io_uring_prep_connect(sqe, fd, (const struct sockaddr *)&a->ss, a->len);
 	sqe->flags |= IOSQE_IO_LINK;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_PROBE, si->idx, b));
+	p->gen = check_gen();
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_PROBE, si->idx, b | p->gen << CHECK_B_BITS));
 	p->ts = (struct __kernel_timespec){ .tv_sec = ms / 1000,
 					    .tv_nsec = (long long)(ms % 1000) * 1000000 };
 	io_uring_prep_link_timeout(tmo, &p->ts, 0);
@@ -212,24 +225,52 @@ static void check_start(struct rp_worker *w, struct rp_svc_inst *si, struct rp_h
 	p->fd = fd;
 }
 
+/* The service's config object changed (a reload): afresh, every backend
+ * up. The old state's checks in flight have their sockets closed here;
+ * their CQEs still come and are ignored (generation). */
+static void health_follow_cfg(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h)
+{
+	struct rp_health old = *h;
+
+	if (si->cfg == h->cfg)
+		return;
+	if (rp_health_init(h, w, si, rp_svc_backend_block(w->cfg, si->idx, 0))) {
+		rp_err("service %s: out of memory for health checks: they stop", si->cfg->name);
+		*h = (struct rp_health){ .cfg = si->cfg };
+	}
+	for (unsigned b = 0; b < old.n; b++)
+		rp_gauge_set(be_ctr(w, &old, b), RP_C_BACKEND_DOWN, 0);
+	rp_health_free(&old);
+	rp_info("service %s: config changed: health checks start afresh, every backend up",
+		si->cfg->name);
+}
+
 void rp_health_tick(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h)
 {
-	if (!h->prober || h->stopping)
+	bool all;
+
+	if (h->stopping)
+		return;
+	health_follow_cfg(w, si, h);
+	if (!h->prober)
 		return;
 	for (unsigned b = 0; b < h->n; b++)
 		if (h->probes[b].fd < 0 && w->now_ms >= h->probes[b].due_ms)
 			check_start(w, si, h, b);
-	health_sync(w, si, h);
+	all = w->now_ms >= h->refresh_ms;
+	if (all)
+		h->refresh_ms = w->now_ms + si->cfg->health.interval_ms;
+	health_sync(w, si, h, all);
 }
 
 void rp_health_on_probe(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h,
 			const struct io_uring_cqe *cqe)
 {
-	uint32_t b = rp_conn_cqe_obj(cqe);
+	uint32_t obj = rp_conn_cqe_obj(cqe), b = obj & ((1u << CHECK_B_BITS) - 1);
 	struct rp_health_probe *p = h->probes && b < h->n ? &h->probes[b] : NULL;
 
-	if (!p || p->fd < 0)
-		return;
+	if (!p || p->fd < 0 || p->gen != obj >> CHECK_B_BITS)
+		return;	/* a check of a health state that was replaced: its fd is closed */
 	close(p->fd);
 	p->fd = -1;
 	if (!h->stopping)

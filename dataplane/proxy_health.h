@@ -19,10 +19,16 @@
  * index and the 64-bit mask in the message's payload and res) whenever it
  * differs from what that worker was last told, right after a change and
  * again at each tick until the message went out (a worker that was still
- * starting, an outbox that was full). A message carries the whole mask,
- * so a late or repeated one is harmless; one sender's messages reach a
- * worker in order (msg.h). Until the first change every worker takes
- * every backend as up.
+ * starting, an outbox that was full), and to every worker once per
+ * interval-ms whatever it was told, so that no view can stay wrong. A
+ * message carries the whole mask, so a late or repeated one is harmless;
+ * one sender's messages reach a worker in order (msg.h). Until the first
+ * change every worker takes every backend as up.
+ *
+ * A service whose config object changes under it (a reload) starts its
+ * health state afresh at the next tick: every backend up, checks from
+ * the start; a check still in flight then is recognised by its
+ * generation and ignored.
  *
  * Counted on the backend's row ("<service>/<address>"): health_checks,
  * health_check_fails, health_downs, health_ups on the checking worker; the
@@ -46,6 +52,7 @@ struct rp_service_cfg;
 /* One backend's checks (checking worker only). */
 struct rp_health_probe {
 	int fd;				/* the check in flight's socket; -1: none */
+	uint32_t gen;			/* of the check in flight, in its user_data */
 	uint64_t due_ms;		/* the next check starts at or after this */
 	unsigned ok_run, fail_run;	/* checks in a row that succeeded / failed */
 	int last_err;			/* the last failed check's -errno, for the log */
@@ -55,7 +62,9 @@ struct rp_health_probe {
 
 /* One service's health state on one worker. */
 struct rp_health {
+	const struct rp_service_cfg *cfg;	/* what it was made for */
 	bool enabled, prober, stopping;
+	uint64_t refresh_ms;		/* prober: tell everyone again at or after this */
 	uint64_t down;			/* bit i: backend i is marked down */
 	unsigned n;			/* backends */
 	unsigned be_block0;		/* backend 0's counter block */
