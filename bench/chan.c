@@ -313,6 +313,13 @@ static void fan_cases(struct rp_bench_ctx *ctx)
 								      rep_fan, &cs[k] };
 				k++;
 			}
+			if (fan_sizes[z] > 4096) {	/* large messages: also by reference */
+				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_broadcast_ref,
+							    fan_sizes[z], fan_rx[n], m, false };
+				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_broadcast_ref.name,
+								      kv, 3, rep_fan, &cs[k] };
+				k++;
+			}
 			rp_bench_cases_interleaved(ctx, defs, (unsigned)k);
 		}
 	}
@@ -335,7 +342,7 @@ static void notes(struct rp_bench_ctx *ctx)
 {
 	const struct chan_xp_ops *all[] = { &chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd,
 					    &chan_xp_ringplane_unicast, &chan_xp_ringplane_broadcast,
-					    &chan_xp_ringplane_multicast };
+					    &chan_xp_ringplane_broadcast_ref, &chan_xp_ringplane_multicast };
 
 	for (size_t i = 0; i < N_OF(all); i++)
 		rp_bench_note(ctx, "%s", all[i]->how);
@@ -343,6 +350,8 @@ static void notes(struct rp_bench_ctx *ctx)
 	ratio_note(ctx, "ringplane_broadcast", "pipe", 32768, 16);
 	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 64, 16);
 	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 32768, 16);
+	ratio_note(ctx, "ringplane_broadcast_ref", "pipe", 32768, 16);
+	ratio_note(ctx, "ringplane_broadcast_ref", "ringplane_broadcast", 32768, 16);
 	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
 		      "oversubscribe the machine.",
 		      rp_bench_ncpus(ctx));
@@ -393,7 +402,7 @@ static int chan_run(struct rp_bench_ctx *ctx)
 	iceoryx_join(ctx);
 	rp_bench_expect_cases(ctx, (unsigned)(N_OF(p2p_sizes) * n_ops +
 					      N_OF(fan_sizes) * N_OF(fan_rx) * n_ops +
-					      2 * N_OF(fan_rx) + n_ops));
+					      3 * N_OF(fan_rx) + n_ops));
 	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
 	p2p_cases(ctx);
 	wake_cases(ctx);

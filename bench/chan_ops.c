@@ -254,10 +254,17 @@ const struct chan_xp_ops chan_xp_shm_eventfd = {
 
 /* ---- ringplane channels ------------------------------------------------ */
 
+#define RP_SLOTS 256
+
 struct rp_xp {
 	char name[64];
 	unsigned nrx;
 	struct rp_chan *tx, *rx[RX_MAX];
+	/* by reference: RP_SLOTS buffers of `size` in the sender's region,
+	 * each reused once the message last sent from it is released */
+	uint8_t *region;
+	size_t size;
+	uint64_t sent, last_pos[RP_SLOTS];
 };
 
 static void rp_destroy(struct chan_xp *xp)
@@ -273,7 +280,7 @@ static void rp_destroy(struct chan_xp *xp)
 }
 
 static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mode,
-				 const char **why)
+				 bool by_ref, const char **why)
 {
 	static _Atomic unsigned seq;
 	struct rp_xp *x = calloc(1, sizeof(*x));
@@ -288,13 +295,19 @@ static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mo
 	snprintf(x->name, sizeof(x->name), "bench-%d-%u", (int)getpid(), atomic_fetch_add(&seq, 1));
 	rp_chan_params_default(&p);
 	p.mode = mode;
-	p.slots = 256;
-	p.slot_size = (uint32_t)size;
+	p.slots = RP_SLOTS;
+	p.slot_size = by_ref ? 64 : (uint32_t)size;
 	p.block_timeout_ms = 60000;
 	if (rp_chan_create(x->name, &p, &e) ||
 	    !(x->tx = rp_chan_attach(x->name, RP_CHAN_SENDER, &e))) {
 		*why = "rp_chan_create/attach failed";
 		free(x);
+		return NULL;
+	}
+	x->size = size;
+	if (by_ref && !(x->region = rp_chan_region_create(x->tx, RP_SLOTS * size, &e))) {
+		*why = "rp_chan_region_create failed";
+		rp_destroy((struct chan_xp *)x);
 		return NULL;
 	}
 	for (unsigned i = 0; i < nrx; i++) {
@@ -310,17 +323,22 @@ static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mo
 
 static struct chan_xp *rpu_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_UNICAST, why);
+	return rp_create(nrx, size, RP_CHAN_UNICAST, false, why);
 }
 
 static struct chan_xp *rpb_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_BROADCAST, why);
+	return rp_create(nrx, size, RP_CHAN_BROADCAST, false, why);
+}
+
+static struct chan_xp *rpr_create(unsigned nrx, size_t size, const char **why)
+{
+	return rp_create(nrx, size, RP_CHAN_BROADCAST, true, why);
 }
 
 static struct chan_xp *rpm_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_MULTICAST, why);
+	return rp_create(nrx, size, RP_CHAN_MULTICAST, false, why);
 }
 
 static int rp_send(struct chan_xp *xp, const void *buf, size_t len)
@@ -328,13 +346,34 @@ static int rp_send(struct chan_xp *xp, const void *buf, size_t len)
 	return rp_chan_send(((struct rp_xp *)xp)->tx, buf, len);
 }
 
+/* Like iceoryx's loan: write the message once into shared memory (a buffer
+ * of the region that every receiver is done with), publish a reference. */
+static int rpr_send(struct chan_xp *xp, const void *buf, size_t len)
+{
+	struct rp_xp *x = (struct rp_xp *)xp;
+	unsigned b = (unsigned)(x->sent % RP_SLOTS);
+
+	while (x->sent >= RP_SLOTS && !rp_chan_released(x->tx, x->last_pos[b]))
+		sched_yield();
+	memcpy(x->region + (size_t)b * x->size, buf, len);
+	x->sent++;
+	return rp_chan_send_ref(x->tx, (size_t)b * x->size, len, &x->last_pos[b]);
+}
+
+/* Receivers read in place and copy out, as the iceoryx variant does. */
 static int rp_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 {
-	struct rp_chan *ch = ((struct rp_xp *)xp)->rx[rx];
+	struct rp_xp *x = (struct rp_xp *)xp;
+	struct rp_chan *ch = x->rx[rx];
+	const void *msg;
 	ssize_t n;
 
 	for (int tries = 0; tries < 2; tries++) {
-		if ((n = rp_chan_recv(ch, buf, len, NULL)) >= 0)
+		if (x->region && (n = rp_chan_recv_ref(ch, buf, len, &msg, NULL)) >= 0) {
+			memcpy(buf, msg, (size_t)n < len ? (size_t)n : len);
+			return 0;
+		}
+		if (!x->region && (n = rp_chan_recv(ch, buf, len, NULL)) >= 0)
 			return 0;
 		if (n != -EAGAIN)
 			return (int)n;
@@ -353,6 +392,13 @@ const struct chan_xp_ops chan_xp_ringplane_broadcast = {
 	.name = "ringplane_broadcast",
 	.how = "ringplane_broadcast: chan/ broadcast channel, 256 slots, each message written once",
 	.create = rpb_create, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
+};
+
+const struct chan_xp_ops chan_xp_ringplane_broadcast_ref = {
+	.name = "ringplane_broadcast_ref",
+	.how = "ringplane_broadcast_ref: chan/ broadcast channel, 256 slots of references; "
+	       "the sender writes each message once into its region, receivers read it in place",
+	.create = rpr_create, .send = rpr_send, .recv = rp_recv, .destroy = rp_destroy,
 };
 
 const struct chan_xp_ops chan_xp_ringplane_multicast = {

@@ -24,7 +24,8 @@ struct chan_xp_ops {
 };
 
 extern const struct chan_xp_ops chan_xp_pipe, chan_xp_unix, chan_xp_shm_eventfd,
-	chan_xp_ringplane_unicast, chan_xp_ringplane_broadcast, chan_xp_ringplane_multicast;
+	chan_xp_ringplane_unicast, chan_xp_ringplane_broadcast, chan_xp_ringplane_broadcast_ref,
+	chan_xp_ringplane_multicast;
 
 /* bench/chan_iox.c, built when iceoryx's C binding is installed
  * (RP_HAVE_ICEORYX): start runs this benchmark's own iox-roudi and

@@ -181,6 +181,7 @@ static struct rp_chan *map_channel(const char *path, struct rp_chan_err *e)
 	ch->max_rx = f.max_receivers;
 	ch->block_timeout_ms = f.block_timeout_ms;
 	ch->rx_idx = -1;
+	ch->region_idx = -1;
 	return ch;
 }
 
@@ -222,8 +223,11 @@ void rp_chan_detach(struct rp_chan *ch)
 {
 	if (!ch)
 		return;
-	if (ch->rx_idx >= 0)
+	if (ch->rx_idx >= 0) {
+		rp_chan_hold_clear(ch);
 		rp_chan_rx_unregister(ch, ch->rx_idx);
+	}
+	rp_chan_regions_release(ch);
 	unmap_channel(ch);
 }
 
@@ -245,6 +249,7 @@ int rp_chan_destroy(const char *name, struct rp_chan_err *e)
 		unmap_channel(ch);
 		return r;
 	}
+	rp_chan_regions_unlink(ch);
 	atomic_store_explicit(&ch->shm->destroyed, 1, memory_order_release);
 	rp_chan_wake_all(ch);
 	rp_chan_wake_senders(ch);

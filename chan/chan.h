@@ -3,7 +3,8 @@
  * Message channels between processes on shared memory (seed 002 built on what
  * the kernel has): a named channel is a file under /dev/shm whose owner, group
  * and mode bits are its access control. Senders and receivers attach to it;
- * messages up to the slot size are copied inline into a ring of slots.
+ * messages up to the slot size are copied inline into a ring of slots, larger
+ * ones go by reference to the sender's region (below).
  *
  *   unicast    every message goes to exactly one receiver: receivers share
  *              one consumer head (a work queue); messages sent while no
@@ -12,6 +13,8 @@
  *              attached (each has its own cursor).
  *   multicast  messages are spread round-robin over the receivers attached
  *              when each is sent; each is received exactly once.
+ *   Broadcast and multicast channels also carry messages addressed to one
+ *   receiver (rp_chan_send_to).
  *
  * Full ring, per channel: `block` (a sender waits, at most block_timeout_ms,
  * for the slowest live receiver, then gets -ETIMEDOUT) or `overwrite` (the
@@ -82,6 +85,7 @@ struct rp_chan_err {
 
 struct rp_chan_rx_info {
 	int index;
+	uint32_t id;			/* for rp_chan_send_to */
 	pid_t pid;
 	uint64_t cursor, received, lost;
 	bool sleeping;
@@ -122,11 +126,55 @@ int rp_chan_path(const char *name, char *buf, size_t len);
  * sender). */
 int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len);
 
+/* Addressed messages (broadcast and multicast channels): a receiver's id,
+ * which it hands to senders by its own means (`ringplane chan stats` lists
+ * them); only that receiver gets a message sent to it, the others walk
+ * past. 0 for a handle that is not a receiver. */
+uint32_t rp_chan_rx_id(const struct rp_chan *ch);
+/* 0, -ENOENT (no such receiver attached now: it detached, or the id is of
+ * an earlier receiver in its entry), -EINVAL (a unicast channel, whose
+ * receivers share one head, or a bad id), or what rp_chan_send returns. */
+int rp_chan_send_to(struct rp_chan *ch, uint32_t rx_id, const void *buf, size_t len);
+
 /* Receive one message into buf (cap >= slot size). Its length, or -EAGAIN
  * (nothing now), -EPIPE (destroyed and drained), -EINVAL. *lost (may be
  * NULL) is set to the messages this receiver lost to overwrites just before
  * this one (a counted gap). */
 ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost);
+
+/*
+ * By reference: messages larger than a slot, written once into shared memory
+ * and read in place. A sender makes one region (a file beside the channel's,
+ * /dev/shm/ringplane-chanref.NAME.K, with the channel's owner, group and
+ * mode) and manages its buffers in it; a message names bytes of it. The
+ * sender may reuse those bytes once rp_chan_released() says every receiver
+ * is done with the message (like a zerocopy send's notification). Receivers
+ * map a region read-only on first use and check every reference against it.
+ * Block policy only: with overwrite a lapped receiver could read bytes the
+ * sender already reused.
+ */
+/* The sender's region of size data bytes (page-aligned, up to 1 GiB; one
+ * per sender handle, up to RP_CHAN_MAX_REGIONS senders at a time): where to
+ * write, or NULL. */
+void *rp_chan_region_create(struct rp_chan *ch, size_t size, struct rp_chan_err *e);
+/* Send bytes [off, off + len) of the sender's region. 0 and *pos (for
+ * rp_chan_released), or -EINVAL (no region, out of bounds, not the block
+ * policy), -EMSGSIZE (slot smaller than a reference, 24 B), and what
+ * rp_chan_send returns. */
+int rp_chan_send_ref(struct rp_chan *ch, size_t off, size_t len, uint64_t *pos);
+/* Has every receiver that will ever read the message at pos finished with
+ * it? (Its bytes may then be rewritten.) */
+bool rp_chan_released(struct rp_chan *ch, uint64_t pos);
+/*
+ * Receive without copying: *data points at the message, either in the
+ * referenced region (by reference) or in buf (an inline message, copied as
+ * by rp_chan_recv). By-reference bytes stay valid and unchanged until this
+ * handle's next receive or detach. Returns the length, or as rp_chan_recv.
+ * rp_chan_recv itself copies a referenced message into buf when it fits
+ * (cap), and otherwise skips it as lost.
+ */
+ssize_t rp_chan_recv_ref(struct rp_chan *ch, void *buf, size_t cap, const void **data,
+			 uint64_t *lost);
 
 /* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, or another
  * negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of

@@ -39,15 +39,17 @@ static enum slot_read read_slot(struct rp_chan *ch, uint64_t pos, void *buf,
 	uint64_t want = rp_chan_seq_ready(pos);
 	/* Acquire: pairs with the sender's release publish. */
 	uint64_t s1 = atomic_load_explicit(&sl->seq, memory_order_acquire), s2;
+	uint32_t n;
 
 	if (s1 != want)
 		return s1 > want ? READ_LAPPED : READ_EMPTY;
 	out->len = atomic_load_explicit(&sl->len, memory_order_relaxed);
 	out->target = atomic_load_explicit(&sl->target, memory_order_relaxed);
+	n = out->len & ~RP_CHAN_LEN_REF;
 	/* The copy may race a sender that laps this slot (overwrite policy):
 	 * it is validated below and thrown away if so. */
-	if (out->len <= ch->slot_size)
-		memcpy(buf, sl->data, out->len);
+	if (n <= ch->slot_size)
+		memcpy(buf, sl->data, n);
 	/* Seqlock reader: the acquire fence keeps the copy's loads before the
 	 * second sequence load. */
 	atomic_thread_fence(memory_order_acquire);
@@ -56,7 +58,9 @@ static enum slot_read read_slot(struct rp_chan *ch, uint64_t pos, void *buf,
 		return READ_LAPPED;
 	if (out->target == RP_CHAN_TARGET_HOLE)
 		return READ_CORRUPT;	/* a dead sender's position: lost */
-	return out->len <= ch->slot_size ? READ_OK : READ_CORRUPT;
+	if (n > ch->slot_size || ((out->len & RP_CHAN_LEN_REF) && n != sizeof(struct rp_chan_ref)))
+		return READ_CORRUPT;
+	return READ_OK;
 }
 
 uint64_t rp_chan_floor_refresh(struct rp_chan *ch)
@@ -145,12 +149,17 @@ static ssize_t recv_shared(struct rp_chan *ch, void *buf, uint64_t *lost)
 			return -EAGAIN;
 		if (r == READ_LAPPED)
 			next = resume_pos(ch, h);
+		/* A reference: marked held before the head passes it. */
+		if (r == READ_OK && (c.len & RP_CHAN_LEN_REF))
+			rp_chan_hold_set(ch, h);
 		/* Release: the copy is complete before a sender sees the slot
 		 * free. A failed CAS: another receiver took h; drop the copy. */
 		if (!atomic_compare_exchange_strong_explicit(&ch->shm->head, &h, next,
 							     memory_order_release,
-							     memory_order_relaxed))
+							     memory_order_relaxed)) {
+			rp_chan_hold_clear(ch);
 			continue;
+		}
 		senders_may_go(ch);
 		if (r != READ_OK) {
 			count_lost(ch, next - h, lost);
@@ -188,6 +197,12 @@ static bool mine(struct rp_chan *ch, uint64_t pos, uint32_t target)
 						       memory_order_relaxed, memory_order_relaxed);
 }
 
+/* Addressed (rp_chan_send_to): this receiver's entry, this generation. */
+static bool to_me(const struct rp_chan *ch, uint32_t target)
+{
+	return target == rp_chan_target_to(ch->rx_gen, (unsigned)ch->rx_idx);
+}
+
 static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 {
 	struct slot_copy c;
@@ -206,19 +221,65 @@ static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 			advance(ch, to);
 			continue;
 		}
+		/* A reference: marked held before the cursor passes it. */
+		if (c.len & RP_CHAN_LEN_REF)
+			rp_chan_hold_set(ch, pos);
 		/* Claim before advancing: once the cursor moves on, a sender
 		 * may reuse the slot and the claim would fail. */
-		take = ch->mode != RP_CHAN_MULTICAST || mine(ch, pos, c.target);
+		if (rp_chan_target_is_to(c.target))
+			take = to_me(ch, c.target);
+		else
+			take = ch->mode != RP_CHAN_MULTICAST || mine(ch, pos, c.target);
 		advance(ch, pos + 1);
-		if (!take)
+		if (!take) {
+			rp_chan_hold_clear(ch);
 			continue;
+		}
 		count_received(ch);
 		return c.len;
 	}
 	return -EAGAIN;
 }
 
-ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost)
+/*
+ * The next message for this receiver: an inline one copied into buf, or a
+ * reference resolved to its bytes (held: copied into buf and released when
+ * copy is set, else left for the caller to read in place until its next
+ * receive). A reference that cannot be resolved, or copied into cap bytes,
+ * is a lost message.
+ */
+static ssize_t recv_next(struct rp_chan *ch, void *buf, size_t cap, bool copy,
+			 const void **data, uint64_t *gap)
+{
+	struct rp_chan_ref ref;
+	const void *d;
+	ssize_t r;
+
+	for (;;) {
+		r = ch->mode == RP_CHAN_UNICAST ? recv_shared(ch, buf, gap) : recv_cursor(ch, buf, gap);
+		if (r < 0 || !((uint32_t)r & RP_CHAN_LEN_REF)) {
+			*data = buf;
+			return r;
+		}
+		memcpy(&ref, buf, sizeof(ref));
+		d = rp_chan_ref_resolve(ch, &ref);
+		if (d && !copy) {
+			*data = d;
+			return (ssize_t)ref.len;
+		}
+		if (d && ref.len <= cap) {
+			memcpy(buf, d, ref.len);
+			rp_chan_hold_clear(ch);
+			*data = buf;
+			return (ssize_t)ref.len;
+		}
+		rp_chan_hold_clear(ch);
+		count_lost(ch, 1, gap);
+	}
+}
+
+static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
+			   const void **data, uint64_t *lost)
 {
 	uint64_t gap = 0;
 	bool destroyed;
@@ -226,14 +287,29 @@ ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost)
 
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0 || cap < ch->slot_size)
 		return -EINVAL;
+	/* What the previous receive handed out by reference is done with. */
+	rp_chan_hold_clear(ch);
 	/* Read before trying: what was sent before the destroy is drained. */
 	destroyed = atomic_load_explicit(&ch->shm->destroyed, memory_order_acquire);
-	r = ch->mode == RP_CHAN_UNICAST ? recv_shared(ch, buf, &gap) : recv_cursor(ch, buf, &gap);
+	r = recv_next(ch, buf, cap, copy, data, &gap);
 	if (lost)
 		*lost = gap;
 	if (r == -EAGAIN && destroyed)
 		return -EPIPE;
 	return r;
+}
+
+ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost)
+{
+	const void *data;
+
+	return recv_common(ch, buf, cap, true, &data, lost);
+}
+
+ssize_t rp_chan_recv_ref(struct rp_chan *ch, void *buf, size_t cap, const void **data,
+			 uint64_t *lost)
+{
+	return recv_common(ch, buf, cap, false, data, lost);
 }
 
 /*

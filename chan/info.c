@@ -57,10 +57,12 @@ static void info_rx(struct rp_chan *ch, struct rp_chan_info *out)
 		int i = __builtin_ctzll(m);
 		struct rp_chan_shm_rx *r = &ch->rx[i];
 		struct rp_chan_rx_info *o = &out->rx[out->n_rx++];
+		uint64_t owner = atomic_load_explicit(&r->owner, memory_order_relaxed);
 
 		m &= m - 1;
 		o->index = i;
-		o->pid = (pid_t)(uint32_t)atomic_load_explicit(&r->owner, memory_order_relaxed);
+		o->pid = (pid_t)(uint32_t)owner;
+		o->id = (uint32_t)(owner >> 32) << 8 | (uint32_t)i;
 		o->cursor = atomic_load_explicit(&r->cursor, memory_order_relaxed);
 		o->received = atomic_load_explicit(&r->received, memory_order_relaxed);
 		o->lost = atomic_load_explicit(&r->lost, memory_order_relaxed);

@@ -26,10 +26,28 @@ struct rp_chan {
 	/* Receiver state: its entry and its own cursor (the shared copy is
 	 * only published for senders; a co-tenant may scribble on it). */
 	int rx_idx;
+	uint32_t rx_gen;		/* its entry's generation when it registered */
 	uint64_t cursor;
 	unsigned since_floor;
 	/* rp_chan_wait's own ring, made on first use. */
 	struct io_uring *wring;
+	/* By reference (region.c). A sender's own region: */
+	int region_idx;			/* -1: none */
+	uint32_t region_gen;
+	void *region_map;
+	size_t region_map_len;
+	uint8_t *region_data;
+	uint64_t region_size;
+	/* A receiver's mappings of the senders' regions, by index, and whether
+	 * its table entry holds a by-reference message now. */
+	struct rp_chan_rmap {
+		void *map;
+		size_t map_len;
+		const uint8_t *data;
+		uint64_t size;
+		uint32_t gen;
+	} rmap[RP_CHAN_MAX_REGIONS];
+	bool holding;
 };
 
 void rp_chan_errf(struct rp_chan_err *e, const char *fmt, ...)
@@ -54,6 +72,26 @@ bool rp_chan_repair_hole(struct rp_chan *ch);
 uint64_t rp_chan_floor_refresh(struct rp_chan *ch);
 /* Is there something for this receiver now (or the channel destroyed)? */
 bool rp_chan_rx_ready(struct rp_chan *ch);
+
+/* region.c */
+/* Where a region file lives. -ENAMETOOLONG. */
+int rp_chan_region_path(const struct rp_chan *ch, unsigned idx, char *buf, size_t len);
+/* A receiver: the bytes a reference names, mapped read-only, or NULL when
+ * they cannot be (region gone or replaced, out of bounds): a lost message. */
+const void *rp_chan_ref_resolve(struct rp_chan *ch, const struct rp_chan_ref *ref);
+/* A receiver is done with what it held (release: the bytes were read). */
+void rp_chan_hold_clear(struct rp_chan *ch);
+void rp_chan_hold_set(struct rp_chan *ch, uint64_t pos);
+/* Detach: a sender frees its region's index, a receiver its mappings. */
+void rp_chan_regions_release(struct rp_chan *ch);
+/* Destroy: remove every region file of the channel. */
+void rp_chan_regions_unlink(const struct rp_chan *ch);
+
+/* producer.c: a send of len bytes stored with the slot length `stored`
+ * (len, or RP_CHAN_LEN_REF | len for a reference), to the receiver target
+ * names (rp_chan_target_to) or, NULL, as the mode says; *pos its position. */
+int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
+		      const uint32_t *target, uint64_t *pos);
 
 /* wait.c */
 /* After publishing: wake who should look (target: the multicast receiver

@@ -37,18 +37,23 @@ void rp_chan_layout_fill(struct rp_chan_fixed *f, const struct rp_chan_params *p
 	f->check = rp_chan_fixed_check(f);
 }
 
-/* FNV-1a over every fixed field before the checksum: a flipped byte in the
- * header is caught before any of it is used. */
-uint64_t rp_chan_fixed_check(const struct rp_chan_fixed *f)
+uint64_t rp_chan_fnv(const void *p, size_t n)
 {
-	const uint8_t *b = (const uint8_t *)f;
+	const uint8_t *b = p;
 	uint64_t h = 0xcbf29ce484222325ull;
 
-	for (size_t i = 0; i < offsetof(struct rp_chan_fixed, check); i++) {
+	for (size_t i = 0; i < n; i++) {
 		h ^= b[i];
 		h *= 0x100000001b3ull;
 	}
 	return h;
+}
+
+/* Over every fixed field before the checksum: a flipped byte in the header
+ * is caught before any of it is used. */
+uint64_t rp_chan_fixed_check(const struct rp_chan_fixed *f)
+{
+	return rp_chan_fnv(f, offsetof(struct rp_chan_fixed, check));
 }
 
 static bool pow2(uint32_t v)

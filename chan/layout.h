@@ -22,18 +22,23 @@
 
 #include <stdalign.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		1
+#define RP_CHAN_VERSION		2	/* 2: by-reference messages (regions, holds) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
 #define RP_CHAN_MAX_SLOTS	(1u << 20)
 #define RP_CHAN_MAX_SLOT_SIZE	(1u << 20)
+#define RP_CHAN_MAX_REGIONS	8	/* senders with a region at a time */
 #define RP_CHAN_TARGET_ANY	0xffffffffu	/* multicast: no receiver was live */
 #define RP_CHAN_TARGET_HOLE	0xfffffffeu	/* published by a receiver for a dead sender */
+#define RP_CHAN_LEN_REF		0x80000000u	/* slot len flag: data is a struct rp_chan_ref */
+#define RP_CHAN_TARGET_TO	0x80000000u	/* | (gen & 0x7fff) << 8 | index: addressed */
 
 extern const uint8_t rp_chan_magic[8];
 
@@ -68,6 +73,10 @@ struct rp_chan_shm {
 	_Atomic uint64_t live_mask;
 	_Atomic uint64_t send_timeouts;
 	_Atomic int32_t creator_pid;
+	/* Senders' regions for by-reference messages (region.c): per index,
+	 * gen << 32 | pid of its sender; pid 0: free (gen kept, so a reused
+	 * index gets a new generation). */
+	alignas(64) _Atomic uint64_t region_owner[RP_CHAN_MAX_REGIONS];
 };
 
 /* One receiver. owner = generation << 32 | pid: whoever detaches an entry
@@ -81,7 +90,19 @@ struct rp_chan_shm_rx {
 	_Atomic uint64_t cursor;		/* broadcast/multicast: next position */
 	_Atomic uint64_t received, lost;
 	_Atomic uint32_t futex;			/* unicast/multicast: its own wait word */
-	uint8_t pad[RP_CHAN_RX_SIZE - 44];
+	uint32_t pad0;
+	/* By-reference message it is reading: position + 1, 0 none. Set before
+	 * its cursor (or the head) passes the position, cleared once it is
+	 * done with the referenced bytes (rp_chan_released). */
+	_Atomic uint64_t hold;
+	uint8_t pad[RP_CHAN_RX_SIZE - 56];
+};
+
+/* A by-reference message's slot data: bytes [off, off + len) of the data
+ * area of region `region`, generation `gen` (region.c). */
+struct rp_chan_ref {
+	uint32_t region, gen;
+	uint64_t off, len;
 };
 
 struct rp_chan_slot {
@@ -99,6 +120,18 @@ _Static_assert(sizeof(struct rp_chan_fixed) == 88, "fixed header has no padding"
 _Static_assert(sizeof(struct rp_chan_shm_rx) == RP_CHAN_RX_SIZE, "rx entry size");
 _Static_assert(sizeof(struct rp_chan_slot) == RP_CHAN_SLOT_HDR, "slot header size");
 
+/* A message addressed to one receiver (rp_chan_send_to): its entry index
+ * and the low bits of its generation, so a later receiver in the same entry
+ * does not take it. */
+static inline uint32_t rp_chan_target_to(uint32_t gen, unsigned idx)
+{
+	return RP_CHAN_TARGET_TO | (gen & 0x7fff) << 8 | (idx & 0xff);
+}
+static inline bool rp_chan_target_is_to(uint32_t t)
+{
+	return (t & RP_CHAN_TARGET_TO) && t < RP_CHAN_TARGET_HOLE;
+}
+
 static inline uint64_t rp_chan_seq_writing(uint64_t pos) { return 4 * pos + 1; }
 static inline uint64_t rp_chan_seq_ready(uint64_t pos)   { return 4 * pos + 2; }
 /* Multicast claims name the position, so a claim on a slot that was
@@ -111,6 +144,8 @@ void rp_chan_layout_fill(struct rp_chan_fixed *f, const struct rp_chan_params *p
 /* Parameters inside their ranges? Fills e on failure. */
 int rp_chan_params_check(const char *path, const struct rp_chan_params *p,
 			 struct rp_chan_err *e);
+/* FNV-1a 64: the checksum of the channel's and the regions' headers. */
+uint64_t rp_chan_fnv(const void *p, size_t n);
 uint64_t rp_chan_fixed_check(const struct rp_chan_fixed *f);
 /* Is this header one of ours, whole and consistent with a file of
  * file_size bytes? -EPROTO / -EINVAL with e filled. */

@@ -85,10 +85,12 @@ int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e)
 	atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->received, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->lost, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->hold, 0, memory_order_relaxed);
 	/* A new receiver gets what is sent from now on. */
 	ch->cursor = atomic_load_explicit(&ch->shm->tail, memory_order_acquire);
 	atomic_store_explicit(&r->cursor, ch->cursor, memory_order_relaxed);
 	ch->rx_idx = i;
+	ch->rx_gen = gen;
 	/* seq_cst: from here on every sender's floor includes this cursor. A
 	 * floor computed just before may already be past it; start there, so
 	 * a position overwritten meanwhile is not waited for. */

@@ -142,11 +142,13 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 	return (uint32_t)__builtin_ctzll(m);
 }
 
-static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len)
+static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len,
+			   uint32_t stored, const uint32_t *to)
 {
 	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
 	uint64_t want = rp_chan_seq_writing(pos);
-	uint32_t target = ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
+	uint32_t target = to ? *to
+		: ch->mode == RP_CHAN_MULTICAST ? pick_target(ch, pos) : RP_CHAN_TARGET_ANY;
 
 	wait_lapped_writer(ch, sl, pos);
 	/* Who writes, before the mark (release): a receiver stuck at a slot
@@ -157,7 +159,7 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 	atomic_store_explicit(&sl->seq, want, memory_order_release);
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&sl->claim, rp_chan_claim_open(pos), memory_order_relaxed);
-	atomic_store_explicit(&sl->len, (uint32_t)len, memory_order_relaxed);
+	atomic_store_explicit(&sl->len, stored, memory_order_relaxed);
 	atomic_store_explicit(&sl->target, target, memory_order_relaxed);
 	memcpy(sl->data, buf, len);
 	/* Release: the data is complete before a reader sees it published. If
@@ -184,9 +186,10 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 		rp_chan_wake_all(ch);
 }
 
-int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
+int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
+		      const uint32_t *to, uint64_t *pos)
 {
-	int64_t pos;
+	int64_t p;
 	uint32_t target;
 
 	if (ch->role != RP_CHAN_SENDER)
@@ -195,11 +198,37 @@ int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
 		return -EMSGSIZE;
 	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
 		return -EPIPE;
-	if ((pos = take_position(ch)) < 0)
-		return (int)pos;
-	target = write_slot(ch, (uint64_t)pos, buf, len);
-	rp_chan_wake_receivers(ch, target);
+	if ((p = take_position(ch)) < 0)
+		return (int)p;
+	target = write_slot(ch, (uint64_t)p, buf, len, stored, to);
+	rp_chan_wake_receivers(ch, rp_chan_target_is_to(target) ? target & 0xff : target);
 	if (ch->mode == RP_CHAN_MULTICAST)
-		multicast_floor(ch, (uint64_t)pos);
+		multicast_floor(ch, (uint64_t)p);
+	if (pos)
+		*pos = (uint64_t)p;
 	return 0;
+}
+
+int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len)
+{
+	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, NULL, NULL);
+}
+
+uint32_t rp_chan_rx_id(const struct rp_chan *ch)
+{
+	return ch->rx_idx < 0 ? 0 : ch->rx_gen << 8 | (uint32_t)ch->rx_idx;
+}
+
+int rp_chan_send_to(struct rp_chan *ch, uint32_t rx_id, const void *buf, size_t len)
+{
+	unsigned idx = rx_id & 0xff;
+	uint32_t to = rp_chan_target_to(rx_id >> 8, idx);
+	uint64_t owner;
+
+	if (ch->mode == RP_CHAN_UNICAST || idx >= ch->max_rx)
+		return -EINVAL;
+	owner = atomic_load_explicit(&ch->rx[idx].owner, memory_order_relaxed);
+	if (!(rp_chan_live_mask(ch) & (1ull << idx)) || (uint32_t)(owner >> 32) != rx_id >> 8)
+		return -ENOENT;
+	return rp_chan_send_slot(ch, buf, len, (uint32_t)len, &to, NULL);
 }

@@ -4,7 +4,9 @@
  *
  * The config is parsed once (config/load.c, driven by the table in
  * config/schema.c) into these plain structs. Workers get a read-only pointer;
- * nothing here is mutated after rp_config_load*() returns.
+ * nothing here is mutated after rp_config_load*() returns, except by a live
+ * reload on its own fresh copy, before any worker sees it (backend slots,
+ * dataplane/reload.c).
  *
  * Optional numbers use RP_UNSET (-1) for "not given: leave the device or the
  * kernel default alone"; optional on/off settings are enum rp_tristate.
@@ -111,6 +113,12 @@ struct rp_iface_cfg {
 	/* IRQ affinity: queue i's IRQ goes to irq_cpus.cpu[i % n]. */
 	struct rp_cpulist irq_cpus;
 	bool irq_cpus_set;
+	/* Not keys: set from a service's rx-zerocopy (nicmgr/zcrxq.h) for the
+	 * interface copy nicmgr plans: prepare this rx queue for zcrx. */
+	bool zcrx;			/* false: no queue to prepare */
+	unsigned zcrx_queue;
+	struct rp_addr zcrx_listen;	/* the service's address: the ntuple rule */
+	struct rp_mark zcrx_mark;
 };
 
 struct rp_workers_cfg {
@@ -144,6 +152,13 @@ enum rp_local_cpu {
 	RP_LOCAL_CPU_AUTO,	/* steer when the layout allows, else the hash (logged) */
 	RP_LOCAL_CPU_ON,	/* steer or refuse to start */
 	RP_LOCAL_CPU_OFF,	/* the kernel's reuseport hash */
+};
+
+/* services[].rx-zerocopy: io_uring zcrx on a NIC queue (dataplane/zcrx.h). */
+enum rp_rx_zc {
+	RP_RXZC_OFF,	/* provided-buffer receive (the default) */
+	RP_RXZC_AUTO,	/* zcrx where the interface can, else the fallback (reason logged) */
+	RP_RXZC_ON,	/* zcrx or refuse to start, with the reason */
 };
 
 enum rp_zc_mode {
@@ -190,6 +205,10 @@ enum rp_forward {
 };
 
 #define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
+/* Counter blocks per tcp-proxy service and worker: one per backend address
+ * the service has had since start (a reload keeps a kept backend's block
+ * and gives a new one a fresh block; dataplane/reload.h). */
+#define RP_BACKEND_SLOTS (2 * RP_BACKENDS_MAX)
 
 /* What a tcp-proxy sends a backend ahead of the client's bytes. */
 enum rp_proxy_protocol {
@@ -213,6 +232,9 @@ struct rp_backend_cfg {
 	struct rp_addr addr;
 	unsigned weight;
 	enum rp_proxy_protocol proxy_protocol;
+	unsigned slot;			/* its counter block in the service's RP_BACKEND_SLOTS:
+					 * the loader sets its index; a reload keeps a kept
+					 * backend's slot (dataplane/reload.c) */
 };
 
 /*
@@ -257,12 +279,26 @@ struct rp_service_cfg {
 	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
 	struct rp_backend_cfg *backends;
 	unsigned n_backends;
+	/* backends[n_backends, n_backends_all): removed by a live reload, kept
+	 * for the connections still open to them; never picked. The loader
+	 * sets n_backends_all = n_backends (dataplane/reload.h). */
+	unsigned n_backends_all;
 	enum rp_balance balance;
 	unsigned connect_timeout_ms;	/* a backend that has not answered the SYN by then: next one */
 	unsigned retries;		/* other backends tried after a failed connect */
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
 	struct rp_health_cfg health;
+	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
+	 * of an interfaces[] entry, which nicmgr prepares (header split, the
+	 * queue out of RSS, an ntuple rule for listen's port). */
+	enum rp_rx_zc rx_zc;
+	char rx_zc_iface[IFNAMSIZ];
+	struct rp_mark rx_zc_mark;	/* of rx-zerocopy's value */
+	long rx_zc_queue;		/* rx queue index */
+	unsigned rx_zc_area;		/* bytes of the receive area per queue */
+	unsigned rx_zc_refill;		/* refill ring entries (power of two) */
+	int rx_zc_iface_idx;		/* rules: index in interfaces[], -1 none */
 };
 
 struct rp_metrics_cfg {

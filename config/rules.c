@@ -247,6 +247,16 @@ static void check_proxies(const struct rp_config *cfg, struct rp_cfg_errors *err
 			check_proxy(cfg, &cfg->services[i], errs);
 }
 
+/* Each backend's counter block starts as its index (config.h). */
+static void number_backends(struct rp_config *cfg)
+{
+	for (unsigned i = 0; i < cfg->n_services; i++) {
+		cfg->services[i].n_backends_all = cfg->services[i].n_backends;
+		for (unsigned b = 0; b < cfg->services[i].n_backends; b++)
+			cfg->services[i].backends[b].slot = b;
+	}
+}
+
 /* The event channel's name becomes a file name: the channel library's rule. */
 static void check_events(const struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
@@ -261,6 +271,7 @@ static void check_events(const struct rp_config *cfg, struct rp_cfg_errors *errs
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	default_service_names(cfg);
+	number_backends(cfg);
 	check_names_unique(cfg->file, &NAMED("service name", cfg->services, cfg->n_services,
 					     struct rp_service_cfg), errs);
 	check_names_unique(cfg->file, &NAMED("interface", cfg->interfaces, cfg->n_interfaces,
@@ -272,4 +283,5 @@ void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs)
 	check_queues_total(cfg, errs);
 	check_proxies(cfg, errs);
 	check_events(cfg, errs);
+	rp_config_check_rx_zc(cfg, errs);
 }

@@ -10,5 +10,7 @@
 #include "config/config.h"
 
 void rp_config_check_rules(struct rp_config *cfg, struct rp_cfg_errors *errs);
+/* services[].rx-zerocopy (rules_zcrx.c); resolves rx_zc_iface_idx. */
+void rp_config_check_rx_zc(struct rp_config *cfg, struct rp_cfg_errors *errs);
 
 #endif

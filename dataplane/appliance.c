@@ -25,8 +25,10 @@
 #include "dataplane/privdrop.h"
 #include "dataplane/sdnotify.h"
 #include "dataplane/acceptor.h"
+#include "dataplane/reload.h"
 #include "dataplane/reuseport.h"
 #include "dataplane/worker.h"
+#include "dataplane/zcrx_start.h"
 
 struct rp_appliance {
 	const struct rp_config *cfg;
@@ -34,12 +36,13 @@ struct rp_appliance {
 	struct rp_worker *workers;
 	struct rp_counters *ctr;	/* n x blocks_per_worker() */
 	int *cpus;
-	const char **svc_names;		/* services, then backend rows (metrics) */
-	char (*be_names)[RP_NAME_MAX + RP_ADDR_TEXT];	/* "<service>/<backend address>" */
+	const char **svc_names;		/* services, then backend slots (metrics; reload.h) */
+	struct rp_reload *reload;	/* live reload: generations, backend slots */
 	struct rp_metrics *metrics;
 	struct rp_acceptor **acceptors;	/* per service; NULL: none */
 	struct acc_load *loads;		/* per service: what least-loaded reads */
 	struct rp_queue_cpus qc;	/* served rx queues (nicmgr): CPU, NAPI id */
+	struct rp_zcrx_plan zp;		/* services[].rx-zerocopy: per worker jobs */
 	struct rp_steer_napi napi[RP_STEER_NAPI_MAX];	/* napi steering: id -> queue */
 	unsigned n_napi;
 	struct rp_sd_watchdog watchdog;	/* systemd's WatchdogSec; zero: off */
@@ -97,6 +100,10 @@ static const struct rp_counters *metrics_block(void *arg, unsigned worker, unsig
 	const struct rp_counters *c = rp_appliance_counters(a, worker, &n_blocks);
 
 	if (!c || slot > n_svc + n_be)
+		return NULL;
+	/* a backend slot no backend has had yet: not exported */
+	if (slot >= n_svc && slot < n_svc + n_be &&
+	    !__atomic_load_n(&a->svc_names[slot], __ATOMIC_ACQUIRE))
 		return NULL;
 	return &c[slot < n_svc ? slot : slot == n_svc + n_be ? n_svc : slot + 1];
 }
@@ -213,6 +220,7 @@ static int start_workers(struct rp_appliance *a)
 						    .ctr = &a->ctr[i * per],
 						    .peers = a->workers, .n_peers = a->n };
 		own_napi_ids(a, &a->workers[i]);
+		a->workers[i].zcrx_job = rp_zcrx_job_for(&a->zp, a->cfg->n_services, i);
 	}
 	for (unsigned i = 0; i < a->n; i++) {
 		struct rp_worker *w = &a->workers[i];
@@ -479,31 +487,43 @@ static void watchdog(struct rp_appliance *a, bool worker_failed, bool stopping)
 }
 
 /* How often the control thread looks at the workers and the clock: 100 ms,
- * or more often when systemd's watchdog wants pings sooner. */
+ * or more often when systemd's watchdog wants pings sooner, or while the
+ * workers switch to a reloaded config (their acknowledgements end it). */
 static struct timespec control_tick(const struct rp_appliance *a)
 {
-	uint64_t ms = 100;
+	uint64_t ms = rp_reload_in_flight(a->reload) ? 10 : 100;
 
 	if (a->watchdog.interval_ms && a->watchdog.interval_ms < ms)
 		ms = a->watchdog.interval_ms;
 	return (struct timespec){ .tv_sec = 0, .tv_nsec = (long)ms * 1000 * 1000 };
 }
 
+/* SIGHUP: a live reload (reload.h). One sent by `ringplane reload`
+ * (sigqueue with RP_RELOAD_ASK) gets the outcome back. */
+static void on_sighup(struct rp_appliance *a, const siginfo_t *si)
+{
+	pid_t asker = si->si_code == SI_QUEUE && si->si_value.sival_int == RP_RELOAD_ASK ?
+		      si->si_pid : 0;
+
+	rp_reload_request(a->reload, a->workers, a->n, asker);
+}
+
 /* Wait for a signal (or a worker failure, or every worker ending by itself),
  * stop, drain; when the drain outlasts its timeout, reset what holds it.
- * SIGHUP is logged and ignored: there is no reload, and its default action
- * would kill the appliance without the drain. */
+ * SIGHUP reloads the config (while running; ignored once stopping). */
 static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 {
-	struct timespec tick = control_tick(a);
 	uint64_t deadline = 0;
 	bool stopping = false, worker_failed = false;
+	struct timespec tick;
+	siginfo_t info;
 	int failed = 0;
 
 	for (;;) {
 		int sig, bad = stopping ? -1 : failed_worker(a);
 
 		if (bad >= 0) {
+			rp_reload_cancel(a->reload);
 			rp_sd_stopping();
 			stop_for_failure(a, (unsigned)bad);
 			worker_failed = stopping = true;
@@ -513,7 +533,9 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			break;
 		watchdog(a, worker_failed, stopping);
 		rp_events_tick(&a->events, a->cfg, a->n, events_block, a);
-		sig = sigtimedwait(sigs, NULL, &tick);
+		rp_reload_poll(a->reload, a->workers, a->n);
+		tick = control_tick(a);
+		sig = sigtimedwait(sigs, &info, &tick);
 		if (sig < 0) {
 			if (deadline && now_ms() >= deadline) {
 				reset_workers(a);
@@ -522,13 +544,14 @@ static int wait_and_drain(struct rp_appliance *a, const sigset_t *sigs)
 			continue;
 		}
 		if (sig == SIGHUP) {
-			rp_warn("SIGHUP: reload is not supported in this version; ignored");
+			on_sighup(a, &info);
 			continue;
 		}
 		if (stopping)
 			abandon(a, sig);
 		rp_info("%s: stopping: draining sends and zerocopy notifications "
 			"(a second signal forces exit)", strsignal(sig));
+		rp_reload_cancel(a->reload);
 		rp_sd_stopping();
 		stopping = true;
 		deadline = drain_deadline(a);
@@ -575,7 +598,7 @@ static int check_features(void)
 
 static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 {
-	unsigned per = cfg->n_services + 1, n_be = rp_svc_backend_blocks(cfg), k = 0;
+	unsigned per = cfg->n_services + 1, n_be = rp_svc_backend_blocks(cfg);
 
 	a->cfg = cfg;
 	a->n = rp_worker_count(cfg, &a->qc);
@@ -584,21 +607,15 @@ static int alloc_appliance(struct rp_appliance *a, const struct rp_config *cfg)
 	a->ctr = calloc((size_t)a->n * (per + n_be), sizeof(*a->ctr));
 	a->cpus = calloc(a->n, sizeof(*a->cpus));
 	a->svc_names = calloc(per + n_be, sizeof(*a->svc_names));
-	a->be_names = calloc(n_be ? n_be : 1, sizeof(*a->be_names));
 	a->acceptors = calloc(per, sizeof(*a->acceptors));
 	a->loads = calloc(per, sizeof(*a->loads));
-	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names || !a->be_names || !a->acceptors ||
-	    !a->loads)
+	if (!a->workers || !a->ctr || !a->cpus || !a->svc_names || !a->acceptors || !a->loads)
 		return -ENOMEM;
 	for (unsigned i = 0; i < cfg->n_services; i++)
 		a->svc_names[i] = cfg->services[i].name;
-	for (unsigned i = 0; i < cfg->n_services; i++)
-		for (unsigned b = 0; cfg->services[i].type == RP_SVC_TCP_PROXY &&
-				     b < cfg->services[i].n_backends; b++, k++) {
-			snprintf(a->be_names[k], sizeof(a->be_names[k]), "%s/%s",
-				 cfg->services[i].name, cfg->services[i].backends[b].addr.text);
-			a->svc_names[cfg->n_services + k] = a->be_names[k];
-		}
+	a->reload = rp_reload_new(cfg, a->svc_names + cfg->n_services);
+	if (!a->reload)
+		return -ENOMEM;
 	return rp_pick_worker_cpus(cfg, &a->qc, a->n, a->cpus);
 }
 
@@ -607,8 +624,9 @@ static void free_appliance(struct rp_appliance *a)
 	free(a->workers);
 	free(a->ctr);
 	free(a->cpus);
+	rp_reload_free(a->reload);
 	free(a->svc_names);
-	free(a->be_names);
+	rp_zcrx_plan_free(&a->zp);
 	free(a->acceptors);
 	free(a->loads);
 }
@@ -636,7 +654,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	/* Before anything is changed or bound: refuse to join a running one. */
 	if (rp_addr_probe_services(cfg))
 		goto out;
-	if (rp_nic_start(cfg, &a.qc))
+	if (rp_zcrx_start_probe(cfg, &a.zp) || rp_nic_start(cfg, a.zp.prepare, &a.qc))
 		goto out;
 	if (alloc_appliance(&a, cfg)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
@@ -644,6 +662,9 @@ int rp_appliance_run(const struct rp_config *cfg)
 	}
 	/* Before the workers: each attaches to it as a sender. */
 	if (rp_events_open(&a.events, cfg, &pd))
+		goto out;
+	rp_reload_set_events(a.reload, a.events.ch);
+	if (rp_zcrx_start_assign(cfg, &a.zp, &a.qc, a.n))
 		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */
 	if (rp_reuseport_begin(cfg, a.n)) {
@@ -665,7 +686,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	}
 	rp_sd_watchdog_init(&a.watchdog);
 	rp_sd_ready(a.n, cfg->n_services);
-	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP is ignored)",
+	rp_info("running: %u workers, %u services (SIGINT/SIGTERM to stop; SIGHUP to reload)",
 		a.n, cfg->n_services);
 	rp_events_emit(a.events.ch, "start", "\"pid\":%d,\"workers\":%u,\"services\":%u",
 		       (int)getpid(), a.n, cfg->n_services);
@@ -701,7 +722,14 @@ static void run_usage(FILE *f)
 		"connections reset (logged: how many, bytes abandoned); their notifications\n"
 		"are still awaited, and the exit is still 0. A second signal exits at once\n"
 		"with status 1 and logs what was abandoned.\n\n"
-		"SIGHUP is logged and ignored: reload is not supported in this version.\n\n"
+		"SIGHUP (or `ringplane reload`) re-reads FILE and applies it live if it is\n"
+		"valid and changes only what can change while running (tcp-proxy backends,\n"
+		"weights, balance, connect-timeout-ms, retries, nodelay; per service\n"
+		"max-connections, idle-timeout-ms, write-stall-timeout-ms): workers switch\n"
+		"between two completion batches, no established connection is dropped, a\n"
+		"removed backend's connections finish. Otherwise the reload is rejected as a\n"
+		"whole, each error or offending key logged with FILE:LINE:COLUMN, and the\n"
+		"running config stays.\n\n"
 		"One appliance per address: a service address some process already serves\n"
 		"(another ringplane, whose SO_REUSEPORT groups this one would join) is refused\n"
 		"at start, naming the address and that process's PID.\n\n"

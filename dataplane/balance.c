@@ -14,13 +14,23 @@
 int rp_balancer_init(struct rp_balancer *b, const struct rp_service_cfg *cfg)
 {
 	*b = (struct rp_balancer){ .cfg = cfg, .n = cfg->n_backends };
-	b->current = calloc(b->n ? b->n : 1, sizeof(*b->current));
-	b->open = calloc(b->n ? b->n : 1, sizeof(*b->open));
+	/* room for any backend list a reload brings (rp_balancer_reset) */
+	b->current = calloc(RP_BACKENDS_MAX, sizeof(*b->current));
+	b->open = calloc(RP_BACKENDS_MAX, sizeof(*b->open));
 	if (!b->current || !b->open) {
 		rp_balancer_free(b);
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+void rp_balancer_reset(struct rp_balancer *b, const struct rp_service_cfg *cfg)
+{
+	b->cfg = cfg;
+	b->n = cfg->n_backends;
+	b->next = 0;
+	memset(b->current, 0, RP_BACKENDS_MAX * sizeof(*b->current));
+	memset(b->open, 0, RP_BACKENDS_MAX * sizeof(*b->open));
 }
 
 void rp_balancer_free(struct rp_balancer *b)

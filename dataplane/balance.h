@@ -37,6 +37,10 @@ struct rp_balancer {
 /* 0 or -ENOMEM. */
 int rp_balancer_init(struct rp_balancer *b, const struct rp_service_cfg *cfg);
 void rp_balancer_free(struct rp_balancer *b);
+/* A live reload's backend list (at most RP_BACKENDS_MAX): round-robin
+ * starts over, open counts are zero until rp_balance_opened() recounts
+ * the connections that stay. Cannot fail. */
+void rp_balancer_reset(struct rp_balancer *b, const struct rp_service_cfg *cfg);
 
 /* A backend not in `tried` (bit i: backend i), or -1 when every one was.
  * client: the client's address (hash); NULL hashes as an empty address. */

@@ -21,7 +21,7 @@
 static const char chan_usage[] =
 	"usage: ringplane chan create NAME [--mode M] [--policy P] [--slots N] [--slot-size B]\n"
 	"                      [--max-receivers N] [--block-timeout-ms MS] [--perm OCTAL] [--group G]\n"
-	"       ringplane chan send NAME [MESSAGE] [--count N]\n"
+	"       ringplane chan send NAME [MESSAGE] [--count N] [--to ID]\n"
 	"       ringplane chan listen NAME [--count N] [--timeout-ms MS]\n"
 	"       ringplane chan stats NAME [--json]\n"
 	"       ringplane chan destroy NAME\n\n"
@@ -35,8 +35,11 @@ static const char chan_usage[] =
 	"detected and detached.\n\n"
 	"  create   make the channel (defaults: unicast, block, 1024 slots of 256 B,\n"
 	"           16 receivers, 1000 ms, mode 0600, the caller's group)\n"
-	"  send     send MESSAGE (--count times), or each line of stdin\n"
-	"  listen   print each message received on its own line; stop after --count\n"
+	"  send     send MESSAGE (--count times), or each line of stdin; --to ID: only\n"
+	"           to the receiver with that id (broadcast and multicast channels;\n"
+	"           ids are listed by stats)\n"
+	"  listen   print each message received on its own line (also those sent by\n"
+	"           reference, read in place); stop after --count\n"
 	"           messages, when the channel is destroyed (exit 0) or after\n"
 	"           --timeout-ms without a message (exit 1). Gaps go to stderr.\n"
 	"  stats    the channel's parameters, counters and receivers\n"
@@ -148,7 +151,13 @@ static int chan_create(int argc, char **argv)
 	return RP_EXIT_OK;
 }
 
-static int send_lines(struct rp_chan *ch)
+/* To every receiver the mode says, or (to != 0) to that receiver only. */
+static int send_one(struct rp_chan *ch, uint32_t to, const char *msg, size_t len)
+{
+	return to ? rp_chan_send_to(ch, to, msg, len) : rp_chan_send(ch, msg, len);
+}
+
+static int send_lines(struct rp_chan *ch, uint32_t to)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -158,7 +167,7 @@ static int send_lines(struct rp_chan *ch)
 	while (!r && (n = getline(&line, &cap, stdin)) >= 0) {
 		if (n > 0 && line[n - 1] == '\n')
 			line[--n] = 0;
-		r = rp_chan_send(ch, line, (size_t)n);
+		r = send_one(ch, to, line, (size_t)n);
 	}
 	free(line);
 	return r;
@@ -168,12 +177,13 @@ static int chan_send(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
+		{ "to", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct rp_chan_err e;
 	struct rp_chan *ch;
-	uint32_t count = 1;
+	uint32_t count = 1, to = 0;
 	int opt, r = 0;
 
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
@@ -181,7 +191,8 @@ static int chan_send(int argc, char **argv)
 			fputs(chan_usage, stdout);
 			return RP_EXIT_OK;
 		}
-		if (opt != 'c' || parse_u32(optarg, 10, &count))
+		if ((opt != 'c' && opt != 'T') ||
+		    parse_u32(optarg, 10, opt == 'c' ? &count : &to) || (opt == 'T' && !to))
 			return rp_usage_error("chan", "bad option or value for 'send'");
 	}
 	if (argc - optind < 1 || argc - optind > 2)
@@ -189,13 +200,16 @@ static int chan_send(int argc, char **argv)
 	if (!(ch = rp_chan_attach(argv[optind], RP_CHAN_SENDER, &e)))
 		return fail(&e);
 	if (argc - optind == 1)
-		r = send_lines(ch);
+		r = send_lines(ch, to);
 	for (uint32_t i = 0; argc - optind == 2 && i < count && !r; i++)
-		r = rp_chan_send(ch, argv[optind + 1], strlen(argv[optind + 1]));
+		r = send_one(ch, to, argv[optind + 1], strlen(argv[optind + 1]));
 	if (r)
 		fprintf(stderr, "ringplane chan: send to '%s': %s\n", argv[optind],
 			r == -ETIMEDOUT ? "timed out waiting for room (block policy: a receiver is slow)"
-				       : strerror(-r));
+			: r == -ENOENT ? "no receiver with that id is attached (see `chan stats`)"
+			: r == -EINVAL && to ? "not a receiver id of this channel (a unicast "
+					       "channel's receivers cannot be addressed)"
+			: strerror(-r));
 	rp_chan_detach(ch);
 	return r ? RP_EXIT_FAIL : RP_EXIT_OK;
 }
@@ -207,14 +221,16 @@ static int listen_loop(struct rp_chan *ch, const char *name, uint32_t count, int
 	uint64_t got = 0, lost;
 
 	for (;;) {
-		ssize_t n = rp_chan_recv(ch, buf, cap, &lost);
+		const void *msg;
+		/* in place: a message sent by reference may be larger than cap */
+		ssize_t n = rp_chan_recv_ref(ch, buf, cap, &msg, &lost);
 		int w;
 
 		if (lost)
-			fprintf(stderr, "ringplane chan: '%s': lost %" PRIu64 " messages (overwritten)\n",
-				name, lost);
+			fprintf(stderr, "ringplane chan: '%s': lost %" PRIu64 " messages (overwritten, "
+				"or references that could not be read)\n", name, lost);
 		if (n >= 0) {
-			fwrite(buf, 1, (size_t)n, stdout);
+			fwrite(msg, 1, (size_t)n, stdout);
 			fputc('\n', stdout);
 			fflush(stdout);
 			if (count && ++got >= count)
@@ -289,8 +305,9 @@ static void stats_text(const struct rp_chan_info *i)
 	printf("  sent %" PRIu64 ", head %" PRIu64 ", send timeouts %" PRIu64 ", sleepers %u\n",
 	       i->tail, i->head, i->send_timeouts, i->sleepers);
 	for (unsigned k = 0; k < i->n_rx; k++)
-		printf("  receiver %d: pid %d cursor %" PRIu64 " received %" PRIu64 " lost %" PRIu64 "%s\n",
-		       i->rx[k].index, (int)i->rx[k].pid, i->rx[k].cursor, i->rx[k].received,
+		printf("  receiver %d: id %" PRIu32 " pid %d cursor %" PRIu64 " received %" PRIu64
+		       " lost %" PRIu64 "%s\n",
+		       i->rx[k].index, i->rx[k].id, (int)i->rx[k].pid, i->rx[k].cursor, i->rx[k].received,
 		       i->rx[k].lost, i->rx[k].sleeping ? " sleeping" : "");
 }
 
@@ -312,6 +329,7 @@ static void stats_json(const struct rp_chan_info *i)
 		json_t *r = json_object();
 
 		json_object_set_new(r, "index", json_integer(i->rx[k].index));
+		json_object_set_new(r, "id", json_integer(i->rx[k].id));
 		json_object_set_new(r, "pid", json_integer(i->rx[k].pid));
 		json_object_set_new(r, "cursor", json_integer((json_int_t)i->rx[k].cursor));
 		json_object_set_new(r, "received", json_integer((json_int_t)i->rx[k].received));

@@ -24,6 +24,7 @@ struct rp_cmd {
 
 int cmd_run(int argc, char **argv);	 /* dataplane/appliance.c */
 int cmd_check(int argc, char **argv);	 /* config/check_cli.c */
+int cmd_reload(int argc, char **argv);	 /* dataplane/reload_cli.c */
 int cmd_features(int argc, char **argv); /* dataplane/features.c */
 int cmd_stats(int argc, char **argv);	 /* dataplane/stats_cli.c */
 int cmd_nic(int argc, char **argv);	 /* nicmgr/nic_cli.c */

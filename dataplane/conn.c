@@ -109,15 +109,21 @@ bool rp_rx_try_read(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *r
 	return rx_arm(w, si, rx);
 }
 
-void rp_rx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx)
+void rp_conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, uint32_t obj, bool armed,
+			 bool *cancel_sent)
 {
 	struct io_uring_sqe *sqe;
 
-	if (!rx->armed || rx->cancel_sent || !(sqe = rp_worker_sqe(w)))
+	if (!armed || *cancel_sent || !(sqe = rp_worker_sqe(w)))
 		return;
-	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, rx->obj), 0);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, rx->obj));
-	rx->cancel_sent = true;
+	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, obj), 0);
+	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, obj));
+	*cancel_sent = true;
+}
+
+void rp_rx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx)
+{
+	rp_conn_cancel_recv(w, si, rx->obj, rx->armed, &rx->cancel_sent);
 }
 
 bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,

@@ -27,6 +27,7 @@
 #include "dataplane/log.h"
 #include "dataplane/share.h"
 #include "dataplane/svc.h"
+#include "dataplane/zcrx_acct.h"
 
 struct io_uring_cqe;
 struct rp_worker;
@@ -54,8 +55,10 @@ uint32_t rp_conn_cqe_obj(const struct io_uring_cqe *cqe);
 
 struct rp_txq_ent {
 	unsigned bid;		/* pool buffer, or RP_BID_NONE */
-	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy */
+	uint8_t *heap;		/* bid == RP_BID_NONE: owned copy, or with zc the zcrx area */
 	unsigned off, len;	/* what is still to send */
+	bool zc;		/* heap points into the zcrx area: zref goes back, not free() */
+	struct rp_zcrx_ref zref;
 };
 
 /* A ring that doubles when full. Its length is bounded by the pool: every
@@ -100,6 +103,9 @@ bool rp_rx_try_read(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *r
 bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
 		       bool may_read);
 void rp_rx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx);
+/* Cancel the receive named obj (RP_OP_RECV) once: any receive side's. */
+void rp_conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, uint32_t obj, bool armed,
+			 bool *cancel_sent);
 
 /*
  * A receive CQE: the buffer it delivered, now held by the connection

@@ -38,6 +38,11 @@ enum rp_counter {
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
+	/* receive zerocopy (io_uring zcrx, dataplane/zcrx.h) */
+	RP_C_RX_ZC_BYTES,	/* bytes received into the zcrx area (RECV_ZC) */
+	RP_C_RX_ZC_FALLBACK_BYTES,	/* bytes an rx-zerocopy service received by provided buffers */
+	RP_C_ZCRX_REFILL_STALLS,	/* buffer returns that found the refill ring full */
+	RP_C_ZCRX_REARMS,	/* RECV_ZC re-armed after ENOSPC (CQ full) or ENOMEM (area dry) */
 	/* tcp-proxy (dataplane/svc_tcp_proxy.c) */
 	RP_C_UP_BYTES,		/* bytes forwarded client -> backend */
 	RP_C_DOWN_BYTES,	/* bytes forwarded backend -> client */
@@ -51,6 +56,9 @@ enum rp_counter {
 	RP_C_HEALTH_DOWNS,	/* backends marked down by their checks */
 	RP_C_HEALTH_UPS,	/* backends put back */
 	RP_C_BACKEND_DOWN,	/* gauge, backend rows: 1 while marked down (this worker's view) */
+	/* live reload (dataplane/reload.h): worker 0's own block only */
+	RP_C_RELOADS_OK,	/* reloads applied on every worker */
+	RP_C_RELOADS_REJECTED,	/* reloads refused: config invalid, or not live-changeable */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,

@@ -10,6 +10,7 @@
  *   {"t":MS,"event":"conn-open","service":S,"worker":W,"conn":ID}
  *   {"t":MS,"event":"conn-close","service":S,"worker":W,"conn":ID}
  *   {"t":MS,"event":"stats","service":S,"conns_open":N,"rx_bytes":N,...}
+ *   {"t":MS,"event":"reload","applied":true,"generation":N}  (or "applied":false)
  *   {"t":MS,"event":"stop","pid":P,"clean":true|false}
  *
  * t is the wall clock in milliseconds since the epoch; conn is the

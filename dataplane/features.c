@@ -157,7 +157,8 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 		NO_USE " (each worker registers its own region)", NO_NEED },
 	[RP_FEAT_ZCRX] = { "zcrx", "zero-copy receive (zcrx)", "register", false, "6.15", 2, 10,
 		REGISTER(rp_probe_zcrx, 0),
-		NO_USE " (receive goes into provided buffers)", NO_NEED },
+		"services[].rx-zerocopy: hardware receive zerocopy on a prepared NIC queue "
+		"(per interface below)", "provided-buffer receive" },
 };
 
 

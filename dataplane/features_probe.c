@@ -20,6 +20,7 @@
 #include <liburing.h>
 
 #include "dataplane/features_probe.h"
+#include "dataplane/zcrx.h"
 
 #define PROBE_ENTRIES	8
 #define PROBE_BGID	7
@@ -758,41 +759,13 @@ int rp_probe_clone_buffers(unsigned arg, char *why, size_t len)
 }
 
 /*
- * zcrx needs a NIC queue with header split (tcp-data-split). The probe asks
- * for rx queue 0 of this namespace's loopback, which never has it: it only
- * shows whether the kernel gets as far as looking at the device. Probing a
- * real NIC here would take over one of its queues, which a read-only
- * `features` must not do; the dataplane's zcrx setup probes its own queue.
+ * Does the kernel have zcrx registration? Asked with a registration that
+ * names no device (dataplane/zcrx.c): nothing is taken over, so a
+ * read-only `features` may ask. Whether an interface queue can take it is
+ * the per-interface table `ringplane features` prints below this one.
  */
 int rp_probe_zcrx(unsigned arg, char *why, size_t len)
 {
-	enum { AREA = 16 * 4096, RQ_ENTRIES = 64, REGION = 2 * 4096 };
-	struct io_uring_zcrx_area_reg area = { .len = AREA };
-	struct io_uring_region_desc region = { .size = REGION,
-					       .flags = IORING_MEM_REGION_TYPE_USER };
-	struct io_uring_zcrx_ifq_reg reg = { .if_idx = if_nametoindex("lo"), .if_rxq = 0,
-					     .rq_entries = RQ_ENTRIES };
-	struct io_uring ring;
-	void *mem;
-	int ret;
-
 	(void)arg;
-	mem = mmap(NULL, AREA + REGION, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
-		return -errno;
-	area.addr = (uintptr_t)mem;
-	region.user_addr = (uintptr_t)mem + AREA;
-	reg.area_ptr = (uintptr_t)&area;
-	reg.region_ptr = (uintptr_t)&region;
-	ret = ring_open(&ring, IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-			       IORING_SETUP_CQE32);
-	if (!ret) {
-		ret = io_uring_register_ifq(&ring, &reg);
-		io_uring_queue_exit(&ring);
-	}
-	munmap(mem, AREA + REGION);
-	if (ret)
-		snprintf(why, len, "unavailable: no device with tcp-data-split "
-			 "(probe on lo rx queue 0 refused: %s)", strerror(-ret));
-	return ret;
+	return rp_zcrx_kernel_probe(why, len);
 }

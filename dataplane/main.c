@@ -10,6 +10,7 @@ const struct rp_cmd rp_commands[] = {
 	{ "run",      cmd_run,      "run the appliance (-c FILE; default: the embedded default config)" },
 	{ "check",    cmd_check,    "validate a config file and print it normalized" },
 	{ "features", cmd_features, "show which io_uring features this kernel and liburing support" },
+	{ "reload",   cmd_reload,   "reload a running appliance's config live (as SIGHUP) and report the outcome" },
 	{ "stats",    cmd_stats,    "show a running appliance's counters" },
 	{ "nic",      cmd_nic,      "show, plan and apply NIC queue/NAPI/IRQ settings" },
 	{ "bench",    cmd_bench,    "run a named benchmark and write JSON, a table and a plot" },

@@ -2,9 +2,10 @@
 /*
  * The typed message protocol into worker rings, carried by MSG_RING. In the
  * appliance three senders use it: the acceptor hands connections to workers
- * (CONN), the signal thread stops them (STOP, ring-less), and a tcp-proxy's
- * checking worker tells the other workers which backends are down (HEALTH,
- * dataplane/proxy_health.h): the only message workers send each other.
+ * (CONN), the signal thread stops, pings and reloads them (STOP, PING,
+ * RELOAD; ring-less), and a tcp-proxy's checking worker tells the other
+ * workers which backends are down (HEALTH, dataplane/proxy_health.h): the
+ * only message workers send each other.
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.
@@ -66,6 +67,9 @@ enum rp_msg_type {
 	/* tcp-proxy: the backends a service's checking worker has marked down
 	 * (dataplane/proxy_health.h). */
 	RP_MSG_HEALTH,
+	/* Live reload (dataplane/reload.h): payload = the struct rp_cfg_gen to
+	 * switch to (a pointer: user addresses fit in 48 bits). */
+	RP_MSG_RELOAD,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

@@ -3,8 +3,9 @@
  * tcp-proxy's own types, shared by its files: svc_tcp_proxy.c (pairs,
  * forwarding, half-close, resets, the service's ops), proxy_backend.c
  * (the client's address, the backend socket, connect and retries, the
- * PROXY protocol header) and proxy_health.c (health checks). Not an API:
- * nothing else includes it.
+ * PROXY protocol header), proxy_reload.c (a live reload's new backends and
+ * balancing) and proxy_health.c (health checks). Not an API: nothing else
+ * includes it.
  */
 #ifndef RP_PROXY_H
 #define RP_PROXY_H
@@ -66,6 +67,7 @@ struct pconn {
 	socklen_t peer_len;
 	struct sockaddr_storage local;	/* where the client connected (proxy-protocol) */
 	socklen_t local_len;
+	bool addrs_by_fd;		/* the address read in flight is a FIXED_FD_INSTALL */
 	uint8_t pp[RP_PP2_MAX];		/* the PROXY header: sent from here */
 	unsigned pp_len, pp_off;
 	uint64_t throttled_ms_counted;	/* of the legs' throttled time, on the backend's row */
@@ -83,7 +85,7 @@ struct tcp_proxy {
 	unsigned n_reset;		/* pairs reset when the drain timed out */
 	uint64_t bytes_abandoned;
 	bool peer_warned;
-	unsigned be_block0;		/* backend 0's counter block (svc.h) */
+	unsigned be_block0;		/* backend slot 0's counter block (svc.h) */
 	bool want_addrs;		/* client addresses read before connecting */
 	bool pp_any;			/* some backend speaks the PROXY protocol */
 	struct rp_health health;	/* backends marked down (proxy_health.h) */
@@ -127,5 +129,10 @@ bool proxy_any_pp(const struct rp_service_cfg *cfg);
 
 /* RP_OP_PROBE completions: a health check's connect. */
 void proxy_on_probe(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+
+/* ---- proxy_reload.c ---------------------------------------------------------- */
+
+/* ops->reload: new backends, weights, balancing (svc.h, reload.h). */
+void proxy_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_service_cfg *old);
 
 #endif

@@ -165,9 +165,7 @@ static void pc_addrs_from_fd(struct rp_svc_inst *si, struct pconn *pc, int res)
  * client hashes as "no address" (logged once). */
 static void proxy_on_peer(struct rp_svc_inst *si, struct pconn *pc, int res)
 {
-	struct tcp_proxy *tp = proxy_of(si);
-
-	if (tp->pp_any) {
+	if (pc->addrs_by_fd) {
 		pc_addrs_from_fd(si, pc, res);
 		return;
 	}
@@ -334,7 +332,8 @@ void proxy_read_peer(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *
 		pc->abort = true;
 		return;
 	}
-	if (proxy_of(si)->pp_any) {
+	pc->addrs_by_fd = proxy_of(si)->pp_any;	/* what the completion is */
+	if (pc->addrs_by_fd) {
 		/* O_CLOEXEC; the slot keeps its own reference */
 		io_uring_prep_fixed_fd_install(sqe, (int)pc->leg[CLI].rx.slot, 0);
 	} else {

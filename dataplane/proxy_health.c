@@ -38,9 +38,10 @@ static uint64_t msg_mask(const struct rp_msg *m)
 	return m->payload >> HEALTH_SVC_BITS | (uint64_t)(uint32_t)m->arg << HEALTH_LOW_BITS;
 }
 
+/* Backend b's row: its slot, which a reload keeps for the same address. */
 static struct rp_counters *be_ctr(struct rp_worker *w, const struct rp_health *h, unsigned b)
 {
-	return &w->ctr[h->be_block0 + b];
+	return &w->ctr[h->be_block0 + h->cfg->backends[b].slot];
 }
 
 static unsigned n_workers(const struct rp_worker *w)
@@ -225,34 +226,11 @@ static void check_start(struct rp_worker *w, struct rp_svc_inst *si, struct rp_h
 	p->fd = fd;
 }
 
-/* The service's config object changed (a reload): afresh, every backend
- * up. The old state's checks in flight have their sockets closed here;
- * their CQEs still come and are ignored (generation). */
-static void health_follow_cfg(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h)
-{
-	struct rp_health old = *h;
-
-	if (si->cfg == h->cfg)
-		return;
-	if (rp_health_init(h, w, si, rp_svc_backend_block(w->cfg, si->idx, 0))) {
-		rp_err("service %s: out of memory for health checks: they stop", si->cfg->name);
-		*h = (struct rp_health){ .cfg = si->cfg };
-	}
-	for (unsigned b = 0; b < old.n; b++)
-		rp_gauge_set(be_ctr(w, &old, b), RP_C_BACKEND_DOWN, 0);
-	rp_health_free(&old);
-	rp_info("service %s: config changed: health checks start afresh, every backend up",
-		si->cfg->name);
-}
-
 void rp_health_tick(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h)
 {
 	bool all;
 
-	if (h->stopping)
-		return;
-	health_follow_cfg(w, si, h);
-	if (!h->prober)
+	if (!h->prober || h->stopping)
 		return;
 	for (unsigned b = 0; b < h->n; b++)
 		if (h->probes[b].fd < 0 && w->now_ms >= h->probes[b].due_ms)
@@ -289,6 +267,43 @@ void rp_health_stop(struct rp_worker *w, struct rp_svc_inst *si, struct rp_healt
 		io_uring_prep_cancel_fd(sqe, h->probes[b].fd, 0);
 		io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_CANCEL, 0));
 	}
+}
+
+/* Old live backend i's index in the new config (by slot), or -1. */
+static int new_index(const struct rp_service_cfg *now, const struct rp_service_cfg *old,
+		     unsigned i)
+{
+	for (unsigned j = 0; j < now->n_backends; j++)
+		if (now->backends[j].slot == old->backends[i].slot)
+			return (int)j;
+	return -1;
+}
+
+int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h,
+		     const struct rp_service_cfg *old)
+{
+	struct rp_health nh;
+	int ret = rp_health_init(&nh, w, si, h->be_block0);
+
+	if (ret)
+		return ret;	/* the old state stays, for the old numbering */
+	for (unsigned i = 0; i < h->n; i++) {
+		int j = new_index(si->cfg, old, i);
+
+		rp_gauge_set(be_ctr(w, h, i), RP_C_BACKEND_DOWN, 0);
+		if (j < 0 || !nh.enabled)
+			continue;	/* removed, or unchecked from now on: up */
+		nh.down |= (h->down >> i & 1) << j;
+		if (nh.prober && h->probes) {
+			nh.probes[j] = h->probes[i];
+			nh.probes[j].fd = -1;	/* its check in flight is ignored (generation) */
+		}
+	}
+	for (unsigned j = 0; j < nh.n; j++)
+		rp_gauge_set(be_ctr(w, &nh, j), RP_C_BACKEND_DOWN, nh.down >> j & 1);
+	rp_health_free(h);
+	*h = nh;
+	return 0;
 }
 
 void proxy_on_probe(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)

@@ -25,10 +25,13 @@
  * one sender's messages reach a worker in order (msg.h). Until the first
  * change every worker takes every backend as up.
  *
- * A service whose config object changes under it (a reload) starts its
- * health state afresh at the next tick: every backend up, checks from
- * the start; a check still in flight then is recognised by its
- * generation and ignored.
+ * A live reload (proxy_reload.c) renumbers the state by the backends'
+ * slots: a kept backend keeps its state (down stays down), an added one
+ * starts up, a removed one is forgotten; with checks disabled every
+ * backend is up. A check in flight across it is recognised by its
+ * generation and ignored. Until every worker has applied the reload and
+ * the next full send (interval-ms), a worker's view may be off by that
+ * renumbering.
  *
  * Counted on the backend's row ("<service>/<address>"): health_checks,
  * health_check_fails, health_downs, health_ups on the checking worker; the
@@ -94,6 +97,11 @@ void rp_health_on_probe(struct rp_worker *w, struct rp_svc_inst *si, struct rp_h
 			const struct io_uring_cqe *cqe);
 /* The tick the checks need: a quarter of interval-ms; 0 when disabled. */
 unsigned rp_health_tick_wanted_ms(const struct rp_service_cfg *cfg);
+
+/* A live reload replaced si->cfg (old: the config before): the state in
+ * the new numbering. 0, or -ENOMEM (the old state is kept). */
+int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h,
+		     const struct rp_service_cfg *old);
 
 /* RP_MSG_HEALTH from the checking worker (registered by the worker). */
 int rp_health_on_msg(void *worker, const struct rp_msg *m);

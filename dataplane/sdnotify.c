@@ -2,6 +2,7 @@
 /* systemd notifications (see sdnotify.h). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "dataplane/log.h"
@@ -23,6 +24,25 @@ void rp_sd_ready(unsigned workers, unsigned services)
 	snprintf(msg, sizeof(msg), "READY=1\nSTATUS=running: %u workers, %u services",
 		 workers, services);
 	notify(msg);
+}
+
+/* RELOADING=1 with MONOTONIC_USEC (what Type=notify-reload requires; a
+ * plain Type=notify unit also holds `systemctl reload` until READY=1). */
+void rp_sd_reloading(void)
+{
+	struct timespec ts;
+	char msg[128];
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	snprintf(msg, sizeof(msg), "RELOADING=1\nSTATUS=reloading\nMONOTONIC_USEC=%llu",
+		 (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+	notify(msg);
+}
+
+void rp_sd_reloaded(bool applied)
+{
+	notify(applied ? "READY=1\nSTATUS=running: reload applied"
+		       : "READY=1\nSTATUS=running: reload rejected, previous config kept");
 }
 
 void rp_sd_stopping(void)

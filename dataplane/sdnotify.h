@@ -15,6 +15,10 @@
 
 void rp_sd_ready(unsigned workers, unsigned services);
 void rp_sd_stopping(void);
+/* A reload begins (RELOADING=1, MONOTONIC_USEC) / ends (READY=1, and
+ * STATUS= says whether it was applied or rejected). */
+void rp_sd_reloading(void);
+void rp_sd_reloaded(bool applied);
 
 struct rp_sd_watchdog {
 	uint64_t interval_ms;	/* between pings: half of WatchdogSec; 0: off */

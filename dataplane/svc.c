@@ -27,16 +27,16 @@ unsigned rp_svc_backend_blocks(const struct rp_config *cfg)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? RP_BACKEND_SLOTS : 0;
 	return n;
 }
 
-unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b)
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot)
 {
-	unsigned k = cfg->n_services + 1 + b;
+	unsigned k = cfg->n_services + 1 + slot;
 
 	for (unsigned i = 0; i < svc; i++)
-		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? cfg->services[i].n_backends : 0;
+		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? RP_BACKEND_SLOTS : 0;
 	return k;
 }
 

@@ -73,6 +73,14 @@ struct rp_svc_ops {
 	 * completions and zerocopy notifications. NULL: nothing of the service
 	 * can outlive the drain. */
 	void (*abort)(struct rp_worker *w, struct rp_svc_inst *si);
+	/* Live reload (dataplane/reload.h), on the worker thread between two
+	 * completion batches: si->cfg already is the new service config, `old`
+	 * the one it replaces (still valid during the call, freed later). Only
+	 * what reload.c lets change live differs (backends, balance, timeouts,
+	 * limits of new connections); established connections must go on.
+	 * NULL: the service reads what it needs from si->cfg as it goes. */
+	void (*reload)(struct rp_worker *w, struct rp_svc_inst *si,
+		       const struct rp_service_cfg *old);
 	/* After the ring went quiet: free what open() made. */
 	void (*destroy)(struct rp_worker *w, struct rp_svc_inst *si);
 };
@@ -113,12 +121,15 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 
 /*
  * A worker's counter blocks: [0, n_services) one per service, [n_services]
- * the worker's own, then one per tcp-proxy backend, service after service,
- * in config order (exported as service "<service>/<address>").
+ * the worker's own, then RP_BACKEND_SLOTS per tcp-proxy service, service
+ * after service: backend slot s (rp_backend_cfg.slot) of a service is its
+ * block s, exported as service "<service>/<address>" once a backend has
+ * it. The layout depends only on what a reload cannot change (the
+ * services and their types), so counters of a kept backend continue.
  */
 unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
-/* Index of backend b of service svc in a worker's blocks. */
-unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned b);
+/* Index of backend slot `slot` of service svc in a worker's blocks. */
+unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot);
 
 /* ---- helpers shared by services ----------------------------------------- */
 

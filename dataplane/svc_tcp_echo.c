@@ -41,6 +41,7 @@
 #include "dataplane/log.h"
 #include "dataplane/sockperf.h"
 #include "dataplane/worker.h"
+#include "dataplane/zcrx_rx.h"
 
 /* Heap bytes a connection may queue (split sockperf replies) before it is
  * considered abusive and closed: the pool bounds everything else. */
@@ -61,6 +62,8 @@ struct conn {
 	uint64_t tx_since_ms;		/* replies pending since, or last taken at */
 	struct rp_txq q;		/* queued replies, in order */
 	struct rp_sp_framer fr;
+	bool zc;			/* received by RECV_ZC (zrx), not rx's buffer ring */
+	struct rp_zrx zrx;
 };
 
 struct tcp_echo {
@@ -103,6 +106,10 @@ static void conn_put_buf(struct rp_worker *w, struct conn *c, unsigned bid)
 
 static void q_release(struct rp_worker *w, struct conn *c, struct rp_txq_ent *e)
 {
+	if (e->zc) {	/* consumed: its area piece goes back through the refill ring */
+		rp_zrx_put(w, &c->zrx, &e->zref);
+		return;
+	}
 	if (e->bid != RP_BID_NONE)
 		conn_put_buf(w, c, e->bid);
 	if (e->heap) {
@@ -215,8 +222,25 @@ static void conn_setsockopt(struct rp_worker *w, struct rp_svc_inst *si, struct 
  * throttled until it drains). */
 static void conn_try_read(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	if (!c->eof && !c->abort && !rp_rx_try_read(w, si, &c->rx))
+	bool ok = c->zc ? rp_zrx_step(w, si, &c->zrx, true) : rp_rx_try_read(w, si, &c->rx);
+
+	if (!c->eof && !c->abort && !ok)
 		c->abort = true;
+}
+
+/* The receive side after any event: by its share, or for RECV_ZC by the
+ * area it holds; cancelled when the connection ends. */
+static void conn_rx_step(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c, bool ending)
+{
+	if (!ending && !(c->zc ? rp_zrx_step(w, si, &c->zrx, true) :
+			 rp_rx_apply_share(w, si, &c->rx, true)))
+		c->abort = true;
+	if (!(c->abort || si->stopping))
+		return;
+	if (c->zc)
+		rp_zrx_cancel(w, si, &c->zrx);
+	else
+		rp_rx_cancel(w, si, &c->rx);
 }
 
 /* The one place that moves a connection on, after any event. A reset
@@ -231,11 +255,9 @@ static void conn_progress(struct rp_worker *w, struct rp_svc_inst *si, struct co
 		q_drop_unsent(w, c);
 	if (!c->sending && c->q.len)
 		conn_send_head(w, si, c);
-	if (!ending && !rp_rx_apply_share(w, si, &c->rx, true))
-		c->abort = true;
-	if (c->abort || si->stopping)
-		rp_rx_cancel(w, si, &c->rx);
-	if (ending && !c->rx.armed && !c->sending && !c->q.len && (!c->notifs || c->reset) &&
+	conn_rx_step(w, si, c, ending);
+	if (ending && !c->rx.armed && !c->zrx.armed && !c->sending && !c->q.len &&
+	    (!c->notifs || c->reset) &&
 	    !c->close_sent)
 		conn_close(w, si, c);
 }
@@ -304,6 +326,8 @@ static void conn_data(struct rp_worker *w, struct rp_svc_inst *si, struct conn *
 		conn_put_buf(w, c, bid);
 		return;
 	}
+	if (si->cfg->rx_zc != RP_RXZC_OFF)
+		rp_count(si->ctr, RP_C_RX_ZC_FALLBACK_BYTES, len);
 	if (si->cfg->sockperf) {
 		conn_data_sockperf(w, si, c, bid, len);
 		return;
@@ -314,6 +338,35 @@ static void conn_data(struct rp_worker *w, struct rp_svc_inst *si, struct conn *
 	}
 }
 
+/* A RECV_ZC piece: echoed straight from the area (a copy send: the area
+ * is not a registered buffer), returned once that send has completed. */
+static void conn_data_zc(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
+			 const struct rp_zrx_event *ev)
+{
+	struct rp_txq_ent e = { .bid = RP_BID_NONE, .heap = (uint8_t *)ev->ptr,
+				.len = ev->ref.len, .zc = true, .zref = ev->ref };
+
+	c->active_ms = w->now_ms;
+	if (c->abort || c->eof || conn_queue(w, c, e)) {
+		rp_zrx_put(w, &c->zrx, &ev->ref);
+		c->abort = c->abort || !c->eof;
+	}
+	(void)si;
+}
+
+static void tcp_on_recv_zc(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c,
+			   const struct io_uring_cqe *cqe)
+{
+	struct rp_zrx_event ev;
+
+	rp_zrx_complete(w, si, &c->zrx, cqe, &ev);
+	if (ev.data)
+		conn_data_zc(w, si, c, &ev);
+	c->eof = c->eof || ev.eof;
+	c->abort = c->abort || ev.failed;
+	conn_progress(w, si, c);
+}
+
 static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	struct conn *c = conn_at(si, rp_conn_cqe_obj(cqe));
@@ -321,6 +374,10 @@ static void tcp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struc
 
 	if (!c)
 		return;
+	if (c->zc) {
+		tcp_on_recv_zc(w, si, c, cqe);
+		return;
+	}
 	bid = rp_rx_complete(w, si, &c->rx, cqe);
 	if (bid != RP_BID_NONE)
 		conn_data(w, si, c, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
@@ -379,7 +436,7 @@ static struct rp_zc_sock *tcp_zc_sock(struct rp_svc_inst *si, uint64_t object)
  * receives again, if its share allows. */
 static void conn_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c)
 {
-	c->rx.starved = false;
+	c->rx.starved = c->zrx.starved = false;
 	conn_try_read(w, si, c);
 }
 
@@ -425,8 +482,9 @@ static void tcp_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t s
 		return;
 	}
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);	/* admitted: open = accepted - closed */
-	c->rx.slot = slot;
-	c->rx.obj = rp_conn_obj(slot, te->next_gen++);
+	c->rx.slot = c->zrx.slot = slot;
+	c->rx.obj = c->zrx.obj = rp_conn_obj(slot, te->next_gen++);
+	c->zc = rp_zrx_enabled(w, si);
 	c->active_ms = w->now_ms;
 	rp_zc_sock_init(&c->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
 	rp_sp_framer_init(&c->fr);
@@ -508,7 +566,7 @@ static void conn_rst(struct rp_worker *w, struct rp_svc_inst *si, struct conn *c
 	c->abort = c->reset = true;
 	conn_setsockopt(w, si, c, SOL_SOCKET, SO_LINGER, &rp_linger_rst, sizeof(rp_linger_rst));
 	/* the send a non-reading peer holds (and any receive) end -ECANCELED */
-	if (c->sending || c->rx.armed)
+	if (c->sending || c->rx.armed || c->zrx.armed)
 		rp_conn_cancel_all(w, si, c->rx.slot, c->rx.obj);
 	conn_progress(w, si, c);
 }

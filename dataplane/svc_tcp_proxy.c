@@ -62,7 +62,7 @@ void proxy_count_backend(struct rp_worker *w, struct rp_svc_inst *si, const stru
 			 enum rp_counter k, uint64_t n)
 {
 	if (pc->backend >= 0)
-		rp_count(&w->ctr[proxy_of(si)->be_block0 + (unsigned)pc->backend], k, n);
+		rp_count(&w->ctr[proxy_of(si)->be_block0 + si->cfg->backends[pc->backend].slot], k, n);
 }
 
 struct leg *proxy_leg_of(struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -682,6 +682,7 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
 	.tick_wanted_ms = proxy_tick_wanted_ms,
+	.reload = proxy_reload,
 	.stop = proxy_stop,
 	.abort = proxy_abort,
 	.destroy = proxy_destroy,

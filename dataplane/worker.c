@@ -16,6 +16,7 @@
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
 #include "dataplane/proxy_health.h"
+#include "dataplane/reload.h"
 #include "dataplane/worker.h"
 
 typedef void (*rp_cqe_fn)(struct rp_worker *w, const struct io_uring_cqe *cqe);
@@ -90,9 +91,9 @@ static unsigned tick_period_ms(const struct rp_worker *w)
 {
 	unsigned ms = 0;
 
-	for (unsigned i = 0; i < w->cfg->n_services; i++) {
-		const struct rp_svc_ops *ops = rp_svc_ops_for(w->cfg->services[i].type);
-		unsigned want = ops->tick_wanted_ms ? ops->tick_wanted_ms(&w->cfg->services[i]) : 0;
+	for (unsigned i = 0; i < w->n_svc; i++) {
+		const struct rp_svc_ops *ops = w->svc[i].ops;
+		unsigned want = ops->tick_wanted_ms ? ops->tick_wanted_ms(w->svc[i].cfg) : 0;
 
 		if (want && (!ms || want < ms))
 			ms = want;
@@ -308,6 +309,40 @@ static int on_ping_msg(void *worker, const struct rp_msg *m)
 	return 0;
 }
 
+/* Kept until the batch is through: the switch happens between batches. */
+static int on_reload_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+
+	w->reload_to = (const struct rp_cfg_gen *)(uintptr_t)m->payload;
+	return 0;
+}
+
+/* Between two completion batches: nothing of a handler is half done. SQEs
+ * prepared in the batch may point into the old config (a backend's
+ * address): submitted first, the kernel has copied what they name. Then
+ * each service switches (ops->reload), the tick follows the new timeouts,
+ * and the number goes back to the control thread, which frees the old
+ * generation once every worker has let go of it. */
+static void apply_reload(struct rp_worker *w)
+{
+	const struct rp_cfg_gen *g = w->reload_to;
+
+	w->reload_to = NULL;
+	io_uring_submit(&w->ring);
+	for (unsigned i = 0; i < w->n_svc; i++) {
+		struct rp_svc_inst *si = &w->svc[i];
+		const struct rp_service_cfg *old = si->cfg;
+
+		si->cfg = &g->cfg.services[i];
+		if (si->ops->reload)
+			si->ops->reload(w, si, old);
+	}
+	w->tick_ms = tick_period_ms(w);
+	arm_tick(w);
+	__atomic_store_n(&w->gen_applied, g->seq, __ATOMIC_RELEASE);
+}
+
 static bool own_napi_id(const struct rp_worker *w, unsigned napi_id)
 {
 	for (unsigned i = 0; napi_id && i < w->n_napi_ids; i++)
@@ -410,6 +445,15 @@ int rp_worker_ping(struct rp_worker *w, uint64_t seq)
 							       .payload = seq });
 }
 
+int rp_worker_reload(struct rp_worker *w, const struct rp_cfg_gen *gen)
+{
+	/* the pointer travels in 48 bits of user_data (msg.h) */
+	if ((uintptr_t)gen & ~(uintptr_t)RP_MSG_PAYLOAD_MASK)
+		return -EOVERFLOW;
+	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_RELOAD,
+							       .payload = (uintptr_t)gen });
+}
+
 int rp_worker_request_reset(struct rp_worker *w)
 {
 	return rp_msg_send_sync(w->ring_fd, &(struct rp_msg){ .type = RP_MSG_STOP,
@@ -471,9 +515,11 @@ static int run_loop(struct rp_worker *w)
 		 * it over on the next enter: counted, so cq-factor can be sized */
 		if (IO_URING_READ_ONCE(*w->ring.sq.kflags) & IORING_SQ_CQ_OVERFLOW)
 			rp_count(rp_worker_ctr(w), RP_C_CQ_OVERFLOWS, 1);
+		if (w->reload_to)
+			apply_reload(w);
 		flush_services(w);
 		rp_worker_close_deferred(w);
-		relieved = rp_fair_relieved(&w->fair);
+		relieved = rp_fair_relieved(&w->fair) | rp_zcrx_worker_tick(w);
 		if (relieved || rp_bufpool_should_rearm(&w->pool))
 			rp_worker_rearm(w);
 		publish(w);
@@ -527,7 +573,11 @@ static int setup_ring(struct rp_worker *w)
 			 IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE,
 		.cq_entries = wc->ring_entries * wc->cq_factor,
 	};
-	int ret = io_uring_queue_init_params(wc->ring_entries, &w->ring, &p);
+	int ret;
+
+	if (w->zcrx_job)	/* RECV_ZC completions carry a struct io_uring_zcrx_cqe */
+		p.flags |= IORING_SETUP_CQE32;
+	ret = io_uring_queue_init_params(wc->ring_entries, &w->ring, &p);
 
 	if (ret < 0) {
 		rp_err("worker %u: io_uring_queue_init(%u entries, CQ %u, SINGLE_ISSUER|"
@@ -608,6 +658,7 @@ static void teardown(struct rp_worker *w)
 	rp_bufpool_destroy(&w->pool);
 	io_uring_unregister_files(&w->ring);
 	io_uring_queue_exit(&w->ring);
+	rp_zcrx_worker_close(w);	/* after the exit: the kernel let go of the area */
 	free(w->close_later);
 	w->close_later = NULL;
 	rp_events_detach(w->events);
@@ -623,6 +674,8 @@ static int setup(struct rp_worker *w)
 	ret = setup_pool(w);
 	if (!ret)
 		ret = rp_msg_port_init(&w->msg, &w->ring, 64, rp_worker_ctr(w));
+	if (!ret)
+		ret = rp_zcrx_worker_open(w);
 	if (!ret)
 		ret = open_services(w);
 	if (ret)
@@ -683,6 +736,7 @@ void rp_worker_init_handlers(void)
 	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
 	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
 	rp_msg_set_handler(RP_MSG_HEALTH, rp_health_on_msg);
+	rp_msg_set_handler(RP_MSG_RELOAD, on_reload_msg);
 }
 
 int rp_worker_start(struct rp_worker *w)

@@ -30,6 +30,7 @@
 #include "dataplane/share.h"
 #include "dataplane/svc.h"
 #include "dataplane/zc.h"
+#include "dataplane/zcrx.h"
 
 #define RP_WORKER_FILES_SLACK 64	/* fixed-file slots beyond limits.connections: an
 					 * accept past the limit still gets a slot, so it can
@@ -97,6 +98,16 @@ struct rp_worker {
 	unsigned bufs_out_seen;		/* buffers not free, published likewise */
 	uint64_t pong;			/* the last liveness ping's payload it handled */
 	struct rp_chan *events;		/* its sender on the event channel; NULL: none */
+	/* Hardware receive zerocopy (dataplane/zcrx.h): what the appliance asks
+	 * (NULL: nothing), and the registered queue (NULL: none, or fallback). */
+	const struct rp_zcrx_job *zcrx_job;
+	struct rp_zcrx *zcrx;
+	/* Live reload (reload.h): the generation posted and not applied yet
+	 * (worker thread), the last one applied (release store, read by the
+	 * control thread), the last one posted (control thread only). */
+	const struct rp_cfg_gen *reload_to;
+	uint64_t gen_applied;
+	uint64_t reload_posted;
 };
 
 /* Counter blocks of a worker: [0, n_svc) per service in cfg->services order,
@@ -135,6 +146,10 @@ int rp_worker_request_reset(struct rp_worker *w);
 /* Liveness for the systemd watchdog: the worker's loop stores seq in
  * w->pong when it handles this message (ring-less MSG_RING; any thread). */
 int rp_worker_ping(struct rp_worker *w, uint64_t seq);
+/* Switch to a new config generation between two completion batches and
+ * store its number in w->gen_applied (ring-less MSG_RING; any thread). */
+struct rp_cfg_gen;
+int rp_worker_reload(struct rp_worker *w, const struct rp_cfg_gen *gen);
 /* Join the thread. Returns 0 when it drained cleanly. */
 int rp_worker_join(struct rp_worker *w);
 /* Close the handed-off slots on_conn_msg found no SQE for; what still

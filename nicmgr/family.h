@@ -66,6 +66,24 @@ int rp_nic_queue_parse(const struct nlmsghdr *nlh, unsigned *ifindex, struct rp_
 int rp_nic_qstats_parse(const struct nlmsghdr *nlh, unsigned *ifindex, struct rp_nic_queue *q);
 void rp_nic_queues_read(struct rp_nl *nl, struct rp_nic_info *info);
 
+/* ntuple.c: flow-steering rules (ioctl) */
+void rp_nic_ntuple_read(struct rp_nic_info *info);
+int rp_nic_ntuple_insert(const char *dev, struct rp_nic_ntuple *r, struct rp_nic_status *e);
+int rp_nic_ntuple_delete(const char *dev, const struct rp_nic_ntuple *r, struct rp_nic_status *e);
+const struct rp_nic_ntuple *rp_nic_ntuple_find(const struct rp_nic_info *info,
+					       const struct rp_nic_ntuple *want);
+void rp_nic_ntuple_text(char *buf, size_t len, const struct rp_nic_ntuple *r);
+
+/* plan.c: for plan makers in other files (zcrxq.c) */
+struct rp_nic_change *rp_nic_plan_add(struct rp_nic_plan *p, enum rp_nic_change_kind kind,
+				      const struct rp_iface_cfg *cfg, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void rp_nic_plan_unsupported(struct rp_nic_plan *p, struct rp_nic_change *c, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* zcrxq.c: zcrx queue preparation, after the interface's own settings */
+int rp_nic_plan_zcrx(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
+		     const struct rp_nic_info *info);
+
 /* irq.c */
 void rp_nic_irq_read(struct rp_nic_info *info);
 int rp_nic_irq_affinity_get(int64_t irq, char *buf, size_t len);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dataplane/cli.h"
+#include "nicmgr/zcrxq.h"
 #include "nicmgr/family.h"
 
 static const char nic_usage[] =
@@ -79,6 +80,23 @@ static int nic_show(int argc, char **argv)
 	return ret;
 }
 
+/* The interface's settings plus the zcrx queue preparation a service's
+ * rx-zerocopy asks of it (nicmgr/zcrxq.h): planned here even where the
+ * device refuses, so `plan` shows why. */
+static int plan_one(const struct rp_config *cfg, unsigned i, const struct rp_nic_info *info,
+		    struct rp_nic_plan *plan)
+{
+	struct rp_iface_cfg *ifc = malloc(sizeof(*ifc));
+	int ret;
+
+	if (!ifc)
+		return -1;
+	rp_nic_zcrx_iface(cfg, i, true, ifc);
+	ret = rp_nic_plan_make(cfg->file, ifc, info, plan);
+	free(ifc);
+	return ret;
+}
+
 /* Read, plan (and print) every interface of cfg. plans[] has n_interfaces. */
 static int plan_all(struct rp_nl *nl, const struct rp_config *cfg, struct rp_nic_plan *plans)
 {
@@ -93,7 +111,7 @@ static int plan_all(struct rp_nl *nl, const struct rp_config *cfg, struct rp_nic
 			fprintf(stderr, "ringplane nic: %s:%u:%u: %s\n", cfg->file,
 				cfg->interfaces[i].mark.line, cfg->interfaces[i].mark.column, st.msg);
 			ret = -1;
-		} else if (rp_nic_plan_make(cfg->file, &cfg->interfaces[i], info, &plans[i]) < 0) {
+		} else if (plan_one(cfg, i, info, &plans[i]) < 0) {
 			perror("ringplane nic: plan");
 			ret = -1;
 		} else {

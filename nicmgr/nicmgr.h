@@ -42,6 +42,7 @@
 #define RP_NIC_QSTATS_MAX	40	/* > NETDEV_A_QSTATS_TX_WAKE */
 #define RP_NIC_RSS_KEY_MAX	256
 #define RP_NIC_HFUNCS_MAX	8
+#define RP_NIC_NTUPLE_MAX	64	/* ntuple rules read per device */
 
 /* How a part of the device answered, or what went wrong: err 0 fine;
  * EOPNOTSUPP (and friends, see rp_nic_unsupported) the device or kernel
@@ -116,6 +117,16 @@ struct rp_nic_rss {
 	uint8_t key[RP_NIC_RSS_KEY_MAX];
 };
 
+/* An ntuple (ethtool -N flow-type tcp4) rule: TCP to ip4:port (ip4 0: any
+ * address) goes to rx queue `queue`; loc is its place in the device's
+ * rule table (RP_NIC_ABSENT until the device has it). */
+struct rp_nic_ntuple {
+	int64_t loc;
+	uint32_t ip4;		/* network order */
+	uint16_t port;		/* host order */
+	unsigned queue;
+};
+
 /* napi.c's field table indexes these. */
 enum rp_nic_napi_field {
 	RP_NAPI_ID,
@@ -156,6 +167,9 @@ struct rp_nic_info {
 	struct rp_nic_sect sect[RP_NIC_SECT__COUNT];
 	struct rp_nic_features feat;
 	struct rp_nic_rss rss;
+	struct rp_nic_status ntuple_st;	/* ntuple.c: ETHTOOL_GRXCLSRLALL */
+	unsigned n_ntuple;
+	struct rp_nic_ntuple ntuple[RP_NIC_NTUPLE_MAX];
 
 	struct rp_nic_status napi_st;
 	unsigned n_napi;
@@ -199,6 +213,7 @@ enum rp_nic_change_kind {
 	RP_CHG_NAPI,		/* a field of every NAPI of the device, via napi-set */
 	RP_CHG_THREADED,	/* device-wide /sys/class/net/DEV/threaded */
 	RP_CHG_IRQ,		/* /proc/irq/N/smp_affinity_list */
+	RP_CHG_NTUPLE,		/* an ntuple rule (zcrx queue steering, zcrxq.c) */
 	RP_CHG__COUNT,
 };
 
@@ -212,6 +227,7 @@ struct rp_nic_change {
 	int64_t from, to;
 	char from_text[64], to_text[64];	/* IRQ cpu lists */
 	uint32_t *from_indir, *to_indir;	/* RP_CHG_RSS_INDIR, n_indir each */
+	struct rp_nic_ntuple nt;		/* RP_CHG_NTUPLE: the rule (loc once made) */
 	unsigned n_indir;
 	/* RP_CHG_NAPI: NAPI ids change with the channel count, so the NAPIs
 	 * are found when the change is made; their old values, for undo. */

@@ -185,6 +185,19 @@ static int set_irq(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, b
 	return rp_nic_irq_affinity_set(c->irq, undo ? c->from_text : c->to_text, e);
 }
 
+/* Undo deletes the rule by the place the driver gave it. */
+static int set_ntuple(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
+		      struct rp_nic_status *e)
+{
+	(void)nl;
+	return undo ? rp_nic_ntuple_delete(dev, &c->nt, e) : rp_nic_ntuple_insert(dev, &c->nt, e);
+}
+
+static int64_t cur_ntuple(const struct rp_nic_info *info, const struct rp_nic_change *c)
+{
+	return rp_nic_ntuple_find(info, &c->nt) != NULL;
+}
+
 struct change_ops {
 	int (*set)(struct rp_nl *nl, const char *dev, struct rp_nic_change *c, bool undo,
 		   struct rp_nic_status *e);
@@ -200,6 +213,7 @@ static const struct change_ops change_ops[RP_CHG__COUNT] = {
 	[RP_CHG_NAPI]      = { set_napi, cur_napi, true },
 	[RP_CHG_THREADED]  = { set_threaded, cur_threaded, false },
 	[RP_CHG_IRQ]       = { set_irq, cur_irq, true },
+	[RP_CHG_NTUPLE]    = { set_ntuple, cur_ntuple, true },
 };
 
 static bool has_target(const struct rp_nic_info *info, const struct rp_nic_change *c)
@@ -212,12 +226,8 @@ static bool has_target(const struct rp_nic_info *info, const struct rp_nic_chang
 
 /* ---- making the plan ---------------------------------------------------- */
 
-static struct rp_nic_change *add(struct rp_nic_plan *p, enum rp_nic_change_kind kind,
-				 const struct rp_iface_cfg *cfg, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static struct rp_nic_change *add(struct rp_nic_plan *p, enum rp_nic_change_kind kind,
-				 const struct rp_iface_cfg *cfg, const char *fmt, ...)
+struct rp_nic_change *rp_nic_plan_add(struct rp_nic_plan *p, enum rp_nic_change_kind kind,
+				      const struct rp_iface_cfg *cfg, const char *fmt, ...)
 {
 	struct rp_nic_change *c, *v = realloc(p->c, (p->n + 1) * sizeof(*p->c));
 	va_list ap;
@@ -236,10 +246,7 @@ static struct rp_nic_change *add(struct rp_nic_plan *p, enum rp_nic_change_kind 
 	return c;
 }
 
-static void unsupported(struct rp_nic_plan *p, struct rp_nic_change *c, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void unsupported(struct rp_nic_plan *p, struct rp_nic_change *c, const char *fmt, ...)
+void rp_nic_plan_unsupported(struct rp_nic_plan *p, struct rp_nic_change *c, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -272,7 +279,7 @@ static int plan_number(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 
 	if (want == RP_NIC_ABSENT || (!st->err && in_place))
 		return 0;
-	if (!(c = add(p, proto->kind, cfg, "%s", proto->what)))
+	if (!(c = rp_nic_plan_add(p, proto->kind, cfg, "%s", proto->what)))
 		return -1;
 	c->sect = proto->sect;
 	c->field = proto->field;
@@ -281,9 +288,9 @@ static int plan_number(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 	c->to = want;
 	num_texts(c);
 	if (st->err)
-		unsupported(p, c, "%s", st->msg);
+		rp_nic_plan_unsupported(p, c, "%s", st->msg);
 	else if (have == RP_NIC_ABSENT)
-		unsupported(p, c, "%s does not report this setting", p->dev);
+		rp_nic_plan_unsupported(p, c, "%s does not report this setting", p->dev);
 	return 0;
 }
 
@@ -315,7 +322,7 @@ static int plan_features(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 
 		if (f && !info->feat.st.err && f->active == w->on)
 			continue;
-		if (!(c = add(p, RP_CHG_FEATURE, cfg, "features.%s", w->name)))
+		if (!(c = rp_nic_plan_add(p, RP_CHG_FEATURE, cfg, "features.%s", w->name)))
 			return -1;
 		c->mark = w->mark;
 		snprintf(c->feature, sizeof(c->feature), "%s", w->name);
@@ -323,11 +330,11 @@ static int plan_features(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 		c->to = w->on;
 		onoff_texts(c);
 		if (info->feat.st.err)
-			unsupported(p, c, "%s", info->feat.st.msg);
+			rp_nic_plan_unsupported(p, c, "%s", info->feat.st.msg);
 		else if (!f)
-			unsupported(p, c, "%s has no feature named '%s'", p->dev, w->name);
+			rp_nic_plan_unsupported(p, c, "%s has no feature named '%s'", p->dev, w->name);
 		else if (f->fixed)
-			unsupported(p, c, "'%s' is fixed on %s", w->name, p->dev);
+			rp_nic_plan_unsupported(p, c, "'%s' is fixed on %s", w->name, p->dev);
 	}
 	return 0;
 }
@@ -344,16 +351,16 @@ static int plan_hfunc(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 	for (unsigned i = 0; i < r->n_hfuncs; i++)
 		if (!strcmp(r->hfuncs[i], cfg->rss_hfunc))
 			want = i;
-	if (!(c = add(p, RP_CHG_RSS_HFUNC, cfg, "rss.hfunc")))
+	if (!(c = rp_nic_plan_add(p, RP_CHG_RSS_HFUNC, cfg, "rss.hfunc")))
 		return -1;
 	c->from = r->hfunc;
 	c->to = want;
 	snprintf(c->from_text, sizeof(c->from_text), "%s", r->hfunc_name[0] ? r->hfunc_name : "n/a");
 	snprintf(c->to_text, sizeof(c->to_text), "%s", cfg->rss_hfunc);
 	if (r->st.err)
-		unsupported(p, c, "%s", r->st.msg);
+		rp_nic_plan_unsupported(p, c, "%s", r->st.msg);
 	else if (want == RP_NIC_ABSENT)
-		unsupported(p, c, "%s has no hash function '%s'", p->dev, cfg->rss_hfunc);
+		rp_nic_plan_unsupported(p, c, "%s has no hash function '%s'", p->dev, cfg->rss_hfunc);
 	return 0;
 }
 
@@ -376,14 +383,14 @@ static int plan_indir(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 
 	if (cfg->rss_equal == RP_UNSET && !cfg->n_rss_indir)
 		return 0;
-	if (!(c = add(p, RP_CHG_RSS_INDIR, cfg, "rss.indirection")))
+	if (!(c = rp_nic_plan_add(p, RP_CHG_RSS_INDIR, cfg, "rss.indirection")))
 		return -1;
 	if (r->st.err || !n) {
-		unsupported(p, c, "%s", r->st.err ? r->st.msg : "device has no indirection table");
+		rp_nic_plan_unsupported(p, c, "%s", r->st.err ? r->st.msg : "device has no indirection table");
 		return 0;
 	}
 	if (cfg->n_rss_indir && cfg->n_rss_indir != n) {
-		unsupported(p, c, "table has %u entries, %s's has %u", cfg->n_rss_indir, p->dev, n);
+		rp_nic_plan_unsupported(p, c, "table has %u entries, %s's has %u", cfg->n_rss_indir, p->dev, n);
 		return 0;
 	}
 	c->from_indir = malloc(n * sizeof(uint32_t));
@@ -465,14 +472,14 @@ static int plan_irq(struct rp_nic_plan *p, const struct rp_iface_cfg *cfg,
 		snprintf(want, sizeof(want), "%u", cfg->irq_cpus.cpu[rx++ % cfg->irq_cpus.n]);
 		if (!strcmp(q->cpus, want))
 			continue;
-		if (!(c = add(p, RP_CHG_IRQ, cfg, "irq %" PRId64 " (rx-%u) cpus", q->irq, q->id)))
+		if (!(c = rp_nic_plan_add(p, RP_CHG_IRQ, cfg, "irq %" PRId64 " (rx-%u) cpus", q->irq, q->id)))
 			return -1;
 		c->irq = q->irq;
 		snprintf(c->from_text, sizeof(c->from_text), "%s", q->cpus);
 		snprintf(c->to_text, sizeof(c->to_text), "%s", want);
 	}
-	if (!rx && (c = add(p, RP_CHG_IRQ, cfg, "irq-cpus")))
-		unsupported(p, c, "%s", info->irq_st.err ? info->irq_st.msg : "no queue IRQ found");
+	if (!rx && (c = rp_nic_plan_add(p, RP_CHG_IRQ, cfg, "irq-cpus")))
+		rp_nic_plan_unsupported(p, c, "%s", info->irq_st.err ? info->irq_st.msg : "no queue IRQ found");
 	return 0;
 }
 
@@ -489,7 +496,8 @@ int rp_nic_plan_make(const char *file, const struct rp_iface_cfg *cfg,
 	    plan_hfunc(plan, cfg, info) < 0 ||
 	    plan_indir(plan, cfg, info) < 0 ||
 	    plan_napi(plan, cfg, info) < 0 ||
-	    plan_irq(plan, cfg, info) < 0) {
+	    plan_irq(plan, cfg, info) < 0 ||
+	    rp_nic_plan_zcrx(plan, cfg, info) < 0) {
 		rp_nic_plan_free(plan);
 		errno = ENOMEM;
 		return -1;

@@ -56,6 +56,7 @@ int rp_nic_read(struct rp_nl *nl, const char *dev, struct rp_nic_info *info,
 		rp_nic_sect_read(nl, dev, i, &info->sect[i]);
 	rp_nic_features_read(nl, dev, &info->feat);
 	rp_nic_rss_read(nl, dev, &info->rss);
+	rp_nic_ntuple_read(info);
 	rp_nic_napi_read(nl, info);
 	rp_nic_queues_read(nl, info);
 	napi_infer(info);

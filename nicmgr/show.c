@@ -104,6 +104,18 @@ static void text_rss(FILE *f, const struct rp_nic_rss *r)
 	fprintf(f, "\n");
 }
 
+static void text_ntuple(FILE *f, const struct rp_nic_info *info)
+{
+	char rule[96];
+
+	if (!text_status(f, "ntuple rules", &info->ntuple_st))
+		return;
+	for (unsigned i = 0; i < info->n_ntuple; i++) {
+		rp_nic_ntuple_text(rule, sizeof(rule), &info->ntuple[i]);
+		fprintf(f, "  %-6" PRId64 " %s\n", info->ntuple[i].loc, rule);
+	}
+}
+
 static void text_napi(FILE *f, const struct rp_nic_info *info)
 {
 	fprintf(f, "threaded (sysfs): %s\n",
@@ -164,6 +176,7 @@ void rp_nic_print_text(FILE *f, const struct rp_nic_info *info)
 		text_sect(f, info, i);
 	text_features(f, &info->feat);
 	text_rss(f, &info->rss);
+	text_ntuple(f, info);
 	text_napi(f, info);
 	text_queues(f, info);
 	rp_nic_qmap_from_info(info, &map);
@@ -263,6 +276,21 @@ static void json_rss(FILE *f, const struct rp_nic_rss *r)
 	fprintf(f, "]},\n");
 }
 
+static void json_ntuple(FILE *f, const struct rp_nic_info *info)
+{
+	char rule[96];
+
+	json_status(f, "ntuple", &info->ntuple_st);
+	fprintf(f, ", \"rules\": [");
+	for (unsigned i = 0; i < info->n_ntuple; i++) {
+		rp_nic_ntuple_text(rule, sizeof(rule), &info->ntuple[i]);
+		fprintf(f, "%s{\"loc\": %" PRId64 ", \"rule\": ", i ? ", " : "", info->ntuple[i].loc);
+		json_str(f, rule);
+		fprintf(f, "}");
+	}
+	fprintf(f, "]},\n");
+}
+
 static void json_napi(FILE *f, const struct rp_nic_info *info)
 {
 	json_status(f, "threaded", &info->threaded_st);
@@ -349,6 +377,8 @@ void rp_nic_print_json(FILE *f, const struct rp_nic_info *info)
 	json_features(f, &info->feat);
 	fprintf(f, "  ");
 	json_rss(f, &info->rss);
+	fprintf(f, "  ");
+	json_ntuple(f, info);
 	fprintf(f, "  ");
 	json_napi(f, info);
 	fprintf(f, "  ");

@@ -92,6 +92,29 @@ wait "$pl"
 rp_check "listener exits 0 on destroy" [ $? -eq 0 ]
 rp_check "file gone" [ ! -e "/dev/shm/ringplane-chan.$n" ]
 
+# Addressed: two listeners of a multicast channel; a message --to one id
+# reaches that listener only; an unknown id is refused.
+na=$n-to
+rp_check "create multicast" "$rp" chan create "$na" --mode multicast
+bg "$rp" chan listen "$na" --count 1 --timeout-ms 5000; la=$BG
+"$rp" chan listen "$na" --count 1 --timeout-ms 1500 >"$tmp/to-b" 2>/dev/null &
+lb=$!; _rp_pids+=("$lb")
+rp_check "two listeners attached" wait_rx "$na" 2
+ids=$("$rp" chan stats "$na" --json | python3 -c 'import json,sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)["receivers"]))')
+pid_a_id=$("$rp" chan stats "$na" --json | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["receivers"]:
+    if r["pid"] == int(sys.argv[1]): print(r["id"])' "$la")
+rp_check "stats lists both ids ($ids)" [ "$(echo $ids | wc -w)" -eq 2 ]
+rp_check "send --to the first listener" "$rp" chan send "$na" addressed --to "$pid_a_id"
+wait "$la"; rp_check "addressed listener got it and exited 0" [ $? -eq 0 ]
+wait "$lb"; rp_check "the other listener got nothing (timed out, exit 1)" [ $? -eq 1 ]
+rp_check "... and printed nothing" [ ! -s "$tmp/to-b" ]
+"$rp" chan send "$na" x --to 999 2>"$tmp/err"
+rp_check "an unknown id is refused (exit 1)" [ $? -eq 1 ]
+rp_check "... saying why" grep -q "not a receiver id" "$tmp/err"
+"$rp" chan destroy "$na"
+
 # Access: the file's mode and group decide.
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
 	as_nobody() { setpriv --reuid=65534 --regid=65534 "$@"; }

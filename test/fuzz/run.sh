@@ -27,11 +27,13 @@ mkdir -p "$out"
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 	-Wall -Wextra -Werror -Wno-missing-field-initializers
 	-D_GNU_SOURCE -DRP_VERSION='"fuzz"' -I"$RP_TOP")
-srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/errors.c
-	config/suggest.c config/schema.c config/print.c config/file.c "$RP_BUILD/config/default_yaml.c")
-srcs_sockperf=(dataplane/sockperf.c)
+# The channel library is the config's too (events.channel names a channel).
 srcs_chan=(chan/chan.c chan/consumer.c chan/info.c chan/layout.c chan/liveness.c chan/producer.c
-	chan/wait.c)
+	chan/region.c chan/wait.c)
+srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/rules_zcrx.c config/errors.c
+	config/suggest.c config/schema.c config/print.c config/file.c "$RP_BUILD/config/default_yaml.c"
+	"${srcs_chan[@]}")
+srcs_sockperf=(dataplane/sockperf.c)
 srcs_netlink=(nicmgr/nl.c nicmgr/ethsect.c nicmgr/channels.c nicmgr/rings.c nicmgr/coalesce.c
 	nicmgr/strset.c nicmgr/features.c nicmgr/linkinfo.c nicmgr/rss.c nicmgr/napi.c
 	nicmgr/queues.c nicmgr/status.c)
@@ -41,7 +43,7 @@ seeds_config=("$fuzz/corpus/config" "$RP_TOP/config/examples" "$RP_TOP/test/corp
 seeds_sockperf=("$fuzz/corpus/sockperf")
 seeds_netlink=("$fuzz/corpus/netlink")
 seeds_chan=("$fuzz/corpus/chan")
-libs_config=(-lyaml)
+libs_config=(-lyaml -luring -lpthread)
 libs_sockperf=()
 libs_netlink=(-lmnl)
 libs_chan=(-luring -lpthread)

@@ -13,6 +13,7 @@
 #   rpd_counter_reaches NAME SERVICE MIN  # until a counter is >= MIN
 #   rpd_counter_until NAME SERVICE OP V   # until `counter OP V` (-eq, -le, ...)
 #   rpd_all_closed SERVICE      # until conns_accepted == conns_closed
+#   rpd_log_has [-E] PATTERN    # until the appliance's log holds PATTERN
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
 ECHO_SRV_ADDR=10.91.0.2
@@ -152,6 +153,19 @@ metrics:
 logging:
   level: info
 EOC
+}
+
+# rpd_log_has [-E] PATTERN: true once the appliance's log holds PATTERN (a
+# fixed string; with -E an extended regex), within 10 s.
+rpd_log_has() {
+	local mode=-F i
+	[ "$1" = -E ] && { mode=-E; shift; }
+	for ((i = 0; i < 200; i++)); do
+		grep -q "$mode" -- "$1" "$RPD_LOG" && return 0
+		sleep 0.05
+	done
+	echo "not in the log after 10 s: $1"; tail -20 "$RPD_LOG"
+	return 1
 }
 
 # The sanitizer build reports leaks and errors in the log; the normal build

@@ -10,7 +10,8 @@
 #     conn id for every TCP connection through tcp-echo and tcp-proxy,
 #     stats events whose counters match what was sent, and stop with
 #     clean:true and the pid last (start, published before a receiver
-#     that waits for the metrics endpoint attaches, is first if seen); then the channel's end ends the listener;
+#     that waits for the metrics endpoint attaches, is first if seen), and a
+#     reload event for a live reload (applied) and a broken one (not); then the channel's end ends the listener;
 #   - a bad channel name is a config error at file:line:column.
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
@@ -66,6 +67,15 @@ for ((i = 0; i < N; i++)); do
 	done
 done
 rpd_counter_reaches conns_closed echo $((2 * N)) >/dev/null
+# a live reload (max-connections may change live), then one with an error
+chmod 755 "$workdir"; chmod 644 "$workdir/ev.yaml"	# readable after the drop to nobody
+sed -i "s|    listen: $ECHO_SRV_ADDR:7300|    listen: $ECHO_SRV_ADDR:7300\n    max-connections: 500|" "$workdir/ev.yaml"
+kill -HUP "$RPD_PID"
+rp_check "reload applied" rpd_log_has "reload: applied on every worker"
+cp "$workdir/ev.yaml" "$workdir/good.yaml"
+echo "services: [" >>"$workdir/ev.yaml"
+kill -HUP "$RPD_PID"
+rp_check "broken reload rejected" rpd_log_has "reload rejected: $workdir/ev.yaml:"
 sleep 0.5			# at least one stats event after the last close
 rpd_stop_checked "appliance"
 
@@ -108,6 +118,9 @@ for svc in ("echo", "proxy"):
     want = 2 * n if svc == "echo" else n       # the proxy's backend legs are echo's too
     if opened[svc] != want or closed[svc] != want:
         bad(f"{svc}: {opened[svc]} opened, {closed[svc]} closed, want {want} each")
+reloads = [e.get("applied") for e in ev if e["event"] == "reload"]
+if reloads != [True, False]:
+    bad(f"reload events {reloads}, want [True, False]")
 stats = [e for e in ev if e["event"] == "stats" and e["service"] == "echo"]
 if not stats:
     bad("no stats event for echo")
@@ -121,7 +134,7 @@ sys.exit(0 if ok else 1)
 PY
 
 # a name that cannot be a channel: a config error with its position
-sed "s/channel: $chan/channel: .hidden\/x/" "$workdir/ev.yaml" >"$workdir/bad.yaml"
+sed "s/channel: $chan/channel: .hidden\/x/" "$workdir/good.yaml" >"$workdir/bad.yaml"
 "$RINGPLANE" check "$workdir/bad.yaml" >/dev/null 2>"$workdir/bad.err"
 rp_check "bad channel name refused by check" test $? -ne 0
 rp_check "its error names file:line:column and the key" \

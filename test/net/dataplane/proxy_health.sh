@@ -6,6 +6,8 @@
 # one (MSG_RING) before "no connection goes to a backend marked down" can
 # hold; the backend rows' backend_down gauge is summed over both workers.
 #
+#   - a live reload (health-check and weights changed) keeps a backend
+#     marked down down;
 #   - health checks: a backend that goes away is marked down on both
 #     workers (health_downs, backend_down 2, logged, `ringplane stats`
 #     says so), no new connection is
@@ -158,6 +160,19 @@ health_case() {
 		stats_shows "hc/$B" down
 	rp_check "health: while B is down no connection is tried on it, all are served" \
 		untouched_while_down
+
+	# a live reload that changes the checks and the backends' order keeps
+	# B's state (by its slot, not its index)
+	sed -e 's/interval-ms: 100$/interval-ms: 120/' -e "s/      - address: $B$/      - address: $B\n        weight: 2/" \
+		"$workdir/health.yaml" >"$workdir/health2.yaml"
+	mv "$workdir/health2.yaml" "$workdir/health.yaml"	# the file it runs
+	rp_in "$srv_ns" "$RINGPLANE" reload -c "$workdir/health.yaml" >"$workdir/reload.out" 2>&1
+	rp_check "health: a live reload changing health-check and B's weight is applied" \
+		rpd_counter_until reloads_ok "*" -eq 1
+	cat "$workdir/reload.out"
+	rp_check "health: ... B is still down on both workers after it" \
+		rpd_counter_until backend_down "hc/$B" -eq 2
+	rp_check "health: ... and still gets no connection" untouched_while_down
 
 	start_b
 	rp_check "health: B back: put back on both workers (backend_down 0)" \

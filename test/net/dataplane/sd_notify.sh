@@ -4,7 +4,8 @@
 # a unix datagram socket this test listens on (as systemd would) and
 # WATCHDOG_USEC set. READY=1 must arrive, and only once the services
 # answer: an echo sent the moment it arrives is answered. WATCHDOG=1 pings
-# follow; SIGTERM brings STOPPING=1 and a clean exit. Every message must
+# follow; SIGHUP brings RELOADING=1 (with MONOTONIC_USEC) and READY=1
+# again, applied or rejected; SIGTERM brings STOPPING=1 and a clean exit. Every message must
 # come from the appliance's main PID (NotifyAccess=main). A worker that hangs
 # stops the WATCHDOG=1 pings (the liveness check through MSG_RING).
 . "$RP_TOP/test/net/lib.sh"
@@ -61,6 +62,18 @@ if rp_check "READY=1 arrives" wait_msg "READY=1"; then
 	rp_check "WATCHDOG=1 pings (3 of them)" wait_msg "WATCHDOG=1" 3
 	rp_check "the log names the watchdog period" grep -q "systemd watchdog: 400 ms, pinging every 200 ms" "$RPD_LOG"
 	rp_check "no STOPPING=1 while running" test "$(msg_count STOPPING=1)" -eq 0
+	kill -HUP "$RPD_PID"
+	rp_check "SIGHUP: RELOADING=1 with MONOTONIC_USEC" \
+		wait_msg "RELOADING=1 STATUS=reloading MONOTONIC_USEC=[0-9]"
+	rp_check "SIGHUP: READY=1 again once applied" wait_msg "READY=1 STATUS=running: reload applied"
+	# a file that no longer loads: rejected, and READY=1 all the same
+	echo "workers: [" >>"$workdir/rp.yaml"
+	kill -HUP "$RPD_PID"
+	rp_check "rejected reload: READY=1 says so" \
+		wait_msg "READY=1 STATUS=running: reload rejected, previous config kept"
+	rp_check "RELOADING=1 then READY=1, twice" \
+		test "$(msg_count RELOADING=1)" -eq 2 -a "$(msg_count READY=1)" -eq 3
+	sed -i '$d' "$workdir/rp.yaml"
 	rpd_stop_checked "SIGTERM"
 	rp_check "STOPPING=1 after SIGTERM" wait_msg "STOPPING=1"
 	rp_check "every message from the main PID $RPD_PID" \

@@ -45,7 +45,20 @@ by_id = {r["id"]: r for r in rows}
 for r in rows:
     for word in ("channel", "reload", "work item", "stats"):
         assert word not in r["used_for"].lower(), f"{r['id']}: used_for names '{word}'"
-for unused in ("zcrx", "pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
+# zcrx per interface: one entry per interface but lo, a known reason, usable
+# exactly when the reason says so, and the reason spelled out
+reasons = {"usable", "no-kernel", "no-device", "software-device", "no-queue",
+           "no-tcp-data-split", "no-ntuple", "no-rss", "registration-refused"}
+zi = doc["zcrx_interfaces"]
+names = [z["interface"] for z in zi]
+assert "lo" not in names and len(set(names)) == len(names), names
+for z in zi:
+    assert z["reason"] in reasons, z
+    assert z["usable"] == (z["reason"] == "usable"), z
+    assert z["why"].startswith(z["interface"] + ": "), z
+    if not by_id["zcrx"]["supported"]:
+        assert z["reason"] == "no-kernel", z
+for unused in ("pbuf_ring_inc", "bundle", "futex_wait", "coop_taskrun"):
     assert by_id[unused]["used_for"].startswith("nothing in this build uses it"), unused
 PY
 

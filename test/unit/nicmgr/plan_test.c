@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "nicmgr/family.h"
+#include "test/unit/nicmgr/plan_find.h"
 
 static struct rp_nic_info *info;
 static struct rp_iface_cfg cfg;
@@ -92,11 +93,7 @@ static int teardown(void **state)
 
 static const struct rp_nic_change *find(const char *what)
 {
-	for (unsigned i = 0; i < plan.n; i++)
-		if (!strcmp(plan.c[i].what, what))
-			return &plan.c[i];
-	fail_msg("no change '%s' in the plan", what);
-	return NULL;
+	return plan_find(&plan, what);
 }
 
 static void make(void)

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * zcrx refill-ring and area accounting (dataplane/zcrx_acct.h) against
+ * FAKE_KERNEL_RQ, a test double of the kernel's side of the shared refill
+ * ring: it owns the head/tail/rqe memory the real kernel would map, hands
+ * out completions on pages of the area (counting a user reference per
+ * completion, like io_zcrx_get_niov_uref), and consumes refill entries the
+ * way io_zcrx_ring_refill() does (area id and page checked, one user
+ * reference dropped per entry, head published). No io_uring is involved:
+ * the double is the only "kernel" here, and what it checks is what the
+ * real one would silently skip (a bad entry) or leak (a lost return).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "dataplane/zcrx_acct.h"
+
+#define PAGES 16u
+#define TOKEN (UINT64_C(3) << 48)	/* area id 3: the low 48 bits must stay clear */
+
+/* ---- FAKE_KERNEL_RQ: the test double of the kernel's shared ring memory ---- */
+
+struct fake_kernel_rq {
+	uint32_t head, tail;		/* the shared indices */
+	struct rp_zcrx_rqe *rqes;
+	uint32_t entries;
+	uint32_t user_refs[PAGES];	/* the kernel's per-niov user reference counts */
+	unsigned bad_entries;		/* entries the real kernel would skip */
+};
+
+static void fake_init(struct fake_kernel_rq *k, uint32_t entries, uint32_t start)
+{
+	memset(k, 0, sizeof(*k));
+	k->entries = entries;
+	k->head = k->tail = start;	/* indices are free-running u32s */
+	k->rqes = calloc(entries, sizeof(*k->rqes));
+	assert_non_null(k->rqes);
+}
+
+static struct rp_zcrx_ring_view fake_view(struct fake_kernel_rq *k)
+{
+	return (struct rp_zcrx_ring_view){ .khead = &k->head, .ktail = &k->tail,
+					   .rqes = k->rqes, .entries = k->entries };
+}
+
+/* A completion of len bytes at byte `at` of page `page`: its cqe off. */
+static uint64_t fake_deliver(struct fake_kernel_rq *k, uint32_t page, uint32_t at)
+{
+	k->user_refs[page]++;
+	return TOKEN | ((uint64_t)page * RP_ZCRX_PAGE + at);
+}
+
+/* Consume up to max entries, as io_zcrx_ring_refill does. */
+static unsigned fake_consume(struct fake_kernel_rq *k, unsigned max)
+{
+	uint32_t tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
+	unsigned n = 0;
+
+	while (k->head != tail && n < max) {
+		const struct rp_zcrx_rqe *e = &k->rqes[k->head++ & (k->entries - 1)];
+		uint64_t page = (e->off & ((UINT64_C(1) << 48) - 1)) / RP_ZCRX_PAGE;
+
+		n++;
+		if ((e->off & ~((UINT64_C(1) << 48) - 1)) != TOKEN || e->pad || page >= PAGES ||
+		    !k->user_refs[page]) {
+			k->bad_entries++;
+			continue;
+		}
+		k->user_refs[page]--;
+	}
+	return n;
+}
+
+static uint32_t fake_refs_total(const struct fake_kernel_rq *k)
+{
+	uint32_t t = 0;
+
+	for (unsigned i = 0; i < PAGES; i++)
+		t += k->user_refs[i];
+	return t;
+}
+
+/* ---- fixture ---------------------------------------------------------------- */
+
+struct fx {
+	struct fake_kernel_rq k;
+	struct rp_zcrx_acct a;
+};
+
+static void fx_init(struct fx *f, uint32_t entries, uint32_t start, uint32_t reserve)
+{
+	struct rp_zcrx_ring_view v;
+
+	fake_init(&f->k, entries, start);
+	v = fake_view(&f->k);
+	assert_int_equal(rp_zcrx_acct_init(&f->a, &v, PAGES * RP_ZCRX_PAGE, TOKEN, reserve), 0);
+}
+
+static void fx_free(struct fx *f)
+{
+	rp_zcrx_acct_free(&f->a);
+	free(f->k.rqes);
+}
+
+static struct rp_zcrx_ref take(struct fx *f, uint32_t page, uint32_t at, uint32_t len)
+{
+	struct rp_zcrx_ref r;
+
+	assert_int_equal(rp_zcrx_take(&f->a, fake_deliver(&f->k, page, at), len, &r), 0);
+	return r;
+}
+
+/* ---- tests ------------------------------------------------------------------ */
+
+/* Many more returns than ring entries, with the u32 indices wrapping past
+ * 2^32 too: every reference gets back to the kernel, none twice. */
+static void test_wrap_around(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 8, UINT32_MAX - 5, 0);
+	for (unsigned i = 0; i < 1000; i++) {
+		struct rp_zcrx_ref r = take(&f, i % PAGES, (i * 100) % 3000, 100);
+
+		rp_zcrx_put(&f.a, &r);
+		if (i % 3 == 2)
+			fake_consume(&f.k, 8);
+	}
+	rp_zcrx_flush(&f.a);
+	while (fake_consume(&f.k, 8))
+		rp_zcrx_flush(&f.a);
+	assert_true(f.k.head < 1000);	/* it wrapped */
+	assert_int_equal(fake_refs_total(&f.k), 0);
+	assert_int_equal(f.k.bad_entries, 0);
+	assert_int_equal(rp_zcrx_outstanding(&f.a), 0);
+	assert_int_equal(f.a.st.returned, 1000);
+	assert_int_equal(f.a.pages_busy, 0);
+	fx_free(&f);
+}
+
+/* The kernel does not consume: returns are owed, counted as stalls, and
+ * all reach the ring once it makes room; a page owed several times takes
+ * one FIFO slot and gets one entry per reference. */
+static void test_ring_full_owed(void **state)
+{
+	struct rp_zcrx_ref r[12];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 4, 0, 0);
+	for (unsigned i = 0; i < 12; i++)
+		r[i] = take(&f, i % 3, i * 8, 8);	/* pages 0,1,2, four refs each */
+	for (unsigned i = 0; i < 12; i++)
+		rp_zcrx_put(&f.a, &r[i]);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 4);
+	assert_int_equal(f.a.st.refill_stalls, 8);
+	assert_int_equal(f.a.fifo_len, 3);	/* pages, not references */
+	assert_int_equal(fake_refs_total(&f.k), 12);
+	for (unsigned round = 0; round < 3; round++) {
+		assert_int_equal(fake_consume(&f.k, 4), 4);
+		assert_int_equal(rp_zcrx_flush(&f.a), round < 2 ? 4 : 0);
+	}
+	assert_int_equal(fake_refs_total(&f.k), 0);
+	assert_int_equal(f.k.bad_entries, 0);
+	assert_int_equal(f.a.fifo_len, 0);
+	assert_int_equal(rp_zcrx_outstanding(&f.a), 0);
+	fx_free(&f);
+}
+
+/* Exhaustion: the pages we hold reach the area minus the reserve; one
+ * page coming back lifts it. Nothing is dropped on the way. */
+static void test_exhaustion(void **state)
+{
+	struct rp_zcrx_ref r[PAGES];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 64, 0, 2);
+	for (unsigned i = 0; i < PAGES - 2; i++) {
+		assert_false(rp_zcrx_exhausted(&f.a));
+		r[i] = take(&f, i, 0, RP_ZCRX_PAGE);
+	}
+	assert_true(rp_zcrx_exhausted(&f.a));
+	assert_int_equal(f.a.bytes_held, (uint64_t)(PAGES - 2) * RP_ZCRX_PAGE);
+	rp_zcrx_put(&f.a, &r[5]);
+	assert_false(rp_zcrx_exhausted(&f.a));
+	/* a page still owed (ring full) counts as held */
+	f.a.rq.entries = 1;
+	fake_consume(&f.k, 64);
+	r[5] = take(&f, 5, 0, 16);
+	rp_zcrx_put(&f.a, &r[0]);	/* fills the 1-entry ring */
+	r[0] = take(&f, 0, 0, 16);
+	rp_zcrx_put(&f.a, &r[1]);	/* owed */
+	assert_int_equal(f.a.fifo_len, 1);
+	r[1] = take(&f, 15, 0, 16);
+	assert_true(rp_zcrx_exhausted(&f.a));
+	fx_free(&f);
+}
+
+/* Returns in another order than the completions came: each page loses
+ * exactly the references returned for it. */
+static void test_out_of_order(void **state)
+{
+	struct rp_zcrx_ref a, b, c, d;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	a = take(&f, 7, 0, 1000);
+	b = take(&f, 7, 1000, 1000);	/* same page, second reference */
+	c = take(&f, 2, 0, 4096);
+	d = take(&f, 9, 4000, 96);
+	rp_zcrx_put(&f.a, &d);
+	rp_zcrx_put(&f.a, &b);
+	fake_consume(&f.k, 16);
+	assert_int_equal(f.k.user_refs[9], 0);
+	assert_int_equal(f.k.user_refs[7], 1);	/* a still holds it */
+	assert_int_equal(f.k.user_refs[2], 1);
+	assert_int_equal(f.a.pages_busy, 2);
+	rp_zcrx_put(&f.a, &c);
+	rp_zcrx_put(&f.a, &a);
+	fake_consume(&f.k, 16);
+	assert_int_equal(fake_refs_total(&f.k), 0);
+	assert_int_equal(f.k.bad_entries, 0);
+	assert_int_equal(f.a.bytes_held, 0);
+	/* a second return of the same piece never reaches the kernel */
+	rp_zcrx_put(&f.a, &a);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 0);
+	fx_free(&f);
+}
+
+/* Completions that are not inside one page of this area are refused. */
+static void test_bad_cqes(void **state)
+{
+	struct rp_zcrx_ref r;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	assert_int_equal(rp_zcrx_take(&f.a, (UINT64_C(1) << 48) | 0, 10, &r), -EFAULT);
+	assert_int_equal(rp_zcrx_take(&f.a, TOKEN | (PAGES * RP_ZCRX_PAGE), 10, &r), -EFAULT);
+	assert_int_equal(rp_zcrx_take(&f.a, TOKEN | 4000, 200, &r), -EFAULT);
+	assert_int_equal(rp_zcrx_take(&f.a, TOKEN | 0, 0, &r), -EFAULT);
+	assert_int_equal(f.a.st.bad_cqes, 4);
+	assert_int_equal(rp_zcrx_outstanding(&f.a), 0);
+	fx_free(&f);
+}
+
+/* How a multishot RECV_ZC ended: ENOSPC (CQ overflow) and ENOMEM (the
+ * copy fallback found the area dry) re-arm; EOF, cancel, errors do not. */
+static void test_recv_end(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	assert_int_equal(rp_zcrx_recv_end(&f.a, -ENOSPC), RP_ZCRX_END_REARM);
+	assert_int_equal(rp_zcrx_recv_end(&f.a, -ENOMEM), RP_ZCRX_END_REARM);
+	assert_int_equal(rp_zcrx_recv_end(&f.a, 0), RP_ZCRX_END_EOF);
+	assert_int_equal(rp_zcrx_recv_end(&f.a, -ECANCELED), RP_ZCRX_END_CANCELED);
+	assert_int_equal(rp_zcrx_recv_end(&f.a, -ECONNRESET), RP_ZCRX_END_ERROR);
+	assert_int_equal(f.a.st.rearms, 2);
+	fx_free(&f);
+}
+
+static void test_init_refuses(void **state)
+{
+	struct fake_kernel_rq k;
+	struct rp_zcrx_ring_view v;
+	struct rp_zcrx_acct a;
+
+	(void)state;
+	fake_init(&k, 8, 0);
+	v = fake_view(&k);
+	v.entries = 6;
+	assert_int_equal(rp_zcrx_acct_init(&a, &v, PAGES * RP_ZCRX_PAGE, TOKEN, 0), -EINVAL);
+	v.entries = 8;
+	assert_int_equal(rp_zcrx_acct_init(&a, &v, 1000, TOKEN, 0), -EINVAL);
+	assert_int_equal(rp_zcrx_acct_init(&a, &v, PAGES * RP_ZCRX_PAGE, TOKEN | 1, 0), -EINVAL);
+	assert_int_equal(rp_zcrx_acct_init(&a, &v, PAGES * RP_ZCRX_PAGE, TOKEN, PAGES), -EINVAL);
+	free(k.rqes);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_wrap_around),
+		cmocka_unit_test(test_ring_full_owed),
+		cmocka_unit_test(test_exhaustion),
+		cmocka_unit_test(test_out_of_order),
+		cmocka_unit_test(test_bad_cqes),
+		cmocka_unit_test(test_recv_end),
+		cmocka_unit_test(test_init_refuses),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
