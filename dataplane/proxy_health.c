@@ -283,8 +283,14 @@ int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 		     const struct rp_service_cfg *old)
 {
 	struct rp_health nh;
-	int ret = rp_health_init(&nh, w, si, h->be_block0);
+	int ret;
 
+	if (!h->enabled && !si->cfg->health.enabled) {
+		h->cfg = si->cfg;	/* unchecked before and after: every backend up */
+		h->n = si->cfg->n_backends;
+		return 0;
+	}
+	ret = rp_health_init(&nh, w, si, h->be_block0);
 	if (ret)
 		return ret;	/* the old state stays, for the old numbering */
 	for (unsigned i = 0; i < h->n; i++) {
