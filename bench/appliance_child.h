@@ -43,4 +43,13 @@ int rp_bench_appliance_serve(const char *name, const char *yaml, size_t len);
  * killed. Either, or an unclean exit, becomes a note naming `what`. */
 void rp_bench_child_stop(struct rp_bench_ctx *ctx, const char *what, pid_t pid);
 
+/* In the child: the epoll + recvmmsg/sendmmsg echo server (bench/baselines)
+ * on addr until SIGTERM; the exit code (what names the benchmark in errors). */
+int rp_bench_epoll_echo_child(const char *what, const struct sockaddr_in *addr);
+
+/* CPU time (user + system, all threads) process pid has used, in ns; 0 if
+ * it cannot be read. A server's cost per packet holds up better than its
+ * rate on a busy machine. */
+double rp_bench_process_cpu_ns(pid_t pid);
+
 #endif

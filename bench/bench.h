@@ -183,6 +183,8 @@ void rp_bench_plot_ts(struct rp_bench_ctx *ctx, const char *id, const char *titl
 
 /* Percentile (0..100) of an array, sorting it in place. */
 double rp_bench_percentile(double *v, size_t n, double pct);
+/* Metrics <prefix>p50, <prefix>p99, <prefix>p999 (ns) of v (sorted in place). */
+void rp_bench_pct_metrics(struct rp_bench_sample *s, const char *prefix, double *v, size_t n);
 /* Monotonic clock in ns. */
 unsigned long long rp_bench_now_ns(void);
 

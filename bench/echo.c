@@ -60,25 +60,9 @@ struct echo_case {
 
 /* ---- servers ----------------------------------------------------------- */
 
-static volatile sig_atomic_t epoll_stop;
-
-static void on_term(int sig)
-{
-	(void)sig;
-	epoll_stop = 1;
-}
-
 static int serve_epoll(const struct echo_running *r)
 {
-	struct sigaction sa = { .sa_handler = on_term };
-	int fd = rp_epoll_echo_bind((const struct sockaddr *)&r->addr, sizeof(r->addr));
-
-	if (fd < 0) {
-		fprintf(stderr, "bench echo: epoll server: bind: %s\n", strerror(-fd));
-		return 1;
-	}
-	sigaction(SIGTERM, &sa, NULL);
-	return rp_epoll_echo_serve(fd, &epoll_stop, NULL) ? 1 : 0;
+	return rp_bench_epoll_echo_child("echo", &r->addr);
 }
 
 /* A one-worker appliance with one udp-echo service on the server's address. */
@@ -165,55 +149,22 @@ static struct echo_load_cfg load_cfg(const struct echo_case *c)
 	};
 }
 
-/* CPU time (user + system, all threads) a process has used, in ns; the
- * server's cost per packet holds up better than pps on a busy machine. */
-static double process_cpu_ns(pid_t pid)
-{
-	char path[64];
-	unsigned long long utime = 0, stime = 0;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	/* fields 14 and 15 (utime, stime), after "pid (comm) state ..." */
-	n = fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &utime, &stime);
-	fclose(f);
-	return n == 2 ? (double)(utime + stime) * 1e9 / (double)sysconf(_SC_CLK_TCK) : 0;
-}
-
-static void rtt_metrics(struct rp_bench_sample *s, const char *prefix, double *v, size_t n)
-{
-	static const struct { const char *name; double pct; } pcts[] = {
-		{ "p50", 50 }, { "p99", 99 }, { "p999", 99.9 },
-	};
-	char name[32];
-
-	for (unsigned i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
-		snprintf(name, sizeof(name), "%s%s", prefix, pcts[i].name);
-		rp_bench_metric(s, name, "ns", rp_bench_percentile(v, n, pcts[i].pct));
-	}
-}
-
 static int rep_throughput(void *arg, struct rp_bench_sample *s)
 {
 	const struct echo_case *c = arg;
 	struct echo_load_cfg cfg = load_cfg(c);
 	struct echo_throughput t;
-	double cpu0 = process_cpu_ns(c->srv->pid), cpu1;
+	double cpu0 = rp_bench_process_cpu_ns(c->srv->pid), cpu1;
 
 	if (echo_load_throughput(&cfg, &t) < 0 || !t.rtt.n) {
 		free(t.rtt.rtt_ns);
 		return -1;
 	}
-	cpu1 = process_cpu_ns(c->srv->pid);
+	cpu1 = rp_bench_process_cpu_ns(c->srv->pid);
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
 	if (t.replies && cpu1 > cpu0)
 		rp_bench_metric(s, "server_cpu_per_pkt", "ns", (cpu1 - cpu0) / (double)t.replies);
-	rtt_metrics(s, "load_", t.rtt.rtt_ns, t.rtt.n);
+	rp_bench_pct_metrics(s, "load_", t.rtt.rtt_ns, t.rtt.n);
 	rp_bench_metric(s, "load_cpu", "x", t.load_cpu);
 	rp_bench_metric(s, "refills", "count", (double)t.refills);
 	free(t.rtt.rtt_ns);
@@ -237,7 +188,7 @@ static int rep_latency(void *arg, struct rp_bench_sample *s)
 		snprintf(series, sizeof(series), "%s %u B", c->srv->def->variant, c->size);
 		rp_bench_cdf_add(c->b->ctx, "latency-cdf", series, l.rtt_ns, l.n);
 	}
-	rtt_metrics(s, "", l.rtt_ns, l.n);
+	rp_bench_pct_metrics(s, "", l.rtt_ns, l.n);
 	rp_bench_metric(s, "round_trips", "count", (double)l.n);
 	free(l.rtt_ns);
 	return 0;

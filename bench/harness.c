@@ -180,6 +180,20 @@ double rp_bench_percentile(double *v, size_t n, double pct)
 	return lo + 1 < n ? v[lo] + (v[lo + 1] - v[lo]) * frac : v[lo];
 }
 
+/* p50, p99 and p999 of v as metrics <prefix>p50 ... in ns. */
+void rp_bench_pct_metrics(struct rp_bench_sample *s, const char *prefix, double *v, size_t n)
+{
+	static const struct { const char *name; double pct; } pcts[] = {
+		{ "p50", 50 }, { "p99", 99 }, { "p999", 99.9 },
+	};
+	char name[32];
+
+	for (unsigned i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++) {
+		snprintf(name, sizeof(name), "%s%s", prefix, pcts[i].name);
+		rp_bench_metric(s, name, "ns", rp_bench_percentile(v, n, pcts[i].pct));
+	}
+}
+
 unsigned long long rp_bench_now_ns(void)
 {
 	struct timespec ts;

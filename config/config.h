@@ -189,6 +189,7 @@ enum rp_svc_type {
 	RP_SVC_UDP_ECHO,
 	RP_SVC_TCP_ECHO,
 	RP_SVC_TCP_PROXY,
+	RP_SVC_UDP_RELAY,
 	RP_SVC__COUNT,
 };
 
@@ -204,8 +205,8 @@ enum rp_forward {
 	RP_FWD_SERIALIZED,	/* one send in flight per direction, from the receive buffers */
 };
 
-#define RP_BACKENDS_MAX 64u	/* per tcp-proxy service (a retry excludes by a 64-bit mask) */
-/* Counter blocks per tcp-proxy service and worker: one per backend address
+#define RP_BACKENDS_MAX 64u	/* per tcp-proxy or udp-relay service (a retry excludes by a 64-bit mask) */
+/* Counter blocks per tcp-proxy or udp-relay service and worker: one per backend address
  * the service has had since start (a reload keeps a kept backend's block
  * and gives a new one a fresh block; dataplane/reload.h). */
 #define RP_BACKEND_SLOTS (2 * RP_BACKENDS_MAX)
@@ -289,6 +290,14 @@ struct rp_service_cfg {
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
 	struct rp_health_cfg health;
+	/* udp-relay (dataplane/svc_udp_relay.c); backends above, idle_timeout_ms
+	 * is a session's */
+	unsigned max_sessions;		/* per worker */
+	unsigned max_client_sessions;	/* per client IP address; 0: only max_sessions */
+	unsigned backend_down_ms;	/* a backend that refused (ICMP) gets no new sessions this long */
+	char health_probe[RP_NAME_MAX];	/* probe payload; "": no health probes */
+	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
+	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
 	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
 	 * of an interfaces[] entry, which nicmgr prepares (header split, the
 	 * queue out of RSS, an ntuple rule for listen's port). */

@@ -215,19 +215,19 @@ static void check_queues_total(const struct rp_config *cfg, struct rp_cfg_errors
 	}
 }
 
-/* A tcp-proxy forwards to 1..RP_BACKENDS_MAX backends, never to itself,
- * and does not speak sockperf (it forwards whatever the stream carries). */
+/* A tcp-proxy or udp-relay forwards to 1..RP_BACKENDS_MAX backends, never
+ * to itself, and does not speak sockperf (it forwards whatever it gets). */
 static void check_proxy(const struct rp_config *cfg, const struct rp_service_cfg *s,
 			struct rp_cfg_errors *errs)
 {
 	if (!s->n_backends || s->n_backends > RP_BACKENDS_MAX)
 		rp_cfg_error_add(errs, cfg->file, s->mark,
-				 "service '%s': tcp-proxy needs 1 to %u backends (has %u)", s->name,
-				 RP_BACKENDS_MAX, s->n_backends);
+				 "service '%s': %s needs 1 to %u backends (has %u)", s->name,
+				 rp_svc_type_name(s->type), RP_BACKENDS_MAX, s->n_backends);
 	if (s->sockperf)
 		rp_cfg_error_add(errs, cfg->file, s->mark,
-				 "service '%s': sockperf framing is for echo services, not tcp-proxy",
-				 s->name);
+				 "service '%s': sockperf framing is for echo services, not %s",
+				 s->name, rp_svc_type_name(s->type));
 	if (s->health.enabled && s->health.timeout_ms > s->health.interval_ms)
 		rp_cfg_error_add(errs, cfg->file, s->health.mark,
 				 "service '%s': health-check.timeout-ms (%u) is longer than its "
@@ -243,7 +243,8 @@ static void check_proxy(const struct rp_config *cfg, const struct rp_service_cfg
 static void check_proxies(const struct rp_config *cfg, struct rp_cfg_errors *errs)
 {
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		if (cfg->services[i].type == RP_SVC_TCP_PROXY)
+		if (cfg->services[i].type == RP_SVC_TCP_PROXY ||
+		    cfg->services[i].type == RP_SVC_UDP_RELAY)
 			check_proxy(cfg, &cfg->services[i], errs);
 }
 

@@ -64,11 +64,13 @@ const char *const rp_svc_type_names[RP_SVC__COUNT + 1] = {
 	[RP_SVC_UDP_ECHO] = "udp-echo",
 	[RP_SVC_TCP_ECHO] = "tcp-echo",
 	[RP_SVC_TCP_PROXY] = "tcp-proxy",
+	[RP_SVC_UDP_RELAY] = "udp-relay",
 };
 const struct rp_svc_type_info rp_svc_types[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = { .socktype = SOCK_DGRAM },
 	[RP_SVC_TCP_ECHO] = { .socktype = SOCK_STREAM },
 	[RP_SVC_TCP_PROXY] = { .socktype = SOCK_STREAM },
+	[RP_SVC_UDP_RELAY] = { .socktype = SOCK_DGRAM },
 };
 
 /* ---- interfaces[] --------------------------------------------------------- */
@@ -233,15 +235,30 @@ static const struct rp_key tcp_proxy_keys[] = {
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
+#define UDP_GSO_KEYS \
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) }, \
+	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) }
 static const struct rp_key udp_service_keys[] = {
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) },
-	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) },
+	UDP_GSO_KEYS,
 };
+static const struct rp_key udp_relay_keys[] = {
+	{ "backends", RP_V_LIST, RP_K_REQUIRED, RANGE(0, 0), NULL, "servers datagrams are relayed to (1 to 64); a client IP address keeps its backend while the set stays (weighted rendezvous hashing: a backend added or removed moves only its share of clients)", AT(S, backends), COUNT(S, n_backends), .child = &backend_section },
+	{ "max-sessions", RP_V_INT, 0, RANGE(1, 65535), "4096", "sessions (client address and port) one worker owns at once, each with its own backend socket; datagrams of a new client beyond it are dropped (sessions_refused)", AT(S, max_sessions) },
+	{ "max-client-sessions", RP_V_INT, 0, RANGE(0, 65535), "64", "sessions of one client IP address (all its ports) at once; datagrams of more are dropped (client_refused); 0: only max-sessions", AT(S, max_client_sessions) },
+	{ "idle-timeout-ms", RP_V_INT, 0, RANGE(0, 86400000), "30000", "a session without a datagram either way for this long ends and frees its backend socket (sessions_expired); 0: never", AT(S, idle_timeout_ms) },
+	{ "backend-down-ms", RP_V_INT, 0, RANGE(0, 86400000), "10000", "a backend that refuses a datagram (ICMP port unreachable) gets no new sessions for this long, on the worker that saw it (backend_down); its sessions end at once", AT(S, backend_down_ms) },
+	{ "health-probe", RP_V_STRING, 0, RANGE(0, 0), NULL, "a datagram each worker sends every backend every health-interval-ms from a socket of its own; a backend that does not answer it in time (or answers without health-expect) gets no new sessions and its sessions end, until it answers again (backend_down); unset: no probes", AT(S, health_probe) },
+	{ "health-expect", RP_V_STRING, 0, RANGE(0, 0), NULL, "a healthy answer to health-probe contains these bytes (unset: any answer is healthy)", AT(S, health_expect) },
+	{ "health-interval-ms", RP_V_INT, 0, RANGE(10, 3600000), "1000", "how often each backend is probed; the answer must come within the same interval", AT(S, health_interval_ms) },
+	UDP_GSO_KEYS,
+};
+static const struct rp_section udp_relay_section = SECTION("udp-relay service entry", S, udp_relay_keys);
 static const struct rp_section udp_service_section = SECTION("udp service entry", S, udp_service_keys);
 static const struct rp_section *const service_variants[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &udp_service_section,
 	[RP_SVC_TCP_ECHO] = &tcp_service_section,
 	[RP_SVC_TCP_PROXY] = &tcp_proxy_section,
+	[RP_SVC_UDP_RELAY] = &udp_relay_section,
 };
 static const struct rp_section service_section =
 	SECTION("services entry", S, service_keys, .has_mark = true, .mark_offset = offsetof(S, mark),

@@ -27,6 +27,7 @@
 #include "dataplane/acceptor.h"
 #include "dataplane/reload.h"
 #include "dataplane/reuseport.h"
+#include "dataplane/relay.h"
 #include "dataplane/worker.h"
 #include "dataplane/zcrx_start.h"
 
@@ -667,7 +668,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 	if (rp_zcrx_start_assign(cfg, &a.zp, &a.qc, a.n))
 		goto out;
 	/* Before the workers: their sockets join the reuseport groups. */
-	if (rp_reuseport_begin(cfg, a.n)) {
+	if (rp_reuseport_begin(cfg, a.n) || rp_relay_begin(cfg, a.n)) {
 		rp_err("cannot set up %u workers: %s", a.n, strerror(ENOMEM));
 		goto out;
 	}
@@ -699,6 +700,7 @@ int rp_appliance_run(const struct rp_config *cfg)
 out:
 	rp_events_close(&a.events, cfg, ret == RP_EXIT_OK);
 	rp_reuseport_end();
+	rp_relay_end();
 	free_appliance(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
@@ -713,7 +715,7 @@ static void run_usage(FILE *f)
 		"Run the appliance: one pinned worker thread per CPU (or per workers.count),\n"
 		"each with its own io_uring, registered buffer pool and an instance of every\n"
 		"configured service (udp-echo, tcp-echo, optionally speaking sockperf framing;\n"
-		"tcp-proxy, forwarding to backends).\n\n"
+		"tcp-proxy, forwarding TCP to backends; udp-relay, a UDP load balancer).\n\n"
 		"  -c, --config FILE  YAML config (default: the embedded default config)\n"
 		"  -h, --help         this help\n\n"
 		"SIGINT/SIGTERM stop it gracefully: no new connections or receives, in-flight\n"

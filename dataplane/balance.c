@@ -89,27 +89,17 @@ static int pick_least_conn(struct rp_balancer *b, uint64_t mask)
 	return best;
 }
 
-/* splitmix64's finaliser: every input bit reaches every output bit. */
-static uint64_t mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
 static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
 {
 	const unsigned char *c = p;
 
 	for (size_t i = 0; i < n; i++)
-		h = mix(h ^ c[i]);
+		h = rp_mix64(h ^ c[i]);
 	return h;
 }
 
 /* The client's IP address (not its port: one client, one backend). */
-static uint64_t client_hash(const struct sockaddr *sa)
+uint64_t rp_balance_client_hash(const struct sockaddr *sa)
 {
 	const struct sockaddr_in *s4 = (const void *)sa;
 	const struct sockaddr_in6 *s6 = (const void *)sa;
@@ -124,17 +114,18 @@ static uint64_t client_hash(const struct sockaddr *sa)
 /* Weighted rendezvous: score = w / -ln(u), u uniform in (0, 1) from
  * hash(client, backend address). The backend's address, not its index,
  * so reordering the list moves nobody. */
-static int pick_hash(struct rp_balancer *b, uint64_t mask, const struct sockaddr *client)
+int rp_balance_hash_pick(const struct rp_backend_cfg *be, unsigned n, uint64_t mask,
+			 const struct sockaddr *client)
 {
-	uint64_t ch = client_hash(client);
+	uint64_t ch = rp_balance_client_hash(client);
 	double best_score = -1;
 	int best = -1;
 
-	for (unsigned i = 0; i < b->n; i++) {
-		const struct rp_addr *a = &b->cfg->backends[i].addr;
+	for (unsigned i = 0; i < n; i++) {
+		const struct rp_addr *a = &be[i].addr;
 		uint64_t h = hash_bytes(ch, &a->ss, a->len);
 		double u = ((double)(h >> 11) + 0.5) / 9007199254740992.0;	/* 2^53 */
-		double score = weight(b, i) / -log(u);
+		double score = be[i].weight / -log(u);
 
 		if (!tried(mask, i) && score > best_score) {
 			best_score = score;
@@ -150,7 +141,7 @@ int rp_balance_pick(struct rp_balancer *b, uint64_t mask, const struct sockaddr 
 	case RP_BAL_LEAST_CONN:
 		return pick_least_conn(b, mask);
 	case RP_BAL_HASH:
-		return pick_hash(b, mask, client);
+		return rp_balance_hash_pick(b->cfg->backends, b->n, mask, client);
 	case RP_BAL_ROUND_ROBIN:
 	default:
 		return pick_round_robin(b, mask);

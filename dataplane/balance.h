@@ -46,6 +46,25 @@ void rp_balancer_reset(struct rp_balancer *b, const struct rp_service_cfg *cfg);
  * client: the client's address (hash); NULL hashes as an empty address. */
 int rp_balance_pick(struct rp_balancer *b, uint64_t tried, const struct sockaddr *client);
 
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static inline uint64_t rp_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+/* The hash balance on its own, over any backend table (udp-relay keeps its
+ * table as a value of its own): the best of be[0..n) not in mask for this
+ * client, or -1. */
+int rp_balance_hash_pick(const struct rp_backend_cfg *be, unsigned n, uint64_t mask,
+			 const struct sockaddr *client);
+/* A well-mixed 64-bit hash of the client's IP address (not its port); 0 for
+ * a family other than AF_INET / AF_INET6. */
+uint64_t rp_balance_client_hash(const struct sockaddr *sa);
+
 /* A connection to backend i opened / ended (least-connections). */
 void rp_balance_opened(struct rp_balancer *b, unsigned i);
 void rp_balance_closed(struct rp_balancer *b, unsigned i);

@@ -55,10 +55,23 @@ enum rp_counter {
 	RP_C_HEALTH_FAILS,	/* ... that failed */
 	RP_C_HEALTH_DOWNS,	/* backends marked down by their checks */
 	RP_C_HEALTH_UPS,	/* backends put back */
-	RP_C_BACKEND_DOWN,	/* gauge, backend rows: 1 while marked down (this worker's view) */
+	RP_C_BACKEND_MARKED_DOWN,	/* gauge, backend rows: 1 while marked down (this worker's view) */
 	/* live reload (dataplane/reload.h): worker 0's own block only */
 	RP_C_RELOADS_OK,	/* reloads applied on every worker */
 	RP_C_RELOADS_REJECTED,	/* reloads refused: config invalid, or not live-changeable */
+	/* udp-relay (dataplane/svc_udp_relay.c) */
+	RP_C_SESSIONS_OPENED,
+	RP_C_SESSIONS_EXPIRED,	/* ended by idle-timeout-ms */
+	RP_C_SESSIONS_ENDED,	/* ended otherwise: backend refused, shutdown */
+	RP_C_SESSIONS_REFUSED,	/* a new session past max-sessions: datagram dropped */
+	RP_C_CLIENT_REFUSED,	/* a new session past max-client-sessions: dropped */
+	RP_C_SESSIONS_ACTIVE,	/* gauge */
+	RP_C_HANDOFFS_OUT,	/* datagrams handed to their session's owner by MSG_RING */
+	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool */
+	RP_C_HANDOFF_DROPS,	/* handed-off datagrams that could not be delivered */
+	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
+	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
+	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,

@@ -92,7 +92,7 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 		"one accept request per listener", NULL },
 	[RP_FEAT_MSG_RING] = { "msg_ring", "MSG_RING", "opcode", true, "5.18", 2, 2,
 		OPCODE(IORING_OP_MSG_RING, rp_probe_msg_ring, RP_MSG_DATA),
-		"the signal thread stops workers; the acceptor hands them connections; bench msg-ring", NULL },
+		"the signal thread stops workers; the acceptor hands them connections; udp-relay workers hand each other datagrams by buffer reference; bench msg-ring", NULL },
 	[RP_FEAT_MSG_RING_FD] = { "msg_ring_fd", "MSG_RING fd passing", "opcode", true, "6.0", 2, 4,
 		OPCODE(IORING_OP_MSG_RING, rp_probe_msg_ring, RP_MSG_FD),
 		"hand an accepted connection to the worker that owns its queue", NULL },

@@ -3,9 +3,9 @@
  * The typed message protocol into worker rings, carried by MSG_RING. In the
  * appliance three senders use it: the acceptor hands connections to workers
  * (CONN), the signal thread stops, pings and reloads them (STOP, PING,
- * RELOAD; ring-less), and a tcp-proxy's checking worker tells the other
- * workers which backends are down (HEALTH, dataplane/proxy_health.h): the
- * only message workers send each other.
+ * RELOAD; ring-less), and workers send each other two things: udp-relay
+ * datagrams by buffer reference (RELAY, relay.h) and a tcp-proxy's backends
+ * marked down by its checking worker (HEALTH, dataplane/proxy_health.h).
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.
@@ -70,6 +70,9 @@ enum rp_msg_type {
 	/* Live reload (dataplane/reload.h): payload = the struct rp_cfg_gen to
 	 * switch to (a pointer: user addresses fit in 48 bits). */
 	RP_MSG_RELOAD,
+	/* udp-relay between workers (dataplane/relay.h): a datagram's buffer
+	 * reference for its session's owner, the buffer back, start, quiet. */
+	RP_MSG_RELAY,
 	RP_MSG__COUNT,
 
 	/* Seen only by the sender, on its own ring; never posted to a target. */

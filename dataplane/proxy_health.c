@@ -116,7 +116,7 @@ static void health_apply(struct rp_worker *w, struct rp_health *h, uint64_t mask
 		mask &= (1ULL << h->n) - 1;
 	for (unsigned b = 0; b < h->n; b++)
 		if ((mask ^ h->down) >> b & 1)
-			rp_gauge_set(be_ctr(w, h, b), RP_C_BACKEND_DOWN, mask >> b & 1);
+			rp_gauge_set(be_ctr(w, h, b), RP_C_BACKEND_MARKED_DOWN, mask >> b & 1);
 	h->down = mask;
 }
 
@@ -296,7 +296,7 @@ int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 	for (unsigned i = 0; i < h->n; i++) {
 		int j = new_index(si->cfg, old, i);
 
-		rp_gauge_set(be_ctr(w, h, i), RP_C_BACKEND_DOWN, 0);
+		rp_gauge_set(be_ctr(w, h, i), RP_C_BACKEND_MARKED_DOWN, 0);
 		if (j < 0 || !nh.enabled)
 			continue;	/* removed, or unchecked from now on: up */
 		nh.down |= (h->down >> i & 1) << j;
@@ -306,7 +306,7 @@ int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 		}
 	}
 	for (unsigned j = 0; j < nh.n; j++)
-		rp_gauge_set(be_ctr(w, &nh, j), RP_C_BACKEND_DOWN, nh.down >> j & 1);
+		rp_gauge_set(be_ctr(w, &nh, j), RP_C_BACKEND_MARKED_DOWN, nh.down >> j & 1);
 	rp_health_free(h);
 	*h = nh;
 	return 0;

@@ -35,7 +35,7 @@
  *
  * Counted on the backend's row ("<service>/<address>"): health_checks,
  * health_check_fails, health_downs, health_ups on the checking worker; the
- * gauge backend_down (1 while marked down) on every worker, its own view.
+ * gauge backend_marked_down (1 while marked down) on every worker, its own view.
  */
 #ifndef RP_PROXY_HEALTH_H
 #define RP_PROXY_HEALTH_H

@@ -106,9 +106,10 @@ static int slot_find(const struct slot_tab *t, const struct rp_addr *a)
 	return -1;
 }
 
-static bool is_proxy(const struct rp_service_cfg *s)
+/* Services whose backends have counter slots and may change live. */
+static bool has_backends(const struct rp_service_cfg *s)
 {
-	return s->type == RP_SVC_TCP_PROXY;
+	return rp_svc_has_backends(s->type);
 }
 
 struct rp_reload *rp_reload_new(const struct rp_config *cfg, const char **names)
@@ -122,7 +123,7 @@ struct rp_reload *rp_reload_new(const struct rp_config *cfg, const char **names)
 	r->base = cfg;
 	r->names = names;
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		for (unsigned b = 0; is_proxy(&cfg->services[i]) && b < cfg->services[i].n_backends; b++)
+		for (unsigned b = 0; has_backends(&cfg->services[i]) && b < cfg->services[i].n_backends; b++)
 			slot_take(r, i, cfg->services[i].backends[b].slot,
 				  &cfg->services[i].backends[b].addr);
 	return r;
@@ -203,7 +204,7 @@ static int number_backends(struct rp_reload *r, struct rp_config *cfg)
 	for (unsigned i = 0; i < cfg->n_services; i++) {
 		struct rp_service_cfg *s = &cfg->services[i];
 
-		if (!is_proxy(s))
+		if (!has_backends(s))
 			continue;
 		if (number_service(r, i, s, cfg->file))
 			return -1;
@@ -312,7 +313,7 @@ static void log_changes(const struct rp_reload *r, const struct rp_config *now)
 
 	rp_config_diff(was, now, skip_backends, judge, &v);
 	for (unsigned i = 0; i < now->n_services; i++)
-		if (is_proxy(&now->services[i]))
+		if (has_backends(&now->services[i]))
 			v.n_live += log_backends(&was->services[i], &now->services[i]);
 	if (!v.n_live)
 		rp_info("reload: %s: nothing changed", now->file);

@@ -69,7 +69,7 @@ static void health_text(char *out, size_t len, uint64_t down, unsigned workers)
 static void print_line(const struct rp_metrics_snapshot *s, const char *name)
 {
 	unsigned workers;
-	uint64_t down = sum(s, name, RP_C_BACKEND_DOWN, &workers);
+	uint64_t down = sum(s, name, RP_C_BACKEND_MARKED_DOWN, &workers);
 	uint64_t open = sum(s, name, RP_C_BACKEND_CONNECTS, &workers) -
 			sum(s, name, RP_C_CONNS_CLOSED, &workers);
 	char health[32];

@@ -15,6 +15,7 @@ static const struct rp_svc_ops *const svc_table[RP_SVC__COUNT] = {
 	[RP_SVC_UDP_ECHO] = &rp_svc_udp_echo,
 	[RP_SVC_TCP_ECHO] = &rp_svc_tcp_echo,
 	[RP_SVC_TCP_PROXY] = &rp_svc_tcp_proxy,
+	[RP_SVC_UDP_RELAY] = &rp_svc_udp_relay,
 };
 
 const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type)
@@ -27,7 +28,7 @@ unsigned rp_svc_backend_blocks(const struct rp_config *cfg)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < cfg->n_services; i++)
-		n += cfg->services[i].type == RP_SVC_TCP_PROXY ? RP_BACKEND_SLOTS : 0;
+		n += rp_svc_has_backends(cfg->services[i].type) ? RP_BACKEND_SLOTS : 0;
 	return n;
 }
 
@@ -36,7 +37,7 @@ unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigne
 	unsigned k = cfg->n_services + 1 + slot;
 
 	for (unsigned i = 0; i < svc; i++)
-		k += cfg->services[i].type == RP_SVC_TCP_PROXY ? RP_BACKEND_SLOTS : 0;
+		k += rp_svc_has_backends(cfg->services[i].type) ? RP_BACKEND_SLOTS : 0;
 	return k;
 }
 

@@ -101,6 +101,7 @@ const struct rp_svc_ops *rp_svc_ops_for(enum rp_svc_type type);
 extern const struct rp_svc_ops rp_svc_udp_echo;	/* svc_udp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_echo;	/* svc_tcp_echo.c */
 extern const struct rp_svc_ops rp_svc_tcp_proxy;	/* svc_tcp_proxy.c */
+extern const struct rp_svc_ops rp_svc_udp_relay;	/* svc_udp_relay.c */
 
 /* ---- user_data layout ---------------------------------------------------- */
 
@@ -121,7 +122,7 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 
 /*
  * A worker's counter blocks: [0, n_services) one per service, [n_services]
- * the worker's own, then RP_BACKEND_SLOTS per tcp-proxy service, service
+ * the worker's own, then RP_BACKEND_SLOTS per tcp-proxy or udp-relay service, service
  * after service: backend slot s (rp_backend_cfg.slot) of a service is its
  * block s, exported as service "<service>/<address>" once a backend has
  * it. The layout depends only on what a reload cannot change (the
@@ -130,6 +131,11 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
 /* Index of backend slot `slot` of service svc in a worker's blocks. */
 unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot);
+/* Services of this type forward to backends with counter blocks of their own. */
+static inline bool rp_svc_has_backends(enum rp_svc_type t)
+{
+	return t == RP_SVC_TCP_PROXY || t == RP_SVC_UDP_RELAY;
+}
 
 /* ---- helpers shared by services ----------------------------------------- */
 

@@ -31,41 +31,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dataplane/gso.h"
 #include "dataplane/log.h"
-#include "dataplane/peer.h"
 #include "dataplane/sockperf.h"
+#include "dataplane/udp_sock.h"
 #include "dataplane/worker.h"
 
-struct udp_echo {
-	int fd;
-	bool armed;		/* the multishot recvmsg is in the kernel */
-	struct msghdr mh;	/* the layout template recvmsg fills each buffer by */
-	struct rp_zc_sock zs;	/* the service's policy: what a new peer starts from */
-	struct rp_peer_table peers;
-	struct rp_gso gso;
-};
-
+/* The service's state on one worker is its socket (udp_sock.h). */
 static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct udp_echo *u = calloc(1, sizeof(*u));
+	struct rp_udp_sock *u = malloc(sizeof(*u));
+	int ret;
 
 	if (!u)
 		return -ENOMEM;
-	u->fd = rp_svc_socket(si);
-	if (u->fd < 0) {
-		int ret = u->fd;
+	ret = rp_udp_sock_open(u, w, si);
+	if (ret) {
 		free(u);
 		return ret;
-	}
-	u->mh.msg_namelen = si->cfg->listen.len;
-	rp_zc_sock_init(&u->zs, &w->cfg->zerocopy, si->cfg->zerocopy);
-	rp_peer_table_init(&u->peers, &u->zs, si->cfg->gso_retry_ms);
-	if (rp_gso_init(&u->gso, u->fd, rp_svc_tag(si->idx, 0), si->cfg->gso, &u->peers,
-			&u->zs) < 0) {
-		close(u->fd);
-		free(u);
-		return -ENOMEM;
 	}
 	si->priv = u;
 	return 0;
@@ -73,30 +55,7 @@ static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 
 static void udp_arm(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct udp_echo *u = si->priv;
-	struct io_uring_sqe *sqe;
-
-	if (u->armed || si->stopping || !(sqe = rp_worker_sqe(w)))
-		return;
-	io_uring_prep_recvmsg_multishot(sqe, u->fd, &u->mh, 0);
-	sqe->flags |= IOSQE_BUFFER_SELECT;
-	sqe->buf_group = w->pool.bgid;
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, 0));
-	u->armed = true;
-}
-
-/* The receive ended or failed; decide whether and when to receive again. */
-static void udp_recv_error(struct rp_worker *w, struct rp_svc_inst *si, int res)
-{
-	if (res == -ENOBUFS) {
-		/* Backpressure: datagrams wait in the socket until buffers return. */
-		rp_count(si->ctr, RP_C_ERR_ENOBUFS, 1);
-		si->starved = true;
-		rp_bufpool_starve(&w->pool);
-	} else if (res != -ECANCELED) {
-		rp_count(si->ctr, RP_C_ERR_RECV, 1);
-		rp_dbg("service %s: recvmsg: %s", si->cfg->name, strerror(-res));
-	}
+	rp_udp_sock_arm(si->priv, w, si);
 }
 
 /* Is this datagram to be answered? Turns a sockperf request into its reply. */
@@ -121,21 +80,12 @@ static bool udp_should_echo(struct rp_svc_inst *si, struct io_uring_recvmsg_out 
 	return true;
 }
 
-/* The worker's tx context, counting into this service's block. */
-static struct rp_tx svc_tx(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	struct rp_tx tx = w->tx;
-
-	tx.ctr = si->ctr;
-	return tx;
-}
-
 static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, int res)
 {
-	struct udp_echo *u = si->priv;
+	struct rp_udp_sock *u = si->priv;
 	uint8_t *buf = rp_buf_addr(&w->pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &u->mh);
-	struct rp_tx tx = svc_tx(w, si);
+	struct rp_tx tx = rp_svc_tx(w, si);
 	struct rp_tx_req req;
 	uint8_t *payload;
 	unsigned len;
@@ -163,77 +113,41 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 
 static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct udp_echo *u = si->priv;
-	struct rp_tx tx;
-
-	if (!u->gso.n_gather)
-		return;
-	tx = svc_tx(w, si);
-	rp_gso_flush(&u->gso, &tx);
+	rp_udp_sock_flush(si->priv, w, si);
 }
 
 static void udp_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
-	struct udp_echo *u = si->priv;
-	struct rp_tx tx = svc_tx(w, si);
-
-	rp_gso_complete(&u->gso, &tx, cqe);
+	rp_udp_sock_gso_done(si->priv, w, si, cqe);
 }
 
 static void udp_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
-	struct udp_echo *u = si->priv;
+	struct rp_udp_sock *u = si->priv;
+	int err;
+	unsigned bid = rp_udp_recv_cqe(w, si, cqe, &u->armed, &si->starved, &err);
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		u->armed = false;
-	if (cqe->res < 0)
-		udp_recv_error(w, si, cqe->res);
-	else if (cqe->flags & IORING_CQE_F_BUFFER) {
-		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-
-		if (rp_buf_got(&w->pool, bid)) {
-			udp_datagram(w, si, bid, cqe->res);
-		} else {
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-			rp_dbg("service %s: kernel returned buffer %u that is not free", si->cfg->name, bid);
-		}
-	}
+	if (bid != RP_BID_NONE)
+		udp_datagram(w, si, bid, cqe->res);
 	if (!u->armed && !si->starved)
 		udp_arm(w, si);
 }
 
-/* object: the peer a send was made for (rp_peer_ref), 0 for none. NULL once
- * that peer was evicted: its late notification switches nobody. */
 static struct rp_zc_sock *udp_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
-	struct udp_echo *u = si->priv;
-	struct rp_peer *p;
-
-	if (!object)
-		return &u->zs;
-	p = rp_peer_by_ref(&u->peers, (uint32_t)object);
-	return p ? &p->zs : NULL;
+	return rp_udp_sock_zc(si->priv, object);
 }
 
 static void udp_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct udp_echo *u = si->priv;
-	struct io_uring_sqe *sqe;
-
-	if (!u->armed || !(sqe = rp_worker_sqe(w)))
-		return;
-	io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, 0), 0);
-	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
+	rp_udp_sock_cancel(si->priv, w, si);
 }
 
 static void udp_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 {
-	struct udp_echo *u = si->priv;
-
 	(void)w;
-	rp_gso_destroy(&u->gso);
-	close(u->fd);
-	free(u);
+	rp_udp_sock_close(si->priv);
+	free(si->priv);
 	si->priv = NULL;
 }
 

@@ -17,6 +17,7 @@
 #include "dataplane/napi.h"
 #include "dataplane/proxy_health.h"
 #include "dataplane/reload.h"
+#include "dataplane/relay.h"
 #include "dataplane/worker.h"
 
 typedef void (*rp_cqe_fn)(struct rp_worker *w, const struct io_uring_cqe *cqe);
@@ -665,6 +666,16 @@ static void teardown(struct rp_worker *w)
 	w->events = NULL;
 }
 
+/* Messages in flight from this ring: a few unless a udp-relay hands
+ * datagrams over, up to one per SQE of a batch. */
+static unsigned msg_outbox_cap(const struct rp_worker *w)
+{
+	for (unsigned i = 0; i < w->cfg->n_services; i++)
+		if (w->cfg->services[i].type == RP_SVC_UDP_RELAY)
+			return w->cfg->workers.ring_entries > 64 ? w->cfg->workers.ring_entries : 64;
+	return 64;
+}
+
 static int setup(struct rp_worker *w)
 {
 	int ret = pin(w);
@@ -673,7 +684,7 @@ static int setup(struct rp_worker *w)
 		return ret;
 	ret = setup_pool(w);
 	if (!ret)
-		ret = rp_msg_port_init(&w->msg, &w->ring, 64, rp_worker_ctr(w));
+		ret = rp_msg_port_init(&w->msg, &w->ring, msg_outbox_cap(w), rp_worker_ctr(w));
 	if (!ret)
 		ret = rp_zcrx_worker_open(w);
 	if (!ret)
@@ -737,6 +748,7 @@ void rp_worker_init_handlers(void)
 	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
 	rp_msg_set_handler(RP_MSG_HEALTH, rp_health_on_msg);
 	rp_msg_set_handler(RP_MSG_RELOAD, on_reload_msg);
+	rp_relay_init_handlers();
 }
 
 int rp_worker_start(struct rp_worker *w)

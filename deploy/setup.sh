@@ -48,6 +48,8 @@ base_pkgs=(
 	libcap-dev libsystemd-dev systemd man-db groff-base bsdextrautils
 	# fuzzing: libFuzzer with clang's sanitizer runtimes (test/fuzz)
 	clang libclang-rt-14-dev
+	# bench udp-relay: nginx's stream (UDP) proxy, the reference relay
+	nginx-light libnginx-mod-stream
 	# bench chan: iceoryx (optional); test/cli/chan.sh: setpriv (util-linux)
 	iceoryx libiceoryx-binding-c-dev util-linux
 )

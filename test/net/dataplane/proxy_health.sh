@@ -4,16 +4,16 @@
 # checks, the PROXY protocol v2, backends that refuse, stall or come and go.
 # Two workers, so a change the checking worker sees must reach the other
 # one (MSG_RING) before "no connection goes to a backend marked down" can
-# hold; the backend rows' backend_down gauge is summed over both workers.
+# hold; the backend rows' backend_marked_down gauge is summed over both workers.
 #
 #   - a live reload (health-check and weights changed) keeps a backend
 #     marked down down;
 #   - health checks: a backend that goes away is marked down on both
-#     workers (health_downs, backend_down 2, logged, `ringplane stats`
+#     workers (health_downs, backend_marked_down 2, logged, `ringplane stats`
 #     says so), no new connection is
 #     tried on it while it is down (its err_connect and backend_connects do
 #     not move, no retry happens), it is put back once it answers again
-#     (health_ups, backend_down 0) and takes connections again;
+#     (health_ups, backend_marked_down 0) and takes connections again;
 #   - every backend down: a client is closed at once (err_no_backend),
 #     no connect is tried;
 #   - a backend that refuses (no health checks): retried on the next one,
@@ -134,15 +134,15 @@ untouched_while_down() {
 	r1=$(rpd_counter connect_retries hc)
 	echo "while down: B err_connect +$((e1 - e0)), backend_connects +$((c1 - c0)), retries +$((r1 - r0))"
 	[ "$e1" -eq "$e0" ] && [ "$c1" -eq "$c0" ] && [ "$r1" -eq "$r0" ] &&
-		[ "$(rpd_counter backend_down "hc/$B")" -eq 2 ]
+		[ "$(rpd_counter backend_marked_down "hc/$B")" -eq 2 ]
 }
 
 health_case() {
 	local c0
 	rp_check "health: checks run on B (health_checks >= 4)" \
 		rpd_counter_reaches health_checks "hc/$B" 4
-	rp_check "health: B is up on both workers (backend_down 0)" \
-		test "$(rpd_counter backend_down "hc/$B")" -eq 0
+	rp_check "health: B is up on both workers (backend_marked_down 0)" \
+		test "$(rpd_counter backend_marked_down "hc/$B")" -eq 0
 	rp_check "health: one worker checks (health_checks counted on one worker only)" \
 		checked_by_one_worker "hc/$B"
 	rp_check "health: 300 connections while both are up, every byte checked" load 7020 300
@@ -150,8 +150,8 @@ health_case() {
 		rpd_counter_reaches backend_connects "hc/$B" 1
 
 	kill -TERM "$b_pid"; wait "$b_pid" 2>/dev/null
-	rp_check "health: B gone: marked down on both workers (backend_down 2)" \
-		rpd_counter_until backend_down "hc/$B" -eq 2
+	rp_check "health: B gone: marked down on both workers (backend_marked_down 2)" \
+		rpd_counter_until backend_marked_down "hc/$B" -eq 2
 	rp_check "health: ... counted once (health_downs 1) with its failed checks" \
 		sh -c 'test "$1" -eq 1 -a "$2" -ge 2' _ "$(rpd_counter health_downs "hc/$B")" \
 		"$(rpd_counter health_check_fails "hc/$B")"
@@ -171,12 +171,12 @@ health_case() {
 		rpd_counter_until reloads_ok "*" -eq 1
 	cat "$workdir/reload.out"
 	rp_check "health: ... B is still down on both workers after it" \
-		rpd_counter_until backend_down "hc/$B" -eq 2
+		rpd_counter_until backend_marked_down "hc/$B" -eq 2
 	rp_check "health: ... and still gets no connection" untouched_while_down
 
 	start_b
-	rp_check "health: B back: put back on both workers (backend_down 0)" \
-		rpd_counter_until backend_down "hc/$B" -eq 0
+	rp_check "health: B back: put back on both workers (backend_marked_down 0)" \
+		rpd_counter_until backend_marked_down "hc/$B" -eq 0
 	rp_check "health: ... counted (health_ups 1)" rpd_counter_until health_ups "hc/$B" -eq 1
 	rp_check "health: ... shown by ringplane stats (up)" stats_shows "hc/$B" up
 	c0=$(rpd_counter backend_connects "hc/$B")
@@ -188,7 +188,7 @@ health_case() {
 # Every backend down: a client is closed at once, nothing is tried.
 solo_case() {
 	rp_check "solo: its only backend (nothing listens) is marked down on both workers" \
-		rpd_counter_until backend_down solo/127.0.0.1:7204 -eq 2
+		rpd_counter_until backend_marked_down solo/127.0.0.1:7204 -eq 2
 	rp_check "solo: a client is closed (no backend up)" \
 		rp_in "$cli_ns" python3 "$DUPLEX" expect-close "$px" 7025
 	rp_check "solo: ... counted err_no_backend, and no connect was tried on the backend" \
@@ -231,7 +231,7 @@ pp_case() {
 		rp_in "$srv_ns" python3 "$PEER" pp-client ::1 7024
 	rp_check "proxy-protocol: health checks of that backend run, it stays up" \
 		sh -c 'test "$1" -ge 2 -a "$2" -eq 0' _ "$(rpd_counter health_checks pp/127.0.0.1:7203)" \
-		"$(rpd_counter backend_down pp/127.0.0.1:7203)"
+		"$(rpd_counter backend_marked_down pp/127.0.0.1:7203)"
 	rp_check "proxy-protocol: 20 clients in a row, each header right" \
 		sh -c 'for i in $(seq 20); do ip netns exec "$1" python3 "$2" pp-client "$3" 7023 >/dev/null || exit 1; done' \
 		_ "$cli_ns" "$PEER" "$px"

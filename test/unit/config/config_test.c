@@ -363,7 +363,7 @@ static void test_err_enum(void **state)
 {
 	(void)state;
 	expect_error("zerocopy:\n  mode: sometimes\n", 2, 9, "unknown value 'sometimes' (allowed: auto, always, never)");
-	expect_error("services:\n  - {type: http, listen: 127.0.0.1:80}\n", 2, 12, "(allowed: udp-echo, tcp-echo, tcp-proxy)");
+	expect_error("services:\n  - {type: http, listen: 127.0.0.1:80}\n", 2, 12, "(allowed: udp-echo, tcp-echo, tcp-proxy, udp-relay)");
 }
 
 /* tcp-proxy: its keys and defaults, a nested list of backends, and the
@@ -437,6 +437,44 @@ static void test_tcp_proxy(void **state)
 	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, acceptor: true,\n"
 		     "     backends: [{address: 127.0.0.1:7001}]}\n", 2, 47,
 		     "unknown key 'acceptor' for this type (it belongs to type: tcp-echo)");
+}
+
+/* udp-relay: its keys and defaults, the backends rules it shares with
+ * tcp-proxy, and the keys it does not take. */
+static void test_udp_relay(void **state)
+{
+	struct rp_config cfg;
+
+	(void)state;
+	load_ok("services:\n"
+		"  - name: r\n"
+		"    type: udp-relay\n"
+		"    listen: 127.0.0.1:7000\n"
+		"    max-client-sessions: 0\n"
+		"    backends:\n"
+		"      - address: 127.0.0.1:7001\n"
+		"      - {address: 127.0.0.1:7002, weight: 3}\n", &cfg);
+	assert_int_equal(cfg.services[0].type, RP_SVC_UDP_RELAY);
+	assert_int_equal(cfg.services[0].n_backends, 2);
+	assert_int_equal(cfg.services[0].backends[1].weight, 3);
+	assert_int_equal(cfg.services[0].max_sessions, 4096);
+	assert_int_equal(cfg.services[0].max_client_sessions, 0);
+	assert_int_equal(cfg.services[0].idle_timeout_ms, 30000);
+	assert_int_equal(cfg.services[0].backend_down_ms, 10000);
+	assert_string_equal(cfg.services[0].health_probe, "");
+	assert_int_equal(cfg.services[0].health_interval_ms, 1000);
+	assert_true(cfg.services[0].gso);
+	rp_config_free(&cfg);
+	expect_error("services:\n  - {type: udp-relay, listen: 127.0.0.1:7000}\n", 2, 5,
+		     "udp-relay needs 1 to 64 backends (has 0)");
+	expect_error("services:\n  - {type: udp-relay, listen: 127.0.0.1:7000,\n"
+		     "     backends: [{address: 127.0.0.1:7000}]}\n", 3, 17,
+		     "is the proxy's own listen address");
+	expect_error("services:\n  - {type: udp-relay, listen: 127.0.0.1:7000, max-sessions: 70000,\n"
+		     "     backends: [{address: 127.0.0.1:7001}]}\n", 2, 61, "max-sessions");
+	expect_error("services:\n  - {type: udp-relay, listen: 127.0.0.1:7000, balance: hash,\n"
+		     "     backends: [{address: 127.0.0.1:7001}]}\n", 2, 47,
+		     "unknown key 'balance' for this type");
 }
 
 static void test_err_duplicate_names(void **state)
@@ -873,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_err_enum),
 		cmocka_unit_test(test_err_duplicate_names),
 		cmocka_unit_test(test_tcp_proxy),
+		cmocka_unit_test(test_udp_relay),
 		cmocka_unit_test(test_err_collects_all),
 		cmocka_unit_test(test_err_file),
 		cmocka_unit_test(test_corpus_bad),

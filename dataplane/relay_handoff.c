@@ -1,0 +1,207 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp-relay between workers (relay_svc.h): RP_MSG_RELAY messages.
+ *
+ *   DGRAM    origin -> owner: "relay the datagram in my buffer bid" (arg:
+ *            recvmsg's length). The origin counts the buffer lent and holds
+ *            one unit of its `pending` until it is back.
+ *   BUFBACK  owner -> origin: the send from that buffer completed.
+ *   READY    the last member to join -> the others: start receiving.
+ *   QUIET    a member whose service socket stopped -> every other: nothing
+ *            more comes from me (after my last DGRAM to you: msg.c keeps one
+ *            sender's messages to one target in order).
+ *
+ * A message the outbox has no room for is kept and posted at the next flush
+ * (returns and QUIETs only: a DGRAM that finds no room is dropped, counted,
+ * and its buffer put back, as a full socket buffer would drop it).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/log.h"
+#include "dataplane/relay_svc.h"
+#include "dataplane/worker.h"
+
+static int member_fd(const struct relay *r, unsigned k)
+{
+	return r->group->m[k].ring_fd;
+}
+
+/* ---- messages out ---------------------------------------------------------- */
+
+static void send_or_later(struct rp_worker *w, struct relay *r, unsigned target, uint64_t payload)
+{
+	struct rp_msg m = { .type = RP_MSG_RELAY, .payload = payload };
+
+	if (!r->n_later && rp_msg_send(&w->msg, member_fd(r, target), &m) == 0)
+		return;
+	if (r->n_later == r->cap_later) {
+		/* cannot happen: one entry per foreign buffer held, plus QUIETs */
+		rp_err("udp-relay: deferred message queue full (%u); message lost", r->cap_later);
+		return;
+	}
+	r->later[r->n_later++] = (struct relay_later){ .payload = payload, .target = target };
+}
+
+void relay_send_later(struct rp_worker *w, struct relay *r)
+{
+	unsigned done = 0;
+
+	while (done < r->n_later) {
+		struct rp_msg m = { .type = RP_MSG_RELAY, .payload = r->later[done].payload };
+
+		if (rp_msg_send(&w->msg, member_fd(r, r->later[done].target), &m))
+			break;
+		done++;
+	}
+	memmove(r->later, r->later + done, (r->n_later - done) * sizeof(*r->later));
+	r->n_later -= done;
+}
+
+/* A buffer (ours or another member's) we are done with. */
+void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid)
+{
+	struct relay *r = si->priv;
+
+	if (origin == w->id)
+		rp_buf_put(&w->pool, bid);
+	else
+		send_or_later(w, r, origin, rp_relay_msg(RP_RELAY_BUFBACK, si->idx, w->id, bid));
+}
+
+void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+
+	if (r->quiet_sent || !r->group)
+		return;
+	r->quiet_sent = true;
+	for (unsigned k = 0; k < r->n_workers; k++)
+		if (k != w->id)
+			send_or_later(w, r, k, rp_relay_msg(RP_RELAY_QUIET, si->idx, w->id, 0));
+}
+
+void relay_release_hold(struct rp_worker *w, struct relay *r)
+{
+	if (!r->hold)
+		return;
+	r->hold = false;
+	w->pending--;
+}
+
+bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner, unsigned bid,
+		     int res)
+{
+	struct relay *r = si->priv;
+
+	if (rp_msg_send(&w->msg, member_fd(r, owner), &(struct rp_msg){
+			.type = RP_MSG_RELAY, .arg = res,
+			.payload = rp_relay_msg(RP_RELAY_DGRAM, si->idx, w->id, bid) })) {
+		rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
+		return false;
+	}
+	rp_count(si->ctr, RP_C_HANDOFFS_OUT, 1);
+	r->lent++;
+	w->pending++;		/* released by its BUFBACK: we may not exit before */
+	rp_gauge_set(si->ctr, RP_C_BUFS_LENT, r->lent);
+	return true;
+}
+
+/* ---- messages in ------------------------------------------------------------------ */
+
+/* A buffer we lent is ours again: returned by its owner, or (returned
+ * false) its DGRAM never reached one. */
+static void lent_back(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, bool returned)
+{
+	struct relay *r = si->priv;
+
+	if (!r->lent) {
+		rp_err("service %s: buffer %u came back but none was lent", si->cfg->name, bid);
+		return;
+	}
+	r->lent--;
+	w->pending--;
+	if (returned)
+		rp_count(si->ctr, RP_C_BUFS_RETURNED, 1);
+	rp_gauge_set(si->ctr, RP_C_BUFS_LENT, r->lent);
+	rp_buf_put(&w->pool, bid);
+}
+
+static int on_relay_msg(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+	unsigned svc = rp_relay_msg_svc(m->payload), from = rp_relay_msg_worker(m->payload);
+	struct rp_svc_inst *si = svc < w->n_svc ? &w->svc[svc] : NULL;
+	struct relay *r = si && si->ops == &rp_svc_udp_relay ? si->priv : NULL;
+
+	if (!r || !r->group || from >= r->n_workers)
+		return -EINVAL;
+	switch (rp_relay_msg_sub(m->payload)) {
+	case RP_RELAY_DGRAM:
+		rp_count(si->ctr, RP_C_HANDOFFS_IN, 1);
+		relay_up(w, si, from, rp_relay_msg_bid(m->payload), m->arg);
+		return 0;
+	case RP_RELAY_BUFBACK:
+		lent_back(w, si, rp_relay_msg_bid(m->payload), true);
+		return 0;
+	case RP_RELAY_READY:
+		r->ready = true;
+		relay_arm(w, si);
+		return 0;
+	case RP_RELAY_QUIET:
+		if (++r->quiet_got >= r->n_workers - 1)
+			relay_release_hold(w, r);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* Our message did not reach its target (a member that failed): a DGRAM's
+ * buffer is ours again; the rest needs nothing. */
+static int on_relay_bounce(void *worker, const struct rp_msg *m)
+{
+	struct rp_worker *w = worker;
+	unsigned svc = rp_relay_msg_svc(m->payload);
+	struct rp_svc_inst *si = svc < w->n_svc ? &w->svc[svc] : NULL;
+
+	if (m->type != RP_MSG_RELAY || !si || si->ops != &rp_svc_udp_relay || !si->priv ||
+	    rp_relay_msg_sub(m->payload) != RP_RELAY_DGRAM)
+		return 0;
+	rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
+	lent_back(w, si, rp_relay_msg_bid(m->payload), false);
+	return 0;
+}
+
+void rp_relay_init_handlers(void)
+{
+	rp_msg_set_handler(RP_MSG_RELAY, on_relay_msg);
+}
+
+int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r)
+{
+	bool complete;
+
+	r->group = rp_relay_join(si->idx, w->id, w->ring_fd, &w->pool, &complete);
+	r->n_workers = r->group ? r->group->n : 1;
+	r->ready = rp_relay_group_complete(r->group);
+	if (r->n_workers > 1) {
+		/* QUIETs (one per member) and one return per foreign buffer */
+		r->cap_later = r->n_workers + (r->n_workers - 1) * w->pool.count;
+		r->later = calloc(r->cap_later, sizeof(*r->later));
+		if (!r->later)
+			return -ENOMEM;
+		r->hold = true;
+		w->pending++;
+		if (!w->msg.on_bounce) {
+			w->msg.on_bounce = on_relay_bounce;
+			w->msg.owner = w;
+		}
+	}
+	for (unsigned k = 0; complete && k < r->n_workers; k++)
+		if (k != w->id)
+			rp_msg_send_sync(r->group->m[k].ring_fd, &(struct rp_msg){
+				.type = RP_MSG_RELAY,
+				.payload = rp_relay_msg(RP_RELAY_READY, si->idx, w->id, 0) });
+	return 0;
+}

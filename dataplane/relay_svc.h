@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp-relay's own types, shared by its two files: svc_udp_relay.c
+ * (sessions, relaying both ways, the service's ops) and relay_handoff.c
+ * (the messages between members: datagrams handed over, buffers handed
+ * back, start and quiet). Not an API: nothing else includes it.
+ */
+#ifndef RP_RELAY_SVC_H
+#define RP_RELAY_SVC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dataplane/relay.h"
+#include "dataplane/udp_sock.h"
+
+struct rp_worker;
+struct rp_svc_inst;
+
+/* A message that could not be posted now (outbox full): retried at flush.
+ * Only returns and QUIETs wait here; a DGRAM that finds no room is dropped. */
+struct relay_later {
+	uint64_t payload;
+	unsigned target;
+};
+
+/* Health probes of the backends, this worker's own (relay_health.c). */
+struct relay_health {
+	int fd[RP_BACKENDS_MAX];	/* connected to backend i; -1: none */
+	bool waiting[RP_BACKENDS_MAX];	/* a probe was sent, its answer not judged yet */
+	bool down[RP_BACKENDS_MAX];	/* the last probe went unanswered */
+	uint64_t next_ms;		/* the next round of probes */
+};
+
+struct relay {
+	struct rp_udp_sock us;		/* the service socket */
+	bool ready;			/* every member joined */
+	bool quiet_sent;		/* told the others we hand nothing more */
+	bool hold;			/* one unit of pending until all QUIETs */
+	unsigned quiet_got;
+	unsigned lent;			/* our buffers other members hold */
+	struct msghdr smh;		/* session sockets: room for any address */
+	struct rp_relay_group *group;	/* NULL: a group of one */
+	unsigned n_workers;
+	/* The backends, as one value: a later reload can replace it whole
+	 * (sessions keep their own connected socket and backend index). */
+	const struct rp_backend_cfg *be;
+	unsigned n_be;
+	uint64_t down_until[RP_BACKENDS_MAX];	/* refused: no new sessions until */
+	struct relay_health hc;
+	struct rp_relay_sessions t;
+	struct relay_later *later;
+	unsigned n_later, cap_later;
+};
+
+/* ---- relay_handoff.c ------------------------------------------------------ */
+
+/* Join the service's group (open): a group of more than one holds the
+ * worker's drain until every other member said QUIET. 0 or -ENOMEM. */
+int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r);
+/* Hand our buffer bid (a datagram, res as recvmsg reported) to its owner.
+ * false: not posted (counted handoff_drops); the buffer is still ours. */
+bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner, unsigned bid,
+		     int res);
+/* Done with a buffer of worker origin (ours: back to the pool). */
+void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid);
+/* Our service socket's receive ended while stopping: tell the others. */
+void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
+/* Messages the outbox had no room for (flush). */
+void relay_send_later(struct rp_worker *w, struct relay *r);
+/* Stop waiting for the others' QUIET (drain timeout). */
+void relay_release_hold(struct rp_worker *w, struct relay *r);
+
+/* ---- relay_health.c -------------------------------------------------------- */
+
+/* A UDP socket connected to a backend for its probes: fd, or -errno logged. */
+int relay_health_socket(const struct rp_svc_inst *si, const struct rp_addr *a);
+/* A socket per backend when the service has health-probe. 0 or -errno. */
+int relay_health_open(struct rp_svc_inst *si, struct relay *r);
+/* Every tick: judge the last round's answers, send the next round. */
+void relay_health_tick(struct rp_worker *w, struct rp_svc_inst *si);
+void relay_health_close(struct relay *r);
+
+/* ---- svc_udp_relay.c, for the messages ---------------------------------------- */
+
+/* Relay a datagram lying in buffer bid of worker origin's pool. */
+void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid, int res);
+/* End every session on backend be (counted sessions_ended): taken out. */
+void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
+/* Backend be's counter block (by its slot: a reload keeps a kept
+ * backend's counters). */
+struct rp_counters *relay_be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
+/* Receive (again): the service socket and starved sessions. */
+void relay_arm(struct rp_worker *w, struct rp_svc_inst *si);
+
+/* ---- relay_reload.c ---------------------------------------------------------- */
+
+/* Live reload (svc.h): the new backend table; sessions of kept backends
+ * stay where they are, those of removed ones end (their clients move by
+ * hash on their next datagram). */
+void relay_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_service_cfg *old);
+
+#endif

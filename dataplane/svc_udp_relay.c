@@ -1,0 +1,519 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * udp-relay: a UDP load balancer. Per worker one socket on the service's
+ * address (SO_REUSEPORT, local-cpu steering as udp-echo) with one multishot
+ * recvmsg from the worker's buffer ring.
+ *
+ * Sessions: a client address and port, owned by one worker (relay.h:
+ * hash of the client IP), with its own UDP socket connected to the backend
+ * the client's IP hashes to (weighted rendezvous, balance.h: a backend added
+ * or removed moves only its share of clients). The owner alone reads that
+ * socket, so every reply lands on the owner's ring: no reply is ever handed
+ * over. A reply leaves from the owner's service socket (the service's
+ * address) to the client, through the same gather / GSO / order path as
+ * udp-echo's replies (gso.h): the client's address is written over the
+ * backend's in the reply buffer's name area, so it lives as long as the send.
+ *
+ * Handoff: a datagram received by a worker that does not own its session
+ * goes to the owner as an RP_MSG_RELAY/DGRAM message: (origin worker, buffer
+ * id, recvmsg length). The owner reads the recvmsg header, the client's
+ * address and the payload straight from the origin's pool (the group
+ * publishes every member's pool) and sends the payload to the backend from
+ * there: a plain send from the address. The origin's registered buffers are
+ * not the owner ring's fixed buffers, so SEND_ZC with a fixed index cannot
+ * name them; the kernel copies the bytes into its skb as any copy send
+ * does, and user space copies nothing. When that send completed, the owner
+ * posts RP_RELAY_BUFBACK to the origin, which puts the buffer back in its
+ * pool. Until then the origin counts the buffer lent (bufs_lent) and holds
+ * one unit of its `pending`, so it cannot exit with a buffer out.
+ *
+ * Shutdown: a worker that stopped receiving on its service socket tells
+ * every other member RP_RELAY_QUIET (after its last DGRAM to it: msg.c
+ * keeps one sender's messages to one target in order). Each member holds
+ * one unit of `pending` until it has heard QUIET from all the others, so no
+ * ring is closed while a DGRAM may still be on its way to it.
+ *
+ * Start: a member receives nothing until every member joined (the last one
+ * to join sends RP_RELAY_READY to the others): before that a datagram's
+ * owner might have no ring to hand it to.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dataplane/balance.h"
+#include "dataplane/log.h"
+#include "dataplane/relay_svc.h"
+#include "dataplane/worker.h"
+
+/* The object of a user_data: 0 the service socket, else a session ref. */
+static uint32_t ud_object(uint64_t ud_data)
+{
+	return rp_svc_tag_obj(rp_tx_ud_tag(ud_data));
+}
+
+struct rp_counters *relay_be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
+{
+	const struct relay *r = si->priv;
+
+	return &w->ctr[rp_svc_backend_block(w->cfg, si->idx, r->be[be].slot)];
+}
+
+/* ---- sessions ---------------------------------------------------------------- */
+
+static void sess_arm(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s)
+{
+	struct relay *r = si->priv;
+
+	if (s->armed || s->state != RP_SESS_OPEN ||
+	    !rp_udp_recv_arm(w, s->fd, &r->smh,
+			     rp_svc_ud(RP_OP_RECV, si->idx, rp_relay_sess_ref(&r->t, s))))
+		return;
+	s->armed = true;
+	s->starved = false;
+}
+
+static void sess_gauge(struct rp_svc_inst *si, struct relay *r)
+{
+	rp_gauge_set(si->ctr, RP_C_SESSIONS_ACTIVE, r->t.n_open);
+}
+
+/* End a session (counted as `why`): out of the lookup now; its socket is
+ * closed once its receive has ended. */
+static void sess_end(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
+		     enum rp_counter why)
+{
+	struct relay *r = si->priv;
+	struct io_uring_sqe *sqe;
+
+	if (s->state == RP_SESS_OPEN) {
+		rp_count(si->ctr, why, 1);
+		rp_relay_sess_close(&r->t, s);
+		sess_gauge(si, r);
+	}
+	if (s->armed) {
+		if ((sqe = rp_worker_sqe(w))) {
+			io_uring_prep_cancel64(sqe, rp_svc_ud(RP_OP_RECV, si->idx,
+							      rp_relay_sess_ref(&r->t, s)), 0);
+			io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_CANCEL, si->idx, 0));
+		}
+		return;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	rp_relay_sess_release(&r->t, s);
+}
+
+static bool backend_up(struct rp_worker *w, const struct relay *r, unsigned be)
+{
+	return r->down_until[be] <= w->now_ms && !r->hc.down[be];
+}
+
+void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
+{
+	struct relay *r = si->priv;
+
+	for (unsigned i = 0; i < r->t.cap; i++)
+		if (r->t.s[i].state == RP_SESS_OPEN && r->t.s[i].be == be)
+			sess_end(w, si, &r->t.s[i], RP_C_SESSIONS_ENDED);
+}
+
+/* The client's backend: the hash over the backends that are up; if none
+ * is, over all (a refusal may have been brief). */
+static int pick_backend(struct rp_worker *w, struct relay *r, const struct sockaddr *client)
+{
+	uint64_t down = 0;
+	int be;
+
+	for (unsigned i = 0; i < r->n_be; i++)
+		if (!backend_up(w, r, i))
+			down |= 1ULL << i;
+	be = rp_balance_hash_pick(r->be, r->n_be, down, client);
+	return be >= 0 ? be : rp_balance_hash_pick(r->be, r->n_be, 0, client);
+}
+
+static int sess_connect(struct rp_relay_sess *s, const struct rp_backend_cfg *be)
+{
+	int fd = socket(be->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (const struct sockaddr *)&be->addr.ss, be->addr.len)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+static void sess_refused(struct rp_svc_inst *si, int err)
+{
+	rp_count(si->ctr, err == -EDQUOT ? RP_C_CLIENT_REFUSED : RP_C_SESSIONS_REFUSED, 1);
+}
+
+/* The client's open session, or a new one connected to its backend. */
+static struct rp_relay_sess *sess_get(struct rp_worker *w, struct rp_svc_inst *si,
+				      const struct sockaddr *client, socklen_t clen)
+{
+	struct relay *r = si->priv;
+	struct rp_relay_key k;
+	struct rp_relay_sess *s;
+	int err, be;
+
+	if (!rp_relay_key_of(client, clen, &k)) {
+		rp_count(si->ctr, RP_C_ERR_RECV, 1);
+		return NULL;
+	}
+	if ((s = rp_relay_sess_find(&r->t, &k)))
+		return s;
+	if (!(s = rp_relay_sess_add(&r->t, &k, client, clen, w->now_ms, &err))) {
+		sess_refused(si, err);
+		return NULL;
+	}
+	be = pick_backend(w, r, client);
+	s->be = (uint8_t)be;
+	err = sess_connect(s, &r->be[be]);
+	if (err) {
+		rp_count(relay_be_ctr(w, si, (unsigned)be), RP_C_ERR_CONNECT, 1);
+		rp_dbg("service %s: backend %s: %s", si->cfg->name, r->be[be].addr.text, strerror(-err));
+		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
+		return NULL;
+	}
+	rp_count(si->ctr, RP_C_SESSIONS_OPENED, 1);
+	rp_count(relay_be_ctr(w, si, (unsigned)be), RP_C_SESSIONS_OPENED, 1);
+	sess_gauge(si, r);
+	sess_arm(w, si, s);
+	return s;
+}
+
+/* ---- client -> backend -------------------------------------------------------- */
+
+/*
+ * A datagram in buffer bid of worker origin's pool (ours or another
+ * member's), res bytes as recvmsg reported. Relayed to the session's
+ * backend from where it lies, or dropped; either way the buffer goes home.
+ */
+void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid,
+		     int res)
+{
+	struct relay *r = si->priv;
+	bool local = origin == w->id;
+	const struct rp_bufpool *pool = local ? &w->pool : r->group->m[origin].pool;
+	uint8_t *buf = rp_buf_addr(pool, bid);
+	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->us.mh);
+	struct rp_tx tx = rp_svc_tx(w, si);
+	struct rp_relay_sess *s;
+	uint8_t *payload;
+	unsigned len;
+
+	/* stopping: its sessions are ending, and a new one would keep the
+	 * worker from draining */
+	if (!out || (out->flags & MSG_TRUNC) || si->stopping) {
+		if (!out || (out->flags & MSG_TRUNC))
+			rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
+		else if (!local)
+			rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
+		relay_buf_done(w, si, origin, bid);
+		return;
+	}
+	s = sess_get(w, si, io_uring_recvmsg_name(out), out->namelen);
+	if (!s) {
+		relay_buf_done(w, si, origin, bid);
+		return;
+	}
+	payload = io_uring_recvmsg_payload(out, &r->us.mh);
+	len = io_uring_recvmsg_payload_length(out, res, &r->us.mh);
+	rp_relay_sess_touch(&r->t, s, w->now_ms);
+	/* Local: the pool takes the buffer back when the send is done. Foreign:
+	 * a copy send from the other pool's memory, tagged with its origin and
+	 * id (bid RP_BID_NONE in user_data tells on_tx it is foreign). */
+	if (rp_tx_send(&tx, &r->us.zs, &(struct rp_tx_req){
+			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0),
+			.bid = local ? bid : RP_BID_NONE, .heap = local ? NULL : buf,
+			.off = (unsigned)(payload - buf), .len = len,
+			.tag = rp_svc_tag(si->idx, local ? 0 : origin << 16 | bid) })) {
+		rp_count(si->ctr, RP_C_ERR_SEND, 1);
+		relay_buf_done(w, si, origin, bid);
+		return;
+	}
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, len);
+}
+
+/* A datagram on our service socket: relay it, or hand it to its owner. */
+static void on_client_dgram(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, int res)
+{
+	struct relay *r = si->priv;
+	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(rp_buf_addr(&w->pool, bid),
+								      res, &r->us.mh);
+	unsigned owner;
+
+	if (out) {
+		rp_count(si->ctr, RP_C_RX_PACKETS, 1);
+		rp_count(si->ctr, RP_C_RX_BYTES,
+			 io_uring_recvmsg_payload_length(out, res, &r->us.mh));
+	}
+	owner = out ? rp_relay_owner(io_uring_recvmsg_name(out), r->n_workers) : w->id;
+	if (owner == w->id) {
+		relay_up(w, si, w->id, bid, res);
+		return;
+	}
+	if (!relay_hand_over(w, si, owner, bid, res))
+		rp_buf_put(&w->pool, bid);
+}
+
+/* ---- backend -> client -------------------------------------------------------- */
+
+static void backend_refused(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s)
+{
+	struct relay *r = si->priv;
+
+	if (backend_up(w, r, s->be)) {
+		rp_count(relay_be_ctr(w, si, s->be), RP_C_BACKEND_DOWN, 1);
+		rp_info("service %s: backend %s refused a datagram: no new sessions for %u ms",
+			si->cfg->name, r->be[s->be].addr.text, si->cfg->backend_down_ms);
+	}
+	r->down_until[s->be] = w->now_ms + si->cfg->backend_down_ms;
+	sess_end(w, si, s, RP_C_SESSIONS_ENDED);
+}
+
+static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
+			unsigned bid, int res)
+{
+	struct relay *r = si->priv;
+	uint8_t *buf = rp_buf_addr(&w->pool, bid);
+	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->smh);
+	struct rp_tx tx = rp_svc_tx(w, si);
+	uint8_t *payload;
+	unsigned len;
+
+	if (!out || (out->flags & MSG_TRUNC) || s->state != RP_SESS_OPEN) {
+		if (!out || (out->flags & MSG_TRUNC))
+			rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
+		rp_buf_put(&w->pool, bid);
+		return;
+	}
+	payload = io_uring_recvmsg_payload(out, &r->smh);
+	len = io_uring_recvmsg_payload_length(out, res, &r->smh);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_RX_PACKETS, 1);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_DOWN_BYTES, len);
+	rp_relay_sess_touch(&r->t, s, w->now_ms);
+	/* The name area has room for any address (smh): the client's goes
+	 * there, so the destination lives in the buffer as long as the send. */
+	memcpy(io_uring_recvmsg_name(out), &s->client, s->clen);
+	rp_gso_add(&r->us.gso, &tx, &(struct rp_tx_req){
+		.bid = bid, .off = (unsigned)(payload - buf), .len = len,
+		.dst = io_uring_recvmsg_name(out), .dstlen = s->clen });
+}
+
+static void on_sess_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct relay *r = si->priv;
+	struct rp_relay_sess *s = rp_relay_sess_by_ref(&r->t, ud_object(rp_ud_data(cqe->user_data)));
+	unsigned bid;
+	bool starved = false;
+	int err;
+
+	if (!s) {
+		rp_warn("service %s: receive completion for a session that is gone", si->cfg->name);
+		return;
+	}
+	bid = rp_udp_recv_cqe(w, si, cqe, &s->armed, &starved, &err);
+	s->starved = starved;
+	if (bid != RP_BID_NONE)
+		reply_dgram(w, si, s, bid, cqe->res);
+	else if (err == -ECONNREFUSED && s->state == RP_SESS_OPEN)
+		backend_refused(w, si, s);
+	if (s->armed)
+		return;
+	if (s->state != RP_SESS_OPEN)
+		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
+	else if (!s->starved && !si->stopping)
+		sess_arm(w, si, s);
+}
+
+/* ---- the service socket -------------------------------------------------------- */
+
+void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+
+	if (!r->ready || si->stopping)
+		return;
+	/* sessions whose receive ran out of buffers */
+	for (uint32_t i = r->t.lru_head; i != RP_RELAY_NIL; i = r->t.s[i].next)
+		if (r->t.s[i].starved)
+			sess_arm(w, si, &r->t.s[i]);
+	rp_udp_sock_arm(&r->us, w, si);
+}
+
+static void on_listen_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct relay *r = si->priv;
+	int err;
+	unsigned bid = rp_udp_recv_cqe(w, si, cqe, &r->us.armed, &si->starved, &err);
+
+	if (bid != RP_BID_NONE)
+		on_client_dgram(w, si, bid, cqe->res);
+	if (r->us.armed)
+		return;
+	if (si->stopping)
+		relay_send_quiet(w, si);
+	else if (!si->starved)
+		relay_arm(w, si);
+}
+
+static void relay_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	if (ud_object(rp_ud_data(cqe->user_data)))
+		on_sess_recv(w, si, cqe);
+	else
+		on_listen_recv(w, si, cqe);
+}
+
+/* ---- completions of sends -------------------------------------------------------- */
+
+static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_tx_event *ev)
+{
+	uint32_t obj = rp_svc_tag_obj(ev->tag);
+
+	/* Foreign buffers are sent as copies: one completion, no notification. */
+	if (ev->bid == RP_BID_NONE && ev->what == RP_TX_SENT)
+		relay_buf_done(w, si, obj >> 16, obj & 0xffff);
+}
+
+static void relay_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
+{
+	struct relay *r = si->priv;
+
+	rp_udp_sock_gso_done(&r->us, w, si, cqe);
+}
+
+static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+
+	if (r->n_later)
+		relay_send_later(w, r);
+	rp_udp_sock_flush(&r->us, w, si);
+}
+
+static struct rp_zc_sock *relay_zc_sock(struct rp_svc_inst *si, uint64_t object)
+{
+	return rp_udp_sock_zc(&((struct relay *)si->priv)->us, object);
+}
+
+/* ---- timeouts, stop, set-up ---------------------------------------------------------- */
+
+static void relay_tick(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+	unsigned idle = si->cfg->idle_timeout_ms;
+	struct rp_relay_sess *s;
+
+	while (idle && (s = rp_relay_sess_oldest(&r->t)) && w->now_ms - s->last_ms >= idle)
+		sess_end(w, si, s, RP_C_SESSIONS_EXPIRED);
+	relay_health_tick(w, si);
+}
+
+/* A quarter of the idle timeout; the probe interval when probes run. */
+static unsigned relay_tick_wanted(const struct rp_service_cfg *cfg)
+{
+	unsigned idle = cfg->idle_timeout_ms / 4 ? cfg->idle_timeout_ms / 4 : cfg->idle_timeout_ms;
+	unsigned probe = cfg->health_probe[0] ? cfg->health_interval_ms : 0;
+
+	return !idle || (probe && probe < idle) ? probe : idle;
+}
+
+static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+	struct rp_relay_sess *s;
+
+	if (r->us.armed)
+		rp_udp_sock_cancel(&r->us, w, si);
+	else
+		relay_send_quiet(w, si);
+	while ((s = rp_relay_sess_oldest(&r->t)))
+		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
+}
+
+/* The drain timed out: stop waiting for members that will not say QUIET. */
+static void relay_abort(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	relay_release_hold(w, si->priv);
+}
+
+static void relay_free(struct relay *r)
+{
+	rp_relay_sessions_free(&r->t);
+	free(r->later);
+	free(r);
+}
+
+static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	const struct rp_service_cfg *c = si->cfg;
+	struct relay *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->be = c->backends;
+	r->n_be = c->n_backends;
+	r->smh.msg_namelen = sizeof(struct sockaddr_in6);
+	ret = rp_relay_sessions_init(&r->t, c->max_sessions, c->max_client_sessions);
+	if (!ret)
+		ret = relay_health_open(si, r);
+	if (ret || (ret = rp_udp_sock_open(&r->us, w, si))) {
+		relay_health_close(r);
+		relay_free(r);
+		return ret;
+	}
+	si->priv = r;
+	ret = relay_join_group(w, si, r);
+	if (ret) {
+		rp_udp_sock_close(&r->us);
+		relay_health_close(r);
+		relay_free(r);
+		si->priv = NULL;
+	}
+	return ret;
+}
+
+static void relay_destroy(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+
+	(void)w;
+	for (unsigned i = 0; i < r->t.cap; i++)
+		if (r->t.s[i].state != RP_SESS_FREE && r->t.s[i].fd >= 0)
+			close(r->t.s[i].fd);
+	if (r->lent || r->n_later)
+		rp_err("service %s: exiting with %u buffer(s) lent and %u message(s) unsent",
+		       si->cfg->name, r->lent, r->n_later);
+	rp_udp_sock_close(&r->us);
+	relay_health_close(r);
+	relay_free(r);
+	si->priv = NULL;
+}
+
+const struct rp_svc_ops rp_svc_udp_relay = {
+	.name = "udp-relay",
+	.open = relay_open,
+	.arm = relay_arm,
+	.on_recv = relay_on_recv,
+	.on_gso = relay_on_gso,
+	.on_tx = relay_on_tx,
+	.zc_sock = relay_zc_sock,
+	.flush = relay_flush,
+	.tick = relay_tick,
+	.tick_wanted_ms = relay_tick_wanted,
+	.stop = relay_stop,
+	.abort = relay_abort,
+	.destroy = relay_destroy,
+	.reload = relay_reload,
+};

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `ringplane bench udp-relay --quick` runs the relays side by side and
+# writes results of the expected SHAPE: direct, ringplane, ringplane-2w and
+# (when installed) nginx, for sizes 64 and 512 and one and several clients,
+# with datagrams/s and round trips under load; the relays with their CPU
+# per datagram; ringplane's with the handoff fraction (between 0 and 1);
+# the ratio rows; the load average noted; the table and the plots. Never a
+# timing: the numbers themselves are not judged.
+set -u
+. "$RP_TOP/test/bench/lib.sh"
+rp_bench_quick udp-relay
+nginx=0
+[ -x /usr/sbin/nginx ] && [ -r /usr/lib/nginx/modules/ngx_stream_module.so ] && nginx=1
+python3 - "$out/udp-relay.json" "$nginx" <<'PY' || exit 1
+import sys
+from shape import Shape
+s = Shape(sys.argv[1], "udp-relay")
+variants = ["direct", "ringplane", "ringplane-2w"] + (["nginx"] if sys.argv[2] == "1" else [])
+for v in variants:
+    rows = s.by_variant.get(v, [])
+    need = {"datagrams_per_s", "rtt_p50", "rtt_p99"} | ({"datagrams_per_cpu_s"} if v != "direct" else set())
+    s.need(rows and all(need <= set(r["metrics"]) for r in rows), f"{v}: {sorted(need)} in every case")
+    grid = {(r["params"].get("size"), r["params"].get("clients")) for r in rows}
+    s.need(grid == {(64, 1), (64, 4), (512, 1), (512, 4)}, f"{v}: sizes 64/512 x clients 1/4 ({grid})")
+for v in ("ringplane", "ringplane-2w"):
+    for r in s.by_variant.get(v, []):
+        h = r["metrics"].get("handoff_fraction")
+        s.need(h is not None and 0 <= h["min"] and h["max"] <= 1, f"{v}: handoff_fraction in [0, 1]")
+s.need(all(r["metrics"]["handoff_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane", [])),
+       "one worker hands nothing over")
+pairs = ["ringplane-2w/ringplane"] + (["ringplane/nginx"] if sys.argv[2] == "1" else [])
+for v in pairs:
+    s.need(any("datagrams_per_cpu_s_ratio" in r["metrics"] for r in s.by_variant.get(v, [])),
+           f"{v}: datagrams_per_cpu_s_ratio present")
+notes = " ".join(s.doc.get("notes", []))
+s.need("load average at the start" in notes and "load average at the end" in notes, "load average noted")
+s.done()
+PY
+rp_bench_files udp-relay.md udp-relay-per-cpu.svg udp-relay-rtt-p99.svg

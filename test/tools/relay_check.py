@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""relay_check.py: the two ends of a UDP relay test (udp-relay).
+
+  relay_check.py backend HOST:PORT ID
+      A backend: answers every datagram with one byte ID followed by the
+      datagram itself, so a client can check both the payload and which
+      backend answered.
+
+  relay_check.py clients RELAY_HOST:PORT --ips A,B,... [--ports N]
+                 [--count N] [--window N] [--sizes 64,512,1400]
+      Sessions = every IP x N source ports. Each session sends --count
+      datagrams (sequence number, session id, a pseudo-random filler) in
+      windows of --window, all sessions interleaved, and reads the
+      window's replies. Checks: every reply is ID + exactly what was sent,
+      in the order sent (per session), from the relay's own address and
+      port; every session of one IP got the same backend (affinity).
+      Prints a JSON summary; exit 1 on any failure.
+
+  relay_check.py flood RELAY_HOST:PORT --ips A,B,... --seconds S
+      Sends without waiting for replies (for a shutdown under load).
+"""
+import json
+import random
+import socket
+import struct
+import sys
+import time
+
+
+def addr(text):
+    host, port = text.rsplit(":", 1)
+    return host, int(port)
+
+
+def backend(listen, ident):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind(addr(listen))
+    tag = bytes([int(ident)])
+    while True:
+        data, peer = s.recvfrom(65536)
+        s.sendto(tag + data, peer)
+
+
+def payload(sid, seq, size):
+    head = struct.pack("!II", sid, seq)
+    rnd = random.Random(sid * 1000003 + seq)
+    return head + bytes(rnd.getrandbits(8) for _ in range(max(0, size - len(head))))
+
+
+def opt(args, name, default):
+    return args[args.index(name) + 1] if name in args else default
+
+
+def make_sessions(ips, ports):
+    socks = []
+    for ip in ips:
+        for _ in range(ports):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            s.bind((ip, 0))
+            s.settimeout(3.0)
+            socks.append((ip, s))
+    return socks
+
+
+class Result:
+    def __init__(self):
+        self.errors = []
+        self.backend_of_ip = {}
+        self.sessions_per_backend = {}
+        self.datagrams = 0
+
+    def err(self, text):
+        if len(self.errors) < 20:
+            self.errors.append(text)
+
+
+def check_reply(res, relay, ip, sid, seq, sent, data, peer, seen_backend):
+    if peer != relay:
+        res.err(f"session {sid}: reply from {peer}, not the relay {relay}")
+    if data[1:] != sent:
+        got = struct.unpack("!II", data[1:9]) if len(data) >= 9 else None
+        res.err(f"session {sid}: reply {seq} wrong or out of order "
+                f"(len {len(data) - 1} vs {len(sent)}, header {got})")
+    be = data[0] if data else -1
+    if seen_backend.setdefault(sid, be) != be:
+        res.err(f"session {sid}: backend changed from {seen_backend[sid]} to {be}")
+    if res.backend_of_ip.setdefault(ip, be) != be:
+        res.err(f"client {ip}: sessions on backends {res.backend_of_ip[ip]} and {be}")
+
+
+def clients(relay, args):
+    ips = opt(args, "--ips", "").split(",")
+    ports = int(opt(args, "--ports", "1"))
+    count = int(opt(args, "--count", "100"))
+    window = int(opt(args, "--window", "16"))
+    sizes = [int(x) for x in opt(args, "--sizes", "64,512,1400").split(",")]
+    socks = make_sessions(ips, ports)
+    res, seen_backend = Result(), {}
+    for base in range(0, count, window):
+        n = min(window, count - base)
+        sent = {}
+        for sid, (ip, s) in enumerate(socks):
+            sent[sid] = [payload(sid, base + k, sizes[(base + k + sid) % len(sizes)])
+                         for k in range(n)]
+            for p in sent[sid]:
+                s.sendto(p, relay)
+        for sid, (ip, s) in enumerate(socks):
+            for k in range(n):
+                try:
+                    data, peer = s.recvfrom(65536)
+                except socket.timeout:
+                    res.err(f"session {sid} ({ip}): reply {base + k} missing")
+                    break
+                check_reply(res, relay, ip, sid, base + k, sent[sid][k], data, peer, seen_backend)
+                res.datagrams += 1
+        if res.errors:
+            break
+    for sid, be in seen_backend.items():
+        res.sessions_per_backend[str(be)] = res.sessions_per_backend.get(str(be), 0) + 1
+    print(json.dumps({"sessions": len(socks), "datagrams": res.datagrams,
+                      "backend_of_ip": res.backend_of_ip,
+                      "sessions_per_backend": res.sessions_per_backend,
+                      "errors": res.errors}))
+    return 1 if res.errors else 0
+
+
+def flood(relay, args):
+    ips = opt(args, "--ips", "").split(",")
+    end = time.monotonic() + float(opt(args, "--seconds", "2"))
+    socks = make_sessions(ips, 2)
+    data = payload(0, 0, 512)
+    sent = 0
+    while time.monotonic() < end:
+        for _, s in socks:
+            try:
+                s.sendto(data, relay)
+                sent += 1
+            except OSError:
+                pass
+    print(json.dumps({"sent": sent}))
+    return 0
+
+
+def main():
+    if len(sys.argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    mode, where, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+    if mode == "backend":
+        backend(where, rest[0])
+        return 0
+    relay = addr(where)
+    return {"clients": clients, "flood": flood}[mode](relay, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
