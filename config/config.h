@@ -212,11 +212,28 @@ enum rp_forward {
  * and gives a new one a fresh block; dataplane/reload.h). */
 #define RP_BACKEND_SLOTS (2 * RP_BACKENDS_MAX)
 
+/* What a tcp-proxy sends a backend ahead of the client's bytes. */
+enum rp_proxy_protocol {
+	RP_PP_NONE,
+	RP_PP_V2,		/* the PROXY protocol v2 binary header (dataplane/proxy_protocol.h) */
+};
+
+/* tcp-proxy: active health checks of its backends (dataplane/proxy_health.h). */
+struct rp_health_cfg {
+	struct rp_mark mark;
+	bool enabled;
+	unsigned interval_ms;		/* between the starts of two checks of one backend */
+	unsigned timeout_ms;		/* a connect not done by then failed */
+	unsigned rise;			/* successes in a row that put a down backend back */
+	unsigned fall;			/* failures in a row that take an up backend out */
+};
+
 /* services[].backends[]: a server a tcp-proxy forwards to. */
 struct rp_backend_cfg {
 	struct rp_mark mark;
 	struct rp_addr addr;
 	unsigned weight;
+	enum rp_proxy_protocol proxy_protocol;
 	unsigned slot;			/* its counter block in the service's RP_BACKEND_SLOTS:
 					 * the loader sets its index; a reload keeps a kept
 					 * backend's slot (dataplane/reload.c) */
@@ -273,6 +290,7 @@ struct rp_service_cfg {
 	unsigned retries;		/* other backends tried after a failed connect */
 	bool nodelay;			/* TCP_NODELAY on both legs */
 	enum rp_forward forward;
+	struct rp_health_cfg health;
 	/* udp-relay (dataplane/svc_udp_relay.c); backends above, idle_timeout_ms
 	 * is a session's */
 	unsigned max_sessions;		/* per worker */

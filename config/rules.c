@@ -228,6 +228,11 @@ static void check_proxy(const struct rp_config *cfg, const struct rp_service_cfg
 		rp_cfg_error_add(errs, cfg->file, s->mark,
 				 "service '%s': sockperf framing is for echo services, not %s",
 				 s->name, rp_svc_type_name(s->type));
+	if (s->health.enabled && s->health.timeout_ms > s->health.interval_ms)
+		rp_cfg_error_add(errs, cfg->file, s->health.mark,
+				 "service '%s': health-check.timeout-ms (%u) is longer than its "
+				 "interval-ms (%u): one backend would have two checks at once",
+				 s->name, s->health.timeout_ms, s->health.interval_ms);
 	for (unsigned i = 0; i < s->n_backends; i++)
 		if (same_sockaddr(&s->backends[i].addr, &s->listen))
 			rp_cfg_error_add(errs, cfg->file, s->backends[i].mark,

@@ -47,6 +47,9 @@ static const char *const balance_names[] = {
 static const char *const forward_names[] = {
 	[RP_FWD_SERIALIZED] = "serialized", [RP_FWD_BUNDLE] = "bundle", NULL,
 };
+static const char *const proxy_protocol_names[] = {
+	[RP_PP_NONE] = "none", [RP_PP_V2] = "v2", NULL,
+};
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
 	[RP_LOG_INFO] = "info", [RP_LOG_DEBUG] = "debug", NULL,
@@ -209,17 +212,30 @@ static const struct rp_section tcp_service_section = SECTION("tcp service entry"
 static const struct rp_key backend_keys[] = {
 	{ "address", RP_V_ADDR, RP_K_REQUIRED, RANGE(0, 0), NULL, "the backend server, host:port", AT(BE, addr) },
 	{ "weight", RP_V_INT, 0, RANGE(1, 1000), "1", "share of new connections relative to the other backends", AT(BE, weight) },
+	{ "proxy-protocol", RP_V_ENUM, 0, RANGE(0, 0), "none", "v2: every connection to this backend starts with a PROXY protocol v2 header (the client's address and port, and the address and port it connected to) before any client byte; none: nothing is added", AT(BE, proxy_protocol), .names = proxy_protocol_names },
 };
 #undef BE
 static const struct rp_section backend_section = SECTION("backends entry", struct rp_backend_cfg, backend_keys,
 	.has_mark = true, .mark_offset = offsetof(struct rp_backend_cfg, mark));
+#define HC struct rp_health_cfg
+static const struct rp_key health_keys[] = {
+	{ "enabled", RP_V_BOOL, 0, RANGE(0, 0), "false", "check every backend with a TCP connect (one worker checks, the others learn each change by MSG_RING); a backend marked down gets no new connection until it is put back", AT(HC, enabled) },
+	{ "interval-ms", RP_V_INT, 0, RANGE(10, 3600000), "2000", "time between the starts of two checks of one backend", AT(HC, interval_ms) },
+	{ "timeout-ms", RP_V_INT, 0, RANGE(1, 600000), "1000", "a check whose connect has not completed by then failed (at most interval-ms)", AT(HC, timeout_ms) },
+	{ "rise", RP_V_INT, 0, RANGE(1, 100), "2", "checks in a row that must succeed to put a backend marked down back", AT(HC, rise) },
+	{ "fall", RP_V_INT, 0, RANGE(1, 100), "3", "checks in a row that must fail to mark a backend down", AT(HC, fall) },
+};
+#undef HC
+static const struct rp_section health_section = SECTION("health-check", struct rp_health_cfg, health_keys,
+	.has_mark = true, .mark_offset = offsetof(struct rp_health_cfg, mark));
 static const struct rp_key tcp_proxy_keys[] = {
 	{ "backends", RP_V_LIST, RP_K_REQUIRED, RANGE(0, 0), NULL, "servers connections are forwarded to (1 to 64)", AT(S, backends), COUNT(S, n_backends), .child = &backend_section },
 	{ "balance", RP_V_ENUM, 0, RANGE(0, 0), "round-robin", "which backend a new connection goes to: round-robin (weighted), least-connections (open connections / weight, counted per worker), hash (of the client address, weighted rendezvous: a client keeps its backend while the set stays)", AT(S, balance), .names = balance_names },
 	{ "connect-timeout-ms", RP_V_INT, 0, RANGE(1, 600000), "2000", "a backend that has not accepted the connection by then counts as failed (connect_timeouts) and the next one is tried", AT(S, connect_timeout_ms) },
 	{ "retries", RP_V_INT, 0, RANGE(0, 63), "2", "after a failed connect, this many other backends are tried (each at most once) before the client is closed", AT(S, retries) },
-	{ "nodelay", RP_V_BOOL, 0, RANGE(0, 0), "true", "TCP_NODELAY on the client and the backend connection (no Nagle delay on forwarded pieces)", AT(S, nodelay) },
+	{ "nodelay", RP_V_BOOL, 0, RANGE(0, 0), "true", "TCP_NODELAY on the client and the backend connection (no Nagle delay on forwarded pieces); false: the kernel default (Nagle on)", AT(S, nodelay) },
 	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "serialized", "how data is forwarded: serialized (one send in flight per direction, one receive buffer per send, copy or zerocopy by policy); bundle (each leg has a send buffer ring with incremental consumption; received buffers are published to it in order while a send is in flight, and one bundle send takes all of them; copy sends; needs kernel 6.12+, else serialized)", AT(S, forward), .names = forward_names },
+	{ "health-check", RP_V_SECTION, 0, RANGE(0, 0), NULL, "active health checks of the backends", AT(S, health), .child = &health_section },
 	TCP_ACCEPTOR_KEYS,
 	TCP_CONN_KEYS,
 };

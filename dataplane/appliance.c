@@ -218,13 +218,18 @@ static int start_workers(struct rp_appliance *a)
 	int ret = 0;
 
 	rp_worker_init_handlers();
+	/* every worker's struct before any runs: a running one may look at its
+	 * peers' phase (proxy_health.c) */
+	for (unsigned i = 0; i < a->n; i++) {
+		a->workers[i] = (struct rp_worker){ .id = i, .cpu = a->cpus[i], .cfg = a->cfg,
+						    .ctr = &a->ctr[i * per],
+						    .peers = a->workers, .n_peers = a->n };
+		own_napi_ids(a, &a->workers[i]);
+		a->workers[i].zcrx_job = rp_zcrx_job_for(&a->zp, a->cfg->n_services, i);
+	}
 	for (unsigned i = 0; i < a->n; i++) {
 		struct rp_worker *w = &a->workers[i];
 
-		*w = (struct rp_worker){ .id = i, .cpu = a->cpus[i], .cfg = a->cfg,
-					 .ctr = &a->ctr[i * per] };
-		own_napi_ids(a, w);
-		w->zcrx_job = rp_zcrx_job_for(&a->zp, a->cfg->n_services, i);
 		ret = rp_worker_start(w);
 		if (ret) {
 			rp_err("worker %u: cannot start thread: %s", i, strerror(-ret));

@@ -50,6 +50,12 @@ enum rp_counter {
 	RP_C_CONNECT_RETRIES,	/* connects tried again on another backend */
 	RP_C_CONNECT_TIMEOUTS,	/* backend connects that took connect-timeout-ms */
 	RP_C_HALF_CLOSES,	/* FINs forwarded (SHUT_WR once a direction's data was through) */
+	RP_C_CONNECT_REFUSED,	/* backend connects refused (ECONNREFUSED) */
+	RP_C_HEALTH_CHECKS,	/* active health checks done (dataplane/proxy_health.h) */
+	RP_C_HEALTH_FAILS,	/* ... that failed */
+	RP_C_HEALTH_DOWNS,	/* backends marked down by their checks */
+	RP_C_HEALTH_UPS,	/* backends put back */
+	RP_C_BACKEND_MARKED_DOWN,	/* gauge, backend rows: 1 while marked down (this worker's view) */
 	/* live reload (dataplane/reload.h): worker 0's own block only */
 	RP_C_RELOADS_OK,	/* reloads applied on every worker */
 	RP_C_RELOADS_REJECTED,	/* reloads refused: config invalid, or not live-changeable */

@@ -56,6 +56,7 @@ static const char *const rp_msg_names[RP_MSG__COUNT] = {
 	[RP_MSG_CONN]			= "conn",
 	[RP_MSG_PING]			= "ping",
 	[RP_MSG_WORK]			= "work",
+	[RP_MSG_HEALTH]			= "health",
 	[RP_MSG_RELOAD]			= "reload",
 	[RP_MSG_RELAY]			= "relay",
 };

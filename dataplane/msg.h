@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The typed message protocol into worker rings, carried by MSG_RING. In the
- * appliance two senders use it: the acceptor hands connections to workers
- * (CONN), and the signal thread stops, pings and reloads them (STOP, PING,
- * RELOAD; ring-less). Workers hand each other udp-relay datagrams by buffer
- * reference (RELAY, relay.h).
+ * appliance three senders use it: the acceptor hands connections to workers
+ * (CONN), the signal thread stops, pings and reloads them (STOP, PING,
+ * RELOAD; ring-less), and workers send each other two things: udp-relay
+ * datagrams by buffer reference (RELAY, relay.h) and a tcp-proxy's backends
+ * marked down by its checking worker (HEALTH, dataplane/proxy_health.h).
  *
  * A message is one CQE posted into the target ring, so it needs no shared
  * queue and no wakeup of its own: the target's io_uring_wait_cqe() is both.
@@ -63,6 +64,9 @@ enum rp_msg_type {
 	 * the msg-ring benchmark (bench/msg_ring_ops.c), the handoff test tool
 	 * and the message unit test carry their traffic in it. */
 	RP_MSG_WORK,
+	/* tcp-proxy: the backends a service's checking worker has marked down
+	 * (dataplane/proxy_health.h). */
+	RP_MSG_HEALTH,
 	/* Live reload (dataplane/reload.h): payload = the struct rp_cfg_gen to
 	 * switch to (a pointer: user addresses fit in 48 bits). */
 	RP_MSG_RELOAD,

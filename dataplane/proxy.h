@@ -2,9 +2,10 @@
 /*
  * tcp-proxy's own types, shared by its files: svc_tcp_proxy.c (pairs,
  * forwarding, half-close, resets, the service's ops), proxy_backend.c
- * (the client's address, the backend socket, connect and retries) and
- * proxy_reload.c (a live reload's new backends and balancing). Not an
- * API: nothing else includes it.
+ * (the client's address, the backend socket, connect and retries, the
+ * PROXY protocol header), proxy_reload.c (a live reload's new backends and
+ * balancing) and proxy_health.c (health checks). Not an API: nothing else
+ * includes it.
  */
 #ifndef RP_PROXY_H
 #define RP_PROXY_H
@@ -18,6 +19,8 @@
 #include "dataplane/balance.h"
 #include "dataplane/conn.h"
 #include "dataplane/proxy_forward.h"
+#include "dataplane/proxy_health.h"
+#include "dataplane/proxy_protocol.h"
 
 struct io_uring_cqe;
 struct rp_worker;
@@ -45,6 +48,7 @@ enum pc_state {
 	PC_PEER,		/* reading the client's address (balance: hash) */
 	PC_SOCKET,		/* IORING_OP_SOCKET for the backend in flight */
 	PC_CONNECTING,
+	PC_HEADER,		/* the PROXY protocol header being sent (proxy-protocol: v2) */
 	PC_UP,
 };
 
@@ -61,8 +65,14 @@ struct pconn {
 	uint64_t tried;			/* backends tried (bit i) */
 	uint64_t active_ms;		/* last byte received or sent */
 	struct __kernel_timespec cto;	/* connect timeout, read when submitted */
-	struct sockaddr_storage peer;	/* the client (balance: hash) */
+	struct sockaddr_storage peer;	/* the client (balance: hash, proxy-protocol) */
 	socklen_t peer_len;
+	struct sockaddr_storage local;	/* where the client connected (proxy-protocol) */
+	socklen_t local_len;
+	bool addrs_by_fd;		/* the address read in flight is a FIXED_FD_INSTALL */
+	uint8_t pp[RP_PP2_MAX];		/* the PROXY header: sent from here */
+	unsigned pp_len, pp_off;
+	uint64_t throttled_ms_counted;	/* of the legs' throttled time, on the backend's row */
 };
 
 struct tcp_proxy {
@@ -79,6 +89,9 @@ struct tcp_proxy {
 	bool peer_warned;
 	bool bundle_warned;		/* a leg fell back to serialized (logged once) */
 	unsigned be_block0;		/* backend slot 0's counter block (svc.h) */
+	bool want_addrs;		/* client addresses read before connecting */
+	bool pp_any;			/* some backend speaks the PROXY protocol */
+	struct rp_health health;	/* backends marked down (proxy_health.h) */
 };
 
 static inline struct tcp_proxy *proxy_of(struct rp_svc_inst *si)
@@ -115,6 +128,15 @@ void proxy_connect_next(struct rp_worker *w, struct rp_svc_inst *si, struct pcon
 /* RP_OP_SOCKET and RP_OP_CONNECT completions. */
 void proxy_on_socket(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
 void proxy_on_connect(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+/* Whether the service needs the client's addresses read first (balance:
+ * hash, a backend with proxy-protocol). */
+bool proxy_wants_addrs(const struct rp_service_cfg *cfg);
+bool proxy_any_pp(const struct rp_service_cfg *cfg);
+
+/* ---- proxy_health.c ------------------------------------------------------------ */
+
+/* RP_OP_PROBE completions: a health check's connect. */
+void proxy_on_probe(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
 
 /* ---- proxy_reload.c ---------------------------------------------------------- */
 

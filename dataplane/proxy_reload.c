@@ -52,8 +52,13 @@ void proxy_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_s
 	struct tcp_proxy *tp = proxy_of(si);
 	int map[RP_BACKEND_SLOTS];
 
-	(void)w;
 	index_slots(si->cfg, map);
+	/* a backend's PROXY protocol may have changed: what new pairs read first */
+	tp->want_addrs = proxy_wants_addrs(si->cfg);
+	tp->pp_any = proxy_any_pp(si->cfg);
+	if (rp_health_reload(w, si, &tp->health, old))
+		rp_err("service %s: reload: out of memory for the health state: the old one "
+		       "is kept (its numbering may be off until the next reload)", si->cfg->name);
 	rp_balancer_reset(&tp->bal, si->cfg);
 	for (struct pconn *pc = tp->pairs; pc; pc = pc->next) {
 		pc->backend = renumber(old, map, pc->backend);

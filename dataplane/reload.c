@@ -53,6 +53,7 @@ static const char *const live_keys[] = {
 	"services\\[*\\].max-connections",
 	"services\\[*\\].idle-timeout-ms",
 	"services\\[*\\].write-stall-timeout-ms",
+	"services\\[*\\].health-check.*",
 	NULL,
 };
 

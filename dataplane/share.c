@@ -113,6 +113,7 @@ void rp_share_resume(struct rp_fair *f, struct rp_share *s, uint64_t now_ms,
 		return;
 	s->throttled = false;
 	f->n_throttled--;
+	s->throttled_ms += now_ms - s->throttled_since_ms;
 	rp_count(c, RP_C_THROTTLED_MS, now_ms - s->throttled_since_ms);
 }
 

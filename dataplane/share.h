@@ -55,6 +55,7 @@ struct rp_share {
 	unsigned grant;			/* buffers its armed receive may still fill */
 	bool throttled;			/* refused a grant: not read until it drains */
 	uint64_t throttled_since_ms;
+	uint64_t throttled_ms;		/* time stopped, ended stretches (also in throttled_ms) */
 };
 
 /* The worker's policy. */

@@ -14,6 +14,7 @@
 
 #include "dataplane/cli.h"
 #include "dataplane/metrics.h"
+#include "dataplane/stats_backends.h"
 
 struct stats_opts {
 	const char *config;
@@ -302,6 +303,8 @@ static int show(const char *addr, const struct stats_opts *o)
 			print_json(addr, &cur, n ? &prev : NULL, t - t_prev);
 		else
 			print_table(addr, &cur, n ? &prev : NULL, t - t_prev);
+		if (!o->json)	/* JSON has every value of every row already */
+			rp_stats_print_backends(&cur);
 		fflush(stdout);
 		rp_metrics_snapshot_free(&prev);
 		prev = cur;

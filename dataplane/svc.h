@@ -41,6 +41,8 @@ struct rp_svc_ops {
 	/* Outgoing connections (tcp-proxy's backends): IORING_OP_SOCKET into
 	 * the fixed-file table, CONNECT, and SHUTDOWN of a sending side. */
 	rp_svc_cqe_fn on_socket, on_connect, on_shutdown;
+	/* Health checks of those backends (RP_OP_PROBE). */
+	rp_svc_cqe_fn on_probe;
 	/* Completions of its UDP GSO trains (RP_OP_SEND_GSO, dataplane/gso.h). */
 	rp_svc_cqe_fn on_gso;
 	/* Bundle sends from its own send buffer rings (RP_OP_SEND_BUNDLE). */

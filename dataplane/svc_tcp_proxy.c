@@ -128,6 +128,16 @@ static struct pconn *pc_new(struct rp_worker *w, struct rp_svc_inst *si)
 	return pc;
 }
 
+/* The time the pair's legs were not read (throttled_ms), on its backend's
+ * row too: what is new since the last call. */
+static void pc_count_throttled(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
+{
+	uint64_t t = pc->leg[CLI].rx.share.throttled_ms + pc->leg[BE].rx.share.throttled_ms;
+
+	proxy_count_backend(w, si, pc, RP_C_THROTTLED_MS, t - pc->throttled_ms_counted);
+	pc->throttled_ms_counted = t;
+}
+
 static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
 	struct tcp_proxy *tp = proxy_of(si);
@@ -139,6 +149,7 @@ static void pc_free(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 		proxy_fwd_close(w, &pc->leg[i]);
 		rp_worker_conn_closed(w);	/* admitted as two slots */
 	}
+	pc_count_throttled(w, si, pc);
 	if (pc->balanced) {
 		rp_balance_closed(&tp->bal, (unsigned)pc->backend);
 		proxy_count_backend(w, si, pc, RP_C_CONNS_CLOSED, 1);
@@ -482,7 +493,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
 	rp_events_conn(w, si, true, pc->leg[CLI].rx.obj);
 	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
-	if (si->cfg->balance == RP_BAL_HASH)
+	if (tp->want_addrs)
 		proxy_read_peer(w, si, pc);
 	else
 		proxy_connect_next(w, si, pc);
@@ -545,11 +556,15 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 	struct rp_conn_clock k;
 	enum rp_conn_timeout t;
 
+	pc_count_throttled(w, si, pc);
 	if (pc->timed_out || pc->abort)
 		return;
 	k = pc_clock(pc);
 	t = rp_conn_timeout_check(w, si, &k);
 	pc->timed_out = t != RP_CONN_IN_TIME;
+	if (t != RP_CONN_IN_TIME)	/* on the backend's row too */
+		proxy_count_backend(w, si, pc, t == RP_CONN_STALLED ? RP_C_WRITE_STALLS :
+					       RP_C_IDLE_TIMEOUTS, 1);
 	if (t == RP_CONN_STALLED) {
 		pc_reset(w, si, pc);
 	} else if (t == RP_CONN_IDLE) {
@@ -561,6 +576,15 @@ static void pc_check_timeouts(struct rp_worker *w, struct rp_svc_inst *si, struc
 static void proxy_tick(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	each_pair(w, si, pc_check_timeouts);
+	rp_health_tick(w, si, &proxy_of(si)->health);
+}
+
+/* The connections' timeouts and the health checks' interval. */
+static unsigned proxy_tick_wanted_ms(const struct rp_service_cfg *cfg)
+{
+	unsigned c = rp_conn_tick_wanted_ms(cfg), h = rp_health_tick_wanted_ms(cfg);
+
+	return !c || (h && h < c) ? h : c;
 }
 
 /* ---- open / stop / abort / destroy ----------------------------------------------------------- */
@@ -575,6 +599,10 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 		goto fail;
 	tp->n_slots = w->n_files;
 	tp->be_block0 = rp_svc_backend_block(w->cfg, si->idx, 0);
+	tp->want_addrs = proxy_wants_addrs(si->cfg);
+	tp->pp_any = proxy_any_pp(si->cfg);
+	if (rp_health_init(&tp->health, w, si, tp->be_block0))
+		goto fail;
 	/* with an acceptor (services[].acceptor) pairs come by MSG_RING: adopt */
 	tp->lfd = si->cfg->acceptor ? -1 : rp_svc_socket(si);
 	if (tp->lfd < 0 && !si->cfg->acceptor) {
@@ -585,6 +613,7 @@ static int proxy_open(struct rp_worker *w, struct rp_svc_inst *si)
 	return 0;
 fail:
 	if (tp) {
+		rp_health_free(&tp->health);
 		rp_balancer_free(&tp->bal);
 		free(tp->legs);
 	}
@@ -604,6 +633,7 @@ static void pc_stop(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *p
 static void proxy_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	rp_conn_cancel_accept(w, si, proxy_of(si)->accept_armed);
+	rp_health_stop(w, si, &proxy_of(si)->health);
 	each_pair(w, si, pc_stop);
 }
 
@@ -659,6 +689,7 @@ static void proxy_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	each_pair(w, si, pc_discard);
 	if (tp->lfd >= 0)
 		close(tp->lfd);
+	rp_health_free(&tp->health);
 	rp_balancer_free(&tp->bal);
 	free(tp->legs);
 	free(tp);
@@ -676,11 +707,12 @@ const struct rp_svc_ops rp_svc_tcp_proxy = {
 	.on_socket = proxy_on_socket,
 	.on_connect = proxy_on_connect,
 	.on_shutdown = proxy_on_shutdown,
+	.on_probe = proxy_on_probe,
 	.on_tx = proxy_on_tx,
 	.on_bundle = proxy_on_bundle,
 	.zc_sock = proxy_zc_sock,
 	.tick = proxy_tick,
-	.tick_wanted_ms = rp_conn_tick_wanted_ms,
+	.tick_wanted_ms = proxy_tick_wanted_ms,
 	.leave = proxy_leave,
 	.left = proxy_left,
 	.reload = proxy_reload,

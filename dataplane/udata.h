@@ -31,6 +31,7 @@ enum rp_op {
 	RP_OP_CONNECT,
 	RP_OP_SHUTDOWN,
 	RP_OP_SEND_BUNDLE,	/* a send from a service's own send buffer ring */
+	RP_OP_PROBE,		/* a health check's connect (dataplane/proxy_health.h) */
 	RP_OP__COUNT,
 };
 

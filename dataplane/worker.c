@@ -15,6 +15,7 @@
 #include "dataplane/events.h"
 #include "dataplane/log.h"
 #include "dataplane/napi.h"
+#include "dataplane/proxy_health.h"
 #include "dataplane/reload.h"
 #include "dataplane/relay.h"
 #include "dataplane/worker.h"
@@ -184,6 +185,7 @@ static rp_svc_cqe_fn svc_handler(const struct rp_svc_ops *ops, enum rp_op op)
 	case RP_OP_CONNECT: return ops->on_connect;
 	case RP_OP_SHUTDOWN: return ops->on_shutdown;
 	case RP_OP_SEND_BUNDLE: return ops->on_bundle;
+	case RP_OP_PROBE:  return ops->on_probe;
 	default:           return NULL;
 	}
 }
@@ -235,6 +237,7 @@ static const rp_cqe_fn cqe_handlers[RP_OP__COUNT] = {
 	[RP_OP_CONNECT]  = on_svc_cqe,
 	[RP_OP_SHUTDOWN] = on_svc_cqe,
 	[RP_OP_SEND_BUNDLE] = on_svc_cqe,
+	[RP_OP_PROBE]    = on_svc_cqe,
 };
 
 /* Completions of SQEs someone on this ring submitted through rp_worker_sqe()
@@ -790,6 +793,7 @@ void rp_worker_init_handlers(void)
 	rp_msg_set_handler(RP_MSG_STOP, on_stop_msg);
 	rp_msg_set_handler(RP_MSG_CONN, on_conn_msg);
 	rp_msg_set_handler(RP_MSG_PING, on_ping_msg);
+	rp_msg_set_handler(RP_MSG_HEALTH, rp_health_on_msg);
 	rp_msg_set_handler(RP_MSG_RELOAD, on_reload_msg);
 	rp_relay_init_handlers();
 }
@@ -802,7 +806,7 @@ int rp_worker_start(struct rp_worker *w)
 	w->svc = calloc(w->n_svc ? w->n_svc : 1, sizeof(*w->svc));
 	if (!w->svc)
 		return -ENOMEM;
-	w->phase = RP_WP_STARTING;
+	__atomic_store_n(&w->phase, RP_WP_STARTING, __ATOMIC_RELAXED);	/* peers may look */
 	sem_init(&w->started, 0, 0);
 	ret = pthread_create(&w->thread, NULL, worker_main, w);
 	if (ret) {

@@ -54,6 +54,11 @@ struct rp_worker {
 	unsigned id;
 	int cpu;			/* pinned to; -1: not pinned */
 	const struct rp_config *cfg;
+	/* All the appliance's workers (this one is peers[id]); NULL: alone.
+	 * Only for MSG_RING to a peer: its ring_fd, read once its phase is
+	 * RP_WP_RUNNING (dataplane/proxy_health.c). */
+	const struct rp_worker *peers;
+	unsigned n_peers;
 	pthread_t thread;
 	sem_t started;			/* posted when phase leaves STARTING */
 

@@ -52,7 +52,8 @@ def recv_stream(sock, digest, die_after=None):
     return got
 
 
-def run(sock, nbytes, seed, die_after=None):
+def run(sock, nbytes, seed, die_after=None, expect=None):
+    """Send nbytes, receive until FIN; 0 when expect (default nbytes) came."""
     sent, recvd = hashlib.sha256(), hashlib.sha256()
     errors = []
 
@@ -73,7 +74,7 @@ def run(sock, nbytes, seed, die_after=None):
     print(f"sent {sent.hexdigest()} recv {recvd.hexdigest()} {got}", flush=True)
     for e in errors:
         print(e, file=sys.stderr)
-    return 1 if errors or got != nbytes else 0
+    return 1 if errors or got != (nbytes if expect is None else expect) else 0
 
 
 def serve(host, port, nbytes, seed, die_after):
@@ -91,7 +92,8 @@ def client(host, port, nbytes, seed):
     return run(socket.create_connection((host, port), timeout=120), nbytes, seed)
 
 
-def expect_close(host, port):
+def expect_close(host, port, clean=False):
+    """0 once the server closed (clean: only a FIN counts, not a reset)."""
     sock = socket.create_connection((host, port), timeout=20)
     try:
         sock.sendall(b"hello")
@@ -100,8 +102,10 @@ def expect_close(host, port):
     except socket.timeout:
         print("expect-close: still open after 20 s", file=sys.stderr)
         return 1
-    except OSError:
-        pass	# reset: closed too
+    except OSError as e:
+        if clean:
+            print(f"expect-close: {e}, not a clean close", file=sys.stderr)
+            return 1
     return 0
 
 

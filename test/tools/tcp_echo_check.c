@@ -34,18 +34,11 @@ struct opts {
 	uint64_t seed;
 };
 
-enum conn_state { C_RUNNING, C_OK, C_MISMATCH, C_SHORT, C_EXTRA, C_ERROR };
-
-static const char *const state_name[] = {
-	[C_RUNNING] = "unfinished", [C_OK] = "ok", [C_MISMATCH] = "mismatch",
-	[C_SHORT] = "closed early", [C_EXTRA] = "extra bytes", [C_ERROR] = "socket error",
-};
-#define N_STATES (sizeof(state_name) / sizeof(state_name[0]))
 
 struct conn {
 	unsigned id;
 	int fd;
-	enum conn_state state;
+	enum tool_outcome state;
 	struct tool_stream tx, rx, sizes;
 	size_t sent, recvd;
 	unsigned char *pend;		/* generated, not yet accepted by write() */
@@ -62,16 +55,16 @@ struct client {
 	unsigned char *rbuf, *want;
 };
 
-static void conn_finish(struct client *cl, struct conn *c, enum conn_state st, const char *why)
+static void conn_finish(struct client *cl, struct conn *c, enum tool_outcome st, const char *why)
 {
-	if (c->state != C_RUNNING)
+	if (c->state != TOOL_RUNNING)
 		return;
 	c->state = st;
 	cl->running--;
 	/* Describe the first few failures; the summary counts the rest. */
-	if (st != C_OK && cl->reported++ < 10)
+	if (st != TOOL_OK && cl->reported++ < 10)
 		fprintf(stderr, PROG ": connection %u: %s after %zu bytes sent, %zu echoed%s%s\n",
-			c->id, state_name[st], c->sent, c->recvd, why ? ": " : "", why ? why : "");
+			c->id, tool_outcome_name[st], c->sent, c->recvd, why ? ": " : "", why ? why : "");
 	close(c->fd);
 	c->fd = -1;
 	free(c->pend);
@@ -112,7 +105,7 @@ static void conn_write(struct client *cl, struct conn *c)
 		n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN)
-				conn_finish(cl, c, C_ERROR, strerror(errno));
+				conn_finish(cl, c, TOOL_ERROR, strerror(errno));
 			return;
 		}
 		c->pend_off += (size_t)n;
@@ -127,37 +120,32 @@ static void conn_verify(struct client *cl, struct conn *c, size_t n)
 	char why[96];
 
 	if (c->recvd + n > cl->o.bytes) {
-		conn_finish(cl, c, C_EXTRA, NULL);
+		conn_finish(cl, c, TOOL_EXTRA, NULL);
 		return;
 	}
-	tool_stream_fill(&c->rx, cl->want, n);
-	for (size_t i = 0; i < n; i++) {
-		if (cl->rbuf[i] != cl->want[i]) {
-			snprintf(why, sizeof(why), "byte %zu is 0x%02x, sent 0x%02x",
-				 c->recvd + i, cl->rbuf[i], cl->want[i]);
-			conn_finish(cl, c, C_MISMATCH, why);
-			return;
-		}
+	if (tool_stream_check(&c->rx, cl->rbuf, cl->want, n, c->recvd, why, sizeof(why))) {
+		conn_finish(cl, c, TOOL_MISMATCH, why);
+		return;
 	}
 	c->recvd += n;
 	/* Without half-close we are done at the last byte; with it, the
 	 * server's close (EOF) ends the connection. */
 	if (c->recvd == cl->o.bytes && !cl->o.half_close)
-		conn_finish(cl, c, C_OK, NULL);
+		conn_finish(cl, c, TOOL_OK, NULL);
 }
 
 static void conn_read(struct client *cl, struct conn *c)
 {
-	while (c->state == C_RUNNING) {
+	while (c->state == TOOL_RUNNING) {
 		ssize_t n = read(c->fd, cl->rbuf, cl->o.max_write);
 
 		if (n > 0) {
 			conn_verify(cl, c, (size_t)n);
 		} else if (n == 0) {
-			conn_finish(cl, c, c->recvd == cl->o.bytes ? C_OK : C_SHORT, NULL);
+			conn_finish(cl, c, c->recvd == cl->o.bytes ? TOOL_OK : TOOL_SHORT, NULL);
 		} else {
 			if (errno != EAGAIN)
-				conn_finish(cl, c, C_ERROR, strerror(errno));
+				conn_finish(cl, c, TOOL_ERROR, strerror(errno));
 			return;
 		}
 	}
@@ -186,18 +174,18 @@ static int conn_open(struct client *cl, struct conn *c, const struct sockaddr_st
 
 static void on_event(struct client *cl, struct conn *c, uint32_t events)
 {
-	if (c->state != C_RUNNING)
+	if (c->state != TOOL_RUNNING)
 		return;
 	if (events & EPOLLIN)
 		conn_read(cl, c);
-	if (c->state == C_RUNNING && (events & EPOLLOUT))
+	if (c->state == TOOL_RUNNING && (events & EPOLLOUT))
 		conn_write(cl, c);
-	if (c->state == C_RUNNING && (events & EPOLLERR) && !(events & EPOLLIN)) {
+	if (c->state == TOOL_RUNNING && (events & EPOLLERR) && !(events & EPOLLIN)) {
 		int err = 0;
 		socklen_t l = sizeof(err);
 
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		conn_finish(cl, c, C_ERROR, strerror(err ? err : EIO));
+		conn_finish(cl, c, TOOL_ERROR, strerror(err ? err : EIO));
 	}
 }
 
@@ -260,7 +248,7 @@ int main(int argc, char **argv)
 {
 	struct client cl = { .o = { .conns = 1000, .bytes = 65536, .max_write = 16384,
 				    .timeout_s = 60, .seed = 7 } };
-	unsigned count[N_STATES] = { 0 };
+	unsigned count[TOOL__OUTCOMES] = { 0 };
 	struct sockaddr_storage ss;
 	socklen_t len;
 
@@ -279,23 +267,21 @@ int main(int argc, char **argv)
 		cl.c[i].id = i;
 		cl.running++;
 		if (conn_open(&cl, &cl.c[i], &ss, len) < 0)
-			conn_finish(&cl, &cl.c[i], C_ERROR, "could not open");
+			conn_finish(&cl, &cl.c[i], TOOL_ERROR, "could not open");
 	}
 	run(&cl);
 	for (unsigned i = 0; i < cl.o.conns; i++) {
-		if (cl.c[i].state == C_RUNNING)
-			conn_finish(&cl, &cl.c[i], C_RUNNING, "timed out");
+		if (cl.c[i].state == TOOL_RUNNING)
+			conn_finish(&cl, &cl.c[i], TOOL_RUNNING, "timed out");
 		count[cl.c[i].state]++;
 	}
 	printf(PROG ": %u connections x %zu bytes to %s%s: %u ok", cl.o.conns, cl.o.bytes,
-	       cl.o.addr, cl.o.half_close ? " (half-close)" : "", count[C_OK]);
-	for (unsigned s = 0; s < N_STATES; s++)
-		if (s != C_OK && count[s])
-			printf(", %u %s", count[s], state_name[s]);
+	       cl.o.addr, cl.o.half_close ? " (half-close)" : "", count[TOOL_OK]);
+	tool_print_outcomes(count);
 	printf("\n");
 	close(cl.ep);
 	free(cl.c);
 	free(cl.rbuf);
 	free(cl.want);
-	return count[C_OK] == cl.o.conns ? 0 : 1;
+	return count[TOOL_OK] == cl.o.conns ? 0 : 1;
 }

@@ -42,6 +42,32 @@ size_t tool_stream_between(struct tool_stream *s, size_t lo, size_t hi)
 	return lo + (size_t)(next_word(s) % (hi - lo + 1));
 }
 
+const char *const tool_outcome_name[TOOL__OUTCOMES] = {
+	[TOOL_RUNNING] = "unfinished", [TOOL_OK] = "ok", [TOOL_MISMATCH] = "mismatch",
+	[TOOL_SHORT] = "closed early", [TOOL_EXTRA] = "extra bytes", [TOOL_ERROR] = "socket error",
+};
+
+int tool_stream_check(struct tool_stream *rx, const unsigned char *got, unsigned char *want,
+		      size_t n, size_t base, char *why, size_t why_len)
+{
+	tool_stream_fill(rx, want, n);
+	for (size_t i = 0; i < n; i++) {
+		if (got[i] != want[i]) {
+			snprintf(why, why_len, "byte %zu is 0x%02x, sent 0x%02x", base + i, got[i],
+				 want[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void tool_print_outcomes(const unsigned count[TOOL__OUTCOMES])
+{
+	for (unsigned s = 0; s < TOOL__OUTCOMES; s++)
+		if (s != TOOL_OK && count[s])
+			printf(", %u %s", count[s], tool_outcome_name[s]);
+}
+
 int tool_parse_addr(const char *prog, const char *text,
 		    struct sockaddr_storage *ss, socklen_t *len)
 {

@@ -24,6 +24,20 @@ void tool_stream_fill(struct tool_stream *s, void *buf, size_t n);
 /* A number in [lo, hi] from the stream. */
 size_t tool_stream_between(struct tool_stream *s, size_t lo, size_t hi);
 
+/* How one echo-checked connection ended (tcp_echo_check, proxy_load). */
+enum tool_outcome {
+	TOOL_RUNNING, TOOL_OK, TOOL_MISMATCH, TOOL_SHORT, TOOL_EXTRA, TOOL_ERROR, TOOL__OUTCOMES,
+};
+extern const char *const tool_outcome_name[TOOL__OUTCOMES];
+
+/* got[0, n) against the next n bytes of the stream rx (want: n bytes of
+ * scratch). 0 when equal; -1 with why set ("byte K is .., sent ..", K
+ * counted from `base`) at the first difference. */
+int tool_stream_check(struct tool_stream *rx, const unsigned char *got, unsigned char *want,
+		      size_t n, size_t base, char *why, size_t why_len);
+/* ", 2 mismatch, 1 closed early": every outcome but ok that has a count. */
+void tool_print_outcomes(const unsigned count[TOOL__OUTCOMES]);
+
 /* HOST:PORT or [V6]:PORT; 0, or -1 with a message on stderr. */
 int tool_parse_addr(const char *prog, const char *text,
 		    struct sockaddr_storage *ss, socklen_t *len);

@@ -11,6 +11,8 @@
 #   rpd_counter NAME [SERVICE]  # a counter summed over workers (stats --json)
 #   rpd_wait_idle               # until bufs_in_flight is 0
 #   rpd_counter_reaches NAME SERVICE MIN  # until a counter is >= MIN
+#   rpd_counter_until NAME SERVICE OP V   # until `counter OP V` (-eq, -le, ...)
+#   rpd_all_closed SERVICE      # until conns_accepted == conns_closed
 #   rpd_log_has [-E] PATTERN    # until the appliance's log holds PATTERN
 #   tool NAME ARGS...           # a test client from build/test/tools, in $cli_ns
 
@@ -91,16 +93,36 @@ rpd_wait_idle() {
 	return 1
 }
 
-# rpd_counter_reaches NAME SERVICE MIN: true once the counter is >= MIN
-# (the appliance counts a peer's close or reset when its worker gets to it).
-rpd_counter_reaches() {
+# rpd_counter_until NAME SERVICE OP VALUE: true once `counter OP VALUE`
+# holds (test's -ge, -eq, ...) within 5 s (the appliance counts a peer's
+# close or reset when its worker gets to it).
+rpd_counter_until() {
 	local i v
 	for ((i = 0; i < 100; i++)); do
 		v=$(rpd_counter "$1" "$2")
-		[ "$v" -ge "$3" ] && return 0
+		[ "$v" "$3" "$4" ] && return 0
 		sleep 0.05
 	done
-	echo "$1 ($2) is $v, expected at least $3"
+	echo "$1 ($2) is $v, expected $3 $4"
+	return 1
+}
+
+# rpd_counter_reaches NAME SERVICE MIN: true once the counter is >= MIN.
+rpd_counter_reaches() {
+	rpd_counter_until "$1" "$2" -ge "$3"
+}
+
+# rpd_all_closed SERVICE: every client connection the service admitted
+# was closed (conns_accepted == conns_closed; its worker may count the last
+# close just after the client saw it).
+rpd_all_closed() {
+	local i a c
+	for ((i = 0; i < 100; i++)); do
+		a=$(rpd_counter conns_accepted "$1"); c=$(rpd_counter conns_closed "$1")
+		[ "$a" -eq "$c" ] && return 0
+		sleep 0.05
+	done
+	echo "$1: conns_accepted $a, conns_closed $c"
 	return 1
 }
 

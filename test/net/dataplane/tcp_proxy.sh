@@ -132,19 +132,6 @@ hash_sticks() {
 	[ $((a1 - a0)) -eq 40 -a $((b1 - b0)) -eq 0 ] || [ $((a1 - a0)) -eq 0 -a $((b1 - b0)) -eq 40 ]
 }
 
-# Every client connection the proxy admitted was closed (its worker may
-# count the last close just after the client saw it).
-all_closed() {
-	local i a c
-	for ((i = 0; i < 100; i++)); do
-		a=$(rpd_counter conns_accepted proxy); c=$(rpd_counter conns_closed proxy)
-		[ "$a" -eq "$c" ] && return 0
-		sleep 0.05
-	done
-	echo "conns_accepted $a, conns_closed $c"
-	return 1
-}
-
 # bytes_balanced MIN: service proxy forwarded as much up as down (echo
 # backends), at least MIN, once its last send completions are counted.
 bytes_balanced() {
@@ -229,7 +216,7 @@ forwarding() {
 	rp_check "$f: every buffer back in the pool after the hogs left" rpd_wait_idle
 	rp_check "$f: no buffer lookups went wrong" test "$(rpd_counter err_bad_buffer)" -eq 0
 	rp_check "$f: still serves afterwards" others_served
-	rp_check "$f: every client connection closed (conns_accepted == conns_closed)" all_closed
+	rp_check "$f: every client connection closed (conns_accepted == conns_closed)" rpd_all_closed proxy
 }
 
 # Shutdown with pairs that cannot drain (hogs: their data never leaves):

@@ -392,7 +392,41 @@ static void test_tcp_proxy(void **state)
 	assert_true(cfg.services[0].nodelay);
 	assert_int_equal(cfg.services[0].forward, RP_FWD_SERIALIZED);
 	assert_int_equal(cfg.services[0].idle_timeout_ms, 300000);
+	assert_int_equal(cfg.services[0].backends[0].proxy_protocol, RP_PP_NONE);
+	assert_false(cfg.services[0].health.enabled);
+	assert_int_equal(cfg.services[0].health.interval_ms, 2000);
+	assert_int_equal(cfg.services[0].health.timeout_ms, 1000);
+	assert_int_equal(cfg.services[0].health.rise, 2);
+	assert_int_equal(cfg.services[0].health.fall, 3);
 	rp_config_free(&cfg);
+	/* health checks and the PROXY protocol, per service and per backend */
+	load_ok("services:\n"
+		"  - type: tcp-proxy\n"
+		"    listen: 127.0.0.1:7000\n"
+		"    health-check: {enabled: true, interval-ms: 500, timeout-ms: 200, rise: 1, fall: 4}\n"
+		"    nodelay: false\n"
+		"    backends:\n"
+		"      - {address: 127.0.0.1:7001, proxy-protocol: v2}\n"
+		"      - address: 127.0.0.1:7002\n", &cfg);
+	assert_true(cfg.services[0].health.enabled);
+	assert_int_equal(cfg.services[0].health.interval_ms, 500);
+	assert_int_equal(cfg.services[0].health.timeout_ms, 200);
+	assert_int_equal(cfg.services[0].health.rise, 1);
+	assert_int_equal(cfg.services[0].health.fall, 4);
+	assert_false(cfg.services[0].nodelay);
+	assert_int_equal(cfg.services[0].backends[0].proxy_protocol, RP_PP_V2);
+	assert_int_equal(cfg.services[0].backends[1].proxy_protocol, RP_PP_NONE);
+	rp_config_free(&cfg);
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
+		     "     health-check: {enabled: true, interval-ms: 100, timeout-ms: 200},\n"
+		     "     backends: [{address: 127.0.0.1:7001}]}\n", 3, 20,
+		     "health-check.timeout-ms (200) is longer than its interval-ms (100)");
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
+		     "     backends: [{address: 127.0.0.1:7001, proxy-protocol: v1}]}\n", 3, 59,
+		     "unknown value 'v1' (allowed: none, v2)");
+	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000,\n"
+		     "     health-check: {rise: 0}, backends: [{address: 127.0.0.1:7001}]}\n", 3, 27,
+		     "health-check.rise: 0 is out of range 1..100");
 	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000}\n", 2, 5,
 		     "tcp-proxy needs 1 to 64 backends (has 0)");
 	expect_error("services:\n  - {type: tcp-proxy, listen: 127.0.0.1:7000, backends: []}\n", 2, 5,
@@ -735,7 +769,7 @@ static void strip_marks(struct rp_config *c)
 	c->metrics.mark = c->logging.mark = none;
 	for (unsigned i = 0; i < c->n_services; i++)
 		c->services[i].mark = c->services[i].listen_mark = c->services[i].name_mark =
-			c->services[i].rx_zc_mark = none;
+			c->services[i].health.mark = c->services[i].rx_zc_mark = none;
 	for (unsigned i = 0; i < c->n_interfaces; i++)
 		c->interfaces[i].mark = c->interfaces[i].name_mark = none;
 }
@@ -759,6 +793,7 @@ static void assert_same_config(struct rp_config *a, struct rp_config *b)
 			assert_memory_equal(&x->backends[k].addr, &y->backends[k].addr,
 					    sizeof(x->backends[k].addr));
 			assert_int_equal(x->backends[k].weight, y->backends[k].weight);
+			assert_int_equal(x->backends[k].proxy_protocol, y->backends[k].proxy_protocol);
 		}
 		free(x->backends);
 		free(y->backends);
