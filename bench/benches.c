@@ -14,6 +14,7 @@ extern const struct rp_bench_def rp_bench_echo;
 extern const struct rp_bench_def rp_bench_handoff;
 extern const struct rp_bench_def rp_bench_chan;
 extern const struct rp_bench_def rp_bench_soak;
+extern const struct rp_bench_def rp_bench_dpdk;
 
 const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_nop,
@@ -24,6 +25,7 @@ const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_handoff,
 	&rp_bench_chan,
 	&rp_bench_soak,
+	&rp_bench_dpdk,
 };
 
 const unsigned rp_n_benches = sizeof(rp_benches) / sizeof(rp_benches[0]);
