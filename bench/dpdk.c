@@ -55,8 +55,21 @@ struct refl_case {
 
 /* ---- parameters -------------------------------------------------------------- */
 
+/*
+ * A knob's value: until the harness has `--set`, RP_BENCH_DPDK_SET
+ * ("sizes=1500,8000 flows=1", space-separated) overrides the defaults.
+ */
 static const char *knob(const struct bench *b, const char *key)
 {
+	static char val[64];
+	const char *set = getenv("RP_BENCH_DPDK_SET");
+	size_t klen = strlen(key);
+
+	for (const char *p = set; p && *p; p += strcspn(p, " "), p += strspn(p, " "))
+		if (!strncmp(p, key, klen) && p[klen] == '=') {
+			snprintf(val, sizeof(val), "%.*s", (int)strcspn(p + klen + 1, " "), p + klen + 1);
+			return val;
+		}
 	for (unsigned i = 0; i < N_KNOBS; i++)
 		if (!strcmp(knobs[i].key, key))
 			return rp_bench_quick(b->ctx) ? knobs[i].quick : knobs[i].dflt;
@@ -105,10 +118,11 @@ static int measure(const struct refl_case *c, struct dpdk_gen *g, const struct d
 {
 	const struct dpdk_link *l = &c->b->link;
 	struct dpdk_gen_stats st;
-	double cpu0, cpu;
+	double cpu0, cpu, rcvbuf0;
 
 	if (dpdk_gen_flood(g, 0.2, &st) < 0 || dpdk_gen_finish(g, &st) < 0)	/* warm-up */
 		return -1;
+	rcvbuf0 = dpdk_link_refl_rcvbuf_errors(l);
 	cpu0 = dpdk_refl_cpu_ns(r, l);
 	if (dpdk_gen_flood(g, c->b->seconds, &st) < 0)
 		return -1;
@@ -122,11 +136,18 @@ static int measure(const struct refl_case *c, struct dpdk_gen *g, const struct d
 	if (st.received)
 		rp_bench_metric(s, "cpu_per_pkt", "ns", cpu / (double)st.received);
 	rp_bench_metric(s, "gen_cpu", "x", st.gen_cpu);
+	if (c->kind == DPDK_REFL_RINGPLANE || c->kind == DPDK_REFL_KERNEL)
+		rp_bench_metric(s, "sock_drop", "x",
+				(dpdk_link_refl_rcvbuf_errors(l) - rcvbuf0) / (double)st.sent);
+	cpu0 = dpdk_refl_cpu_ns(r, l);
 	if (dpdk_gen_paced(g, c->b->rate, c->b->rtt_seconds, &st) < 0) {
 		free(st.rtt_ns);
 		return -1;
 	}
+	cpu = dpdk_refl_cpu_ns(r, l) - cpu0;
 	rtt_metrics(s, &st);
+	if (st.received)
+		rp_bench_metric(s, "rtt_cpu_per_pkt", "ns", cpu / (double)st.received);
 	free(st.rtt_ns);
 	return 0;
 }

@@ -58,6 +58,9 @@ int dpdk_link_mtu(struct dpdk_link *l, unsigned mtu, char *err, size_t errlen);
 /* Pin the NAPI threads of both devices again (XDP attach may make new
  * ones). 0, or -1 with err. */
 int dpdk_link_pin_napi(struct dpdk_link *l, char *err, size_t errlen);
+/* UDP datagrams the reflector namespace dropped for a full socket receive
+ * buffer so far (UdpRcvbufErrors). */
+double dpdk_link_refl_rcvbuf_errors(const struct dpdk_link *l);
 /* The reflector side's NAPI thread(s): their CPU time in ns. */
 double dpdk_link_refl_napi_ns(const struct dpdk_link *l);
 /* L4 reflectors need an address (and a neighbour for the generator); DPDK

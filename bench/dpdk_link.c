@@ -4,7 +4,7 @@
  * two private namespaces (bench/netns.h), set up like a NIC pair:
  *
  *   - GRO on and threaded NAPI on both devices, each NAPI thread pinned to
- *     its side's CPU. Without this veth delivers a frame on the *sending*
+ *     its side's CPU at real-time priority (as softirq would run there). Without this veth delivers a frame on the *sending*
  *     CPU, so the generator's CPU would pay the reflector's receive path
  *     (and the reflector the generator's): with it, each side's receive
  *     runs on that side's CPU, as a NIC's IRQ affinity would place it.
@@ -121,12 +121,12 @@ static int ethtool_k(struct dpdk_link *l, enum bench_ns_which w, const char *ifn
 }
 
 /*
- * /sys/class/net shows the namespace of whoever mounted sysfs: a child
- * enters the namespace and a mount namespace of its own, mounts a fresh
- * sysfs there and writes the file.
+ * Write a file of a namespace's own: /sys/class/net shows the namespace of
+ * whoever mounted sysfs, so a child enters the namespace and a mount
+ * namespace of its own, mounts a fresh sysfs there and writes the file.
  */
-static int sysfs_write(struct dpdk_link *l, enum bench_ns_which w, const char *rel,
-		       const char *val, char *err, size_t errlen)
+static int sysfs_write(struct dpdk_link *l, enum bench_ns_which w, const char *path,
+		    const char *val, char *err, size_t errlen)
 {
 	pid_t pid = fork();
 	int rc;
@@ -136,24 +136,61 @@ static int sysfs_write(struct dpdk_link *l, enum bench_ns_which w, const char *r
 		return -1;
 	}
 	if (!pid) {
-		char path[128];
 		int fd;
 
 		if (setns(l->ns.fd[w], CLONE_NEWNET) < 0 || unshare(CLONE_NEWNS) < 0 ||
 		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
 		    mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
 			_exit(2);
-		snprintf(path, sizeof(path), "/sys/class/net/%s", rel);
 		fd = open(path, O_WRONLY);
 		_exit(fd < 0 || write(fd, val, strlen(val)) < 0 ? 3 : 0);
 	}
 	rc = dpdk_wait(pid);
 	if (rc) {
-		snprintf(err, errlen, "writing %s to /sys/class/net/%s in its namespace failed (%d)",
-			 val, rel, rc);
+		snprintf(err, errlen, "writing %s to %s in its namespace failed (%d)", val, path, rc);
 		return -1;
 	}
 	return 0;
+}
+
+/* UdpRcvbufErrors of the reflector's namespace (/proc/net/snmp follows the
+ * reader's namespace: a child reads it there and sends the number back). */
+double dpdk_link_refl_rcvbuf_errors(const struct dpdk_link *l)
+{
+	unsigned long long v = 0;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (!pid) {
+		char line[512], *tok, *save = NULL;
+		FILE *f;
+		int col = -1, i = 0;
+
+		if (setns(l->ns.fd[BENCH_NS_PEER], CLONE_NEWNET) < 0 || !(f = fopen("/proc/net/snmp", "r")))
+			_exit(1);
+		while (fgets(line, sizeof(line), f)) {
+			if (strncmp(line, "Udp: ", 5))
+				continue;
+			i = 0;
+			for (tok = strtok_r(line + 5, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save), i++) {
+				if (col < 0 && !strcmp(tok, "RcvbufErrors"))
+					col = i;
+				else if (col >= 0 && i == col)
+					v = strtoull(tok, NULL, 10);
+			}
+		}
+		_exit(write(p[1], &v, sizeof(v)) == sizeof(v) ? 0 : 1);
+	}
+	close(p[1]);
+	if (pid < 0 || read(p[0], &v, sizeof(v)) != sizeof(v))
+		v = 0;
+	close(p[0]);
+	if (pid > 0)
+		dpdk_wait(pid);
+	return (double)v;
 }
 
 /* ---- NAPI threads --------------------------------------------------------- */
@@ -188,13 +225,21 @@ static unsigned napi_threads(const char *ifname, void (*fn)(pid_t pid, void *arg
 	return n;
 }
 
+/*
+ * Pinned, and real-time: a NIC's receive runs in softirq, which preempts the
+ * application on its CPU at once. A NAPI thread at normal priority instead
+ * waits for its turn behind a busy-polling testpmd or a spinning generator
+ * (milliseconds), which would measure the scheduler, not the reflector.
+ */
 static void pin_pid(pid_t pid, void *arg)
 {
+	struct sched_param sp = { .sched_priority = 1 };
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(*(unsigned *)arg, &set);
 	sched_setaffinity(pid, sizeof(set), &set);
+	sched_setscheduler(pid, SCHED_FIFO, &sp);
 }
 
 int dpdk_link_pin_napi(struct dpdk_link *l, char *err, size_t errlen)
@@ -267,10 +312,10 @@ static int side_up(struct dpdk_link *l, enum bench_ns_which w, const char *ifnam
 	    ip(l, w, err, errlen, "link set dev %s up", ifname) < 0 ||
 	    ethtool_k(l, w, ifname, "gro", "on", err, errlen) < 0)
 		return -1;
-	char rel[48];
+	char path[64];
 
-	snprintf(rel, sizeof(rel), "%s/threaded", ifname);
-	return sysfs_write(l, w, rel, "1", err, errlen);
+	snprintf(path, sizeof(path), "/sys/class/net/%s/threaded", ifname);
+	return sysfs_write(l, w, path, "1", err, errlen);
 }
 
 static void parse_mac(const char *s, uint8_t *mac)

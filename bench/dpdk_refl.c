@@ -78,9 +78,12 @@ void dpdk_argv_add(struct dpdk_argv *a, const char *fmt, ...)
 void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 		       unsigned cpu, unsigned mtu, const char *tag)
 {
-	/* af_packet: ring frames that hold a jumbo frame; af_xdp keeps its
-	 * defaults (its frames are the mbufs, at most a page) */
-	unsigned frame = mtu > 1500 ? 16384 : 2048;
+	/* af_packet: ring frames that hold a jumbo frame. The PMD wants a whole
+	 * ring frame to fit an mbuf, and finds frame i at i * frame size, so
+	 * frames must tile the blocks (whole pages) exactly. af_xdp keeps its
+	 * defaults (its frames are the mbufs, at most a page). */
+	unsigned frame = mtu > 1500 ? (mtu + 512 + 4095) / 4096 * 4096 : 2048;
+	unsigned block = frame > 4096 ? frame : 4096;
 
 	a->n = 0;
 	a->used = 0;
@@ -96,13 +99,16 @@ void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 		dpdk_argv_add(a, "--vdev=net_af_xdp0,iface=%s", ifname);
 	else
 		dpdk_argv_add(a, "--vdev=net_af_packet0,iface=%s,blocksz=%u,framesz=%u,framecnt=512",
-			      ifname, frame < 4096 ? 4096 : frame, frame);
+			      ifname, block, frame);
 	dpdk_argv_add(a, "--");
 	dpdk_argv_add(a, "--total-num-mbufs=8192");
 	if (!af_xdp && mtu > 1500)
-		dpdk_argv_add(a, "--mbuf-size=%u", mtu + 512);
-	/* the port MTU testpmd sets (on the device itself, by ioctl) */
-	dpdk_argv_add(a, "--max-pkt-len=%u", mtu + 18);
+		dpdk_argv_add(a, "--mbuf-size=%u", frame + 256);
+	/* af_xdp: the port MTU testpmd sets (on the device itself); af_packet
+	 * 22.11 says its largest frame is 1518 whatever the ring frame size, and
+	 * leaves the device MTU alone without this option */
+	if (af_xdp)
+		dpdk_argv_add(a, "--max-pkt-len=%u", mtu + 18);
 }
 
 /* The last lines of testpmd's output, for an error message. */

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "bench/bench.h"
@@ -30,7 +31,7 @@
 #include "bench/zc_tx.h"
 #include "config/config.h"
 
-#define TESTPMD_START_S 3.0	/* EAL init + port start, generously */
+#define TESTPMD_WAIT_S 60	/* start-up and the periods, at most */
 
 struct tx_bench {
 	struct rp_bench_ctx *ctx;
@@ -97,8 +98,9 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The median of the "Tx-pps:" lines after the first nonzero one; 0: none. */
-static double flowgen_pps(const char *log)
+/* The median of the "Tx-pps:" lines after the first nonzero one (0: none);
+ * how many there were in *n_out. */
+static double flowgen_pps(const char *log, unsigned *n_out)
 {
 	double v[256];
 	unsigned n = 0;
@@ -106,6 +108,7 @@ static double flowgen_pps(const char *log)
 	char line[256];
 	FILE *f = fopen(log, "r");
 
+	*n_out = 0;
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f) && n < 256) {
@@ -119,6 +122,7 @@ static double flowgen_pps(const char *log)
 		started = true;
 	}
 	fclose(f);
+	*n_out = n;
 	if (!n)
 		return 0;
 	qsort(v, n, sizeof(v[0]), cmp_double);
@@ -131,6 +135,8 @@ static int rep_flowgen(void *arg, struct rp_bench_sample *s)
 	struct dpdk_link *l = c->b->l;
 	char log[64], err[256];
 	struct dpdk_argv a;
+	bool gone = false;
+	unsigned periods, want = (unsigned)(c->b->seconds + 0.999);
 	double pps;
 	int out;
 	pid_t pid;
@@ -150,10 +156,22 @@ static int rep_flowgen(void *arg, struct rp_bench_sample *s)
 		fprintf(stderr, "bench dpdk: %s\n", err);
 		return -1;
 	}
-	usleep((useconds_t)((TESTPMD_START_S + c->b->seconds + 1) * 1e6));
-	kill(pid, SIGINT);
-	dpdk_wait(pid);
-	pps = flowgen_pps(log);
+	/* until it has reported `seconds` full periods after its first */
+	for (unsigned i = 0; i < TESTPMD_WAIT_S * 10; i++) {
+		usleep(100000);
+		flowgen_pps(log, &periods);
+		if (periods >= want)
+			break;
+		if (waitpid(pid, NULL, WNOHANG) == pid) {
+			gone = true;
+			break;
+		}
+	}
+	if (!gone) {
+		kill(pid, SIGINT);
+		dpdk_wait(pid);
+	}
+	pps = flowgen_pps(log, &periods);
 	unlink(log);
 	if (pps <= 0) {
 		fprintf(stderr, "bench dpdk: testpmd flowgen reported no Tx-pps (%s)\n",
