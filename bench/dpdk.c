@@ -293,10 +293,26 @@ static void plots(struct bench *b)
 
 /* ---- notes ----------------------------------------------------------------------------- */
 
+/* The scheduler autogroup the run is in, with its nice: on a shared machine
+ * with autogroups, other sessions' niced builds still get an equal share
+ * unless the benchmark's session is given a lower nice. */
+static const char *autogroup(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/autogroup", "r");
+
+	snprintf(buf, len, "unknown");
+	if (f) {
+		if (fgets(buf, (int)len, f))
+			buf[strcspn(buf, "\n")] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
 static void describe(struct bench *b)
 {
 	struct rp_bench_ctx *ctx = b->ctx;
-	char knobs_help[512];
+	char knobs_help[512], ag[64];
 	size_t off = 0;
 
 	for (unsigned i = 0; i < N_KNOBS && off < sizeof(knobs_help); i++)
@@ -316,6 +332,7 @@ static void describe(struct bench *b)
 				      "zerocopy auto (threshold 4000), gso true"));
 	rp_bench_param(ctx, RP_KV_STR("testpmd", "--no-huge -m 256 --no-pci --lcores=0@C,1@C "
 				      "--vdev=net_af_packet0|net_af_xdp0 --forward-mode=macswap"));
+	rp_bench_param(ctx, RP_KV_STR("autogroup", autogroup(ag, sizeof(ag))));
 	if (b->link.gen_cpu == b->link.refl_cpu)
 		rp_bench_note(ctx, "only one CPU: generator and reflector share CPU %u",
 			      b->link.gen_cpu);
