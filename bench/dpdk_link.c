@@ -367,24 +367,29 @@ int dpdk_link_mtu(struct dpdk_link *l, unsigned mtu, char *err, size_t errlen)
 	return 0;
 }
 
+/* An address on one side's device and the other side as a permanent
+ * neighbour (no ARP on the measured link), or the addresses flushed. */
+static int side_addr(struct dpdk_link *l, enum bench_ns_which w, bool on, char *err, size_t errlen)
+{
+	bool gen = w == BENCH_NS_SELF;
+	const char *dev = gen ? l->gen_if : l->refl_if;
+
+	if (!on)
+		return ip(l, w, err, errlen, "addr flush dev %s", dev);
+	if (ip(l, w, err, errlen, "addr replace %s/24 dev %s", gen ? GEN_IP : REFL_IP, dev) < 0)
+		return -1;
+	return ip(l, w, err, errlen, "neigh replace %s lladdr %s dev %s nud permanent",
+		  gen ? REFL_IP : GEN_IP, gen ? REFL_MAC : GEN_MAC, dev);
+}
+
 int dpdk_link_refl_addr(struct dpdk_link *l, bool on, char *err, size_t errlen)
 {
-	if (!on)
-		return ip(l, BENCH_NS_PEER, err, errlen, "addr flush dev %s", l->refl_if);
-	return ip(l, BENCH_NS_PEER, err, errlen, "addr replace " REFL_IP "/24 dev %s", l->refl_if) < 0 ||
-	       ip(l, BENCH_NS_PEER, err, errlen,
-		  "neigh replace " GEN_IP " lladdr " GEN_MAC " dev %s nud permanent", l->refl_if) < 0
-	       ? -1 : 0;
+	return side_addr(l, BENCH_NS_PEER, on, err, errlen);
 }
 
 int dpdk_link_gen_addr(struct dpdk_link *l, bool on, char *err, size_t errlen)
 {
-	if (!on)
-		return ip(l, BENCH_NS_SELF, err, errlen, "addr flush dev %s", l->gen_if);
-	return ip(l, BENCH_NS_SELF, err, errlen, "addr replace " GEN_IP "/24 dev %s", l->gen_if) < 0 ||
-	       ip(l, BENCH_NS_SELF, err, errlen,
-		  "neigh replace " REFL_IP " lladdr " REFL_MAC " dev %s nud permanent", l->gen_if) < 0
-	       ? -1 : 0;
+	return side_addr(l, BENCH_NS_SELF, on, err, errlen);
 }
 
 void dpdk_link_xdp_off(struct dpdk_link *l)
