@@ -161,7 +161,8 @@ static int rep_reflect(void *arg, struct rp_bench_sample *s)
 	char err[512];
 	int ret = -1;
 
-	if (dpdk_gen_open(&g, l, c->size, c->flows, err, sizeof(err)) < 0) {
+	if (dpdk_link_reset(l, err, sizeof(err)) < 0 ||
+	    dpdk_gen_open(&g, l, c->size, c->flows, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench dpdk: %s\n", err);
 		return -1;
 	}

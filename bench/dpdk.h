@@ -68,6 +68,13 @@ double dpdk_link_refl_napi_ns(const struct dpdk_link *l);
 int dpdk_link_refl_addr(struct dpdk_link *l, bool on, char *err, size_t errlen);
 /* TX-only through a UDP socket: the generator side gets an address. */
 int dpdk_link_gen_addr(struct dpdk_link *l, bool on, char *err, size_t errlen);
+/*
+ * Both devices up, not promiscuous, NAPI threads pinned: as before a
+ * testpmd ran. Its PMDs take a device down when they stop, which drops
+ * its neighbour entries (even permanent ones) and may make new NAPI
+ * threads, so every repetition starts from here. 0, or -1 with err.
+ */
+int dpdk_link_reset(struct dpdk_link *l, char *err, size_t errlen);
 /* Detach any XDP program from the reflector device (after af_xdp). */
 void dpdk_link_xdp_off(struct dpdk_link *l);
 

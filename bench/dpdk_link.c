@@ -392,6 +392,14 @@ int dpdk_link_gen_addr(struct dpdk_link *l, bool on, char *err, size_t errlen)
 	return side_addr(l, BENCH_NS_SELF, on, err, errlen);
 }
 
+int dpdk_link_reset(struct dpdk_link *l, char *err, size_t errlen)
+{
+	if (ip(l, BENCH_NS_SELF, err, errlen, "link set dev %s up promisc off", l->gen_if) < 0 ||
+	    ip(l, BENCH_NS_PEER, err, errlen, "link set dev %s up promisc off", l->refl_if) < 0)
+		return -1;
+	return dpdk_link_pin_napi(l, err, errlen);
+}
+
 void dpdk_link_xdp_off(struct dpdk_link *l)
 {
 	char err[256];

@@ -48,6 +48,20 @@ struct tx_case {
 	bool af_xdp;
 };
 
+/* Every case starts from the same link: up, the generator side addressed
+ * with its permanent neighbour (a testpmd that ran before took it down). */
+static int reset(struct tx_bench *b)
+{
+	char err[256];
+
+	if (dpdk_link_reset(b->l, err, sizeof(err)) < 0 ||
+	    dpdk_link_gen_addr(b->l, true, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench dpdk: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
 static void rate_metrics(struct rp_bench_sample *s, double pps, unsigned size, double cpu)
 {
 	rp_bench_metric(s, "pps", "pkt/s", pps);
@@ -69,6 +83,8 @@ static int rep_ringplane(void *arg, struct rp_bench_sample *s)
 				 .seconds = c->b->seconds };
 	int ret;
 
+	if (reset(c->b) < 0)
+		return -1;
 	zc.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (zc.fd < 0 || connect(zc.fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		fprintf(stderr, "bench dpdk: tx socket: %s\n", strerror(errno));
@@ -141,6 +157,8 @@ static int rep_flowgen(void *arg, struct rp_bench_sample *s)
 	int out;
 	pid_t pid;
 
+	if (reset(c->b) < 0)
+		return -1;
 	snprintf(log, sizeof(log), "/tmp/rp-bench-dpdk-tx-%d.log", (int)getpid());
 	dpdk_testpmd_argv(&a, c->af_xdp, l->gen_if, l->gen_cpu, l->mtu, "tx");
 	dpdk_argv_add(&a, "--forward-mode=flowgen");
@@ -192,7 +210,7 @@ static int rep_raw(void *arg, struct rp_bench_sample *s)
 	char err[256];
 	int ret;
 
-	if (dpdk_gen_open(&g, c->b->l, c->size, 1, err, sizeof(err)) < 0) {
+	if (reset(c->b) < 0 || dpdk_gen_open(&g, c->b->l, c->size, 1, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench dpdk: %s\n", err);
 		return -1;
 	}
