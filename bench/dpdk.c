@@ -310,6 +310,21 @@ static const char *autogroup(char *buf, size_t len)
 	return buf;
 }
 
+/* /proc/loadavg's first three numbers: how busy the shared machine was. */
+static const char *loadavg(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double a = 0, b = 0, c = 0;
+
+	if (!f || fscanf(f, "%lf %lf %lf", &a, &b, &c) != 3)
+		snprintf(buf, len, "unknown");
+	else
+		snprintf(buf, len, "%.2f %.2f %.2f", a, b, c);
+	if (f)
+		fclose(f);
+	return buf;
+}
+
 static void describe(struct bench *b)
 {
 	struct rp_bench_ctx *ctx = b->ctx;
@@ -334,6 +349,7 @@ static void describe(struct bench *b)
 	rp_bench_param(ctx, RP_KV_STR("testpmd", "--no-huge -m 256 --no-pci --lcores=0@C,1@C "
 				      "--vdev=net_af_packet0|net_af_xdp0 --forward-mode=macswap"));
 	rp_bench_param(ctx, RP_KV_STR("autogroup", autogroup(ag, sizeof(ag))));
+	rp_bench_param(ctx, RP_KV_STR("loadavg_start", loadavg(ag, sizeof(ag))));
 	if (b->link.gen_cpu == b->link.refl_cpu)
 		rp_bench_note(ctx, "only one CPU: generator and reflector share CPU %u",
 			      b->link.gen_cpu);
@@ -341,6 +357,11 @@ static void describe(struct bench *b)
 
 static void conclude(struct rp_bench_ctx *ctx)
 {
+	char la[64];
+
+	rp_bench_note(ctx, "load average at the end: %s (start: the loadavg_start parameter); "
+		      "the machine is shared, so absolute numbers move with it",
+		      loadavg(la, sizeof(la)));
 	rp_bench_note(ctx, "counting: every frame carries a marker (run, phase, sequence, send "
 		      "time) at the start of its UDP payload; the generator counts a frame it "
 		      "receives as reflected when its payload has the marker of the current "
