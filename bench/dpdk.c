@@ -36,6 +36,8 @@ static const struct dpdk_knob knobs[] = {
 	{ "rate", "round-trip cases: frames/s on a fixed schedule", "20000", "5000" },
 	{ "rtt_seconds", "round-trip phase length per repetition", "2", "0.5" },
 	{ "tx_seconds", "TX-only case length per repetition", "2", "0.5" },
+	{ "rcvbuf", "L4 reflectors' socket receive buffer in bytes, as net.core.rmem_default "
+		    "would set it (0: the kernel default)", "4194304", "4194304" },
 };
 #define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
@@ -45,6 +47,7 @@ struct bench {
 	unsigned sizes[MAX_LIST], n_sizes;
 	unsigned flows[MAX_LIST], n_flows;
 	double seconds, rate, rtt_seconds, tx_seconds;
+	int rcvbuf;
 };
 
 struct refl_case {
@@ -95,6 +98,7 @@ static void params(struct bench *b)
 	b->rate = atof(knob(b, "rate"));
 	b->rtt_seconds = atof(knob(b, "rtt_seconds"));
 	b->tx_seconds = atof(knob(b, "tx_seconds"));
+	b->rcvbuf = atoi(knob(b, "rcvbuf"));
 	for (unsigned i = 0; i < N_KNOBS; i++)
 		rp_bench_param(b->ctx, RP_KV_STR(knobs[i].key, knob(b, knobs[i].key)));
 }
@@ -159,6 +163,7 @@ static int rep_reflect(void *arg, struct rp_bench_sample *s)
 	struct dpdk_refl r;
 	struct dpdk_gen g;
 	char err[512];
+	bool l4 = c->kind == DPDK_REFL_RINGPLANE || c->kind == DPDK_REFL_KERNEL;
 	int ret = -1;
 
 	if (dpdk_link_reset(l, err, sizeof(err)) < 0 ||
@@ -177,6 +182,9 @@ static int rep_reflect(void *arg, struct rp_bench_sample *s)
 			dpdk_refl_name(c->kind), PROBE_MS / 1000, err);
 	} else if (dpdk_link_pin_napi(l, err, sizeof(err)) < 0) {
 		fprintf(stderr, "bench dpdk: %s\n", err);
+	} else if (l4 && c->b->rcvbuf && dpdk_refl_rcvbuf(&r, c->b->rcvbuf) < 1) {
+		fprintf(stderr, "bench dpdk: %s: cannot set its sockets' receive buffer\n",
+			dpdk_refl_name(c->kind));
 	} else {
 		ret = measure(c, &g, &r, s);
 	}
@@ -373,6 +381,10 @@ static void conclude(struct rp_bench_ctx *ctx)
 		      "testpmd polls, so its refl_cpu is ~1 at any rate");
 	rp_bench_note(ctx, "rtt_p50/p99: round trips at a fixed rate (the rate knob), measured "
 		      "from each frame's scheduled send time");
+	rp_bench_note(ctx, "sock_drop: datagrams the reflector's namespace dropped for a full "
+		      "socket receive buffer (UdpRcvbufErrors) / sent; the L4 reflectors' UDP "
+		      "sockets get the rcvbuf knob's receive buffer (set per socket, as "
+		      "net.core.rmem_default would, which a namespace cannot set)");
 	rp_bench_note(ctx, "UDP GSO replies are segmented before the wire (tx-udp-segmentation "
 		      "off on the reflector's veth), as a NIC would, so the generator sees "
 		      "datagrams");

@@ -153,6 +153,9 @@ const char *dpdk_refl_unsupported(enum dpdk_refl_kind k, unsigned size);
 /* Start it on l->refl_cpu for `size`-byte payloads; 0 or -1 with err. */
 int dpdk_refl_start(struct dpdk_refl *r, struct dpdk_link *l, enum dpdk_refl_kind k,
 		    unsigned size, char *err, size_t errlen);
+/* L4 reflectors: set the receive buffer of their UDP sockets to `bytes`
+ * (net.core.rmem_default's job); how many sockets, or -1. */
+int dpdk_refl_rcvbuf(const struct dpdk_refl *r, int bytes);
 /* Its CPU time so far, ns (process threads + the reflector's NAPI thread). */
 double dpdk_refl_cpu_ns(const struct dpdk_refl *r, const struct dpdk_link *l);
 /* Why it did not answer: testpmd's last output lines. */

@@ -17,6 +17,7 @@
  * its stdin stops it, and it detaches its XDP program as it goes.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -25,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -232,6 +235,50 @@ int dpdk_refl_start(struct dpdk_refl *r, struct dpdk_link *l, enum dpdk_refl_kin
 	/* XDP attach can (re)create the device's NAPI thread */
 	usleep(k == DPDK_REFL_AF_XDP ? 300000 : 0);
 	return 0;
+}
+
+/*
+ * The receive buffer of the L4 reflector's UDP sockets. What a user sets
+ * with `sysctl net.core.rmem_default`; a namespace other than the first
+ * cannot set that, so the benchmark sets it on each socket instead: it takes
+ * a copy of the reflector's descriptors (pidfd_getfd) and sets SO_RCVBUFFORCE
+ * on every IPv4 datagram socket among them. The count of sockets, or -1.
+ */
+int dpdk_refl_rcvbuf(const struct dpdk_refl *r, int bytes)
+{
+	char path[64];
+	struct dirent *e;
+	int pidfd, n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)r->pid);
+	pidfd = (int)syscall(SYS_pidfd_open, r->pid, 0);
+	d = opendir(path);
+	if (pidfd < 0 || !d) {
+		if (pidfd >= 0)
+			close(pidfd);
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		int fd, domain = 0, type = 0;
+		socklen_t len = sizeof(int);
+
+		if (e->d_name[0] == '.')
+			continue;
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, atoi(e->d_name), 0);
+		if (fd < 0)
+			continue;
+		if (!getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) && domain == AF_INET &&
+		    !getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) && type == SOCK_DGRAM &&
+		    !setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)))
+			n++;
+		close(fd);
+	}
+	closedir(d);
+	close(pidfd);
+	return n;
 }
 
 double dpdk_refl_cpu_ns(const struct dpdk_refl *r, const struct dpdk_link *l)
