@@ -173,6 +173,8 @@ struct dpdk_argv {
 };
 void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 		       unsigned cpu, unsigned mtu, const char *tag);
+/* Remove the (empty) runtime directory of a testpmd run with this tag. */
+void dpdk_testpmd_cleanup(const char *tag);
 void dpdk_argv_add(struct dpdk_argv *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

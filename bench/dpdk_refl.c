@@ -96,6 +96,9 @@ void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 	dpdk_argv_add(a, "256");
 	dpdk_argv_add(a, "--no-pci");
 	dpdk_argv_add(a, "--no-telemetry");
+	/* in memory: no shared config or fbarray files (3 MB a run) left in
+	 * the runtime directory; dpdk_testpmd_cleanup() removes the directory */
+	dpdk_argv_add(a, "--in-memory");
 	dpdk_argv_add(a, "--file-prefix=rpdk-%d-%s", (int)getpid(), tag);
 	dpdk_argv_add(a, "--lcores=0@%u,1@%u", cpu, cpu);
 	if (af_xdp)
@@ -112,6 +115,14 @@ void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 	 * leaves the device MTU alone without this option */
 	if (af_xdp)
 		dpdk_argv_add(a, "--max-pkt-len=%u", mtu + 18);
+}
+
+void dpdk_testpmd_cleanup(const char *tag)
+{
+	char dir[128];
+
+	snprintf(dir, sizeof(dir), "/var/run/dpdk/rpdk-%d-%s", (int)getpid(), tag);
+	rmdir(dir);
 }
 
 /* The last lines of testpmd's output, for an error message. */
@@ -308,8 +319,12 @@ int dpdk_refl_stop(struct dpdk_refl *r, struct dpdk_link *l, char *err, size_t e
 	bool testpmd = r->stdin_fd >= 0;
 	int rc;
 
-	if (r->pid <= 0)
+	if (r->pid <= 0) {
+		if (r->stdin_fd >= 0)
+			close(r->stdin_fd);
+		r->stdin_fd = -1;
 		return 0;
+	}
 	if (testpmd)
 		close(r->stdin_fd);	/* "Press enter to exit": EOF does */
 	else
@@ -325,8 +340,10 @@ int dpdk_refl_stop(struct dpdk_refl *r, struct dpdk_link *l, char *err, size_t e
 		dpdk_link_xdp_off(l);
 	if (testpmd && rc)
 		log_tail(r->log, err, errlen);
-	if (testpmd)
+	if (testpmd) {
 		unlink(r->log);
+		dpdk_testpmd_cleanup("refl");
+	}
 	if (rc) {
 		char tail[400];
 

@@ -191,6 +191,7 @@ static int rep_flowgen(void *arg, struct rp_bench_sample *s)
 	}
 	pps = flowgen_pps(log, &periods);
 	unlink(log);
+	dpdk_testpmd_cleanup("tx");
 	if (pps <= 0) {
 		fprintf(stderr, "bench dpdk: testpmd flowgen reported no Tx-pps (%s)\n",
 			c->variant);
