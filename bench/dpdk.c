@@ -354,7 +354,7 @@ static void describe(struct bench *b)
 	rp_bench_param(ctx, RP_KV_STR("ringplane_config", "workers 1 (refl_cpu), buffers.size "
 				      "4096 (16384 above 4 KB), everything else default: "
 				      "zerocopy auto (threshold 4000), gso true"));
-	rp_bench_param(ctx, RP_KV_STR("testpmd", "--no-huge -m 256 --no-pci --in-memory --lcores=0@C,1@C "
+	rp_bench_param(ctx, RP_KV_STR("testpmd", "--no-huge -m 256 --no-pci --no-shconf --lcores=0@C,1@C "
 				      "--vdev=net_af_packet0|net_af_xdp0 --forward-mode=macswap"));
 	rp_bench_param(ctx, RP_KV_STR("autogroup", autogroup(ag, sizeof(ag))));
 	rp_bench_param(ctx, RP_KV_STR("loadavg_start", loadavg(ag, sizeof(ag))));

@@ -62,27 +62,29 @@ static uint16_t ip_csum(const void *p, size_t len)
 	return (uint16_t)~sum;
 }
 
-/* The headers of every frame (ports and marker filled per frame). */
+/* The headers of every frame (ports and marker filled per frame). Frames
+ * sit at any offset and the IP header 14 bytes in: built in aligned locals
+ * and copied. */
 static void build_frame(const struct dpdk_gen *g, uint8_t *f)
 {
 	const struct dpdk_link *l = g->link;
-	struct ethhdr *eth = (struct ethhdr *)f;
-	struct iphdr *iph = (struct iphdr *)(eth + 1);
-	struct udphdr *udp = (struct udphdr *)(iph + 1);
-
-	memcpy(eth->h_dest, l->refl_mac, 6);
-	memcpy(eth->h_source, l->gen_mac, 6);
-	eth->h_proto = htons(ETH_P_IP);
-	*iph = (struct iphdr){
+	struct ethhdr eth = { .h_proto = htons(ETH_P_IP) };
+	struct iphdr iph = {
 		.version = 4, .ihl = 5, .ttl = 64, .protocol = IPPROTO_UDP,
-		.tot_len = htons((uint16_t)(sizeof(*iph) + sizeof(*udp) + g->size)),
+		.tot_len = htons((uint16_t)(sizeof(iph) + sizeof(struct udphdr) + g->size)),
 		.saddr = l->gen_ip, .daddr = l->refl_ip,
 	};
-	iph->check = ip_csum(iph, sizeof(*iph));
 	/* checksum 0: none, valid for UDP over IPv4 */
-	*udp = (struct udphdr){ .dest = htons(DPDK_PORT),
-				.len = htons((uint16_t)(sizeof(*udp) + g->size)) };
-	memset(udp + 1, 0x5a, g->size);
+	struct udphdr udp = { .dest = htons(DPDK_PORT),
+			      .len = htons((uint16_t)(sizeof(udp) + g->size)) };
+
+	memcpy(eth.h_dest, l->refl_mac, 6);
+	memcpy(eth.h_source, l->gen_mac, 6);
+	iph.check = ip_csum(&iph, sizeof(iph));
+	memcpy(f, &eth, sizeof(eth));
+	memcpy(f + sizeof(eth), &iph, sizeof(iph));
+	memcpy(f + sizeof(eth) + sizeof(iph), &udp, sizeof(udp));
+	memset(f + HDR_LEN, 0x5a, g->size);
 }
 
 static int open_sockets(struct dpdk_gen *g)
@@ -154,12 +156,13 @@ void dpdk_gen_close(struct dpdk_gen *g)
 static void stamp(struct dpdk_gen *g, unsigned i, uint64_t now)
 {
 	uint8_t *f = g->frames + (size_t)i * g->frame_len;
-	struct udphdr *udp = (struct udphdr *)(f + sizeof(struct ethhdr) + sizeof(struct iphdr));
 	uint32_t flow = (uint32_t)(g->seq % g->flows);
+	uint16_t sport = htons((uint16_t)(DPDK_SPORT_BASE + flow));
 	struct mark m = { MARK_MAGIC, g->run_id, g->phase, flow, g->seq++, now };
 
-	udp->source = htons((uint16_t)(DPDK_SPORT_BASE + flow));
-	memcpy(udp + 1, &m, sizeof(m) < g->size ? sizeof(m) : g->size);
+	/* the source port is the UDP header's first field */
+	memcpy(f + sizeof(struct ethhdr) + sizeof(struct iphdr), &sport, sizeof(sport));
+	memcpy(f + HDR_LEN, &m, sizeof(m) < g->size ? sizeof(m) : g->size);
 }
 
 /* Send n stamped frames; how many the device took. */
@@ -191,13 +194,17 @@ static int send_batch(struct dpdk_gen *g, unsigned n, struct dpdk_gen_stats *st)
 /* Our marker of the current phase in this frame? Its send time in *t. */
 static bool is_ours(const struct dpdk_gen *g, const uint8_t *f, size_t len, uint64_t *t)
 {
-	const struct ethhdr *eth = (const struct ethhdr *)f;
-	const struct iphdr *iph = (const struct iphdr *)(eth + 1);
-	size_t off = sizeof(*eth) + (size_t)iph->ihl * 4 + sizeof(struct udphdr);
+	struct ethhdr eth;
+	struct iphdr iph;
+	size_t off;
 	struct mark m;
 
-	if (len < off + sizeof(m) || eth->h_proto != htons(ETH_P_IP) ||
-	    iph->protocol != IPPROTO_UDP)
+	if (len < sizeof(eth) + sizeof(iph))
+		return false;
+	memcpy(&eth, f, sizeof(eth));
+	memcpy(&iph, f + sizeof(eth), sizeof(iph));
+	off = sizeof(eth) + (size_t)iph.ihl * 4 + sizeof(struct udphdr);
+	if (len < off + sizeof(m) || eth.h_proto != htons(ETH_P_IP) || iph.protocol != IPPROTO_UDP)
 		return false;
 	memcpy(&m, f + off, sizeof(m));
 	*t = m.t_ns;

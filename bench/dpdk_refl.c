@@ -96,9 +96,9 @@ void dpdk_testpmd_argv(struct dpdk_argv *a, bool af_xdp, const char *ifname,
 	dpdk_argv_add(a, "256");
 	dpdk_argv_add(a, "--no-pci");
 	dpdk_argv_add(a, "--no-telemetry");
-	/* in memory: no shared config or fbarray files (3 MB a run) left in
+	/* no shared config: no config or fbarray files (3 MB a run) left in
 	 * the runtime directory; dpdk_testpmd_cleanup() removes the directory */
-	dpdk_argv_add(a, "--in-memory");
+	dpdk_argv_add(a, "--no-shconf");	/* --in-memory refuses --no-huge */
 	dpdk_argv_add(a, "--file-prefix=rpdk-%d-%s", (int)getpid(), tag);
 	dpdk_argv_add(a, "--lcores=0@%u,1@%u", cpu, cpu);
 	if (af_xdp)
