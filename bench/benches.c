@@ -16,6 +16,7 @@ extern const struct rp_bench_def rp_bench_chan;
 extern const struct rp_bench_def rp_bench_soak;
 extern const struct rp_bench_def rp_bench_udp_relay;
 extern const struct rp_bench_def rp_bench_proxy;
+extern const struct rp_bench_def rp_bench_dpdk;
 
 const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_nop,
@@ -28,6 +29,7 @@ const struct rp_bench_def *const rp_benches[] = {
 	&rp_bench_soak,
 	&rp_bench_udp_relay,
 	&rp_bench_proxy,
+	&rp_bench_dpdk,
 };
 
 const unsigned rp_n_benches = sizeof(rp_benches) / sizeof(rp_benches[0]);
