@@ -1,6 +1,45 @@
 # SPDX-License-Identifier: MIT
 # What the udp-relay tests share (sourced after echo_lib.sh).
 
+# relay_addrs VAR FIRST LAST: client addresses 10.91.0.FIRST..LAST on the
+# client side's ve0; VAR gets them comma-separated.
+relay_addrs() {
+	local i list=""
+	for i in $(seq "$2" "$3"); do
+		rp_addr "$cli_ns" ve0 "10.91.0.$i/24"
+		list+="${list:+,}10.91.0.$i"
+	done
+	printf -v "$1" '%s' "$list"
+}
+
+# relay_yaml FILE LISTEN HANDOFF [EXTRA]: 2 workers, the metrics, and service
+# "relay" (handoff HANDOFF, EXTRA: more of its key lines) on backends
+# 127.0.0.1:7100..7102 (the middle one weight 2); the services list comes
+# last, so a test may append entries to it.
+relay_yaml() {
+	cat >"$1" <<EOC
+workers:
+  count: 2
+buffers:
+  size: 2048
+  count: 1024
+metrics:
+  enabled: true
+  listen: 127.0.0.1:9107
+services:
+  - name: relay
+    type: udp-relay
+    listen: $2
+    handoff: $3
+${4:+$4
+}    backends:
+      - address: 127.0.0.1:7100
+      - address: 127.0.0.1:7101
+        weight: 2
+      - address: 127.0.0.1:7102
+EOC
+}
+
 # relay_forced_handoff SERVICE ADDR IPS BACKENDS: 8 addresses x 4 ports x 200
 # datagrams from clients pinned to CPU 0, so the datagrams of clients the
 # other worker owns arrive on a non-owner and are handed over. Checks what

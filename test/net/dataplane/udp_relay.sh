@@ -35,38 +35,16 @@ echo_topology
 CHECK=$RP_TOP/test/tools/relay_check.py
 RELAY=$ECHO_SRV_ADDR:7000
 SHORT=$ECHO_SRV_ADDR:7001
-IPS=""
-for i in $(seq 11 18); do
-	rp_addr "$cli_ns" ve0 "10.91.0.$i/24"
-	IPS+="${IPS:+,}10.91.0.$i"
-done
+relay_addrs IPS 11 18
 rp_addr "$cli_ns" ve0 10.91.0.30/24
 rp_addr "$cli_ns" ve0 10.91.0.31/24
 # fresh addresses for the reload part (max-client-sessions counts per address)
 rp_addr "$cli_ns" ve0 10.91.0.32/24
-NEW_IPS=""
-for i in $(seq 41 48); do
-	rp_addr "$cli_ns" ve0 "10.91.0.$i/24"
-	NEW_IPS+="${NEW_IPS:+,}10.91.0.$i"
-done
+relay_addrs NEW_IPS 41 48
 
-cat >"$workdir/relay.yaml" <<EOC
-workers:
-  count: 2
-buffers:
-  size: 2048
-  count: 1024
-services:
-  - name: relay
-    type: udp-relay
-    listen: $RELAY
-    max-client-sessions: 4
-    backend-down-ms: 60000
-    backends:
-      - address: 127.0.0.1:7100
-      - address: 127.0.0.1:7101
-        weight: 2
-      - address: 127.0.0.1:7102
+relay_yaml "$workdir/relay.yaml" "$RELAY" msg-ring "    max-client-sessions: 4
+    backend-down-ms: 60000"
+cat >>"$workdir/relay.yaml" <<EOC
   - name: short
     type: udp-relay
     listen: $SHORT
@@ -82,9 +60,6 @@ services:
     backends:
       - address: 127.0.0.1:7200
       - address: 127.0.0.1:7201
-metrics:
-  enabled: true
-  listen: 127.0.0.1:9107
 EOC
 
 for b in 0 1 2; do

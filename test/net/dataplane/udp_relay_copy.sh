@@ -19,32 +19,8 @@ echo_topology
 
 CHECK=$RP_TOP/test/tools/relay_check.py
 RELAY=$ECHO_SRV_ADDR:7000
-IPS=""
-for i in $(seq 11 18); do
-	rp_addr "$cli_ns" ve0 "10.91.0.$i/24"
-	IPS+="${IPS:+,}10.91.0.$i"
-done
-
-cat >"$workdir/relay.yaml" <<EOC
-workers:
-  count: 2
-buffers:
-  size: 2048
-  count: 1024
-services:
-  - name: relay
-    type: udp-relay
-    listen: $RELAY
-    handoff: copy
-    backends:
-      - address: 127.0.0.1:7100
-      - address: 127.0.0.1:7101
-        weight: 2
-      - address: 127.0.0.1:7102
-metrics:
-  enabled: true
-  listen: 127.0.0.1:9107
-EOC
+relay_addrs IPS 11 18
+relay_yaml "$workdir/relay.yaml" "$RELAY" copy
 
 for b in 0 1 2; do
 	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b
