@@ -206,6 +206,12 @@ enum rp_forward {
 	RP_FWD_BUNDLE,		/* a send buffer ring per leg, bundle sends (proxy_forward.h) */
 };
 
+/* udp-relay: how a datagram reaches its session's owner (relay.h). */
+enum rp_relay_handoff {
+	RP_HANDOFF_MSG_RING,	/* a MSG_RING message naming the origin's buffer: no copy */
+	RP_HANDOFF_COPY,	/* copied into a queue per worker pair, eventfd wake (for comparison) */
+};
+
 #define RP_BACKENDS_MAX 64u	/* per tcp-proxy or udp-relay service (a retry excludes by a 64-bit mask) */
 /* Counter blocks per tcp-proxy or udp-relay service and worker: one per backend address
  * the service has had since start (a reload keeps a kept backend's block
@@ -299,6 +305,7 @@ struct rp_service_cfg {
 	char health_probe[RP_NAME_MAX];	/* probe payload; "": no health probes */
 	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
 	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
+	enum rp_relay_handoff handoff;
 	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
 	 * of an interfaces[] entry, which nicmgr prepares (header split, the
 	 * queue out of RSS, an ntuple rule for listen's port). */

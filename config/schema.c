@@ -50,6 +50,9 @@ static const char *const forward_names[] = {
 static const char *const proxy_protocol_names[] = {
 	[RP_PP_NONE] = "none", [RP_PP_V2] = "v2", NULL,
 };
+static const char *const handoff_names[] = {
+	[RP_HANDOFF_MSG_RING] = "msg-ring", [RP_HANDOFF_COPY] = "copy", NULL,
+};
 static const char *const log_level_names[] = {
 	[RP_LOG_ERROR] = "error", [RP_LOG_WARN] = "warn",
 	[RP_LOG_INFO] = "info", [RP_LOG_DEBUG] = "debug", NULL,
@@ -255,6 +258,7 @@ static const struct rp_key udp_relay_keys[] = {
 	{ "health-probe", RP_V_STRING, 0, RANGE(0, 0), NULL, "a datagram each worker sends every backend every health-interval-ms from a socket of its own; a backend that does not answer it in time (or answers without health-expect) gets no new sessions and its sessions end, until it answers again (backend_down); unset: no probes", AT(S, health_probe) },
 	{ "health-expect", RP_V_STRING, 0, RANGE(0, 0), NULL, "a healthy answer to health-probe contains these bytes (unset: any answer is healthy)", AT(S, health_expect) },
 	{ "health-interval-ms", RP_V_INT, 0, RANGE(10, 3600000), "1000", "how often each backend is probed; the answer must come within the same interval", AT(S, health_interval_ms) },
+	{ "handoff", RP_V_ENUM, 0, RANGE(0, 0), "msg-ring", "how a datagram received by a worker that does not own its session reaches the owner: msg-ring (a MSG_RING message naming the receiving worker's buffer; no copy, the buffer comes back the same way); copy (exists for comparison, the classic design: the payload and client address are copied into a bounded queue per pair of workers, the owner is woken by an eventfd only when it said it sleeps; a full queue drops the datagram, handoff_drops)", AT(S, handoff), .names = handoff_names },
 	UDP_GSO_KEYS,
 };
 static const struct rp_section udp_relay_section = SECTION("udp-relay service entry", S, udp_relay_keys);

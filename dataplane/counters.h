@@ -66,9 +66,10 @@ enum rp_counter {
 	RP_C_SESSIONS_REFUSED,	/* a new session past max-sessions: datagram dropped */
 	RP_C_CLIENT_REFUSED,	/* a new session past max-client-sessions: dropped */
 	RP_C_SESSIONS_ACTIVE,	/* gauge */
-	RP_C_HANDOFFS_OUT,	/* datagrams handed to their session's owner by MSG_RING */
-	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool */
+	RP_C_HANDOFFS_OUT,	/* datagrams handed to their session's owner (MSG_RING or copy) */
+	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool or copy queue */
 	RP_C_HANDOFF_DROPS,	/* handed-off datagrams that could not be delivered */
+	RP_C_HANDOFF_WAKES,	/* handoff: copy: eventfd writes to wake a sleeping owner */
 	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
 	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
 	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */

@@ -18,6 +18,8 @@
  * the owner as an RP_MSG_RELAY message carrying its buffer's reference
  * (worker, buffer id); the owner sends from that memory and hands the buffer
  * back by another message when the send completed. See svc_udp_relay.c.
+ * With `handoff: copy` (kept for comparison) the datagram is copied into a
+ * queue per worker pair instead (relay_copyq.h, relay_copy.c).
  */
 #ifndef RP_RELAY_H
 #define RP_RELAY_H
@@ -29,6 +31,7 @@
 
 #include "config/config.h"
 #include "dataplane/bufpool.h"
+#include "dataplane/relay_copyq.h"
 
 /* ---- the group (relay_group.c) ------------------------------------------ */
 
@@ -42,6 +45,7 @@ struct rp_relay_group {
 	unsigned n;			/* workers in the group */
 	unsigned joined;		/* atomic: members that registered */
 	struct rp_relay_member *m;	/* n entries, written once each */
+	struct rp_copyq_set *copy;	/* handoff: copy (and n > 1); else NULL */
 };
 
 /* Before the workers start (appliance): a group per udp-relay service of

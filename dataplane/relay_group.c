@@ -18,34 +18,55 @@ static struct {
 	struct rp_relay_group *g;	/* NULL: not begun; entries with m NULL: not a relay */
 } rg = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* handoff: copy: the queues of every worker pair, allocated once here. A
+ * slot holds a whole receive buffer's worth of payload. */
+static int copy_begin(struct rp_relay_group *g, unsigned n_workers, unsigned payload_max)
+{
+	int ret;
+
+	if (!(g->copy = calloc(1, sizeof(*g->copy))))
+		return -ENOMEM;
+	ret = rp_copyq_init(g->copy, n_workers, payload_max);
+	if (ret) {
+		free(g->copy);
+		g->copy = NULL;
+	}
+	return ret;
+}
+
 int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers)
 {
-	bool oom;
+	int ret;
 
 	rp_relay_end();
 	pthread_mutex_lock(&rg.lock);
 	rg.n_svc = cfg->n_services;
 	rg.g = calloc(rg.n_svc ? rg.n_svc : 1, sizeof(*rg.g));
-	oom = !rg.g;
-	for (unsigned i = 0; !oom && i < rg.n_svc; i++) {
+	ret = rg.g ? 0 : -ENOMEM;
+	for (unsigned i = 0; !ret && i < rg.n_svc; i++) {
 		if (cfg->services[i].type != RP_SVC_UDP_RELAY)
 			continue;
 		rg.g[i].n = n_workers;
-		oom = !(rg.g[i].m = calloc(n_workers ? n_workers : 1, sizeof(*rg.g[i].m)));
+		if (!(rg.g[i].m = calloc(n_workers ? n_workers : 1, sizeof(*rg.g[i].m))))
+			ret = -ENOMEM;
+		else if (cfg->services[i].handoff == RP_HANDOFF_COPY && n_workers > 1)
+			ret = copy_begin(&rg.g[i], n_workers, cfg->buffers.size);
 	}
 	pthread_mutex_unlock(&rg.lock);
-	if (oom) {
+	if (ret)
 		rp_relay_end();
-		return -ENOMEM;
-	}
-	return 0;
+	return ret;
 }
 
 void rp_relay_end(void)
 {
 	pthread_mutex_lock(&rg.lock);
-	for (unsigned i = 0; rg.g && i < rg.n_svc; i++)
+	for (unsigned i = 0; rg.g && i < rg.n_svc; i++) {
 		free(rg.g[i].m);
+		if (rg.g[i].copy)
+			rp_copyq_free(rg.g[i].copy);
+		free(rg.g[i].copy);
+	}
 	free(rg.g);
 	rg.g = NULL;
 	rg.n_svc = 0;

@@ -11,6 +11,10 @@
  *            more comes from me (after my last DGRAM to you: msg.c keeps one
  *            sender's messages to one target in order).
  *
+ * With handoff: copy (relay_copy.c) no DGRAM or BUFBACK is sent: the
+ * datagram goes through the pair's copy queue; READY and QUIET stay (a
+ * QUIET also tells the owner to take what that queue still holds).
+ *
  * A message the outbox has no room for is kept and posted at the next flush
  * (returns and QUIETs only: a DGRAM that finds no room is dropped, counted,
  * and its buffer put back, as a full socket buffer would drop it).
@@ -66,6 +70,8 @@ void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin
 
 	if (origin == w->id)
 		rp_buf_put(&w->pool, bid);
+	else if (r->copy)
+		relay_copy_done(w, si, origin, bid);
 	else
 		send_or_later(w, r, origin, rp_relay_msg(RP_RELAY_BUFBACK, si->idx, w->id, bid));
 }
@@ -95,6 +101,10 @@ bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner
 {
 	struct relay *r = si->priv;
 
+	if (r->copy) {
+		relay_copy_hand_over(w, si, owner, bid, res);
+		return false;
+	}
 	if (rp_msg_send(&w->msg, member_fd(r, owner), &(struct rp_msg){
 			.type = RP_MSG_RELAY, .arg = res,
 			.payload = rp_relay_msg(RP_RELAY_DGRAM, si->idx, w->id, bid) })) {
@@ -150,6 +160,8 @@ static int on_relay_msg(void *worker, const struct rp_msg *m)
 		relay_arm(w, si);
 		return 0;
 	case RP_RELAY_QUIET:
+		if (r->copy)
+			relay_copy_drain(w, si, from);
 		if (++r->quiet_got >= r->n_workers - 1)
 			relay_release_hold(w, r);
 		return 0;
@@ -184,6 +196,7 @@ int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *
 
 	r->group = rp_relay_join(si->idx, w->id, w->ring_fd, &w->pool, &complete);
 	r->n_workers = r->group ? r->group->n : 1;
+	r->copy = r->group ? r->group->copy : NULL;
 	r->ready = rp_relay_group_complete(r->group);
 	if (r->n_workers > 1) {
 		/* QUIETs (one per member) and one return per foreign buffer */

@@ -16,6 +16,7 @@
 
 struct rp_worker;
 struct rp_svc_inst;
+struct io_uring_cqe;
 
 /* A message that could not be posted now (outbox full): retried at flush.
  * Only returns and QUIETs wait here; a DGRAM that finds no room is dropped. */
@@ -41,6 +42,10 @@ struct relay {
 	unsigned lent;			/* our buffers other members hold */
 	struct msghdr smh;		/* session sockets: room for any address */
 	struct rp_relay_group *group;	/* NULL: a group of one */
+	struct rp_copyq_set *copy;	/* handoff: copy; NULL: MSG_RING */
+	bool wake_armed;		/* copy: the read of our eventfd is in the kernel */
+	uint64_t wake_val;		/* copy: what that read reads */
+	unsigned held;			/* copy: queue slots we relay from now */
 	unsigned n_workers;
 	/* The backends, as one value: a later reload can replace it whole
 	 * (sessions keep their own connected socket and backend index). */
@@ -59,10 +64,12 @@ struct relay {
  * worker's drain until every other member said QUIET. 0 or -ENOMEM. */
 int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r);
 /* Hand our buffer bid (a datagram, res as recvmsg reported) to its owner.
- * false: not posted (counted handoff_drops); the buffer is still ours. */
+ * true: the buffer is lent (it comes back by BUFBACK); false: it is still
+ * ours (copied to the owner's queue, or dropped: counted handoff_drops). */
 bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner, unsigned bid,
 		     int res);
-/* Done with a buffer of worker origin (ours: back to the pool). */
+/* Done with a buffer of worker origin (ours: back to the pool), or with
+ * slot `bid` of origin's copy queue. */
 void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid);
 /* Our service socket's receive ended while stopping: tell the others. */
 void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
@@ -70,6 +77,29 @@ void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
 void relay_send_later(struct rp_worker *w, struct relay *r);
 /* Stop waiting for the others' QUIET (drain timeout). */
 void relay_release_hold(struct rp_worker *w, struct relay *r);
+
+/* ---- relay_copy.c: handoff copy, the classic design kept for comparison ---- */
+
+/* Copy our datagram (buffer bid, recvmsg res) to owner's queue. The buffer
+ * stays ours. Counted handoffs_out, or handoff_drops when the queue is full. */
+void relay_copy_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner,
+			  unsigned bid, int res);
+/* Done with slot of origin's queue (its send completed, or it was dropped). */
+void relay_copy_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned slot);
+/* Read our eventfd (again), unless stopping. */
+void relay_copy_arm(struct rp_worker *w, struct rp_svc_inst *si);
+/* That read completed: relay what the queues hold; read again. */
+void relay_copy_on_wake(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+/* Before the worker blocks (flush): say so, then take what came meanwhile. */
+void relay_copy_flush(struct rp_worker *w, struct rp_svc_inst *si);
+/* Relay what origin queued for us (its QUIET came: nothing follows). */
+void relay_copy_drain(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin);
+/* Stopping: the eventfd read ends (what is queued comes with QUIETs). */
+void relay_copy_stop(struct rp_worker *w, struct rp_svc_inst *si);
+
+/* The user_data object of the eventfd read: not 0 (the service socket),
+ * not a session ref (their low 16 bits are never 0). */
+#define RELAY_OBJ_WAKE 0xffff0000u
 
 /* ---- relay_health.c -------------------------------------------------------- */
 
@@ -83,8 +113,21 @@ void relay_health_close(struct relay *r);
 
 /* ---- svc_udp_relay.c, for the messages ---------------------------------------- */
 
+/* A datagram to relay up, wherever it lies: in a pool buffer (ref: its
+ * bid) or a copy queue's slot (ref: the slot). Stays until relay_buf_done. */
+struct relay_dgram {
+	unsigned origin, ref;
+	uint8_t *base;			/* the buffer or slot */
+	uint8_t *payload;
+	unsigned len;
+	const struct sockaddr *client;
+	socklen_t clen;
+};
+
 /* Relay a datagram lying in buffer bid of worker origin's pool. */
 void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid, int res);
+/* Relay d to its session's backend (from where it lies), or drop it. */
+void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct relay_dgram *d);
 /* End every session on backend be (counted sessions_ended): taken out. */
 void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
 /* Backend be's counter block (by its slot: a reload keeps a kept

@@ -200,47 +200,58 @@ void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsi
 		     int res)
 {
 	struct relay *r = si->priv;
-	bool local = origin == w->id;
-	const struct rp_bufpool *pool = local ? &w->pool : r->group->m[origin].pool;
+	const struct rp_bufpool *pool = origin == w->id ? &w->pool : r->group->m[origin].pool;
 	uint8_t *buf = rp_buf_addr(pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->us.mh);
+
+	if (!out || (out->flags & MSG_TRUNC)) {
+		rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
+		relay_buf_done(w, si, origin, bid);
+		return;
+	}
+	relay_dgram_up(w, si, &(struct relay_dgram){
+		.origin = origin, .ref = bid, .base = buf,
+		.payload = io_uring_recvmsg_payload(out, &r->us.mh),
+		.len = io_uring_recvmsg_payload_length(out, res, &r->us.mh),
+		.client = io_uring_recvmsg_name(out), .clen = out->namelen });
+}
+
+void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct relay_dgram *d)
+{
+	struct relay *r = si->priv;
+	bool local = d->origin == w->id;
 	struct rp_tx tx = rp_svc_tx(w, si);
 	struct rp_relay_sess *s;
-	uint8_t *payload;
-	unsigned len;
 
 	/* stopping: its sessions are ending, and a new one would keep the
 	 * worker from draining */
-	if (!out || (out->flags & MSG_TRUNC) || si->stopping) {
-		if (!out || (out->flags & MSG_TRUNC))
-			rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
-		else if (!local)
+	if (si->stopping) {
+		if (!local)
 			rp_count(si->ctr, RP_C_HANDOFF_DROPS, 1);
-		relay_buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, d->origin, d->ref);
 		return;
 	}
-	s = sess_get(w, si, io_uring_recvmsg_name(out), out->namelen);
+	s = sess_get(w, si, d->client, d->clen);
 	if (!s) {
-		relay_buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, d->origin, d->ref);
 		return;
 	}
-	payload = io_uring_recvmsg_payload(out, &r->us.mh);
-	len = io_uring_recvmsg_payload_length(out, res, &r->us.mh);
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
-	/* Local: the pool takes the buffer back when the send is done. Foreign:
-	 * a copy send from the other pool's memory, tagged with its origin and
-	 * id (bid RP_BID_NONE in user_data tells on_tx it is foreign). */
+	/* Local: the pool takes the buffer back when the send is done. Foreign
+	 * (another pool's buffer or a copy slot): a copy send from that
+	 * memory, tagged with its origin and ref (bid RP_BID_NONE in user_data
+	 * tells on_tx it is foreign). */
 	if (rp_tx_send(&tx, &r->us.zs, &(struct rp_tx_req){
 			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0),
-			.bid = local ? bid : RP_BID_NONE, .heap = local ? NULL : buf,
-			.off = (unsigned)(payload - buf), .len = len,
-			.tag = rp_svc_tag(si->idx, local ? 0 : origin << 16 | bid) })) {
+			.bid = local ? d->ref : RP_BID_NONE, .heap = local ? NULL : d->base,
+			.off = (unsigned)(d->payload - d->base), .len = d->len,
+			.tag = rp_svc_tag(si->idx, local ? 0 : d->origin << 16 | d->ref) })) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
-		relay_buf_done(w, si, origin, bid);
+		relay_buf_done(w, si, d->origin, d->ref);
 		return;
 	}
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, len);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
 }
 
 /* A datagram on our service socket: relay it, or hand it to its owner. */
@@ -256,7 +267,9 @@ static void on_client_dgram(struct rp_worker *w, struct rp_svc_inst *si, unsigne
 		rp_count(si->ctr, RP_C_RX_BYTES,
 			 io_uring_recvmsg_payload_length(out, res, &r->us.mh));
 	}
-	owner = out ? rp_relay_owner(io_uring_recvmsg_name(out), r->n_workers) : w->id;
+	/* a bad or truncated datagram is counted and dropped right here */
+	owner = out && !(out->flags & MSG_TRUNC) ?
+		rp_relay_owner(io_uring_recvmsg_name(out), r->n_workers) : w->id;
 	if (owner == w->id) {
 		relay_up(w, si, w->id, bid, res);
 		return;
@@ -347,6 +360,8 @@ void relay_arm(struct rp_worker *w, struct rp_svc_inst *si)
 	for (uint32_t i = r->t.lru_head; i != RP_RELAY_NIL; i = r->t.s[i].next)
 		if (r->t.s[i].starved)
 			sess_arm(w, si, &r->t.s[i]);
+	if (r->copy)
+		relay_copy_arm(w, si);
 	rp_udp_sock_arm(&r->us, w, si);
 }
 
@@ -368,7 +383,11 @@ static void on_listen_recv(struct rp_worker *w, struct rp_svc_inst *si, const st
 
 static void relay_on_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
-	if (ud_object(rp_ud_data(cqe->user_data)))
+	uint32_t obj = ud_object(rp_ud_data(cqe->user_data));
+
+	if (obj == RELAY_OBJ_WAKE)
+		relay_copy_on_wake(w, si, cqe);
+	else if (obj)
 		on_sess_recv(w, si, cqe);
 	else
 		on_listen_recv(w, si, cqe);
@@ -398,6 +417,8 @@ static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 
 	if (r->n_later)
 		relay_send_later(w, r);
+	if (r->copy)
+		relay_copy_flush(w, si);
 	rp_udp_sock_flush(&r->us, w, si);
 }
 
@@ -451,6 +472,8 @@ static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 		rp_udp_sock_cancel(&r->us, w, si);
 	else
 		relay_send_quiet(w, si);
+	if (r->copy)
+		relay_copy_stop(w, si);
 	while ((s = rp_relay_sess_oldest(&r->t)))
 		sess_end(w, si, s, RP_C_SESSIONS_ENDED);
 }
@@ -506,9 +529,9 @@ static void relay_destroy(struct rp_worker *w, struct rp_svc_inst *si)
 	for (unsigned i = 0; i < r->t.cap; i++)
 		if (r->t.s[i].state != RP_SESS_FREE && r->t.s[i].fd >= 0)
 			close(r->t.s[i].fd);
-	if (r->lent || r->n_later)
-		rp_err("service %s: exiting with %u buffer(s) lent and %u message(s) unsent",
-		       si->cfg->name, r->lent, r->n_later);
+	if (r->lent || r->n_later || r->held)
+		rp_err("service %s: exiting with %u buffer(s) lent, %u message(s) unsent and "
+		       "%u copy slot(s) held", si->cfg->name, r->lent, r->n_later, r->held);
 	rp_udp_sock_close(&r->us);
 	relay_health_close(r);
 	relay_free(r);

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `ringplane bench udp-relay --quick` runs the relays side by side and
-# writes results of the expected SHAPE: direct, ringplane, ringplane-2w and
-# (when installed) nginx, for sizes 64 and 512 and one and several clients,
-# with datagrams/s and round trips under load; the relays with their CPU
-# per datagram; ringplane's with the handoff fraction (between 0 and 1);
-# the ratio rows; the load average noted; the table and the plots. Never a
-# timing: the numbers themselves are not judged.
+# writes results of the expected SHAPE: direct, ringplane, ringplane-2w,
+# ringplane-2w-copy (handoff: copy) and (when installed) nginx, for sizes 64
+# and 512 and one and several clients, with datagrams/s and round trips
+# under load; the relays with their CPU per datagram; ringplane's with the
+# handoff fraction (between 0 and 1), the copy variant with its eventfd
+# wakes per handoff (between 0 and 1: at most one write per datagram); the
+# ratio rows (msg-ring/copy with cpu_ns_per_datagram_ratio); the goal note;
+# the load average noted; the table and the plots. Never a timing: the
+# numbers themselves are not judged.
 set -u
 . "$RP_TOP/test/bench/lib.sh"
 rp_bench_quick udp-relay
@@ -16,24 +19,39 @@ python3 - "$out/udp-relay.json" "$nginx" <<'PY' || exit 1
 import sys
 from shape import Shape
 s = Shape(sys.argv[1], "udp-relay")
-variants = ["direct", "ringplane", "ringplane-2w"] + (["nginx"] if sys.argv[2] == "1" else [])
+variants = ["direct", "ringplane", "ringplane-2w", "ringplane-2w-copy"] + (["nginx"] if sys.argv[2] == "1" else [])
 for v in variants:
     rows = s.by_variant.get(v, [])
-    need = {"datagrams_per_s", "rtt_p50", "rtt_p99"} | ({"datagrams_per_cpu_s"} if v != "direct" else set())
+    need = {"datagrams_per_s", "rtt_p50", "rtt_p99"} | \
+        ({"datagrams_per_cpu_s", "cpu_ns_per_datagram"} if v != "direct" else set())
     s.need(rows and all(need <= set(r["metrics"]) for r in rows), f"{v}: {sorted(need)} in every case")
     grid = {(r["params"].get("size"), r["params"].get("clients")) for r in rows}
     s.need(grid == {(64, 1), (64, 4), (512, 1), (512, 4)}, f"{v}: sizes 64/512 x clients 1/4 ({grid})")
-for v in ("ringplane", "ringplane-2w"):
+for v in ("ringplane", "ringplane-2w", "ringplane-2w-copy"):
     for r in s.by_variant.get(v, []):
         h = r["metrics"].get("handoff_fraction")
         s.need(h is not None and 0 <= h["min"] and h["max"] <= 1, f"{v}: handoff_fraction in [0, 1]")
 s.need(all(r["metrics"]["handoff_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane", [])),
        "one worker hands nothing over")
-pairs = ["ringplane-2w/ringplane"] + (["ringplane/nginx"] if sys.argv[2] == "1" else [])
+for r in s.by_variant.get("ringplane-2w-copy", []):
+    w = r["metrics"].get("wakes_per_handoff")
+    if w is not None:
+        s.need(0 <= w["min"] and w["max"] <= 1, "ringplane-2w-copy: wakes_per_handoff in [0, 1]")
+s.need(any("wakes_per_handoff" in r["metrics"] for r in s.by_variant.get("ringplane-2w-copy", [])),
+       "ringplane-2w-copy: wakes_per_handoff where it handed over")
+s.need(all("wakes_per_handoff" not in r["metrics"] for r in s.by_variant.get("ringplane-2w", [])),
+       "ringplane-2w (msg-ring) has no eventfd wakes")
+s.need(all("cpu_ns_per_datagram_ratio" in r["metrics"]
+           for r in s.by_variant.get("ringplane-2w/ringplane-2w-copy", [])) and
+       len(s.by_variant.get("ringplane-2w/ringplane-2w-copy", [])) == 4,
+       "ringplane-2w/ringplane-2w-copy: cpu_ns_per_datagram_ratio in every case")
+pairs = ["ringplane-2w/ringplane", "ringplane-2w/ringplane-2w-copy"] + (["ringplane/nginx"] if sys.argv[2] == "1" else [])
 for v in pairs:
     s.need(any("datagrams_per_cpu_s_ratio" in r["metrics"] for r in s.by_variant.get(v, [])),
            f"{v}: datagrams_per_cpu_s_ratio present")
 notes = " ".join(s.doc.get("notes", []))
+s.need("goal (reported, not asserted): MSG_RING handoff cheaper per datagram than copy+eventfd at 1400 B"
+       in notes, "goal note present")
 s.need("load average at the start" in notes and "load average at the end" in notes, "load average noted")
 s.done()
 PY

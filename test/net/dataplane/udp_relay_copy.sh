@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# udp-relay with `handoff: copy` (dataplane/relay_copy.c, relay_copyq.c):
+# the forced-handoff part of udp_relay.sh (clients pinned to one CPU, so
+# half the datagrams arrive on a non-owner) through the copy queues:
+#
+#   - every datagram exact, in order, affine; handoffs_in == handoffs_out,
+#     no handoff_drops; no buffer is lent (bufs_lent 0, bufs_returned 0:
+#     the origin's buffer goes back at once); eventfd wakes happen, at most
+#     one per handoff (handoff_wakes);
+#   - shutdown with a flood in flight (half of it through the queues): exit
+#     0, every worker's buffers free, no copy slot held at exit, nothing
+#     reported by the sanitizer.
+. "$RP_TOP/test/net/lib.sh"
+. "$RP_TOP/test/net/dataplane/echo_lib.sh"
+. "$RP_TOP/test/net/dataplane/relay_lib.sh"
+rp_need_root
+echo_topology
+
+CHECK=$RP_TOP/test/tools/relay_check.py
+RELAY=$ECHO_SRV_ADDR:7000
+relay_addrs IPS 11 18
+relay_yaml "$workdir/relay.yaml" "$RELAY" copy
+
+for b in 0 1 2; do
+	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b
+done
+for port in 7100 7101 7102; do
+	rp_wait_port "$srv_ns" udp "$port" || rp_done
+done
+rpd_start "$workdir/relay.yaml"
+rpd_wait_metrics || rp_done
+
+relay_forced_handoff relay "$RELAY" "$IPS" "127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102"
+rp_check "copy: no buffer lent (bufs_lent 0, bufs_returned 0)" \
+	test "$(rpd_counter bufs_lent relay)" = 0 -a "$(rpd_counter bufs_returned relay)" = 0
+wakes=$(rpd_counter handoff_wakes relay)
+rp_check "copy: the owner was woken by its eventfd (0 < handoff_wakes $wakes <= $handoffs)" \
+	test "$wakes" -gt 0 -a "$wakes" -le "$handoffs"
+
+rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$RELAY" --ips "$IPS" --seconds 3
+flood_pid=$RP_BG_PID
+rpd_counter_reaches handoffs_out relay $((handoffs + 1000))
+rpd_stop_checked "flood"
+wait "$flood_pid" 2>/dev/null
+free_lines=$(grep -cE 'worker [0-9]+: exiting: buffers free ([0-9]+)/\1$' "$RPD_LOG")
+rp_check "both workers exit with every buffer free ($free_lines)" test "$free_lines" = 2
+rp_check "no copy slot, lent buffer or message left at exit" bash -c "! grep -q 'slot(s) held' '$RPD_LOG'"
+rp_done
