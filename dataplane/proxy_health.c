@@ -269,20 +269,11 @@ void rp_health_stop(struct rp_worker *w, struct rp_svc_inst *si, struct rp_healt
 	}
 }
 
-/* Old live backend i's index in the new config (by slot), or -1. */
-static int new_index(const struct rp_service_cfg *now, const struct rp_service_cfg *old,
-		     unsigned i)
-{
-	for (unsigned j = 0; j < now->n_backends; j++)
-		if (now->backends[j].slot == old->backends[i].slot)
-			return (int)j;
-	return -1;
-}
-
 int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_health *h,
 		     const struct rp_service_cfg *old)
 {
 	struct rp_health nh;
+	int map[RP_BACKEND_SLOTS];
 	int ret;
 
 	if (!h->enabled && !si->cfg->health.enabled) {
@@ -293,8 +284,13 @@ int rp_health_reload(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 	ret = rp_health_init(&nh, w, si, h->be_block0);
 	if (ret)
 		return ret;	/* the old state stays, for the old numbering */
+	rp_svc_backend_slot_map(si->cfg, map);
 	for (unsigned i = 0; i < h->n; i++) {
-		int j = new_index(si->cfg, old, i);
+		/* old live backend i's index in the new config, if live there */
+		int j = map[old->backends[i].slot];
+
+		if ((unsigned)j >= si->cfg->n_backends)
+			j = -1;
 
 		rp_gauge_set(be_ctr(w, h, i), RP_C_BACKEND_MARKED_DOWN, 0);
 		if (j < 0 || !nh.enabled)

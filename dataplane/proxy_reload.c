@@ -18,15 +18,6 @@
 
 #define NONE (-1)
 
-/* slot -> index in cfg->backends (live and removed ones) */
-static void index_slots(const struct rp_service_cfg *cfg, int *map)
-{
-	for (unsigned s = 0; s < RP_BACKEND_SLOTS; s++)
-		map[s] = NONE;
-	for (unsigned b = 0; b < cfg->n_backends_all; b++)
-		map[cfg->backends[b].slot] = (int)b;
-}
-
 static int renumber(const struct rp_service_cfg *old, const int *map, int b)
 {
 	return b < 0 || (unsigned)b >= old->n_backends_all ? NONE : map[old->backends[b].slot];
@@ -52,7 +43,7 @@ void proxy_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_s
 	struct tcp_proxy *tp = proxy_of(si);
 	int map[RP_BACKEND_SLOTS];
 
-	index_slots(si->cfg, map);
+	rp_svc_backend_slot_map(si->cfg, map);
 	/* a backend's PROXY protocol may have changed: what new pairs read first */
 	tp->want_addrs = proxy_wants_addrs(si->cfg);
 	tp->pp_any = proxy_any_pp(si->cfg);

@@ -2,7 +2,7 @@
 /*
  * udp-relay's part of a live reload (dataplane/reload.h): the worker gets
  * the new service config between two completion batches and swaps in its
- * backend table. Backends are matched by address: a kept one keeps its
+ * backend table. Backends are matched by slot (svc.h): a kept one keeps its
  * sessions (their connected sockets, and their index renumbered), its
  * refusal and health state and its counters (by slot); a removed one's
  * sessions end, so their clients are placed by the hash over the new table
@@ -16,15 +16,6 @@
 #include "dataplane/log.h"
 #include "dataplane/relay_svc.h"
 #include "dataplane/worker.h"
-
-/* Backend a's index in the new table, or -1. */
-static int find_backend(const struct rp_service_cfg *c, const struct rp_addr *a)
-{
-	for (unsigned i = 0; i < c->n_backends; i++)
-		if (c->backends[i].addr.len == a->len && !memcmp(&c->backends[i].addr.ss, &a->ss, a->len))
-			return (int)i;
-	return -1;
-}
 
 /* The new health state: kept backends carry theirs, added ones get a
  * socket when probes run (no socket: never probed, so never judged down). */
@@ -54,11 +45,14 @@ void relay_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_s
 	struct relay *r = si->priv;
 	uint64_t down_until[RP_BACKENDS_MAX] = { 0 };
 	struct relay_health hc = { 0 };
-	int map[RP_BACKENDS_MAX];
+	int map[RP_BACKENDS_MAX], by_slot[RP_BACKEND_SLOTS];
 
-	(void)old;	/* r->be still points into it: valid during this call */
+	/* r->be is old->backends: valid during this call */
+	rp_svc_backend_slot_map(si->cfg, by_slot);
 	for (unsigned i = 0; i < r->n_be; i++) {
-		map[i] = find_backend(si->cfg, &r->be[i].addr);
+		map[i] = by_slot[old->backends[i].slot];
+		if ((unsigned)map[i] >= si->cfg->n_backends)
+			map[i] = -1;
 		if (map[i] < 0)
 			relay_end_backend(w, si, i);
 		else

@@ -41,6 +41,14 @@ unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigne
 	return k;
 }
 
+void rp_svc_backend_slot_map(const struct rp_service_cfg *cfg, int map[RP_BACKEND_SLOTS])
+{
+	for (unsigned s = 0; s < RP_BACKEND_SLOTS; s++)
+		map[s] = -1;
+	for (unsigned b = 0; b < cfg->n_backends_all; b++)
+		map[cfg->backends[b].slot] = (int)b;
+}
+
 static int sock_fail(const struct rp_svc_inst *si, int fd, const char *what)
 {
 	int err = errno;

@@ -140,6 +140,11 @@ static inline uint64_t rp_svc_ud(enum rp_op op, unsigned svc_idx, uint32_t objec
 unsigned rp_svc_backend_blocks(const struct rp_config *cfg);
 /* Index of backend slot `slot` of service svc in a worker's blocks. */
 unsigned rp_svc_backend_block(const struct rp_config *cfg, unsigned svc, unsigned slot);
+/* A backend's identity across live reloads is its slot (reload.c gives a
+ * kept address its slot again). map[slot] = the backend's index in cfg's
+ * list (live ones first, then the removed ones a reload keeps), -1: none.
+ * Old backend b's new index is then map[old->backends[b].slot]. */
+void rp_svc_backend_slot_map(const struct rp_service_cfg *cfg, int map[RP_BACKEND_SLOTS]);
 /* Services of this type forward to backends with counter blocks of their own. */
 static inline bool rp_svc_has_backends(enum rp_svc_type t)
 {
