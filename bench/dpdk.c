@@ -59,8 +59,9 @@ struct refl_case {
 /* ---- parameters -------------------------------------------------------------- */
 
 /*
- * A knob's value: until the harness has `--set`, RP_BENCH_DPDK_SET
- * ("sizes=1500,8000 flows=1", space-separated) overrides the defaults.
+ * A knob's value: this benchmark does not declare the harness's `--set`
+ * knobs yet; RP_BENCH_DPDK_SET ("sizes=1500,8000 flows=1",
+ * space-separated) overrides the defaults.
  */
 static const char *knob(const struct bench *b, const char *key)
 {
