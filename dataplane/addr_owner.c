@@ -126,24 +126,52 @@ int rp_addr_probe(const struct rp_addr *addr, int socktype)
 	return ret;
 }
 
+/*
+ * A socket nobody in /proc holds is, most often, one a process that just
+ * died still had in its io_uring: the kernel tears a ring down in a work
+ * item after the process is gone, and its fixed files and pending
+ * receives keep their sockets bound until it runs (a second, more under
+ * load). So an unowned address is probed again for a while before it
+ * counts as another user's.
+ */
+#define ORPHAN_WAIT_MS	 5000
+#define ORPHAN_RETRY_MS	 100
+
+static int probe_until_owned_or_free(const struct rp_service_cfg *s, int type,
+				     char *comm, size_t n, pid_t *pid)
+{
+	int ret = rp_addr_probe(&s->listen, type);
+
+	for (unsigned waited = 0; ret == -EADDRINUSE; waited += ORPHAN_RETRY_MS) {
+		*pid = rp_addr_owner(&s->listen, type, comm, n);
+		if (*pid || waited >= ORPHAN_WAIT_MS)
+			break;
+		if (!waited)
+			rp_info("service %s: %s is held by no process yet; waiting up to %u ms "
+				"for a departed one's sockets to close", s->name, s->listen.text,
+				ORPHAN_WAIT_MS);
+		usleep(ORPHAN_RETRY_MS * 1000);
+		ret = rp_addr_probe(&s->listen, type);
+	}
+	return ret;
+}
+
 static int probe_service(const struct rp_service_cfg *s)
 {
 	int type = rp_svc_type_socktype(s->type);
-	int ret = rp_addr_probe(&s->listen, type);
 	char comm[64];
-	pid_t pid;
+	pid_t pid = 0;
 
-	if (ret != -EADDRINUSE)
+	if (probe_until_owned_or_free(s, type, comm, sizeof(comm), &pid) != -EADDRINUSE)
 		return 0;	/* free; any other failure is the workers' to report */
-	pid = rp_addr_owner(&s->listen, type, comm, sizeof(comm));
 	if (pid)
 		rp_err("service %s: %s %s is already served by PID %d (%s): one appliance per "
 		       "address (a second would take half of its traffic); stop it first",
 		       s->name, type == SOCK_STREAM ? "tcp" : "udp", s->listen.text, (int)pid, comm);
 	else
 		rp_err("service %s: %s %s is already in use by another process (not found in "
-		       "/proc: another user's?)", s->name, type == SOCK_STREAM ? "tcp" : "udp",
-		       s->listen.text);
+		       "/proc after %u ms: another user's?)", s->name,
+		       type == SOCK_STREAM ? "tcp" : "udp", s->listen.text, ORPHAN_WAIT_MS);
 	return -1;
 }
 

@@ -9,8 +9,10 @@
  * TIME_WAIT connections do not count): EADDRINUSE means some socket holds
  * the address, and the error names the process that owns it (the socket's
  * inode from /proc/net/{tcp,udp}{,6}, found among /proc/PID/fd). Nothing
- * is left behind to go stale: after a crash the kernel has closed the
- * sockets, and the next start probes clean.
+ * is left behind to go stale: after a crash the kernel closes the
+ * sockets, though a killed process's io_uring may hold some for a moment
+ * longer (its teardown runs after the process is gone), so an address held
+ * by no process is probed again for up to 5 s before it counts as taken.
  */
 #ifndef RP_ADDR_OWNER_H
 #define RP_ADDR_OWNER_H

@@ -43,11 +43,12 @@ rpd_start() {
 	RPD_PID=$RP_BG_PID
 }
 
-# Wait until ringplane answers on its metrics port (it is up when it does).
+# Wait until ringplane answers on its metrics port (it is up when it does);
+# $1: the port's address when not the default 127.0.0.1:9107.
 rpd_wait_metrics() {
-	local i
+	local i metrics=${1:-127.0.0.1:9107}
 	for ((i = 0; i < 200; i++)); do
-		rp_in "$srv_ns" "$RINGPLANE" stats -m 127.0.0.1:9107 >/dev/null 2>&1 && return 0
+		rp_in "$srv_ns" "$RINGPLANE" stats -m "$metrics" >/dev/null 2>&1 && return 0
 		kill -0 "$RPD_PID" 2>/dev/null || { echo "ringplane exited during start-up:"; cat "$RPD_LOG"; return 1; }
 		sleep 0.05
 	done

@@ -35,7 +35,7 @@ if rpd_wait_metrics; then
 	kill -KILL "$first"; wait "$first" 2>/dev/null
 	rpd_start "$workdir/b.yaml"
 	RPD_LOG_B=$RPD_LOG
-	rp_check "after SIGKILL of the first, the same addresses start" rp_wait_port "$srv_ns" tcp 7008
+	rp_check "after SIGKILL of the first, the same addresses start" rpd_wait_metrics 127.0.0.1:9108
 	rp_check "and serve" echo_ok
 	rpd_stop_checked "the second, after the first was killed"
 	rp_check "no address complaint" sh -c "! grep -q 'already' '$RPD_LOG_B'"
