@@ -108,7 +108,12 @@ int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
 /* ---- knobs: parameters a user sets with --set --------------------------- */
 
 /*
- * A benchmark parameter the user can aim (`--set sizes=600,8000`). Values
+ * A benchmark parameter the user can aim (`--set sizes=600,8000`). Names
+ * mean the same in every benchmark: `variants` (which variants run),
+ * `sizes` (payload bytes), `seconds` (measuring time per repetition),
+ * `batch`/`batches`, `clients`/`peers`/`streams`/`connections` (how many
+ * load sources). Every benchmark also has `cpus` (the harness's: the CPUs
+ * rp_bench_cpu() hands out, in order). Repetitions are `--reps`. Values
  * are numbers in [min, max] or, with `words`, one of those words. The
  * harness checks every --set against the table before the run (unknown key,
  * bad value, out of range, a list where one value is allowed: a usage error
@@ -126,11 +131,16 @@ struct rp_bench_knob {
 	bool real;			/* numbers may have fractions (else whole) */
 };
 
+#define RP_BENCH_KNOB_MAX_VALUES 16	/* values of one list knob */
+
 /* How many values knob `key` has (0: no such knob); value i as a number
  * or a word (NULL for a number knob). */
 unsigned rp_bench_knob_n(const struct rp_bench_ctx *ctx, const char *key);
 double rp_bench_knob_num(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
 const char *rp_bench_knob_word(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
+/* A number knob's values as whole numbers into out; how many. */
+unsigned rp_bench_knob_uints(const struct rp_bench_ctx *ctx, const char *key,
+			     unsigned out[RP_BENCH_KNOB_MAX_VALUES]);
 /* Is `word` among the values of word knob `key`? */
 bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const char *word);
 

@@ -37,7 +37,7 @@ for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringp
                     ("open", "p99_ratio"), ("pingpong", "p99_ratio")):
         s.need(any(m in r["metrics"] for r in rows if r["params"]["load"] == load), f"{v} {load} {m}")
 params = s.doc["parameters"]
-for k in ("servers", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
+for k in ("variants", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
     s.need(k in params, f"parameter {k} recorded")
 s.need(params.get("set") == "", "nothing --set in the default run")
 # interleaved repetitions: every server's case kept as many reps as the others
@@ -53,7 +53,7 @@ done
 
 # --set narrows the run and is recorded
 mkdir -p "$out/set"
-if ! "$RINGPLANE" bench echo --quick --reps 1 --out "$out/set" --set servers=epoll,epoll-gso \
+if ! "$RINGPLANE" bench echo --quick --reps 1 --out "$out/set" --set variants=epoll,epoll-gso \
 	--set sizes=100 --set peers=3 --set rates=20 --set pingpong_sizes=100 --set seconds=0.1 \
 	--set open_size=80 \
 	>"$out/set/stdout" 2>"$out/set/stderr"; then
@@ -64,7 +64,7 @@ import sys
 from shape import Shape
 s = Shape(sys.argv[1], "echo")
 p = s.doc["parameters"]
-s.need(p.get("set") == "servers=epoll,epoll-gso sizes=100 peers=3 rates=20 open_size=80 "
+s.need(p.get("set") == "variants=epoll,epoll-gso sizes=100 peers=3 rates=20 open_size=80 "
        "pingpong_sizes=100 seconds=0.1",
        f"'set' records what was set ({p.get('set')!r})")
 s.need(p.get("sizes") == 100 and p.get("peers") == 3, "sizes and peers recorded as set")
@@ -94,7 +94,7 @@ bad "no parameter 'nope'" --set nope=1
 bad "sizes: 'abc' is not a number" --set sizes=abc
 bad "sizes: 10 is out of range" --set sizes=10
 bad "batch takes one value" --set batch=64,128
-bad "servers: 'nginx' is not one of" --set servers=nginx
+bad "variants: 'nginx' is not one of" --set variants=nginx
 bad "sizes set twice" --set sizes=64 --set sizes=128
 bad "empty value" --set sizes=64,,128
 bad "needs key=value" --set sizes
