@@ -143,6 +143,9 @@ unsigned rp_bench_knob_uints(const struct rp_bench_ctx *ctx, const char *key,
 			     unsigned out[RP_BENCH_KNOB_MAX_VALUES]);
 /* Is `word` among the values of word knob `key`? */
 bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const char *word);
+/* The same, but also true when the benchmark has no knob `key` (code shared
+ * by benchmarks with and without that choice). */
+bool rp_bench_knob_allows(const struct rp_bench_ctx *ctx, const char *key, const char *word);
 
 /* ---- cases ------------------------------------------------------------- */
 

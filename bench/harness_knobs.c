@@ -369,3 +369,8 @@ bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const ch
 			return true;
 	return false;
 }
+
+bool rp_bench_knob_allows(const struct rp_bench_ctx *ctx, const char *key, const char *word)
+{
+	return !val_of(ctx, key) || rp_bench_knob_has(ctx, key, word);
+}
