@@ -92,9 +92,6 @@ void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n);
  * (soak) runs each case once, also in full runs; --reps still overrides.
  */
 void rp_bench_single_rep(struct rp_bench_ctx *ctx);
-/* --seconds: how long a benchmark with a run length (soak) runs; `dflt`
- * when not given. */
-double rp_bench_seconds(const struct rp_bench_ctx *ctx, double dflt);
 
 /* A run-wide parameter, recorded in the JSON "parameters" object. */
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);
@@ -113,7 +110,8 @@ int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
  * `sizes` (payload bytes), `seconds` (measuring time per repetition),
  * `batch`/`batches`, `clients`/`peers`/`streams`/`connections` (how many
  * load sources). Every benchmark also has `cpus` (the harness's: the CPUs
- * rp_bench_cpu() hands out, in order). Repetitions are `--reps`. Values
+ * rp_bench_cpu() hands out, in order). Repetitions are `--reps`;
+ * `--seconds S` is `--set seconds=S`. Values
  * are numbers in [min, max] or, with `words`, one of those words. The
  * harness checks every --set against the table before the run (unknown key,
  * bad value, out of range, a list where one value is allowed: a usage error
