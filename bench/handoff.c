@@ -230,8 +230,9 @@ static int handoff_run(struct rp_bench_ctx *ctx)
 		rp_bench_case(ctx, b.v->name, NULL, 0, rep_connections, &b);
 		rp_bench_child_stop(ctx, b.v->name, pid);
 	}
-	if (!rc && rp_bench_knob_n(ctx, "variants") == N_VARIANTS) {
+	if (!rc && rp_bench_knob_n(ctx, "variants") == N_VARIANTS)
 		rp_bench_case(ctx, "handoff/direct", NULL, 0, rep_ratio, &b);
+	if (!rc) {
 		rp_bench_plot_cdf(ctx, "latency-cdf", "TCP connect to first echoed byte",
 				  "latency (ns)", true);
 		rp_bench_note(ctx, "latency: connect() start to the 8-byte echo received, one "
