@@ -160,8 +160,7 @@ int cmd_bench(int argc, char **argv)
 	for (unsigned i = 0; i < n_sets; i++) {
 		if (rp_bench_knobs_set(ctx, sets[i], err, sizeof(err))) {
 			rp_bench_ctx_free(ctx);
-			return rp_usage_error("bench", "%s; `ringplane bench %s --help` lists the "
-					      "parameters", err, def->name);
+			return rp_usage_error("bench", "%s", err);
 		}
 	}
 	ret = rp_bench_execute(ctx);

@@ -109,7 +109,7 @@ static int parse_one(const struct rp_bench_knob *k, const char *s, struct rp_ben
 		return -1;
 	}
 	if (d < k->min || d > k->max) {
-		snprintf(err, errlen, "%s: %s is out of range %g..%g", k->key, s, k->min, k->max);
+		snprintf(err, errlen, "%s: %s is out of range %.15g..%.15g", k->key, s, k->min, k->max);
 		return -1;
 	}
 	*(double *)RP_VEC_PUSH(v->nums) = d;
@@ -215,12 +215,12 @@ static int cpus_apply(struct rp_bench_ctx *ctx, const struct rp_bench_knob_val *
 			ok |= ctx->cpus.v[j] == (int)v->nums.v[i];
 		for (size_t j = 0; j < i; j++)
 			if (v->nums.v[j] == v->nums.v[i]) {
-				snprintf(err, errlen, "cpus: CPU %g given twice", v->nums.v[i]);
+				snprintf(err, errlen, "cpus: CPU %.15g given twice", v->nums.v[i]);
 				return -1;
 			}
 		if (!ok) {
 			cpus_text(ctx, allowed, sizeof(allowed));
-			snprintf(err, errlen, "cpus: CPU %g is not one this process may run on (%s)",
+			snprintf(err, errlen, "cpus: CPU %.15g is not one this process may run on (%s)",
 				 v->nums.v[i], allowed);
 			return -1;
 		}
@@ -296,7 +296,7 @@ static void knob_help(FILE *f, const struct rp_bench_knob *k)
 		words_list(k, choices, sizeof(choices));
 		fprintf(f, "  %-14s %s of: %s\n", "", k->list ? "any" : "one", choices);
 	} else {
-		fprintf(f, "  %-14s %s %g..%g\n", "", k->list ? "numbers" : "a number", k->min, k->max);
+		fprintf(f, "  %-14s %s %.15g..%.15g\n", "", k->list ? "numbers" : "a number", k->min, k->max);
 	}
 	fprintf(f, "  %-14s default %s%s%s\n", "", k->dflt, k->quick ? ", --quick " : "",
 		k->quick ? k->quick : "");
