@@ -291,14 +291,15 @@ static void knob_help(FILE *f, const struct rp_bench_knob *k)
 {
 	char choices[256];
 
-	fprintf(f, "  %-14s %s\n", k->key, k->help);
+	fprintf(f, "  %-16s %s\n", k->key, k->help);
 	if (k->words) {
 		words_list(k, choices, sizeof(choices));
-		fprintf(f, "  %-14s %s of: %s\n", "", k->list ? "any" : "one", choices);
+		fprintf(f, "  %-16s %s of: %s\n", "", k->list ? "any" : "one", choices);
 	} else {
-		fprintf(f, "  %-14s %s %.15g..%.15g\n", "", k->list ? "numbers" : "a number", k->min, k->max);
+		fprintf(f, "  %-16s %s %.15g..%.15g\n", "", k->list ? "numbers" : "a number",
+			k->min, k->max);
 	}
-	fprintf(f, "  %-14s default %s%s%s\n", "", k->dflt, k->quick ? ", --quick " : "",
+	fprintf(f, "  %-16s default %s%s%s\n", "", k->dflt, k->quick ? ", --quick " : "",
 		k->quick ? k->quick : "");
 }
 
