@@ -287,6 +287,8 @@ static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
 
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0 || cap < ch->slot_size)
 		return -EINVAL;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	/* What the previous receive handed out by reference is done with. */
 	rp_chan_hold_clear(ch);
 	/* Read before trying: what was sent before the destroy is drained. */
@@ -294,6 +296,10 @@ static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
 	r = recv_next(ch, buf, cap, copy, data, &gap);
 	if (lost)
 		*lost = gap;
+	/* A file truncated during the receive (SIGBUS, guard.c): what was
+	 * read may be the zeros that replaced it. */
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (r == -EAGAIN && destroyed)
 		return -EPIPE;
 	return r;

@@ -196,14 +196,20 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 		return -EINVAL;
 	if (len > ch->slot_size)
 		return -EMSGSIZE;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
 		return -EPIPE;
 	if ((p = take_position(ch)) < 0)
-		return (int)p;
+		return rp_chan_is_broken(ch) ? -EIO : (int)p;
 	target = write_slot(ch, (uint64_t)p, buf, len, stored, to);
 	rp_chan_wake_receivers(ch, rp_chan_target_is_to(target) ? target & 0xff : target);
 	if (ch->mode == RP_CHAN_MULTICAST)
 		multicast_floor(ch, (uint64_t)p);
+	/* Truncated while we wrote (SIGBUS, guard.c): the message went to zero
+	 * pages nobody reads. */
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (pos)
 		*pos = (uint64_t)p;
 	return 0;

@@ -165,6 +165,8 @@ int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
 
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0)
 		return -EINVAL;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	atomic_store_explicit(&ch->rx[ch->rx_idx].sleeping, 1, memory_order_relaxed);
 	/* Release: a sender that sees the count sees the flag. */
 	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_release);
@@ -172,8 +174,9 @@ int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
 	 * re-check after. */
 	atomic_thread_fence(memory_order_seq_cst);
 	*val = atomic_load_explicit(wait_word(ch), memory_order_relaxed);
-	if (!rp_chan_rx_ready(ch))
+	if (!rp_chan_rx_ready(ch) && !rp_chan_is_broken(ch))
 		return 0;
+	/* Ready, or truncated under us: the next receive says which. */
 	rp_chan_wait_disarm(ch);
 	return 1;
 }
@@ -266,7 +269,7 @@ static int wait_once(struct rp_chan *ch, int timeout_ms)
 	r = ring ? wait_uring(ring, ch, v, timeout_ms)
 		 : rp_chan_futex_wait(wait_word(ch), v, timeout_ms);
 	rp_chan_wait_disarm(ch);
-	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch))
+	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch) && !rp_chan_is_broken(ch))
 		return -ETIMEDOUT;
 	/* Woken, value changed (-EAGAIN), or a signal: look again. */
 	return 0;
@@ -290,10 +293,13 @@ int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
 	for (;;) {
 		int piece = left < 0 || left > HOLE_CHECK_MS ? HOLE_CHECK_MS : left;
 
+		/* Truncated (guard.c): nothing will wake us on zero pages. */
+		if (rp_chan_is_broken(ch))
+			return -EIO;
 		if ((r = wait_once(ch, piece)) != -ETIMEDOUT)
-			return r;
-		if (rp_chan_repair_hole(ch))
-			return 0;
+			return rp_chan_is_broken(ch) ? -EIO : r;
+		if (rp_chan_repair_hole(ch) || rp_chan_is_broken(ch))
+			return rp_chan_is_broken(ch) ? -EIO : 0;
 		if (left >= 0 && (left -= piece) <= 0)
 			return -ETIMEDOUT;
 	}
