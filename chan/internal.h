@@ -117,8 +117,12 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 /* After publishing: wake who should look (target: the multicast receiver
  * the message is for, or RP_CHAN_TARGET_ANY). */
 void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target);
-/* Every live receiver, sleeping or about to (destroy, a stuck floor). */
+/* Every live receiver, sleeping or about to (destroy, a sender waiting
+ * for room). */
 void rp_chan_wake_all(struct rp_chan *ch);
+/* Unicast, multicast: every receiver asleep and not yet woken (a multicast
+ * floor held by sleepers: they walk on). */
+void rp_chan_wake_sleepers(struct rp_chan *ch);
 void rp_chan_wake_senders(struct rp_chan *ch);
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
 void rp_chan_wait_release(struct rp_chan *ch);
