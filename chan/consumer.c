@@ -24,7 +24,7 @@
 #include "chan/internal.h"
 
 #define FLOOR_EVERY	16	/* messages between a receiver's floor refreshes */
-#define RECV_TRIES	256	/* slots looked at per call before -EAGAIN */
+#define RECV_TRIES	256	/* unicast: lost head races per call before -EAGAIN */
 
 enum slot_read { READ_OK, READ_EMPTY, READ_LAPPED, READ_CORRUPT };
 
@@ -203,12 +203,17 @@ static bool to_me(const struct rp_chan *ch, uint32_t target)
 	return target == rp_chan_target_to(ch->rx_gen, (unsigned)ch->rx_idx);
 }
 
+/* A walk looks at most a ring of slots per call: everything that was in the
+ * ring when it began (a sender publishing without pause cannot keep a call
+ * going), so -EAGAIN means nothing for this receiver was there. A multicast
+ * receiver may walk past long runs of others' messages (producer.c gives a
+ * sleeper's turns to receivers awake). */
 static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 {
 	struct slot_copy c;
 	bool take;
 
-	for (int i = 0; i < RECV_TRIES; i++) {
+	for (uint32_t i = 0; i <= ch->nslots; i++) {
 		uint64_t pos = ch->cursor;
 		enum slot_read r = read_slot(ch, pos, buf, &c);
 
