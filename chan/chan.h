@@ -12,7 +12,10 @@
  *   broadcast  every receiver gets every message published after it
  *              attached (each has its own cursor).
  *   multicast  messages are spread round-robin over the receivers attached
- *              when each is sent; each is received exactly once.
+ *              when each is sent; each is received exactly once. A turn
+ *              that falls on a sleeping receiver goes to the next receiver
+ *              that is awake (or already woken) and keeping up, if any, so
+ *              a busy channel does not wake a sleeper per message.
  *   Broadcast and multicast channels also carry messages addressed to one
  *   receiver (rp_chan_send_to).
  *
@@ -26,7 +29,8 @@
  * only the receiver it is for), either through its own io_uring
  * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
  * completions in one ring) or with rp_chan_wait. Senders make a wake-up
- * syscall only when some receiver said it sleeps.
+ * syscall only when some receiver said it sleeps and was not woken since:
+ * once per sleep, however many messages are sent meanwhile.
  *
  * A receiver whose process died is detached by whoever notices (a blocked
  * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
