@@ -177,6 +177,16 @@ void rp_events_conn(struct rp_worker *w, const struct rp_svc_inst *si, bool open
 		       "\"service\":\"%s\",\"worker\":%u,\"conn\":%u", si->cfg->name, w->id, conn);
 }
 
+void rp_events_backend(struct rp_worker *w, const struct rp_svc_inst *si, const char *backend,
+		       bool up, const char *why)
+{
+	/* names and addresses are plain (config-checked, numeric); why is one
+	 * of our own fixed strings */
+	rp_events_emit(w->events, up ? "backend-up" : "backend-down",
+		       "\"service\":\"%s\",\"worker\":%u,\"backend\":\"%s\"%s%s%s", si->cfg->name,
+		       w->id, backend, why ? ",\"why\":\"" : "", why ? why : "", why ? "\"" : "");
+}
+
 /* The service's counters over every worker, nonzero ones only. */
 static void emit_stats(struct rp_chan *ch, const struct rp_service_cfg *s, unsigned svc,
 		       unsigned n_workers, rp_events_block_fn block, void *arg)

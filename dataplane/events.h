@@ -65,6 +65,11 @@ void rp_events_emit(struct rp_chan *ch, const char *event, const char *fmt, ...)
 /* A TCP connection of a service opened or closed on a worker. */
 void rp_events_conn(struct rp_worker *w, const struct rp_svc_inst *si, bool open, uint32_t conn);
 
+/* A backend of a service taken out (up false) or put back by its health
+ * checks, on the worker that judged it; why: the last failure, or NULL. */
+void rp_events_backend(struct rp_worker *w, const struct rp_svc_inst *si, const char *backend,
+		       bool up, const char *why);
+
 /* Every stats-interval-ms (call it from the control loop): one stats event
  * per service, its counters summed over the workers. block(arg, worker,
  * service) gives a worker's counter block of a service. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/events.h"
 #include "dataplane/proxy.h"
 #include "dataplane/proxy_health.h"
 #include "dataplane/worker.h"
@@ -165,6 +166,8 @@ static void set_down(struct rp_worker *w, struct rp_svc_inst *si, struct rp_heal
 	rp_count(be_ctr(w, h, b), down ? RP_C_HEALTH_DOWNS : RP_C_HEALTH_UPS, 1);
 	health_apply(w, h, down ? h->down | bit : h->down & ~bit);
 	log_change(w, si, &h->probes[b], b, down);
+	rp_events_backend(w, si, si->cfg->backends[b].addr.text, !down,
+			  down ? check_error(h->probes[b].last_err) : NULL);
 	health_sync(w, si, h, false);
 }
 

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dataplane/events.h"
 #include "dataplane/log.h"
 #include "dataplane/relay_svc.h"
 #include "dataplane/worker.h"
@@ -87,6 +88,7 @@ static void judge(struct rp_worker *w, struct rp_svc_inst *si, unsigned i, bool 
 	if (ok == !r->hc.down[i])
 		return;
 	r->hc.down[i] = !ok;
+	rp_events_backend(w, si, r->be[i].addr.text, ok, ok ? NULL : "no answer to the probe");
 	if (ok) {
 		rp_info("service %s: backend %s answers its health probe again", si->cfg->name,
 			r->be[i].addr.text);

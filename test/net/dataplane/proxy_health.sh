@@ -24,7 +24,10 @@
 #   - proxy-protocol: v2: the backend gets the header before any client
 #     byte, naming the client's address and port and the proxy's, over
 #     IPv4 and IPv6 (the backend's lines are checked by proxy_peer.py);
-#     health checks of that backend do not disturb it.
+#     health checks of that backend do not disturb it;
+#   - the appliance's event channel carries each change: backend-down (with
+#     the failure) and then backend-up for B (solo's backend goes down
+#     before a listener can attach: a new receiver starts at the present).
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
 rp_need_root
@@ -34,6 +37,8 @@ PEER=$RP_TOP/test/tools/proxy_peer.py
 DUPLEX=$RP_TOP/test/tools/duplex.py
 px=$ECHO_SRV_ADDR
 B=127.0.0.1:7201			# the backend that comes and goes
+chan=rp-test-phealth-$$
+_rp_tmp+=("/dev/shm/ringplane-chan.$chan")	# removed at exit whatever happens
 
 cat >"$workdir/health.yaml" <<EOC
 workers:
@@ -92,6 +97,9 @@ services:
 metrics:
   enabled: true
   listen: 127.0.0.1:9107
+events:
+  channel: $chan
+  stats-interval-ms: 0
 EOC
 
 start_b() {
@@ -242,6 +250,8 @@ rp_bg "$srv_ns" python3 "$PEER" pp-echo 127.0.0.1 7203
 rp_wait_port "$srv_ns" tcp 7203
 rpd_start "$workdir/health.yaml"
 if rpd_wait_metrics; then
+	"$RINGPLANE" chan listen "$chan" >"$workdir/events.jsonl" 2>"$workdir/listen.err" &
+	_rp_pids+=("$!")
 	health_case
 	solo_case
 	refuse_case
@@ -252,6 +262,15 @@ if rpd_wait_metrics; then
 			rpd_all_closed "$s"
 	done
 	rpd_stop_checked "health"
+	rp_check "events: B's changes, in order" python3 - \
+		"$workdir/events.jsonl" "$B" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+hc = [(e["event"], "why" in e) for e in ev
+      if e["event"].startswith("backend-") and e["service"] == "hc" and e["backend"] == sys.argv[2]]
+print(f"hc {sys.argv[2]}: {hc}")
+sys.exit(0 if hc == [("backend-down", True), ("backend-up", False)] else 1)
+PY
 else
 	rp_fail "ringplane starts"
 fi

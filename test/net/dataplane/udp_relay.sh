@@ -19,7 +19,8 @@
 #   - a backend that stops answering (its port closed): the relay takes it
 #     out (backend_down) and the client's datagrams reach another backend;
 #   - a backend that goes silent (stopped, no ICMP either): the health probe
-#     takes it out and its client moves; answering again, it is back;
+#     takes it out and its client moves; answering again, it is back; the
+#     event channel says so (backend-down, then backend-up);
 #   - a live reload (a backend added, the dead one removed): a session open
 #     across it keeps its backend, new sessions reach the added one, the
 #     kept backends' counters go on;
@@ -41,6 +42,8 @@ rp_addr "$cli_ns" ve0 10.91.0.31/24
 # fresh addresses for the reload part (max-client-sessions counts per address)
 rp_addr "$cli_ns" ve0 10.91.0.32/24
 relay_addrs NEW_IPS 41 48
+chan=rp-test-relay-$$
+_rp_tmp+=("/dev/shm/ringplane-chan.$chan")	# removed at exit whatever happens
 
 relay_yaml "$workdir/relay.yaml" "$RELAY" msg-ring "    max-client-sessions: 4
     backend-down-ms: 60000"
@@ -60,6 +63,9 @@ cat >>"$workdir/relay.yaml" <<EOC
     backends:
       - address: 127.0.0.1:7200
       - address: 127.0.0.1:7201
+events:
+  channel: $chan
+  stats-interval-ms: 0
 EOC
 
 for b in 0 1 2; do
@@ -75,6 +81,8 @@ for port in 7100 7101 7102 7200 7201; do
 done
 rpd_start "$workdir/relay.yaml"
 rpd_wait_metrics || rp_done
+"$RINGPLANE" chan listen "$chan" >"$workdir/events.jsonl" 2>"$workdir/listen.err" &
+_rp_pids+=("$!")
 
 # ---- many clients, pinned to CPU 0: exact, ordered, affine, handed over ----
 relay_forced_handoff relay "$RELAY" "$IPS" "127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102"
@@ -160,6 +168,18 @@ rp_check "probed: backend_down counted for the silent backend (from $down0)" \
 kill -CONT "$spid"
 rp_check "probed: answering again, it is back: a new client address lands on it" \
 	bash -c "for i in \$(seq 50); do o=\$(ip netns exec $cli_ns python3 $CHECK clients $ECHO_SRV_ADDR:7002 --ips 10.91.0.30 --ports 1 --count 1) && grep -q '\"10.91.0.30\": $silent' <<<\"\$o\" && exit 0; sleep 0.2; done; exit 1"
+
+rp_check "probed: the event channel says the silent backend went down, then came back (one worker)" \
+	python3 - "$workdir/events.jsonl" "127.0.0.1:720$silent" <<'PY'
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+seen = {}
+for e in ev:
+    if e["event"].startswith("backend-") and e["service"] == "probed" and e["backend"] == sys.argv[2]:
+        seen.setdefault(e["worker"], []).append(e["event"])
+print(f"probed {sys.argv[2]} by worker: {seen}")
+sys.exit(0 if any(s[:2] == ["backend-down", "backend-up"] for s in seen.values()) else 1)
+PY
 
 # ---- live reload: a backend added (heavy), the dead one removed ------------------
 # A session open across the reload keeps its backend; new sessions follow
