@@ -17,6 +17,10 @@
  *   for i in 1 2 3 4 5; do for m in copy splice; do
  *     ip netns exec NS /tmp/splice_probe $m 5 0 1; done; done
  *
+ * Over veth: a 4th..6th argument PROXY_NETNS PROXY_ADDR BACKEND_ADDR puts
+ * the proxy in /run/netns/PROXY_NETNS listening on PROXY_ADDR, the sink
+ * listening on BACKEND_ADDR in the caller's namespace.
+ *
  * prints: mode Gbit/s proxy_cpu_s Gbit_per_cpu_s
  */
 #define _GNU_SOURCE
@@ -48,13 +52,13 @@ static void pin(unsigned cpu)
 	sched_setaffinity(0, sizeof(s), &s);
 }
 
-static int listener(struct sockaddr_in *a)
+static int listener(struct sockaddr_in *a, const char *host)
 {
 	socklen_t len = sizeof(*a);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	*a = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	if (fd < 0 || bind(fd, (struct sockaddr *)a, sizeof(*a)) || listen(fd, 4) ||
+	*a = (struct sockaddr_in){ .sin_family = AF_INET };
+	if (fd < 0 || inet_pton(AF_INET, host, &a->sin_addr) != 1 || bind(fd, (struct sockaddr *)a, sizeof(*a)) || listen(fd, 4) ||
 	    getsockname(fd, (struct sockaddr *)a, &len)) {
 		perror("listener");
 		exit(1);
@@ -160,19 +164,36 @@ int main(int argc, char **argv)
 	double secs, t0, t1, cpu;
 	bool splice;
 	pid_t pid;
-	int lp, fd, st;
+	int lp, fd, st, nsfd = -1;
 
-	if (argc != 5 || (strcmp(argv[1], "copy") && strcmp(argv[1], "splice"))) {
-		fprintf(stderr, "usage: splice_probe copy|splice SECONDS PROXY_CPU LOAD_CPU\n");
+	if ((argc != 5 && argc != 8) || (strcmp(argv[1], "copy") && strcmp(argv[1], "splice"))) {
+		fprintf(stderr, "usage: splice_probe copy|splice SECONDS PROXY_CPU LOAD_CPU "
+			"[PROXY_NETNS PROXY_ADDR BACKEND_ADDR]\n");
 		return 2;
 	}
 	splice = !strcmp(argv[1], "splice");
 	secs = atof(argv[2]);
-	s.lb = listener(&ab);
-	lp = listener(&ap);
+	s.lb = listener(&ab, argc == 8 ? argv[7] : "127.0.0.1");
+	if (argc == 8) {
+		char path[128];
+		int home = open("/proc/self/ns/net", O_RDONLY);
+
+		snprintf(path, sizeof(path), "/run/netns/%s", argv[5]);
+		nsfd = open(path, O_RDONLY);
+		if (home < 0 || nsfd < 0 || setns(nsfd, CLONE_NEWNET))
+			return perror(path), 1;
+		lp = listener(&ap, argv[6]);
+		if (setns(home, CLONE_NEWNET))
+			return perror("setns home"), 1;
+	} else {
+		lp = listener(&ap, "127.0.0.1");
+	}
 	s.cpu = (unsigned)atoi(argv[4]);
 	pid = fork();
 	if (pid == 0) {
+		/* its backend socket crosses the veth from the proxy's side */
+		if (nsfd >= 0 && setns(nsfd, CLONE_NEWNET))
+			_exit(4);
 		pin((unsigned)atoi(argv[3]));
 		proxy(lp, &ab, splice);
 	}
