@@ -21,6 +21,10 @@
  * the proxy in /run/netns/PROXY_NETNS listening on PROXY_ADDR, the sink
  * listening on BACKEND_ADDR in the caller's namespace.
  *
+ * SPLICE_PROBE_GBIT=R in the environment paces the sender to R Gbit/s: the
+ * cost per Gbit depends on the rate (a faster stream moves more bytes per
+ * operation), so the two modes are compared at the same rate too.
+ *
  * prints: mode Gbit/s proxy_cpu_s Gbit_per_cpu_s
  */
 #define _GNU_SOURCE
@@ -161,7 +165,7 @@ int main(int argc, char **argv)
 	struct sink s = { 0 };
 	struct rusage ru;
 	pthread_t th;
-	double secs, t0, t1, cpu;
+	double secs, t0, t1, cpu, rate;
 	bool splice;
 	pid_t pid;
 	int lp, fd, st, nsfd = -1;
@@ -202,10 +206,17 @@ int main(int argc, char **argv)
 	fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (connect(fd, (struct sockaddr *)&ap, sizeof(ap)))
 		return perror("connect"), 1;
+	rate = getenv("SPLICE_PROBE_GBIT") ? atof(getenv("SPLICE_PROBE_GBIT")) * 1e9 / 8 : 0;
 	t0 = now_s();
-	while ((t1 = now_s()) - t0 < secs)
+	for (double sent = 0; (t1 = now_s()) - t0 < secs; ) {
+		if (rate > 0 && sent > rate * (t1 - t0)) {
+			usleep(200);
+			continue;
+		}
 		if (write(fd, block, sizeof(block)) <= 0)
 			return perror("write"), 1;
+		sent += sizeof(block);
+	}
 	close(fd);
 	pthread_join(th, NULL);
 	t1 = now_s();
