@@ -677,7 +677,7 @@ static int proxy_run(struct rp_bench_ctx *ctx)
 		.ctx = ctx,
 		.proxy_cpu = rp_bench_cpu(ctx, 0),
 		.load_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
-		.seconds = rp_bench_quick(ctx) ? 2 : 5,
+		.seconds = rp_bench_quick(ctx) ? 1 : 5,
 	};
 	struct bench_netns ns = { 0 };
 	char err[256];
