@@ -78,7 +78,9 @@ struct px_case {
 	unsigned streams;
 };
 
-static const char *const tools[] = { "iperf3", "wrk", "nginx", "haproxy", "socat" };
+static const char *const variant_words[] = {
+	"ringplane-bundle", "ringplane-serialized", "haproxy", "haproxy-splice", "socat", NULL,
+};
 
 static const char *const topo_words[] = { "loopback", "veth", NULL };
 
@@ -86,7 +88,20 @@ static const struct rp_bench_knob knobs[] = {
 	{ "topology", "where the proxies run: loopback (one namespace, 127.0.0.1) and/or veth "
 	  "(a namespace of their own, two veth pairs)", "loopback,veth", NULL, 0, 0, topo_words,
 	  true },
+	{ "variants", "the proxies measured", "ringplane-bundle,ringplane-serialized,haproxy,"
+	  "haproxy-splice,socat", NULL, 0, 0, variant_words, true },
+	{ "streams", "iperf3 parallel streams (-P) through the proxy", "1,8", NULL, 1, 128, NULL,
+	  true },
+	/* --quick: 1 s, shape only, two topologies keep the shape test near a minute */
+	{ "seconds", "measuring time per repetition (s)", "5", "1", 1, 600, NULL, false },
 };
+
+static bool px_wanted(const struct rp_bench_ctx *ctx, unsigned i)
+{
+	return rp_bench_knob_has(ctx, "variants", px_names[i]);
+}
+
+static const char *const tools[] = { "iperf3", "wrk", "nginx", "haproxy", "socat" };
 
 static const char *topo_name(const struct px_proxy *p)
 {
@@ -310,7 +325,8 @@ static int start_proxies(struct px_bench *b)
 			return rp_bench_fail(b->ctx, "cannot enter the %s namespace: %s",
 					     px_topos[t].name, strerror(errno));
 		for (unsigned i = 0; !ret && i < PX__N; i++)
-			ret = start_proxy(b, &b->px[t][i]);
+			if (px_wanted(b->ctx, i))
+				ret = start_proxy(b, &b->px[t][i]);
 		if (px_topo_leave(b->ns)) {
 			/* every later socket would be made in the wrong namespace */
 			perror("bench proxy: setns back to the load namespace");
@@ -481,11 +497,14 @@ static void run_load(struct px_bench *b, enum px_load load, unsigned streams)
 		kv[t][1] = RP_KV_STR("load", load == LOAD_STREAM ? "iperf3" : "http-128B");
 		kv[t][2] = load == LOAD_STREAM ? RP_KV_NUM("streams", streams)
 					       : RP_KV_NUM("connections", 64);
-		for (unsigned i = 0; i < PX__N; i++, n++) {
+		for (unsigned i = 0; i < PX__N; i++) {
+			if (!px_wanted(b->ctx, i))
+				continue;
 			cases[n] = (struct px_case){ b, &b->px[t][i], load, streams };
 			defs[n] = (struct rp_bench_case_def){
 				px_names[i], kv[t], 3, load == LOAD_STREAM ? rep_stream : rep_http,
 				&cases[n] };
+			n++;
 		}
 	}
 	rp_bench_cases_interleaved(b->ctx, defs, n);
@@ -548,6 +567,17 @@ static int rep_goal(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
+/* A goal whose variants or stream count this run's knobs left out. */
+static bool goal_left_out(const struct rp_bench_ctx *ctx, const struct px_goal *g)
+{
+	bool streams = strcmp(g->load, "iperf3");
+
+	for (unsigned i = 0; !streams && i < rp_bench_knob_n(ctx, "streams"); i++)
+		streams = rp_bench_knob_num(ctx, "streams", i) == g->param;
+	return !streams || !rp_bench_knob_has(ctx, "variants", g->num) ||
+	       !rp_bench_knob_has(ctx, "variants", g->den);
+}
+
 static void run_goals(const struct px_bench *b)
 {
 	for (unsigned t = 0; t < TOPO__N; t++) {
@@ -559,6 +589,9 @@ static void run_goals(const struct px_bench *b)
 				RP_KV_STR("topology", px_topos[t].name), RP_KV_STR("load", g->load),
 				RP_KV_NUM(stream ? "streams" : "connections", g->param),
 				RP_KV_STR("metric", g->metric) };
+
+			if (goal_left_out(b->ctx, g))
+				continue;
 
 			rp_bench_case(b->ctx, g->name, kv, 4, rep_goal, &arg);
 		}
@@ -620,7 +653,6 @@ static void describe(struct px_bench *b)
 				      "CPU"));
 	rp_bench_param(ctx, RP_KV_NUM("proxy_cpu", b->proxy_cpu));
 	rp_bench_param(ctx, RP_KV_NUM("load_cpu", b->load_cpu));
-	rp_bench_param(ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
 	rp_bench_param(ctx, RP_KV_STR("ringplane", "1 worker, buffers 2048 x 16 KiB, zerocopy never "
 				      "(loopback copies anyway), TCP_NODELAY (default)"));
 	rp_bench_param(ctx, RP_KV_STR("haproxy", "mode tcp, nbthread 1, -db; haproxy-splice: "
@@ -672,13 +704,14 @@ static unsigned topo_count(const struct px_bench *b)
 
 static int proxy_run(struct rp_bench_ctx *ctx)
 {
-	static const unsigned streams[] = { 1, 8 };
 	struct px_bench b = {
 		.ctx = ctx,
 		.proxy_cpu = rp_bench_cpu(ctx, 0),
 		.load_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
-		.seconds = rp_bench_quick(ctx) ? 1 : 5,
+		.seconds = rp_bench_knob_num(ctx, "seconds", 0),
 	};
+	unsigned streams[RP_BENCH_KNOB_MAX_VALUES];
+	unsigned n_streams = rp_bench_knob_uints(ctx, "streams", streams);
 	struct bench_netns ns = { 0 };
 	char err[256];
 	int ret;
@@ -705,8 +738,9 @@ static int proxy_run(struct rp_bench_ctx *ctx)
 		ret = start_proxies(&b);
 	if (!ret)
 		ret = warm_up(&b);
-	rp_bench_expect_cases(ctx, topo_count(&b) * (PX__N * 3 + sizeof(goals) / sizeof(goals[0])));
-	for (unsigned i = 0; !ret && i < 2; i++)
+	rp_bench_expect_cases(ctx, topo_count(&b) * rp_bench_knob_n(ctx, "variants") *
+				   (n_streams + 1));
+	for (unsigned i = 0; !ret && i < n_streams; i++)
 		run_load(&b, LOAD_STREAM, streams[i]);
 	if (!ret)
 		run_load(&b, LOAD_HTTP, 64);
