@@ -15,7 +15,10 @@
  *              at its return from the receive (p50, p99).
  * Receivers are threads of this process; every ringplane handle maps the
  * channel file on its own, as another process would. With 2 vCPUs, more
- * than one receiver oversubscribes the machine: compare ratios.
+ * than one receiver oversubscribes the machine: compare ratios. Where the
+ * sender's time goes with many receivers is the scheduler's, so fan-out
+ * cases also count, per message, the receivers' sleeps (voluntary context
+ * switches: one per wake-up) and the sender's preemptions (involuntary).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -23,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "bench/bench.h"
@@ -83,8 +87,20 @@ struct rx_thread {
 	unsigned idx;
 	_Atomic unsigned long *total;	/* multicast: received by all */
 	int err;
+	long sleeps;			/* voluntary context switches while receiving */
 	pthread_t t;
 };
+
+/* This thread's context switches so far: voluntary (it slept) or not
+ * (preempted). */
+static void thread_switches(long *vol, long *invol)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_THREAD, &u);
+	*vol = u.ru_nvcsw;
+	*invol = u.ru_nivcsw;
+}
 
 static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsigned nrx)
 {
@@ -104,9 +120,11 @@ static void *rx_main(void *arg)
 	struct rx_thread *r = arg;
 	char *buf = malloc(r->c->size);
 	unsigned long got = 0;
+	long v0, v1, unused;
 
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
+	thread_switches(&v0, &unused);
 	while (buf && !r->err) {
 		bool done = r->total ? atomic_load(r->total) >= r->c->msgs : got >= r->c->msgs;
 		int e;
@@ -126,6 +144,8 @@ static void *rx_main(void *arg)
 		if (r->back)
 			r->err = r->c->ops->send(r->back, buf, r->c->size);
 	}
+	thread_switches(&v1, &unused);
+	r->sleeps = v1 - v0;
 	free(buf);
 	return NULL;
 }
@@ -199,6 +219,7 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	_Atomic unsigned long total = 0;
 	char *buf = calloc(1, c->size);
 	unsigned long long t0, t1;
+	long unused, p0, p1, sleeps = 0;
 	int err = 0;
 
 	if (!xp || !buf) {
@@ -212,17 +233,23 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 					    .total = c->multicast ? &total : NULL };
 	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
 	start_rx(rx, c->nrx);
+	thread_switches(&unused, &p0);
 	t0 = rp_bench_now_ns();
 	for (unsigned long i = 0; i < c->msgs && !err; i++)
 		err = c->ops->send(xp, buf, c->size);
 	t1 = rp_bench_now_ns();
+	thread_switches(&unused, &p1);
 	if (!err)
 		err = join_rx(rx, c->nrx);
+	for (unsigned i = 0; i < c->nrx; i++)
+		sleeps += rx[i].sleeps;
 	c->ops->destroy(xp);
 	free(buf);
 	if (err)
 		return rp_bench_fail(c->ctx, "%s fan-out: %s", c->ops->name, strerror(-err));
 	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(t1 - t0) / (double)c->msgs);
+	rp_bench_metric(s, "rx_sleeps_per_msg", "", (double)sleeps / (double)c->msgs);
+	rp_bench_metric(s, "sender_preempted_per_msg", "", (double)(p1 - p0) / (double)c->msgs);
 	return 0;
 }
 
@@ -367,6 +394,21 @@ static void ratio_note(struct rp_bench_ctx *ctx, const char *a, const char *b, s
 			      size, nrx, b, a, vb / va);
 }
 
+/* Sender cost with 16 receivers over that with 1 (seed 002's degradation). */
+static void degrade_note(struct rp_bench_ctx *ctx, const char *v, size_t size)
+{
+	struct rp_bench_kv k1[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
+				     RP_KV_NUM("receivers", 1) };
+	struct rp_bench_kv k16[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
+				      RP_KV_NUM("receivers", 16) };
+	double one, sixteen;
+
+	if (rp_bench_median(ctx, v, k1, 3, "sender_ns_per_msg", &one) &&
+	    rp_bench_median(ctx, v, k16, 3, "sender_ns_per_msg", &sixteen) && one > 0)
+		rp_bench_note(ctx, "%s %zu B: sender cost with 16 receivers / with 1 = %.2f", v, size,
+			      sixteen / one);
+}
+
 static void notes(struct rp_bench_ctx *ctx)
 {
 	const struct chan_xp_ops *all[] = { &chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd,
@@ -381,6 +423,9 @@ static void notes(struct rp_bench_ctx *ctx)
 	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 32768, 16);
 	ratio_note(ctx, "ringplane_broadcast_ref", "pipe", 32768, 16);
 	ratio_note(ctx, "ringplane_broadcast_ref", "ringplane_broadcast", 32768, 16);
+	degrade_note(ctx, "ringplane_multicast", 64);
+	degrade_note(ctx, "ringplane_broadcast", 64);
+	degrade_note(ctx, "pipe", 64);
 	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
 		      "oversubscribe the machine.",
 		      rp_bench_ncpus(ctx));

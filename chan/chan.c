@@ -169,6 +169,15 @@ static struct rp_chan *map_channel(const char *path, struct rp_chan_err *e)
 	}
 	snprintf(ch->path, sizeof(ch->path), "%s", path);
 	ch->map_len = f.file_size;
+	if (!(ch->guard = rp_chan_guard_add(ch->map, ch->map_len, &ch->broken,
+					    RP_CHAN_BROKEN_FILE))) {
+		rp_chan_errf(e, "%s: cannot guard the mapping against truncation (SIGBUS "
+			     "handler not installed, or too many channel mappings in this process)",
+			     path);
+		munmap(ch->map, ch->map_len);
+		free(ch);
+		return NULL;
+	}
 	ch->shm = ch->map;
 	ch->rx = (struct rp_chan_shm_rx *)((uint8_t *)ch->map + f.rx_off);
 	ch->slots = (uint8_t *)ch->map + f.ring_off;
@@ -188,6 +197,7 @@ static struct rp_chan *map_channel(const char *path, struct rp_chan_err *e)
 static void unmap_channel(struct rp_chan *ch)
 {
 	rp_chan_wait_release(ch);
+	rp_chan_guard_remove(ch->guard);
 	munmap(ch->map, ch->map_len);
 	free(ch);
 }
@@ -229,6 +239,18 @@ void rp_chan_detach(struct rp_chan *ch)
 	}
 	rp_chan_regions_release(ch);
 	unmap_channel(ch);
+}
+
+const char *rp_chan_broken(const struct rp_chan *ch)
+{
+	uint32_t b = atomic_load_explicit(&ch->broken, memory_order_relaxed);
+
+	if (b & RP_CHAN_BROKEN_FILE)
+		return "channel file truncated by another process (its pages now read as zeros)";
+	if (b & RP_CHAN_BROKEN_REGION)
+		return "a by-reference region file truncated by another process (its pages now "
+		       "read as zeros)";
+	return NULL;
 }
 
 int rp_chan_destroy(const char *name, struct rp_chan_err *e)

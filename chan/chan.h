@@ -12,7 +12,10 @@
  *   broadcast  every receiver gets every message published after it
  *              attached (each has its own cursor).
  *   multicast  messages are spread round-robin over the receivers attached
- *              when each is sent; each is received exactly once.
+ *              when each is sent; each is received exactly once. A turn
+ *              that falls on a sleeping receiver goes to the next receiver
+ *              that is awake (or already woken) and keeping up, if any, so
+ *              a busy channel does not wake a sleeper per message.
  *   Broadcast and multicast channels also carry messages addressed to one
  *   receiver (rp_chan_send_to).
  *
@@ -26,12 +29,24 @@
  * only the receiver it is for), either through its own io_uring
  * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
  * completions in one ring) or with rp_chan_wait. Senders make a wake-up
- * syscall only when some receiver said it sleeps.
+ * syscall only when some receiver said it sleeps and was not woken since:
+ * once per sleep, however many messages are sent meanwhile.
  *
  * A receiver whose process died is detached by whoever notices (a blocked
  * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
  * while writing a slot leaves a hole that receivers skip (counted as lost)
  * once they find its pid gone.
+ *
+ * A truncated file: a co-tenant with write access may truncate the channel
+ * file, or a sender's region file, under attached handles. The library
+ * guards its mappings against the SIGBUS that follows (chan/guard.c, the
+ * wl_shm design): attach installs a SIGBUS handler (unless it is already
+ * the current one) that replaces a truncated mapping of ours with zero
+ * pages and passes every other SIGBUS to the handler it replaced (or the
+ * default action). The handle's next operation returns -EIO and
+ * rp_chan_broken() says why; only detach is left to do. A program that
+ * installs its own SIGBUS handler while attached must chain to the
+ * previous one, or truncation kills its readers again.
  *
  * Threads: a handle is used by one thread at a time; any number of handles
  * (in any processes) may be attached to one channel.
@@ -123,7 +138,7 @@ int rp_chan_path(const char *name, char *buf, size_t len);
 
 /* Send len bytes (<= slot_size). 0, or -EMSGSIZE, -ETIMEDOUT (block policy,
  * no room within block_timeout_ms), -EPIPE (destroyed), -EINVAL (not a
- * sender). */
+ * sender), -EIO (a file truncated under the handle: rp_chan_broken). */
 int rp_chan_send(struct rp_chan *ch, const void *buf, size_t len);
 
 /* Addressed messages (broadcast and multicast channels): a receiver's id,
@@ -137,7 +152,8 @@ uint32_t rp_chan_rx_id(const struct rp_chan *ch);
 int rp_chan_send_to(struct rp_chan *ch, uint32_t rx_id, const void *buf, size_t len);
 
 /* Receive one message into buf (cap >= slot size). Its length, or -EAGAIN
- * (nothing now), -EPIPE (destroyed and drained), -EINVAL. *lost (may be
+ * (nothing now), -EPIPE (destroyed and drained), -EINVAL, -EIO (a file
+ * truncated under the handle: rp_chan_broken). *lost (may be
  * NULL) is set to the messages this receiver lost to overwrites just before
  * this one (a counted gap). */
 ssize_t rp_chan_recv(struct rp_chan *ch, void *buf, size_t cap, uint64_t *lost);
@@ -176,8 +192,8 @@ bool rp_chan_released(struct rp_chan *ch, uint64_t pos);
 ssize_t rp_chan_recv_ref(struct rp_chan *ch, void *buf, size_t cap, const void **data,
 			 uint64_t *lost);
 
-/* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, or another
- * negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
+/* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, -EIO (truncated
+ * under the handle), or another negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
  * the handle's own small ring, or futex(2) where the kernel lacks the op. */
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
 
@@ -201,8 +217,14 @@ const char *rp_chan_wait_backend(void);
 /* Detach receivers whose process is gone; returns how many. Called by a
  * receiver, it also repairs the slot it waits at if that slot's sender died
  * while writing it (rp_chan_wait does this by itself every second; a
- * receiver waiting in its own io_uring should call this now and then). */
+ * receiver waiting in its own io_uring should call this now and then; it
+ * also finds a truncated file then: -EIO). */
 int rp_chan_reap(struct rp_chan *ch);
+
+/* Why the handle's operations return -EIO: a file behind it was truncated
+ * by another process ("channel file truncated by another process", or a
+ * region file's), or NULL while it is whole. */
+const char *rp_chan_broken(const struct rp_chan *ch);
 
 /* A snapshot of the channel (any role). */
 void rp_chan_info(struct rp_chan *ch, struct rp_chan_info *out);

@@ -24,7 +24,7 @@
 #include "chan/internal.h"
 
 #define FLOOR_EVERY	16	/* messages between a receiver's floor refreshes */
-#define RECV_TRIES	256	/* slots looked at per call before -EAGAIN */
+#define RECV_TRIES	256	/* unicast: lost head races per call before -EAGAIN */
 
 enum slot_read { READ_OK, READ_EMPTY, READ_LAPPED, READ_CORRUPT };
 
@@ -203,12 +203,17 @@ static bool to_me(const struct rp_chan *ch, uint32_t target)
 	return target == rp_chan_target_to(ch->rx_gen, (unsigned)ch->rx_idx);
 }
 
+/* A walk looks at most a ring of slots per call: everything that was in the
+ * ring when it began (a sender publishing without pause cannot keep a call
+ * going), so -EAGAIN means nothing for this receiver was there. A multicast
+ * receiver may walk past long runs of others' messages (producer.c gives a
+ * sleeper's turns to receivers awake). */
 static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 {
 	struct slot_copy c;
 	bool take;
 
-	for (int i = 0; i < RECV_TRIES; i++) {
+	for (uint32_t i = 0; i <= ch->nslots; i++) {
 		uint64_t pos = ch->cursor;
 		enum slot_read r = read_slot(ch, pos, buf, &c);
 
@@ -287,6 +292,8 @@ static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
 
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0 || cap < ch->slot_size)
 		return -EINVAL;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	/* What the previous receive handed out by reference is done with. */
 	rp_chan_hold_clear(ch);
 	/* Read before trying: what was sent before the destroy is drained. */
@@ -294,6 +301,10 @@ static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
 	r = recv_next(ch, buf, cap, copy, data, &gap);
 	if (lost)
 		*lost = gap;
+	/* A file truncated during the receive (SIGBUS, guard.c): what was
+	 * read may be the zeros that replaced it. */
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (r == -EAGAIN && destroyed)
 		return -EPIPE;
 	return r;

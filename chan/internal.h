@@ -15,6 +15,10 @@ struct rp_chan {
 	void *map;
 	size_t map_len;
 	struct rp_chan_shm *shm;
+	/* guard.c: the SIGBUS handler sets RP_CHAN_BROKEN_* here when a file
+	 * behind one of this handle's mappings was truncated under it. */
+	_Atomic uint32_t broken;
+	int guard;			/* the channel mapping's guard id, 0 none */
 	struct rp_chan_shm_rx *rx;		/* the receiver table */
 	uint8_t *slots;
 	/* Private copies of the validated header: never re-read. */
@@ -38,6 +42,7 @@ struct rp_chan {
 	size_t region_map_len;
 	uint8_t *region_data;
 	uint64_t region_size;
+	int region_guard;
 	/* A receiver's mappings of the senders' regions, by index, and whether
 	 * its table entry holds a by-reference message now. */
 	struct rp_chan_rmap {
@@ -46,6 +51,7 @@ struct rp_chan {
 		const uint8_t *data;
 		uint64_t size;
 		uint32_t gen;
+		int guard;
 	} rmap[RP_CHAN_MAX_REGIONS];
 	bool holding;
 };
@@ -56,6 +62,20 @@ void rp_chan_errf(struct rp_chan_err *e, const char *fmt, ...)
 static inline struct rp_chan_slot *rp_chan_slot_at(const struct rp_chan *ch, uint64_t pos)
 {
 	return (struct rp_chan_slot *)(ch->slots + (size_t)(pos & ch->mask) * ch->stride);
+}
+
+/* guard.c: mappings whose truncation must not kill us (SIGBUS). */
+#define RP_CHAN_BROKEN_FILE	1u	/* the channel file */
+#define RP_CHAN_BROKEN_REGION	2u	/* a region file (by reference) */
+/* Guard [start, start + len): a SIGBUS there replaces the whole range with
+ * zero pages and ors bit into *flag. Installs the handler on first use. The
+ * guard's id, or 0 (table full, or no handler could be installed). */
+int rp_chan_guard_add(const void *start, size_t len, _Atomic uint32_t *flag, uint32_t bit);
+/* Before the range is unmapped. id 0: nothing. */
+void rp_chan_guard_remove(int id);
+static inline bool rp_chan_is_broken(const struct rp_chan *ch)
+{
+	return atomic_load_explicit(&ch->broken, memory_order_relaxed) != 0;
 }
 
 /* liveness.c: the receiver table. */
@@ -97,8 +117,12 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 /* After publishing: wake who should look (target: the multicast receiver
  * the message is for, or RP_CHAN_TARGET_ANY). */
 void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target);
-/* Every live receiver, sleeping or about to (destroy, a stuck floor). */
+/* Every live receiver, sleeping or about to (destroy, a sender waiting
+ * for room). */
 void rp_chan_wake_all(struct rp_chan *ch);
+/* Unicast, multicast: every receiver asleep and not yet woken (a multicast
+ * floor held by sleepers: they walk on). */
+void rp_chan_wake_sleepers(struct rp_chan *ch);
 void rp_chan_wake_senders(struct rp_chan *ch);
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
 void rp_chan_wait_release(struct rp_chan *ch);

@@ -28,7 +28,8 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		2	/* 2: by-reference messages (regions, holds) */
+#define RP_CHAN_VERSION		3	/* 2: by-reference messages (regions, holds);
+					 * 3: wake epochs (data_armed, rx armed) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -68,6 +69,9 @@ struct rp_chan_shm {
 	_Atomic uint32_t space_futex;
 	_Atomic uint32_t space_sleepers;
 	_Atomic uint32_t destroyed;
+	/* Broadcast: the newest data_futex value a receiver armed its sleep
+	 * at (wait.c: a sender wakes only when it is the current value). */
+	_Atomic uint32_t data_armed;
 	/* Receiver table: a bit per entry taken, and per entry live. */
 	alignas(64) _Atomic uint64_t alloc_mask;
 	_Atomic uint64_t live_mask;
@@ -90,7 +94,7 @@ struct rp_chan_shm_rx {
 	_Atomic uint64_t cursor;		/* broadcast/multicast: next position */
 	_Atomic uint64_t received, lost;
 	_Atomic uint32_t futex;			/* unicast/multicast: its own wait word */
-	uint32_t pad0;
+	_Atomic uint32_t armed;			/* the futex value it armed its sleep at */
 	/* By-reference message it is reading: position + 1, 0 none. Set before
 	 * its cursor (or the head) passes the position, cleared once it is
 	 * done with the referenced bytes (rp_chan_released). */

@@ -141,6 +141,8 @@ int rp_chan_reap(struct rp_chan *ch)
 
 	if (ch->rx_idx >= 0)	/* a receiver: also a dead sender's hole */
 		rp_chan_repair_hole(ch);
+	if (rp_chan_is_broken(ch))	/* touching the file found it truncated */
+		return -EIO;
 	while (m) {
 		int i = __builtin_ctzll(m);
 		uint64_t owner = atomic_load_explicit(&ch->rx[i].owner, memory_order_relaxed);

@@ -127,19 +127,54 @@ static void wait_lapped_writer(struct rp_chan *ch, struct rp_chan_slot *sl, uint
 	}
 }
 
+/* Multicast: will receiver i take a message without a wake-up of its
+ * own? It is awake, or was woken already and has not run yet (its epoch
+ * moved past the one it armed at: it drains what is there when it runs),
+ * and it keeps up: its cursor within a quarter ring of pos, so a receiver
+ * busy with a long job, or long in the run queue, is not handed more. */
+static bool takes_without_wake(struct rp_chan *ch, unsigned i, uint64_t pos)
+{
+	struct rp_chan_shm_rx *r = &ch->rx[i];
+
+	if (pos - atomic_load_explicit(&r->cursor, memory_order_relaxed) > ch->nslots / 4)
+		return false;
+	return !atomic_load_explicit(&r->sleeping, memory_order_relaxed) ||
+	       atomic_load_explicit(&r->armed, memory_order_relaxed) !=
+	       atomic_load_explicit(&r->futex, memory_order_relaxed);
+}
+
 /* Multicast: the receiver this position goes to, round-robin by position
- * over the receivers live now (no shared counter to contend on). */
+ * over the receivers live now (no shared counter to contend on). When its
+ * turn falls on a sleeper while another receiver will take a message
+ * without a wake-up (takes_without_wake), the message goes to the next
+ * such receiver in round-robin order instead: waking a sleeper per message
+ * (every message, with many receivers) costs the sender a wake-up call and
+ * the CPU it is preempted for, while an awake receiver takes it on its
+ * way, and one already woken takes a batch when it runs. Only a hint: a
+ * receiver seen awake may be falling asleep; the wake-up after the publish
+ * covers that. */
 static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 {
-	uint64_t m = rp_chan_live_mask(ch);
+	uint64_t m = rp_chan_live_mask(ch), rest;
 	unsigned k;
+	uint32_t t;
 
 	if (!m)
 		return RP_CHAN_TARGET_ANY;
 	k = (unsigned)(pos % (unsigned)__builtin_popcountll(m));
-	while (k--)
-		m &= m - 1;
-	return (uint32_t)__builtin_ctzll(m);
+	for (rest = m; k--;)
+		rest &= rest - 1;
+	t = (uint32_t)__builtin_ctzll(rest);
+	if (!atomic_load_explicit(&ch->rx[t].sleeping, memory_order_relaxed))
+		return t;
+	/* The receivers after t, then those before it. */
+	for (rest &= rest - 1; rest; rest &= rest - 1)
+		if (takes_without_wake(ch, (unsigned)__builtin_ctzll(rest), pos))
+			return (uint32_t)__builtin_ctzll(rest);
+	for (rest = m & ((1ull << t) - 1); rest; rest &= rest - 1)
+		if (takes_without_wake(ch, (unsigned)__builtin_ctzll(rest), pos))
+			return (uint32_t)__builtin_ctzll(rest);
+	return t;
 }
 
 static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, size_t len,
@@ -173,8 +208,10 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 
 /* Multicast: a receiver is woken only for its own messages, but its cursor
  * holds the floor until it walks past the others'. Once half the ring is
- * behind the floor, wake every sleeper to walk on (only while that backlog
- * lasts, not per message in normal flow). */
+ * behind the floor, wake the sleepers to walk on (once per sleep: those
+ * woken already are not woken again; only while that backlog lasts, not
+ * per message in normal flow). Not left to the awake receivers: each would
+ * wake the others on its walk, a cascade of wake-ups. */
 static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 {
 	int64_t half = ch->nslots / 2;
@@ -183,7 +220,7 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
 		return;
 	if (atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
-		rp_chan_wake_all(ch);
+		rp_chan_wake_sleepers(ch);
 }
 
 int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,
@@ -196,14 +233,20 @@ int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t 
 		return -EINVAL;
 	if (len > ch->slot_size)
 		return -EMSGSIZE;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed))
 		return -EPIPE;
 	if ((p = take_position(ch)) < 0)
-		return (int)p;
+		return rp_chan_is_broken(ch) ? -EIO : (int)p;
 	target = write_slot(ch, (uint64_t)p, buf, len, stored, to);
 	rp_chan_wake_receivers(ch, rp_chan_target_is_to(target) ? target & 0xff : target);
 	if (ch->mode == RP_CHAN_MULTICAST)
 		multicast_floor(ch, (uint64_t)p);
+	/* Truncated while we wrote (SIGBUS, guard.c): the message went to zero
+	 * pages nobody reads. */
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	if (pos)
 		*pos = (uint64_t)p;
 	return 0;

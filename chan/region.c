@@ -156,9 +156,18 @@ void *rp_chan_region_create(struct rp_chan *ch, size_t size, struct rp_chan_err 
 		give_index(ch, idx);
 		return NULL;
 	}
+	ch->region_map_len = REGION_DATA_OFF + size;
+	if (!(ch->region_guard = rp_chan_guard_add(ch->region_map, ch->region_map_len, &ch->broken,
+						   RP_CHAN_BROKEN_REGION))) {
+		rp_chan_errf(e, "%s: cannot guard the region against truncation (too many "
+			     "channel mappings in this process)", path);
+		munmap(ch->region_map, ch->region_map_len);
+		ch->region_map = NULL;
+		give_index(ch, idx);
+		return NULL;
+	}
 	ch->region_idx = idx;
 	ch->region_gen = gen;
-	ch->region_map_len = REGION_DATA_OFF + size;
 	ch->region_data = (uint8_t *)ch->region_map + REGION_DATA_OFF;
 	ch->region_size = size;
 	return ch->region_data;
@@ -182,6 +191,10 @@ bool rp_chan_released(struct rp_chan *ch, uint64_t pos)
 {
 	uint64_t m;
 
+	/* Broken: nobody reads through this handle any more; the next send
+	 * says so (-EIO) instead of the caller waiting here for ever. */
+	if (rp_chan_is_broken(ch))
+		return true;
 	/* Acquire inside: a receiver's hold is set before its cursor or the
 	 * head passed pos, so it is seen here if still set. */
 	if (rp_chan_floor_refresh(ch) <= pos)
@@ -214,6 +227,7 @@ void rp_chan_hold_clear(struct rp_chan *ch)
 
 static void unmap_rmap(struct rp_chan_rmap *r)
 {
+	rp_chan_guard_remove(r->guard);
 	if (r->map)
 		munmap(r->map, r->map_len);
 	*r = (struct rp_chan_rmap){ 0 };
@@ -234,7 +248,7 @@ static bool map_region(struct rp_chan *ch, unsigned idx, uint32_t gen)
 	char path[160];
 	struct stat st;
 	void *map;
-	int fd;
+	int fd, guard;
 
 	if (rp_chan_region_path(ch, idx, path, sizeof(path)) ||
 	    (fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
@@ -246,10 +260,16 @@ static bool map_region(struct rp_chan *ch, unsigned idx, uint32_t gen)
 		return false;
 	}
 	close(fd);
+	/* No guard, no mapping: an unguarded truncation would kill us. */
+	if (!(guard = rp_chan_guard_add(map, (size_t)st.st_size, &ch->broken,
+					RP_CHAN_BROKEN_REGION))) {
+		munmap(map, (size_t)st.st_size);
+		return false;
+	}
 	unmap_rmap(r);
 	*r = (struct rp_chan_rmap){ .map = map, .map_len = (size_t)st.st_size,
 				    .data = (const uint8_t *)map + REGION_DATA_OFF,
-				    .size = h.data_size, .gen = gen };
+				    .size = h.data_size, .gen = gen, .guard = guard };
 	return true;
 }
 
@@ -270,6 +290,8 @@ const void *rp_chan_ref_resolve(struct rp_chan *ch, const struct rp_chan_ref *re
 void rp_chan_regions_release(struct rp_chan *ch)
 {
 	if (ch->region_map) {
+		rp_chan_guard_remove(ch->region_guard);
+		ch->region_guard = 0;
 		munmap(ch->region_map, ch->region_map_len);
 		give_index(ch, ch->region_idx);
 		ch->region_map = NULL;

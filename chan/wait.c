@@ -3,18 +3,27 @@
  * Sleeping and waking on the channel's futex words.
  *
  * Receivers: a sleeper flags itself in its table entry and counts itself in
- * data_sleepers, reads its wait word, re-checks for a message, and only then
- * sleeps on the word with the value it read. Senders publish, then look at
- * data_sleepers: zero means no syscall at all; otherwise they bump the word
- * and FUTEX_WAKE. Broadcast receivers share one word (every message is for
- * all of them: one wake-up call wakes them all); unicast and multicast
- * receivers each have their own, so a message wakes only the receiver it
- * is for (multicast) or one sleeper (unicast), not all of them. The two
- * sides are the store-then-load pattern on different words, so both need
- * sequential consistency between their store and their load (a fence): then
- * either the sender sees the sleeper, or the sleeper's re-check sees the
- * message. A bump between the sleeper's read and its sleep makes the kernel
- * refuse the sleep (value changed), so no wake-up is lost.
+ * data_sleepers, reads its wait word (the word's epoch), announces that
+ * epoch as the one it sleeps at (`armed`), re-checks for a message, and
+ * only then sleeps on the word with the value it read. Senders publish,
+ * then look at data_sleepers: zero means no syscall at all; otherwise they
+ * wake only if a receiver armed at the word's current epoch, by moving the
+ * word to the next epoch (CAS) and FUTEX_WAKE. So a sleep costs senders one
+ * wake-up call, however many messages are sent before the woken receiver
+ * runs, drains the ring and arms again (once per batch, as a pipe wakes its
+ * reader only when it was empty). Broadcast receivers share one word
+ * (every message is for all of them: one wake-up call wakes them all;
+ * data_armed is the newest epoch any of them armed at, an atomic max);
+ * unicast and multicast receivers each have their own, so a message wakes
+ * only the receiver it is for (multicast) or one sleeper (unicast), not all
+ * of them. The two sides are the store-then-load pattern on different
+ * words, so both need sequential consistency between their store and their
+ * load (a fence): then either the sender sees the sleeper's epoch, or the
+ * sleeper's re-check sees the message. A sender that loses the CAS leaves
+ * the wake-up to the one that won; a sleeper that armed at the new epoch
+ * after that is seen by a later sender's check or sees the message itself.
+ * A bump between the sleeper's read and its sleep makes the kernel refuse
+ * the sleep (value changed), so no wake-up is lost.
  *
  * The futex words live in a MAP_SHARED file: shared futexes (no
  * FUTEX_PRIVATE_FLAG / FUTEX2_PRIVATE), keyed by the page, so processes
@@ -96,6 +105,39 @@ static void wake_word(_Atomic uint32_t *w)
 	futex_wake_all(w);
 }
 
+/* Wake the sleepers of word w if one armed at its current epoch: once per
+ * sleep, not once per message. */
+static void wake_armed(_Atomic uint32_t *w, _Atomic uint32_t *armed)
+{
+	uint32_t e = atomic_load_explicit(w, memory_order_relaxed);
+
+	if (atomic_load_explicit(armed, memory_order_relaxed) != e)
+		return;		/* woken already; or arming: its re-check sees the message */
+	if (atomic_compare_exchange_strong_explicit(w, &e, e + 1, memory_order_relaxed,
+						    memory_order_relaxed))
+		futex_wake_all(w);
+}
+
+/* Announce the epoch a sleeper sleeps at; broadcast's shared word keeps
+ * the newest (wrap-safe compare), so a late arming at an older epoch does
+ * not hide a sleeper at the current one. */
+static void arm_epoch(struct rp_chan *ch, uint32_t e)
+{
+	_Atomic uint32_t *a;
+	uint32_t cur;
+
+	if (ch->mode != RP_CHAN_BROADCAST) {
+		atomic_store_explicit(&ch->rx[ch->rx_idx].armed, e, memory_order_relaxed);
+		return;
+	}
+	a = &ch->shm->data_armed;
+	cur = atomic_load_explicit(a, memory_order_relaxed);
+	while ((int32_t)(e - cur) > 0 &&
+	       !atomic_compare_exchange_weak_explicit(a, &cur, e, memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
 static _Atomic uint32_t *wait_word(struct rp_chan *ch)
 {
 	return ch->mode == RP_CHAN_BROADCAST ? &ch->shm->data_futex : &ch->rx[ch->rx_idx].futex;
@@ -106,22 +148,28 @@ static bool rx_sleeps(struct rp_chan *ch, int i)
 	return atomic_load_explicit(&ch->rx[i].sleeping, memory_order_relaxed);
 }
 
+static void wake_rx(struct rp_chan *ch, unsigned i)
+{
+	wake_armed(&ch->rx[i].futex, &ch->rx[i].armed);
+}
+
 /* Unicast and multicast: the target if it is live (asleep or not: if
- * awake it will look by itself), else the first sleeper. */
+ * awake it will look by itself), else the first sleeper (if it was woken
+ * already and has not run yet, it will take this message too). */
 static void wake_one(struct rp_chan *ch, uint32_t target)
 {
 	uint64_t m = rp_chan_live_mask(ch);
 
 	if (target < 64 && (m & (1ull << target))) {
 		if (rx_sleeps(ch, (int)target))
-			wake_word(&ch->rx[target].futex);
+			wake_rx(ch, target);
 		return;
 	}
 	for (; m; m &= m - 1) {
 		int i = __builtin_ctzll(m);
 
 		if (rx_sleeps(ch, i)) {
-			wake_word(&ch->rx[i].futex);
+			wake_rx(ch, (unsigned)i);
 			return;
 		}
 	}
@@ -136,9 +184,17 @@ void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target)
 	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_acquire))
 		return;
 	if (ch->mode == RP_CHAN_BROADCAST)
-		wake_word(&ch->shm->data_futex);
+		wake_armed(&ch->shm->data_futex, &ch->shm->data_armed);
 	else
 		wake_one(ch, ch->mode == RP_CHAN_MULTICAST ? target : RP_CHAN_TARGET_ANY);
+}
+
+void rp_chan_wake_sleepers(struct rp_chan *ch)
+{
+	atomic_thread_fence(memory_order_seq_cst);
+	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1)
+		if (rx_sleeps(ch, __builtin_ctzll(m)))
+			wake_rx(ch, (unsigned)__builtin_ctzll(m));
 }
 
 void rp_chan_wake_all(struct rp_chan *ch)
@@ -165,15 +221,19 @@ int rp_chan_wait_arm(struct rp_chan *ch, uint32_t *val)
 
 	if (ch->role != RP_CHAN_RECEIVER || ch->rx_idx < 0)
 		return -EINVAL;
+	if (rp_chan_is_broken(ch))
+		return -EIO;
 	atomic_store_explicit(&ch->rx[ch->rx_idx].sleeping, 1, memory_order_relaxed);
 	/* Release: a sender that sees the count sees the flag. */
 	atomic_fetch_add_explicit(&s->data_sleepers, 1, memory_order_release);
-	/* The receiver's half: the flag and count before, the value and the
-	 * re-check after. */
-	atomic_thread_fence(memory_order_seq_cst);
+	/* The epoch to sleep at, announced; the receiver's half: the flag,
+	 * count and epoch before, the re-check after. */
 	*val = atomic_load_explicit(wait_word(ch), memory_order_relaxed);
-	if (!rp_chan_rx_ready(ch))
+	arm_epoch(ch, *val);
+	atomic_thread_fence(memory_order_seq_cst);
+	if (!rp_chan_rx_ready(ch) && !rp_chan_is_broken(ch))
 		return 0;
+	/* Ready, or truncated under us: the next receive says which. */
 	rp_chan_wait_disarm(ch);
 	return 1;
 }
@@ -266,7 +326,7 @@ static int wait_once(struct rp_chan *ch, int timeout_ms)
 	r = ring ? wait_uring(ring, ch, v, timeout_ms)
 		 : rp_chan_futex_wait(wait_word(ch), v, timeout_ms);
 	rp_chan_wait_disarm(ch);
-	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch))
+	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch) && !rp_chan_is_broken(ch))
 		return -ETIMEDOUT;
 	/* Woken, value changed (-EAGAIN), or a signal: look again. */
 	return 0;
@@ -290,10 +350,13 @@ int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
 	for (;;) {
 		int piece = left < 0 || left > HOLE_CHECK_MS ? HOLE_CHECK_MS : left;
 
+		/* Truncated (guard.c): nothing will wake us on zero pages. */
+		if (rp_chan_is_broken(ch))
+			return -EIO;
 		if ((r = wait_once(ch, piece)) != -ETIMEDOUT)
-			return r;
-		if (rp_chan_repair_hole(ch))
-			return 0;
+			return rp_chan_is_broken(ch) ? -EIO : r;
+		if (rp_chan_repair_hole(ch) || rp_chan_is_broken(ch))
+			return rp_chan_is_broken(ch) ? -EIO : 0;
 		if (left >= 0 && (left -= piece) <= 0)
 			return -ETIMEDOUT;
 	}

@@ -207,6 +207,7 @@ static int chan_send(int argc, char **argv)
 		fprintf(stderr, "ringplane chan: send to '%s': %s\n", argv[optind],
 			r == -ETIMEDOUT ? "timed out waiting for room (block policy: a receiver is slow)"
 			: r == -ENOENT ? "no receiver with that id is attached (see `chan stats`)"
+			: r == -EIO && rp_chan_broken(ch) ? rp_chan_broken(ch)
 			: r == -EINVAL && to ? "not a receiver id of this channel (a unicast "
 					       "channel's receivers cannot be addressed)"
 			: strerror(-r));
@@ -248,7 +249,8 @@ static int listen_loop(struct rp_chan *ch, const char *name, uint32_t count, int
 		if (w && w != -EINTR)
 			break;
 	}
-	fprintf(stderr, "ringplane chan: '%s': receive failed\n", name);
+	fprintf(stderr, "ringplane chan: '%s': receive failed: %s\n", name,
+		rp_chan_broken(ch) ? rp_chan_broken(ch) : "unexpected error");
 	return RP_EXIT_FAIL;
 }
 

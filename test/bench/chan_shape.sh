@@ -22,11 +22,15 @@ for v in ("pipe", "unix", "shm_eventfd", "ringplane_broadcast"):
     rows = cases(v, "fanout")
     s.need(len(rows) == 15, f"{v}: 15 fan-out cases")
     s.need(all("sender_ns_per_msg" in r["metrics"] for r in rows), f"{v}: sender_ns_per_msg")
+    s.need(all({"rx_sleeps_per_msg", "sender_preempted_per_msg"} <= set(r["metrics"]) for r in rows),
+           f"{v}: receivers' sleeps and sender's preemptions per message")
 s.need(len(cases("ringplane_multicast", "fanout")) == 10, "multicast: 10 cases")
 for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
     rows = cases(v, "wake")
     s.need(len(rows) == 1 and {"p50", "p99"} <= set(rows[0]["metrics"]), f"{v}: wake p50/p99")
 s.need(any("pipe / ringplane_broadcast" in n for n in s.doc.get("notes", [])), "ratio notes")
+s.need(any("ringplane_multicast 64 B: sender cost with 16" in n for n in s.doc.get("notes", [])),
+       "multicast degradation note")
 s.done()
 PY
 rp_bench_files chan.md chan-p2p.svg chan-fanout-64.svg chan-fanout-32k.svg chan-wake-cdf.svg
