@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * `ringplane bench proxy`: TCP proxies side by side in a private network
- * namespace over loopback, the proxy pinned to the first CPU, backends and
- * load generators on the second:
+ * `ringplane bench proxy`: TCP proxies side by side in private network
+ * namespaces, the proxy pinned to the first CPU, backends and load
+ * generators on the second, over two topologies (proxy_topo.h; the
+ * `topology` knob, both by default):
+ *
+ *   loopback  everything on 127.0.0.1 in one namespace
+ *   veth      the proxies in a namespace of their own, two veth pairs to
+ *             the clients' and backends' namespace, RPS keeping each side's
+ *             receive work on its own CPU
+ *
  *
  *   variants  ringplane-bundle (forward: bundle), ringplane-serialized
  *             (forward: serialized), haproxy (Debian's, mode tcp, one
@@ -14,8 +21,9 @@
  *   cost      the proxy's CPU seconds from /proc/PID/stat (all threads;
  *             socat's children too): Gbit and requests per proxy CPU-second
  *
- * Every proxy runs for the whole benchmark (idle when not measured); each
- * case's repetitions are interleaved across the variants. The goals of
+ * Every proxy (one per variant and topology) runs for the whole benchmark,
+ * idle when not measured; each load's repetitions are interleaved across
+ * the variants and topologies. The goals of
  * issue 13 are computed in the same run as ratio rows (goal-*): reported,
  * not asserted. A missing program (iperf3, wrk, nginx, haproxy, socat) is
  * named and the run fails.
@@ -32,6 +40,7 @@
 #include "bench/bench.h"
 #include "bench/netns.h"
 #include "bench/proxy_tools.h"
+#include "bench/proxy_topo.h"
 
 enum px_kind { PX_RP_BUNDLE, PX_RP_SERIAL, PX_HAPROXY, PX_HAPROXY_SPLICE, PX_SOCAT, PX__N };
 
@@ -45,7 +54,8 @@ enum px_load { LOAD_STREAM, LOAD_HTTP, LOAD__N };
 /* One proxy of the run: a listener per load, each forwarding to its backend. */
 struct px_proxy {
 	enum px_kind kind;
-	struct sockaddr_in addr[LOAD__N];	/* 127.0.0.1:its ports */
+	enum px_topo topo;
+	struct sockaddr_in addr[LOAD__N];	/* its ports (host: px_topos[topo]) */
 	pid_t pid[LOAD__N];			/* socat: one process per listener */
 };
 
@@ -54,9 +64,11 @@ struct px_bench {
 	unsigned proxy_cpu, load_cpu;
 	double seconds;
 	char dir[64];				/* configs, logs, the 128-byte file */
-	unsigned backend_port[LOAD__N];		/* iperf3 -s, nginx */
+	const struct bench_netns *ns;
+	bool topo_on[TOPO__N];			/* the `topology` knob */
+	unsigned backend_port[LOAD__N];		/* iperf3 -s, nginx: any address */
 	pid_t backend_pid[LOAD__N];
-	struct px_proxy px[PX__N];
+	struct px_proxy px[TOPO__N][PX__N];
 };
 
 struct px_case {
@@ -70,12 +82,18 @@ static const char *const variant_words[] = {
 	"ringplane-bundle", "ringplane-serialized", "haproxy", "haproxy-splice", "socat", NULL,
 };
 
+static const char *const topo_words[] = { "loopback", "veth", NULL };
+
 static const struct rp_bench_knob knobs[] = {
+	{ "topology", "where the proxies run: loopback (one namespace, 127.0.0.1) and/or veth "
+	  "(a namespace of their own, two veth pairs)", "loopback,veth", NULL, 0, 0, topo_words,
+	  true },
 	{ "variants", "the proxies measured", "ringplane-bundle,ringplane-serialized,haproxy,"
 	  "haproxy-splice,socat", NULL, 0, 0, variant_words, true },
 	{ "streams", "iperf3 parallel streams (-P) through the proxy", "1,8", NULL, 1, 128, NULL,
 	  true },
-	{ "seconds", "measuring time per repetition (s)", "5", "2", 1, 600, NULL, false },
+	/* --quick: 1 s, shape only, two topologies keep the shape test near a minute */
+	{ "seconds", "measuring time per repetition (s)", "5", "1", 1, 600, NULL, false },
 };
 
 static bool px_wanted(const struct rp_bench_ctx *ctx, unsigned i)
@@ -84,6 +102,21 @@ static bool px_wanted(const struct rp_bench_ctx *ctx, unsigned i)
 }
 
 static const char *const tools[] = { "iperf3", "wrk", "nginx", "haproxy", "socat" };
+
+static const char *topo_name(const struct px_proxy *p)
+{
+	return px_topos[p->topo].name;
+}
+
+static const char *proxy_host(const struct px_proxy *p)
+{
+	return px_topos[p->topo].proxy_host;
+}
+
+static const char *backend_host(const struct px_proxy *p)
+{
+	return px_topos[p->topo].backend_host;
+}
 
 /* ---- programs ------------------------------------------------------------ */
 
@@ -143,7 +176,7 @@ static int start_backends(struct px_bench *b)
 		 "http { access_log off; keepalive_requests 100000000;\n"
 		 "  client_body_temp_path %s; proxy_temp_path %s; fastcgi_temp_path %s;\n"
 		 "  uwsgi_temp_path %s; scgi_temp_path %s;\n"
-		 "  server { listen 127.0.0.1:%u; root %s; } }\n",
+		 "  server { listen %u; root %s; } }\n",
 		 b->dir, b->dir, b->dir, b->dir, b->dir, b->dir, b->dir,
 		 b->backend_port[LOAD_HTTP], b->dir);
 	snprintf(path, sizeof(path), "%s/nginx.conf", b->dir);
@@ -151,7 +184,7 @@ static int start_backends(struct px_bench *b)
 		return rp_bench_fail(b->ctx, "cannot write %s", path);
 	b->backend_pid[LOAD_HTTP] = pt_spawn(nginx, b->load_cpu, NULL);
 	for (unsigned l = 0; l < LOAD__N; l++)
-		if (b->backend_pid[l] < 0 || pt_wait_port(b->backend_port[l]))
+		if (b->backend_pid[l] < 0 || pt_wait_port("127.0.0.1", b->backend_port[l]))
 			return rp_bench_fail(b->ctx, "backend %s did not come up on port %u",
 					     l == LOAD_STREAM ? "iperf3 -s" : "nginx",
 					     b->backend_port[l]);
@@ -169,6 +202,7 @@ static int serve_ringplane(void *arg)
 {
 	const struct rp_child_arg *a = arg;
 	const struct px_bench *b = a->b;
+	const char *ph = proxy_host(a->p), *bh = backend_host(a->p);
 	char yaml[2048];
 	const char *fwd = a->p->kind == PX_RP_BUNDLE ? "bundle" : "serialized";
 	int n = snprintf(yaml, sizeof(yaml),
@@ -176,14 +210,14 @@ static int serve_ringplane(void *arg)
 			 "buffers:\n  size: 16384\n  count: 2048\n"
 			 "zerocopy:\n  mode: never\n"
 			 "services:\n"
-			 "  - name: stream\n    type: tcp-proxy\n    listen: 127.0.0.1:%u\n"
-			 "    forward: %s\n    backends:\n      - address: 127.0.0.1:%u\n"
-			 "  - name: http\n    type: tcp-proxy\n    listen: 127.0.0.1:%u\n"
-			 "    forward: %s\n    backends:\n      - address: 127.0.0.1:%u\n"
+			 "  - name: stream\n    type: tcp-proxy\n    listen: %s:%u\n"
+			 "    forward: %s\n    backends:\n      - address: %s:%u\n"
+			 "  - name: http\n    type: tcp-proxy\n    listen: %s:%u\n"
+			 "    forward: %s\n    backends:\n      - address: %s:%u\n"
 			 "metrics:\n  enabled: false\nlogging:\n  level: warn\n",
-			 b->proxy_cpu, ntohs(a->p->addr[LOAD_STREAM].sin_port), fwd,
-			 b->backend_port[LOAD_STREAM], ntohs(a->p->addr[LOAD_HTTP].sin_port), fwd,
-			 b->backend_port[LOAD_HTTP]);
+			 b->proxy_cpu, ph, ntohs(a->p->addr[LOAD_STREAM].sin_port), fwd,
+			 bh, b->backend_port[LOAD_STREAM], ph, ntohs(a->p->addr[LOAD_HTTP].sin_port),
+			 fwd, bh, b->backend_port[LOAD_HTTP]);
 
 	return rp_bench_appliance_serve(px_names[a->p->kind], yaml, (size_t)n);
 }
@@ -192,19 +226,19 @@ static bool rp_ready(void *arg)
 {
 	const struct rp_child_arg *a = arg;
 
-	return !pt_wait_port(ntohs(a->p->addr[LOAD_HTTP].sin_port));
+	return !pt_wait_port(proxy_host(a->p), ntohs(a->p->addr[LOAD_HTTP].sin_port));
 }
 
 static int start_ringplane(struct px_bench *b, struct px_proxy *p)
 {
-	static struct rp_child_arg args[PX__N];
+	static struct rp_child_arg args[TOPO__N][PX__N];
 	struct rp_bench_child c = {
 		.what = px_names[p->kind], .sock_type = SOCK_STREAM, .cpu = b->proxy_cpu,
 		.addr = &p->addr[LOAD_STREAM], .serve = serve_ringplane, .ready = rp_ready,
-		.arg = &args[p->kind],
+		.arg = &args[p->topo][p->kind],
 	};
 
-	args[p->kind] = (struct rp_child_arg){ b, p };
+	args[p->topo][p->kind] = (struct rp_child_arg){ b, p };
 	/* the child picks the stream port; the http one is picked here */
 	if (rp_bench_free_port(SOCK_STREAM, &p->addr[LOAD_HTTP]))
 		return rp_bench_fail(b->ctx, "no free port");
@@ -218,6 +252,7 @@ static int start_ringplane(struct px_bench *b, struct px_proxy *p)
  * foreground as one process. The splice variant adds option splice-auto. */
 static int start_haproxy(struct px_bench *b, struct px_proxy *p)
 {
+	const char *ph = proxy_host(p), *bh = backend_host(p);
 	char conf[1536], path[128], log[128];
 	const char *argv[] = { "haproxy", "-db", "-f", path, NULL };
 
@@ -225,17 +260,17 @@ static int start_haproxy(struct px_bench *b, struct px_proxy *p)
 		 "global\n  nbthread 1\n  maxconn 4096\n\n"
 		 "defaults\n  mode tcp\n  timeout connect 5s\n  timeout client 60s\n"
 		 "  timeout server 60s\n%s\n"
-		 "frontend stream\n  bind 127.0.0.1:%u\n  default_backend stream\n"
-		 "backend stream\n  server s 127.0.0.1:%u\n"
-		 "frontend http\n  bind 127.0.0.1:%u\n  default_backend http\n"
-		 "backend http\n  server s 127.0.0.1:%u\n",
+		 "frontend stream\n  bind %s:%u\n  default_backend stream\n"
+		 "backend stream\n  server s %s:%u\n"
+		 "frontend http\n  bind %s:%u\n  default_backend http\n"
+		 "backend http\n  server s %s:%u\n",
 		 p->kind == PX_HAPROXY_SPLICE ? "  option splice-auto\n" : "",
-		 ntohs(p->addr[LOAD_STREAM].sin_port), b->backend_port[LOAD_STREAM],
-		 ntohs(p->addr[LOAD_HTTP].sin_port), b->backend_port[LOAD_HTTP]);
-	snprintf(path, sizeof(path), "%s/%s.cfg", b->dir, px_names[p->kind]);
+		 ph, ntohs(p->addr[LOAD_STREAM].sin_port), bh, b->backend_port[LOAD_STREAM],
+		 ph, ntohs(p->addr[LOAD_HTTP].sin_port), bh, b->backend_port[LOAD_HTTP]);
+	snprintf(path, sizeof(path), "%s/%s-%s.cfg", b->dir, px_names[p->kind], topo_name(p));
 	if (write_file(path, conf))
 		return rp_bench_fail(b->ctx, "cannot write %s", path);
-	snprintf(log, sizeof(log), "%s/%s.log", b->dir, px_names[p->kind]);
+	snprintf(log, sizeof(log), "%s/%s-%s.log", b->dir, px_names[p->kind], topo_name(p));
 	p->pid[LOAD_STREAM] = p->pid[LOAD_HTTP] = pt_spawn(argv, b->proxy_cpu, log);
 	return p->pid[LOAD_STREAM] < 0 ? -1 : 0;
 }
@@ -246,9 +281,9 @@ static int start_socat(struct px_bench *b, struct px_proxy *p)
 		char listen[96], to[96];
 		const char *argv[] = { "socat", listen, to, NULL };
 
-		snprintf(listen, sizeof(listen), "TCP-LISTEN:%u,bind=127.0.0.1,reuseaddr,fork,nodelay",
-			 ntohs(p->addr[l].sin_port));
-		snprintf(to, sizeof(to), "TCP:127.0.0.1:%u,nodelay", b->backend_port[l]);
+		snprintf(listen, sizeof(listen), "TCP-LISTEN:%u,bind=%s,reuseaddr,fork,nodelay",
+			 ntohs(p->addr[l].sin_port), proxy_host(p));
+		snprintf(to, sizeof(to), "TCP:%s:%u,nodelay", backend_host(p), b->backend_port[l]);
 		p->pid[l] = pt_spawn(argv, b->proxy_cpu, NULL);
 		if (p->pid[l] < 0)
 			return -1;
@@ -256,6 +291,8 @@ static int start_socat(struct px_bench *b, struct px_proxy *p)
 	return 0;
 }
 
+/* Started inside its topology's namespace (the caller moved there): the
+ * free ports are that namespace's. */
 static int start_proxy(struct px_bench *b, struct px_proxy *p)
 {
 	int ret;
@@ -267,21 +304,46 @@ static int start_proxy(struct px_bench *b, struct px_proxy *p)
 			return rp_bench_fail(b->ctx, "no free port");
 	ret = p->kind == PX_SOCAT ? start_socat(b, p) : start_haproxy(b, p);
 	for (unsigned l = 0; !ret && l < LOAD__N; l++)
-		if (pt_wait_port(ntohs(p->addr[l].sin_port)))
-			ret = rp_bench_fail(b->ctx, "%s did not listen on port %u (its output: "
-					    "%s/%s.log)", px_names[p->kind],
-					    ntohs(p->addr[l].sin_port), b->dir, px_names[p->kind]);
+		if (pt_wait_port(proxy_host(p), ntohs(p->addr[l].sin_port)))
+			ret = rp_bench_fail(b->ctx, "%s (%s) did not listen on %s:%u (its output: "
+					    "%s/%s-%s.log)", px_names[p->kind], topo_name(p),
+					    proxy_host(p), ntohs(p->addr[l].sin_port), b->dir,
+					    px_names[p->kind], topo_name(p));
+	return ret;
+}
+
+/* Every variant of every selected topology, each in its topology's
+ * namespace. */
+static int start_proxies(struct px_bench *b)
+{
+	int ret = 0;
+
+	for (unsigned t = 0; !ret && t < TOPO__N; t++) {
+		if (!b->topo_on[t])
+			continue;
+		if (px_topo_enter(b->ns, (enum px_topo)t))
+			return rp_bench_fail(b->ctx, "cannot enter the %s namespace: %s",
+					     px_topos[t].name, strerror(errno));
+		for (unsigned i = 0; !ret && i < PX__N; i++)
+			if (px_wanted(b->ctx, i))
+				ret = start_proxy(b, &b->px[t][i]);
+		if (px_topo_leave(b->ns)) {
+			/* every later socket would be made in the wrong namespace */
+			perror("bench proxy: setns back to the load namespace");
+			abort();
+		}
+	}
 	return ret;
 }
 
 static void stop_all(struct px_bench *b)
 {
-	for (unsigned i = 0; i < PX__N; i++) {
-		struct px_proxy *p = &b->px[i];
+	for (unsigned i = 0; i < TOPO__N * PX__N; i++) {
+		struct px_proxy *p = &b->px[i / PX__N][i % PX__N];
 
 		if (p->kind == PX_RP_BUNDLE || p->kind == PX_RP_SERIAL) {
 			if (p->pid[LOAD_STREAM] > 0)
-				rp_bench_child_stop(b->ctx, px_names[i], p->pid[LOAD_STREAM]);
+				rp_bench_child_stop(b->ctx, px_names[p->kind], p->pid[LOAD_STREAM]);
 		} else {
 			pt_stop(p->pid[LOAD_STREAM]);
 			if (p->pid[LOAD_HTTP] != p->pid[LOAD_STREAM])
@@ -315,14 +377,52 @@ static int warm_up(struct px_bench *b)
 			     "%.200s", out);
 }
 
+/* The proxy's cost over one repetition, two ways: its process's time on
+ * CPU, and its CPU's busy time (which also catches receive softirqs run
+ * while the proxy sleeps, and anything else the machine ran there). */
+struct px_cost {
+	double cpu0, cpu1, busy0, busy1;
+};
+
+static void cost_start(const struct px_case *c, pid_t pid, struct px_cost *k)
+{
+	k->busy0 = pt_cpu_busy_s(c->b->proxy_cpu);
+	k->cpu0 = pt_cpu_s(pid);
+}
+
+static void cost_end(const struct px_case *c, pid_t pid, struct px_cost *k)
+{
+	k->cpu1 = pt_cpu_s(pid);
+	k->busy1 = pt_cpu_busy_s(c->b->proxy_cpu);
+}
+
+/* proxy_cpu_s, cpu_busy_s and `amount` per each of them ("gbit_per_" +
+ * "cpu_s" / "busy_cpu_s"); amount is what the whole repetition moved. */
+static void cost_metrics(struct rp_bench_sample *s, const struct px_cost *k, const char *per,
+			 const char *unit, double amount)
+{
+	char name[64];
+	double cpu = k->cpu1 - k->cpu0, busy = k->busy1 - k->busy0;
+
+	rp_bench_metric(s, "proxy_cpu_s", "s", cpu);
+	rp_bench_metric(s, "cpu_busy_s", "s", busy);
+	snprintf(name, sizeof(name), "%s_per_cpu_s", per);
+	if (cpu > 0)
+		rp_bench_metric(s, name, unit, amount / cpu);
+	snprintf(name, sizeof(name), "%s_per_busy_cpu_s", per);
+	if (busy > 0 && k->busy0 >= 0)
+		rp_bench_metric(s, name, unit, amount / busy);
+}
+
 static int rep_stream(void *arg, struct rp_bench_sample *s)
 {
 	const struct px_case *c = arg;
 	char port[16], secs[16], streams[16], out[1 << 16];
-	const char *argv[] = { "iperf3", "-c", "127.0.0.1", "-p", port, "-t", secs, "-P", streams,
-			       "-J", NULL };
+	const char *argv[] = { "iperf3", "-c", proxy_host(c->p), "-p", port, "-t", secs,
+			       "-P", streams, "-J", NULL };
 	pid_t pid = c->p->pid[LOAD_STREAM];
-	double cpu0, cpu1, bps;
+	struct px_cost k;
+	double bps;
 	int st;
 
 	snprintf(port, sizeof(port), "%u", ntohs(c->p->addr[LOAD_STREAM].sin_port));
@@ -332,9 +432,9 @@ static int rep_stream(void *arg, struct rp_bench_sample *s)
 	 * message lost to an earlier test's teardown): tried once more, and
 	 * counted */
 	for (unsigned t = 0; t < 2; t++) {
-		cpu0 = pt_cpu_s(pid);
+		cost_start(c, pid, &k);
 		st = pt_run_capture(argv, c->b->load_cpu, out, sizeof(out));
-		cpu1 = pt_cpu_s(pid);
+		cost_end(c, pid, &k);
 		bps = pt_iperf3_bps(out);
 		if (!st && bps > 0)
 			break;
@@ -344,15 +444,12 @@ static int rep_stream(void *arg, struct rp_bench_sample *s)
 	if (st || bps <= 0) {
 		const char *e = strstr(out, "\"error\"");
 
-		fprintf(stderr, "bench proxy: %s: iperf3 exit %d: %.200s\n", px_names[c->p->kind],
-			st, e ? e : out);
+		fprintf(stderr, "bench proxy: %s (%s): iperf3 exit %d: %.200s\n",
+			px_names[c->p->kind], topo_name(c->p), st, e ? e : out);
 		return -1;
 	}
 	rp_bench_metric(s, "gbit_s", "Gbit/s", bps / 1e9);
-	rp_bench_metric(s, "proxy_cpu_s", "s", cpu1 - cpu0);
-	if (cpu1 > cpu0)
-		rp_bench_metric(s, "gbit_per_cpu_s", "Gbit/CPU-s",
-				bps / 1e9 * c->b->seconds / (cpu1 - cpu0));
+	cost_metrics(s, &k, "gbit", "Gbit/CPU-s", bps / 1e9 * c->b->seconds);
 	return 0;
 }
 
@@ -362,46 +459,53 @@ static int rep_http(void *arg, struct rp_bench_sample *s)
 	char url[64], secs[16], out[1 << 14];
 	const char *argv[] = { "wrk", "-t1", "-c64", "-d", secs, "--latency", url, NULL };
 	pid_t pid = c->p->pid[LOAD_HTTP];
-	double cpu0, cpu1;
+	struct px_cost k;
 	struct pt_wrk w;
 	int st;
 
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/b128", ntohs(c->p->addr[LOAD_HTTP].sin_port));
+	snprintf(url, sizeof(url), "http://%s:%u/b128", proxy_host(c->p),
+		 ntohs(c->p->addr[LOAD_HTTP].sin_port));
 	snprintf(secs, sizeof(secs), "%us", (unsigned)(c->b->seconds + 0.5));
-	cpu0 = pt_cpu_s(pid);
+	cost_start(c, pid, &k);
 	st = pt_run_capture(argv, c->b->load_cpu, out, sizeof(out));
-	cpu1 = pt_cpu_s(pid);
+	cost_end(c, pid, &k);
 	if (st || !pt_wrk_parse(out, &w)) {
-		fprintf(stderr, "bench proxy: %s: wrk exit %d: %.300s\n", px_names[c->p->kind], st, out);
+		fprintf(stderr, "bench proxy: %s (%s): wrk exit %d: %.300s\n", px_names[c->p->kind],
+			topo_name(c->p), st, out);
 		return -1;
 	}
 	rp_bench_metric(s, "req_s", "req/s", w.req_s);
 	rp_bench_metric(s, "p50_us", "us", w.p50_us);
 	rp_bench_metric(s, "p99_us", "us", w.p99_us);
 	rp_bench_metric(s, "errors", "count", (double)w.errors);
-	rp_bench_metric(s, "proxy_cpu_s", "s", cpu1 - cpu0);
-	if (cpu1 > cpu0)
-		rp_bench_metric(s, "req_per_cpu_s", "req/CPU-s",
-				w.req_s * (unsigned)(c->b->seconds + 0.5) / (cpu1 - cpu0));
+	cost_metrics(s, &k, "req", "req/CPU-s", w.req_s * (unsigned)(c->b->seconds + 0.5));
 	return 0;
 }
 
+/* One load, every variant on every selected topology, interleaved. */
 static void run_load(struct px_bench *b, enum px_load load, unsigned streams)
 {
-	struct px_case cases[PX__N];
-	struct rp_bench_case_def defs[PX__N];
-	struct rp_bench_kv stream_kv[] = { RP_KV_STR("load", "iperf3"), RP_KV_NUM("streams", streams) };
-	struct rp_bench_kv http_kv[] = { RP_KV_STR("load", "http-128B"), RP_KV_NUM("connections", 64) };
+	struct px_case cases[TOPO__N * PX__N];
+	struct rp_bench_case_def defs[TOPO__N * PX__N];
+	struct rp_bench_kv kv[TOPO__N][3];
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < PX__N; i++) {
-		if (!px_wanted(b->ctx, i))
+	for (unsigned t = 0; t < TOPO__N; t++) {
+		if (!b->topo_on[t])
 			continue;
-		cases[n] = (struct px_case){ b, &b->px[i], load, streams };
-		defs[n] = (struct rp_bench_case_def){
-			px_names[i], load == LOAD_STREAM ? stream_kv : http_kv, 2,
-			load == LOAD_STREAM ? rep_stream : rep_http, &cases[n] };
-		n++;
+		kv[t][0] = RP_KV_STR("topology", px_topos[t].name);
+		kv[t][1] = RP_KV_STR("load", load == LOAD_STREAM ? "iperf3" : "http-128B");
+		kv[t][2] = load == LOAD_STREAM ? RP_KV_NUM("streams", streams)
+					       : RP_KV_NUM("connections", 64);
+		for (unsigned i = 0; i < PX__N; i++) {
+			if (!px_wanted(b->ctx, i))
+				continue;
+			cases[n] = (struct px_case){ b, &b->px[t][i], load, streams };
+			defs[n] = (struct rp_bench_case_def){
+				px_names[i], kv[t], 3, load == LOAD_STREAM ? rep_stream : rep_http,
+				&cases[n] };
+			n++;
+		}
 	}
 	rp_bench_cases_interleaved(b->ctx, defs, n);
 }
@@ -437,6 +541,7 @@ static const struct px_goal goals[] = {
 
 struct px_goal_case {
 	const struct px_goal *g;
+	const char *topo;
 	struct rp_bench_ctx *ctx;
 };
 
@@ -446,13 +551,13 @@ static int rep_goal(void *arg, struct rp_bench_sample *s)
 	const struct px_goal *g = gc->g;
 	struct rp_bench_ctx *ctx = gc->ctx;
 	bool stream = !strcmp(g->load, "iperf3");
-	struct rp_bench_kv kv[] = { RP_KV_STR("load", g->load),
+	struct rp_bench_kv kv[] = { RP_KV_STR("topology", gc->topo), RP_KV_STR("load", g->load),
 				    RP_KV_NUM(stream ? "streams" : "connections", g->param) };
 	double a, d, r;
 	char name[64];
 
-	if (!rp_bench_median(ctx, g->num, kv, 2, g->metric, &a) ||
-	    !rp_bench_median(ctx, g->den, kv, 2, g->metric, &d) || !a || !d)
+	if (!rp_bench_median(ctx, g->num, kv, 3, g->metric, &a) ||
+	    !rp_bench_median(ctx, g->den, kv, 3, g->metric, &d) || !a || !d)
 		return -1;
 	r = g->lower_better ? d / a : a / d;
 	snprintf(name, sizeof(name), "%s_ratio", g->metric);
@@ -473,38 +578,62 @@ static bool goal_left_out(const struct rp_bench_ctx *ctx, const struct px_goal *
 	       !rp_bench_knob_has(ctx, "variants", g->den);
 }
 
-static void run_goals(struct rp_bench_ctx *ctx)
+/* How many goal rows a topology gets in this run (the progress counter). */
+static unsigned goals_run(const struct rp_bench_ctx *ctx)
 {
-	for (unsigned i = 0; i < sizeof(goals) / sizeof(goals[0]); i++) {
-		const struct px_goal *g = &goals[i];
-		struct px_goal_case arg = { g, ctx };
-		bool stream = !strcmp(g->load, "iperf3");
+	unsigned n = 0;
 
-		if (goal_left_out(ctx, g))
-			continue;
-		struct rp_bench_kv kv[] = { RP_KV_STR("load", g->load),
-					    RP_KV_NUM(stream ? "streams" : "connections", g->param),
-					    RP_KV_STR("metric", g->metric) };
+	for (unsigned i = 0; i < sizeof(goals) / sizeof(goals[0]); i++)
+		n += !goal_left_out(ctx, &goals[i]);
+	return n;
+}
 
-		rp_bench_case(ctx, g->name, kv, 3, rep_goal, &arg);
+static void run_goals(const struct px_bench *b)
+{
+	for (unsigned t = 0; t < TOPO__N; t++) {
+		for (unsigned i = 0; b->topo_on[t] && i < sizeof(goals) / sizeof(goals[0]); i++) {
+			const struct px_goal *g = &goals[i];
+			struct px_goal_case arg = { g, px_topos[t].name, b->ctx };
+			bool stream = !strcmp(g->load, "iperf3");
+			struct rp_bench_kv kv[] = {
+				RP_KV_STR("topology", px_topos[t].name), RP_KV_STR("load", g->load),
+				RP_KV_NUM(stream ? "streams" : "connections", g->param),
+				RP_KV_STR("metric", g->metric) };
+
+			if (goal_left_out(b->ctx, g))
+				continue;
+
+			rp_bench_case(b->ctx, g->name, kv, 4, rep_goal, &arg);
+		}
 	}
 }
 
 /* ---- the run ------------------------------------------------------------------ */
 
-static void plots(struct rp_bench_ctx *ctx)
+/* Per topology: NAME-gbit-<topology>.svg, NAME-gbit-per-cpu-<topology>.svg. */
+static void plots(const struct px_bench *b)
 {
-	struct rp_bench_kv where[] = { RP_KV_STR("load", "iperf3") };
-	struct rp_bench_plot gbit = { .id = "gbit", .title = "iperf3 through the proxy: Gbit/s",
-				      .x_param = "streams", .y_metric = "gbit_s", .log_x = true,
-				      .where = where, .n_where = 1 };
-	struct rp_bench_plot eff = { .id = "gbit-per-cpu",
-				     .title = "iperf3 through the proxy: Gbit per proxy CPU-second",
-				     .x_param = "streams", .y_metric = "gbit_per_cpu_s",
-				     .log_x = true, .where = where, .n_where = 1 };
+	static const char *const what[][3] = {
+		{ "gbit", "Gbit/s", "gbit_s" },
+		{ "gbit-per-cpu", "Gbit per proxy CPU-second", "gbit_per_cpu_s" },
+	};
 
-	rp_bench_plot_lines(ctx, &gbit);
-	rp_bench_plot_lines(ctx, &eff);
+	for (unsigned t = 0; t < TOPO__N; t++) {
+		struct rp_bench_kv where[] = { RP_KV_STR("load", "iperf3"),
+					       RP_KV_STR("topology", px_topos[t].name) };
+
+		for (unsigned i = 0; b->topo_on[t] && i < sizeof(what) / sizeof(what[0]); i++) {
+			char id[48], title[96];
+			struct rp_bench_plot p = { .id = id, .title = title, .x_param = "streams",
+						   .y_metric = what[i][2], .log_x = true,
+						   .where = where, .n_where = 2 };
+
+			snprintf(id, sizeof(id), "%s-%s", what[i][0], px_topos[t].name);
+			snprintf(title, sizeof(title), "iperf3 through the proxy (%s): %s",
+				 px_topos[t].name, what[i][1]);
+			rp_bench_plot_lines(b->ctx, &p);
+		}
+	}
 }
 
 static void loadavg_param(struct rp_bench_ctx *ctx, const char *key)
@@ -525,7 +654,13 @@ static void describe(struct px_bench *b)
 {
 	struct rp_bench_ctx *ctx = b->ctx;
 
-	rp_bench_param(ctx, RP_KV_STR("topology", "loopback in a private network namespace"));
+	rp_bench_param(ctx, RP_KV_STR("topology_loopback", "proxies, backends and load in one "
+				      "private namespace, 127.0.0.1"));
+	rp_bench_param(ctx, RP_KV_STR("topology_veth", "proxies in a namespace of their own "
+				      "(listen 10.213.1.1, backends at 10.213.2.2), two veth pairs "
+				      "(MTU 1500, TSO) to the load namespace (iperf3/wrk clients and "
+				      "backends); RPS: each veth end's receive work on its own side's "
+				      "CPU"));
 	rp_bench_param(ctx, RP_KV_NUM("proxy_cpu", b->proxy_cpu));
 	rp_bench_param(ctx, RP_KV_NUM("load_cpu", b->load_cpu));
 	rp_bench_param(ctx, RP_KV_STR("ringplane", "1 worker, buffers 2048 x 16 KiB, zerocopy never "
@@ -539,14 +674,42 @@ static void describe(struct px_bench *b)
 	loadavg_param(ctx, "loadavg_start");
 	if (b->proxy_cpu == b->load_cpu)
 		rp_bench_note(ctx, "only one CPU available: proxy and load share CPU %u", b->proxy_cpu);
-	rp_bench_note(ctx, "cost: the proxy process's time on CPU over the repetition "
+	rp_bench_note(ctx, "cost (*_per_cpu_s): the proxy process's time on CPU over the repetition "
 		      "(/proc/PID/task/*/schedstat, ns, all threads; socat: its forked children "
 		      "too, live ones the same way, reaped ones from /proc/PID/stat cutime+cstime); on "
 		      "loopback the sender's CPU also runs the receiver's softirq, so part of "
 		      "the TCP receive work of the proxy's peers lands on the proxy CPU, alike "
-		      "for every variant");
+		      "for every variant; on veth RPS puts the proxy's own receive work on its CPU, "
+		      "run in the proxy's context or, while it sleeps, in no process's");
+	rp_bench_note(ctx, "cost (*_per_busy_cpu_s): the proxy CPU's busy time from /proc/stat "
+		      "(user+system+irq+softirq, 10 ms ticks; niced time left out): includes "
+		      "softirqs run while the proxy sleeps, and whatever else the machine ran "
+		      "there un-niced");
 	rp_bench_note(ctx, "goal-* rows: ratio of medians in this run (p99: den/num, so > 1 "
 		      "means the first variant is lower); met = ratio >= target");
+}
+
+/* The topology knob; the veth pairs when veth is on. */
+static int setup_topologies(struct px_bench *b, const struct bench_netns *ns)
+{
+	char err[256];
+
+	for (unsigned t = 0; t < TOPO__N; t++)
+		b->topo_on[t] = rp_bench_knob_has(b->ctx, "topology", px_topos[t].name);
+	b->ns = ns;
+	if (b->topo_on[TOPO_VETH] &&
+	    px_topo_veth_setup(ns, b->proxy_cpu, b->load_cpu, b->dir, err, sizeof(err)))
+		return rp_bench_fail(b->ctx, "veth topology: %s", err);
+	return 0;
+}
+
+static unsigned topo_count(const struct px_bench *b)
+{
+	unsigned n = 0;
+
+	for (unsigned t = 0; t < TOPO__N; t++)
+		n += b->topo_on[t];
+	return n;
 }
 
 static int proxy_run(struct rp_bench_ctx *ctx)
@@ -575,15 +738,18 @@ static int proxy_run(struct rp_bench_ctx *ctx)
 	}
 	describe(&b);
 	rp_bench_pin_self(b.load_cpu);
-	ret = start_backends(&b);
-	for (unsigned i = 0; i < PX__N; i++)
-		b.px[i].kind = (enum px_kind)i;
-	for (unsigned i = 0; !ret && i < PX__N; i++)
-		if (px_wanted(ctx, i))
-			ret = start_proxy(&b, &b.px[i]);
+	ret = setup_topologies(&b, &ns);
+	if (!ret)
+		ret = start_backends(&b);
+	for (unsigned i = 0; i < TOPO__N * PX__N; i++)
+		b.px[i / PX__N][i % PX__N] = (struct px_proxy){
+			.kind = (enum px_kind)(i % PX__N), .topo = (enum px_topo)(i / PX__N) };
+	if (!ret)
+		ret = start_proxies(&b);
 	if (!ret)
 		ret = warm_up(&b);
-	rp_bench_expect_cases(ctx, rp_bench_knob_n(ctx, "variants") * (n_streams + 1));
+	rp_bench_expect_cases(ctx, topo_count(&b) * (rp_bench_knob_n(ctx, "variants") *
+						     (n_streams + 1) + goals_run(ctx)));
 	for (unsigned i = 0; !ret && i < n_streams; i++)
 		run_load(&b, LOAD_STREAM, streams[i]);
 	if (!ret)
@@ -600,15 +766,16 @@ static int proxy_run(struct rp_bench_ctx *ctx)
 	}
 	if (ret)
 		return ret;
-	run_goals(ctx);
-	plots(ctx);
+	run_goals(&b);
+	plots(&b);
 	return 0;
 }
 
 const struct rp_bench_def rp_bench_proxy = {
 	.name = "proxy",
 	.summary = "TCP proxy: ringplane bundle / serialized vs HAProxy (+splice) and socat "
-		   "(iperf3 1/8 streams, wrk 128 B HTTP): Gbit/s, per CPU-second, req/s, p99",
+		   "(iperf3 1/8 streams, wrk 128 B HTTP; loopback and veth): Gbit/s, per "
+		   "CPU-second, req/s, p99",
 	.run = proxy_run,
 	.knobs = knobs,
 	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),

@@ -87,11 +87,12 @@ void pt_stop(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
-int pt_wait_port(unsigned port)
+int pt_wait_port(const char *host, unsigned port)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
 
+	if (inet_pton(AF_INET, host, &a.sin_addr) != 1)
+		return -1;
 	for (unsigned i = 0; i < 200; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
@@ -201,6 +202,27 @@ double pt_cpu_s(pid_t pid)
 	if (d)
 		closedir(d);
 	return total;
+}
+
+double pt_cpu_busy_s(unsigned cpu)
+{
+	unsigned long long user, nice, sys, idle, iowait, irq, softirq;
+	char line[256], name[16];
+	FILE *f = fopen("/proc/stat", "r");
+	double busy = -1;
+
+	snprintf(name, sizeof(name), "cpu%u ", cpu);
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, name, strlen(name)) &&
+		    sscanf(line + strlen(name), "%llu %llu %llu %llu %llu %llu %llu", &user, &nice,
+			   &sys, &idle, &iowait, &irq, &softirq) == 7) {
+			/* nice left out: the other work on a shared machine runs niced */
+			busy = (double)(user + sys + irq + softirq) / (double)sysconf(_SC_CLK_TCK);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return busy;
 }
 
 double pt_iperf3_bps(const char *json)

@@ -20,8 +20,8 @@ bool pt_have(const char *prog);
 pid_t pt_spawn(const char *const *argv, unsigned cpu, const char *log);
 /* SIGTERM, wait up to 5 s, then SIGKILL; reaps it. */
 void pt_stop(pid_t pid);
-/* Until something accepts on 127.0.0.1:port (up to 10 s). 0 or -1. */
-int pt_wait_port(unsigned port);
+/* Until something accepts on host:port (IPv4 text; up to 10 s). 0 or -1. */
+int pt_wait_port(const char *host, unsigned port);
 
 /* Run argv pinned to cpu, its stdout into out (NUL-terminated, truncated to
  * len - 1), wait for it. Its exit status (0..255), or -1. */
@@ -31,6 +31,12 @@ int pt_run_capture(const char *const *argv, unsigned cpu, char *out, size_t len)
  * (live ones the same way, reaped ones from cutime + cstime: socat forks
  * per connection). */
 double pt_cpu_s(pid_t pid);
+
+/* Time CPU `cpu` was busy (user + system + irq + softirq from /proc/stat,
+ * in seconds, tick resolution), whoever ran there; -1 if unreadable. Niced
+ * time is left out. Catches what a process's own time misses: receive
+ * softirqs that run on the CPU while the process sleeps. */
+double pt_cpu_busy_s(unsigned cpu);
 
 /* iperf3 -J: the receiver's bits per second (end.sum_received), or -1. */
 double pt_iperf3_bps(const char *json);

@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: MIT
 # `ringplane bench proxy --quick` writes results of the expected SHAPE:
 # every proxy variant (ringplane bundle and serialized, haproxy with and
-# without splice, socat) for iperf3 at 1 and 8 streams (gbit_s,
-# gbit_per_cpu_s) and for 128 B HTTP (req_s, p50_us, p99_us,
-# req_per_cpu_s), the goal rows with ratio/target/met, the load average
-# recorded, the table and the plots. Never a timing: the numbers are not
-# judged. And without the programs it needs, the benchmark names them and
-# fails.
+# without splice, socat) on both topologies (loopback, veth) for iperf3 at
+# 1 and 8 streams (gbit_s, gbit_per_cpu_s) and for 128 B HTTP (req_s,
+# p50_us, p99_us, req_per_cpu_s), the goal rows per topology with
+# ratio/target/met, the load average recorded, the table (with its topology
+# column) and the plots per topology; a bad topology is a usage error.
+# Never a timing: the numbers are not judged. And without the programs it
+# needs, the benchmark names them and fails.
 set -u
 . "$RP_TOP/test/bench/lib.sh"
 if [ "$(id -u)" -ne 0 ]; then
@@ -29,19 +30,25 @@ s = Shape(sys.argv[1], "proxy")
 params = s.doc.get("parameters", {})
 s.need("loadavg_start" in params and "loadavg_end" in params, "load average recorded")
 variants = ("ringplane-bundle", "ringplane-serialized", "haproxy", "haproxy-splice", "socat")
+topologies = ("loopback", "veth")
 for v in variants:
-    rows = s.by_variant.get(v, [])
-    streams = sorted(r["params"].get("streams") for r in rows if r["params"].get("load") == "iperf3")
-    s.need(streams == [1, 8], f"{v}: iperf3 at 1 and 8 streams")
-    http = [r for r in rows if r["params"].get("load") == "http-128B"]
-    s.need(len(http) == 1, f"{v}: one HTTP case")
-    for r in rows:
-        m = r["metrics"]
-        want = ({"gbit_s", "gbit_per_cpu_s", "proxy_cpu_s"} if r["params"].get("load") == "iperf3"
-                else {"req_s", "p50_us", "p99_us", "req_per_cpu_s", "errors"})
-        s.need(want <= set(m), f"{v} {r['params']}: {sorted(want)} present")
+    for t in topologies:
+        rows = [r for r in s.by_variant.get(v, []) if r["params"].get("topology") == t]
+        streams = sorted(r["params"].get("streams") for r in rows if r["params"].get("load") == "iperf3")
+        s.need(streams == [1, 8], f"{v} {t}: iperf3 at 1 and 8 streams")
+        http = [r for r in rows if r["params"].get("load") == "http-128B"]
+        s.need(len(http) == 1, f"{v} {t}: one HTTP case")
+        for r in rows:
+            m = r["metrics"]
+            want = ({"gbit_s", "gbit_per_cpu_s", "proxy_cpu_s", "cpu_busy_s"}
+                    if r["params"].get("load") == "iperf3"
+                    else {"req_s", "p50_us", "p99_us", "req_per_cpu_s", "errors", "cpu_busy_s"})
+            s.need(want <= set(m), f"{v} {r['params']}: {sorted(want)} present")
+    s.need(all(r["params"].get("topology") in topologies for r in s.by_variant.get(v, [])),
+           f"{v}: every case names its topology")
 goals = [r for v, rows in s.by_variant.items() if v.startswith("goal-") for r in rows]
-s.need(len(goals) == 8, "8 goal rows")
+for t in topologies:
+    s.need(len([r for r in goals if r["params"].get("topology") == t]) == 8, f"8 goal rows on {t}")
 for r in goals:
     m = r["metrics"]
     s.need({"target", "met"} <= set(m) and any(k.endswith("_ratio") for k in m),
@@ -49,4 +56,9 @@ for r in goals:
     s.need(all(x in (0, 1) for x in m.get("met", {}).get("reps", [2])), f"{r['variant']}: met is 0/1")
 s.done()
 PY
-rp_bench_files proxy.md proxy-gbit.svg proxy-gbit-per-cpu.svg
+grep -q '^| variant | topology |' "$out/proxy.md" ||
+	{ echo "FAIL - the table has no topology column"; exit 1; }
+echo "ok   - the table shows the topology"
+rp_bench_bad proxy "topology: 'ring' is not one of loopback, veth" --set topology=ring
+rp_bench_files proxy.md proxy-gbit-loopback.svg proxy-gbit-per-cpu-loopback.svg \
+	proxy-gbit-veth.svg proxy-gbit-per-cpu-veth.svg
