@@ -85,6 +85,8 @@ static bool rx_arm(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx
 	/* the kernel ends the receive (no F_MORE) once this many bytes came in:
 	 * what is left of the connection's share (see share.h) */
 	sqe->optlen = recv_limit(w, rx);
+	if (rx->bundle)
+		sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
 	sqe->buf_group = w->pool.bgid;
 	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, rx->obj));
@@ -139,22 +141,39 @@ bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx
 	return !may_read || rp_rx_try_read(w, si, rx);
 }
 
-unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
-			const struct io_uring_cqe *cqe)
+/* The buffers a receive bundle took after the first: as many as its bytes
+ * fill (every one but the last is full). */
+static unsigned bufs_of(const struct rp_bufpool *p, const struct io_uring_cqe *cqe)
+{
+	unsigned res = cqe->res > 0 ? (unsigned)cqe->res : 0;
+
+	return res > p->size && p->ring_bid ? (res + p->size - 1) / p->size : 1;
+}
+
+void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
+			 const struct io_uring_cqe *cqe, struct rp_rx_bufs *b)
 {
 	bool more = cqe->flags & IORING_CQE_F_MORE;
-	unsigned bid = RP_BID_NONE;
 
+	*b = (struct rp_rx_bufs){ .res = cqe->res > 0 ? (unsigned)cqe->res : 0 };
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		if (rp_buf_got(&w->pool, bid)) {
+		unsigned want = bufs_of(&w->pool, cqe);
+
+		b->bid0 = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		for (; b->n < want; b->n++) {
+			if (!rp_buf_got(&w->pool, rp_rx_bufs_bid(&w->pool, b, b->n))) {
+				rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
+				b->bad = true;
+				break;
+			}
 			rx->grant_spent |= rp_share_took(&w->fair, &rx->share) && more;
-			rp_count(si->ctr, RP_C_RX_PACKETS, 1);
-			rp_count(si->ctr, RP_C_RX_BYTES, (uint64_t)(cqe->res > 0 ? cqe->res : 0));
-		} else {
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-			bid = RP_BID_NONE;
 		}
+		if (b->n) {
+			rp_count(si->ctr, RP_C_RX_PACKETS, 1);
+			rp_count(si->ctr, RP_C_RX_BYTES, b->res);
+		}
+		if (b->n > 1)
+			rp_count(si->ctr, RP_C_RX_BUNDLES, 1);
 	}
 	if (cqe->res > 0 && more && (rx->share.throttled || rx->grant_spent))
 		rx->cancel_sent = false;	/* still receiving: cancel again (harmless if late) */
@@ -162,7 +181,15 @@ unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 		rx->armed = false;
 		rp_share_receive_ended(&w->fair, &rx->share);
 	}
-	return bid;
+}
+
+unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
+			const struct io_uring_cqe *cqe)
+{
+	struct rp_rx_bufs b;
+
+	rp_rx_complete_bufs(w, si, rx, cqe, &b);
+	return b.n ? b.bid0 : RP_BID_NONE;
 }
 
 bool rp_rx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx, int res)

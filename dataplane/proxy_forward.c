@@ -53,6 +53,11 @@ static bool sendring_open(struct rp_worker *w, struct rp_svc_inst *si, struct le
 	return false;
 }
 
+bool proxy_fwd_rx_bundle(const struct rp_worker *w, const struct rp_svc_inst *si)
+{
+	return si->cfg->forward == RP_FWD_BUNDLE && (w->ring.features & IORING_FEAT_RECVSEND_BUNDLE);
+}
+
 bool proxy_fwd_bundled(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 {
 	if (l->sr.br)
