@@ -61,7 +61,8 @@ void rp_txq_free(struct rp_txq *t)
 
 /* The receive's byte limit. The kernel counts bytes, the share buffers, and
  * a receive fills a buffer with what has arrived: often one segment. So
- * the grant's buffers are counted as one MSS of a 1500-byte MTU each: with
+ * the grant's buffers are counted as one MSS of a 1500-byte MTU each (a
+ * receive bundle's as full ones, see below): with
  * full buffers the receive ends early and is re-armed (one SQE per few
  * buffers); with segments that small the grant is exact; smaller ones are
  * caught by grant_spent (cancel). */
@@ -70,7 +71,14 @@ void rp_txq_free(struct rp_txq *t)
 static uint32_t recv_limit(const struct rp_worker *w, const struct rp_rx *rx)
 {
 	unsigned fill = w->pool.size < RECV_FILL_MIN ? w->pool.size : RECV_FILL_MIN;
-	uint64_t bytes = (uint64_t)rx->share.grant * fill;
+	uint64_t bytes;
+
+	/* A receive bundle fills every buffer of a completion but its last:
+	 * counted full, the limit matches the grant but for those last
+	 * buffers, which grant_spent catches like small segments. */
+	if (rx->bundle)
+		fill = w->pool.size;
+	bytes = (uint64_t)rx->share.grant * fill;
 
 	return bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
 }
