@@ -257,6 +257,11 @@ void rp_buf_give_back(struct rp_bufpool *p, unsigned bid)
 		p->spare[p->n_spare++] = (uint16_t)bid;
 }
 
+unsigned rp_buf_ring_len(const struct rp_bufpool *p, unsigned bid, unsigned k)
+{
+	return p->br->bufs[(uint16_t)(p->ring_pos[bid] + k) & (p->br_entries - 1)].len;
+}
+
 bool rp_buf_got(struct rp_bufpool *p, unsigned bid)
 {
 	if (bid >= p->ring_count || p->bufs[bid].state != RP_BUF_FREE)

@@ -164,6 +164,13 @@ static inline unsigned rp_buf_ring_next(const struct rp_bufpool *p, unsigned bid
 	return p->ring_bid[(uint16_t)(p->ring_pos[bid] + k) & (p->br_entries - 1)];
 }
 
+/* The length the ring entry k positions after bid's has now. The kernel
+ * shortens the first entry of a selection to the receive's byte limit
+ * (non-incremental rings), so a bundle's buffers are not all full: the one
+ * that began a retry the kernel appended to the same completion may be
+ * short. What the kernel filled is min(this, what is left of cqe->res). */
+unsigned rp_buf_ring_len(const struct rp_bufpool *p, unsigned bid, unsigned k);
+
 /* A spare buffer for a sender: -> HANDLER. Returns RP_BID_NONE when none. */
 static inline unsigned rp_buf_take(struct rp_bufpool *p)
 {

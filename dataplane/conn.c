@@ -149,13 +149,31 @@ bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx
 	return !may_read || rp_rx_try_read(w, si, rx);
 }
 
-/* The buffers a receive bundle took after the first: as many as its bytes
- * fill (every one but the last is full). */
-static unsigned bufs_of(const struct rp_bufpool *p, const struct io_uring_cqe *cqe)
+/* Buffer k of a receive that began with bid0 and the bytes in it, of the
+ * `left` still to place: every buffer of a bundle is filled to its ring
+ * entry's length (see rp_buf_ring_len) but the last. 0: the receive
+ * cannot have used it. */
+static unsigned buf_at(const struct rp_bufpool *p, unsigned bid0, unsigned k, unsigned left,
+		       unsigned *bid)
 {
-	unsigned res = cqe->res > 0 ? (unsigned)cqe->res : 0;
+	unsigned len;
 
-	return res > p->size && p->ring_bid ? (res + p->size - 1) / p->size : 1;
+	if (!p->ring_bid || bid0 >= p->ring_count)	/* no ring (unit tests), or a bad id */
+		len = k ? 0 : left;
+	else
+		len = rp_buf_ring_len(p, bid0, k);
+	*bid = k ? rp_buf_ring_next(p, bid0, k) : bid0;
+	return len < left ? len : left;
+}
+
+bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned *bid,
+		     unsigned *len)
+{
+	if (b->i >= b->n)
+		return false;
+	*len = buf_at(p, b->bid0, b->i++, b->left, bid);
+	b->left -= *len;
+	return true;
 }
 
 void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
@@ -165,23 +183,28 @@ void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_
 
 	*b = (struct rp_rx_bufs){ .res = cqe->res > 0 ? (unsigned)cqe->res : 0 };
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		unsigned want = bufs_of(&w->pool, cqe);
+		unsigned left = b->res, bid, len;
 
 		b->bid0 = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		for (; b->n < want; b->n++) {
-			if (!rp_buf_got(&w->pool, rp_rx_bufs_bid(&w->pool, b, b->n))) {
+		/* at least the first buffer (a 0-byte one too); then until
+		 * res is placed, at most one ring's worth */
+		do {
+			len = buf_at(&w->pool, b->bid0, b->n, left, &bid);
+			if ((b->n && !len) || b->n >= w->pool.ring_count ||
+			    !rp_buf_got(&w->pool, bid)) {
 				rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
 				b->bad = true;
 				break;
 			}
 			rx->grant_spent |= rp_share_took(&w->fair, &rx->share) && more;
-		}
+			b->n++;
+			left -= len;
+		} while (left);
+		b->left = b->res;
 		if (b->n) {
 			rp_count(si->ctr, RP_C_RX_PACKETS, 1);
 			rp_count(si->ctr, RP_C_RX_BYTES, b->res);
 		}
-		if (b->n > 1)
-			rp_count(si->ctr, RP_C_RX_BUNDLES, 1);
 	}
 	if (cqe->res > 0 && more && (rx->share.throttled || rx->grant_spent))
 		rx->cancel_sent = false;	/* still receiving: cancel again (harmless if late) */

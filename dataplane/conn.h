@@ -128,29 +128,21 @@ struct rp_rx_bufs {
 	unsigned n;		/* buffers now held by the connection */
 	unsigned bid0;		/* the first */
 	unsigned res;		/* bytes in all */
-	bool bad;		/* one was not the kernel's (counted err_bad_buffer):
-				 * n stops before it, the data after it is lost */
+	bool bad;		/* one was not the kernel's (counted err_bad_buffer),
+				 * or the ring ran out before res: n stops there, the
+				 * data after it is lost */
+	unsigned i, left;	/* rp_rx_bufs_next's cursor */
 };
 
 /* rp_rx_complete for a receive that may be a bundle: the buffers in *b
- * (each counted against the share); counts rx_bundles when more than one. */
+ * (each counted against the share). */
 void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
 			 const struct io_uring_cqe *cqe, struct rp_rx_bufs *b);
 
-/* The i-th buffer of b, and the bytes in it. */
-static inline unsigned rp_rx_bufs_bid(const struct rp_bufpool *p, const struct rp_rx_bufs *b,
-				      unsigned i)
-{
-	return i ? rp_buf_ring_next(p, b->bid0, i) : b->bid0;
-}
-
-static inline unsigned rp_rx_bufs_len(const struct rp_bufpool *p, const struct rp_rx_bufs *b,
-				      unsigned i)
-{
-	unsigned before = i * p->size;
-
-	return b->res - before < p->size ? b->res - before : p->size;
-}
+/* The next of b's buffers in stream order and the bytes in it; false
+ * after the last. */
+bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned *bid,
+		     unsigned *len);
 
 /* A receive's error: true when the connection is finished (reset, error),
  * false for -ENOBUFS (starved: backpressure) and -ECANCELED. */

@@ -353,13 +353,14 @@ static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 {
 	struct leg *l = proxy_leg_of(si, cqe);
 	struct rp_rx_bufs b;
+	unsigned bid, len;
 	int res = cqe->res;
 
 	if (!l)
 		return;
 	rp_rx_complete_bufs(w, si, &l->rx, cqe, &b);
-	for (unsigned i = 0; i < b.n; i++)
-		leg_forward(w, l, rp_rx_bufs_bid(&w->pool, &b, i), rp_rx_bufs_len(&w->pool, &b, i));
+	while (rp_rx_bufs_next(&w->pool, &b, &bid, &len))
+		leg_forward(w, l, bid, len);
 	if (b.bad)
 		res = -EIO;	/* bytes lost: the stream cannot go on */
 	if (res == 0) {
