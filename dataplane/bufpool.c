@@ -133,10 +133,17 @@ static int register_region(struct rp_bufpool *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* The ring position is recorded both ways (see bufpool.h, ring_bid): a
+ * bundle receive names only its first buffer. */
 static void ring_add(struct rp_bufpool *p, unsigned bid)
 {
+	uint16_t pos;
+
 	if (!p->br)
 		return;
+	pos = p->br->tail;
+	p->ring_bid[pos & (p->br_entries - 1)] = (uint16_t)bid;
+	p->ring_pos[bid] = pos;
 	io_uring_buf_ring_add(p->br, rp_buf_addr(p, bid), p->size, (unsigned short)bid,
 			      io_uring_buf_ring_mask(p->br_entries), 0);
 	io_uring_buf_ring_advance(p->br, 1);
@@ -147,6 +154,12 @@ static int setup_buf_ring(struct rp_bufpool *p, char *err, size_t errlen)
 	int ret = 0;
 
 	p->br_entries = pow2_at_least(p->ring_count);
+	p->ring_bid = calloc(p->br_entries, sizeof(*p->ring_bid));
+	p->ring_pos = calloc(p->ring_count, sizeof(*p->ring_pos));
+	if (!p->ring_bid || !p->ring_pos) {
+		snprintf(err, errlen, "buffer ring: out of memory for %u positions", p->br_entries);
+		return -ENOMEM;
+	}
 	p->br = io_uring_setup_buf_ring(p->ring, p->br_entries, p->bgid, 0, &ret);
 	if (!p->br) {
 		snprintf(err, errlen, "io_uring_setup_buf_ring(%u entries, group %u): %s",
@@ -227,6 +240,8 @@ void rp_bufpool_destroy(struct rp_bufpool *p)
 		munmap(p->base, p->region_len);
 	free(p->bufs);
 	free(p->spare);
+	free(p->ring_bid);
+	free(p->ring_pos);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -240,6 +255,11 @@ void rp_buf_give_back(struct rp_bufpool *p, unsigned bid)
 		ring_add(p, bid);
 	else
 		p->spare[p->n_spare++] = (uint16_t)bid;
+}
+
+unsigned rp_buf_ring_len(const struct rp_bufpool *p, unsigned bid, unsigned k)
+{
+	return p->br->bufs[(uint16_t)(p->ring_pos[bid] + k) & (p->br_entries - 1)].len;
 }
 
 bool rp_buf_got(struct rp_bufpool *p, unsigned bid)

@@ -77,6 +77,14 @@ struct rp_bufpool {
 	unsigned ring_count;
 	unsigned br_entries;	/* power of two >= ring_count */
 	uint16_t bgid;
+	/* Which buffer sits at which ring position (ring_bid, by position &
+	 * (br_entries - 1)) and where each was last put (ring_pos, by buffer
+	 * id; positions are the kernel's 16-bit ring indexes). Buffers come
+	 * back in any order, so ring order is not id order; a bundle receive
+	 * takes buffers from consecutive positions and names only the first
+	 * (rp_buf_ring_next). */
+	uint16_t *ring_bid;
+	uint16_t *ring_pos;
 
 	/* spare stack: buffers [ring_count, count) */
 	uint16_t *spare;
@@ -148,6 +156,20 @@ void rp_buf_give_back(struct rp_bufpool *p, unsigned bid);
 /* A receive CQE delivered buffer bid (IORING_CQE_F_BUFFER): FREE -> HANDLER.
  * Returns false (and changes nothing) if bid is not a FREE ring buffer. */
 bool rp_buf_got(struct rp_bufpool *p, unsigned bid);
+
+/* The buffer k positions after ring buffer bid (which the kernel took):
+ * the k-th further buffer of a bundle receive that began with bid. */
+static inline unsigned rp_buf_ring_next(const struct rp_bufpool *p, unsigned bid, unsigned k)
+{
+	return p->ring_bid[(uint16_t)(p->ring_pos[bid] + k) & (p->br_entries - 1)];
+}
+
+/* The length the ring entry k positions after bid's has now. The kernel
+ * shortens the first entry of a selection to the receive's byte limit
+ * (non-incremental rings), so a bundle's buffers are not all full: the one
+ * that began a retry the kernel appended to the same completion may be
+ * short. What the kernel filled is min(this, what is left of cqe->res). */
+unsigned rp_buf_ring_len(const struct rp_bufpool *p, unsigned bid, unsigned k);
 
 /* A spare buffer for a sender: -> HANDLER. Returns RP_BID_NONE when none. */
 static inline unsigned rp_buf_take(struct rp_bufpool *p)

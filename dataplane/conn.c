@@ -61,7 +61,8 @@ void rp_txq_free(struct rp_txq *t)
 
 /* The receive's byte limit. The kernel counts bytes, the share buffers, and
  * a receive fills a buffer with what has arrived: often one segment. So
- * the grant's buffers are counted as one MSS of a 1500-byte MTU each: with
+ * the grant's buffers are counted as one MSS of a 1500-byte MTU each (a
+ * receive bundle's as full ones, see below): with
  * full buffers the receive ends early and is re-armed (one SQE per few
  * buffers); with segments that small the grant is exact; smaller ones are
  * caught by grant_spent (cancel). */
@@ -70,7 +71,14 @@ void rp_txq_free(struct rp_txq *t)
 static uint32_t recv_limit(const struct rp_worker *w, const struct rp_rx *rx)
 {
 	unsigned fill = w->pool.size < RECV_FILL_MIN ? w->pool.size : RECV_FILL_MIN;
-	uint64_t bytes = (uint64_t)rx->share.grant * fill;
+	uint64_t bytes;
+
+	/* A receive bundle fills every buffer of a completion but its last:
+	 * counted full, the limit matches the grant but for those last
+	 * buffers, which grant_spent catches like small segments. */
+	if (rx->bundle)
+		fill = w->pool.size;
+	bytes = (uint64_t)rx->share.grant * fill;
 
 	return bytes > UINT32_MAX ? UINT32_MAX : (uint32_t)bytes;
 }
@@ -85,6 +93,8 @@ static bool rx_arm(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx
 	/* the kernel ends the receive (no F_MORE) once this many bytes came in:
 	 * what is left of the connection's share (see share.h) */
 	sqe->optlen = recv_limit(w, rx);
+	if (rx->bundle)
+		sqe->ioprio |= IORING_RECVSEND_BUNDLE;
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
 	sqe->buf_group = w->pool.bgid;
 	io_uring_sqe_set_data64(sqe, rp_svc_ud(RP_OP_RECV, si->idx, rx->obj));
@@ -139,21 +149,61 @@ bool rp_rx_apply_share(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx
 	return !may_read || rp_rx_try_read(w, si, rx);
 }
 
-unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
-			const struct io_uring_cqe *cqe)
+/* Buffer k of a receive that began with bid0 and the bytes in it, of the
+ * `left` still to place: every buffer of a bundle is filled to its ring
+ * entry's length (see rp_buf_ring_len) but the last. 0: the receive
+ * cannot have used it. */
+static unsigned buf_at(const struct rp_bufpool *p, unsigned bid0, unsigned k, unsigned left,
+		       unsigned *bid)
+{
+	unsigned len;
+
+	if (!p->ring_bid || bid0 >= p->ring_count)	/* no ring (unit tests), or a bad id */
+		len = k ? 0 : left;
+	else
+		len = rp_buf_ring_len(p, bid0, k);
+	*bid = k ? rp_buf_ring_next(p, bid0, k) : bid0;
+	return len < left ? len : left;
+}
+
+bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned *bid,
+		     unsigned *len)
+{
+	if (b->i >= b->n)
+		return false;
+	*len = buf_at(p, b->bid0, b->i++, b->left, bid);
+	b->left -= *len;
+	return true;
+}
+
+void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
+			 const struct io_uring_cqe *cqe, struct rp_rx_bufs *b)
 {
 	bool more = cqe->flags & IORING_CQE_F_MORE;
-	unsigned bid = RP_BID_NONE;
 
+	*b = (struct rp_rx_bufs){ .res = cqe->res > 0 ? (unsigned)cqe->res : 0 };
 	if (cqe->flags & IORING_CQE_F_BUFFER) {
-		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		if (rp_buf_got(&w->pool, bid)) {
+		unsigned left = b->res, bid, len;
+
+		b->bid0 = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		/* at least the first buffer (a 0-byte one too); then until
+		 * res is placed, at most one ring's worth */
+		do {
+			len = buf_at(&w->pool, b->bid0, b->n, left, &bid);
+			if ((b->n && !len) || b->n >= w->pool.ring_count ||
+			    !rp_buf_got(&w->pool, bid)) {
+				rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
+				b->bad = true;
+				break;
+			}
 			rx->grant_spent |= rp_share_took(&w->fair, &rx->share) && more;
+			b->n++;
+			left -= len;
+		} while (left);
+		b->left = b->res;
+		if (b->n) {
 			rp_count(si->ctr, RP_C_RX_PACKETS, 1);
-			rp_count(si->ctr, RP_C_RX_BYTES, (uint64_t)(cqe->res > 0 ? cqe->res : 0));
-		} else {
-			rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
-			bid = RP_BID_NONE;
+			rp_count(si->ctr, RP_C_RX_BYTES, b->res);
 		}
 	}
 	if (cqe->res > 0 && more && (rx->share.throttled || rx->grant_spent))
@@ -162,7 +212,15 @@ unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 		rx->armed = false;
 		rp_share_receive_ended(&w->fair, &rx->share);
 	}
-	return bid;
+}
+
+unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
+			const struct io_uring_cqe *cqe)
+{
+	struct rp_rx_bufs b;
+
+	rp_rx_complete_bufs(w, si, rx, cqe, &b);
+	return b.n ? b.bid0 : RP_BID_NONE;
 }
 
 bool rp_rx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx, int res)

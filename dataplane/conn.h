@@ -88,6 +88,9 @@ struct rp_rx {
 	bool cancel_sent;
 	bool grant_spent;	/* it filled its grant's buffers: cancel it */
 	bool starved;		/* it ended on -ENOBUFS: re-armed by the worker */
+	bool bundle;		/* arm it as a receive bundle (IORING_RECVSEND_BUNDLE):
+				 * a completion may carry several buffers; only for a
+				 * caller of rp_rx_complete_bufs */
 	struct rp_share share;	/* pool buffers held, throttling */
 };
 
@@ -115,6 +118,32 @@ void rp_conn_cancel_recv(struct rp_worker *w, struct rp_svc_inst *si, uint32_t o
  */
 unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
 			const struct io_uring_cqe *cqe);
+/*
+ * The buffers one receive CQE delivered, in stream order. A receive bundle
+ * (rx->bundle) fills consecutive buffers of the ring, every one but the
+ * last full, and the CQE names only the first: the rest are found by ring
+ * position (rp_buf_ring_next), their count from cqe->res.
+ */
+struct rp_rx_bufs {
+	unsigned n;		/* buffers now held by the connection */
+	unsigned bid0;		/* the first */
+	unsigned res;		/* bytes in all */
+	bool bad;		/* one was not the kernel's (counted err_bad_buffer),
+				 * or the ring ran out before res: n stops there, the
+				 * data after it is lost */
+	unsigned i, left;	/* rp_rx_bufs_next's cursor */
+};
+
+/* rp_rx_complete for a receive that may be a bundle: the buffers in *b
+ * (each counted against the share). */
+void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
+			 const struct io_uring_cqe *cqe, struct rp_rx_bufs *b);
+
+/* The next of b's buffers in stream order and the bytes in it; false
+ * after the last. */
+bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned *bid,
+		     unsigned *len);
+
 /* A receive's error: true when the connection is finished (reset, error),
  * false for -ENOBUFS (starved: backpressure) and -ECANCELED. */
 bool rp_rx_failed(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx, int res);

@@ -59,6 +59,9 @@ struct proxy_sendring {
 	bool failed;			/* setup failed: this leg forwards serialized */
 };
 
+/* Does the service receive in bundles (forward: bundle, and the kernel
+ * has IORING_FEAT_RECVSEND_BUNDLE)? */
+bool proxy_fwd_rx_bundle(const struct rp_worker *w, const struct rp_svc_inst *si);
 /* Does leg l forward with bundles (service says so, its ring works)? */
 bool proxy_fwd_bundled(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l);
 /* Publish what is queued and not yet in the ring; arm a bundle send if

@@ -286,6 +286,8 @@ static void leg_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 	}
 	if (other(l)->rd_eof && !l->q.len && !l->sending && !l->shut_sent && !pc->abort)
 		leg_shutdown(w, si, l);
+	/* forward: bundle receives in bundles too (kernel 6.10+) */
+	l->rx.bundle = proxy_fwd_rx_bundle(w, si);
 	if (pc->state == PC_UP && !rp_rx_apply_share(w, si, &l->rx, leg_may_read(si, l)))
 		pc->abort = true;
 	if (pc->abort || si->stopping)
@@ -344,20 +346,26 @@ static void pc_reset(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *
 }
 /* ---- receive, send, shutdown, close ----------------------------------------------------- */
 
+/* A receive completion: its buffers (several with a receive bundle) go
+ * to the other leg's queue in order. */
 static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 			  const struct io_uring_cqe *cqe)
 {
 	struct leg *l = proxy_leg_of(si, cqe);
-	unsigned bid;
+	struct rp_rx_bufs b;
+	unsigned bid, len;
+	int res = cqe->res;
 
 	if (!l)
 		return;
-	bid = rp_rx_complete(w, si, &l->rx, cqe);
-	if (bid != RP_BID_NONE)
-		leg_forward(w, l, bid, (unsigned)(cqe->res > 0 ? cqe->res : 0));
-	if (cqe->res == 0) {
+	rp_rx_complete_bufs(w, si, &l->rx, cqe, &b);
+	while (rp_rx_bufs_next(&w->pool, &b, &bid, &len))
+		leg_forward(w, l, bid, len);
+	if (b.bad)
+		res = -EIO;	/* bytes lost: the stream cannot go on */
+	if (res == 0) {
 		l->rd_eof = true;
-	} else if (cqe->res < 0 && rp_rx_failed(w, si, &l->rx, cqe->res)) {
+	} else if (res < 0 && rp_rx_failed(w, si, &l->rx, res)) {
 		if (l == &l->pc->leg[BE])
 			proxy_count_backend(w, si, l->pc, RP_C_ERR_CONN_RESET, 1);
 		pc_reset(w, si, l->pc);	/* passes the reset on to the other side */

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -159,6 +160,82 @@ static void real_ring_registers_and_feeds(void **state)
 	io_uring_queue_exit(&ring);
 }
 
+/* One receive bundle (IORING_RECVSEND_BUNDLE) on fd into the pool's ring:
+ * its bytes, checked against want[] buffer by buffer, the further buffers
+ * found by ring position (rp_buf_ring_next); every buffer is given back in
+ * the order given by `order` (a permutation of its buffers' indexes). The
+ * ids it used are appended to ids[]. */
+static unsigned bundle_recv(struct io_uring *ring, struct rp_bufpool *p, int fd,
+			    const unsigned char *want, const unsigned *order, unsigned *ids)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
+	struct io_uring_cqe *cqe;
+	unsigned res, n, bid0, bids[8];
+
+	io_uring_prep_recv(sqe, fd, NULL, 0, 0);
+	sqe->ioprio |= IORING_RECVSEND_BUNDLE;
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = p->bgid;
+	assert_int_equal(io_uring_submit_and_wait(ring, 1), 1);
+	assert_int_equal(io_uring_peek_cqe(ring, &cqe), 0);
+	assert_true(cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER));
+	res = (unsigned)cqe->res;
+	bid0 = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	io_uring_cqe_seen(ring, cqe);
+	n = (res + p->size - 1) / p->size;
+	assert_true(n <= 8);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned len = res - i * p->size < p->size ? res - i * p->size : p->size;
+
+		bids[i] = i ? rp_buf_ring_next(p, bid0, i) : bid0;
+		assert_true(rp_buf_got(p, bids[i]));
+		assert_memory_equal(rp_buf_addr(p, bids[i]), want + i * p->size, len);
+		ids[i] = bids[i];
+	}
+	for (unsigned i = 0; i < n; i++)
+		if (order[i] < n)
+			rp_buf_put(p, bids[order[i]]);
+	return res;
+}
+
+/* Buffers come back out of order (the ring's order is not id order); a
+ * receive bundle across them still reads in stream order by position. */
+static void bundle_follows_ring_order(void **state)
+{
+	static const unsigned rev[8] = { 2, 0, 3, 1, 7, 6, 5, 4 }, fwd[8] = { 0, 1, 2, 3, 4, 5, 6, 7 };
+	struct io_uring ring;
+	struct rp_bufpool p;
+	struct rp_bufpool_params prm = recv_params(8, 0);
+	unsigned char data[8 * 2048];
+	unsigned ids[8], got;
+	char err[512];
+	int sv[2];
+
+	(void)state;
+	for (unsigned i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + i / 251);
+	assert_int_equal(io_uring_queue_init(8, &ring, 0), 0);
+	if (!(ring.features & IORING_FEAT_RECVSEND_BUNDLE)) {
+		io_uring_queue_exit(&ring);
+		skip();
+	}
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	assert_int_equal(rp_bufpool_init(&p, &ring, &prm, err, sizeof(err)), 0);
+	/* 4 buffers (ids 0-3) taken and given back as 2, 0, 3, 1 */
+	assert_int_equal(write(sv[0], data, 4 * 2048), 4 * 2048);
+	assert_int_equal(bundle_recv(&ring, &p, sv[1], data, rev, ids), 4 * 2048);
+	/* the next 8 buffers in the ring: 4-7, then 2, 0, 3, 1 */
+	assert_int_equal(write(sv[0], data, sizeof(data) - 100), sizeof(data) - 100);
+	for (got = 0; got < sizeof(data) - 100;)
+		got += bundle_recv(&ring, &p, sv[1], data + got, fwd, ids);
+	assert_int_equal(got, sizeof(data) - 100);
+	assert_int_equal(rp_bufpool_free(&p), 8);
+	rp_bufpool_destroy(&p);
+	io_uring_queue_exit(&ring);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 /* Run in a child: lower RLIMIT_MEMLOCK and, as root, drop to an unprivileged
  * uid (no CAP_IPC_LOCK) so the limit applies; registration must then fail
  * with a message that names the limit and the size needed. */
@@ -201,6 +278,7 @@ int main(void)
 		cmocka_unit_test(spare_buffers_for_senders),
 		cmocka_unit_test(bad_params_named),
 		cmocka_unit_test(real_ring_registers_and_feeds),
+		cmocka_unit_test(bundle_follows_ring_order),
 		cmocka_unit_test(memlock_error_names_limit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
