@@ -156,7 +156,8 @@ static int setup_buf_ring(struct rp_bufpool *p, char *err, size_t errlen)
 	p->br_entries = pow2_at_least(p->ring_count);
 	p->ring_bid = calloc(p->br_entries, sizeof(*p->ring_bid));
 	p->ring_pos = calloc(p->ring_count, sizeof(*p->ring_pos));
-	if (!p->ring_bid || !p->ring_pos) {
+	p->pieces = calloc(p->ring_count, sizeof(*p->pieces));
+	if (!p->ring_bid || !p->ring_pos || !p->pieces) {
 		snprintf(err, errlen, "buffer ring: out of memory for %u positions", p->br_entries);
 		return -ENOMEM;
 	}
@@ -242,6 +243,7 @@ void rp_bufpool_destroy(struct rp_bufpool *p)
 	free(p->spare);
 	free(p->ring_bid);
 	free(p->ring_pos);
+	free(p->pieces);
 	memset(p, 0, sizeof(*p));
 }
 

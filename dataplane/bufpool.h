@@ -53,6 +53,13 @@ enum rp_buf_state {
 #define RP_BID_NONE 0xffffu	/* "no pool buffer" (e.g. a send from heap memory) */
 #define RP_BUFPOOL_MAX 32768u	/* buffer ids are 16 bits; 0xffff is RP_BID_NONE */
 
+/* One buffer of a receive completion and the bytes the kernel put in it,
+ * as they were when the completion was read (rp_rx_complete_bufs). */
+struct rp_rx_piece {
+	uint16_t bid;
+	uint32_t len;
+};
+
 struct rp_buf {
 	uint8_t state;		/* enum rp_buf_state */
 	uint8_t put_on_sent;	/* rp_tx: hand back to the pool when the send completes */
@@ -85,6 +92,12 @@ struct rp_bufpool {
 	 * (rp_buf_ring_next). */
 	uint16_t *ring_bid;
 	uint16_t *ring_pos;
+	/* The buffers of the receive completion being handled, resolved
+	 * when it is read (ring_count entries). Resolving them again later
+	 * is wrong: buffers given back meanwhile (forwarding the first ones
+	 * can reset a pair and drop its queue) are put at the ring's tail,
+	 * which can wrap onto the completion's own positions. */
+	struct rp_rx_piece *pieces;
 
 	/* spare stack: buffers [ring_count, count) */
 	uint16_t *spare;

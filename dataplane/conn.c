@@ -171,7 +171,13 @@ bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned 
 {
 	if (b->i >= b->n)
 		return false;
-	*len = buf_at(p, b->bid0, b->i++, b->left, bid);
+	if (p->pieces) {	/* resolved when the completion was read */
+		*bid = p->pieces[b->i].bid;
+		*len = p->pieces[b->i].len;
+		b->i++;
+	} else {		/* no ring (unit tests): one buffer */
+		*len = buf_at(p, b->bid0, b->i++, b->left, bid);
+	}
 	b->left -= *len;
 	return true;
 }
@@ -197,6 +203,8 @@ void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_
 				break;
 			}
 			rx->grant_spent |= rp_share_took(&w->fair, &rx->share) && more;
+			if (w->pool.pieces)
+				w->pool.pieces[b->n] = (struct rp_rx_piece){ (uint16_t)bid, len };
 			b->n++;
 			left -= len;
 		} while (left);
@@ -205,6 +213,8 @@ void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_
 			rp_count(si->ctr, RP_C_RX_PACKETS, 1);
 			rp_count(si->ctr, RP_C_RX_BYTES, b->res);
 		}
+		if (b->n > 1)
+			rp_count(si->ctr, RP_C_RX_BUNDLES, 1);
 	}
 	if (cqe->res > 0 && more && (rx->share.throttled || rx->grant_spent))
 		rx->cancel_sent = false;	/* still receiving: cancel again (harmless if late) */

@@ -58,6 +58,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_BUFS_RETURNED,   "bufs_returned",   "udp-relay: lent buffers that came back to this worker's pool"),
 	C(RP_C_BACKEND_DOWN,    "backend_down",    "udp-relay: times a backend was taken out for backend-down-ms (it refused a datagram)"),
 	C(RP_C_BUNDLE_RESYNCS,  "bundle_resyncs",  "tcp-proxy forward: bundle: bundle sends that ended short and took their unsent rest off the send ring with them, which was published again (proxy_forward.h)"),
+	C(RP_C_RX_BUNDLES,      "rx_bundles",      "tcp-proxy forward: bundle: receive completions that carried more than one buffer (a receive bundle, IORING_RECVSEND_BUNDLE)"),
 	G(RP_C_BUFS_FREE,       "bufs_free",       "Registered buffers free in the pool"),
 	G(RP_C_BUFS_IN_FLIGHT,  "bufs_in_flight",  "Registered buffers owned by the kernel or a handler"),
 	C(RP_C_ERR_RECV,        "err_recv",        "Receive errors"),

@@ -74,6 +74,7 @@ enum rp_counter {
 	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
 	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	RP_C_BUNDLE_RESYNCS,	/* forward: bundle: a short bundle's rest published again */
+	RP_C_RX_BUNDLES,	/* receive completions that carried more than one buffer */
 	/* buffers (gauges) */
 	RP_C_CQ_OVERFLOWS,	/* loop turns that found completions held back (CQ full) */
 	RP_C_BUFS_FREE,

