@@ -122,7 +122,10 @@ unsigned rp_rx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
  * The buffers one receive CQE delivered, in stream order. A receive bundle
  * (rx->bundle) fills consecutive buffers of the ring, every one but the
  * last full, and the CQE names only the first: the rest are found by ring
- * position (rp_buf_ring_next), their count from cqe->res.
+ * position (rp_buf_ring_next), their count from cqe->res. They are
+ * resolved once, when the CQE is read, into the pool's pieces[]: by the
+ * time the caller forwards the later ones, buffers given back meanwhile
+ * may have been put on the ring at those very positions.
  */
 struct rp_rx_bufs {
 	unsigned n;		/* buffers now held by the connection */
@@ -139,8 +142,9 @@ struct rp_rx_bufs {
 void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rx *rx,
 			 const struct io_uring_cqe *cqe, struct rp_rx_bufs *b);
 
-/* The next of b's buffers in stream order and the bytes in it; false
- * after the last. */
+/* The next of b's buffers in stream order and the bytes in it (as
+ * resolved by rp_rx_complete_bufs; valid until the next receive CQE is
+ * read); false after the last. */
 bool rp_rx_bufs_next(const struct rp_bufpool *p, struct rp_rx_bufs *b, unsigned *bid,
 		     unsigned *len);
 

@@ -128,8 +128,10 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 		"tcp-proxy cannot open backend connections: its clients are closed (err_connect)" },
 	[RP_FEAT_BUNDLE] = { "bundle", "RECVSEND_BUNDLE", "feature", false, "6.10", 2, 7,
 		REGISTER(rp_probe_feat_bit, IORING_FEAT_RECVSEND_BUNDLE),
-		"tcp-proxy forward: bundle: one send takes every buffer queued on a leg's send ring",
-		"tcp-proxy forward: bundle legs forward serialized (logged once)" },
+		"tcp-proxy forward: bundle: one send takes every buffer queued on a leg's send ring; "
+		"one receive completion carries several buffers",
+		"tcp-proxy forward: bundle legs forward serialized (logged once) and receive one "
+		"buffer per completion" },
 
 	[RP_FEAT_FIXED_BUFFERS] = { "fixed_buffers", "fixed buffers", "register", true, "5.1", 2, 0,
 		REGISTER(rp_probe_fixed_buffers, 0),

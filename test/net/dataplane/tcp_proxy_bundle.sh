@@ -12,7 +12,11 @@
 #     (each FIN passed on only after the data before it);
 #   - backpressure: a client that reads slowly while the backend streams
 #     32 MiB: the backend leg is throttled (conns_throttled), nothing is
-#     lost or reordered, every buffer comes back.
+#     lost or reordered, every buffer comes back;
+#   - receive bundles: the streams above were received with completions
+#     that carried several buffers (rx_bundles), and their sha256 matched:
+#     the buffers after a bundle's first were found in order although the
+#     pool gives buffers back to its ring in any order.
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
 rp_need_root
@@ -114,6 +118,12 @@ if rpd_wait_metrics; then
 	rp_check "a slow reader gets 32 MiB intact" slow_reader
 	rp_check "... its backend leg was throttled meanwhile (conns_throttled grew)" \
 		test "$(rpd_counter conns_throttled stream)" -gt "$throttled0"
+	# the slow reader's backend leg resumes with the socket full: its
+	# next receive takes several buffers at once
+	rp_check "receive bundles carried several buffers per completion (rx_bundles > 0)" \
+		test "$(rpd_counter rx_bundles stream)" -gt 0
+	rp_check "... and every buffer they took was the kernel's (err_bad_buffer 0)" \
+		test "$(rpd_counter err_bad_buffer)" -eq 0
 	rp_check "no send went wrong (err_send 0), no ring mismatch logged" \
 		sh -c 'test "$1" -eq 0 && ! grep -q "send ring out of step\|more bytes than were queued" "$2"' _ \
 		"$(rpd_counter err_send)" "$RPD_LOG"

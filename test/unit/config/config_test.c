@@ -390,7 +390,7 @@ static void test_tcp_proxy(void **state)
 	assert_int_equal(cfg.services[0].connect_timeout_ms, 2000);
 	assert_int_equal(cfg.services[0].retries, 2);
 	assert_true(cfg.services[0].nodelay);
-	assert_int_equal(cfg.services[0].forward, RP_FWD_SERIALIZED);
+	assert_int_equal(cfg.services[0].forward, RP_FWD_BUNDLE);
 	assert_int_equal(cfg.services[0].idle_timeout_ms, 300000);
 	assert_int_equal(cfg.services[0].backends[0].proxy_protocol, RP_PP_NONE);
 	assert_false(cfg.services[0].health.enabled);
