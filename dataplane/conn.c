@@ -215,6 +215,13 @@ void rp_rx_complete_bufs(struct rp_worker *w, struct rp_svc_inst *si, struct rp_
 		}
 		if (b->n > 1)
 			rp_count(si->ctr, RP_C_RX_BUNDLES, 1);
+	} else if (cqe->res > 0) {
+		/* Bytes without a buffer: how 6.18 would report a bundle
+		 * receive cancelled while its second pass waited (io_sendrecv_fail
+		 * posts the first pass's bytes; its buffers are off the ring but
+		 * unnamed). Never seen in the traces; the stream cannot go on. */
+		rp_count(si->ctr, RP_C_ERR_BAD_BUFFER, 1);
+		b->bad = true;
 	}
 	if (cqe->res > 0 && more && (rx->share.throttled || rx->grant_spent))
 		rx->cancel_sent = false;	/* still receiving: cancel again (harmless if late) */
