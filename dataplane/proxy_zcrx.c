@@ -29,7 +29,8 @@
  *
  * A dmabuf area cannot take data the kernel must copy (a segment that
  * arrived on another queue: RECV_ZC ends on EFAULT having delivered
- * everything before it); that leg goes on with provided buffers, in order.
+ * everything before it); that leg goes on with provided buffers, in order
+ * (zcrx_rx.h: demoted).
  */
 #include <errno.h>
 #include <liburing.h>
@@ -84,31 +85,16 @@ static void forward_piece(struct rp_worker *w, struct leg *from, const struct rp
 	}
 }
 
-/* A dmabuf area and data the kernel would have to copy into it. */
-static bool demote(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l,
-		   const struct io_uring_cqe *cqe)
-{
-	if (cqe->res != -EFAULT || (cqe->flags & IORING_CQE_F_MORE) ||
-	    w->zcrx->mem.src != RP_RXZC_SRC_DMABUF)
-		return false;
-	l->zrx.armed = false;
-	l->zc = false;	/* everything before the failing segment was delivered */
-	rp_dbg("service %s: slot %u: data off the zcrx queue cannot be copied into a dmabuf "
-	       "area: this connection goes on with provided buffers", si->cfg->name, l->rx.slot);
-	return true;
-}
-
 bool proxy_zc_on_recv(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l,
 		      const struct io_uring_cqe *cqe)
 {
 	struct rp_zrx_event ev;
 
-	if (demote(w, si, l, cqe))
-		return false;
 	rp_zrx_complete(w, si, &l->zrx, cqe, &ev);
 	if (ev.data)
 		forward_piece(w, l, &ev);
 	l->rd_eof = l->rd_eof || ev.eof;
+	l->zc = !ev.demoted;
 	return ev.failed;
 }
 
