@@ -69,6 +69,17 @@ duplex_echo() {
 	[ "$s_sha" = "$r_sha" ] && [ "$n" = "$1" ]
 }
 
+# readme_check FALLBACK_BYTES: the command README gives users, as it is
+# written there, on service pz: zcrx bytes 0, fallback bytes all of them.
+readme_check() {
+	local out
+	out=$(rp_in "$srv_ns" sh -c "curl -s http://127.0.0.1:9107/metrics | grep -E '^ringplane_rx_zerocopy(_fallback)?_bytes_total'" |
+	      grep 'service="pz"')
+	echo "$out"
+	echo "$out" | grep -qE "^ringplane_rx_zerocopy_bytes_total\{.*\} 0$" &&
+		echo "$out" | grep -qE "^ringplane_rx_zerocopy_fallback_bytes_total\{.*\} $1$"
+}
+
 # serves_through_fallback LABEL SOURCE REASON
 serves_through_fallback() {
 	local label=$1 reason=$3 fb zb up
@@ -91,6 +102,8 @@ serves_through_fallback() {
 	rp_check "$label: every byte the clients sent is a fallback byte (rx_zerocopy_fallback_bytes $fb == up_bytes $up == $want), rx_zerocopy_bytes 0 ($zb)" \
 		sh -c 'test "$1" -eq "$3" && test "$2" -eq "$3" && test "$4" -eq 0' _ "$fb" "$up" "$want" "$zb"
 	rp_check "$label: every buffer is back" rpd_wait_idle
+	rp_check "$label: README's one-command check shows the fallback bytes, no zcrx bytes" \
+		readme_check "$fb"
 	rpd_stop_checked "$label"
 }
 
