@@ -1,14 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zcrx refill-ring and area accounting (dataplane/zcrx_acct.h) against
- * FAKE_KERNEL_RQ, a test double of the kernel's side of the shared refill
- * ring: it owns the head/tail/rqe memory the real kernel would map, hands
- * out completions on pages of the area (counting a user reference per
- * completion, like io_zcrx_get_niov_uref), and consumes refill entries the
- * way io_zcrx_ring_refill() does (area id and page checked, one user
- * reference dropped per entry, head published). No io_uring is involved:
- * the double is the only "kernel" here, and what it checks is what the
- * real one would silently skip (a bad entry) or leak (a lost return).
+ * FAKE_KERNEL_RQ (fake_kernel_rq.h), a test double of the kernel's side of
+ * the shared refill ring. No io_uring is involved: the double is the only
+ * "kernel" here.
  *
  * The forwarding tests (tcp-proxy) play the send side by hand with the
  * same calls the proxy makes (dataplane/proxy_zcrx.c): rp_zcrx_pin when a
@@ -27,70 +22,7 @@
 
 #include "dataplane/zcrx_acct.h"
 
-#define PAGES 16u
-#define TOKEN (UINT64_C(3) << 48)	/* area id 3: the low 48 bits must stay clear */
-
-/* ---- FAKE_KERNEL_RQ: the test double of the kernel's shared ring memory ---- */
-
-struct fake_kernel_rq {
-	uint32_t head, tail;		/* the shared indices */
-	struct rp_zcrx_rqe *rqes;
-	uint32_t entries;
-	uint32_t user_refs[PAGES];	/* the kernel's per-niov user reference counts */
-	unsigned bad_entries;		/* entries the real kernel would skip */
-};
-
-static void fake_init(struct fake_kernel_rq *k, uint32_t entries, uint32_t start)
-{
-	memset(k, 0, sizeof(*k));
-	k->entries = entries;
-	k->head = k->tail = start;	/* indices are free-running u32s */
-	k->rqes = calloc(entries, sizeof(*k->rqes));
-	assert_non_null(k->rqes);
-}
-
-static struct rp_zcrx_ring_view fake_view(struct fake_kernel_rq *k)
-{
-	return (struct rp_zcrx_ring_view){ .khead = &k->head, .ktail = &k->tail,
-					   .rqes = k->rqes, .entries = k->entries };
-}
-
-/* A completion of len bytes at byte `at` of page `page`: its cqe off. */
-static uint64_t fake_deliver(struct fake_kernel_rq *k, uint32_t page, uint32_t at)
-{
-	k->user_refs[page]++;
-	return TOKEN | ((uint64_t)page * RP_ZCRX_PAGE + at);
-}
-
-/* Consume up to max entries, as io_zcrx_ring_refill does. */
-static unsigned fake_consume(struct fake_kernel_rq *k, unsigned max)
-{
-	uint32_t tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
-	unsigned n = 0;
-
-	while (k->head != tail && n < max) {
-		const struct rp_zcrx_rqe *e = &k->rqes[k->head++ & (k->entries - 1)];
-		uint64_t page = (e->off & ((UINT64_C(1) << 48) - 1)) / RP_ZCRX_PAGE;
-
-		n++;
-		if ((e->off & ~((UINT64_C(1) << 48) - 1)) != TOKEN || e->pad || page >= PAGES ||
-		    !k->user_refs[page]) {
-			k->bad_entries++;
-			continue;
-		}
-		k->user_refs[page]--;
-	}
-	return n;
-}
-
-static uint32_t fake_refs_total(const struct fake_kernel_rq *k)
-{
-	uint32_t t = 0;
-
-	for (unsigned i = 0; i < PAGES; i++)
-		t += k->user_refs[i];
-	return t;
-}
+#include "test/unit/dataplane/fake_kernel_rq.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
