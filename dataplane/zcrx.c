@@ -82,6 +82,7 @@ static void unmap(struct rp_zcrx *z)
 
 static int map(struct rp_zcrx *z, const struct rp_zcrx_job *job, char *why, size_t len)
 {
+	char area_why[200];
 	int ret;
 
 	z->area_len = job->area_len / PAGE * PAGE;
@@ -92,7 +93,10 @@ static int map(struct rp_zcrx *z, const struct rp_zcrx_job *job, char *why, size
 		z->rq_mem = NULL;
 		return snprintf(why, len, "%s: refill ring: %s", job->dev, strerror(errno)), -ENOMEM;
 	}
-	ret = rp_zcrx_area_open(&z->mem, job->area_src, z->area_len, why, len);
+	ret = rp_zcrx_area_open(&z->mem, job->area_src, z->area_len, area_why, sizeof(area_why));
+	if (ret)
+		snprintf(why, len, "%s: %s area: %s", job->dev, rp_zcrx_area_src_name(job->area_src),
+			 area_why);
 	z->area = z->mem.base;
 	return ret;
 }
