@@ -161,6 +161,12 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 		REGISTER(rp_probe_zcrx, 0),
 		"services[].rx-zerocopy: hardware receive zerocopy on a prepared NIC queue "
 		"(per interface below)", "provided-buffer receive" },
+	[RP_FEAT_ZCRX_DMABUF] = { "zcrx_dmabuf", "zcrx dmabuf area (udmabuf)", "feature", false,
+		"6.16", 2, 10,
+		REGISTER(rp_probe_zcrx_dmabuf, 0),
+		"services[].rx-zerocopy-area-source: dmabuf: the zcrx area is a udmabuf over a memfd",
+		"rx-zerocopy-area-source: dmabuf: auto falls back to provided-buffer receive, on "
+		"refuses to start; memory areas are unaffected" },
 };
 
 

@@ -769,3 +769,15 @@ int rp_probe_zcrx(unsigned arg, char *why, size_t len)
 	(void)arg;
 	return rp_zcrx_kernel_probe(why, len);
 }
+
+/*
+ * A zcrx area from a dma-buf (kernel 6.16+) is registered only together
+ * with a device, so the kernel's side cannot be asked without one; what
+ * this machine can answer is whether the udmabuf it would be made of can
+ * exist (dataplane/zcrx_area.c).
+ */
+int rp_probe_zcrx_dmabuf(unsigned arg, char *why, size_t len)
+{
+	(void)arg;
+	return rp_zcrx_area_probe(RP_RXZC_SRC_DMABUF, why, len);
+}
