@@ -132,13 +132,19 @@ enum {
 	 * (counted err_send_full) instead of parking it on poll, where a later
 	 * send could overtake it. UDP uses this to keep replies in SQ order. */
 	RP_TX_NOWAIT = 1u << 2,
+	/* .heap lies in fixed buffer .buf_index of the ring (another worker's
+	 * pool cloned into it: bufclone.h): zerocopy as the policy decides,
+	 * the caller keeps the memory until the send and its notification. */
+	RP_TX_HEAP_FIXED = 1u << 3,
 };
 
 struct rp_tx_req {
 	int fd;
 	unsigned flags;
 	unsigned bid;			/* pool buffer, or RP_BID_NONE with .heap */
-	const void *heap;		/* bid == RP_BID_NONE: send from here (always a copy) */
+	const void *heap;		/* bid == RP_BID_NONE: send from here (a copy, unless
+					 * RP_TX_HEAP_FIXED) */
+	unsigned buf_index;		/* RP_TX_HEAP_FIXED: the fixed buffer heap lies in */
 	unsigned off, len;		/* within buffer bid */
 	const struct sockaddr *dst;	/* UDP destination or NULL; must stay valid until
 					 * the send CQE (e.g. inside the same buffer) */

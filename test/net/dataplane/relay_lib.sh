@@ -40,8 +40,9 @@ ${4:+$4
 EOC
 }
 
-# relay_forced_handoff SERVICE ADDR IPS BACKENDS: 8 addresses x 4 ports x 200
-# datagrams from clients pinned to CPU 0, so the datagrams of clients the
+# relay_forced_handoff SERVICE ADDR IPS BACKENDS [SIZES]: 8 addresses x 4 ports
+# x 200 datagrams (SIZES: comma-separated, default the client's 64,512,1400)
+# from clients pinned to CPU 0, so the datagrams of clients the
 # other worker owns arrive on a non-owner and are handed over. Checks what
 # holds for every handoff mode: every datagram exact, in order, from the
 # service address, affine; handoffs happened, the owners took them all,
@@ -50,7 +51,7 @@ EOC
 relay_forced_handoff() {
 	local svc=$1 relay=$2 ips=$3 backends=$4 sent_be b
 	out=$(rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" clients "$relay" --ips "$ips" --ports 4 \
-		--count 200 --window 8)
+		--count 200 --window 8 ${5:+--sizes "$5"})
 	echo "$out"
 	rp_check "$svc: 32 sessions, every datagram exact, in order, from the service address, affine" \
 		test "$(field '["errors"]')" = "[]" -a "$(field '["datagrams"]')" = 6400
