@@ -16,8 +16,10 @@
  * the per-client limit exact. A datagram that arrives on another worker
  * (the kernel's reuseport choice, or the CPU that received it) is handed to
  * the owner as an RP_MSG_RELAY message carrying its buffer's reference
- * (worker, buffer id); the owner sends from that memory and hands the buffer
- * back by another message when the send completed. See svc_udp_relay.c.
+ * (worker, buffer id); the owner sends from that memory (zerocopy by fixed
+ * index where the policy says so: bufclone.h) and hands the buffer back by
+ * another message when the send (and its notification) completed. See
+ * svc_udp_relay.c.
  * With `handoff: copy` (kept for comparison) the datagram is copied into a
  * queue per worker pair instead (relay_copyq.h, relay_copy.c).
  */

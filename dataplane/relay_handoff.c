@@ -5,7 +5,8 @@
  *   DGRAM    origin -> owner: "relay the datagram in my buffer bid" (arg:
  *            recvmsg's length). The origin counts the buffer lent and holds
  *            one unit of its `pending` until it is back.
- *   BUFBACK  owner -> origin: the send from that buffer completed.
+ *   BUFBACK  owner -> origin: the send from that buffer completed (and, if
+ *            it was zerocopy, its notification came: the kernel let go).
  *   READY    the last member to join -> the others: start receiving.
  *   QUIET    a member whose service socket stopped -> every other: nothing
  *            more comes from me (after my last DGRAM to you: msg.c keeps one

@@ -19,10 +19,10 @@
  * id, recvmsg length). The owner reads the recvmsg header, the client's
  * address and the payload straight from the origin's pool (the group
  * publishes every member's pool) and sends the payload to the backend from
- * there: a plain send from the address. The origin's registered buffers are
- * not the owner ring's fixed buffers, so SEND_ZC with a fixed index cannot
- * name them; the kernel copies the bytes into its skb as any copy send
- * does, and user space copies nothing. When that send completed, the owner
+ * there: every member's pool is also a fixed buffer of every member's ring
+ * (bufclone.h), so it is SEND_ZC by index where the zerocopy policy says
+ * so, else a copy send from that memory; user space copies nothing. When
+ * that send completed (and, zerocopy, its notification came), the owner
  * posts RP_RELAY_BUFBACK to the origin, which puts the buffer back in its
  * pool. Until then the origin counts the buffer lent (bufs_lent) and holds
  * one unit of its `pending`, so it cannot exit with a buffer out.
