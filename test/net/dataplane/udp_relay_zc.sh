@@ -80,12 +80,5 @@ rp_check "no worker copy-sends for want of cloned buffers" \
 	bash -c "! grep -q 'handed over from .* are sent as copies' '$RPD_LOG'"
 
 # ---- a flood of zerocopy handoffs in flight at shutdown ----------------------
-rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$RELAY" --ips "$IPS" --seconds 3
-flood_pid=$RP_BG_PID
-rpd_counter_reaches handoff_zc_sends relay $((zc + 1000))
-rpd_stop_checked "flood"
-wait "$flood_pid" 2>/dev/null
-free_lines=$(grep -cE 'worker [0-9]+: exiting: buffers free ([0-9]+)/\1$' "$RPD_LOG")
-rp_check "both workers exit with every buffer free ($free_lines)" test "$free_lines" = 2
-rp_check "no lent buffer or message left at exit" bash -c "! grep -q 'buffer(s) lent' '$RPD_LOG'"
+relay_flood_stop "$RELAY" "$IPS" 3 handoff_zc_sends $((zc + 1000))
 rp_done
