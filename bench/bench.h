@@ -92,9 +92,6 @@ void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n);
  * (soak) runs each case once, also in full runs; --reps still overrides.
  */
 void rp_bench_single_rep(struct rp_bench_ctx *ctx);
-/* --seconds: how long a benchmark with a run length (soak) runs; `dflt`
- * when not given. */
-double rp_bench_seconds(const struct rp_bench_ctx *ctx, double dflt);
 
 /* A run-wide parameter, recorded in the JSON "parameters" object. */
 void rp_bench_param(struct rp_bench_ctx *ctx, struct rp_bench_kv kv);
@@ -108,7 +105,13 @@ int rp_bench_fail(struct rp_bench_ctx *ctx, const char *fmt, ...)
 /* ---- knobs: parameters a user sets with --set --------------------------- */
 
 /*
- * A benchmark parameter the user can aim (`--set sizes=600,8000`). Values
+ * A benchmark parameter the user can aim (`--set sizes=600,8000`). Names
+ * mean the same in every benchmark: `variants` (which variants run),
+ * `sizes` (payload bytes), `seconds` (measuring time per repetition),
+ * `batch`/`batches`, `clients`/`peers`/`streams`/`connections` (how many
+ * load sources). Every benchmark also has `cpus` (the harness's: the CPUs
+ * rp_bench_cpu() hands out, in order). Repetitions are `--reps`;
+ * `--seconds S` is `--set seconds=S`. Values
  * are numbers in [min, max] or, with `words`, one of those words. The
  * harness checks every --set against the table before the run (unknown key,
  * bad value, out of range, a list where one value is allowed: a usage error
@@ -126,13 +129,21 @@ struct rp_bench_knob {
 	bool real;			/* numbers may have fractions (else whole) */
 };
 
+#define RP_BENCH_KNOB_MAX_VALUES 16	/* values of one list knob */
+
 /* How many values knob `key` has (0: no such knob); value i as a number
  * or a word (NULL for a number knob). */
 unsigned rp_bench_knob_n(const struct rp_bench_ctx *ctx, const char *key);
 double rp_bench_knob_num(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
 const char *rp_bench_knob_word(const struct rp_bench_ctx *ctx, const char *key, unsigned i);
+/* A number knob's values as whole numbers into out; how many. */
+unsigned rp_bench_knob_uints(const struct rp_bench_ctx *ctx, const char *key,
+			     unsigned out[RP_BENCH_KNOB_MAX_VALUES]);
 /* Is `word` among the values of word knob `key`? */
 bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const char *word);
+/* The same, but also true when the benchmark has no knob `key` (code shared
+ * by benchmarks with and without that choice). */
+bool rp_bench_knob_allows(const struct rp_bench_ctx *ctx, const char *key, const char *word);
 
 /* ---- cases ------------------------------------------------------------- */
 

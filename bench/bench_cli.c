@@ -27,18 +27,18 @@ static void usage(FILE *f)
 		   "  --quick    tiny run (seconds): checks that the benchmark works\n"
 		   "  --out DIR  output directory (default: results)\n"
 		   "  --reps N   repetitions per case (1..%d)\n"
-		   "  --seconds S  run length of a benchmark that has one (soak: default\n"
-		   "             600, --quick 8), 1..%d\n"
-		   "  --set KEY=VALUE[,VALUE...]  a benchmark parameter (sizes, variants,\n"
-		   "             ...): `ringplane bench NAME --help` lists them\n"
+		   "  --seconds S  the same as --set seconds=S (measuring time per\n"
+		   "             repetition; soak: the run's length)\n"
+		   "  --set KEY=VALUE[,VALUE...]  a benchmark parameter (variants, sizes,\n"
+		   "             seconds, cpus, ...): `ringplane bench NAME --help` lists\n"
+		   "             them with their defaults; the JSON records every value\n"
 		   "  --list     the benchmarks, with a line each\n"
 		   "  --help     this text (with NAME: and that benchmark's parameters)\n\n"
 		   "compare: the cases two result files of one benchmark share, each metric's\n"
 		   "ratio of medians B/A with its spread (B.min/A.max .. B.max/A.min), as a\n"
 		   "markdown table on stdout.\n\n"
 		   "Exit status: 0 success, 1 the benchmark or a case failed (outputs are\n"
-		   "still written), 2 usage error or unknown benchmark.\n", RP_BENCH_MAX_REPS,
-		RP_BENCH_MAX_SECONDS);
+		   "still written), 2 usage error or unknown benchmark.\n", RP_BENCH_MAX_REPS);
 }
 
 static void list(FILE *f)
@@ -74,16 +74,6 @@ static int parse_reps(const char *s, unsigned *out)
 	return parse_num(s, RP_BENCH_MAX_REPS, out);
 }
 
-static int parse_seconds(const char *s, double *out)
-{
-	unsigned v;
-
-	if (parse_num(s, RP_BENCH_MAX_SECONDS, &v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* `ringplane bench compare A.json B.json` (argv from "compare" on). */
 static int cmd_compare(int argc, char **argv)
 {
@@ -112,6 +102,7 @@ int cmd_bench(int argc, char **argv)
 	const struct rp_bench_def *def;
 	struct rp_bench_ctx *ctx;
 	const char *sets[MAX_SETS];
+	char seconds_set[64];
 	unsigned n_sets = 0;
 	bool help = false;
 	char err[1024];
@@ -130,15 +121,13 @@ int cmd_bench(int argc, char **argv)
 				return rp_usage_error("bench", "--reps needs a number from 1 to %d, not '%s'",
 						      RP_BENCH_MAX_REPS, optarg);
 			break;
-		case 's':
-			if (parse_seconds(optarg, &o.seconds))
-				return rp_usage_error("bench", "--seconds needs a number from 1 to %d, not '%s'",
-						      RP_BENCH_MAX_SECONDS, optarg);
-			break;
+		case 's':	/* checked as the seconds knob */
+			snprintf(seconds_set, sizeof(seconds_set), "seconds=%s", optarg);
+			/* fall through */
 		case 'S':
 			if (n_sets == MAX_SETS)
 				return rp_usage_error("bench", "at most %d --set options", MAX_SETS);
-			sets[n_sets++] = optarg;
+			sets[n_sets++] = c == 's' ? seconds_set : optarg;
 			break;
 		case 'l': list(stdout); return RP_EXIT_OK;
 		case 'h': help = true; break;

@@ -28,10 +28,35 @@
 #include "bench/bench.h"
 #include "bench/chan_ops.h"
 
-static const size_t p2p_sizes[] = { 64, 256, 1024, 4096, 16384, 32768 };
-static const size_t fan_sizes[] = { 64, 4096, 32768 };
-static const unsigned fan_rx[] = { 1, 2, 4, 8, 16 };
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
+#define MAX_SIZE (1u << 20)
+
+static const char *const variant_words[] = {
+	"pipe", "unix", "shm_eventfd", "ringplane_unicast", "ringplane_broadcast",
+	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", NULL,
+};
+static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
+
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "the channels measured (p2p and wake: unicast ones; fan-out: broadcast "
+	  "ones; multicast up to 4 KB, by reference above it; iceoryx when built in)",
+	  "pipe,unix,shm_eventfd,ringplane_unicast,ringplane_broadcast,ringplane_broadcast_ref,"
+	  "ringplane_multicast,iceoryx", NULL, 0, 0, variant_words, true },
+	{ "tests", "point to point, wake-up of a sleeping receiver, fan-out", "p2p,wake,fanout",
+	  NULL, 0, 0, test_words, true },
+	{ "sizes", "point-to-point message sizes (bytes)", "64,256,1024,4096,16384,32768", NULL,
+	  8, MAX_SIZE, NULL, true },
+	{ "fanout_sizes", "fan-out message sizes (bytes)", "64,4096,32768", NULL, 8, MAX_SIZE,
+	  NULL, true },
+	{ "receivers", "fan-out receivers (threads)", "1,2,4,8,16", NULL, 1, 16, NULL, true },
+	{ "messages", "messages per repetition (0: 16 MiB / (size x receivers), 1000..5000)",
+	  "0", "500", 0, 1e7, NULL, false },
+};
+
+/* The knobs, read once. */
+static unsigned p2p_sizes[RP_BENCH_KNOB_MAX_VALUES], n_p2p_sizes;
+static unsigned fan_sizes[RP_BENCH_KNOB_MAX_VALUES], n_fan_sizes;
+static unsigned fan_rx[RP_BENCH_KNOB_MAX_VALUES], n_fan_rx;
 
 #define MAX_OPS 5
 /* The variants of this run: iceoryx joins when its daemon could be started. */
@@ -41,7 +66,7 @@ static const struct chan_xp_ops *p2p_ops[MAX_OPS] = {
 static const struct chan_xp_ops *fan_ops[MAX_OPS] = {
 	&chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd, &chan_xp_ringplane_broadcast,
 };
-static unsigned n_ops = 4;
+static unsigned n_p2p = 4, n_fan = 4;
 
 struct chan_case {
 	struct rp_bench_ctx *ctx;
@@ -64,11 +89,12 @@ struct rx_thread {
 static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsigned nrx)
 {
 	unsigned long budget = (16ul << 20) / (size * nrx);
+	unsigned long set = (unsigned long)rp_bench_knob_num(ctx, "messages", 0);
 
 	/* Wake-ups cost 10-40 us on this VM: a few thousand messages per
 	 * repetition already take seconds. */
-	if (rp_bench_quick(ctx))
-		return 500;
+	if (set)
+		return set;
 	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
 }
 
@@ -265,35 +291,38 @@ static void wake_cases(struct rp_bench_ctx *ctx)
 	struct rp_bench_kv kv[2] = { RP_KV_STR("test", "wake"), RP_KV_NUM("size", 64) };
 	unsigned long n = rp_bench_quick(ctx) ? 100 : 1000;
 
-	for (size_t o = 0; o < n_ops; o++) {
+	for (size_t o = 0; o < n_p2p; o++) {
 		cs[o] = (struct chan_case){ ctx, p2p_ops[o], 64, 1, n, false };
 		defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_wake, &cs[o] };
 	}
-	rp_bench_cases_interleaved(ctx, defs, n_ops);
+	rp_bench_cases_interleaved(ctx, defs, n_p2p);
 	rp_bench_plot_cdf(ctx, "wake-cdf", "delivery to a sleeping receiver, 64 B every 200 us",
 			  "ns", true);
 }
 
 static void p2p_cases(struct rp_bench_ctx *ctx)
 {
-	for (size_t z = 0; z < N_OF(p2p_sizes); z++) {
+	for (size_t z = 0; z < n_p2p_sizes; z++) {
 		struct chan_case cs[MAX_OPS];
 		struct rp_bench_case_def defs[MAX_OPS];
 		struct rp_bench_kv kv[2] = { RP_KV_STR("test", "p2p"), RP_KV_NUM("size", (double)p2p_sizes[z]) };
 
-		for (size_t o = 0; o < n_ops; o++) {
+		for (size_t o = 0; o < n_p2p; o++) {
 			cs[o] = (struct chan_case){ ctx, p2p_ops[o], p2p_sizes[z], 1,
 						    msgs_for(ctx, p2p_sizes[z], 1), false };
 			defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_p2p, &cs[o] };
 		}
-		rp_bench_cases_interleaved(ctx, defs, n_ops);
+		rp_bench_cases_interleaved(ctx, defs, n_p2p);
 	}
 }
 
 static void fan_cases(struct rp_bench_ctx *ctx)
 {
-	for (size_t z = 0; z < N_OF(fan_sizes); z++) {
-		for (size_t n = 0; n < N_OF(fan_rx); n++) {
+	bool mcast = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_multicast.name);
+	bool by_ref = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_broadcast_ref.name);
+
+	for (size_t z = 0; z < n_fan_sizes; z++) {
+		for (size_t n = 0; n < n_fan_rx; n++) {
 			struct chan_case cs[MAX_OPS + 1];
 			struct rp_bench_case_def defs[MAX_OPS + 1];
 			struct rp_bench_kv kv[3] = { RP_KV_STR("test", "fanout"),
@@ -302,18 +331,18 @@ static void fan_cases(struct rp_bench_ctx *ctx)
 			unsigned long m = msgs_for(ctx, fan_sizes[z], fan_rx[n]);
 			size_t k = 0;
 
-			for (size_t o = 0; o < n_ops; o++, k++) {
+			for (size_t o = 0; o < n_fan; o++, k++) {
 				cs[k] = (struct chan_case){ ctx, fan_ops[o], fan_sizes[z], fan_rx[n], m, false };
 				defs[k] = (struct rp_bench_case_def){ fan_ops[o]->name, kv, 3, rep_fan, &cs[k] };
 			}
-			if (fan_sizes[z] <= 4096) {
+			if (fan_sizes[z] <= 4096 && mcast) {
 				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_multicast, fan_sizes[z],
 							    fan_rx[n], m, true };
 				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_multicast.name, kv, 3,
 								      rep_fan, &cs[k] };
 				k++;
 			}
-			if (fan_sizes[z] > 4096) {	/* large messages: also by reference */
+			if (fan_sizes[z] > 4096 && by_ref) {	/* large messages: also by reference */
 				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_broadcast_ref,
 							    fan_sizes[z], fan_rx[n], m, false };
 				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_broadcast_ref.name,
@@ -383,8 +412,7 @@ static void iceoryx_join(struct rp_bench_ctx *ctx)
 	const char *why = "?";
 
 	if (chan_iox_start(&why) == 0) {
-		p2p_ops[n_ops] = fan_ops[n_ops] = &chan_xp_iceoryx;
-		n_ops++;
+		p2p_ops[n_p2p++] = fan_ops[n_fan++] = &chan_xp_iceoryx;
 		rp_bench_note(ctx, "%s", chan_xp_iceoryx.how);
 		return;
 	}
@@ -395,18 +423,42 @@ static void iceoryx_join(struct rp_bench_ctx *ctx)
 #endif
 }
 
+/* Keep the transports the variants knob names. */
+static unsigned keep_wanted(const struct rp_bench_ctx *ctx, const struct chan_xp_ops **ops,
+			    unsigned n)
+{
+	unsigned k = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (rp_bench_knob_has(ctx, "variants", ops[i]->name))
+			ops[k++] = ops[i];
+	return k;
+}
+
 static int chan_run(struct rp_bench_ctx *ctx)
 {
+	bool p2p = rp_bench_knob_has(ctx, "tests", "p2p");
+	bool wake = rp_bench_knob_has(ctx, "tests", "wake");
+	bool fan = rp_bench_knob_has(ctx, "tests", "fanout");
+
 	if (rp_bench_quick(ctx))
 		rp_bench_quick_reps(ctx, 1);
-	iceoryx_join(ctx);
-	rp_bench_expect_cases(ctx, (unsigned)(N_OF(p2p_sizes) * n_ops +
-					      N_OF(fan_sizes) * N_OF(fan_rx) * n_ops +
-					      3 * N_OF(fan_rx) + n_ops));
+	n_p2p_sizes = rp_bench_knob_uints(ctx, "sizes", p2p_sizes);
+	n_fan_sizes = rp_bench_knob_uints(ctx, "fanout_sizes", fan_sizes);
+	n_fan_rx = rp_bench_knob_uints(ctx, "receivers", fan_rx);
+	if (rp_bench_knob_has(ctx, "variants", "iceoryx"))
+		iceoryx_join(ctx);
+	n_p2p = keep_wanted(ctx, p2p_ops, n_p2p);
+	n_fan = keep_wanted(ctx, fan_ops, n_fan);
+	rp_bench_expect_cases(ctx, (p2p ? n_p2p_sizes * n_p2p : 0) + (wake ? n_p2p : 0) +
+				   (fan ? n_fan_sizes * n_fan_rx * (n_fan + 1) : 0));
 	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
-	p2p_cases(ctx);
-	wake_cases(ctx);
-	fan_cases(ctx);
+	if (p2p)
+		p2p_cases(ctx);
+	if (wake)
+		wake_cases(ctx);
+	if (fan)
+		fan_cases(ctx);
 	plots(ctx);
 	notes(ctx);
 	return 0;
@@ -416,4 +468,6 @@ const struct rp_bench_def rp_bench_chan = {
 	.name = "chan",
 	.summary = "message channels vs pipe, unix socket, shm+eventfd: p2p and fan-out",
 	.run = chan_run,
+	.knobs = knobs,
+	.n_knobs = N_OF(knobs),
 };

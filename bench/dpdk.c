@@ -10,8 +10,8 @@
  * for `seconds` (reflected packets/s, loss, reflector CPU per packet), then
  * sends at a fixed `rate` for round trips (p50/p99), and stops it.
  *
- * Parameters (they fit the harness's `--set key=value` when it has it; the
- * table below is what `--help` lists and what the JSON records):
+ * Parameters: the knobs below (`--set key=value`, listed by `--help`,
+ * recorded in the JSON).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,23 +23,34 @@
 #include "bench/dpdk.h"
 
 #define PROBE_MS 20000
-#define MAX_LIST 8
+#define MAX_LIST RP_BENCH_KNOB_MAX_VALUES
 
-struct dpdk_knob {
-	const char *key, *help, *dflt, *quick;
+static const char *const variant_words[] = {
+	"ringplane", "dpdk-af_packet", "dpdk-af_xdp", "kernel-recvmmsg",	/* reflect */
+	"ringplane-auto", "ringplane-zc", "raw-generator", NULL,		/* tx-only too */
 };
+static const char *const mode_words[] = { "reflect", "tx-only", NULL };
 
-static const struct dpdk_knob knobs[] = {
-	{ "sizes", "UDP payload bytes (32..8000)", "64,1500,8000", "64" },
-	{ "flows", "source ports the generator cycles through", "1,64", "1,64" },
-	{ "seconds", "flood length per repetition", "3", "0.5" },
-	{ "rate", "round-trip cases: frames/s on a fixed schedule", "20000", "5000" },
-	{ "rtt_seconds", "round-trip phase length per repetition", "2", "0.5" },
-	{ "tx_seconds", "TX-only case length per repetition", "2", "0.5" },
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "reflectors (reflect) and senders (tx-only: ringplane-auto, ringplane-zc, "
+	  "dpdk-af_packet, dpdk-af_xdp, raw-generator) measured",
+	  "ringplane,dpdk-af_packet,dpdk-af_xdp,kernel-recvmmsg,ringplane-auto,ringplane-zc,"
+	  "raw-generator", NULL, 0, 0, variant_words, true },
+	{ "modes", "reflect (the reflectors) and tx-only (the senders)", "reflect,tx-only", NULL,
+	  0, 0, mode_words, true },
+	{ "sizes", "UDP payload bytes", "64,1500,8000", "64", 32, 8000, NULL, true },
+	{ "flows", "source ports the generator cycles through", "1,64", NULL, 1, DPDK_MAX_FLOWS,
+	  NULL, true },
+	{ "seconds", "flood length per repetition (s)", "3", "0.5", 0.1, 600, NULL, false, true },
+	{ "rate", "round-trip cases: frames/s on a fixed schedule", "20000", "5000", 100, 1e7,
+	  NULL, false },
+	{ "rtt_seconds", "round-trip phase length per repetition (s)", "2", "0.5", 0.1, 600, NULL,
+	  false, true },
+	{ "tx_seconds", "TX-only case length per repetition (s)", "2", "0.5", 0.1, 600, NULL,
+	  false, true },
 	{ "rcvbuf", "L4 reflectors' socket receive buffer in bytes, as net.core.rmem_default "
-		    "would set it (0: the kernel default)", "4194304", "4194304" },
+	  "would set it (0: the kernel default)", "4194304", NULL, 0, 1 << 30, NULL, false },
 };
-#define N_KNOBS (sizeof(knobs) / sizeof(knobs[0]))
 
 struct bench {
 	struct rp_bench_ctx *ctx;
@@ -58,50 +69,17 @@ struct refl_case {
 
 /* ---- parameters -------------------------------------------------------------- */
 
-/*
- * A knob's value: this benchmark does not declare the harness's `--set`
- * knobs yet; RP_BENCH_DPDK_SET ("sizes=1500,8000 flows=1",
- * space-separated) overrides the defaults.
- */
-static const char *knob(const struct bench *b, const char *key)
-{
-	static char val[64];
-	const char *set = getenv("RP_BENCH_DPDK_SET");
-	size_t klen = strlen(key);
-
-	for (const char *p = set; p && *p; p += strcspn(p, " "), p += strspn(p, " "))
-		if (!strncmp(p, key, klen) && p[klen] == '=') {
-			snprintf(val, sizeof(val), "%.*s", (int)strcspn(p + klen + 1, " "), p + klen + 1);
-			return val;
-		}
-	for (unsigned i = 0; i < N_KNOBS; i++)
-		if (!strcmp(knobs[i].key, key))
-			return rp_bench_quick(b->ctx) ? knobs[i].quick : knobs[i].dflt;
-	return "";
-}
-
-static unsigned knob_list(const struct bench *b, const char *key, unsigned *v)
-{
-	char buf[64], *save = NULL;
-	unsigned n = 0;
-
-	snprintf(buf, sizeof(buf), "%s", knob(b, key));
-	for (char *t = strtok_r(buf, ",", &save); t && n < MAX_LIST; t = strtok_r(NULL, ",", &save))
-		v[n++] = (unsigned)strtoul(t, NULL, 10);
-	return n;
-}
-
 static void params(struct bench *b)
 {
-	b->n_sizes = knob_list(b, "sizes", b->sizes);
-	b->n_flows = knob_list(b, "flows", b->flows);
-	b->seconds = atof(knob(b, "seconds"));
-	b->rate = atof(knob(b, "rate"));
-	b->rtt_seconds = atof(knob(b, "rtt_seconds"));
-	b->tx_seconds = atof(knob(b, "tx_seconds"));
-	b->rcvbuf = atoi(knob(b, "rcvbuf"));
-	for (unsigned i = 0; i < N_KNOBS; i++)
-		rp_bench_param(b->ctx, RP_KV_STR(knobs[i].key, knob(b, knobs[i].key)));
+	struct rp_bench_ctx *ctx = b->ctx;
+
+	b->n_sizes = rp_bench_knob_uints(ctx, "sizes", b->sizes);
+	b->n_flows = rp_bench_knob_uints(ctx, "flows", b->flows);
+	b->seconds = rp_bench_knob_num(ctx, "seconds", 0);
+	b->rate = rp_bench_knob_num(ctx, "rate", 0);
+	b->rtt_seconds = rp_bench_knob_num(ctx, "rtt_seconds", 0);
+	b->tx_seconds = rp_bench_knob_num(ctx, "tx_seconds", 0);
+	b->rcvbuf = (int)rp_bench_knob_num(ctx, "rcvbuf", 0);
 }
 
 /* ---- one repetition ------------------------------------------------------------ */
@@ -210,6 +188,8 @@ static void run_reflectors(struct bench *b, unsigned size, unsigned flows)
 	for (unsigned k = 0; k < DPDK_REFL__COUNT; k++) {
 		const char *why = dpdk_refl_unsupported((enum dpdk_refl_kind)k, size);
 
+		if (!rp_bench_knob_has(b->ctx, "variants", dpdk_refl_name((enum dpdk_refl_kind)k)))
+			continue;
 		if (why) {
 			if (flows == b->flows[0])
 				rp_bench_note(b->ctx, "%s at %u B: not measured: %s",
@@ -263,7 +243,8 @@ static void run_ratios(struct bench *b)
 				struct ratio_case r = { b, dpdk_refl_name((enum dpdk_refl_kind)k), p };
 				double x;
 
-				if (!rp_bench_median(b->ctx, r.peer, p, 3, "pps", &x))
+				if (!rp_bench_median(b->ctx, r.peer, p, 3, "pps", &x) ||
+				    !rp_bench_median(b->ctx, "ringplane", p, 3, "pps", &x))
 					continue;
 				snprintf(variant, sizeof(variant), "ringplane/%s", r.peer);
 				rp_bench_case(b->ctx, variant, p, 3, rep_ratio, &r);
@@ -337,13 +318,8 @@ static const char *loadavg(char *buf, size_t len)
 static void describe(struct bench *b)
 {
 	struct rp_bench_ctx *ctx = b->ctx;
-	char knobs_help[512], ag[64];
-	size_t off = 0;
+	char ag[64];
 
-	for (unsigned i = 0; i < N_KNOBS && off < sizeof(knobs_help); i++)
-		off += (size_t)snprintf(knobs_help + off, sizeof(knobs_help) - off, "%s%s (%s)",
-					i ? "; " : "", knobs[i].key, knobs[i].help);
-	rp_bench_param(ctx, RP_KV_STR("knobs", knobs_help));
 	rp_bench_param(ctx, RP_KV_STR("link", "veth pair between two private network namespaces; "
 				      "GRO on, threaded NAPI pinned to each side's CPU; MTU 1500, "
 				      "3000 (1500 B payloads) or 9000 (8000 B)"));
@@ -414,6 +390,7 @@ static int dpdk_run(struct rp_bench_ctx *ctx)
 {
 	struct bench b = { .ctx = ctx };
 	unsigned ncpu = rp_bench_ncpus(ctx);
+	bool reflect = rp_bench_knob_has(ctx, "modes", "reflect");
 	char err[512];
 	int ret = 0;
 
@@ -429,7 +406,7 @@ static int dpdk_run(struct rp_bench_ctx *ctx)
 	rp_bench_pin_self(b.link.gen_cpu);
 	describe(&b);
 	rp_bench_expect_cases(ctx, b.n_sizes * (b.n_flows * (2 * DPDK_REFL__COUNT - 1) + 5));
-	for (unsigned i = 0; i < b.n_sizes && !ret; i++) {
+	for (unsigned i = 0; reflect && i < b.n_sizes && !ret; i++) {
 		if (dpdk_link_mtu(&b.link, dpdk_mtu_for(b.sizes[i]), err, sizeof(err)) < 0) {
 			ret = rp_bench_fail(ctx, "%s", err);
 			break;
@@ -437,7 +414,7 @@ static int dpdk_run(struct rp_bench_ctx *ctx)
 		for (unsigned f = 0; f < b.n_flows; f++)
 			run_reflectors(&b, b.sizes[i], b.flows[f]);
 	}
-	if (!ret)
+	if (!ret && rp_bench_knob_has(ctx, "modes", "tx-only"))
 		ret = dpdk_tx_run(ctx, &b.link, b.sizes, b.n_sizes, b.tx_seconds);
 	dpdk_link_down(&b.link);
 	if (ret)
@@ -452,4 +429,6 @@ const struct rp_bench_def rp_bench_dpdk = {
 	.name = "dpdk",
 	.summary = "UDP reflector and TX only over veth: ringplane vs DPDK testpmd (af_packet, af_xdp) vs kernel",
 	.run = dpdk_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

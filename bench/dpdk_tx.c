@@ -254,7 +254,8 @@ static void run_size(struct tx_bench *b, unsigned size)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < 5; i++) {
-		if (cases[i].af_xdp && dpdk_refl_unsupported(DPDK_REFL_AF_XDP, size))
+		if ((cases[i].af_xdp && dpdk_refl_unsupported(DPDK_REFL_AF_XDP, size)) ||
+		    !rp_bench_knob_has(b->ctx, "variants", cases[i].variant))
 			continue;
 		defs[n++] = (struct rp_bench_case_def){ cases[i].variant, params, 3, fns[i], &cases[i] };
 	}

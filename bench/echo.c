@@ -28,14 +28,14 @@
 #include "bench/echo_load.h"
 
 #define LOSS_TIMEOUT_MS 20
-#define MAX_LIST 16
+#define MAX_LIST RP_BENCH_KNOB_MAX_VALUES
 
 static const char *const server_words[] = {
 	"ringplane", "ringplane-nogso", "epoll", "epoll-gso", "sockperf", NULL,
 };
 
 static const struct rp_bench_knob knobs[] = {
-	{ "servers", "the servers measured", "ringplane,ringplane-nogso,epoll,epoll-gso,sockperf",
+	{ "variants", "the servers measured", "ringplane,ringplane-nogso,epoll,epoll-gso,sockperf",
 	  NULL, 0, 0, server_words, true },
 	{ "sizes", "closed-loop payload sizes (bytes)", "64,1024,8192", "64,1024",
 	  ECHO_LOAD_MIN_SIZE, 65000, NULL, true },
@@ -77,26 +77,16 @@ struct echo_case {
 
 /* ---- knobs -------------------------------------------------------------- */
 
-static unsigned knob_list(struct rp_bench_ctx *ctx, const char *key, unsigned *out)
-{
-	unsigned n = rp_bench_knob_n(ctx, key);
-
-	n = n < MAX_LIST ? n : MAX_LIST;
-	for (unsigned i = 0; i < n; i++)
-		out[i] = (unsigned)rp_bench_knob_num(ctx, key, i);
-	return n;
-}
-
 static void read_knobs(struct echo_bench *b)
 {
 	struct rp_bench_ctx *ctx = b->ctx;
 	bool has_open = false;
 
-	b->n_sizes = knob_list(ctx, "sizes", b->sizes);
-	b->n_peers = knob_list(ctx, "peers", b->peers);
-	b->n_windows = knob_list(ctx, "windows", b->windows);
-	b->n_rates = knob_list(ctx, "rates", b->rates);
-	b->n_pp_sizes = knob_list(ctx, "pingpong_sizes", b->pp_sizes);
+	b->n_sizes = rp_bench_knob_uints(ctx, "sizes", b->sizes);
+	b->n_peers = rp_bench_knob_uints(ctx, "peers", b->peers);
+	b->n_windows = rp_bench_knob_uints(ctx, "windows", b->windows);
+	b->n_rates = rp_bench_knob_uints(ctx, "rates", b->rates);
+	b->n_pp_sizes = rp_bench_knob_uints(ctx, "pingpong_sizes", b->pp_sizes);
 	b->open_size = (unsigned)rp_bench_knob_num(ctx, "open_size", 0);
 	b->batch = (unsigned)rp_bench_knob_num(ctx, "batch", 0);
 	b->seconds = rp_bench_knob_num(ctx, "seconds", 0);
@@ -522,7 +512,7 @@ static void record_loadavg(struct rp_bench_ctx *ctx, const char *key)
 static int start_all(struct echo_bench *b)
 {
 	for (unsigned i = 0; i < echo_server_count(); i++) {
-		if (!rp_bench_knob_has(b->ctx, "servers", echo_server_name(i)))
+		if (!rp_bench_knob_has(b->ctx, "variants", echo_server_name(i)))
 			continue;
 		if (echo_server_start(b->ctx, i, b->server_cpu, b->batch, &b->srv[b->n_srv]) < 0)
 			return -1;

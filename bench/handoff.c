@@ -48,6 +48,15 @@ static const struct handoff_variant variants[] = {
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
+static const char *const variant_words[] = { "direct", "handoff", NULL };
+
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "accepting worker serves (direct), or an acceptor ring hands off (handoff); "
+	  "the ratio row needs both", "direct,handoff", NULL, 0, 0, variant_words, true },
+	{ "connections", "connections per repetition, one at a time", "2000", "200", 10, 1000000,
+	  NULL, false },
+};
+
 /* One run of the benchmark. */
 struct handoff_bench {
 	struct rp_bench_ctx *ctx;
@@ -184,21 +193,20 @@ static int rep_ratio(void *arg, struct rp_bench_sample *s)
 
 static int handoff_run(struct rp_bench_ctx *ctx)
 {
-	bool quick = rp_bench_quick(ctx);
 	struct handoff_bench b = {
 		.ctx = ctx,
 		.server_cpu = rp_bench_cpu(ctx, 0),
 		.client_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
-		.conns = quick ? 200 : 2000,
+		.conns = (unsigned)rp_bench_knob_num(ctx, "connections", 0),
 	};
 	int rc = 0;
 
 	b.lat_ns = calloc(b.conns, sizeof(*b.lat_ns));
 	if (!b.lat_ns)
 		return rp_bench_fail(ctx, "out of memory for %u samples", b.conns);
-	rp_bench_expect_cases(ctx, N_VARIANTS + 1);
+	rp_bench_expect_cases(ctx, rp_bench_knob_n(ctx, "variants") +
+				   (rp_bench_knob_n(ctx, "variants") == N_VARIANTS));
 	rp_bench_param(ctx, RP_KV_STR("transport", "tcp over 127.0.0.1 (loopback, root namespace)"));
-	rp_bench_param(ctx, RP_KV_NUM("connections_per_rep", b.conns));
 	rp_bench_param(ctx, RP_KV_NUM("payload", PAYLOAD));
 	rp_bench_param(ctx, RP_KV_NUM("server_cpu", b.server_cpu));
 	rp_bench_param(ctx, RP_KV_NUM("client_cpu", b.client_cpu));
@@ -210,6 +218,8 @@ static int handoff_run(struct rp_bench_ctx *ctx)
 	for (unsigned i = 0; i < N_VARIANTS && !rc; i++) {
 		pid_t pid;
 
+		if (!rp_bench_knob_has(ctx, "variants", variants[i].name))
+			continue;
 		b.v = &variants[i];
 		b.cdf_added = false;
 		pid = server_start(&b);
@@ -220,8 +230,9 @@ static int handoff_run(struct rp_bench_ctx *ctx)
 		rp_bench_case(ctx, b.v->name, NULL, 0, rep_connections, &b);
 		rp_bench_child_stop(ctx, b.v->name, pid);
 	}
-	if (!rc) {
+	if (!rc && rp_bench_knob_n(ctx, "variants") == N_VARIANTS)
 		rp_bench_case(ctx, "handoff/direct", NULL, 0, rep_ratio, &b);
+	if (!rc) {
 		rp_bench_plot_cdf(ctx, "latency-cdf", "TCP connect to first echoed byte",
 				  "latency (ns)", true);
 		rp_bench_note(ctx, "latency: connect() start to the 8-byte echo received, one "
@@ -237,4 +248,6 @@ const struct rp_bench_def rp_bench_handoff = {
 	.name = "handoff",
 	.summary = "TCP accept-to-first-byte: MSG_RING handoff from an acceptor vs the worker's own ring",
 	.run = handoff_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

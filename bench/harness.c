@@ -110,11 +110,6 @@ void rp_bench_single_rep(struct rp_bench_ctx *ctx)
 		ctx->reps = 1;
 }
 
-double rp_bench_seconds(const struct rp_bench_ctx *ctx, double dflt)
-{
-	return ctx->seconds > 0 ? ctx->seconds : dflt;
-}
-
 void rp_bench_default_reps(struct rp_bench_ctx *ctx, unsigned n)
 {
 	if (!ctx->quick && !ctx->reps_forced && n > ctx->reps)
@@ -470,7 +465,6 @@ struct rp_bench_ctx *rp_bench_ctx_new(const struct rp_bench_def *def,
 	ctx->def = def;
 	ctx->quick = opts->quick;
 	ctx->reps_forced = opts->reps != 0;
-	ctx->seconds = opts->seconds;
 	ctx->reps = opts->reps ? opts->reps
 			       : opts->quick ? RP_BENCH_QUICK_REPS : RP_BENCH_DEFAULT_REPS;
 	ctx->outdir = rp_bench_strdup(opts->outdir ? opts->outdir : "results");

@@ -18,7 +18,6 @@
 #define RP_BENCH_DEFAULT_REPS	5
 #define RP_BENCH_QUICK_REPS	3
 #define RP_BENCH_MAX_REPS	1000
-#define RP_BENCH_MAX_SECONDS	86400	/* --seconds: a day */
 #define RP_BENCH_SAMPLE_MAX	64	/* metrics per repetition */
 
 /* A growable array of owned things; `n` used, `cap` allocated. */
@@ -75,7 +74,6 @@ struct rp_bench_knob_val {
 struct rp_bench_opts {
 	bool quick;
 	unsigned reps;			/* 0: the default for the mode */
-	double seconds;			/* --seconds; 0: not given */
 	const char *outdir;
 };
 
@@ -93,7 +91,6 @@ struct rp_bench_ctx {
 	RP_VEC(struct rp_bench_cdf) cdfs;
 	RP_VEC(struct rp_bench_ts) ts;
 	struct rp_bench_knob_val *knobs;	/* def->n_knobs, same order */
-	double seconds;			/* --seconds; 0: not given */
 	char *failure;			/* rp_bench_fail's last message */
 	unsigned cases_expected;	/* 0: unknown */
 	unsigned cases_failed;

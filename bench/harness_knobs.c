@@ -7,18 +7,45 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bench/harness_int.h"
 
+/*
+ * Knobs every benchmark has, after its own. `cpus` replaces the list
+ * rp_bench_cpu() hands out (default: the process's affinity), so one knob
+ * moves every benchmark's pinning the same way.
+ */
+static const struct rp_bench_knob common[] = {
+	{ "cpus", "CPUs to pin to, in the order the benchmark uses them (its first CPU, "
+		  "second, ...; one CPU: everything shares it)", "the CPUs this process may run on",
+	  NULL, 0, CPU_SETSIZE - 1, NULL, true },
+};
+#define N_COMMON (sizeof(common) / sizeof(common[0]))
+#define CPUS_KNOB (&common[0])
+
+/* The benchmark's knobs, then the common ones: index i of n_all(). */
+static unsigned n_all(const struct rp_bench_def *def)
+{
+	return def->n_knobs + (unsigned)N_COMMON;
+}
+
+static const struct rp_bench_knob *knob_at(const struct rp_bench_def *def, unsigned i)
+{
+	return i < def->n_knobs ? &def->knobs[i] : &common[i - def->n_knobs];
+}
+
 static const struct rp_bench_knob *knob_def(const struct rp_bench_def *def, const char *key,
 					    size_t keylen, unsigned *idx)
 {
-	for (unsigned i = 0; i < def->n_knobs; i++) {
-		if (strlen(def->knobs[i].key) == keylen && !strncmp(def->knobs[i].key, key, keylen)) {
+	for (unsigned i = 0; i < n_all(def); i++) {
+		const struct rp_bench_knob *k = knob_at(def, i);
+
+		if (strlen(k->key) == keylen && !strncmp(k->key, key, keylen)) {
 			*idx = i;
-			return &def->knobs[i];
+			return k;
 		}
 	}
 	return NULL;
@@ -82,7 +109,7 @@ static int parse_one(const struct rp_bench_knob *k, const char *s, struct rp_ben
 		return -1;
 	}
 	if (d < k->min || d > k->max) {
-		snprintf(err, errlen, "%s: %s is out of range %g..%g", k->key, s, k->min, k->max);
+		snprintf(err, errlen, "%s: %s is out of range %.15g..%.15g", k->key, s, k->min, k->max);
 		return -1;
 	}
 	*(double *)RP_VEC_PUSH(v->nums) = d;
@@ -109,21 +136,43 @@ static int parse_values(const struct rp_bench_knob *k, const char *text, struct 
 		snprintf(err, errlen, "%s takes one value, not %u ('%s')", k->key, n, text);
 		ret = -1;
 	}
+	/* cpus defaults to every allowed CPU, however many; a list the
+	 * benchmark reads (rp_bench_knob_uints) has a fixed room */
+	if (!ret && n > RP_BENCH_KNOB_MAX_VALUES && k != CPUS_KNOB) {
+		snprintf(err, errlen, "%s takes at most %d values, not %u", k->key,
+			 RP_BENCH_KNOB_MAX_VALUES, n);
+		ret = -1;
+	}
 	free(copy);
 	return ret;
+}
+
+/* ctx->cpus as "0,1": the cpus knob's default. */
+static void cpus_text(const struct rp_bench_ctx *ctx, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < ctx->cpus.n && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%d", i ? "," : "", ctx->cpus.v[i]);
 }
 
 void rp_bench_knobs_init(struct rp_bench_ctx *ctx)
 {
 	const struct rp_bench_def *def = ctx->def;
-	char err[256];
+	char err[256], cpus[1024];
 
-	ctx->knobs = calloc(def->n_knobs ? def->n_knobs : 1, sizeof(*ctx->knobs));
+	ctx->knobs = calloc(n_all(def), sizeof(*ctx->knobs));
 	if (!ctx->knobs)
 		rp_bench_oom();
-	for (unsigned i = 0; i < def->n_knobs; i++) {
-		const struct rp_bench_knob *k = &def->knobs[i];
+	for (unsigned i = 0; i < n_all(def); i++) {
+		const struct rp_bench_knob *k = knob_at(def, i);
 		const char *text = ctx->quick && k->quick ? k->quick : k->dflt;
+
+		if (k == CPUS_KNOB) {
+			cpus_text(ctx, cpus, sizeof(cpus));
+			text = cpus;
+		}
 
 		/* a default that does not parse is the benchmark's bug */
 		if (parse_values(k, text ? text : "", &ctx->knobs[i], err, sizeof(err))) {
@@ -137,7 +186,7 @@ void rp_bench_knobs_free(struct rp_bench_ctx *ctx)
 {
 	if (!ctx->knobs)
 		return;
-	for (unsigned i = 0; i < ctx->def->n_knobs; i++)
+	for (unsigned i = 0; i < n_all(ctx->def); i++)
 		val_clear(&ctx->knobs[i]);
 	free(ctx->knobs);
 	ctx->knobs = NULL;
@@ -147,9 +196,39 @@ static void known_keys(const struct rp_bench_def *def, char *buf, size_t len)
 {
 	size_t off = 0;
 
-	snprintf(buf, len, "none");
-	for (unsigned i = 0; i < def->n_knobs && off < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", def->knobs[i].key);
+	for (unsigned i = 0; i < n_all(def) && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					knob_at(def, i)->key);
+}
+
+/* cpus: each one the process may run on (the affinity, still in ctx->cpus),
+ * none twice; then they are the CPUs rp_bench_cpu() hands out. */
+static int cpus_apply(struct rp_bench_ctx *ctx, const struct rp_bench_knob_val *v, char *err,
+		      size_t errlen)
+{
+	char allowed[1024];
+
+	for (size_t i = 0; i < v->nums.n; i++) {
+		bool ok = false;
+
+		for (size_t j = 0; j < ctx->cpus.n; j++)
+			ok |= ctx->cpus.v[j] == (int)v->nums.v[i];
+		for (size_t j = 0; j < i; j++)
+			if (v->nums.v[j] == v->nums.v[i]) {
+				snprintf(err, errlen, "cpus: CPU %.15g given twice", v->nums.v[i]);
+				return -1;
+			}
+		if (!ok) {
+			cpus_text(ctx, allowed, sizeof(allowed));
+			snprintf(err, errlen, "cpus: CPU %.15g is not one this process may run on (%s)",
+				 v->nums.v[i], allowed);
+			return -1;
+		}
+	}
+	ctx->cpus.n = 0;
+	for (size_t i = 0; i < v->nums.n; i++)
+		*(int *)RP_VEC_PUSH(ctx->cpus) = (int)v->nums.v[i];
+	return 0;
 }
 
 int rp_bench_knobs_set(struct rp_bench_ctx *ctx, const char *arg, char *err, size_t errlen)
@@ -176,7 +255,8 @@ int rp_bench_knobs_set(struct rp_bench_ctx *ctx, const char *arg, char *err, siz
 		return -1;
 	}
 	/* parsed aside: a refused value leaves the knob as it was */
-	if (parse_values(k, eq + 1, &v, err, errlen)) {
+	if (parse_values(k, eq + 1, &v, err, errlen) ||
+	    (k == CPUS_KNOB && cpus_apply(ctx, &v, err, errlen))) {
 		val_clear(&v);
 		return -1;
 	}
@@ -191,9 +271,9 @@ void rp_bench_knobs_record(struct rp_bench_ctx *ctx)
 	char set[1024] = "";
 	size_t off = 0;
 
-	for (unsigned i = 0; i < ctx->def->n_knobs; i++) {
+	for (unsigned i = 0; i < n_all(ctx->def); i++) {
 		const struct rp_bench_knob_val *v = &ctx->knobs[i];
-		const char *key = ctx->def->knobs[i].key;
+		const char *key = knob_at(ctx->def, i)->key;
 
 		/* one number stays a number; lists and words are text */
 		if (v->nums.n == 1 && !v->words.n)
@@ -204,34 +284,37 @@ void rp_bench_knobs_record(struct rp_bench_ctx *ctx)
 			off += (size_t)snprintf(set + off, sizeof(set) - off, "%s%s=%s",
 						off ? " " : "", key, v->text);
 	}
-	if (ctx->def->n_knobs)
-		rp_bench_param(ctx, RP_KV_STR("set", set));
+	rp_bench_param(ctx, RP_KV_STR("set", set));
+}
+
+static void knob_help(FILE *f, const struct rp_bench_knob *k)
+{
+	char choices[256];
+
+	fprintf(f, "  %-16s %s\n", k->key, k->help);
+	if (k->words) {
+		words_list(k, choices, sizeof(choices));
+		fprintf(f, "  %-16s %s of: %s\n", "", k->list ? "any" : "one", choices);
+	} else {
+		fprintf(f, "  %-16s %s %.15g..%.15g\n", "", k->list ? "numbers" : "a number",
+			k->min, k->max);
+	}
+	fprintf(f, "  %-16s default %s%s%s\n", "", k->dflt, k->quick ? ", --quick " : "",
+		k->quick ? k->quick : "");
 }
 
 void rp_bench_knobs_help(FILE *f, const struct rp_bench_def *def)
 {
-	char choices[256];
-
-	if (!def->n_knobs) {
-		fprintf(f, "\n%s: no parameters to --set.\n", def->name);
-		return;
-	}
-	fprintf(f, "\nParameters of %s (--set KEY=VALUE%s; repeat --set for more keys):\n",
-		def->name, "[,VALUE...] where a list is allowed");
-	for (unsigned i = 0; i < def->n_knobs; i++) {
-		const struct rp_bench_knob *k = &def->knobs[i];
-
-		fprintf(f, "  %-10s %s\n", k->key, k->help);
-		if (k->words) {
-			words_list(k, choices, sizeof(choices));
-			fprintf(f, "             %s of: %s\n", k->list ? "any" : "one", choices);
-		} else {
-			fprintf(f, "             %s %g..%g\n", k->list ? "numbers" : "a number",
-				k->min, k->max);
-		}
-		fprintf(f, "             default %s%s%s\n", k->dflt, k->quick ? ", --quick " : "",
-			k->quick ? k->quick : "");
-	}
+	fprintf(f, "\nParameters of %s (--set KEY=VALUE[,VALUE...] where a list is allowed, "
+		"at most %d values;\nrepeat --set for more keys; the JSON records every value "
+		"and \"set\"):\n", def->name, RP_BENCH_KNOB_MAX_VALUES);
+	if (!def->n_knobs)
+		fprintf(f, "  (none of its own)\n");
+	for (unsigned i = 0; i < def->n_knobs; i++)
+		knob_help(f, &def->knobs[i]);
+	fprintf(f, "\nParameters of every benchmark:\n");
+	for (unsigned i = 0; i < N_COMMON; i++)
+		knob_help(f, &common[i]);
 }
 
 /* ---- reading ------------------------------------------------------------ */
@@ -243,6 +326,18 @@ static const struct rp_bench_knob_val *val_of(const struct rp_bench_ctx *ctx, co
 	if (!ctx->knobs || !knob_def(ctx->def, key, strlen(key), &idx))
 		return NULL;
 	return &ctx->knobs[idx];
+}
+
+unsigned rp_bench_knob_uints(const struct rp_bench_ctx *ctx, const char *key,
+			     unsigned out[RP_BENCH_KNOB_MAX_VALUES])
+{
+	const struct rp_bench_knob_val *v = val_of(ctx, key);
+	unsigned n = v ? (unsigned)v->nums.n : 0;
+
+	n = n < RP_BENCH_KNOB_MAX_VALUES ? n : RP_BENCH_KNOB_MAX_VALUES;
+	for (unsigned i = 0; i < n; i++)
+		out[i] = (unsigned)v->nums.v[i];
+	return n;
 }
 
 unsigned rp_bench_knob_n(const struct rp_bench_ctx *ctx, const char *key)
@@ -274,4 +369,9 @@ bool rp_bench_knob_has(const struct rp_bench_ctx *ctx, const char *key, const ch
 		if (!strcmp(v->words.v[i], word))
 			return true;
 	return false;
+}
+
+bool rp_bench_knob_allows(const struct rp_bench_ctx *ctx, const char *key, const char *word)
+{
+	return !val_of(ctx, key) || rp_bench_knob_has(ctx, key, word);
 }

@@ -29,14 +29,27 @@
 #include "bench/bench.h"
 #include "bench/msg_ring.h"
 
-#define MR_SECONDS       3.0
-#define MR_QUICK_SECONDS 0.3
 #define MR_RECV_BATCH    64
 #define MR_MAX_VARIANTS  16
 #define MR_MAX_ROUNDS    64	/* repetitions remembered for paired comparisons */
 
-static const unsigned mr_delays_us[] = { 10, 20 };
-#define MR_N_DELAYS (sizeof(mr_delays_us) / sizeof(mr_delays_us[0]))
+/* Every transport's name (rp_mr_variants, then the baselines); a name
+ * missing here is caught by mr_setup_variants. */
+static const char *const variant_words[] = {
+	"msg_ring", "msg_ring_tx0", "msg_ring_txdt", "msg_ring_regfd", "msg_ring_sync",
+	"msg_ring_plain_rx", "msg_ring_port", "eventfd_spsc", "pipe", "futex_spsc", NULL,
+};
+static const char *const idle_words[] = { "allowed", "dma_lat_0", NULL };
+
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "the transports measured", "msg_ring,msg_ring_tx0,msg_ring_txdt,"
+	  "msg_ring_regfd,msg_ring_sync,msg_ring_plain_rx,msg_ring_port,eventfd_spsc,pipe,futex_spsc",
+	  NULL, 0, 0, variant_words, true },
+	{ "delays", "microseconds between sends", "10,20", NULL, 1, 1000000, NULL, true },
+	{ "cpu_idle", "idle conditions: CPUs may idle, or /dev/cpu_dma_latency held at 0",
+	  "allowed,dma_lat_0", NULL, 0, 0, idle_words, true },
+	{ "seconds", "measuring time per repetition (s)", "3", "0.3", 0.05, 600, NULL, false, true },
+};
 
 /* The idle condition: a case parameter, and a suffix for the plot ids. */
 struct mr_cond {
@@ -310,6 +323,7 @@ struct mr_setup {
 	unsigned n, n_ring;				/* all, MSG_RING ones */
 	double seconds;
 	unsigned cpu_tx, cpu_rx;
+	unsigned delays[RP_BENCH_KNOB_MAX_VALUES], n_delays;	/* us between sends */
 };
 
 static double mr_median(struct rp_bench_ctx *ctx, const char *variant, unsigned delay_us,
@@ -432,7 +446,7 @@ static void mr_paired_note(const struct mr_setup *su, const struct mr_case *c,
 
 	for (unsigned i = su->n_ring; i < su->n; i++)
 		rounds = c[i].rounds < rounds ? c[i].rounds : rounds;
-	if (rounds == 0 || su->n_ring == su->n)
+	if (rounds == 0 || su->n_ring == 0 || su->n_ring == su->n)
 		return;
 	for (unsigned k = 0; k < rounds; k++) {
 		double best = c[su->n_ring].round_deliver_p50[k];
@@ -488,30 +502,48 @@ static int mr_condition(struct mr_setup *su, const struct mr_cond *cond)
 			return 1;
 		}
 	}
-	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
-		if (mr_cases(su, mr_delays_us[d], cond) < 0)
+	for (unsigned d = 0; d < su->n_delays; d++) {
+		if (mr_cases(su, su->delays[d], cond) < 0)
 			failed++;
-		mr_goals(su, mr_delays_us[d], cond);
-		mr_wake_note(su, mr_delays_us[d], cond);
+		mr_goals(su, su->delays[d], cond);
+		mr_wake_note(su, su->delays[d], cond);
 	}
 	rp_mr_no_idle_release(fd);
-	return failed == (int)MR_N_DELAYS ? -1 : 0;
+	return failed == (int)su->n_delays ? -1 : 0;
 }
 
-static void mr_plots(struct rp_bench_ctx *ctx, const struct mr_cond *cond)
+static void mr_plots(const struct mr_setup *su, const struct mr_cond *cond)
 {
-	for (unsigned d = 0; d < MR_N_DELAYS; d++) {
+	struct rp_bench_ctx *ctx = su->ctx;
+
+	for (unsigned d = 0; d < su->n_delays; d++) {
 		char id[48], title[128];
 
-		snprintf(id, sizeof(id), "deliver-%uus%s", mr_delays_us[d], cond->suffix);
+		snprintf(id, sizeof(id), "deliver-%uus%s", su->delays[d], cond->suffix);
 		snprintf(title, sizeof(title), "Delivery latency, %u us between sends%s",
-			 mr_delays_us[d], cond->title);
+			 su->delays[d], cond->title);
 		rp_bench_plot_cdf(ctx, id, title, "ns", true);
-		snprintf(id, sizeof(id), "send-%uus%s", mr_delays_us[d], cond->suffix);
+		snprintf(id, sizeof(id), "send-%uus%s", su->delays[d], cond->suffix);
 		snprintf(title, sizeof(title), "Sender cost per message, %u us between sends%s",
-			 mr_delays_us[d], cond->title);
+			 su->delays[d], cond->title);
 		rp_bench_plot_cdf(ctx, id, title, "ns", true);
 	}
+}
+
+/* Add ops when the variants knob has it (a transport the knob's words lack
+ * is this file's bug, caught in every run). */
+static void mr_add_variant(struct mr_setup *su, const struct rp_wake_ops *ops)
+{
+	bool known = false;
+
+	for (const char *const *w = variant_words; *w; w++)
+		known |= !strcmp(*w, ops->name);
+	if (!known) {
+		fprintf(stderr, "bench msg-ring: transport %s is not in the variants knob\n", ops->name);
+		abort();
+	}
+	if (rp_bench_knob_has(su->ctx, "variants", ops->name) && su->n < MR_MAX_VARIANTS)
+		su->v[su->n++] = ops;
 }
 
 static void mr_setup_variants(struct mr_setup *su)
@@ -521,11 +553,11 @@ static void mr_setup_variants(struct mr_setup *su)
 	};
 
 	su->n = 0;
-	for (unsigned i = 0; i < rp_mr_n_variants && su->n < MR_MAX_VARIANTS; i++)
-		su->v[su->n++] = rp_mr_variants[i];
+	for (unsigned i = 0; i < rp_mr_n_variants; i++)
+		mr_add_variant(su, rp_mr_variants[i]);
 	su->n_ring = su->n;
-	for (unsigned i = 0; i < 3 && su->n < MR_MAX_VARIANTS; i++)
-		su->v[su->n++] = baselines[i];
+	for (unsigned i = 0; i < 3; i++)
+		mr_add_variant(su, baselines[i]);
 }
 
 static void mr_notes(const struct mr_setup *su)
@@ -552,27 +584,31 @@ static int mr_run(struct rp_bench_ctx *ctx)
 	unsigned ncpu = rp_bench_ncpus(ctx);
 	struct mr_setup su = {
 		.ctx = ctx,
-		.seconds = rp_bench_quick(ctx) ? MR_QUICK_SECONDS : MR_SECONDS,
+		.seconds = rp_bench_knob_num(ctx, "seconds", 0),
 		.cpu_tx = rp_bench_cpu(ctx, 0),
 		.cpu_rx = rp_bench_cpu(ctx, ncpu > 1 ? 1 : 0),
 	};
 	int failed = 0, ran[MR_N_CONDS];
+	unsigned n_conds = 0;
 
+	su.n_delays = rp_bench_knob_uints(ctx, "delays", su.delays);
 	mr_setup_variants(&su);
-	rp_bench_param(ctx, RP_KV_NUM("seconds", su.seconds));
 	rp_bench_param(ctx, RP_KV_NUM("cpu_sender", su.cpu_tx));
 	rp_bench_param(ctx, RP_KV_NUM("cpu_receiver", su.cpu_rx));
-	rp_bench_expect_cases(ctx, su.n * MR_N_DELAYS * MR_N_CONDS);
+	for (unsigned k = 0; k < MR_N_CONDS; k++)
+		n_conds += rp_bench_knob_has(ctx, "cpu_idle", mr_conds[k].cpu_idle);
+	rp_bench_expect_cases(ctx, su.n * su.n_delays * n_conds);
 	mr_notes(&su);
 	for (unsigned k = 0; k < MR_N_CONDS; k++) {
-		ran[k] = mr_condition(&su, &mr_conds[k]);
+		ran[k] = rp_bench_knob_has(ctx, "cpu_idle", mr_conds[k].cpu_idle)
+			 ? mr_condition(&su, &mr_conds[k]) : 1;
 		if (ran[k] < 0)
 			failed++;
 	}
 	for (unsigned k = 0; k < MR_N_CONDS; k++)
 		if (ran[k] == 0)
-			mr_plots(ctx, &mr_conds[k]);
-	if (failed == (int)MR_N_CONDS)
+			mr_plots(&su, &mr_conds[k]);
+	if (failed == (int)n_conds)
 		return rp_bench_fail(ctx, "every case failed (see the messages above)");
 	return 0;
 }
@@ -582,4 +618,6 @@ const struct rp_bench_def rp_bench_msg_ring = {
 	.summary = "MSG_RING variants between two pinned threads vs eventfd+queue, pipe, "
 		   "futex+queue; CPU idle allowed and forbidden",
 	.run = mr_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

@@ -16,13 +16,13 @@
 
 #include "bench/bench.h"
 
-#define NOP_OPS		1000000UL	/* operations per repetition */
-#define NOP_QUICK_OPS	20000UL
 #define NOP_RING	64
 #define NOP_FLAGS	(IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN)
 
-static const unsigned nop_batches[] = { 1, 8, 32 };
-#define NOP_NBATCH (sizeof(nop_batches) / sizeof(nop_batches[0]))
+static const struct rp_bench_knob knobs[] = {
+	{ "batches", "NOPs per io_uring_enter", "1,8,32", NULL, 1, NOP_RING, NULL, true },
+	{ "ops", "operations per repetition", "1000000", "20000", 1000, 1e9, NULL, false },
+};
 
 struct nop_case {
 	struct rp_bench_ctx *ctx;
@@ -116,6 +116,8 @@ static void nop_plot(struct rp_bench_ctx *ctx)
 
 static void nop_cases(struct rp_bench_ctx *ctx, struct io_uring *ring, unsigned long ops)
 {
+	unsigned batches[RP_BENCH_KNOB_MAX_VALUES];
+	unsigned n_batches = rp_bench_knob_uints(ctx, "batches", batches);
 	static const struct {
 		const char *variant;
 		rp_bench_rep_fn fn;
@@ -123,11 +125,11 @@ static void nop_cases(struct rp_bench_ctx *ctx, struct io_uring *ring, unsigned 
 		{ "nop", rep_ring }, { "syscall", rep_syscall }, { "nop/syscall", rep_ratio },
 	};
 	/* A failed case is recorded by the harness; the others still run. */
-	rp_bench_expect_cases(ctx, (unsigned)(NOP_NBATCH * 3));
+	rp_bench_expect_cases(ctx, n_batches * 3);
 	for (size_t k = 0; k < 3; k++) {
-		for (size_t b = 0; b < NOP_NBATCH; b++) {
-			struct nop_case c = { ctx, ring, nop_batches[b], ops };
-			struct rp_bench_kv kv = RP_KV_NUM("batch", nop_batches[b]);
+		for (size_t b = 0; b < n_batches; b++) {
+			struct nop_case c = { ctx, ring, batches[b], ops };
+			struct rp_bench_kv kv = RP_KV_NUM("batch", batches[b]);
 
 			rp_bench_case(ctx, kinds[k].variant, &kv, 1, kinds[k].fn, &c);
 		}
@@ -136,7 +138,7 @@ static void nop_cases(struct rp_bench_ctx *ctx, struct io_uring *ring, unsigned 
 
 static int nop_run(struct rp_bench_ctx *ctx)
 {
-	unsigned long ops = rp_bench_quick(ctx) ? NOP_QUICK_OPS : NOP_OPS;
+	unsigned long ops = (unsigned long)rp_bench_knob_num(ctx, "ops", 0);
 	unsigned cpu = rp_bench_cpu(ctx, 0);
 	struct io_uring ring;
 	int ret;
@@ -148,7 +150,6 @@ static int nop_run(struct rp_bench_ctx *ctx)
 	ret = rp_bench_pin_self(cpu);
 	if (ret)
 		rp_bench_note(ctx, "could not pin to CPU %u (%s): ran unpinned", cpu, strerror(-ret));
-	rp_bench_param(ctx, RP_KV_NUM("ops_per_rep", (double)ops));
 	rp_bench_param(ctx, RP_KV_NUM("ring_entries", NOP_RING));
 	rp_bench_param(ctx, RP_KV_STR("ring_flags", "SINGLE_ISSUER|DEFER_TASKRUN"));
 	rp_bench_param(ctx, RP_KV_NUM("cpu", cpu));
@@ -166,4 +167,6 @@ const struct rp_bench_def rp_bench_nop = {
 	.name = "nop",
 	.summary = "io_uring NOP submit+reap (batch 1, 8, 32) vs one getppid(2) per op",
 	.run = nop_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

@@ -66,6 +66,23 @@ struct px_case {
 	unsigned streams;
 };
 
+static const char *const variant_words[] = {
+	"ringplane-bundle", "ringplane-serialized", "haproxy", "haproxy-splice", "socat", NULL,
+};
+
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "the proxies measured", "ringplane-bundle,ringplane-serialized,haproxy,"
+	  "haproxy-splice,socat", NULL, 0, 0, variant_words, true },
+	{ "streams", "iperf3 parallel streams (-P) through the proxy", "1,8", NULL, 1, 128, NULL,
+	  true },
+	{ "seconds", "measuring time per repetition (s)", "5", "2", 1, 600, NULL, false },
+};
+
+static bool px_wanted(const struct rp_bench_ctx *ctx, unsigned i)
+{
+	return rp_bench_knob_has(ctx, "variants", px_names[i]);
+}
+
 static const char *const tools[] = { "iperf3", "wrk", "nginx", "haproxy", "socat" };
 
 /* ---- programs ------------------------------------------------------------ */
@@ -375,14 +392,18 @@ static void run_load(struct px_bench *b, enum px_load load, unsigned streams)
 	struct rp_bench_case_def defs[PX__N];
 	struct rp_bench_kv stream_kv[] = { RP_KV_STR("load", "iperf3"), RP_KV_NUM("streams", streams) };
 	struct rp_bench_kv http_kv[] = { RP_KV_STR("load", "http-128B"), RP_KV_NUM("connections", 64) };
+	unsigned n = 0;
 
 	for (unsigned i = 0; i < PX__N; i++) {
-		cases[i] = (struct px_case){ b, &b->px[i], load, streams };
-		defs[i] = (struct rp_bench_case_def){
+		if (!px_wanted(b->ctx, i))
+			continue;
+		cases[n] = (struct px_case){ b, &b->px[i], load, streams };
+		defs[n] = (struct rp_bench_case_def){
 			px_names[i], load == LOAD_STREAM ? stream_kv : http_kv, 2,
-			load == LOAD_STREAM ? rep_stream : rep_http, &cases[i] };
+			load == LOAD_STREAM ? rep_stream : rep_http, &cases[n] };
+		n++;
 	}
-	rp_bench_cases_interleaved(b->ctx, defs, PX__N);
+	rp_bench_cases_interleaved(b->ctx, defs, n);
 }
 
 /* ---- goals ------------------------------------------------------------------ */
@@ -441,12 +462,26 @@ static int rep_goal(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
+/* A goal whose variants or stream count this run's knobs left out. */
+static bool goal_left_out(const struct rp_bench_ctx *ctx, const struct px_goal *g)
+{
+	bool streams = strcmp(g->load, "iperf3");
+
+	for (unsigned i = 0; !streams && i < rp_bench_knob_n(ctx, "streams"); i++)
+		streams = rp_bench_knob_num(ctx, "streams", i) == g->param;
+	return !streams || !rp_bench_knob_has(ctx, "variants", g->num) ||
+	       !rp_bench_knob_has(ctx, "variants", g->den);
+}
+
 static void run_goals(struct rp_bench_ctx *ctx)
 {
 	for (unsigned i = 0; i < sizeof(goals) / sizeof(goals[0]); i++) {
 		const struct px_goal *g = &goals[i];
 		struct px_goal_case arg = { g, ctx };
 		bool stream = !strcmp(g->load, "iperf3");
+
+		if (goal_left_out(ctx, g))
+			continue;
 		struct rp_bench_kv kv[] = { RP_KV_STR("load", g->load),
 					    RP_KV_NUM(stream ? "streams" : "connections", g->param),
 					    RP_KV_STR("metric", g->metric) };
@@ -493,7 +528,6 @@ static void describe(struct px_bench *b)
 	rp_bench_param(ctx, RP_KV_STR("topology", "loopback in a private network namespace"));
 	rp_bench_param(ctx, RP_KV_NUM("proxy_cpu", b->proxy_cpu));
 	rp_bench_param(ctx, RP_KV_NUM("load_cpu", b->load_cpu));
-	rp_bench_param(ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
 	rp_bench_param(ctx, RP_KV_STR("ringplane", "1 worker, buffers 2048 x 16 KiB, zerocopy never "
 				      "(loopback copies anyway), TCP_NODELAY (default)"));
 	rp_bench_param(ctx, RP_KV_STR("haproxy", "mode tcp, nbthread 1, -db; haproxy-splice: "
@@ -517,13 +551,14 @@ static void describe(struct px_bench *b)
 
 static int proxy_run(struct rp_bench_ctx *ctx)
 {
-	static const unsigned streams[] = { 1, 8 };
 	struct px_bench b = {
 		.ctx = ctx,
 		.proxy_cpu = rp_bench_cpu(ctx, 0),
 		.load_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
-		.seconds = rp_bench_quick(ctx) ? 2 : 5,
+		.seconds = rp_bench_knob_num(ctx, "seconds", 0),
 	};
+	unsigned streams[RP_BENCH_KNOB_MAX_VALUES];
+	unsigned n_streams = rp_bench_knob_uints(ctx, "streams", streams);
 	struct bench_netns ns = { 0 };
 	char err[256];
 	int ret;
@@ -544,11 +579,12 @@ static int proxy_run(struct rp_bench_ctx *ctx)
 	for (unsigned i = 0; i < PX__N; i++)
 		b.px[i].kind = (enum px_kind)i;
 	for (unsigned i = 0; !ret && i < PX__N; i++)
-		ret = start_proxy(&b, &b.px[i]);
+		if (px_wanted(ctx, i))
+			ret = start_proxy(&b, &b.px[i]);
 	if (!ret)
 		ret = warm_up(&b);
-	rp_bench_expect_cases(ctx, PX__N * 3 + sizeof(goals) / sizeof(goals[0]));
-	for (unsigned i = 0; !ret && i < 2; i++)
+	rp_bench_expect_cases(ctx, rp_bench_knob_n(ctx, "variants") * (n_streams + 1));
+	for (unsigned i = 0; !ret && i < n_streams; i++)
 		run_load(&b, LOAD_STREAM, streams[i]);
 	if (!ret)
 		run_load(&b, LOAD_HTTP, 64);
@@ -574,4 +610,6 @@ const struct rp_bench_def rp_bench_proxy = {
 	.summary = "TCP proxy: ringplane bundle / serialized vs HAProxy (+splice) and socat "
 		   "(iperf3 1/8 streams, wrk 128 B HTTP): Gbit/s, per CPU-second, req/s, p99",
 	.run = proxy_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

@@ -33,8 +33,6 @@
 #include "bench/soak.h"
 #include "dataplane/metrics.h"
 
-#define DEFAULT_S	600
-#define QUICK_S		8
 #define WARMUP_MIN_S	2
 #define QUIESCE_S	30
 #define RSS_TOL_PCT	10.0
@@ -347,6 +345,11 @@ static void plots(struct rp_bench_ctx *ctx)
 			 "seconds", "count");
 }
 
+static const struct rp_bench_knob knobs[] = {
+	{ "seconds", "the run's length (s): one long repetition, warm-up included", "600", "8",
+	  1, 86400, NULL, false },
+};
+
 static int soak_run(struct rp_bench_ctx *ctx)
 {
 	struct soak_run r = { .ctx = ctx, .pid = -1 };
@@ -356,13 +359,12 @@ static int soak_run(struct rp_bench_ctx *ctx)
 		return rp_bench_fail(ctx, "needs 2 CPUs (appliance and load side apart)");
 	r.server_cpu = rp_bench_cpu(ctx, 0);
 	r.load_cpu = rp_bench_cpu(ctx, 1);
-	r.seconds = (unsigned)rp_bench_seconds(ctx, rp_bench_quick(ctx) ? QUICK_S : DEFAULT_S);
+	r.seconds = (unsigned)rp_bench_knob_num(ctx, "seconds", 0);
 	r.warmup = r.seconds / 10 > WARMUP_MIN_S ? r.seconds / 10 : WARMUP_MIN_S;
 	if (r.warmup > r.seconds)
 		r.warmup = r.seconds;
 	rp_bench_single_rep(ctx);
 	rp_bench_pin_self(r.load_cpu);
-	rp_bench_param(ctx, RP_KV_NUM("seconds", r.seconds));
 	rp_bench_param(ctx, RP_KV_NUM("warmup_s", r.warmup));
 	rp_bench_param(ctx, RP_KV_NUM("rss_tolerance_pct", RSS_TOL_PCT));
 	rp_bench_param(ctx, RP_KV_NUM("buffers", BUF_COUNT));
@@ -377,4 +379,6 @@ const struct rp_bench_def rp_bench_soak = {
 	.name = "soak",
 	.summary = "udp/tcp echo + tcp-proxy under mixed and misbehaving clients: memory, fds, pool over time",
 	.run = soak_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

@@ -157,6 +157,20 @@ static const struct relay_variant {
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
+static const char *const variant_words[] = {
+	"direct", "ringplane", "ringplane-2w", "ringplane-2w-copy", "nginx", NULL,
+};
+
+static const struct rp_bench_knob knobs[] = {
+	{ "variants", "the relays measured ('direct': the backend without one)",
+	  "direct,ringplane,ringplane-2w,ringplane-2w-copy,nginx", NULL, 0, 0, variant_words, true },
+	{ "sizes", "datagram payload sizes (bytes; the relays' buffers are 2048)", "64,512,1400",
+	  "64,512", ECHO_LOAD_MIN_SIZE, 2048, NULL, true },
+	{ "clients", "client threads (one socket each); the plots use the last", "1,8", "1,4",
+	  1, MAX_CLIENTS, NULL, true },
+	{ "seconds", "measuring time per repetition (s)", "2", "0.3", 0.1, 60, NULL, false, true },
+};
+
 static int serve_child(void *arg)
 {
 	const struct relay_running *r = arg;
@@ -205,6 +219,10 @@ static int start_all(struct relay_bench *b)
 		return -1;
 	for (unsigned i = 0; i < N_VARIANTS; i++) {
 		b->relays[i] = (struct relay_running){ .def = &variants[i], .b = b };
+		if (!rp_bench_knob_has(b->ctx, "variants", variants[i].name)) {
+			b->relays[i].def = NULL;
+			continue;
+		}
 		if (!strcmp(variants[i].name, "nginx") && !nginx_installed()) {
 			rp_bench_note(b->ctx, "nginx left out: %s or %s missing (deploy/setup.sh "
 				      "installs nginx-light and libnginx-mod-stream)", NGINX_BIN,
@@ -421,6 +439,9 @@ static void run_ratios(struct relay_bench *b, const unsigned *sizes, unsigned n_
 	for (unsigned p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
 		char name[64];
 
+		if (!rp_bench_knob_has(b->ctx, "variants", pairs[p][0]) ||
+		    !rp_bench_knob_has(b->ctx, "variants", pairs[p][1]))
+			continue;
 		snprintf(name, sizeof(name), "%s/%s", pairs[p][0], pairs[p][1]);
 		for (unsigned si = 0; si < n_sizes; si++)
 			for (unsigned ci = 0; ci < n_clients; ci++) {
@@ -504,7 +525,6 @@ static void describe(struct relay_bench *b)
 	rp_bench_param(ctx, RP_KV_STR("transport", "udp over 127.0.0.1 (loopback)"));
 	rp_bench_param(ctx, RP_KV_NUM("relay_cpu", b->relay_cpu));
 	rp_bench_param(ctx, RP_KV_NUM("load_and_backend_cpu", b->load_cpu));
-	rp_bench_param(ctx, RP_KV_NUM("seconds_per_rep", b->seconds));
 	rp_bench_param(ctx, RP_KV_STR("load", "per client: one thread, one socket, 16 requests "
 				      "in flight (sendmmsg/recvmmsg), each carrying its send time"));
 	rp_bench_param(ctx, RP_KV_STR("backend", "epoll + recvmmsg/sendmmsg echo"));
@@ -550,16 +570,16 @@ static void remove_dir_files(const char *dir)
 
 static int relay_run(struct rp_bench_ctx *ctx)
 {
-	static const unsigned sizes_full[] = { 64, 512, 1400 }, sizes_quick[] = { 64, 512 };
-	static const unsigned clients_full[] = { 1, 8 }, clients_quick[] = { 1, 4 };
 	struct relay_running running[N_VARIANTS] = { { 0 } };
-	bool quick = rp_bench_quick(ctx);
 	struct relay_bench b = {
 		.ctx = ctx, .relays = running,
 		.relay_cpu = rp_bench_cpu(ctx, 0),
 		.load_cpu = rp_bench_cpu(ctx, rp_bench_ncpus(ctx) > 1 ? 1 : 0),
-		.seconds = quick ? 0.3 : 2.0,
+		.seconds = rp_bench_knob_num(ctx, "seconds", 0),
 	};
+	unsigned sizes[RP_BENCH_KNOB_MAX_VALUES], clients[RP_BENCH_KNOB_MAX_VALUES];
+	unsigned n_sizes = rp_bench_knob_uints(ctx, "sizes", sizes);
+	unsigned n_clients = rp_bench_knob_uints(ctx, "clients", clients);
 	int ret = 0;
 
 	snprintf(b.dir, sizeof(b.dir), "/tmp/rp-bench-relay.XXXXXX");
@@ -567,22 +587,20 @@ static int relay_run(struct rp_bench_ctx *ctx)
 		return rp_bench_fail(ctx, "mkdtemp: %s", strerror(errno));
 	describe(&b);
 	rp_bench_pin_self(b.load_cpu);
-	const unsigned *sizes = quick ? sizes_quick : sizes_full, n_sizes = quick ? 2 : 3;
-	const unsigned *clients = quick ? clients_quick : clients_full;
 
 	note_load(ctx, "at the start");
 	if (start_all(&b) < 0)
 		ret = -1;
 	else
-		run_cases(&b, sizes, n_sizes, clients, 2);
+		run_cases(&b, sizes, n_sizes, clients, n_clients);
 	stop_all(&b);
 	remove_dir_files(b.dir);
 	note_load(ctx, "at the end");
 	if (ret)
 		return ret;
-	run_ratios(&b, sizes, n_sizes, clients, 2);
-	goal_note(&b, clients, 2);
-	plots(&b, clients[1]);
+	run_ratios(&b, sizes, n_sizes, clients, n_clients);
+	goal_note(&b, clients, n_clients);
+	plots(&b, clients[n_clients - 1]);
 	return 0;
 }
 
@@ -590,4 +608,6 @@ const struct rp_bench_def rp_bench_udp_relay = {
 	.name = "udp-relay",
 	.summary = "UDP load balancer: ringplane udp-relay (1 and 2 workers; MSG_RING vs copy handoff) vs nginx stream UDP proxy",
 	.run = relay_run,
+	.knobs = knobs,
+	.n_knobs = sizeof(knobs) / sizeof(knobs[0]),
 };

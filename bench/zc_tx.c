@@ -35,7 +35,6 @@
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 #define FULL_BUDGET_S	480.0	/* the whole matrix's measured time */
-#define QUICK_SECONDS	0.2
 #define WARMUP_S	0.02
 #define REP_OVERHEAD_S	0.01	/* ring, registration, socket, drain */
 #define MIN_SECONDS	0.05
@@ -55,30 +54,71 @@ const char *zc_tx_mode_name(enum zc_tx_mode m)
 	return m < ZC_MODE__COUNT ? mode_names[m] : "?";
 }
 
-const char *const zc_tx_paths[] = { "raw", "ringplane" };
-const unsigned zc_tx_n_paths = N_OF(zc_tx_paths);
+const char *const zc_tx_paths[] = { "raw", "ringplane", NULL };	/* also the paths knob's words */
+const unsigned zc_tx_n_paths = N_OF(zc_tx_paths) - 1;
 
-static const unsigned full_sizes[] = { 64, 600, 1000, 1200, 1500, 4000, 8000, 16000, 32000, 64000 };
-static const unsigned full_batches[] = { 1, 8, 32, 64 };
-static const unsigned quick_sizes[] = { 600, 8000, 64000 };
-static const unsigned quick_batches[] = { 64 };
+static const char *const mode_words[] = {
+	"copy", "send_zc", "send_zc_fixed", "sendmsg_zc", "auto", "msg_zerocopy", NULL,
+};
+static const char *const target_words[] = { "ifb", "veth", NULL };
 
-static const struct zc_tx_plan full_plan = {
-	.sizes = full_sizes, .n_sizes = N_OF(full_sizes),
-	.batches = full_batches, .n_batches = N_OF(full_batches),
-	.budget_s = FULL_BUDGET_S,
+static const struct rp_bench_knob knobs[] = {
+	{ "sizes", "request sizes (bytes)", "64,600,1000,1200,1500,4000,8000,16000,32000,64000",
+	  "600,8000,64000", 1, ZC_TX_MAX_SIZE, NULL, true },
+	{ "batches", "requests submitted per io_uring_enter", "1,8,32,64", "64", 1, 256, NULL, true },
+	{ "modes", "send modes (the ringplane path has copy, send_zc_fixed and auto)",
+	  "copy,send_zc,send_zc_fixed,sendmsg_zc,auto,msg_zerocopy", "copy,send_zc_fixed,auto",
+	  0, 0, mode_words, true },
+	{ "paths", "the raw liburing loop, the appliance's transmit path", "raw,ringplane", NULL,
+	  0, 0, zc_tx_paths, true },
+	{ "targets", "where the sends go", "ifb,veth", NULL, 0, 0, target_words, true },
+	{ "seconds", "measured time per repetition (s); 0: the full run's 480 s budget over "
+	  "every repetition (0.05..0.5 each)", "0", "0.2", 0, 60, NULL, false, true },
 };
-static const struct zc_tx_plan quick_plan = {
-	.sizes = quick_sizes, .n_sizes = N_OF(quick_sizes),
-	.batches = quick_batches, .n_batches = N_OF(quick_batches),
-	.core_variants = true, .seconds = QUICK_SECONDS,
-};
+
+static const struct zc_tx_plan full_plan = { .budget_s = FULL_BUDGET_S };
 
 /* ---- the matrix ------------------------------------------------------------ */
 
 static bool target_runs(const struct zc_tx_bench *b, const struct zc_tx_target *t)
 {
-	return !b->plan->only_target || !strcmp(b->plan->only_target, t->name);
+	return (!b->plan->only_target || !strcmp(b->plan->only_target, t->name)) &&
+	       rp_bench_knob_allows(b->ctx, "targets", t->name);
+}
+
+static void sort_sizes(unsigned *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
+			unsigned t = v[j];
+
+			v[j] = v[j - 1];
+			v[j - 1] = t;
+		}
+}
+
+void zc_tx_plan_knobs(struct zc_tx_bench *b, const struct zc_tx_plan *base)
+{
+	struct zc_tx_plan *p = &b->plan_knobs;
+	unsigned n;
+
+	*p = *base;
+	n = rp_bench_knob_uints(b->ctx, "sizes", b->sizes);
+	if (n) {
+		sort_sizes(b->sizes, n);	/* the crossover walks them in order */
+		p->sizes = b->sizes;
+		p->n_sizes = n;
+	}
+	n = rp_bench_knob_uints(b->ctx, "batches", b->batches);
+	if (n) {
+		p->batches = b->batches;
+		p->n_batches = n;
+	}
+	if (rp_bench_knob_n(b->ctx, "seconds") && rp_bench_knob_num(b->ctx, "seconds", 0) > 0) {
+		p->budget_s = 0;
+		p->seconds = rp_bench_knob_num(b->ctx, "seconds", 0);
+	}
+	b->plan = p;
 }
 
 static unsigned count_cases(const struct zc_tx_bench *b)
@@ -290,7 +330,7 @@ static int zc_tx_run(struct rp_bench_ctx *ctx)
 {
 	struct zc_tx_bench b = { .ctx = ctx };
 
-	b.plan = rp_bench_quick(ctx) ? &quick_plan : &full_plan;
+	zc_tx_plan_knobs(&b, &full_plan);
 	rp_bench_quick_reps(ctx, 1);
 	if (zc_tx_bench_run(&b) < 0)
 		return -1;
@@ -302,4 +342,6 @@ const struct rp_bench_def rp_bench_zc_tx = {
 	.name = "zc-tx",
 	.summary = "zerocopy send requests/s (SEND_ZC vs copy vs MSG_ZEROCOPY) on ifb and veth",
 	.run = zc_tx_run,
+	.knobs = knobs,
+	.n_knobs = N_OF(knobs),
 };

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bench/bench.h"
 #include "bench/netns.h"
 
 #define ZC_TX_MAX_SIZE 64000u	/* largest request: fits one UDP datagram */
@@ -157,16 +158,27 @@ struct zc_tx_plan {
 /* One run of the benchmark. */
 struct zc_tx_bench {
 	struct rp_bench_ctx *ctx;
-	const struct zc_tx_plan *plan;
+	const struct zc_tx_plan *plan;	/* &plan_knobs after zc_tx_plan_knobs() */
+	struct zc_tx_plan plan_knobs;
+	unsigned sizes[RP_BENCH_KNOB_MAX_VALUES], batches[RP_BENCH_KNOB_MAX_VALUES];
 	unsigned threshold;		/* auto mode's, from the default config */
 	double warmup_s, seconds;	/* per repetition */
 	struct zc_tx_env env;
 	const struct zc_tx_target *target;	/* the one being measured */
 };
 
-/* The paths (the case parameter "path"), for callers that loop over them. */
+/* The paths (the case parameter "path"), for callers that loop over them;
+ * NULL after the last. */
 extern const char *const zc_tx_paths[];
 extern const unsigned zc_tx_n_paths;
+
+/*
+ * b->plan: `base` with the sizes (ascending), batches and seconds the run's
+ * knobs say (each only where the benchmark has that knob; seconds 0 keeps
+ * base's budget). The knobs `modes`, `paths` and `targets` choose variants
+ * and targets where the benchmark has them.
+ */
+void zc_tx_plan_knobs(struct zc_tx_bench *b, const struct zc_tx_plan *base);
 
 /*
  * Set up b (ctx and plan set by the caller), measure the plan in private

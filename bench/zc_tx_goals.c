@@ -26,25 +26,27 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
-#define GOAL_SECONDS	0.5	/* per repetition: 5x the full matrix's */
-#define QUICK_SECONDS	0.05
 #define MIN_REPS	7	/* fewer cannot decide a 5% goal on this noise */
 #define DEFAULT_REPS	15	/* what the committed results used: ~8 min */
 #define BATCH		64
 #define AUTO_GOAL	0.95
 #define RAW_GOAL	0.95
 
-static const unsigned sizes[] = { 64, 600, 1000, 1200, 1500, 4000, 8000, 16000, 32000, 64000 };
 static const unsigned batches[] = { BATCH };
 
-static const struct zc_tx_plan goals_plan = {
-	.sizes = sizes, .n_sizes = N_OF(sizes), .batches = batches, .n_batches = 1,
-	.only_target = "ifb", .core_variants = true, .warm_round = true, .seconds = GOAL_SECONDS,
+/* The goals fix the target, batch and modes; sizes and length are knobs
+ * (--quick: the same cases, briefly, for the suite's shape test and
+ * callgrind). */
+static const struct rp_bench_knob knobs[] = {
+	{ "sizes", "request sizes (bytes)", "64,600,1000,1200,1500,4000,8000,16000,32000,64000",
+	  NULL, 1, ZC_TX_MAX_SIZE, NULL, true },
+	{ "seconds", "measured time per repetition (s): 5x the full zc-tx matrix's", "0.5", "0.05",
+	  0.01, 60, NULL, false, true },
 };
-/* the same cases, briefly: for the suite's shape test (and callgrind) */
-static const struct zc_tx_plan quick_plan = {
-	.sizes = sizes, .n_sizes = N_OF(sizes), .batches = batches, .n_batches = 1,
-	.only_target = "ifb", .core_variants = true, .seconds = QUICK_SECONDS,
+
+static const struct zc_tx_plan goals_plan = {
+	.batches = batches, .n_batches = 1,
+	.only_target = "ifb", .core_variants = true, .warm_round = true,
 };
 
 /* Goal (a): send_zc_fixed over copy at a size, per path. */
@@ -102,18 +104,19 @@ static void goal_every_size(struct zc_tx_bench *b, const char *label, const char
 	unsigned worst_size = 0, n = 0, n_below = 0;
 	size_t len = 0;
 
-	for (unsigned i = 0; i < N_OF(sizes); i++) {
+	for (unsigned i = 0; i < b->plan->n_sizes; i++) {
+		unsigned size = b->plan->sizes[i];
 		double x;
 
-		if (!median_at(b, variant, path, sizes[i], metric, &x))
+		if (!median_at(b, variant, path, size, metric, &x))
 			continue;
 		if (!n++ || x < worst) {
 			worst = x;
-			worst_size = sizes[i];
+			worst_size = size;
 		}
 		if (x < goal && len < sizeof(below)) {
 			len += (size_t)snprintf(below + len, sizeof(below) - len, "%s%u B %.2f",
-						n_below ? ", " : "", sizes[i], x);
+						n_below ? ", " : "", size, x);
 			n_below++;
 		}
 	}
@@ -139,15 +142,16 @@ static void noise_floor(struct zc_tx_bench *b, const char *path)
 	unsigned n = 0, lo_size = 0, hi_size = 0;
 	char key[48];
 
-	for (unsigned i = 0; i < N_OF(sizes); i++) {
+	for (unsigned i = 0; i < b->plan->n_sizes; i++) {
+		unsigned size = b->plan->sizes[i];
 		double x;
 
-		if (!median_at(b, "auto", path, sizes[i], "auto_vs_twin", &x))
+		if (!median_at(b, "auto", path, size, "auto_vs_twin", &x))
 			continue;
 		if (!n || x < lo)
-			lo = x, lo_size = sizes[i];
+			lo = x, lo_size = size;
 		if (!n++ || x > hi)
-			hi = x, hi_size = sizes[i];
+			hi = x, hi_size = size;
 	}
 	if (!n)
 		return;
@@ -207,7 +211,9 @@ static int zc_tx_goals_run(struct rp_bench_ctx *ctx)
 {
 	struct zc_tx_bench b = { .ctx = ctx };
 
-	b.plan = rp_bench_quick(ctx) ? &quick_plan : &goals_plan;
+	zc_tx_plan_knobs(&b, &goals_plan);
+	if (rp_bench_quick(ctx))
+		b.plan_knobs.warm_round = false;
 	rp_bench_quick_reps(ctx, 1);
 	rp_bench_default_reps(ctx, DEFAULT_REPS);
 	if (!rp_bench_quick(ctx) && rp_bench_reps(ctx) < MIN_REPS)
@@ -227,4 +233,6 @@ const struct rp_bench_def rp_bench_zc_tx_goals = {
 	.summary = "issue #7's zerocopy goals on ifb, batch 64: long interleaved repetitions "
 		   "(15 repetitions of 0.5 s by default, 7 at least)",
 	.run = zc_tx_goals_run,
+	.knobs = knobs,
+	.n_knobs = N_OF(knobs),
 };

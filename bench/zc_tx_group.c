@@ -78,7 +78,9 @@ struct zc_group {
 
 static bool variant_runs(const struct zc_tx_bench *b, unsigned v)
 {
-	return !b->plan->core_variants || variants[v].core;
+	return (!b->plan->core_variants || variants[v].core) &&
+	       rp_bench_knob_allows(b->ctx, "modes", zc_tx_mode_name(variants[v].mode)) &&
+	       rp_bench_knob_allows(b->ctx, "paths", variants[v].path);
 }
 
 unsigned zc_tx_group_variants(const struct zc_tx_bench *b)

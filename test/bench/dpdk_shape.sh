@@ -15,7 +15,8 @@ import sys
 from shape import Shape
 s = Shape(sys.argv[1], "dpdk")
 params = s.doc.get("parameters", {})
-for k in ("sizes", "flows", "seconds", "rate", "rtt_seconds", "tx_seconds", "knobs", "testpmd"):
+for k in ("variants", "modes", "sizes", "flows", "seconds", "rate", "rtt_seconds", "tx_seconds",
+          "rcvbuf", "cpus", "set", "testpmd"):
     s.need(k in params, f"parameter {k} recorded")
 def cases(variant, mode):
     return [r for r in s.by_variant.get(variant, []) if r["params"].get("mode") == mode]

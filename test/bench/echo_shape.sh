@@ -37,7 +37,7 @@ for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringp
                     ("open", "p99_ratio"), ("pingpong", "p99_ratio")):
         s.need(any(m in r["metrics"] for r in rows if r["params"]["load"] == load), f"{v} {load} {m}")
 params = s.doc["parameters"]
-for k in ("servers", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
+for k in ("variants", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
     s.need(k in params, f"parameter {k} recorded")
 s.need(params.get("set") == "", "nothing --set in the default run")
 # interleaved repetitions: every server's case kept as many reps as the others
@@ -52,19 +52,15 @@ for f in echo.md echo-pps.svg echo-cpu-peers.svg echo-open-p99.svg echo-latency-
 done
 
 # --set narrows the run and is recorded
-mkdir -p "$out/set"
-if ! "$RINGPLANE" bench echo --quick --reps 1 --out "$out/set" --set servers=epoll,epoll-gso \
+rp_bench_set echo --set variants=epoll,epoll-gso \
 	--set sizes=100 --set peers=3 --set rates=20 --set pingpong_sizes=100 --set seconds=0.1 \
-	--set open_size=80 \
-	>"$out/set/stdout" 2>"$out/set/stderr"; then
-	echo "FAIL - bench echo --set ... exited non-zero"; tail -5 "$out/set/stderr"; exit 1
-fi
+	--set open_size=80
 python3 - "$out/set/echo.json" <<'PY' || exit 1
 import sys
 from shape import Shape
 s = Shape(sys.argv[1], "echo")
 p = s.doc["parameters"]
-s.need(p.get("set") == "servers=epoll,epoll-gso sizes=100 peers=3 rates=20 open_size=80 "
+s.need(p.get("set") == "variants=epoll,epoll-gso sizes=100 peers=3 rates=20 open_size=80 "
        "pingpong_sizes=100 seconds=0.1",
        f"'set' records what was set ({p.get('set')!r})")
 s.need(p.get("sizes") == 100 and p.get("peers") == 3, "sizes and peers recorded as set")
@@ -79,23 +75,12 @@ s.done()
 PY
 
 # bad keys and values: usage errors (exit 2) that name them, before any run
-bad() {
-	local want=$1; shift
-	"$RINGPLANE" bench echo --quick --out "$out/bad" "$@" >/dev/null 2>"$out/err"
-	local rc=$?
-	if [ "$rc" -eq 2 ] && grep -q -- "$want" "$out/err"; then
-		echo "ok   - $* refused: $(head -1 "$out/err")"
-	else
-		echo "FAIL - $* (rc $rc, want 2 and '$want'): $(cat "$out/err")"; exit 1
-	fi
-	[ ! -e "$out/bad" ] || { echo "FAIL - $* ran anyway"; exit 1; }
-}
-bad "no parameter 'nope'" --set nope=1
-bad "sizes: 'abc' is not a number" --set sizes=abc
-bad "sizes: 10 is out of range" --set sizes=10
-bad "batch takes one value" --set batch=64,128
-bad "servers: 'nginx' is not one of" --set servers=nginx
-bad "sizes set twice" --set sizes=64 --set sizes=128
-bad "empty value" --set sizes=64,,128
-bad "needs key=value" --set sizes
+rp_bench_bad echo "no parameter 'nope'" --set nope=1
+rp_bench_bad echo "sizes: 'abc' is not a number" --set sizes=abc
+rp_bench_bad echo "sizes: 10 is out of range" --set sizes=10
+rp_bench_bad echo "batch takes one value" --set batch=64,128
+rp_bench_bad echo "variants: 'nginx' is not one of" --set variants=nginx
+rp_bench_bad echo "sizes set twice" --set sizes=64 --set sizes=128
+rp_bench_bad echo "empty value" --set sizes=64,,128
+rp_bench_bad echo "needs key=value" --set sizes
 exit 0

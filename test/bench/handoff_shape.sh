@@ -12,8 +12,8 @@ python3 - "$out/handoff.json" <<'PY' || exit 1
 import sys
 from shape import Shape
 s = Shape(sys.argv[1], "handoff")
-requested = s.doc.get("parameters", {}).get("connections_per_rep")
-s.need(isinstance(requested, (int, float)) and requested > 0, "connections_per_rep recorded")
+requested = s.doc.get("parameters", {}).get("connections")
+s.need(isinstance(requested, (int, float)) and requested > 0, "connections recorded")
 for v in ("direct", "handoff"):
     rows = s.by_variant.get(v, [])
     s.need(len(rows) == 1, f"{v}: one case")

@@ -25,3 +25,28 @@ rp_bench_files() {
 	done
 	exit $rc
 }
+
+# rp_bench_set NAME ARG...: `ringplane bench NAME --quick --reps 1 --out
+# $out/set ARG...` (a run narrowed with --set); on failure print why, exit 1.
+rp_bench_set() {
+	local name=$1; shift
+	mkdir -p "$out/set"
+	if ! "$RINGPLANE" bench "$name" --quick --reps 1 --out "$out/set" "$@" \
+		>"$out/set/stdout" 2>"$out/set/stderr"; then
+		echo "FAIL - bench $name $* exited non-zero"; tail -5 "$out/set/stderr"; exit 1
+	fi
+}
+
+# rp_bench_bad NAME WANT ARG...: the arguments are a usage error (exit 2)
+# whose message has WANT, before anything runs; else exit 1.
+rp_bench_bad() {
+	local name=$1 want=$2 rc; shift 2
+	"$RINGPLANE" bench "$name" --quick --out "$out/bad" "$@" >/dev/null 2>"$out/err"
+	rc=$?
+	if [ "$rc" -eq 2 ] && grep -q -- "$want" "$out/err"; then
+		echo "ok   - $* refused: $(head -1 "$out/err")"
+	else
+		echo "FAIL - $* (rc $rc, want 2 and '$want'): $(cat "$out/err")"; exit 1
+	fi
+	[ ! -e "$out/bad" ] || { echo "FAIL - $* ran anyway"; exit 1; }
+}

@@ -64,4 +64,30 @@ check "bench --reps x exits 2" test $? -eq 2
 check "bench --list names nop" test $? -eq 0
 "$RINGPLANE" bench --help >/dev/null
 check "bench --help exits 0" test $? -eq 0
+
+# --set: the run does what was set and records it
+"$RINGPLANE" bench nop --quick --reps 1 --set batches=4,2 --set ops=2000 --out "$out/set" \
+	>/dev/null 2>&1
+check "bench nop --set batches=4,2 --set ops=2000 exits 0" test $? -eq 0
+check "only batches 4 and 2 ran, ops and 'set' recorded" python3 - "$out/set/nop.json" <<'PY'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert {r["params"]["batch"] for r in doc["results"]} == {4, 2}, doc["results"]
+p = doc["parameters"]
+assert p["batches"] == "4,2" and p["ops"] == 2000 and p["set"] == "batches=4,2 ops=2000", p
+assert "cpus" in p, p
+PY
+
+# every benchmark: --help lists its parameters and the common cpus; an
+# unknown key is a usage error naming the keys it has
+for name in $("$RINGPLANE" bench --list | awk '{print $1}'); do
+	"$RINGPLANE" bench "$name" --help >"$out/help" 2>&1
+	check "bench $name --help lists its parameters and cpus" \
+		grep -q "^Parameters of $name" "$out/help"
+	check "bench $name --help: cpus with its default" grep -A2 -q "^  cpus " "$out/help"
+	"$RINGPLANE" bench "$name" --set nope=1 --out "$out/nope" >/dev/null 2>"$out/err"
+	check "bench $name --set nope=1 exits 2 naming the keys" \
+		grep -q "no parameter 'nope' (it has: .*cpus)" "$out/err"
+done
+check "no run happened for a refused --set" test ! -e "$out/nope"
 exit $fail

@@ -10,8 +10,10 @@
 # handoff fraction (between 0 and 1), the copy variant with its eventfd
 # wakes per handoff (between 0 and 1: at most one write per datagram); the
 # ratio rows (msg-ring/copy with cpu_ns_per_datagram_ratio); the goal note;
-# the load average noted; the table and the plots. Never a timing: the
-# numbers themselves are not judged.
+# the load average noted; the table and the plots. Then `--set`: a run
+# narrowed to two variants, one size and one client count records what was
+# set and runs only that; bad values are usage errors naming the knob.
+# Never a timing: the numbers themselves are not judged.
 set -u
 . "$RP_TOP/test/bench/lib.sh"
 rp_bench_quick udp-relay
@@ -62,4 +64,29 @@ s.need("goal (reported, not asserted): MSG_RING handoff cheaper per datagram tha
 s.need("load average at the start" in notes and "load average at the end" in notes, "load average noted")
 s.done()
 PY
+
+rp_bench_set udp-relay --set variants=direct,ringplane-2w --set sizes=100 --set clients=2 \
+	--seconds 0.2 --set cpus=0
+python3 - "$out/set/udp-relay.json" <<'PY' || exit 1
+import sys
+from shape import Shape
+s = Shape(sys.argv[1], "udp-relay")
+p = s.doc["parameters"]
+s.need(p.get("set") == "variants=direct,ringplane-2w sizes=100 clients=2 seconds=0.2 cpus=0",
+       f"'set' records what was set ({p.get('set')!r})")
+s.need(p.get("sizes") == 100 and p.get("clients") == 2 and p.get("seconds") == 0.2
+       and p.get("variants") == "direct,ringplane-2w" and p.get("cpus") == 0,
+       "every knob's value recorded as set")
+s.need(p.get("relay_cpu") == 0 and p.get("load_and_backend_cpu") == 0, "pinned to the cpus set")
+s.need({r["variant"] for r in s.results} == {"direct", "ringplane-2w"}, "only the variants set ran")
+s.need({(r["params"]["size"], r["params"]["clients"]) for r in s.results} == {(100, 2)},
+       "only size 100 with 2 clients")
+s.done()
+PY
+rp_bench_bad udp-relay "sizes: 4000 is out of range 30..2048" --set sizes=64,4000
+rp_bench_bad udp-relay "variants: 'haproxy' is not one of direct, ringplane" --set variants=haproxy
+rp_bench_bad udp-relay "no parameter 'size' (it has: variants, sizes, clients, seconds, cpus)" \
+	--set size=64
+rp_bench_bad udp-relay "seconds: 0 is out of range" --seconds 0
+
 rp_bench_files udp-relay.md udp-relay-per-cpu.svg udp-relay-rtt-p99.svg

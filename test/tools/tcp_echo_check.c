@@ -71,6 +71,19 @@ static void conn_finish(struct client *cl, struct conn *c, enum tool_outcome st,
 	c->pend = NULL;
 }
 
+/*
+ * A socket error. A server that closes while our data is still unread in
+ * its socket answers with a reset rather than a FIN, so whether its early
+ * close shows as EOF or as ECONNRESET/EPIPE depends on timing: both are a
+ * stream that ended early, not a different finding.
+ */
+static void conn_failed(struct client *cl, struct conn *c, int err)
+{
+	bool reset = err == ECONNRESET || err == EPIPE;
+
+	conn_finish(cl, c, reset && c->recvd < cl->o.bytes ? TOOL_SHORT : TOOL_ERROR, strerror(err));
+}
+
 static void conn_want(struct client *cl, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = c };
@@ -105,7 +118,7 @@ static void conn_write(struct client *cl, struct conn *c)
 		n = send(c->fd, c->pend + c->pend_off, c->pend_len - c->pend_off, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno != EAGAIN)
-				conn_finish(cl, c, TOOL_ERROR, strerror(errno));
+				conn_failed(cl, c, errno);
 			return;
 		}
 		c->pend_off += (size_t)n;
@@ -145,7 +158,7 @@ static void conn_read(struct client *cl, struct conn *c)
 			conn_finish(cl, c, c->recvd == cl->o.bytes ? TOOL_OK : TOOL_SHORT, NULL);
 		} else {
 			if (errno != EAGAIN)
-				conn_finish(cl, c, TOOL_ERROR, strerror(errno));
+				conn_failed(cl, c, errno);
 			return;
 		}
 	}
@@ -185,7 +198,7 @@ static void on_event(struct client *cl, struct conn *c, uint32_t events)
 		socklen_t l = sizeof(err);
 
 		getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &l);
-		conn_finish(cl, c, TOOL_ERROR, strerror(err ? err : EIO));
+		conn_failed(cl, c, err ? err : EIO);
 	}
 }
 

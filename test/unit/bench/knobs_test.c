@@ -72,7 +72,12 @@ static void test_set_values(void **state)
 static void test_bad_values(void **state)
 {
 	static const struct { const char *arg, *want; } bad[] = {
-		{ "nosuch=1", "no parameter 'nosuch' (it has: sizes, mode, seconds)" },
+		{ "nosuch=1", "no parameter 'nosuch' (it has: sizes, mode, seconds, cpus)" },
+		{ "sizes=16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32",
+		  "sizes takes at most 16 values, not 17" },
+		{ "cpus=1024", "cpus: 1024 is out of range 0..1023" },
+		{ "cpus=1023", "cpus: CPU 1023 is not one this process may run on" },
+		{ "cpus=x", "cpus: 'x' is not a number" },
 		{ "sizes", "--set needs key=value" },
 		{ "=64", "--set needs key=value" },
 		{ "sizes=", "sizes: empty value" },
@@ -102,6 +107,60 @@ static void test_bad_values(void **state)
 		assert_string_equal(rp_bench_knob_word(ctx, "mode", 0), "copy");
 		rp_bench_ctx_free(ctx);
 	}
+}
+
+static const struct rp_bench_kv *param(const struct rp_bench_ctx *ctx, const char *key);
+
+/* Lists come back as whole numbers; a knob the benchmark lacks allows all. */
+static void test_uints_and_allows(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(false);
+	unsigned v[RP_BENCH_KNOB_MAX_VALUES];
+	char err[256];
+
+	(void)state;
+	assert_int_equal(rp_bench_knob_uints(ctx, "sizes", v), 2);
+	assert_int_equal(v[0], 64);
+	assert_int_equal(v[1], 1024);
+	assert_int_equal(rp_bench_knob_uints(ctx, "nosuch", v), 0);
+	assert_true(rp_bench_knob_allows(ctx, "nosuch", "anything"));
+	assert_true(rp_bench_knob_allows(ctx, "mode", "copy"));
+	assert_false(rp_bench_knob_allows(ctx, "mode", "zc"));
+	assert_int_equal(rp_bench_knobs_set(ctx, "sizes=16,17,18,19,20,21,22,23,24,25,26,27,28,29,"
+					    "30,31", err, sizeof(err)), 0);	/* 16: the most */
+	assert_int_equal(rp_bench_knob_uints(ctx, "sizes", v), 16);
+	assert_int_equal(v[15], 31);
+	rp_bench_ctx_free(ctx);
+}
+
+/* cpus (every benchmark's): defaults to the affinity, recorded; set, it is
+ * what rp_bench_cpu hands out, wrapping past its end; the same CPU twice is
+ * refused. */
+static void test_cpus(void **state)
+{
+	struct rp_bench_ctx *ctx = new_ctx(false);
+	const struct rp_bench_kv *kv;
+	unsigned first = rp_bench_cpu(ctx, 0), n = rp_bench_ncpus(ctx);
+	char err[256], arg[64];
+
+	(void)state;
+	assert_true(n >= 1);
+	assert_int_equal(rp_bench_knob_n(ctx, "cpus"), n);
+	snprintf(arg, sizeof(arg), "cpus=%u,%u", first, first);
+	assert_int_equal(rp_bench_knobs_set(ctx, arg, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "given twice"));
+	assert_int_equal(rp_bench_ncpus(ctx), n);		/* refused: unchanged */
+	snprintf(arg, sizeof(arg), "cpus=%u", first);
+	assert_int_equal(rp_bench_knobs_set(ctx, arg, err, sizeof(err)), 0);
+	assert_int_equal(rp_bench_ncpus(ctx), 1);
+	assert_int_equal(rp_bench_cpu(ctx, 1), first);		/* one CPU: shared */
+	rp_bench_knobs_record(ctx);
+	kv = param(ctx, "cpus");
+	assert_non_null(kv);
+	assert_null(kv->str);
+	assert_float_equal(kv->num, first, 0);
+	assert_non_null(strstr(param(ctx, "set")->str, arg));
+	rp_bench_ctx_free(ctx);
 }
 
 static void test_set_twice(void **state)
@@ -153,6 +212,8 @@ static void test_help_lists_every_knob(void **state)
 	assert_non_null(strstr(buf, "default 64,1024, --quick 64"));
 	assert_non_null(strstr(buf, "one of: copy, zc"));
 	assert_non_null(strstr(buf, "a number 0.1..60"));
+	assert_non_null(strstr(buf, "Parameters of every benchmark"));
+	assert_non_null(strstr(buf, "cpus"));
 }
 
 int main(void)
@@ -161,6 +222,8 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_set_values),
 		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_uints_and_allows),
+		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_set_twice),
 		cmocka_unit_test(test_recorded),
 		cmocka_unit_test(test_help_lists_every_knob),
