@@ -158,12 +158,13 @@ static const struct relay_variant {
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static const char *const variant_words[] = {
-	"direct", "ringplane", "ringplane-2w", "ringplane-2w-copy", "nginx", NULL,
+	"direct", "ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy", "nginx", NULL,
 };
 
 static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the relays measured ('direct': the backend without one)",
-	  "direct,ringplane,ringplane-2w,ringplane-2w-copy,nginx", NULL, 0, 0, variant_words, true },
+	  "direct,ringplane,ringplane-2w,ringplane-2w-zc,ringplane-2w-copy,nginx", NULL, 0, 0,
+	  variant_words, true },
 	{ "sizes", "datagram payload sizes (bytes; the relays' buffers are 2048)", "64,512,1400",
 	  "64,512", ECHO_LOAD_MIN_SIZE, 2048, NULL, true },
 	{ "clients", "client threads (one socket each); the plots use the last", "1,8", "1,4",
