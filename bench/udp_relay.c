@@ -13,6 +13,13 @@
  *                      over the workers, the owner (hash of 127.0.0.1) is one
  *                      of them, so about half the datagrams are handed over
  *                      by MSG_RING (handoff_fraction says how many)
+ *   ringplane-2w-zc    ringplane-2w with `zerocopy: always`: a handed-over
+ *                      datagram leaves by SEND_ZC from the receiving
+ *                      worker's buffer (cloned into the owner's fixed
+ *                      buffers, dataplane/bufclone.h); handoff_zc_fraction
+ *                      says how many did. Over 127.0.0.1 the kernel copies
+ *                      the skb on delivery anyway: this prices the path
+ *                      (notifications, a buffer held until them), not a saving
  *   ringplane-2w-copy  the same, with `handoff: copy`: the classic design the
  *                      MSG_RING handoff is judged against (the datagram
  *                      copied into a queue per worker pair, an eventfd
@@ -109,6 +116,11 @@ static int serve_ringplane(const struct relay_running *r, unsigned workers, cons
 static int serve_ringplane1(const struct relay_running *r) { return serve_ringplane(r, 1, "msg-ring"); }
 static int serve_ringplane2(const struct relay_running *r) { return serve_ringplane(r, 2, "msg-ring"); }
 static int serve_ringplane2_copy(const struct relay_running *r) { return serve_ringplane(r, 2, "copy"); }
+/* the handoff line carries the service's zerocopy line after it */
+static int serve_ringplane2_zc(const struct relay_running *r)
+{
+	return serve_ringplane(r, 2, "msg-ring\n    zerocopy: always");
+}
 
 static int serve_nginx(const struct relay_running *r)
 {
@@ -139,18 +151,20 @@ static const struct relay_variant {
 	{ "direct", NULL, false },
 	{ "ringplane", serve_ringplane1, true },
 	{ "ringplane-2w", serve_ringplane2, true },
+	{ "ringplane-2w-zc", serve_ringplane2_zc, true },
 	{ "ringplane-2w-copy", serve_ringplane2_copy, true },
 	{ "nginx", serve_nginx, false },
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static const char *const variant_words[] = {
-	"direct", "ringplane", "ringplane-2w", "ringplane-2w-copy", "nginx", NULL,
+	"direct", "ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy", "nginx", NULL,
 };
 
 static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the relays measured ('direct': the backend without one)",
-	  "direct,ringplane,ringplane-2w,ringplane-2w-copy,nginx", NULL, 0, 0, variant_words, true },
+	  "direct,ringplane,ringplane-2w,ringplane-2w-zc,ringplane-2w-copy,nginx", NULL, 0, 0,
+	  variant_words, true },
 	{ "sizes", "datagram payload sizes (bytes; the relays' buffers are 2048)", "64,512,1400",
 	  "64,512", ECHO_LOAD_MIN_SIZE, 2048, NULL, true },
 	{ "clients", "client threads (one socket each); the plots use the last", "1,8", "1,4",
@@ -236,6 +250,7 @@ static void stop_all(struct relay_bench *b)
 
 struct relay_counts {
 	double handoffs, rx, wakes;	/* handoffs_out, rx_packets, handoff_wakes */
+	double zc;			/* handoff_zc_sends */
 };
 
 /* Service "relay"'s counters, summed over workers. */
@@ -253,6 +268,7 @@ static void relay_counts(const struct relay_running *r, struct relay_counts *c)
 				c->handoffs += (double)snap.rows[i].v[RP_C_HANDOFFS_OUT];
 				c->rx += (double)snap.rows[i].v[RP_C_RX_PACKETS];
 				c->wakes += (double)snap.rows[i].v[RP_C_HANDOFF_WAKES];
+				c->zc += (double)snap.rows[i].v[RP_C_HANDOFF_ZC_SENDS];
 			}
 	rp_metrics_snapshot_free(&snap);
 	free(text);
@@ -345,6 +361,11 @@ static int rep_throughput(void *arg, struct rp_bench_sample *s)
 		if (frac >= 0.99 && cpu1 > cpu0)
 			rp_bench_metric(s, "cpu_ns_per_datagram_all_handed", "ns",
 					(cpu1 - cpu0) / (2 * replies));
+		/* sends complete after their handoff: near the edges of a
+		 * run the two counts differ by what is in flight */
+		if (n1.handoffs > n0.handoffs)
+			rp_bench_metric(s, "handoff_zc_fraction", "x", (n1.zc - n0.zc) /
+					(n1.handoffs - n0.handoffs));
 		if (n1.handoffs > n0.handoffs && strstr(c->r->def->name, "copy"))
 			rp_bench_metric(s, "wakes_per_handoff", "x", (n1.wakes - n0.wakes) /
 					(n1.handoffs - n0.handoffs));
@@ -407,12 +428,14 @@ static int rep_ratio(void *arg, struct rp_bench_sample *s)
 /* ringplane / nginx (the goal), ringplane-2w / ringplane (what handing
  * over costs), ringplane-2w / ringplane-2w-copy (MSG_RING against the copy
  * + eventfd handoff: cpu_ns_per_datagram_ratio < 1 is MSG_RING cheaper),
- * per case. */
+ * ringplane-2w-zc / ringplane-2w-copy (the same, handed datagrams sent
+ * zerocopy from the origin's buffer), per case. */
 static void run_ratios(struct relay_bench *b, const unsigned *sizes, unsigned n_sizes,
 		       const unsigned *clients, unsigned n_clients)
 {
 	static const char *const pairs[][2] = { { "ringplane", "nginx" }, { "ringplane-2w", "ringplane" },
-						{ "ringplane-2w", "ringplane-2w-copy" } };
+						{ "ringplane-2w", "ringplane-2w-copy" },
+						{ "ringplane-2w-zc", "ringplane-2w-copy" } };
 
 	for (unsigned p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
 		char name[64];
@@ -523,6 +546,12 @@ static void describe(struct relay_bench *b)
 		      "client all or nothing); cpu_ns_per_datagram_all_handed is the same from "
 		      "the runs where every client datagram was handed over (the goal uses it "
 		      "when both variants had such runs)");
+	rp_bench_note(ctx, "ringplane-2w-zc: zerocopy always, so a handed-over datagram is sent "
+		      "by SEND_ZC from the receiving worker's buffer (cloned into the owner's fixed "
+		      "buffers) and goes home after its notification; handoff_zc_fraction is "
+		      "handoff_zc_sends / handoffs_out (1 when the clone worked); over loopback the "
+		      "kernel copies each such skb on delivery (zc_copied), so this prices the "
+		      "zerocopy path, it cannot show its saving");
 	rp_bench_note(ctx, "not measured here: veth between namespaces, more than one client "
 		      "address");
 }

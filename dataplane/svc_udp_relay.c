@@ -19,10 +19,10 @@
  * id, recvmsg length). The owner reads the recvmsg header, the client's
  * address and the payload straight from the origin's pool (the group
  * publishes every member's pool) and sends the payload to the backend from
- * there: a plain send from the address. The origin's registered buffers are
- * not the owner ring's fixed buffers, so SEND_ZC with a fixed index cannot
- * name them; the kernel copies the bytes into its skb as any copy send
- * does, and user space copies nothing. When that send completed, the owner
+ * there: every member's pool is also a fixed buffer of every member's ring
+ * (bufclone.h), so it is SEND_ZC by index where the zerocopy policy says
+ * so, else a copy send from that memory; user space copies nothing. When
+ * that send completed (and, zerocopy, its notification came), the owner
  * posts RP_RELAY_BUFBACK to the origin, which puts the buffer back in its
  * pool. Until then the origin counts the buffer lent (bufs_lent) and holds
  * one unit of its `pending`, so it cannot exit with a buffer out.
@@ -222,6 +222,7 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 	bool local = d->origin == w->id;
 	struct rp_tx tx = rp_svc_tx(w, si);
 	struct rp_relay_sess *s;
+	unsigned idx = 0;
 
 	/* stopping: its sessions are ending, and a new one would keep the
 	 * worker from draining */
@@ -238,14 +239,16 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 	}
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
 	/* Local: the pool takes the buffer back when the send is done. Foreign
-	 * (another pool's buffer or a copy slot): a copy send from that
-	 * memory, tagged with its origin and ref (bid RP_BID_NONE in user_data
-	 * tells on_tx it is foreign). */
+	 * (another pool's buffer or a copy slot): a send from that memory,
+	 * tagged with its origin and ref (bid RP_BID_NONE in user_data tells
+	 * on_tx it is foreign); from a cloned pool buffer it is zerocopy by
+	 * fixed index where the policy says so (relay_handoff.c). */
 	if (rp_tx_send(&tx, &r->us.zs, &(struct rp_tx_req){
-			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0),
+			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0) |
+					     relay_foreign_fixed(r, d, &idx),
 			.bid = local ? d->ref : RP_BID_NONE, .heap = local ? NULL : d->base,
-			.off = (unsigned)(d->payload - d->base), .len = d->len,
-			.tag = rp_svc_tag(si->idx, local ? 0 : d->origin << 16 | d->ref) })) {
+			.buf_index = idx, .off = (unsigned)(d->payload - d->base), .len = d->len,
+			.tag = rp_svc_tag(si->idx, local ? 0 : relay_obj_foreign(d->origin, d->ref)) })) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
 		relay_buf_done(w, si, d->origin, d->ref);
 		return;
@@ -399,9 +402,8 @@ static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 {
 	uint32_t obj = rp_svc_tag_obj(ev->tag);
 
-	/* Foreign buffers are sent as copies: one completion, no notification. */
-	if (ev->bid == RP_BID_NONE && ev->what == RP_TX_SENT)
-		relay_buf_done(w, si, obj >> 16, obj & 0xffff);
+	if (ev->bid == RP_BID_NONE && (obj & RELAY_OBJ_FOREIGN))
+		relay_foreign_tx(w, si, obj >> 16, obj & (RELAY_OBJ_FOREIGN - 1), ev);
 }
 
 static void relay_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -424,7 +426,11 @@ static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 
 static struct rp_zc_sock *relay_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
-	return rp_udp_sock_zc(&((struct relay *)si->priv)->us, object);
+	struct relay *r = si->priv;
+
+	/* a send from another member's memory was decided by the socket's
+	 * policy (relay_dgram_up): its notification reports to that one */
+	return object & RELAY_OBJ_FOREIGN ? &r->us.zs : rp_udp_sock_zc(&r->us, object);
 }
 
 /* ---- timeouts, stop, set-up ---------------------------------------------------------- */

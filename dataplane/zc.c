@@ -74,11 +74,14 @@ static void prep_zc(struct io_uring_sqe *sqe, const struct rp_bufpool *pool,
 		    const struct rp_tx_req *req, void *addr, bool report)
 {
 	unsigned zc_flags = report ? IORING_SEND_ZC_REPORT_USAGE : 0;
+	bool heap_fixed = req->flags & RP_TX_HEAP_FIXED;
 
-	/* caller memory is not in the registered region: the kernel pins it per send */
-	if (pool->registered && rp_tx_bid_pooled(req->bid))
+	/* caller memory outside the pool is not in the registered region (the
+	 * kernel pins it per send), unless it is another worker's pool cloned
+	 * into this ring (RP_TX_HEAP_FIXED) */
+	if (heap_fixed || (pool->registered && rp_tx_bid_pooled(req->bid)))
 		io_uring_prep_send_zc_fixed(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags,
-					    rp_buf_reg_index(pool, addr));
+					    heap_fixed ? req->buf_index : rp_buf_reg_index(pool, addr));
 	else
 		io_uring_prep_send_zc(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags);
 }
@@ -86,7 +89,8 @@ static void prep_zc(struct io_uring_sqe *sqe, const struct rp_bufpool *pool,
 int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req)
 {
 	bool pooled = rp_tx_bid_pooled(req->bid), ext = rp_tx_bid_ext(req->bid);
-	enum rp_send_kind kind = pooled || ext ? rp_zc_decide(zs, req->len) : RP_SEND_COPY;
+	bool fixed = req->flags & RP_TX_HEAP_FIXED;
+	enum rp_send_kind kind = pooled || ext || fixed ? rp_zc_decide(zs, req->len) : RP_SEND_COPY;
 	void *addr = pooled ? (unsigned char *)rp_buf_addr(tx->pool, req->bid) + req->off
 			    : (unsigned char *)req->heap + req->off;
 	struct io_uring_sqe *sqe = rp_tx_sqe(tx);

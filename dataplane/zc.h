@@ -132,6 +132,10 @@ enum {
 	 * (counted err_send_full) instead of parking it on poll, where a later
 	 * send could overtake it. UDP uses this to keep replies in SQ order. */
 	RP_TX_NOWAIT = 1u << 2,
+	/* .heap lies in fixed buffer .buf_index of the ring (another worker's
+	 * pool cloned into it: bufclone.h): zerocopy as the policy decides,
+	 * the caller keeps the memory until the send and its notification. */
+	RP_TX_HEAP_FIXED = 1u << 3,
 };
 
 /*
@@ -156,7 +160,9 @@ struct rp_tx_req {
 	int fd;
 	unsigned flags;
 	unsigned bid;			/* pool buffer, RP_BID_NONE or RP_TX_EXT|cookie with .heap */
-	const void *heap;		/* bid not a pool id: send from here (RP_BID_NONE: a copy) */
+	const void *heap;		/* bid not a pool id: send from here (RP_BID_NONE: a copy,
+					 * unless RP_TX_HEAP_FIXED) */
+	unsigned buf_index;		/* RP_TX_HEAP_FIXED: the fixed buffer heap lies in */
 	unsigned off, len;		/* within buffer bid */
 	const struct sockaddr *dst;	/* UDP destination or NULL; must stay valid until
 					 * the send CQE (e.g. inside the same buffer) */
