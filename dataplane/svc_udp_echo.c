@@ -21,8 +21,10 @@
  * place, so the replies to one peer leave in the order of its requests
  * whatever their sizes.
  *
- * Coalesced requests (UDP GRO): with GSO on, no sockperf framing and
- * buffers of at least RP_GRO_MIN_BUF bytes, the socket asks the kernel
+ * Coalesced requests (UDP GRO): with GSO on, no sockperf framing, buffers
+ * of at least RP_GRO_MIN_BUF bytes and a zerocopy policy that copies
+ * datagrams of train size (never, or auto with its default threshold), the
+ * socket asks the kernel
  * for them (UDP_GRO): a peer's datagrams that arrive together as one
  * GSO/GRO packet (a client sending trains, a NIC's GRO) reach us as ONE
  * buffer, cut every `seg` bytes (a UDP_GRO control message), instead of
@@ -64,7 +66,10 @@ static void udp_gro_enable(struct rp_udp_sock *u, struct rp_worker *w, struct rp
 {
 	int one = 1;
 
-	if (!si->cfg->gso || si->cfg->sockperf || w->cfg->buffers.size < RP_GRO_MIN_BUF)
+	/* only where every datagram a train may carry is a copy anyway: a
+	 * coalesced buffer that may not ride a train leaves as copies */
+	if (!si->cfg->gso || si->cfg->sockperf || w->cfg->buffers.size < RP_GRO_MIN_BUF ||
+	    !rp_zc_would_copy(&u->zs, RP_GSO_MAX_SEG4))
 		return;
 	if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one))) {
 		rp_dbg("service %s: UDP_GRO: %s", si->cfg->name, strerror(errno));

@@ -5,8 +5,9 @@
 # delivered to ringplane's socket as ONE buffer when udp-echo asks for
 # GRO (gso on, 64 KiB buffers); every datagram must still come back
 # separately, in order, byte for byte, and be counted one by one. With
-# smaller buffers or `gso: false` nothing is coalesced (gro_recvs 0) and
-# the same bursts are answered the same way.
+# smaller buffers, `gso: false` or zerocopy `always` (a coalesced buffer
+# would leave as copies) nothing is coalesced (gro_recvs 0) and the same
+# bursts are answered the same way.
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
 rp_need_root
@@ -50,5 +51,9 @@ echo_config "$workdir/nogso.yaml" never
 sed -i "0,/sockperf: false/s//sockperf: false\n    gso: false/" "$workdir/nogso.yaml"
 if run_case "gso off" "$workdir/nogso.yaml"; then
 	rp_check "gso off: nothing coalesced ($gro)" test "$gro" -eq 0
+fi
+echo_config "$workdir/zc.yaml" always
+if run_case "zerocopy always" "$workdir/zc.yaml"; then
+	rp_check "zerocopy always: nothing coalesced ($gro)" test "$gro" -eq 0
 fi
 rp_done
