@@ -29,6 +29,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_NOTIFS,          "notifs",          "Buffer-free notifications (IORING_CQE_F_NOTIF)"),
 	C(RP_C_GSO_SENDS,       "gso_sends",       "UDP GSO sends (UDP_SEGMENT), each carrying several datagrams"),
 	C(RP_C_GSO_FALLBACKS,   "gso_fallbacks",   "UDP peers switched off GSO after the kernel refused a GSO send (for gso-retry-ms)"),
+	C(RP_C_GRO_RECVS,       "gro_recvs",       "UDP receives that carried several datagrams coalesced by the kernel (UDP GRO; each datagram counts in rx_packets)"),
 	C(RP_C_CQ_OVERFLOWS,    "cq_overflows",    "Loop turns that found the completion queue full, the kernel holding completions back (none lost: they are delivered as the queue drains; workers.cq-factor sizes it)"),
 	C(RP_C_UP_BYTES,        "up_bytes",        "tcp-proxy: bytes forwarded from clients to backends"),
 	C(RP_C_DOWN_BYTES,      "down_bytes",      "tcp-proxy: bytes forwarded from backends to clients"),

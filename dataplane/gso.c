@@ -46,14 +46,25 @@ unsigned rp_gso_max_seg(int family)
 	return family == AF_INET6 ? RP_GSO_MAX_SEG6 : RP_GSO_MAX_SEG4;
 }
 
-void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req)
+static void gather(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req, unsigned seg)
 {
 	if (g->n_gather == RP_GSO_GATHER)
 		rp_gso_flush(g, tx);
 	g->gather[g->n_gather++] = (struct rp_gso_reply){
 		.bid = (uint16_t)req->bid, .off = (uint16_t)req->off, .len = req->len,
-		.dst = req->dst, .dstlen = req->dstlen,
+		.dst = req->dst, .dstlen = req->dstlen, .seg = (uint16_t)seg,
 	};
+}
+
+void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req)
+{
+	gather(g, tx, req, 0);
+}
+
+void rp_gso_add_gro(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req,
+		    unsigned seg)
+{
+	gather(g, tx, req, rp_gso_dgrams(req->len, seg) > 1 ? seg : 0);
 }
 
 /* ---- flush --------------------------------------------------------------- */
@@ -71,7 +82,7 @@ static unsigned train_len(const struct rp_gso_reply *first, unsigned avail)
 	unsigned n = 1, bytes = first->len;
 
 	while (n < avail && n < RP_GSO_MAX_SEGS && bytes + first[n].len <= RP_GSO_MAX_BYTES &&
-	       same_peer(first, &first[n]) && first[n].len <= first->len) {
+	       !first[n].seg && same_peer(first, &first[n]) && first[n].len <= first->len) {
 		bytes += first[n].len;
 		if (first[n++].len < first->len)
 			break;
@@ -102,8 +113,10 @@ static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer
  * same peer with lengths <= r's, so the same answer holds for them. */
 static bool train_ok(const struct rp_gso *g, struct rp_peer *peer, const struct rp_gso_reply *r)
 {
-	return g->trains && peer && r->len <= rp_gso_max_seg(r->dst->sa_family) &&
-	       !rp_fallback_active(&peer->gso_off) && rp_zc_would_copy(&peer->zs, r->len);
+	unsigned seg = r->seg ? r->seg : r->len;
+
+	return g->trains && peer && seg <= rp_gso_max_seg(r->dst->sa_family) &&
+	       !rp_fallback_active(&peer->gso_off) && rp_zc_would_copy(&peer->zs, seg);
 }
 
 static struct rp_gso_train *train_take(struct rp_gso *g)
@@ -131,6 +144,9 @@ static void train_fill(struct rp_gso_train *t, struct rp_bufpool *pool,
 	struct cmsghdr *cm;
 
 	t->n = n;
+	t->dgrams = r->seg ? rp_gso_dgrams(r->len, r->seg) : n;
+	t->seg = r->seg;
+	t->split_left = 0;
 	for (unsigned i = 0; i < n; i++) {
 		t->iov[i] = (struct iovec){ (unsigned char *)rp_buf_addr(pool, r[i].bid) + r[i].off,
 					    r[i].len };
@@ -146,10 +162,11 @@ static void train_fill(struct rp_gso_train *t, struct rp_bufpool *pool,
 	cm->cmsg_level = SOL_UDP;
 	cm->cmsg_type = UDP_SEGMENT;
 	cm->cmsg_len = CMSG_LEN(sizeof(uint16_t));
-	*(uint16_t *)CMSG_DATA(cm) = (uint16_t)r->len;
+	*(uint16_t *)CMSG_DATA(cm) = (uint16_t)(r->seg ? r->seg : r->len);
 }
 
-/* Queue n >= 2 replies as one train; false: no train or SQE free. */
+/* Queue n >= 2 replies (or one coalesced one) as one train; false: no
+ * train or SQE free. */
 static bool send_train(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_reply *r,
 		       unsigned n)
 {
@@ -167,8 +184,72 @@ static bool send_train(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_r
 	io_uring_prep_sendmsg(sqe, g->fd, &t->mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND_GSO, g->tag << 16 | (uint64_t)(t - g->trains)));
 	rp_count(tx->ctr, RP_C_GSO_SENDS, 1);
-	rp_count(tx->ctr, RP_C_COPY_SENDS, n);
+	rp_count(tx->ctr, RP_C_COPY_SENDS, t->dgrams);
 	return true;
+}
+
+/* ---- coalesced replies sent datagram by datagram -------------------------- */
+
+/* The datagrams of t's one coalesced buffer (HANDLER), one copy send each,
+ * in order; t owns the buffer until the last completes. What finds no SQE
+ * is counted err_send; with nothing queued the buffer goes back at once. */
+static void split_send(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_train *t)
+{
+	unsigned char *p = t->iov[0].iov_base;
+	unsigned left = (unsigned)t->iov[0].iov_len, seg = t->seg;
+
+	t->split_left = 0;
+	rp_buf_sending(tx->pool, t->bids[0]);
+	for (unsigned i = 0; i < t->dgrams; i++, p += seg, left -= seg) {
+		struct io_uring_sqe *sqe = rp_tx_sqe(tx);
+
+		if (!sqe) {
+			rp_count(tx->ctr, RP_C_ERR_SEND, t->dgrams - i);
+			break;
+		}
+		io_uring_prep_sendto(sqe, g->fd, p, left < seg ? left : seg,
+				     MSG_NOSIGNAL | MSG_DONTWAIT, t->mh.msg_name, t->mh.msg_namelen);
+		io_uring_sqe_set_data64(sqe, rp_ud(RP_OP_SEND_GSO,
+						   g->tag << 16 | (uint64_t)(t - g->trains)));
+		rp_count(tx->ctr, RP_C_COPY_SENDS, 1);
+		t->split_left++;
+	}
+	if (t->split_left)
+		return;
+	rp_buf_sent(tx->pool, t->bids[0], false);
+	rp_buf_put(tx->pool, t->bids[0]);
+	train_give_back(g, t);
+}
+
+/* A coalesced reply that may not (or could not) go as a train. */
+static void send_split(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_reply *r)
+{
+	struct rp_gso_train *t = train_take(g);
+
+	if (!t) {
+		rp_count(tx->ctr, RP_C_ERR_SEND, rp_gso_dgrams(r->len, r->seg));
+		rp_buf_put(tx->pool, r->bid);
+		return;
+	}
+	train_fill(t, tx->pool, r, 1);
+	rp_buf_sent(tx->pool, r->bid, false);	/* train_fill marked it sending */
+	split_send(g, tx, t);
+}
+
+/* One CQE of a split send. */
+static void split_done(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_train *t, int res)
+{
+	if (res >= 0) {
+		rp_count(tx->ctr, RP_C_TX_PACKETS, 1);
+		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)res);
+	} else {
+		rp_tx_count_err(tx->ctr, res, 1);
+	}
+	if (--t->split_left)
+		return;
+	rp_buf_sent(tx->pool, t->bids[0], false);
+	rp_buf_put(tx->pool, t->bids[0]);
+	train_give_back(g, t);
 }
 
 void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx)
@@ -182,6 +263,12 @@ void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx)
 
 		if (!i || !same_peer(r - 1, r))
 			peer = rp_peer_get(g->peers, r->dst, r->dstlen);
+		if (r->seg) {
+			if (!train_ok(g, peer, r) || !send_train(g, tx, r, 1))
+				send_split(g, tx, r);
+			i++;
+			continue;
+		}
 		n = train_ok(g, peer, r) ? train_len(r, g->n_gather - i) : 1;
 		if (n < 2 || !send_train(g, tx, r, n))
 			for (unsigned k = 0; k < n; k++)
@@ -212,7 +299,7 @@ static void log_refused_once(int res)
 
 /* The kernel would not take the train to this peer: singles for a while,
  * starting with the train's own datagrams. */
-static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_train *t,
+static void train_refused(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_train *t,
 			  int res)
 {
 	struct rp_peer *peer = rp_peer_get(g->peers, t->mh.msg_name, t->mh.msg_namelen);
@@ -220,6 +307,10 @@ static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gs
 	if (peer && rp_peer_gso_refused(g->peers, peer)) {
 		rp_count(tx->ctr, RP_C_GSO_FALLBACKS, 1);
 		log_refused_once(res);
+	}
+	if (t->seg) {
+		split_send(g, tx, t);	/* keeps t until its sends complete */
+		return;
 	}
 	for (unsigned i = 0; i < t->n; i++) {
 		const unsigned char *base = rp_buf_addr(tx->pool, t->bids[i]);
@@ -241,19 +332,24 @@ void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_c
 		return;
 	}
 	t = &g->trains[idx];
+	if (t->split_left) {
+		split_done(g, tx, t, cqe->res);
+		return;
+	}
 	for (unsigned i = 0; i < t->n; i++)
 		rp_buf_sent(tx->pool, t->bids[i], false);
 	if (cqe->res >= 0) {
-		rp_count(tx->ctr, RP_C_TX_PACKETS, t->n);
+		rp_count(tx->ctr, RP_C_TX_PACKETS, t->dgrams);
 		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)cqe->res);
 	} else if (gso_refused(cqe->res)) {
 		train_refused(g, tx, t, cqe->res);
-		train_give_back(g, t);
+		if (!t->seg)
+			train_give_back(g, t);
 		return;
 	} else {
 		/* Socket buffer full (-EAGAIN) or out of memory: dropped, as a
 		 * UDP send may be. */
-		rp_tx_count_err(tx->ctr, cqe->res, t->n);
+		rp_tx_count_err(tx->ctr, cqe->res, t->dgrams);
 	}
 	for (unsigned i = 0; i < t->n; i++)
 		rp_buf_put(tx->pool, t->bids[i]);

@@ -45,6 +45,17 @@
  * per-peer refusal above. Larger replies go out as singles (fragmented by
  * the kernel as any datagram would be).
  *
+ * Coalesced requests (UDP GRO, udp-echo with buffers of 64 KiB): the
+ * kernel may hand over several datagrams of one peer in ONE buffer, cut
+ * every `seg` bytes (the last may be shorter). Such a reply is gathered
+ * as one entry with its seg (rp_gso_add_gro) and leaves, in its place, as
+ * one train of one iovec cut at seg: the datagrams go back as the peer
+ * sent them, and the buffer never needs to be split. Where a train may
+ * not go (the peer's GSO off, a segment too large for the MTU limit, a
+ * zerocopy-sized segment) and when the kernel refuses the train, the
+ * buffer is sent as `split` datagrams: one copy send per segment, all
+ * owned by one train slot that puts the buffer back after the last.
+ *
  * Completion: the train's SQE carries user_data
  *   rp_ud(RP_OP_SEND_GSO, tag << 16 | train index)
  * and rp_gso_complete() counts and hands every buffer back to the pool.
@@ -79,6 +90,7 @@ struct rp_gso_reply {
 	uint32_t len;
 	const struct sockaddr *dst;	/* inside buffer bid */
 	socklen_t dstlen;
+	uint16_t seg;			/* coalesced datagrams of seg bytes; 0: one datagram */
 };
 
 /* One SENDMSG in flight: the iovecs and msghdr must outlive the SQE. */
@@ -91,6 +103,9 @@ struct rp_gso_train {
 		struct cmsghdr align;
 	} cmsg;
 	unsigned n;
+	unsigned dgrams;	/* datagrams it carries (n, or a coalesced buffer's) */
+	unsigned split_left;	/* split sends of a coalesced buffer still in flight */
+	uint16_t seg;		/* coalesced: the datagram size; 0 otherwise */
 	int next_free;		/* index, -1 ends the free list */
 };
 
@@ -123,6 +138,15 @@ unsigned rp_gso_max_seg(int family);
  * gso's own. Flushes first when the gather list is full.
  */
 void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req);
+/* The same for a buffer of coalesced datagrams of seg bytes (UDP GRO; the
+ * last may be shorter): they go back as datagrams of seg bytes. */
+void rp_gso_add_gro(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req,
+		    unsigned seg);
+/* Datagrams in a coalesced buffer of len bytes cut at seg (0: one). */
+static inline unsigned rp_gso_dgrams(unsigned len, unsigned seg)
+{
+	return seg && len > seg ? (len + seg - 1) / seg : 1;
+}
 /* Queue everything gathered, in order (trains and single sends). Singles
  * that find no SQE are counted as err_send and their buffers put back. */
 void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx);

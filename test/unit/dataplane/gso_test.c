@@ -5,7 +5,9 @@
  * receiver sees (each one separate, in order, byte for byte), the counters,
  * and every buffer back in the pool. Every reply goes through the gather
  * list, so trains, single copies and zerocopy singles leave in arrival
- * order; zerocopy and GSO fallbacks belong to one peer (peer.h).
+ * order; zerocopy and GSO fallbacks belong to one peer (peer.h). A buffer
+ * of coalesced datagrams (UDP GRO) leaves as one train, or datagram by
+ * datagram where a train may not go or the kernel refuses it.
  */
 #include <arpa/inet.h>
 #include <liburing.h>
@@ -109,6 +111,29 @@ static void add(struct fixture *f, int to, unsigned len, unsigned seq)
 	rp_gso_add(&f->gso, &f->tx, &(struct rp_tx_req){
 		.fd = f->tx_fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid, .len = len,
 		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) });
+}
+
+/* A coalesced reply to peer `to`: n datagrams of seg bytes (seq, seq+1,
+ * ...) back to back in one buffer, the last `tail` bytes (0: seg). */
+static void add_gro(struct fixture *f, int to, unsigned seg, unsigned n, unsigned tail,
+		    unsigned seq)
+{
+	unsigned bid = rp_buf_take(&f->pool), len = 0;
+	unsigned char *b;
+
+	assert_int_not_equal(bid, RP_BID_NONE);
+	b = rp_buf_addr(&f->pool, bid);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned l = i + 1 == n && tail ? tail : seg;
+
+		fill(b + len, l, seq + i);
+		len += l;
+	}
+	assert_true(len <= 1600);
+	memcpy(b + 1600, &f->rx_addr[to], sizeof(f->rx_addr[to]));
+	rp_gso_add_gro(&f->gso, &f->tx, &(struct rp_tx_req){
+		.fd = f->tx_fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid, .len = len,
+		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) }, seg);
 }
 
 /* The policy a single's CQE belongs to, as udp-echo's svc_ops.zc_sock finds it. */
@@ -324,6 +349,68 @@ static void disabled_sends_singles_in_order(void **state)
 	assert_int_equal(rp_gso_max_seg(AF_INET), 1472);
 }
 
+/* A coalesced buffer between two singles: one train of one buffer, cut at
+ * its segment size, in its place; the datagrams arrive as they were sent. */
+static void coalesced_reply_is_one_train(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 100, 2 }, { 100, 3 }, { 100, 4 },
+					    { 100, 5 }, { 60, 6 }, { 100, 7 } };
+
+	assert_int_equal(rp_gso_dgrams(460, 100), 5);
+	assert_int_equal(rp_gso_dgrams(100, 100), 1);
+	assert_int_equal(rp_gso_dgrams(100, 0), 1);
+	add(f, 0, 100, 1);
+	add_gro(f, 0, 100, 5, 60, 2);
+	add(f, 0, 100, 7);
+	flush_send_reap(f, 3);		/* single, train, single: never merged */
+	expect(f, 0, want, 7);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 7);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_COPY_SENDS), 7);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* The peer's GSO is off: the coalesced buffer leaves datagram by datagram
+ * (one send each, the buffer back after the last), in order. */
+static void coalesced_split_when_peer_gso_off(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 200, 1 }, { 200, 2 }, { 200, 3 }, { 50, 4 },
+					    { 100, 5 } };
+
+	assert_true(rp_peer_gso_refused(&f->peers, peer(f, 0)));
+	add_gro(f, 0, 200, 4, 50, 1);
+	add(f, 0, 100, 5);
+	flush_send_reap(f, 5);
+	expect(f, 0, want, 5);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 5);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* The kernel refuses the train (more segments than its UDP_MAX_SEGMENTS,
+ * 64 or 128 by kernel version): the peer falls
+ * back, and the same buffer is sent again datagram by datagram. */
+static void coalesced_refused_is_resent_split(void **state)
+{
+	struct fixture *f = *state;
+	unsigned want[150][2];
+
+	for (unsigned i = 0; i < 150; i++)
+		want[i][0] = 10, want[i][1] = 100 + i;
+	add_gro(f, 0, 10, 150, 0, 100);
+	flush_send_reap(f, 1);		/* the train, refused (EINVAL) */
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_FALLBACKS), 1);
+	assert_int_equal(io_uring_submit(&f->ring), 150);
+	reap(f, 150);
+	expect(f, 0, want, 150);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 150);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +420,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(zerocopy_fallback_is_per_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(gso_fallback_is_per_peer_and_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_sends_singles_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_reply_is_one_train, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_split_when_peer_gso_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_refused_is_resent_split, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
