@@ -29,6 +29,8 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_NOTIFS,          "notifs",          "Buffer-free notifications (IORING_CQE_F_NOTIF)"),
 	C(RP_C_GSO_SENDS,       "gso_sends",       "UDP GSO sends (UDP_SEGMENT), each carrying several datagrams"),
 	C(RP_C_GSO_FALLBACKS,   "gso_fallbacks",   "UDP peers switched off GSO after the kernel refused a GSO send (for gso-retry-ms)"),
+	C(RP_C_GSO_DATAGRAMS,   "gso_datagrams",   "datagrams the GSO sends carried (gso_datagrams / gso_sends: datagrams per train); udp-relay backend rows: toward that backend"),
+	C(RP_C_GRO_RECEIVES,    "gro_receives",    "udp-relay backend rows: receives from that backend that carried several datagrams (UDP_GRO; rx_packets counts the datagrams)"),
 	C(RP_C_CQ_OVERFLOWS,    "cq_overflows",    "Loop turns that found the completion queue full, the kernel holding completions back (none lost: they are delivered as the queue drains; workers.cq-factor sizes it)"),
 	C(RP_C_UP_BYTES,        "up_bytes",        "tcp-proxy: bytes forwarded from clients to backends"),
 	C(RP_C_DOWN_BYTES,      "down_bytes",      "tcp-proxy: bytes forwarded from backends to clients"),
