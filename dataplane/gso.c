@@ -23,8 +23,7 @@ int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled,
 {
 	*g = (struct rp_gso){ .fd = fd, .tag = tag, .enabled = enabled, .peers = peers,
 			      .zs = zs, .free_head = -1 };
-	if (!enabled)
-		return 0;
+	/* also without trains: a coalesced receive is split on a train slot */
 	g->trains = calloc(RP_GSO_TRAINS, sizeof(*g->trains));
 	if (!g->trains)
 		return -ENOMEM;
@@ -142,7 +141,7 @@ static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer
  * same peer with lengths <= r's, so the same answer holds for them. */
 static bool train_ok(const struct rp_gso *g, struct rp_peer *peer, const struct rp_gso_reply *r)
 {
-	if (!g->trains || !peer || rp_fallback_active(&peer->gso_off))
+	if (!g->enabled || !peer || rp_fallback_active(&peer->gso_off))
 		return false;
 	/* a coalesced receive is one buffer: copied whatever the policy */
 	if (r->seg)

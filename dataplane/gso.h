@@ -151,7 +151,8 @@ struct rp_gso {
 };
 
 /* 0 or -ENOMEM. enabled=false: every reply still goes through the gather
- * list (that keeps the order) but leaves as a single send. */
+ * list (that keeps the order) but leaves as a single send (a coalesced
+ * receive: split). */
 int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled,
 		struct rp_peer_table *peers, struct rp_zc_sock *zs);
 /* For connected sockets (see above): entries name their socket; id goes
