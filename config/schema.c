@@ -244,7 +244,7 @@ static const struct rp_key tcp_proxy_keys[] = {
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
 #define UDP_GSO_KEYS \
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) }, \
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU); udp-relay: also a session's datagrams to its backend", AT(S, gso) }, \
 	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) }
 static const struct rp_key udp_service_keys[] = {
 	UDP_GSO_KEYS,

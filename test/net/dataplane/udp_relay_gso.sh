@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # udp-relay batching (dataplane/svc_udp_relay.c, gso.c): GSO toward the
 # backend, GRO from it. One client over a veth pair; the relay (one worker)
-# and the backend (test/tools/relay_gso_check.py, on 127.0.0.1) in the
+# and the backend (test/tools/relay_check.py batch-backend, on 127.0.0.1) in the
 # other namespace. Buffers of 64 KiB + headers, so the backend sockets
 # receive with UDP_GRO.
 #
@@ -25,7 +25,7 @@
 rp_need_root
 echo_topology
 
-CHECK=$RP_TOP/test/tools/relay_gso_check.py
+CHECK=$RP_TOP/test/tools/relay_check.py
 GSO_ON=$ECHO_SRV_ADDR:7010
 GSO_OFF=$ECHO_SRV_ADDR:7011
 BE_ON=127.0.0.1:7110
@@ -54,8 +54,8 @@ services:
       - address: $BE_OFF
 EOC
 
-rp_bg "$srv_ns" python3 "$CHECK" backend "$BE_ON"
-rp_bg "$srv_ns" python3 "$CHECK" backend "$BE_OFF"
+rp_bg "$srv_ns" python3 "$CHECK" batch-backend "$BE_ON"
+rp_bg "$srv_ns" python3 "$CHECK" batch-backend "$BE_OFF"
 rp_wait_port "$srv_ns" udp 7110 || rp_done
 rp_wait_port "$srv_ns" udp 7111 || rp_done
 rpd_start "$workdir/relay.yaml"
