@@ -259,6 +259,13 @@ void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsi
 		.client = io_uring_recvmsg_name(out), .clen = out->namelen });
 }
 
+static void up_count(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_relay_sess *s,
+		     const struct relay_dgram *d)
+{
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
+}
+
 /* A datagram in our own pool for session s: gathered for the flush, which
  * sends it in a train of the session's datagrams or alone, and puts the
  * buffer back when that send is done. The entry names the backend by its
@@ -321,10 +328,9 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 		return;
 	}
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
 	if (local) {
 		up_gather(w, si, s, d);
+		up_count(w, si, s, d);
 		return;
 	}
 	/* what the session gathered leaves first */
@@ -340,7 +346,9 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 			.tag = rp_svc_tag(si->idx, d->origin << 16 | d->ref) })) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
 		relay_buf_done(w, si, d->origin, d->ref);
+		return;
 	}
+	up_count(w, si, s, d);
 }
 
 /* A datagram on our service socket: relay it, or hand it to its owner. */
@@ -608,19 +616,24 @@ static void relay_free(struct relay *r)
 	free(r);
 }
 
+/* The name area of a session receive: any address, rounded up to 8 bytes
+ * because the kernel puts the control message right after it (the recvmsg
+ * header is 16 bytes), and a cmsghdr is read in place. */
+#define RELAY_NAME_ROOM ((sizeof(struct sockaddr_in6) + 7) & ~(size_t)7)
+
 /* The buffer a coalesced receive needs: the recvmsg header, the name, the
  * UDP_GRO control message and the largest UDP payload (64 KiB). */
 static size_t gro_buf_size(void)
 {
-	return sizeof(struct io_uring_recvmsg_out) + sizeof(struct sockaddr_in6) +
-	       CMSG_SPACE(sizeof(int)) + 65535;
+	return sizeof(struct io_uring_recvmsg_out) + RELAY_NAME_ROOM + CMSG_SPACE(sizeof(int)) +
+	       65535;
 }
 
 /* Session sockets: their recvmsg layout, and UDP_GRO when it fits. */
 static void relay_rx_layout(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r)
 {
 	r->gro = w->pool.size >= gro_buf_size();
-	r->smh.msg_namelen = sizeof(struct sockaddr_in6);
+	r->smh.msg_namelen = RELAY_NAME_ROOM;
 	r->smh.msg_controllen = r->gro ? CMSG_SPACE(sizeof(int)) : 0;
 	if (w->id == 0)
 		rp_info("service %s: backend sockets %s (a coalesced receive needs buffers.size >= %zu)",
