@@ -366,8 +366,6 @@ static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gs
 		r.bid = t->bids[i];
 		r.off = (uint16_t)((const unsigned char *)t->iov[i].iov_base - base);
 		r.len = (uint32_t)t->iov[i].iov_len;
-		if (g->fd >= 0)
-			r.dst = t->mh.msg_name;	/* in the buffer of the datagram */
 		send_single(g, tx, peer, &r);
 	}
 }
