@@ -251,9 +251,25 @@ static void stop_all(struct relay_bench *b)
 struct relay_counts {
 	double handoffs, rx, wakes;	/* handoffs_out, rx_packets, handoff_wakes */
 	double zc;			/* handoff_zc_sends */
+	double up, up_trains, up_in_trains;	/* backend rows: tx_packets, gso_sends, gso_datagrams */
 };
 
-/* Service "relay"'s counters, summed over workers. */
+static void count_row(struct relay_counts *c, const struct rp_metrics_row *row)
+{
+	if (!strcmp(row->service, "relay")) {
+		c->handoffs += (double)row->v[RP_C_HANDOFFS_OUT];
+		c->rx += (double)row->v[RP_C_RX_PACKETS];
+		c->wakes += (double)row->v[RP_C_HANDOFF_WAKES];
+		c->zc += (double)row->v[RP_C_HANDOFF_ZC_SENDS];
+	} else if (!strncmp(row->service, "relay/", 6)) {
+		c->up += (double)row->v[RP_C_TX_PACKETS];
+		c->up_trains += (double)row->v[RP_C_GSO_SENDS];
+		c->up_in_trains += (double)row->v[RP_C_GSO_DATAGRAMS];
+	}
+}
+
+/* Service "relay"'s counters and its backend's ("relay/<address>"), summed
+ * over workers. */
 static void relay_counts(const struct relay_running *r, struct relay_counts *c)
 {
 	struct rp_metrics_snapshot snap = { 0 };
@@ -264,12 +280,7 @@ static void relay_counts(const struct relay_running *r, struct relay_counts *c)
 	text = rp_metrics_fetch(addr, err, sizeof(err));
 	if (text && !rp_metrics_parse(text, &snap, err, sizeof(err)))
 		for (unsigned i = 0; i < snap.n_rows; i++)
-			if (!strcmp(snap.rows[i].service, "relay")) {
-				c->handoffs += (double)snap.rows[i].v[RP_C_HANDOFFS_OUT];
-				c->rx += (double)snap.rows[i].v[RP_C_RX_PACKETS];
-				c->wakes += (double)snap.rows[i].v[RP_C_HANDOFF_WAKES];
-				c->zc += (double)snap.rows[i].v[RP_C_HANDOFF_ZC_SENDS];
-			}
+			count_row(c, &snap.rows[i]);
 	rp_metrics_snapshot_free(&snap);
 	free(text);
 }
@@ -324,6 +335,18 @@ static int run_clients(const struct relay_case *c, struct client_run *runs, doub
 	return ret;
 }
 
+/* Datagrams toward the backend per send operation in the run (a GSO
+ * train is one send): 1 when every datagram went alone. */
+static void up_per_send(struct rp_bench_sample *s, const struct relay_counts *n0,
+			const struct relay_counts *n1)
+{
+	double up = n1->up - n0->up;
+	double sends = up - (n1->up_in_trains - n0->up_in_trains) + (n1->up_trains - n0->up_trains);
+
+	if (up > 0 && sends > 0)
+		rp_bench_metric(s, "up_datagrams_per_send", "x", up / sends);
+}
+
 static int rep_throughput(void *arg, struct rp_bench_sample *s)
 {
 	const struct relay_case *c = arg;
@@ -366,6 +389,7 @@ static int rep_throughput(void *arg, struct rp_bench_sample *s)
 		if (n1.handoffs > n0.handoffs)
 			rp_bench_metric(s, "handoff_zc_fraction", "x", (n1.zc - n0.zc) /
 					(n1.handoffs - n0.handoffs));
+		up_per_send(s, &n0, &n1);
 		if (n1.handoffs > n0.handoffs && strstr(c->r->def->name, "copy"))
 			rp_bench_metric(s, "wakes_per_handoff", "x", (n1.wakes - n0.wakes) /
 					(n1.handoffs - n0.handoffs));
@@ -537,6 +561,11 @@ static void describe(struct relay_bench *b)
 		      "load; 'direct' is the backend without a relay");
 	rp_bench_note(ctx, "handoff_fraction: the share of client datagrams a ringplane worker "
 		      "handed to the session's owner (handoffs_out / rx_packets of the run)");
+	rp_bench_note(ctx, "up_datagrams_per_send: datagrams a ringplane relay sent to the "
+		      "backend per send operation (a UDP GSO train counts once: the backend row's "
+		      "tx_packets / (tx_packets - gso_datagrams + gso_sends)); datagrams handed over "
+		      "from another worker go alone. No case here is a client sending long bursts: "
+		      "each client keeps 16 requests in flight");
 	rp_bench_note(ctx, "ringplane-2w-copy: handoff copy (the datagram copied into a bounded "
 		      "queue per worker pair, the owner woken by an eventfd write only when it "
 		      "said it sleeps; wakes_per_handoff says how often); cpu_ns_per_datagram is "

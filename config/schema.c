@@ -254,7 +254,7 @@ static const struct rp_key tcp_proxy_keys[] = {
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
 #define UDP_GSO_KEYS \
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU); udp-echo with buffers.size >= 65535, no sockperf and zerocopy copying datagrams of 1472 B also takes a peer's datagrams that arrive as one packet in one buffer (UDP_GRO) and answers them as one such send", AT(S, gso) }, \
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU); udp-echo with buffers.size >= 65535, no sockperf and zerocopy copying datagrams of 1472 B also takes a peer's datagrams that arrive as one packet in one buffer (UDP_GRO) and answers them as one such send; udp-relay: also a session's datagrams to its backend, and (buffers.size >= 65607) a backend's coalesced replies (UDP_GRO) passed on as such sends", AT(S, gso) }, \
 	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) }
 static const struct rp_key udp_service_keys[] = {
 	UDP_GSO_KEYS,

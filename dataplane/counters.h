@@ -38,7 +38,8 @@ enum rp_counter {
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
-	RP_C_GRO_RECVS,		/* UDP receives that carried several coalesced datagrams (UDP GRO) */
+	RP_C_GSO_DATAGRAMS,	/* datagrams those GSO sends carried */
+	RP_C_GRO_RECEIVES,	/* UDP receives that carried several datagrams (UDP_GRO) */
 	/* receive zerocopy (io_uring zcrx, dataplane/zcrx.h) */
 	RP_C_RX_ZC_BYTES,	/* bytes received into the zcrx area (RECV_ZC) */
 	RP_C_RX_ZC_FALLBACK_BYTES,	/* bytes an rx-zerocopy service received by provided buffers */

@@ -133,6 +133,7 @@ struct rp_relay_sess {
 	uint32_t hnext;		/* lookup chain */
 	uint32_t prev, next;	/* idle order (least recently used first); free list */
 	uint32_t cli;		/* its client's entry */
+	uint32_t up_gen;	/* struct relay's up_gen when it last gathered a datagram */
 	uint64_t last_ms;
 };
 

@@ -33,8 +33,16 @@ struct relay_health {
 	uint64_t next_ms;		/* the next round of probes */
 };
 
+/* The id of the client -> backend trains in their user_data (gso.h). */
+#define RELAY_GSO_UP 1
+
 struct relay {
 	struct rp_udp_sock us;		/* the service socket */
+	/* client -> backend: one gather list for every session socket (gso.h,
+	 * connected); its policies are us.peers' (the backend's host) */
+	struct rp_gso up;
+	uint32_t up_gen;		/* bumped by every flush of `up` */
+	bool gro;			/* session sockets receive with UDP_GRO */
 	bool ready;			/* every member joined */
 	bool quiet_sent;		/* told the others we hand nothing more */
 	bool hold;			/* one unit of pending until all QUIETs */
@@ -159,6 +167,9 @@ void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
 struct rp_counters *relay_be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
 /* Receive (again): the service socket and starved sessions. */
 void relay_arm(struct rp_worker *w, struct rp_svc_inst *si);
+/* Queue the client -> backend datagrams gathered so far (before a reload
+ * replaces the backend table their entries name). */
+void relay_up_flush(struct rp_worker *w, struct rp_svc_inst *si);
 
 /* ---- relay_reload.c ---------------------------------------------------------- */
 

@@ -147,7 +147,6 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 	uint8_t *buf = rp_buf_addr(&w->pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &u->mh);
 	struct rp_tx tx = rp_svc_tx(w, si);
-	struct rp_tx_req req;
 	uint8_t *payload;
 	unsigned len, seg, n;
 
@@ -161,19 +160,16 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 	seg = udp_gro_seg(u, out);
 	n = rp_gso_dgrams(len, seg);
 	if (n > 1)
-		rp_count(si->ctr, RP_C_GRO_RECVS, 1);
+		rp_count(si->ctr, RP_C_GRO_RECEIVES, 1);
 	rp_count(si->ctr, RP_C_RX_PACKETS, n);
 	rp_count(si->ctr, RP_C_RX_BYTES, len);
 	if (!udp_should_echo(si, out, payload, len)) {
 		rp_buf_put(&w->pool, bid);
 		return;
 	}
-	req = (struct rp_tx_req){
-		.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
-		.off = (unsigned)(payload - buf), .len = len,
-		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
-	};
-	rp_gso_add_gro(&u->gso, &tx, &req, seg);
+	rp_gso_gather(&u->gso, &tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .off = (uint16_t)(payload - buf), .len = len,
+		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen, .seg = (uint16_t)seg });
 }
 
 static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)

@@ -37,6 +37,9 @@ for v in ("ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy"):
         s.need(h is not None and 0 <= h["min"] and h["max"] <= 1, f"{v}: handoff_fraction in [0, 1]")
 s.need(all(r["metrics"]["handoff_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane", [])),
        "one worker hands nothing over")
+s.need(all(r["metrics"].get("up_datagrams_per_send", {"min": 0})["min"] >= 1
+           for r in s.by_variant.get("ringplane", [])),
+       "ringplane: up_datagrams_per_send (datagrams per send toward the backend) >= 1 in every case")
 for r in s.by_variant.get("ringplane-2w-copy", []):
     w = r["metrics"].get("wakes_per_handoff")
     if w is not None:

@@ -6,7 +6,7 @@
 # GRO (gso on, 64 KiB buffers); every datagram must still come back
 # separately, in order, byte for byte, and be counted one by one. With
 # smaller buffers, `gso: false` or zerocopy `always` (a coalesced buffer
-# would leave as copies) nothing is coalesced (gro_recvs 0) and the same
+# would leave as copies) nothing is coalesced (gro_receives 0) and the same
 # bursts are answered the same way.
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
@@ -30,7 +30,7 @@ run_case() {
 		--gso --retries 8 --timeout-ms 1000
 	rp_check "$1: every buffer back in the pool once quiet" rpd_wait_idle
 	rx=$(rpd_counter rx_packets udp); tx=$(rpd_counter tx_packets udp)
-	gro=$(rpd_counter gro_recvs udp)
+	gro=$(rpd_counter gro_receives udp)
 	rp_check "$1: tx_packets ($tx) == rx_packets ($rx)" test "$tx" -eq "$rx"
 	rp_check "$1: rx_packets ($rx) >= datagrams sent" test "$rx" -ge $((nsizes * burst))
 	rpd_stop_checked "$1"
