@@ -4,7 +4,7 @@
  * every server (a forked child, echo_servers.c) on the first CPU, the load
  * generator (this process, echo_load.c) on the second, over 127.0.0.1.
  * ringplane with and without GSO replies, epoll with and without the same
- * GSO trains, and `sockperf server`, all running at once on their own
+ * GSO trains and UDP GRO, and `sockperf server`, all running at once on their own
  * ports (an idle server sleeps), every case's repetitions interleaved
  * across them (rp_bench_cases_interleaved).
  *
@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "bench/appliance_child.h"
+#include "bench/baselines/epoll_echo.h"
 #include "bench/bench.h"
 #include "bench/echo_int.h"
 #include "bench/echo_load.h"
@@ -35,7 +36,7 @@ static const char *const server_words[] = {
 };
 
 static const struct rp_bench_knob knobs[] = {
-	{ "variants", "the servers measured", "ringplane,ringplane-nogso,epoll,epoll-gso,sockperf",
+	{ "variants", "the servers measured (epoll: recvmmsg/sendmmsg, no GSO/GRO; epoll-gso: the same with UDP GSO replies and UDP GRO, as ringplane)", "ringplane,ringplane-nogso,epoll,epoll-gso,sockperf",
 	  NULL, 0, 0, server_words, true },
 	{ "sizes", "closed-loop payload sizes (bytes)", "64,1024,8192", "64,1024",
 	  ECHO_LOAD_MIN_SIZE, 65000, NULL, true },
@@ -109,16 +110,40 @@ static void cpu_metrics(struct rp_bench_sample *s, double cpu_ns, uint64_t repli
 	rp_bench_metric(s, "server_cpu_per_pkt", "ns", cpu_ns / (double)replies);
 }
 
+static uint64_t shared_u64(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+/* An epoll server's coalesced receives (UDP_GRO) during the load: the proof
+ * that epoll-gso got what ringplane gets (and plain epoll did not). */
+static void gro_metrics(struct rp_bench_sample *s, const struct rp_epoll_echo_stats *st,
+			uint64_t recvs0, uint64_t dgrams0)
+{
+	uint64_t recvs = shared_u64(&st->gro_recvs) - recvs0;
+
+	rp_bench_metric(s, "server_gro_recvs", "count", (double)recvs);
+	if (recvs)
+		rp_bench_metric(s, "server_gro_dgrams_per_recv", "x",
+				(double)(shared_u64(&st->gro_dgrams) - dgrams0) / (double)recvs);
+}
+
 /* Run one load against the case's server, with the server's CPU time it
- * cost in *cpu_ns; 0, or -1 (failed, *t freed) when no reply came. */
+ * cost in *cpu_ns (and an epoll server's GRO counts in s); 0, or -1
+ * (failed, *t freed) when no reply came. */
 static int measure(struct echo_case *c, int (*load)(const struct echo_load_cfg *,
 						    struct echo_throughput *),
-		   struct echo_throughput *t, double *cpu_ns)
+		   struct echo_throughput *t, double *cpu_ns, struct rp_bench_sample *s)
 {
+	const struct rp_epoll_echo_stats *st = c->srv->stats;
+	uint64_t recvs0 = st ? shared_u64(&st->gro_recvs) : 0;
+	uint64_t dgrams0 = st ? shared_u64(&st->gro_dgrams) : 0;
 	double cpu0 = rp_bench_process_cpu_ns(c->srv->pid);
 	int err = load(&c->cfg, t);
 
 	*cpu_ns = rp_bench_process_cpu_ns(c->srv->pid) - cpu0;
+	if (st)
+		gro_metrics(s, st, recvs0, dgrams0);
 	if (err < 0 || !t->rtt.n) {
 		free(t->rtt.rtt_ns);
 		free(t->rtt_sent.rtt_ns);
@@ -134,7 +159,7 @@ static int rep_throughput(void *arg, struct rp_bench_sample *s)
 	struct echo_throughput t;
 	double cpu_ns;
 
-	if (measure(c, echo_load_throughput, &t, &cpu_ns))
+	if (measure(c, echo_load_throughput, &t, &cpu_ns, s))
 		return -1;
 	rp_bench_metric(s, "pps", "pkt/s", t.pps);
 	cpu_metrics(s, cpu_ns, t.replies);
@@ -151,7 +176,7 @@ static int rep_open(void *arg, struct rp_bench_sample *s)
 	struct echo_throughput t;
 	double cpu_ns;
 
-	if (measure(c, echo_load_open, &t, &cpu_ns))
+	if (measure(c, echo_load_open, &t, &cpu_ns, s))
 		return -1;
 	rp_bench_pct_metrics(s, "", t.rtt.rtt_ns, t.rtt.n);
 	rp_bench_pct_metrics(s, "sent_", t.rtt_sent.rtt_ns, t.rtt_sent.n);
@@ -474,8 +499,10 @@ static void conclude(struct rp_bench_ctx *ctx)
 {
 	rp_bench_note(ctx, "ratio rows A/B: medians of A over B in the same case; pps, "
 		      "pkts_per_cpu_s > 1 and latency ratios < 1 favour A. ringplane/epoll-gso "
-		      "compares like with like (both coalesce replies with UDP_SEGMENT); "
-		      "epoll-gso/epoll is what GSO alone gives; ringplane-nogso/epoll what "
+		      "compares like with like (both coalesce replies with UDP_SEGMENT and "
+		      "take a peer's trains as one coalesced receive with UDP_GRO, counted for "
+		      "the epoll servers as server_gro_recvs); epoll-gso/epoll is what GSO and "
+		      "GRO give; ringplane-nogso/epoll what "
 		      "io_uring alone gives");
 	rp_bench_note(ctx, "method: the servers run side by side on the server CPU; each case's "
 		      "repetitions are interleaved across them, rotating who goes first");

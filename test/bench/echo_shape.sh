@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `ringplane bench echo --quick` runs the five servers and writes results of
-# the expected SHAPE: ringplane, ringplane-nogso, epoll, epoll-gso and
-# sockperf cases for closed-loop throughput (one and many peers, with
+# the expected SHAPE: ringplane, ringplane-nogso, epoll, epoll-gso (with
+# UDP GRO: it reports coalesced receives) and sockperf cases for closed-loop throughput (one and many peers, with
 # packets per server CPU-second and round trips under load), open loop
 # (round trips from the schedule, loss) and ping-pong; the ratio rows; the
 # capacity the open loop was paced by; min <= median <= max; the table and
@@ -36,6 +36,16 @@ for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringp
     for load, m in (("throughput", "pkts_per_cpu_s_ratio"), ("throughput", "pps_ratio"),
                     ("open", "p99_ratio"), ("pingpong", "p99_ratio")):
         s.need(any(m in r["metrics"] for r in rows if r["params"]["load"] == load), f"{v} {load} {m}")
+# epoll-gso is like for like: UDP_GRO on, so the generator's closed-loop
+# trains from one peer reach it coalesced; plain epoll never has it on
+def gro(variant, peers):
+    return [rep for r in cases(variant, "throughput") if r["params"]["peers"] == peers
+            for rep in r["metrics"].get("server_gro_recvs", {}).get("reps", [])]
+s.need(any(v > 0 for v in gro("epoll-gso", 1)),
+       f"epoll-gso received coalesced trains from 1 peer (server_gro_recvs {gro('epoll-gso', 1)})")
+s.need(gro("epoll", 1) and not any(gro("epoll", 1) + gro("epoll", 64)),
+       "plain epoll has no GRO (server_gro_recvs recorded, all 0)")
+s.need("GRO" in s.doc["parameters"].get("server_epoll-gso", ""), "epoll-gso's description says GRO")
 params = s.doc["parameters"]
 for k in ("variants", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
     s.need(k in params, f"parameter {k} recorded")
