@@ -610,12 +610,11 @@ static int echo_run(struct rp_bench_ctx *ctx)
 
 	rp_bench_quick_reps(ctx, 2);
 	read_knobs(&b);
-	describe(&b);
 	record_loadavg(ctx, "loadavg_start");
 	rp_bench_pin_self(b.load_cpu);
-	if (start_all(&b) < 0) {
-		ret = -1;
-	} else {
+	ret = start_all(&b) < 0 ? -1 : 0;
+	describe(&b);	/* after the start: it describes the servers that run */
+	if (!ret) {
 		run_throughput(&b);
 		run_open(&b);
 		run_pingpong(&b);
