@@ -12,6 +12,7 @@
 
 struct rp_bench_ctx;
 struct echo_server;
+struct rp_epoll_echo_stats;
 
 /* One server process of the run. */
 struct echo_running {
@@ -21,6 +22,7 @@ struct echo_running {
 	pid_t pid;			/* 0: not started */
 	unsigned cpu;
 	unsigned batch;			/* recvmmsg batch = buffers (epoll); buffers.count (ringplane) */
+	struct rp_epoll_echo_stats *stats; /* epoll servers: shared with the child; else NULL */
 };
 
 #define ECHO_MAX_SERVERS 8

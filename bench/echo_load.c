@@ -139,6 +139,15 @@ static int grow(struct echo_latency *out, size_t *cap)
 	return 0;
 }
 
+int load_lat_push(struct echo_latency *lat, size_t *cap, double v)
+{
+	int err = grow(lat, cap);
+
+	if (!err && lat->n < RTT_SAMPLES_MAX)
+		lat->rtt_ns[lat->n++] = v;
+	return err;
+}
+
 /* The round trip from the stamp at `off` of a reply, into lat. */
 static int record(struct peers *ps, size_t *cap, struct echo_latency *lat, unsigned i, size_t off,
 		  unsigned long long now)

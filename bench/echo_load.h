@@ -17,8 +17,11 @@
  *               generator) that falls behind is charged for every request
  *               it delays (no coordinated omission). Each also carries
  *               when it actually left: round trips from there too, to tell
- *               a late generator from a late server. Requests found due
- *               together on one peer leave in one sendmmsg. Replies missing
+ *               a late generator from a late server. All requests found
+ *               due together leave at once, one sendmmsg per peer; each
+ *               one's lateness is recorded (send_lag), and how many left
+ *               more than ECHO_LOAD_LATE_NS late: a rate the generator could
+ *               not hold shows there, not as a slow server. Replies missing
  *               50 ms after the end are lost;
  *   latency:    closed-loop ping-pong on one socket, one request in flight.
  *
@@ -68,7 +71,15 @@ struct echo_throughput {
 	struct echo_latency rtt;	/* round trips (rtt.rtt_ns: caller frees) */
 	struct echo_latency rtt_sent;	/* open: from when each left (caller frees) */
 	double send_lag_max_ns;		/* open: latest a request left after its time */
+	struct echo_latency send_lag;	/* open: how late each request left (caller frees) */
+	uint64_t late;			/* open: requests that left > ECHO_LOAD_LATE_NS late */
+	long preempted;			/* open: the thread's involuntary context switches */
+	bool realtime;			/* open: the generator ran SCHED_FIFO */
 };
+
+/* An open-loop request leaving later than this after its scheduled time
+ * means the generator, not the server, set its round trip. */
+#define ECHO_LOAD_LATE_NS 100000ULL
 
 /* 0, or -errno (socket trouble). */
 int echo_load_throughput(const struct echo_load_cfg *cfg, struct echo_throughput *out);

@@ -38,7 +38,7 @@ struct peers {
 	unsigned gso_per_send;		/* 0: no GSO; else requests per GSO send */
 	struct burst tx, rx;
 	uint64_t seq;
-	size_t rtt_cap, sent_cap;
+	size_t rtt_cap, sent_cap, lag_cap;
 };
 
 /* Open n sockets connected to the server, framed requests of cfg->size;
@@ -55,6 +55,8 @@ void peers_frame(struct peers *ps, unsigned n, unsigned long long ts);
 int peers_receive(struct peers *ps, struct peer *p, struct echo_latency *lat,
 		  struct echo_latency *sent_lat, unsigned long long now);
 double load_thread_cpu_ns(void);
+/* Append v to lat (growing it, *cap its room); 0 or -ENOMEM. */
+int load_lat_push(struct echo_latency *lat, size_t *cap, double v);
 
 /* A run needs one reply at least: on a loaded machine a short (--quick) run
  * may end before the server got the CPU once, so a run without any goes on

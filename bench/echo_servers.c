@@ -5,11 +5,13 @@
  *   ringplane        one worker, zerocopy auto, UDP GSO replies (the default)
  *   ringplane-nogso  the same with `gso: false`: what io_uring alone gives
  *   epoll            epoll + recvmmsg/sendmmsg, no GSO
- *   epoll-gso        the same plus the kernel feature ringplane uses: the
- *                    replies to one peer from one batch in UDP_SEGMENT trains
+ *   epoll-gso        the same plus the kernel features ringplane uses: the
+ *                    replies to one peer from one batch in UDP_SEGMENT trains,
+ *                    and UDP_GRO (coalesced requests back as one train each)
  *   sockperf         Debian's `sockperf server` (an outside peer), exec'd
  * ringplane's buffers.count and the epoll servers' batch (= their buffers)
- * are the same number.
+ * are the same number. The epoll servers' stats live in a shared page the
+ * bench reads (echo_running.stats): how many receives came coalesced.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,7 +41,8 @@ static void on_term(int sig)
 static int serve_epoll_with(const struct echo_running *r, bool gso)
 {
 	struct sigaction sa = { .sa_handler = on_term };
-	const struct rp_epoll_echo_cfg cfg = { .batch = r->batch, .gso = gso };
+	/* GRO under ringplane's own condition: GSO replies, 64 KiB buffers */
+	const struct rp_epoll_echo_cfg cfg = { .batch = r->batch, .gso = gso, .gro = gso };
 	int fd = rp_epoll_echo_bind((const struct sockaddr *)&r->addr, sizeof(r->addr)), err;
 
 	if (fd < 0) {
@@ -46,7 +50,7 @@ static int serve_epoll_with(const struct echo_running *r, bool gso)
 		return 1;
 	}
 	sigaction(SIGTERM, &sa, NULL);
-	err = rp_epoll_echo_serve_cfg(fd, &cfg, &epoll_stop, NULL);
+	err = rp_epoll_echo_serve_cfg(fd, &cfg, &epoll_stop, r->stats);
 	if (err)
 		fprintf(stderr, "bench echo: %s server: %s\n", r->variant, strerror(-err));
 	return err ? 1 : 0;
@@ -101,8 +105,10 @@ static const struct echo_server {
 	{ "ringplane-nogso", "as ringplane with gso: false", serve_ringplane_nogso },
 	{ "epoll", "1 thread, epoll + recvmmsg/sendmmsg of `batch` 64 KiB buffers, no GSO",
 	  serve_epoll },
-	{ "epoll-gso", "as epoll, replies to one peer from one batch in UDP_SEGMENT trains "
-	  "(<= 64 segments, 65000 B, segments <= 1472 B), all in one sendmmsg", serve_epoll_gso },
+	{ "epoll-gso", "as epoll plus GSO and GRO: replies to one peer from one batch in "
+	  "UDP_SEGMENT trains (<= 64 segments, 65000 B, segments <= 1472 B), UDP_GRO on (a "
+	  "coalesced request goes back as one train cut at its gso_size), all in one sendmmsg",
+	  serve_epoll_gso },
 	{ "sockperf", "Debian's `sockperf server -i 127.0.0.1 -p PORT` (defaults: epoll, one "
 	  "recvfrom/sendto per message)", serve_sockperf },
 };
@@ -153,6 +159,14 @@ int echo_server_start(struct rp_bench_ctx *ctx, unsigned i, unsigned cpu, unsign
 
 	*r = (struct echo_running){ .def = &servers[i], .variant = servers[i].variant,
 				    .cpu = cpu, .batch = batch, .pid = 0 };
+	if (servers[i].serve == serve_epoll || servers[i].serve == serve_epoll_gso) {
+		void *page = mmap(NULL, sizeof(*r->stats), PROT_READ | PROT_WRITE,
+				  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+		if (page == MAP_FAILED)
+			return rp_bench_fail(ctx, "%s: shared stats: %s", r->variant, strerror(errno));
+		r->stats = page;
+	}
 	if (servers[i].serve == serve_sockperf && !on_path("sockperf"))
 		return rp_bench_fail(ctx, "sockperf is not installed (Debian: apt-get install "
 				     "sockperf; deploy/setup.sh does), or leave it out: "
@@ -184,5 +198,8 @@ void echo_server_stop(struct rp_bench_ctx *ctx, struct echo_running *r)
 	if (r->pid > 0 && !(r->def->serve == serve_sockperf && sockperf_stopped(ctx, r->pid)))
 		rp_bench_child_stop(ctx, r->variant, r->pid);
 	r->pid = 0;
+	if (r->stats)
+		munmap(r->stats, sizeof(*r->stats));
+	r->stats = NULL;
 }
 

@@ -13,6 +13,13 @@
  *                      over the workers, the owner (hash of 127.0.0.1) is one
  *                      of them, so about half the datagrams are handed over
  *                      by MSG_RING (handoff_fraction says how many)
+ *   ringplane-2w-zc    ringplane-2w with `zerocopy: always`: a handed-over
+ *                      datagram leaves by SEND_ZC from the receiving
+ *                      worker's buffer (cloned into the owner's fixed
+ *                      buffers, dataplane/bufclone.h); handoff_zc_fraction
+ *                      says how many did. Over 127.0.0.1 the kernel copies
+ *                      the skb on delivery anyway: this prices the path
+ *                      (notifications, a buffer held until them), not a saving
  *   ringplane-2w-copy  the same, with `handoff: copy`: the classic design the
  *                      MSG_RING handoff is judged against (the datagram
  *                      copied into a queue per worker pair, an eventfd
@@ -109,6 +116,11 @@ static int serve_ringplane(const struct relay_running *r, unsigned workers, cons
 static int serve_ringplane1(const struct relay_running *r) { return serve_ringplane(r, 1, "msg-ring"); }
 static int serve_ringplane2(const struct relay_running *r) { return serve_ringplane(r, 2, "msg-ring"); }
 static int serve_ringplane2_copy(const struct relay_running *r) { return serve_ringplane(r, 2, "copy"); }
+/* the handoff line carries the service's zerocopy line after it */
+static int serve_ringplane2_zc(const struct relay_running *r)
+{
+	return serve_ringplane(r, 2, "msg-ring\n    zerocopy: always");
+}
 
 static int serve_nginx(const struct relay_running *r)
 {
@@ -139,18 +151,20 @@ static const struct relay_variant {
 	{ "direct", NULL, false },
 	{ "ringplane", serve_ringplane1, true },
 	{ "ringplane-2w", serve_ringplane2, true },
+	{ "ringplane-2w-zc", serve_ringplane2_zc, true },
 	{ "ringplane-2w-copy", serve_ringplane2_copy, true },
 	{ "nginx", serve_nginx, false },
 };
 #define N_VARIANTS (sizeof(variants) / sizeof(variants[0]))
 
 static const char *const variant_words[] = {
-	"direct", "ringplane", "ringplane-2w", "ringplane-2w-copy", "nginx", NULL,
+	"direct", "ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy", "nginx", NULL,
 };
 
 static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the relays measured ('direct': the backend without one)",
-	  "direct,ringplane,ringplane-2w,ringplane-2w-copy,nginx", NULL, 0, 0, variant_words, true },
+	  "direct,ringplane,ringplane-2w,ringplane-2w-zc,ringplane-2w-copy,nginx", NULL, 0, 0,
+	  variant_words, true },
 	{ "sizes", "datagram payload sizes (bytes; the relays' buffers are 2048)", "64,512,1400",
 	  "64,512", ECHO_LOAD_MIN_SIZE, 2048, NULL, true },
 	{ "clients", "client threads (one socket each); the plots use the last", "1,8", "1,4",
@@ -236,9 +250,26 @@ static void stop_all(struct relay_bench *b)
 
 struct relay_counts {
 	double handoffs, rx, wakes;	/* handoffs_out, rx_packets, handoff_wakes */
+	double zc;			/* handoff_zc_sends */
+	double up, up_trains, up_in_trains;	/* backend rows: tx_packets, gso_sends, gso_datagrams */
 };
 
-/* Service "relay"'s counters, summed over workers. */
+static void count_row(struct relay_counts *c, const struct rp_metrics_row *row)
+{
+	if (!strcmp(row->service, "relay")) {
+		c->handoffs += (double)row->v[RP_C_HANDOFFS_OUT];
+		c->rx += (double)row->v[RP_C_RX_PACKETS];
+		c->wakes += (double)row->v[RP_C_HANDOFF_WAKES];
+		c->zc += (double)row->v[RP_C_HANDOFF_ZC_SENDS];
+	} else if (!strncmp(row->service, "relay/", 6)) {
+		c->up += (double)row->v[RP_C_TX_PACKETS];
+		c->up_trains += (double)row->v[RP_C_GSO_SENDS];
+		c->up_in_trains += (double)row->v[RP_C_GSO_DATAGRAMS];
+	}
+}
+
+/* Service "relay"'s counters and its backend's ("relay/<address>"), summed
+ * over workers. */
 static void relay_counts(const struct relay_running *r, struct relay_counts *c)
 {
 	struct rp_metrics_snapshot snap = { 0 };
@@ -249,11 +280,7 @@ static void relay_counts(const struct relay_running *r, struct relay_counts *c)
 	text = rp_metrics_fetch(addr, err, sizeof(err));
 	if (text && !rp_metrics_parse(text, &snap, err, sizeof(err)))
 		for (unsigned i = 0; i < snap.n_rows; i++)
-			if (!strcmp(snap.rows[i].service, "relay")) {
-				c->handoffs += (double)snap.rows[i].v[RP_C_HANDOFFS_OUT];
-				c->rx += (double)snap.rows[i].v[RP_C_RX_PACKETS];
-				c->wakes += (double)snap.rows[i].v[RP_C_HANDOFF_WAKES];
-			}
+			count_row(c, &snap.rows[i]);
 	rp_metrics_snapshot_free(&snap);
 	free(text);
 }
@@ -308,6 +335,18 @@ static int run_clients(const struct relay_case *c, struct client_run *runs, doub
 	return ret;
 }
 
+/* Datagrams toward the backend per send operation in the run (a GSO
+ * train is one send): 1 when every datagram went alone. */
+static void up_per_send(struct rp_bench_sample *s, const struct relay_counts *n0,
+			const struct relay_counts *n1)
+{
+	double up = n1->up - n0->up;
+	double sends = up - (n1->up_in_trains - n0->up_in_trains) + (n1->up_trains - n0->up_trains);
+
+	if (up > 0 && sends > 0)
+		rp_bench_metric(s, "up_datagrams_per_send", "x", up / sends);
+}
+
 static int rep_throughput(void *arg, struct rp_bench_sample *s)
 {
 	const struct relay_case *c = arg;
@@ -345,6 +384,12 @@ static int rep_throughput(void *arg, struct rp_bench_sample *s)
 		if (frac >= 0.99 && cpu1 > cpu0)
 			rp_bench_metric(s, "cpu_ns_per_datagram_all_handed", "ns",
 					(cpu1 - cpu0) / (2 * replies));
+		/* sends complete after their handoff: near the edges of a
+		 * run the two counts differ by what is in flight */
+		if (n1.handoffs > n0.handoffs)
+			rp_bench_metric(s, "handoff_zc_fraction", "x", (n1.zc - n0.zc) /
+					(n1.handoffs - n0.handoffs));
+		up_per_send(s, &n0, &n1);
 		if (n1.handoffs > n0.handoffs && strstr(c->r->def->name, "copy"))
 			rp_bench_metric(s, "wakes_per_handoff", "x", (n1.wakes - n0.wakes) /
 					(n1.handoffs - n0.handoffs));
@@ -407,12 +452,14 @@ static int rep_ratio(void *arg, struct rp_bench_sample *s)
 /* ringplane / nginx (the goal), ringplane-2w / ringplane (what handing
  * over costs), ringplane-2w / ringplane-2w-copy (MSG_RING against the copy
  * + eventfd handoff: cpu_ns_per_datagram_ratio < 1 is MSG_RING cheaper),
- * per case. */
+ * ringplane-2w-zc / ringplane-2w-copy (the same, handed datagrams sent
+ * zerocopy from the origin's buffer), per case. */
 static void run_ratios(struct relay_bench *b, const unsigned *sizes, unsigned n_sizes,
 		       const unsigned *clients, unsigned n_clients)
 {
 	static const char *const pairs[][2] = { { "ringplane", "nginx" }, { "ringplane-2w", "ringplane" },
-						{ "ringplane-2w", "ringplane-2w-copy" } };
+						{ "ringplane-2w", "ringplane-2w-copy" },
+						{ "ringplane-2w-zc", "ringplane-2w-copy" } };
 
 	for (unsigned p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
 		char name[64];
@@ -514,6 +561,11 @@ static void describe(struct relay_bench *b)
 		      "load; 'direct' is the backend without a relay");
 	rp_bench_note(ctx, "handoff_fraction: the share of client datagrams a ringplane worker "
 		      "handed to the session's owner (handoffs_out / rx_packets of the run)");
+	rp_bench_note(ctx, "up_datagrams_per_send: datagrams a ringplane relay sent to the "
+		      "backend per send operation (a UDP GSO train counts once: the backend row's "
+		      "tx_packets / (tx_packets - gso_datagrams + gso_sends)); datagrams handed over "
+		      "from another worker go alone. No case here is a client sending long bursts: "
+		      "each client keeps 16 requests in flight");
 	rp_bench_note(ctx, "ringplane-2w-copy: handoff copy (the datagram copied into a bounded "
 		      "queue per worker pair, the owner woken by an eventfd write only when it "
 		      "said it sleeps; wakes_per_handoff says how often); cpu_ns_per_datagram is "
@@ -523,6 +575,12 @@ static void describe(struct relay_bench *b)
 		      "client all or nothing); cpu_ns_per_datagram_all_handed is the same from "
 		      "the runs where every client datagram was handed over (the goal uses it "
 		      "when both variants had such runs)");
+	rp_bench_note(ctx, "ringplane-2w-zc: zerocopy always, so a handed-over datagram is sent "
+		      "by SEND_ZC from the receiving worker's buffer (cloned into the owner's fixed "
+		      "buffers) and goes home after its notification; handoff_zc_fraction is "
+		      "handoff_zc_sends / handoffs_out (1 when the clone worked); over loopback the "
+		      "kernel copies each such skb on delivery (zc_copied), so this prices the "
+		      "zerocopy path, it cannot show its saving");
 	rp_bench_note(ctx, "not measured here: veth between namespaces, more than one client "
 		      "address");
 }

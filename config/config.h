@@ -161,6 +161,12 @@ enum rp_rx_zc {
 	RP_RXZC_ON,	/* zcrx or refuse to start, with the reason */
 };
 
+/* services[].rx-zerocopy-area-source: what the zcrx area is made of. */
+enum rp_rx_zc_src {
+	RP_RXZC_SRC_MEMORY,	/* anonymous pages, pinned by the registration */
+	RP_RXZC_SRC_DMABUF,	/* a udmabuf over a memfd (IORING_ZCRX_AREA_DMABUF) */
+};
+
 enum rp_zc_mode {
 	RP_ZC_AUTO,
 	RP_ZC_ALWAYS,
@@ -306,7 +312,7 @@ struct rp_service_cfg {
 	char health_expect[RP_NAME_MAX];	/* a healthy reply contains this; "": any reply */
 	unsigned health_interval_ms;	/* a probe per backend this often; its reply within it */
 	enum rp_relay_handoff handoff;
-	/* tcp-echo: hardware receive zerocopy (io_uring zcrx) on one rx queue
+	/* tcp-echo, tcp-proxy: hardware receive zerocopy (io_uring zcrx) on one rx queue
 	 * of an interfaces[] entry, which nicmgr prepares (header split, the
 	 * queue out of RSS, an ntuple rule for listen's port). */
 	enum rp_rx_zc rx_zc;
@@ -314,6 +320,8 @@ struct rp_service_cfg {
 	struct rp_mark rx_zc_mark;	/* of rx-zerocopy's value */
 	long rx_zc_queue;		/* rx queue index */
 	unsigned rx_zc_area;		/* bytes of the receive area per queue */
+	enum rp_rx_zc_src rx_zc_src;
+	struct rp_mark rx_zc_src_mark;	/* of rx-zerocopy-area-source's value */
 	unsigned rx_zc_refill;		/* refill ring entries (power of two) */
 	int rx_zc_iface_idx;		/* rules: index in interfaces[], -1 none */
 };

@@ -40,6 +40,9 @@ static const char *const local_cpu_names[] = {
 static const char *const rx_zc_names[] = {
 	[RP_RXZC_OFF] = "off", [RP_RXZC_AUTO] = "auto", [RP_RXZC_ON] = "on", NULL,
 };
+static const char *const rx_zc_src_names[] = {
+	[RP_RXZC_SRC_MEMORY] = "memory", [RP_RXZC_SRC_DMABUF] = "dmabuf", NULL,
+};
 static const char *const balance_names[] = {
 	[RP_BAL_ROUND_ROBIN] = "round-robin", [RP_BAL_LEAST_CONN] = "least-connections",
 	[RP_BAL_HASH] = "hash", NULL,
@@ -200,13 +203,19 @@ static const struct rp_key service_keys[] = {
 	{ "acceptor", RP_V_BOOL, 0, RANGE(0, 0), "false", "one acceptor ring accepts and hands connections to workers by MSG_RING (false: a SO_REUSEPORT listener per worker)", AT(S, acceptor) }, \
 	{ "steering", RP_V_ENUM, 0, RANGE(0, 0), "napi", "with acceptor: which worker owns a new connection (tcp-proxy: and opens its backend connection)", AT(S, steering), .names = steer_names }
 
+/* Hardware receive zerocopy (io_uring zcrx, dataplane/zcrx.h): tcp-echo
+ * echoes from the area, tcp-proxy forwards client data from it. */
+#define TCP_RX_ZC_KEYS \
+	{ "rx-zerocopy", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "off", "hardware receive zerocopy (io_uring zcrx: kernel 6.15+, a NIC whose driver has header split and queue management, e.g. bnxt_en, mlx5, fbnic, gve) on rx-zerocopy-queue of rx-zerocopy-interface (tcp-proxy: what clients send); nicmgr turns header split on, takes the queue out of RSS and steers the listen port to it (ntuple). auto: where the interface can, else provided-buffer receive with the reason logged; on: that or refuse to start with the reason; off: provided-buffer receive", AT(S, rx_zc), .names = rx_zc_names, .mark_offset = offsetof(S, rx_zc_mark) }, \
+	{ "rx-zerocopy-interface", RP_V_STRING, 0, RANGE(0, 0), NULL, "the interfaces[] entry whose queue receives this service's traffic (needed unless rx-zerocopy is off)", AT(S, rx_zc_iface) }, \
+	{ "rx-zerocopy-queue", RP_V_INT, 0, RANGE(0, 65535), "0", "the rx queue given to zcrx; served by the worker of that queue (use acceptor with steering napi so its connections land there; others use provided-buffer receive)", AT(S, rx_zc_queue) }, \
+	{ "rx-zerocopy-area", RP_V_SIZE, 0, RANGE(64 * KiB, 1L << 30), "16777216", "bytes of the receive area the NIC writes into (pinned, page-granular); when all of it is held by data not yet echoed or forwarded (tcp-proxy: a page goes back only once the send reading it has completed, and its notification has come when that send was zerocopy) the queue stops receiving until buffers return (backpressure: nothing is dropped)", AT(S, rx_zc_area) }, \
+	{ "rx-zerocopy-area-source", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "memory", "where the area comes from: memory (anonymous pages of the worker, pinned at registration); dmabuf (a udmabuf made over a memfd through /dev/udmabuf, registered with IORING_ZCRX_AREA_DMABUF; needs CONFIG_UDMABUF; data that must be copied into the area, e.g. of a connection on another queue, cannot be: such a connection's receive fails)", AT(S, rx_zc_src), .names = rx_zc_src_names, .mark_offset = offsetof(S, rx_zc_src_mark) }, \
+	{ "rx-zerocopy-refill", RP_V_INT, RP_K_POW2, RANGE(64, 32768), "4096", "refill ring entries (a power of two): how many consumed buffers can be handed back to the kernel at once", AT(S, rx_zc_refill) }
+
 static const struct rp_key tcp_service_keys[] = {
 	TCP_ACCEPTOR_KEYS,
-	{ "rx-zerocopy", RP_V_ENUM, RP_K_HAS_MARK, RANGE(0, 0), "off", "hardware receive zerocopy (io_uring zcrx: kernel 6.15+, a NIC whose driver has header split and queue management, e.g. bnxt_en, mlx5, fbnic, gve) on rx-zerocopy-queue of rx-zerocopy-interface; nicmgr turns header split on, takes the queue out of RSS and steers the listen port to it (ntuple). auto: where the interface can, else provided-buffer receive with the reason logged; on: that or refuse to start with the reason; off: provided-buffer receive", AT(S, rx_zc), .names = rx_zc_names, .mark_offset = offsetof(S, rx_zc_mark) },
-	{ "rx-zerocopy-interface", RP_V_STRING, 0, RANGE(0, 0), NULL, "the interfaces[] entry whose queue receives this service's traffic (needed unless rx-zerocopy is off)", AT(S, rx_zc_iface) },
-	{ "rx-zerocopy-queue", RP_V_INT, 0, RANGE(0, 65535), "0", "the rx queue given to zcrx; served by the worker of that queue (use acceptor with steering napi so its connections land there; others use provided-buffer receive)", AT(S, rx_zc_queue) },
-	{ "rx-zerocopy-area", RP_V_SIZE, 0, RANGE(64 * KiB, 1L << 30), "16777216", "bytes of the receive area the NIC writes into (pinned, page-granular); when all of it is held by data not yet echoed the queue stops receiving until buffers return (backpressure)", AT(S, rx_zc_area) },
-	{ "rx-zerocopy-refill", RP_V_INT, RP_K_POW2, RANGE(64, 32768), "4096", "refill ring entries (a power of two): how many consumed buffers can be handed back to the kernel at once", AT(S, rx_zc_refill) },
+	TCP_RX_ZC_KEYS,
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_service_section = SECTION("tcp service entry", S, tcp_service_keys);
@@ -240,11 +249,12 @@ static const struct rp_key tcp_proxy_keys[] = {
 	{ "forward", RP_V_ENUM, 0, RANGE(0, 0), "bundle", "how data is forwarded: bundle (receive bundles: one receive completion carries several pool buffers; each leg has a send buffer ring with incremental consumption, what waits to be sent is published to it whenever no send is in flight, and one bundle send takes all of it; copy sends; needs kernel 6.12+, else serialized); serialized (one buffer per receive completion, one send in flight per direction, one buffer per send, copy or zerocopy by policy)", AT(S, forward), .names = forward_names },
 	{ "health-check", RP_V_SECTION, 0, RANGE(0, 0), NULL, "active health checks of the backends", AT(S, health), .child = &health_section },
 	TCP_ACCEPTOR_KEYS,
+	TCP_RX_ZC_KEYS,
 	TCP_CONN_KEYS,
 };
 static const struct rp_section tcp_proxy_section = SECTION("tcp-proxy service entry", S, tcp_proxy_keys);
 #define UDP_GSO_KEYS \
-	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU)", AT(S, gso) }, \
+	{ "gso", RP_V_BOOL, 0, RANGE(0, 0), "true", "send consecutive equal-size replies to one peer from one CQE batch as one UDP GSO send (UDP_SEGMENT; datagrams the zerocopy policy copies, up to 1472 B over IPv4 and 1452 B over IPv6: a 1500-byte MTU); udp-echo with buffers.size >= 65535, no sockperf and zerocopy copying datagrams of 1472 B also takes a peer's datagrams that arrive as one packet in one buffer (UDP_GRO) and answers them as one such send; udp-relay: also a session's datagrams to its backend, and (buffers.size >= 65607) a backend's coalesced replies (UDP_GRO) passed on as such sends", AT(S, gso) }, \
 	{ "gso-retry-ms", RP_V_INT, 0, RANGE(0, 86400000), "60000", "when the kernel refuses a GSO send to a peer (e.g. a route with a smaller MTU), that peer (destination address) only is answered datagram by datagram, and GSO is tried again after this many milliseconds (0: never again)", AT(S, gso_retry_ms) }
 static const struct rp_key udp_service_keys[] = {
 	UDP_GSO_KEYS,

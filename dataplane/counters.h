@@ -38,6 +38,8 @@ enum rp_counter {
 	RP_C_NOTIFS,		/* IORING_CQE_F_NOTIF completions */
 	RP_C_GSO_SENDS,		/* UDP GSO sends, each carrying several datagrams */
 	RP_C_GSO_FALLBACKS,	/* UDP peers switched off GSO after the kernel refused it */
+	RP_C_GSO_DATAGRAMS,	/* datagrams those GSO sends carried */
+	RP_C_GRO_RECEIVES,	/* UDP receives that carried several datagrams (UDP_GRO) */
 	/* receive zerocopy (io_uring zcrx, dataplane/zcrx.h) */
 	RP_C_RX_ZC_BYTES,	/* bytes received into the zcrx area (RECV_ZC) */
 	RP_C_RX_ZC_FALLBACK_BYTES,	/* bytes an rx-zerocopy service received by provided buffers */
@@ -72,6 +74,8 @@ enum rp_counter {
 	RP_C_HANDOFF_WAKES,	/* handoff: copy: eventfd writes to wake a sleeping owner */
 	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
 	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
+	RP_C_HANDOFF_ZC_SENDS,	/* handed datagrams sent zerocopy from the origin's buffer */
+	RP_C_HANDOFF_COPY_SENDS, /* handed datagrams sent as copies */
 	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	RP_C_BUNDLE_RESYNCS,	/* forward: bundle: a short bundle's rest published again */
 	RP_C_RX_BUNDLES,	/* receive completions that carried more than one buffer */

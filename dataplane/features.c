@@ -155,14 +155,23 @@ const struct rp_feature_def rp_feature_defs[RP_FEAT__COUNT] = {
 	[RP_FEAT_NAPI] = { "napi", "NAPI busy poll", "register", false, "6.9", 2, 6,
 		REGISTER(rp_probe_napi, 0),
 		"busy-poll the worker's NIC queue from its ring", "no busy polling" },
-	[RP_FEAT_CLONE_BUFFERS] = { "clone_buffers", "clone buffers", "register", false,
-		"6.12", 2, 8,
+	[RP_FEAT_CLONE_BUFFERS] = { "clone_buffers", "clone buffers (at an offset, replacing)",
+		"register", false, "6.13", 2, 9,
 		REGISTER(rp_probe_clone_buffers, 0),
-		NO_USE " (each worker registers its own region)", NO_NEED },
+		"udp-relay: every worker's pool is a fixed buffer of every worker's ring, so a "
+		"datagram handed to its owner is sent zerocopy from the receiving worker's buffer",
+		"udp-relay: handed datagrams are copy-sent from the receiving worker's buffer "
+		"(logged per worker)" },
 	[RP_FEAT_ZCRX] = { "zcrx", "zero-copy receive (zcrx)", "register", false, "6.15", 2, 10,
 		REGISTER(rp_probe_zcrx, 0),
 		"services[].rx-zerocopy: hardware receive zerocopy on a prepared NIC queue "
 		"(per interface below)", "provided-buffer receive" },
+	[RP_FEAT_ZCRX_DMABUF] = { "zcrx_dmabuf", "zcrx dmabuf area (udmabuf)", "feature", false,
+		"6.16", 2, 10,
+		REGISTER(rp_probe_zcrx_dmabuf, 0),
+		"services[].rx-zerocopy-area-source: dmabuf: the zcrx area is a udmabuf over a memfd",
+		"rx-zerocopy-area-source: dmabuf: auto falls back to provided-buffer receive, on "
+		"refuses to start; memory areas are unaffected" },
 };
 
 

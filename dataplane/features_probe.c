@@ -739,22 +739,28 @@ int rp_probe_napi(unsigned arg, char *why, size_t len)
 	return ret;
 }
 
+/* What udp-relay does (bufclone.h): a ring that has its own buffer takes
+ * another's after it (dst_off 1, IORING_REGISTER_DST_REPLACE: 6.13). */
 int rp_probe_clone_buffers(unsigned arg, char *why, size_t len)
 {
 	struct io_uring src, dst;
-	void *buf = NULL;
+	void *buf = NULL, *own = NULL;
 	int ret = ring_pair_open(&src, &dst);
 
 	(void)arg;
 	if (ret)
 		return ret;
 	ret = register_one_buffer(&src, &buf);
+	if (!ret)
+		ret = register_one_buffer(&dst, &own);
 	if (ret)
-		snprintf(why, len, "registering the source buffer failed: %s", strerror(-ret));
+		snprintf(why, len, "registering the probe's buffers failed: %s", strerror(-ret));
 	else
-		ret = io_uring_clone_buffers(&dst, &src);
+		ret = __io_uring_clone_buffers_offset(&dst, &src, 1, 0, 1,
+						      IORING_REGISTER_DST_REPLACE);
 	ring_pair_close(&src, &dst);
 	free(buf);
+	free(own);
 	return ret;
 }
 
@@ -768,4 +774,16 @@ int rp_probe_zcrx(unsigned arg, char *why, size_t len)
 {
 	(void)arg;
 	return rp_zcrx_kernel_probe(why, len);
+}
+
+/*
+ * A zcrx area from a dma-buf (kernel 6.16+) is registered only together
+ * with a device, so the kernel's side cannot be asked without one; what
+ * this machine can answer is whether the udmabuf it would be made of can
+ * exist (dataplane/zcrx_area.c).
+ */
+int rp_probe_zcrx_dmabuf(unsigned arg, char *why, size_t len)
+{
+	(void)arg;
+	return rp_zcrx_area_probe(RP_RXZC_SRC_DMABUF, why, len);
 }

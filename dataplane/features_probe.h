@@ -56,5 +56,7 @@ int rp_probe_pbuf_ring(unsigned ring_flags, char *why, size_t len);
 int rp_probe_napi(unsigned arg, char *why, size_t len);
 int rp_probe_clone_buffers(unsigned arg, char *why, size_t len);
 int rp_probe_zcrx(unsigned arg, char *why, size_t len);
+/* Can a zcrx area be a udmabuf (is there /dev/udmabuf)? */
+int rp_probe_zcrx_dmabuf(unsigned arg, char *why, size_t len);
 
 #endif

@@ -46,11 +46,30 @@
  * the kernel as any datagram would be).
  *
  * Completion: the train's SQE carries user_data
- *   rp_ud(RP_OP_SEND_GSO, tag << 16 | train index)
+ *   rp_ud(RP_OP_SEND_GSO, tag << 16 | RP_GSO_UD(id, train index))
  * and rp_gso_complete() counts and hands every buffer back to the pool.
  * Singles complete through rp_tx_complete() with the tag's object naming
  * the peer (rp_peer_ref), so a zerocopy notification reaches that peer's
  * policy (svc_ops.zc_sock).
+ *
+ * Connected sockets (rp_gso_init_connected): one gather list for many
+ * sockets, each connected to its destination (udp-relay's sessions, one
+ * socket per client toward its backend). Every entry names its own socket;
+ * a run of entries for one socket rides in one train (no address in the
+ * SENDMSG: the socket's own route). dst names the destination for its
+ * per-peer policy only and must stay valid until the flush, not the send.
+ * A train the kernel refused is sent again datagram by datagram only while
+ * the owner says the socket is still the one the entry named (sock_open:
+ * its number may have been closed and reused since).
+ *
+ * Coalesced receives (seg != 0: a UDP_GRO receive, len bytes of datagrams
+ * of seg bytes, the last one shorter or equal): the buffer already is a
+ * train. It leaves as one SENDMSG with UDP_SEGMENT seg, one iovec, so the
+ * peer receives exactly the datagrams the sender sent; when it may not
+ * (GSO off for the service or the peer, seg over the family's segment
+ * size, the kernel refusing it) it is split: one send per datagram from
+ * its slice of the buffer, which goes back to the pool when the last send
+ * completed.
  */
 #ifndef RP_GSO_H
 #define RP_GSO_H
@@ -70,18 +89,31 @@
 #define RP_GSO_GATHER 256	/* replies gathered before an early flush */
 #define RP_GSO_TRAINS 64	/* trains in flight per socket */
 
+/* The low 16 bits of a train's user_data: bit 15 a split's send, bits
+ * 8..14 the owner's id of the gso (rp_gso_init_connected: an owner with two
+ * tells them apart), bits 0..7 the train. */
+#define RP_GSO_UD_SPLIT 0x8000u
+#define RP_GSO_UD(id, idx) ((uint64_t)(((id) & 0x7fu) << 8 | ((idx) & 0xffu)))
+static inline unsigned rp_gso_ud_id(uint64_t ud_data) { return (unsigned)(ud_data >> 8) & 0x7f; }
+
 struct io_uring_cqe;
 
-/* A reply waiting for the flush: a rp_tx_req with RP_TX_PUT_ON_SENT. */
+/* A datagram (or a coalesced receive) waiting for the flush: a pool
+ * buffer the gso puts back when its send is done. */
 struct rp_gso_reply {
 	uint16_t bid;
 	uint16_t off;
 	uint32_t len;
-	const struct sockaddr *dst;	/* inside buffer bid */
+	const struct sockaddr *dst;	/* inside buffer bid; connected: the peer's name only */
 	socklen_t dstlen;
+	int fd;				/* connected: the entry's socket; else the gso's */
+	uint16_t seg;			/* 0: one datagram; else a coalesced receive */
+	uint32_t obj;			/* connected: the owner's name for fd (sock_open) */
+	struct rp_counters *ctr;	/* gso_sends/gso_datagrams go here; NULL: tx->ctr */
 };
 
-/* One SENDMSG in flight: the iovecs and msghdr must outlive the SQE. */
+/* One SENDMSG in flight, or one split (several sends from one buffer): the
+ * iovecs and msghdr must outlive the SQE. */
 struct rp_gso_train {
 	struct msghdr mh;
 	struct iovec iov[RP_GSO_MAX_SEGS];
@@ -90,13 +122,24 @@ struct rp_gso_train {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
 	} cmsg;
-	unsigned n;
+	unsigned n;		/* iovecs (buffers) */
+	unsigned dgrams;	/* datagrams they carry */
+	unsigned left;		/* a split: its sends still to complete */
+	int fd;
+	uint16_t seg;		/* the entry's seg (one iovec) or 0 */
+	uint32_t obj;
+	uint32_t peer;		/* rp_peer_ref of its destination, 0: none */
+	struct rp_gso_reply one;	/* a split: the coalesced receive it sends */
 	int next_free;		/* index, -1 ends the free list */
 };
 
 struct rp_gso {
-	int fd;
+	int fd;			/* -1: connected sockets, one per entry */
 	uint64_t tag;		/* RP_TX_TAG_BITS of the owner, returned in user_data */
+	unsigned id;		/* in the trains' user_data (RP_GSO_UD) */
+	/* connected: does obj still name socket fd? NULL: always */
+	bool (*sock_open)(void *arg, uint32_t obj, int fd);
+	void *arg;
 	bool enabled;		/* services[].gso: trains at all */
 	struct rp_peer_table *peers;	/* per-destination policy (the owner's) */
 	struct rp_zc_sock *zs;	/* for an address the peer table cannot key */
@@ -108,9 +151,15 @@ struct rp_gso {
 };
 
 /* 0 or -ENOMEM. enabled=false: every reply still goes through the gather
- * list (that keeps the order) but leaves as a single send. */
+ * list (that keeps the order) but leaves as a single send (a coalesced
+ * receive: split). */
 int rp_gso_init(struct rp_gso *g, int fd, uint64_t tag, bool enabled,
 		struct rp_peer_table *peers, struct rp_zc_sock *zs);
+/* For connected sockets (see above): entries name their socket; id goes
+ * into the trains' user_data; sock_open(arg, obj, fd) may be NULL. */
+int rp_gso_init_connected(struct rp_gso *g, uint64_t tag, unsigned id, bool enabled,
+			  struct rp_peer_table *peers, struct rp_zc_sock *zs,
+			  bool (*sock_open)(void *arg, uint32_t obj, int fd), void *arg);
 /* After every train completed (nothing in flight). */
 void rp_gso_destroy(struct rp_gso *g);
 
@@ -123,6 +172,13 @@ unsigned rp_gso_max_seg(int family);
  * gso's own. Flushes first when the gather list is full.
  */
 void rp_gso_add(struct rp_gso *g, struct rp_tx *tx, const struct rp_tx_req *req);
+/* Datagrams in a coalesced receive of len bytes cut at seg (0: one). */
+static inline unsigned rp_gso_dgrams(unsigned len, unsigned seg)
+{
+	return seg && len > seg ? (len + seg - 1) / seg : 1;
+}
+/* The same with every field of the entry (fd: connected only). */
+void rp_gso_gather(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_reply *r);
 /* Queue everything gathered, in order (trains and single sends). Singles
  * that find no SQE are counted as err_send and their buffers put back. */
 void rp_gso_flush(struct rp_gso *g, struct rp_tx *tx);

@@ -21,6 +21,7 @@
 #include "dataplane/proxy_forward.h"
 #include "dataplane/proxy_health.h"
 #include "dataplane/proxy_protocol.h"
+#include "dataplane/zcrx_rx.h"
 
 struct io_uring_cqe;
 struct rp_worker;
@@ -41,6 +42,8 @@ struct leg {
 	struct rp_zc_sock zs;
 	struct rp_txq q;		/* what the other leg received, to send here */
 	struct proxy_sendring sr;	/* forward: bundle (proxy_forward.h) */
+	bool zc;			/* receives by RECV_ZC (zrx, proxy_zcrx.c), not rx's ring */
+	struct rp_zrx zrx;
 	uint64_t tx_since_ms;		/* data pending since, or last taken at */
 };
 
@@ -137,6 +140,34 @@ bool proxy_any_pp(const struct rp_service_cfg *cfg);
 
 /* RP_OP_PROBE completions: a health check's connect. */
 void proxy_on_probe(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe);
+
+/* ---- proxy_zcrx.c (services[].rx-zerocopy) ------------------------------------- */
+
+struct rp_tx;
+struct rp_tx_event;
+struct rp_tx_req;
+
+/* A new pair's client leg: RECV_ZC if this worker has the service's zcrx queue. */
+void proxy_zc_leg_init(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l);
+/* The leg's receive after any event: RECV_ZC by the area it holds, or
+ * provided buffers by its share. false: no SQE. */
+bool proxy_rx_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l, bool may_read);
+void proxy_rx_cancel(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l);
+/* A RECV_ZC completion on leg l: its piece queued on the backend leg.
+ * true: the receive failed (the pair is to be reset). */
+bool proxy_zc_on_recv(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l,
+		      const struct io_uring_cqe *cqe);
+/* An entry from the area leaves leg to's queue (sent in full, or dropped):
+ * back through the refill ring once no send may still read its page. */
+void proxy_zc_release(struct rp_worker *w, struct leg *to, const struct rp_txq_ent *e);
+/* Send e (from the area) on l: its page pinned until the kernel is done. */
+int proxy_zc_send(struct rp_worker *w, struct rp_tx *tx, struct leg *l,
+		  const struct rp_txq_ent *e, struct rp_tx_req *req);
+/* Every send completion and notification of the service, before its leg
+ * is looked up (it may be gone): releases the pin of a send from the area. */
+void proxy_zc_tx_done(struct rp_worker *w, const struct rp_tx_event *ev);
+/* n bytes a client leg received by provided buffers (rx_zerocopy_fallback_bytes). */
+void proxy_zc_count_fallback(struct rp_svc_inst *si, const struct leg *l, unsigned n);
 
 /* ---- proxy_reload.c ---------------------------------------------------------- */
 

@@ -16,8 +16,10 @@
  * the per-client limit exact. A datagram that arrives on another worker
  * (the kernel's reuseport choice, or the CPU that received it) is handed to
  * the owner as an RP_MSG_RELAY message carrying its buffer's reference
- * (worker, buffer id); the owner sends from that memory and hands the buffer
- * back by another message when the send completed. See svc_udp_relay.c.
+ * (worker, buffer id); the owner sends from that memory (zerocopy by fixed
+ * index where the policy says so: bufclone.h) and hands the buffer back by
+ * another message when the send (and its notification) completed. See
+ * svc_udp_relay.c.
  * With `handoff: copy` (kept for comparison) the datagram is copied into a
  * queue per worker pair instead (relay_copyq.h, relay_copy.c).
  */
@@ -30,6 +32,7 @@
 #include <netinet/in.h>
 
 #include "config/config.h"
+#include "dataplane/bufclone.h"
 #include "dataplane/bufpool.h"
 #include "dataplane/relay_copyq.h"
 
@@ -46,6 +49,10 @@ struct rp_relay_group {
 	unsigned joined;		/* atomic: members that registered */
 	struct rp_relay_member *m;	/* n entries, written once each */
 	struct rp_copyq_set *copy;	/* handoff: copy (and n > 1); else NULL */
+	/* handoff: msg-ring (and n > 1): every member's pool as fixed buffers
+	 * of every member's ring (bufclone.h), for zerocopy sends of handed
+	 * datagrams; else NULL */
+	struct rp_bufclone *clone;
 };
 
 /* Before the workers start (appliance): a group per udp-relay service of
@@ -54,10 +61,11 @@ struct rp_relay_group {
 int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers);
 void rp_relay_end(void);
 
-/* On the worker thread, from open(): register. Returns the group (NULL:
- * none begun, this worker relays alone) and sets *complete when this call
- * completed it (the caller then tells the others: RP_RELAY_READY). */
-struct rp_relay_group *rp_relay_join(unsigned svc, unsigned worker, int ring_fd,
+/* On the worker thread, from open(): register (and stage the pool for
+ * cloning: bufclone.h). Returns the group (NULL: none begun, this worker
+ * relays alone) and sets *complete when this call completed it (the caller
+ * then tells the others: RP_RELAY_READY). */
+struct rp_relay_group *rp_relay_join(unsigned svc, unsigned worker, struct io_uring *ring,
 				     const struct rp_bufpool *pool, bool *complete);
 /* Every member registered (acquire: their entries may be read). */
 bool rp_relay_group_complete(const struct rp_relay_group *g);
@@ -125,6 +133,7 @@ struct rp_relay_sess {
 	uint32_t hnext;		/* lookup chain */
 	uint32_t prev, next;	/* idle order (least recently used first); free list */
 	uint32_t cli;		/* its client's entry */
+	uint32_t up_gen;	/* struct relay's up_gen when it last gathered a datagram */
 	uint64_t last_ms;
 };
 

@@ -34,6 +34,15 @@ static int copy_begin(struct rp_relay_group *g, unsigned n_workers, unsigned pay
 	return ret;
 }
 
+/* handoff: msg-ring: the staging of every member's pool (bufclone.h). The
+ * staging ring itself is made by the first member to stage, on its thread. */
+static int clone_begin(struct rp_relay_group *g, unsigned n_workers)
+{
+	if (!(g->clone = malloc(sizeof(*g->clone))))
+		return -ENOMEM;
+	return rp_bufclone_init(g->clone, n_workers);
+}
+
 int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers)
 {
 	int ret;
@@ -51,6 +60,8 @@ int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers)
 			ret = -ENOMEM;
 		else if (cfg->services[i].handoff == RP_HANDOFF_COPY && n_workers > 1)
 			ret = copy_begin(&rg.g[i], n_workers, cfg->buffers.size);
+		else if (n_workers > 1)
+			ret = clone_begin(&rg.g[i], n_workers);
 	}
 	pthread_mutex_unlock(&rg.lock);
 	if (ret)
@@ -66,6 +77,9 @@ void rp_relay_end(void)
 		if (rg.g[i].copy)
 			rp_copyq_free(rg.g[i].copy);
 		free(rg.g[i].copy);
+		if (rg.g[i].clone)
+			rp_bufclone_free(rg.g[i].clone);
+		free(rg.g[i].clone);
 	}
 	free(rg.g);
 	rg.g = NULL;
@@ -73,7 +87,7 @@ void rp_relay_end(void)
 	pthread_mutex_unlock(&rg.lock);
 }
 
-struct rp_relay_group *rp_relay_join(unsigned svc, unsigned worker, int ring_fd,
+struct rp_relay_group *rp_relay_join(unsigned svc, unsigned worker, struct io_uring *ring,
 				     const struct rp_bufpool *pool, bool *complete)
 {
 	struct rp_relay_group *g = NULL;
@@ -82,7 +96,12 @@ struct rp_relay_group *rp_relay_join(unsigned svc, unsigned worker, int ring_fd,
 	pthread_mutex_lock(&rg.lock);
 	if (rg.g && svc < rg.n_svc && rg.g[svc].m && worker < rg.g[svc].n) {
 		g = &rg.g[svc];
-		g->m[worker] = (struct rp_relay_member){ .ring_fd = ring_fd, .pool = pool };
+		g->m[worker] = (struct rp_relay_member){ .ring_fd = ring->ring_fd, .pool = pool };
+		/* before the count: a member that sees the group complete may
+		 * take the staging table at once. A refusal is kept in the
+		 * clone (why); takers log it and copy-send. */
+		if (g->clone)
+			rp_bufclone_stage(g->clone, worker, ring, pool);
 		/* release: whoever sees the count sees the entries */
 		*complete = __atomic_add_fetch(&g->joined, 1, __ATOMIC_RELEASE) == g->n;
 	}

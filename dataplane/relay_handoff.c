@@ -5,7 +5,8 @@
  *   DGRAM    origin -> owner: "relay the datagram in my buffer bid" (arg:
  *            recvmsg's length). The origin counts the buffer lent and holds
  *            one unit of its `pending` until it is back.
- *   BUFBACK  owner -> origin: the send from that buffer completed.
+ *   BUFBACK  owner -> origin: the send from that buffer completed (and, if
+ *            it was zerocopy, its notification came: the kernel let go).
  *   READY    the last member to join -> the others: start receiving.
  *   QUIET    a member whose service socket stopped -> every other: nothing
  *            more comes from me (after my last DGRAM to you: msg.c keeps one
@@ -118,6 +119,54 @@ bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner
 	return true;
 }
 
+unsigned relay_foreign_fixed(const struct relay *r, const struct relay_dgram *d, unsigned *idx)
+{
+	if (!r->zc_foreign || d->origin >= r->n_workers)
+		return 0;
+	return rp_bufclone_index(r->group->clone, d->origin, r->group->m[d->origin].pool,
+				 d->payload, idx) ? RP_TX_HEAP_FIXED : 0;
+}
+
+void relay_foreign_tx(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned ref,
+		      const struct rp_tx_event *ev)
+{
+	if (ev->what == RP_TX_SENT) {
+		rp_count(si->ctr, ev->zc ? RP_C_HANDOFF_ZC_SENDS : RP_C_HANDOFF_COPY_SENDS, 1);
+		/* zerocopy: the kernel holds the pages until the notification */
+		if (ev->notif_follows)
+			return;
+	}
+	relay_buf_done(w, si, origin, ref);
+}
+
+/* ---- the group complete: other members' buffers as ours ---------------------- */
+
+/*
+ * Every member has staged its pool (bufclone.h): take them all into our
+ * ring's fixed-buffer table, so a datagram handed to us is sent from its
+ * origin's buffer by index, zerocopy where the policy says so. Refused
+ * (an old kernel, a pool not registered): copy sends from that memory, as
+ * before, said once per worker.
+ */
+static void take_clones(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r)
+{
+	struct rp_bufclone *c = r->group ? r->group->clone : NULL;
+	char why[256];
+
+	if (!c)
+		return;
+	r->zc_foreign = rp_bufclone_take(c, &w->ring, &w->pool, why, sizeof(why)) == 0;
+	if (!r->zc_foreign)
+		rp_warn("service %s: worker %u: datagrams handed over from other workers are sent "
+			"as copies: %s", si->cfg->name, w->id, why);
+	else if (c->why[0])
+		rp_warn("service %s: worker %u: datagrams handed over from some workers are sent "
+			"as copies: %s", si->cfg->name, w->id, c->why);
+	else
+		rp_dbg("service %s: worker %u: %u workers' buffers cloned into this ring's fixed "
+		       "buffers", si->cfg->name, w->id, r->n_workers);
+}
+
 /* ---- messages in ------------------------------------------------------------------ */
 
 /* A buffer we lent is ours again: returned by its owner, or (returned
@@ -157,6 +206,7 @@ static int on_relay_msg(void *worker, const struct rp_msg *m)
 		return 0;
 	case RP_RELAY_READY:
 		r->ready = true;
+		take_clones(w, si, r);
 		relay_arm(w, si);
 		return 0;
 	case RP_RELAY_QUIET:
@@ -194,7 +244,7 @@ int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *
 {
 	bool complete;
 
-	r->group = rp_relay_join(si->idx, w->id, w->ring_fd, &w->pool, &complete);
+	r->group = rp_relay_join(si->idx, w->id, &w->ring, &w->pool, &complete);
 	r->n_workers = r->group ? r->group->n : 1;
 	r->copy = r->group ? r->group->copy : NULL;
 	r->ready = rp_relay_group_complete(r->group);
@@ -211,6 +261,8 @@ int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *
 			w->msg.owner = w;
 		}
 	}
+	if (complete)
+		take_clones(w, si, r);
 	for (unsigned k = 0; complete && k < r->n_workers; k++)
 		if (k != w->id)
 			rp_msg_send_sync(r->group->m[k].ring_fd, &(struct rp_msg){

@@ -47,7 +47,9 @@ void relay_reload(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_s
 	struct relay_health hc = { 0 };
 	int map[RP_BACKENDS_MAX], by_slot[RP_BACKEND_SLOTS];
 
-	/* r->be is old->backends: valid during this call */
+	/* r->be is old->backends: valid during this call; gathered datagrams
+	 * name their backend by its address there */
+	relay_up_flush(w, si);
 	rp_svc_backend_slot_map(si->cfg, by_slot);
 	for (unsigned i = 0; i < r->n_be; i++) {
 		map[i] = by_slot[old->backends[i].slot];

@@ -33,8 +33,16 @@ struct relay_health {
 	uint64_t next_ms;		/* the next round of probes */
 };
 
+/* The id of the client -> backend trains in their user_data (gso.h). */
+#define RELAY_GSO_UP 1
+
 struct relay {
 	struct rp_udp_sock us;		/* the service socket */
+	/* client -> backend: one gather list for every session socket (gso.h,
+	 * connected); its policies are us.peers' (the backend's host) */
+	struct rp_gso up;
+	uint32_t up_gen;		/* bumped by every flush of `up` */
+	bool gro;			/* session sockets receive with UDP_GRO */
 	bool ready;			/* every member joined */
 	bool quiet_sent;		/* told the others we hand nothing more */
 	bool hold;			/* one unit of pending until all QUIETs */
@@ -43,6 +51,7 @@ struct relay {
 	struct msghdr smh;		/* session sockets: room for any address */
 	struct rp_relay_group *group;	/* NULL: a group of one */
 	struct rp_copyq_set *copy;	/* handoff: copy; NULL: MSG_RING */
+	bool zc_foreign;		/* other members' pools are fixed buffers of our ring */
 	bool wake_armed;		/* copy: the read of our eventfd is in the kernel */
 	uint64_t wake_val;		/* copy: what that read reads */
 	unsigned held;			/* copy: queue slots we relay from now */
@@ -77,6 +86,15 @@ void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
 void relay_send_later(struct rp_worker *w, struct relay *r);
 /* Stop waiting for the others' QUIET (drain timeout). */
 void relay_release_hold(struct rp_worker *w, struct relay *r);
+struct relay_dgram;
+/* RP_TX_HEAP_FIXED when d lies in another member's pool buffer that is a
+ * fixed buffer of our ring (*idx: its index), else 0 (a copy send). */
+unsigned relay_foreign_fixed(const struct relay *r, const struct relay_dgram *d, unsigned *idx);
+struct rp_tx_event;
+/* A send from origin's buffer or copy slot ref completed, or its zerocopy
+ * notification came: counted, and the memory goes home after the last. */
+void relay_foreign_tx(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned ref,
+		      const struct rp_tx_event *ev);
 
 /* ---- relay_copy.c: handoff copy, the classic design kept for comparison ---- */
 
@@ -100,6 +118,20 @@ void relay_copy_stop(struct rp_worker *w, struct rp_svc_inst *si);
 /* The user_data object of the eventfd read: not 0 (the service socket),
  * not a session ref (their low 16 bits are never 0). */
 #define RELAY_OBJ_WAKE 0xffff0000u
+
+/* The tx tag object of a send from another member's memory: origin, this
+ * bit, ref (a buffer id or copy slot, below 0x8000: RP_BUFPOOL_MAX). Not 0
+ * (the service socket) and never a peer ref (their low 16 bits are a slot
+ * + 1 of RP_PEER_SLOTS), so the zerocopy policy of its notification is the
+ * socket's own, the one that decided the send (relay_zc_sock). */
+#define RELAY_OBJ_FOREIGN 0x8000u
+_Static_assert(RP_PEER_SLOTS < RELAY_OBJ_FOREIGN && RP_BUFPOOL_MAX <= RELAY_OBJ_FOREIGN,
+	       "relay foreign tags must not collide with peer refs");
+
+static inline uint32_t relay_obj_foreign(unsigned origin, unsigned ref)
+{
+	return (uint32_t)origin << 16 | RELAY_OBJ_FOREIGN | ref;
+}
 
 /* ---- relay_health.c -------------------------------------------------------- */
 
@@ -135,6 +167,9 @@ void relay_end_backend(struct rp_worker *w, struct rp_svc_inst *si, unsigned be)
 struct rp_counters *relay_be_ctr(struct rp_worker *w, struct rp_svc_inst *si, unsigned be);
 /* Receive (again): the service socket and starved sessions. */
 void relay_arm(struct rp_worker *w, struct rp_svc_inst *si);
+/* Queue the client -> backend datagrams gathered so far (before a reload
+ * replaces the backend table their entries name). */
+void relay_up_flush(struct rp_worker *w, struct rp_svc_inst *si);
 
 /* ---- relay_reload.c ---------------------------------------------------------- */
 

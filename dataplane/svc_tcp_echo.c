@@ -364,6 +364,7 @@ static void tcp_on_recv_zc(struct rp_worker *w, struct rp_svc_inst *si, struct c
 		conn_data_zc(w, si, c, &ev);
 	c->eof = c->eof || ev.eof;
 	c->abort = c->abort || ev.failed;
+	c->zc = !ev.demoted;	/* dmabuf area: see zcrx_rx.h */
 	conn_progress(w, si, c);
 }
 

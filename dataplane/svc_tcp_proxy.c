@@ -29,7 +29,9 @@
  * (SO_LINGER 0: RST, unsent data dropped, buffers back at once).
  *
  * The backend side (address read, socket, connect, retries) is
- * proxy_backend.c; the types both files share are proxy.h.
+ * proxy_backend.c; the types both files share are proxy.h. With
+ * rx-zerocopy, the client leg on the worker of the zcrx queue receives by
+ * RECV_ZC and is forwarded from the zcrx area (proxy_zcrx.c).
  *
  * user_data names a leg by its slot and generation (conn.h); the SOCKET
  * step names the client leg, since the backend has no slot yet.
@@ -188,9 +190,18 @@ static void leg_put_buf(struct rp_worker *w, struct leg *l, unsigned bid)
 		rp_share_release(&other(l)->rx.share);
 }
 
+/* A queue entry leaves leg l: a pool buffer, or a piece of the zcrx area. */
+static void leg_release(struct rp_worker *w, struct leg *l, const struct rp_txq_ent *e)
+{
+	if (e->zc)
+		proxy_zc_release(w, l, e);
+	else
+		leg_put_buf(w, l, e->bid);
+}
+
 static void leg_pop(struct rp_worker *w, struct leg *l)
 {
-	leg_put_buf(w, l, rp_txq_at(&l->q, 0)->bid);
+	leg_release(w, l, rp_txq_at(&l->q, 0));
 	rp_txq_pop(&l->q);
 }
 
@@ -200,7 +211,7 @@ static void leg_drop_unsent(struct rp_worker *w, struct leg *l)
 	unsigned keep = proxy_fwd_in_flight(l);
 
 	while (l->q.len > keep) {
-		leg_put_buf(w, l, rp_txq_at(&l->q, l->q.len - 1)->bid);
+		leg_release(w, l, rp_txq_at(&l->q, l->q.len - 1));
 		l->q.len--;
 	}
 	if (l->sr.n_pub > l->q.len)
@@ -229,11 +240,11 @@ static void leg_send_head(struct rp_worker *w, struct rp_svc_inst *si, struct le
 {
 	struct rp_txq_ent *e = rp_txq_at(&l->q, 0);
 	struct rp_tx tx = w->tx;
+	struct rp_tx_req req = { .fd = (int)l->rx.slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
+				 .off = e->off, .len = e->len, .tag = rp_svc_tag(si->idx, l->rx.obj) };
 
 	tx.ctr = si->ctr;
-	if (rp_tx_send(&tx, &l->zs, &(struct rp_tx_req){
-			.fd = (int)l->rx.slot, .flags = RP_TX_FIXED_FILE, .bid = e->bid,
-			.off = e->off, .len = e->len, .tag = rp_svc_tag(si->idx, l->rx.obj) })) {
+	if (e->zc ? proxy_zc_send(w, &tx, l, e, &req) : rp_tx_send(&tx, &l->zs, &req)) {
 		l->pc->abort = true;
 		return;
 	}
@@ -288,15 +299,15 @@ static void leg_step(struct rp_worker *w, struct rp_svc_inst *si, struct leg *l)
 		leg_shutdown(w, si, l);
 	/* forward: bundle receives in bundles too (kernel 6.10+) */
 	l->rx.bundle = proxy_fwd_rx_bundle(w, si);
-	if (pc->state == PC_UP && !rp_rx_apply_share(w, si, &l->rx, leg_may_read(si, l)))
+	if (pc->state == PC_UP && !proxy_rx_step(w, si, l, leg_may_read(si, l)))
 		pc->abort = true;
 	if (pc->abort || si->stopping)
-		rp_rx_cancel(w, si, &l->rx);
+		proxy_rx_cancel(w, si, l);
 }
 
 static bool leg_idle(const struct leg *l)
 {
-	return !l->rx.armed && !l->sending && !l->q.len && !l->shut_pending &&
+	return !l->rx.armed && !l->zrx.armed && !l->sending && !l->q.len && !l->shut_pending &&
 	       (!l->notifs || l->pc->reset);
 }
 
@@ -358,7 +369,16 @@ static void proxy_on_recv(struct rp_worker *w, struct rp_svc_inst *si,
 
 	if (!l)
 		return;
+	if (l->zc) {	/* RECV_ZC (proxy_zcrx.c) */
+		if (proxy_zc_on_recv(w, si, l, cqe))
+			pc_reset(w, si, l->pc);
+		else
+			proxy_progress(w, si, l->pc);
+		return;
+	}
 	rp_rx_complete_bufs(w, si, &l->rx, cqe, &b);
+	if (res > 0)
+		proxy_zc_count_fallback(si, l, (unsigned)res);
 	while (rp_rx_bufs_next(&w->pool, &b, &bid, &len))
 		leg_forward(w, l, bid, len);
 	if (b.bad)
@@ -409,6 +429,7 @@ static void proxy_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 {
 	struct leg *l = leg_at(si, rp_svc_tag_obj(ev->tag));
 
+	proxy_zc_tx_done(w, ev);	/* a send from the zcrx area: its page's pin */
 	if (!l)
 		return;
 	if (ev->what == RP_TX_NOTIF) {
@@ -498,6 +519,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
 		return;
 	}
 	proxy_leg_bind(si, &pc->leg[CLI], slot);
+	proxy_zc_leg_init(w, si, &pc->leg[CLI]);
 	rp_count(si->ctr, RP_C_CONNS_ACCEPTED, 1);
 	rp_events_conn(w, si, true, pc->leg[CLI].rx.obj);
 	proxy_leg_nodelay(w, si, &pc->leg[CLI]);
@@ -512,7 +534,7 @@ static void proxy_new_conn(struct rp_worker *w, struct rp_svc_inst *si, uint32_t
  * if their share allows. */
 static void pc_rearm(struct rp_worker *w, struct rp_svc_inst *si, struct pconn *pc)
 {
-	pc->leg[CLI].rx.starved = pc->leg[BE].rx.starved = false;
+	pc->leg[CLI].rx.starved = pc->leg[BE].rx.starved = pc->leg[CLI].zrx.starved = false;
 	proxy_progress(w, si, pc);
 }
 

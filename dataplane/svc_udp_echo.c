@@ -21,12 +21,27 @@
  * place, so the replies to one peer leave in the order of its requests
  * whatever their sizes.
  *
+ * Coalesced requests (UDP GRO): with GSO on, no sockperf framing, buffers
+ * of at least RP_GRO_MIN_BUF bytes and a zerocopy policy that copies
+ * datagrams of train size (never, or auto with its default threshold), the
+ * socket asks the kernel
+ * for them (UDP_GRO): a peer's datagrams that arrive together as one
+ * GSO/GRO packet (a client sending trains, a NIC's GRO) reach us as ONE
+ * buffer, cut every `seg` bytes (a UDP_GRO control message), instead of
+ * one receive and one completion per datagram. The buffer goes back as
+ * one train cut at the same size (gso.h), so the peer gets the same
+ * datagrams. Smaller buffers cannot take it: a coalesced packet is up to
+ * 64 KiB, and one that does not fit would be truncated, its datagrams
+ * lost. Sockperf replies are built datagram by datagram, so not there.
+ *
  * What the kernel reports about a send (a zerocopy send it copied, a GSO
  * send it refused) concerns the path to one destination, so the policy
  * lives per destination address in a bounded peer table (peer.h) and every
  * such fallback expires (zerocopy.fallback-retry-ms, services[].gso-retry-ms).
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +50,33 @@
 #include "dataplane/sockperf.h"
 #include "dataplane/udp_sock.h"
 #include "dataplane/worker.h"
+
+#ifndef UDP_GRO
+#define UDP_GRO 104		/* linux/udp.h; glibc's netinet/udp.h may lack it */
+#endif
+
+/* The largest coalesced packet: an IP datagram (64 KiB) less its headers. */
+#define RP_GRO_MIN_BUF 65535u
+
+/* Coalesced receives where they can be taken whole and answered as trains;
+ * the recvmsg template then leaves room for the UDP_GRO control message
+ * (a non-zero msg_controllen is what says GRO is on). Best effort: a
+ * kernel without it just delivers datagrams one by one. */
+static void udp_gro_enable(struct rp_udp_sock *u, struct rp_worker *w, struct rp_svc_inst *si)
+{
+	int one = 1;
+
+	/* only where every datagram a train may carry is a copy anyway: a
+	 * coalesced buffer that may not ride a train leaves as copies */
+	if (!si->cfg->gso || si->cfg->sockperf || w->cfg->buffers.size < RP_GRO_MIN_BUF ||
+	    !rp_zc_would_copy(&u->zs, RP_GSO_MAX_SEG4))
+		return;
+	if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one))) {
+		rp_dbg("service %s: UDP_GRO: %s", si->cfg->name, strerror(errno));
+		return;
+	}
+	u->mh.msg_controllen = CMSG_SPACE(sizeof(int));
+}
 
 /* The service's state on one worker is its socket (udp_sock.h). */
 static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
@@ -49,7 +91,26 @@ static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 		free(u);
 		return ret;
 	}
+	udp_gro_enable(u, w, si);
 	si->priv = u;
+	return 0;
+}
+
+/* The segment size of a coalesced receive (its UDP_GRO message), 0: one
+ * datagram. */
+static unsigned udp_gro_seg(struct rp_udp_sock *u, struct io_uring_recvmsg_out *out)
+{
+	struct cmsghdr *cm;
+	int seg;
+
+	if (!u->mh.msg_controllen)
+		return 0;
+	for (cm = io_uring_recvmsg_cmsg_firsthdr(out, &u->mh); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(out, &u->mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
+			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+			return seg > 0 ? (unsigned)seg : 0;
+		}
 	return 0;
 }
 
@@ -86,9 +147,8 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 	uint8_t *buf = rp_buf_addr(&w->pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &u->mh);
 	struct rp_tx tx = rp_svc_tx(w, si);
-	struct rp_tx_req req;
 	uint8_t *payload;
-	unsigned len;
+	unsigned len, seg, n;
 
 	if (!out) {
 		rp_count(si->ctr, RP_C_ERR_RECV, 1);
@@ -97,18 +157,19 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 	}
 	payload = io_uring_recvmsg_payload(out, &u->mh);
 	len = io_uring_recvmsg_payload_length(out, res, &u->mh);
-	rp_count(si->ctr, RP_C_RX_PACKETS, 1);
+	seg = udp_gro_seg(u, out);
+	n = rp_gso_dgrams(len, seg);
+	if (n > 1)
+		rp_count(si->ctr, RP_C_GRO_RECEIVES, 1);
+	rp_count(si->ctr, RP_C_RX_PACKETS, n);
 	rp_count(si->ctr, RP_C_RX_BYTES, len);
 	if (!udp_should_echo(si, out, payload, len)) {
 		rp_buf_put(&w->pool, bid);
 		return;
 	}
-	req = (struct rp_tx_req){
-		.fd = u->fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid,
-		.off = (unsigned)(payload - buf), .len = len,
-		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen,
-	};
-	rp_gso_add(&u->gso, &tx, &req);
+	rp_gso_gather(&u->gso, &tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .off = (uint16_t)(payload - buf), .len = len,
+		.dst = io_uring_recvmsg_name(out), .dstlen = out->namelen, .seg = (uint16_t)seg });
 }
 
 static void udp_flush(struct rp_worker *w, struct rp_svc_inst *si)

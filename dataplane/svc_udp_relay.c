@@ -19,10 +19,10 @@
  * id, recvmsg length). The owner reads the recvmsg header, the client's
  * address and the payload straight from the origin's pool (the group
  * publishes every member's pool) and sends the payload to the backend from
- * there: a plain send from the address. The origin's registered buffers are
- * not the owner ring's fixed buffers, so SEND_ZC with a fixed index cannot
- * name them; the kernel copies the bytes into its skb as any copy send
- * does, and user space copies nothing. When that send completed, the owner
+ * there: every member's pool is also a fixed buffer of every member's ring
+ * (bufclone.h), so it is SEND_ZC by index where the zerocopy policy says
+ * so, else a copy send from that memory; user space copies nothing. When
+ * that send completed (and, zerocopy, its notification came), the owner
  * posts RP_RELAY_BUFBACK to the origin, which puts the buffer back in its
  * pool. Until then the origin counts the buffer lent (bufs_lent) and holds
  * one unit of its `pending`, so it cannot exit with a buffer out.
@@ -36,8 +36,28 @@
  * Start: a member receives nothing until every member joined (the last one
  * to join sends RP_RELAY_READY to the others): before that a datagram's
  * owner might have no ring to hand it to.
+ *
+ * Batching toward backends: the datagrams the owner relays from its own
+ * pool are gathered (r->up, gso.h's connected mode: one list for every
+ * session socket) and queued when the completion batch is done, a run of
+ * one session's datagrams as one SENDMSG with UDP_SEGMENT (same size, the
+ * last may be shorter), the rest as single sends in their place. A
+ * session's order holds: its datagrams are gathered in arrival order, and
+ * one from another member's buffer (sent at once, as before) first flushes
+ * what the session has gathered. A session's socket is closed only after
+ * what was gathered or queued for it was submitted (its number is reused
+ * by the next socket()).
+ *
+ * GRO from backends: when a pool buffer can hold the largest coalesced
+ * receive (gro_buf_size), session sockets have UDP_GRO; a receive that
+ * carries several datagrams (the UDP_GRO control message gives their size)
+ * goes to the client as one train cut at that size, or datagram by datagram
+ * when a train may not go (gso.h): the client gets what the backend sent.
+ * With smaller buffers a coalesced receive would be cut at the buffer's
+ * end, so they stay off and the kernel hands over one datagram each.
  */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +66,10 @@
 #include "dataplane/log.h"
 #include "dataplane/relay_svc.h"
 #include "dataplane/worker.h"
+
+#ifndef UDP_GRO
+#define UDP_GRO 104		/* linux/udp.h; glibc's netinet/udp.h may lack it */
+#endif
 
 /* The object of a user_data: 0 the service socket, else a session ref. */
 static uint32_t ud_object(uint64_t ud_data)
@@ -79,6 +103,20 @@ static void sess_gauge(struct rp_svc_inst *si, struct relay *r)
 	rp_gauge_set(si->ctr, RP_C_SESSIONS_ACTIVE, r->t.n_open);
 }
 
+/* Close a session's socket. What was gathered or queued for it is submitted
+ * first: an SQE names the socket by number, and the next socket() reuses it. */
+static void sess_close_fd(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s)
+{
+	struct relay *r = si->priv;
+
+	if (s->up_gen == r->up_gen)
+		relay_up_flush(w, si);
+	if (io_uring_sq_ready(&w->ring))
+		io_uring_submit(&w->ring);
+	close(s->fd);
+	s->fd = -1;
+}
+
 /* End a session (counted as `why`): out of the lookup now; its socket is
  * closed once its receive has ended. */
 static void sess_end(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
@@ -101,7 +139,7 @@ static void sess_end(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rela
 		return;
 	}
 	if (s->fd >= 0)
-		close(s->fd);
+		sess_close_fd(w, si, s);
 	rp_relay_sess_release(&r->t, s);
 }
 
@@ -133,12 +171,16 @@ static int pick_backend(struct rp_worker *w, struct relay *r, const struct socka
 	return be >= 0 ? be : rp_balance_hash_pick(r->be, r->n_be, 0, client);
 }
 
-static int sess_connect(struct rp_relay_sess *s, const struct rp_backend_cfg *be)
+static int sess_connect(const struct relay *r, struct rp_relay_sess *s,
+			const struct rp_backend_cfg *be)
 {
-	int fd = socket(be->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	int fd = socket(be->addr.ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 
 	if (fd < 0)
 		return -errno;
+	/* without it (an old kernel) each datagram comes on its own: fine */
+	if (r->gro)
+		(void)setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 	if (connect(fd, (const struct sockaddr *)&be->addr.ss, be->addr.len)) {
 		int err = -errno;
 
@@ -175,7 +217,8 @@ static struct rp_relay_sess *sess_get(struct rp_worker *w, struct rp_svc_inst *s
 	}
 	be = pick_backend(w, r, client);
 	s->be = (uint8_t)be;
-	err = sess_connect(s, &r->be[be]);
+	s->up_gen = r->up_gen - 1;
+	err = sess_connect(r, s, &r->be[be]);
 	if (err) {
 		rp_count(relay_be_ctr(w, si, (unsigned)be), RP_C_ERR_CONNECT, 1);
 		rp_dbg("service %s: backend %s: %s", si->cfg->name, r->be[be].addr.text, strerror(-err));
@@ -216,12 +259,61 @@ void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsi
 		.client = io_uring_recvmsg_name(out), .clen = out->namelen });
 }
 
+static void up_count(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_relay_sess *s,
+		     const struct relay_dgram *d)
+{
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
+}
+
+/* A datagram in our own pool for session s: gathered for the flush, which
+ * sends it in a train of the session's datagrams or alone, and puts the
+ * buffer back when that send is done. The entry names the backend by its
+ * address in the table (valid until the flush: a reload flushes first) and
+ * the session by its ref (its socket, should a refused train be sent again). */
+static void up_gather(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
+		      const struct relay_dgram *d)
+{
+	struct relay *r = si->priv;
+	struct rp_tx tx = rp_svc_tx(w, si);
+	const struct rp_addr *be = &r->be[s->be].addr;
+
+	rp_gso_gather(&r->up, &tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)d->ref, .off = (uint16_t)(d->payload - d->base), .len = d->len,
+		.dst = (const struct sockaddr *)&be->ss, .dstlen = be->len, .fd = s->fd,
+		.obj = rp_relay_sess_ref(&r->t, s), .ctr = relay_be_ctr(w, si, s->be) });
+	s->up_gen = r->up_gen;
+}
+
+void relay_up_flush(struct rp_worker *w, struct rp_svc_inst *si)
+{
+	struct relay *r = si->priv;
+	struct rp_tx tx;
+
+	r->up_gen++;
+	if (!r->up.n_gather)
+		return;
+	tx = rp_svc_tx(w, si);
+	rp_gso_flush(&r->up, &tx);
+}
+
+/* The gso's question before it sends a refused train again: is the
+ * session's socket still open (its number not given to another)? */
+static bool up_sock_open(void *arg, uint32_t obj, int fd)
+{
+	struct relay *r = arg;
+	const struct rp_relay_sess *s = rp_relay_sess_by_ref(&r->t, obj);
+
+	return s && s->fd == fd;
+}
+
 void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct relay_dgram *d)
 {
 	struct relay *r = si->priv;
 	bool local = d->origin == w->id;
 	struct rp_tx tx = rp_svc_tx(w, si);
 	struct rp_relay_sess *s;
+	unsigned idx = 0;
 
 	/* stopping: its sessions are ending, and a new one would keep the
 	 * worker from draining */
@@ -237,21 +329,28 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 		return;
 	}
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
-	/* Local: the pool takes the buffer back when the send is done. Foreign
-	 * (another pool's buffer or a copy slot): a copy send from that
+	if (local) {
+		up_gather(w, si, s, d);
+		up_count(w, si, s, d);
+		return;
+	}
+	/* what the session gathered leaves first */
+	if (s->up_gen == r->up_gen)
+		relay_up_flush(w, si);
+	/* Foreign (another pool's buffer or a copy slot): a send from that
 	 * memory, tagged with its origin and ref (bid RP_BID_NONE in user_data
-	 * tells on_tx it is foreign). */
+	 * tells on_tx it is foreign); from a cloned pool buffer it is zerocopy
+	 * by fixed index where the policy says so (relay_handoff.c). */
 	if (rp_tx_send(&tx, &r->us.zs, &(struct rp_tx_req){
-			.fd = s->fd, .flags = RP_TX_NOWAIT | (local ? RP_TX_PUT_ON_SENT : 0),
-			.bid = local ? d->ref : RP_BID_NONE, .heap = local ? NULL : d->base,
+			.fd = s->fd, .flags = RP_TX_NOWAIT | relay_foreign_fixed(r, d, &idx),
+			.bid = RP_BID_NONE, .heap = d->base, .buf_index = idx,
 			.off = (unsigned)(d->payload - d->base), .len = d->len,
-			.tag = rp_svc_tag(si->idx, local ? 0 : d->origin << 16 | d->ref) })) {
+			.tag = rp_svc_tag(si->idx, relay_obj_foreign(d->origin, d->ref)) })) {
 		rp_count(si->ctr, RP_C_ERR_SEND, 1);
 		relay_buf_done(w, si, d->origin, d->ref);
 		return;
 	}
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
+	up_count(w, si, s, d);
 }
 
 /* A datagram on our service socket: relay it, or hand it to its owner. */
@@ -293,6 +392,22 @@ static void backend_refused(struct rp_worker *w, struct rp_svc_inst *si, struct 
 	sess_end(w, si, s, RP_C_SESSIONS_ENDED);
 }
 
+/* A coalesced receive's datagram size (UDP_GRO control message), 0: none. */
+static unsigned gro_seg(struct io_uring_recvmsg_out *out, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int seg;
+
+	for (cm = io_uring_recvmsg_cmsg_firsthdr(out, mh); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(out, mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+			return seg > 0 && seg <= UINT16_MAX ? (unsigned)seg : 0;
+		}
+	return 0;
+}
+
 static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
 			unsigned bid, int res)
 {
@@ -301,7 +416,7 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->smh);
 	struct rp_tx tx = rp_svc_tx(w, si);
 	uint8_t *payload;
-	unsigned len;
+	unsigned len, seg = 0;
 
 	if (!out || (out->flags & MSG_TRUNC) || s->state != RP_SESS_OPEN) {
 		if (!out || (out->flags & MSG_TRUNC))
@@ -311,15 +426,19 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	}
 	payload = io_uring_recvmsg_payload(out, &r->smh);
 	len = io_uring_recvmsg_payload_length(out, res, &r->smh);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_RX_PACKETS, 1);
+	if (r->gro && (seg = gro_seg(out, &r->smh)) >= len)
+		seg = 0;	/* one datagram */
+	if (seg)
+		rp_count(relay_be_ctr(w, si, s->be), RP_C_GRO_RECEIVES, 1);
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_RX_PACKETS, seg ? (len + seg - 1) / seg : 1);
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_DOWN_BYTES, len);
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
 	/* The name area has room for any address (smh): the client's goes
 	 * there, so the destination lives in the buffer as long as the send. */
 	memcpy(io_uring_recvmsg_name(out), &s->client, s->clen);
-	rp_gso_add(&r->us.gso, &tx, &(struct rp_tx_req){
-		.bid = bid, .off = (unsigned)(payload - buf), .len = len,
-		.dst = io_uring_recvmsg_name(out), .dstlen = s->clen });
+	rp_gso_gather(&r->us.gso, &tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .off = (uint16_t)(payload - buf), .len = len,
+		.dst = io_uring_recvmsg_name(out), .dstlen = s->clen, .seg = (uint16_t)seg });
 }
 
 static void on_sess_recv(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
@@ -399,16 +518,21 @@ static void relay_on_tx(struct rp_worker *w, struct rp_svc_inst *si, const struc
 {
 	uint32_t obj = rp_svc_tag_obj(ev->tag);
 
-	/* Foreign buffers are sent as copies: one completion, no notification. */
-	if (ev->bid == RP_BID_NONE && ev->what == RP_TX_SENT)
-		relay_buf_done(w, si, obj >> 16, obj & 0xffff);
+	if (ev->bid == RP_BID_NONE && (obj & RELAY_OBJ_FOREIGN))
+		relay_foreign_tx(w, si, obj >> 16, obj & (RELAY_OBJ_FOREIGN - 1), ev);
 }
 
 static void relay_on_gso(struct rp_worker *w, struct rp_svc_inst *si, const struct io_uring_cqe *cqe)
 {
 	struct relay *r = si->priv;
+	struct rp_tx tx;
 
-	rp_udp_sock_gso_done(&r->us, w, si, cqe);
+	if (rp_gso_ud_id(rp_ud_data(cqe->user_data)) != RELAY_GSO_UP) {
+		rp_udp_sock_gso_done(&r->us, w, si, cqe);
+		return;
+	}
+	tx = rp_svc_tx(w, si);
+	rp_gso_complete(&r->up, &tx, cqe);
 }
 
 static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
@@ -419,12 +543,17 @@ static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 		relay_send_later(w, r);
 	if (r->copy)
 		relay_copy_flush(w, si);
+	relay_up_flush(w, si);
 	rp_udp_sock_flush(&r->us, w, si);
 }
 
 static struct rp_zc_sock *relay_zc_sock(struct rp_svc_inst *si, uint64_t object)
 {
-	return rp_udp_sock_zc(&((struct relay *)si->priv)->us, object);
+	struct relay *r = si->priv;
+
+	/* a send from another member's memory was decided by the socket's
+	 * policy (relay_dgram_up): its notification reports to that one */
+	return object & RELAY_OBJ_FOREIGN ? &r->us.zs : rp_udp_sock_zc(&r->us, object);
 }
 
 /* ---- timeouts, stop, set-up ---------------------------------------------------------- */
@@ -486,9 +615,35 @@ static void relay_abort(struct rp_worker *w, struct rp_svc_inst *si)
 
 static void relay_free(struct relay *r)
 {
+	rp_gso_destroy(&r->up);
 	rp_relay_sessions_free(&r->t);
 	free(r->later);
 	free(r);
+}
+
+/* The name area of a session receive: any address, rounded up to 8 bytes
+ * because the kernel puts the control message right after it (the recvmsg
+ * header is 16 bytes), and a cmsghdr is read in place. */
+#define RELAY_NAME_ROOM ((sizeof(struct sockaddr_in6) + 7) & ~(size_t)7)
+
+/* The buffer a coalesced receive needs: the recvmsg header, the name, the
+ * UDP_GRO control message and the largest UDP payload (64 KiB). */
+static size_t gro_buf_size(void)
+{
+	return sizeof(struct io_uring_recvmsg_out) + RELAY_NAME_ROOM + CMSG_SPACE(sizeof(int)) +
+	       65535;
+}
+
+/* Session sockets: their recvmsg layout, and UDP_GRO when it fits. */
+static void relay_rx_layout(struct rp_worker *w, struct rp_svc_inst *si, struct relay *r)
+{
+	r->gro = w->pool.size >= gro_buf_size();
+	r->smh.msg_namelen = RELAY_NAME_ROOM;
+	r->smh.msg_controllen = r->gro ? CMSG_SPACE(sizeof(int)) : 0;
+	if (w->id == 0)
+		rp_info("service %s: backend sockets %s (a coalesced receive needs buffers.size >= %zu)",
+			si->cfg->name, r->gro ? "receive with UDP_GRO" : "without UDP_GRO",
+			gro_buf_size());
 }
 
 static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
@@ -501,7 +656,7 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		return -ENOMEM;
 	r->be = c->backends;
 	r->n_be = c->n_backends;
-	r->smh.msg_namelen = sizeof(struct sockaddr_in6);
+	relay_rx_layout(w, si, r);
 	ret = rp_relay_sessions_init(&r->t, c->max_sessions, c->max_client_sessions);
 	if (!ret)
 		ret = relay_health_open(si, r);
@@ -509,6 +664,13 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		relay_health_close(r);
 		relay_free(r);
 		return ret;
+	}
+	if (rp_gso_init_connected(&r->up, rp_svc_tag(si->idx, 0), RELAY_GSO_UP, c->gso,
+				  &r->us.peers, &r->us.zs, up_sock_open, r)) {
+		rp_udp_sock_close(&r->us);
+		relay_health_close(r);
+		relay_free(r);
+		return -ENOMEM;
 	}
 	si->priv = r;
 	ret = relay_join_group(w, si, r);

@@ -74,22 +74,27 @@ static void prep_zc(struct io_uring_sqe *sqe, const struct rp_bufpool *pool,
 		    const struct rp_tx_req *req, void *addr, bool report)
 {
 	unsigned zc_flags = report ? IORING_SEND_ZC_REPORT_USAGE : 0;
+	bool heap_fixed = req->flags & RP_TX_HEAP_FIXED;
 
-	if (pool->registered)
+	/* caller memory outside the pool is not in the registered region (the
+	 * kernel pins it per send), unless it is another worker's pool cloned
+	 * into this ring (RP_TX_HEAP_FIXED) */
+	if (heap_fixed || (pool->registered && rp_tx_bid_pooled(req->bid)))
 		io_uring_prep_send_zc_fixed(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags,
-					    rp_buf_reg_index(pool, addr));
+					    heap_fixed ? req->buf_index : rp_buf_reg_index(pool, addr));
 	else
 		io_uring_prep_send_zc(sqe, req->fd, addr, req->len, msg_flags(req), zc_flags);
 }
 
 int rp_tx_send(struct rp_tx *tx, struct rp_zc_sock *zs, const struct rp_tx_req *req)
 {
-	bool pooled = req->bid != RP_BID_NONE;
-	enum rp_send_kind kind = pooled ? rp_zc_decide(zs, req->len) : RP_SEND_COPY;
+	bool pooled = rp_tx_bid_pooled(req->bid), ext = rp_tx_bid_ext(req->bid);
+	bool fixed = req->flags & RP_TX_HEAP_FIXED;
+	enum rp_send_kind kind = pooled || ext || fixed ? rp_zc_decide(zs, req->len) : RP_SEND_COPY;
 	void *addr = pooled ? (unsigned char *)rp_buf_addr(tx->pool, req->bid) + req->off
 			    : (unsigned char *)req->heap + req->off;
 	struct io_uring_sqe *sqe = rp_tx_sqe(tx);
-	uint64_t data = (req->tag << 16) | (pooled ? req->bid : RP_BID_NONE);
+	uint64_t data = (req->tag << 16) | (pooled || ext ? req->bid : RP_BID_NONE);
 
 	if (!sqe)
 		return -EBUSY;
@@ -125,7 +130,7 @@ static void tx_notif(struct rp_tx *tx, struct rp_zc_sock *zs,
 		rp_count(tx->ctr, RP_C_ZC_COPIED, 1);
 	if (ev->fell_back)
 		log_fallback_once();
-	if (ev->bid != RP_BID_NONE) {
+	if (rp_tx_bid_pooled(ev->bid)) {
 		rp_buf_notif(tx->pool, ev->bid);
 		ev->buf_returned = tx->pool->bufs[ev->bid].state == RP_BUF_FREE;
 	}
@@ -147,7 +152,7 @@ static void tx_sent(struct rp_tx *tx, const struct io_uring_cqe *cqe, struct rp_
 	} else {
 		rp_tx_count_err(tx->ctr, cqe->res, 1);
 	}
-	if (ev->bid == RP_BID_NONE)
+	if (!rp_tx_bid_pooled(ev->bid))
 		return;
 	rp_buf_sent(tx->pool, ev->bid, ev->notif_follows);
 	if (tx->pool->bufs[ev->bid].put_on_sent) {

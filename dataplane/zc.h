@@ -132,13 +132,37 @@ enum {
 	 * (counted err_send_full) instead of parking it on poll, where a later
 	 * send could overtake it. UDP uses this to keep replies in SQ order. */
 	RP_TX_NOWAIT = 1u << 2,
+	/* .heap lies in fixed buffer .buf_index of the ring (another worker's
+	 * pool cloned into it: bufclone.h): zerocopy as the policy decides,
+	 * the caller keeps the memory until the send and its notification. */
+	RP_TX_HEAP_FIXED = 1u << 3,
 };
+
+/*
+ * A send from memory the caller owns and keeps in place until the kernel
+ * is done with it (the zcrx area, dataplane/proxy_zcrx.c): bid
+ * RP_TX_EXT | cookie with .heap. Unlike a heap copy it may go zerocopy
+ * (SEND_ZC from unregistered memory, by the socket's policy); the 15-bit
+ * cookie comes back in the events' bid, so the caller knows which memory
+ * a completion or notification is about. Pool ids stay below
+ * RP_BUFPOOL_MAX (0x8000), so the two never meet.
+ */
+#define RP_TX_EXT 0x8000u
+#define RP_TX_EXT_COOKIE_MAX 0x7ffeu	/* RP_TX_EXT | 0x7fff would be RP_BID_NONE */
+
+static inline bool rp_tx_bid_pooled(unsigned bid) { return bid < RP_BUFPOOL_MAX; }
+static inline bool rp_tx_bid_ext(unsigned bid)
+{
+	return bid >= RP_TX_EXT && bid != RP_BID_NONE;
+}
 
 struct rp_tx_req {
 	int fd;
 	unsigned flags;
-	unsigned bid;			/* pool buffer, or RP_BID_NONE with .heap */
-	const void *heap;		/* bid == RP_BID_NONE: send from here (always a copy) */
+	unsigned bid;			/* pool buffer, RP_BID_NONE or RP_TX_EXT|cookie with .heap */
+	const void *heap;		/* bid not a pool id: send from here (RP_BID_NONE: a copy,
+					 * unless RP_TX_HEAP_FIXED) */
+	unsigned buf_index;		/* RP_TX_HEAP_FIXED: the fixed buffer heap lies in */
 	unsigned off, len;		/* within buffer bid */
 	const struct sockaddr *dst;	/* UDP destination or NULL; must stay valid until
 					 * the send CQE (e.g. inside the same buffer) */
@@ -155,7 +179,7 @@ enum rp_tx_what {
 
 struct rp_tx_event {
 	enum rp_tx_what what;
-	unsigned bid;		/* RP_BID_NONE for heap sends */
+	unsigned bid;		/* RP_BID_NONE for heap sends, RP_TX_EXT|cookie */
 	uint64_t tag;
 	int32_t res;
 	bool zc;		/* it was a zerocopy send */

@@ -73,27 +73,32 @@ int rp_zcrx_kernel_probe(char *why, size_t len)
 
 static void unmap(struct rp_zcrx *z)
 {
-	if (z->area)
-		munmap(z->area, z->area_len);
+	rp_zcrx_area_close(&z->mem);
 	if (z->rq_mem)
 		munmap(z->rq_mem, z->rq_len);
 	z->area = NULL;
 	z->rq_mem = NULL;
 }
 
-static int map(struct rp_zcrx *z, const struct rp_zcrx_job *job)
+static int map(struct rp_zcrx *z, const struct rp_zcrx_job *job, char *why, size_t len)
 {
+	char area_why[200];
+	int ret;
+
 	z->area_len = job->area_len / PAGE * PAGE;
 	z->rq_len = page_up(PAGE + job->refill_entries * sizeof(struct io_uring_zcrx_rqe));
-	z->area = mmap(NULL, z->area_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
 	z->rq_mem = mmap(NULL, z->rq_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
-	if (z->area == MAP_FAILED)
-		z->area = NULL;
-	if (z->rq_mem == MAP_FAILED)
+	if (z->rq_mem == MAP_FAILED) {
 		z->rq_mem = NULL;
-	return z->area && z->rq_mem ? 0 : -ENOMEM;
+		return snprintf(why, len, "%s: refill ring: %s", job->dev, strerror(errno)), -ENOMEM;
+	}
+	ret = rp_zcrx_area_open(&z->mem, job->area_src, z->area_len, area_why, sizeof(area_why));
+	if (ret)
+		snprintf(why, len, "%s: %s area: %s", job->dev, rp_zcrx_area_src_name(job->area_src),
+			 area_why);
+	z->area = z->mem.base;
+	return ret;
 }
 
 /* Re-registration after a restart: the previous process's ring lets go
@@ -117,7 +122,7 @@ static int register_retrying(struct io_uring *ring, struct io_uring_zcrx_ifq_reg
 int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struct rp_zcrx *z,
 		     char *why, size_t len)
 {
-	struct io_uring_zcrx_area_reg area = { 0 };
+	struct io_uring_zcrx_area_reg area;
 	struct io_uring_region_desc rd = { .flags = IORING_MEM_REGION_TYPE_USER };
 	struct io_uring_zcrx_ifq_reg reg = { .if_idx = if_nametoindex(job->dev),
 					     .if_rxq = job->queue,
@@ -126,19 +131,18 @@ int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struc
 	int ret;
 
 	memset(z, 0, sizeof(*z));
+	z->mem.memfd = z->mem.dmabuf_fd = -1;	/* nothing open yet */
 	z->svc = job->svc;
 	if (sysconf(_SC_PAGESIZE) != PAGE)	/* the kernel's niovs are PAGE_SIZE */
 		return snprintf(why, len, "page size %ld: this build counts 4096-byte niovs",
 				sysconf(_SC_PAGESIZE)), -EOPNOTSUPP;
 	if (!reg.if_idx)
 		return snprintf(why, len, "%s: no such device", job->dev), -ENODEV;
-	if ((ret = map(z, job))) {
+	if ((ret = map(z, job, why, len))) {
 		unmap(z);
-		return snprintf(why, len, "%s: area of %zu bytes: %s", job->dev, job->area_len,
-				strerror(-ret)), ret;
+		return ret;
 	}
-	area.addr = (uintptr_t)z->area;
-	area.len = z->area_len;
+	rp_zcrx_area_reg(&z->mem, &area);
 	rd.user_addr = (uintptr_t)z->rq_mem;
 	rd.size = z->rq_len;
 	reg.area_ptr = (uintptr_t)&area;
@@ -146,9 +150,9 @@ int rp_zcrx_register(struct io_uring *ring, const struct rp_zcrx_job *job, struc
 	ret = register_retrying(ring, &reg);
 	if (ret) {
 		unmap(z);
-		return snprintf(why, len, "%s: rx queue %u: registration refused by the kernel "
-				"(IORING_REGISTER_ZCRX_IFQ): %s", job->dev, job->queue,
-				strerror(-ret)), ret;
+		return snprintf(why, len, "%s: rx queue %u: registration (%s area) refused by the "
+				"kernel (IORING_REGISTER_ZCRX_IFQ): %s", job->dev, job->queue,
+				rp_zcrx_area_src_name(job->area_src), strerror(-ret)), ret;
 	}
 	view = (struct rp_zcrx_ring_view){
 		.khead = (uint32_t *)((char *)z->rq_mem + reg.offsets.head),
@@ -209,9 +213,10 @@ int rp_zcrx_worker_open(struct rp_worker *w)
 	ret = rp_zcrx_register(&w->ring, job, w->zcrx, why, sizeof(why));
 	if (!ret) {
 		rp_info("worker %u: service %s: hardware receive zerocopy active on %s rx queue %u "
-			"(zcrx id %u, area %zu bytes, refill ring %u entries)", w->id,
+			"(zcrx id %u, %s area %zu bytes, refill ring %u entries)", w->id,
 			w->cfg->services[job->svc].name, job->dev, job->queue, w->zcrx->id,
-			w->zcrx->area_len, w->zcrx->acct.rq.entries);
+			rp_zcrx_area_src_name(job->area_src), w->zcrx->area_len,
+			w->zcrx->acct.rq.entries);
 		return 0;
 	}
 	free(w->zcrx);

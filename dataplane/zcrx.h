@@ -14,7 +14,8 @@
  * examples/zcrx.c: a ring with DEFER_TASKRUN and CQE32, one area of pinned
  * pages per interface queue, a user-memory region for the refill ring.
  *
- * The area is its own mapping, not a slice of the worker's buffer pool:
+ * The area (zcrx_area.h: anonymous memory, or a udmabuf) is its own
+ * mapping, not a slice of the worker's buffer pool:
  * pool buffers belong to the provided-buffer ring, and a page owned by
  * both the NIC and that ring would have two writers.
  */
@@ -28,6 +29,7 @@
 
 #include "config/config.h"
 #include "dataplane/zcrx_acct.h"
+#include "dataplane/zcrx_area.h"
 #include "nicmgr/zcrxq.h"
 
 struct io_uring;
@@ -44,6 +46,7 @@ struct rp_zcrx_job {
 	char dev[IFNAMSIZ];
 	unsigned queue;
 	size_t area_len;
+	enum rp_rx_zc_src area_src;
 	unsigned refill_entries;
 };
 
@@ -51,7 +54,8 @@ struct rp_zcrx_job {
 struct rp_zcrx {
 	uint32_t id;			/* zcrx_id: sqe->zcrx_ifq_idx */
 	unsigned svc;
-	uint8_t *area;
+	struct rp_zcrx_area mem;	/* what area points into (memory or a udmabuf) */
+	uint8_t *area;			/* the CPU's view: completions' offsets are into it */
 	size_t area_len;
 	void *rq_mem;			/* the refill ring region (user memory) */
 	size_t rq_len;

@@ -25,10 +25,14 @@ int rp_zcrx_acct_init(struct rp_zcrx_acct *a, const struct rp_zcrx_ring_view *rq
 	a->area_token = area_token;
 	a->n_pages = (uint32_t)pages;
 	a->reserve = reserve_pages;
+	while (((pages - 1) >> a->pin_shift) >= RP_ZCRX_PIN_KEYS)
+		a->pin_shift++;
 	a->refs = calloc(pages, sizeof(*a->refs));
 	a->owed = calloc(pages, sizeof(*a->owed));
 	a->fifo = calloc(pages, sizeof(*a->fifo));
-	if (!a->refs || !a->owed || !a->fifo) {
+	a->held = calloc(pages, sizeof(*a->held));
+	a->pins = calloc(((pages - 1) >> a->pin_shift) + 1, sizeof(*a->pins));
+	if (!a->refs || !a->owed || !a->fifo || !a->held || !a->pins) {
 		rp_zcrx_acct_free(a);
 		return -ENOMEM;
 	}
@@ -40,8 +44,10 @@ void rp_zcrx_acct_free(struct rp_zcrx_acct *a)
 	free(a->refs);
 	free(a->owed);
 	free(a->fifo);
-	a->refs = a->owed = NULL;
-	a->fifo = NULL;
+	free(a->held);
+	free(a->pins);
+	a->refs = a->owed = a->held = NULL;
+	a->fifo = a->pins = NULL;
 }
 
 static uint32_t page_count(const struct rp_zcrx_acct *a, uint32_t page)
@@ -102,14 +108,10 @@ static void page_settled(struct rp_zcrx_acct *a, uint32_t page)
 		a->pages_busy--;
 }
 
-void rp_zcrx_put(struct rp_zcrx_acct *a, const struct rp_zcrx_ref *ref)
+/* One reference on page p goes back: onto the ring, or owed. */
+static void put_page(struct rp_zcrx_acct *a, uint32_t p)
 {
-	uint32_t p = ref->page;
-
-	if (p >= a->n_pages || !a->refs[p])
-		return;		/* not ours, or returned twice: the kernel must not see it */
 	a->refs[p]--;
-	a->bytes_held -= ref->len;
 	/* owed returns go first: the ring keeps the order they were consumed in */
 	if (!a->fifo_len && !ring_full(a)) {
 		ring_push(a, p);
@@ -121,6 +123,43 @@ void rp_zcrx_put(struct rp_zcrx_acct *a, const struct rp_zcrx_ref *ref)
 	if (!a->owed[p]++)
 		a->fifo[(a->fifo_head + a->fifo_len++) % a->n_pages] = p;
 	rp_zcrx_flush(a);
+}
+
+void rp_zcrx_put(struct rp_zcrx_acct *a, const struct rp_zcrx_ref *ref)
+{
+	uint32_t p = ref->page;
+
+	if (p >= a->n_pages || a->refs[p] <= a->held[p])
+		return;		/* not ours, or returned twice: the kernel must not see it */
+	a->bytes_held -= ref->len;
+	if (a->pins[p >> a->pin_shift]) {
+		a->held[p]++;	/* a send may still read the page */
+		a->st.held_back++;
+		return;
+	}
+	put_page(a, p);
+}
+
+uint16_t rp_zcrx_pin(struct rp_zcrx_acct *a, uint32_t page)
+{
+	uint16_t key = (uint16_t)(page >> a->pin_shift);
+
+	if (page < a->n_pages)
+		a->pins[key]++;
+	return key;
+}
+
+void rp_zcrx_unpin(struct rp_zcrx_acct *a, uint16_t key)
+{
+	uint32_t first = (uint32_t)key << a->pin_shift, end = first + (1u << a->pin_shift);
+
+	if (first >= a->n_pages || !a->pins[key] || --a->pins[key])
+		return;
+	for (uint32_t p = first; p < end && p < a->n_pages; p++)
+		while (a->held[p]) {
+			a->held[p]--;
+			put_page(a, p);
+		}
 }
 
 unsigned rp_zcrx_flush(struct rp_zcrx_acct *a)

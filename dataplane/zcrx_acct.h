@@ -24,7 +24,16 @@
  *     (or owed) reach the area minus a reserve, the caller stops reading
  *     connections (backpressure, nothing dropped) until buffers come back;
  *   - how a multishot RECV_ZC ended decides what happens next (ENOSPC on a
- *     full CQ and ENOMEM from the copy fallback are re-armed, not errors).
+ *     full CQ and ENOMEM from the copy fallback are re-armed, not errors);
+ *   - a page the kernel may still read is never handed back (forwarding,
+ *     tcp-proxy): a send from the area pins its page from submission until
+ *     the kernel is done with it (the send's completion, or for a zerocopy
+ *     send its IORING_CQE_F_NOTIF: until then a retransmission reads the
+ *     page). A piece put while its page is pinned is held back and goes
+ *     to the ring when the last pin goes. Pins are counted per key, a
+ *     group of 2^pin_shift pages, so that a key fits the 15 bits a send's
+ *     user_data has for it (zc.h, RP_TX_EXT): a pin delays the pages of its
+ *     group only, never returns one early.
  */
 #ifndef RP_ZCRX_ACCT_H
 #define RP_ZCRX_ACCT_H
@@ -64,7 +73,11 @@ struct rp_zcrx_stats {
 	uint64_t refill_stalls;		/* a return found the ring full: owed */
 	uint64_t bad_cqes;		/* completions outside the area: refused */
 	uint64_t rearms;		/* RECV_ZC re-armed after ENOSPC/ENOMEM */
+	uint64_t held_back;		/* puts that waited for a pinned page */
 };
+
+/* Pin keys: 0 .. RP_ZCRX_PIN_KEYS - 1 (15 bits, 0x7fff excluded). */
+#define RP_ZCRX_PIN_KEYS 0x7fffu
 
 struct rp_zcrx_acct {
 	struct rp_zcrx_ring_view rq;
@@ -77,6 +90,9 @@ struct rp_zcrx_acct {
 	uint32_t *fifo;			/* pages with owed > 0, oldest first */
 	uint32_t fifo_head, fifo_len;
 	uint32_t pages_busy;		/* pages with refs or owed > 0 */
+	uint32_t *pins;			/* per key: sends that may still read its pages */
+	uint16_t *held;			/* per page: of refs, puts waiting for its key's pins */
+	uint8_t pin_shift;		/* key = page >> pin_shift */
 	uint64_t bytes_held;
 	struct rp_zcrx_stats st;
 };
@@ -100,9 +116,20 @@ void rp_zcrx_acct_free(struct rp_zcrx_acct *a);
 /* A data completion (cqe->res bytes at zcrx_cqe.off): 0 and *ref, or
  * -EFAULT when it is not inside one page of our area (counted bad_cqes). */
 int rp_zcrx_take(struct rp_zcrx_acct *a, uint64_t cqe_off, uint32_t len, struct rp_zcrx_ref *ref);
-/* The consumer is done with ref (echoed and, for zerocopy sends, notified):
- * one refill entry now, or owed until the ring has room. */
+/* The consumer is done with ref (sent, and that send's completion in):
+ * one refill entry now, owed until the ring has room, or held back while
+ * a send from its page may still read it (rp_zcrx_pin). */
 void rp_zcrx_put(struct rp_zcrx_acct *a, const struct rp_zcrx_ref *ref);
+/* A send reading from page is submitted: its key (page >> pin_shift),
+ * for the send's user_data. Until rp_zcrx_unpin(key), puts of the
+ * key's pages are held back. */
+uint16_t rp_zcrx_pin(struct rp_zcrx_acct *a, uint32_t page);
+/* The kernel is done with a send that pinned key (its completion without
+ * IORING_CQE_F_MORE, or its notification): the last pin lets the held
+ * puts of the key's pages go to the ring. An unknown or unpinned key is
+ * ignored (a bug elsewhere must not return a page twice). */
+void rp_zcrx_unpin(struct rp_zcrx_acct *a, uint16_t key);
+
 /* Move owed returns onto the ring as far as it has room and publish the
  * tail; the number of entries added. Call once per completion batch. */
 unsigned rp_zcrx_flush(struct rp_zcrx_acct *a);

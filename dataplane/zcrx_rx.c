@@ -60,6 +60,12 @@ void rp_zrx_complete(struct rp_worker *w, struct rp_svc_inst *si, struct rp_zrx 
 		return;
 	}
 	z->armed = false;
+	if (cqe->res == -EFAULT && w->zcrx->mem.src == RP_RXZC_SRC_DMABUF) {
+		ev->demoted = true;
+		rp_dbg("service %s: slot %u: data off the zcrx queue cannot be copied into a dmabuf "
+		       "area: the connection goes on with provided buffers", si->cfg->name, z->slot);
+		return;
+	}
 	if (cqe->res == -ENOMEM) {
 		z->starved = true;
 		w->zcrx->n_starved++;

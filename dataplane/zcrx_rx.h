@@ -13,6 +13,10 @@
  * A RECV_ZC that ends on ENOSPC (the CQ was full) is armed again at once;
  * one that ends on ENOMEM (the kernel's copy fallback found the area dry)
  * waits until buffers have gone back (no busy loop against a dry area).
+ * With a dmabuf area the kernel cannot copy a segment that arrived on
+ * another queue into it: the receive ends on EFAULT having delivered
+ * everything before that segment, and the connection goes on with
+ * provided-buffer receive (demoted), in order.
  * Worker thread only.
  */
 #ifndef RP_ZCRX_RX_H
@@ -40,6 +44,7 @@ struct rp_zrx_event {
 	struct rp_zcrx_ref ref;
 	const uint8_t *ptr;
 	bool eof, failed;		/* the receive ended for good */
+	bool demoted;			/* go on with provided buffers (see below) */
 };
 
 /* Does this worker serve si's connections by RECV_ZC? */

@@ -7,6 +7,7 @@
 
 #include "dataplane/log.h"
 #include "dataplane/steer.h"
+#include "dataplane/zcrx_area.h"
 #include "dataplane/zcrx_start.h"
 
 void rp_zcrx_verdict(const char *dev, unsigned queue, struct rp_zcrx_verdict *v)
@@ -24,12 +25,26 @@ void rp_zcrx_verdict(const char *dev, unsigned queue, struct rp_zcrx_verdict *v)
 	rp_nic_zcrx_probe(dev, queue, v);
 }
 
+/* The area's source, judged after the kernel and before the interface:
+ * a dmabuf area needs /dev/udmabuf whatever the NIC. */
+static void area_verdict(const struct rp_service_cfg *s, struct rp_zcrx_verdict *v)
+{
+	char why[200];
+
+	if (v->why == RP_ZCRX_NO_KERNEL || !rp_zcrx_area_probe(s->rx_zc_src, why, sizeof(why)))
+		return;
+	v->why = RP_ZCRX_NO_DMABUF;
+	v->err = ENODEV;
+	snprintf(v->text, sizeof(v->text), "%s: %s", s->rx_zc_iface, why);
+}
+
 static int judge(const struct rp_config *cfg, unsigned i, struct rp_zcrx_plan *zp)
 {
 	const struct rp_service_cfg *s = &cfg->services[i];
 	struct rp_zcrx_verdict v;
 
 	rp_zcrx_verdict(s->rx_zc_iface, (unsigned)s->rx_zc_queue, &v);
+	area_verdict(s, &v);
 	if (v.why == RP_ZCRX_USABLE) {
 		rp_info("service %s: rx-zerocopy %s: %s", s->name, s->rx_zc == RP_RXZC_ON ? "on" :
 			"auto", v.text);
@@ -37,6 +52,7 @@ static int judge(const struct rp_config *cfg, unsigned i, struct rp_zcrx_plan *z
 		zp->jobs[i] = (struct rp_zcrx_job){ .svc = i, .mode = s->rx_zc,
 						    .queue = (unsigned)s->rx_zc_queue,
 						    .area_len = s->rx_zc_area,
+						    .area_src = s->rx_zc_src,
 						    .refill_entries = s->rx_zc_refill };
 		snprintf(zp->jobs[i].dev, sizeof(zp->jobs[i].dev), "%s", s->rx_zc_iface);
 		return 0;

@@ -18,6 +18,7 @@
 
 static const char *const why_names[RP_ZCRX__COUNT] = {
 	[RP_ZCRX_USABLE] = "usable", [RP_ZCRX_NO_KERNEL] = "no-kernel",
+	[RP_ZCRX_NO_DMABUF] = "no-udmabuf",
 	[RP_ZCRX_NO_DEVICE] = "no-device", [RP_ZCRX_SOFTWARE] = "software-device",
 	[RP_ZCRX_NO_QUEUE] = "no-queue", [RP_ZCRX_NO_HDS] = "no-tcp-data-split",
 	[RP_ZCRX_NO_NTUPLE] = "no-ntuple", [RP_ZCRX_NO_RSS] = "no-rss",

@@ -23,6 +23,7 @@
 enum rp_zcrx_why {
 	RP_ZCRX_USABLE,		/* as far as reading can tell: registration decides */
 	RP_ZCRX_NO_KERNEL,	/* the kernel has no zcrx (or no CAP_NET_ADMIN) */
+	RP_ZCRX_NO_DMABUF,	/* area source dmabuf, but no /dev/udmabuf (zcrx_area.h) */
 	RP_ZCRX_NO_DEVICE,	/* no such interface in this namespace */
 	RP_ZCRX_SOFTWARE,	/* no DMA device behind it (veth, ifb, tun, bridge, lo) */
 	RP_ZCRX_NO_QUEUE,	/* the rx queue does not exist */

@@ -4,6 +4,7 @@
  * for the benchmark: it does what a tuned non-io_uring server does, no more.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -22,7 +23,13 @@ struct batch {
 	char *bufs;
 	struct rp_epoll_gso_out out;	/* gso only */
 	unsigned *datagrams;		/* gso only: replies per outgoing entry */
+	char (*rx_cmsg)[64];		/* gro only: room for each UDP_GRO message */
+	unsigned *seg;			/* gro only: each message's segment size */
 };
+
+#ifndef UDP_GRO
+#define UDP_GRO 104	/* linux/udp.h */
+#endif
 
 int rp_epoll_echo_bind(const struct sockaddr *addr, socklen_t len)
 {
@@ -49,6 +56,8 @@ static void batch_free(struct batch *b)
 	free(b->out.msgs);
 	free(b->out.cmsg);
 	free(b->datagrams);
+	free(b->rx_cmsg);
+	free(b->seg);
 }
 
 static int batch_alloc(struct batch *b, const struct rp_epoll_echo_cfg *cfg)
@@ -65,8 +74,13 @@ static int batch_alloc(struct batch *b, const struct rp_epoll_echo_cfg *cfg)
 						    .cmsg = calloc(n, sizeof(*b->out.cmsg)), .cap = n };
 		b->datagrams = calloc(n, sizeof(*b->datagrams));
 	}
+	if (cfg->gro) {
+		b->rx_cmsg = calloc(n, sizeof(*b->rx_cmsg));
+		b->seg = calloc(n, sizeof(*b->seg));
+	}
 	if (!b->msgs || !b->iov || !b->peers || !b->bufs ||
-	    (cfg->gso && (!b->out.msgs || !b->out.cmsg || !b->datagrams))) {
+	    (cfg->gso && (!b->out.msgs || !b->out.cmsg || !b->datagrams)) ||
+	    (cfg->gro && (!b->rx_cmsg || !b->seg))) {
 		batch_free(b);
 		return -ENOMEM;
 	}
@@ -82,6 +96,22 @@ static void batch_reset(struct batch *b)
 			.msg_name = &b->peers[i], .msg_namelen = sizeof(b->peers[i]),
 			.msg_iov = &b->iov[i], .msg_iovlen = 1,
 		};
+		if (b->rx_cmsg) {
+			b->msgs[i].msg_hdr.msg_control = b->rx_cmsg[i];
+			b->msgs[i].msg_hdr.msg_controllen = sizeof(b->rx_cmsg[i]);
+		}
+	}
+}
+
+/* gro: each received message's segment size, 0 for one datagram. */
+static void read_segs(struct batch *b, unsigned n, struct rp_epoll_echo_stats *st)
+{
+	for (unsigned i = 0; b->seg && i < n; i++) {
+		b->seg[i] = rp_epoll_gro_seg(&b->msgs[i].msg_hdr, b->msgs[i].msg_len);
+		if (b->seg[i]) {
+			st->gro_recvs++;
+			st->gro_dgrams += (b->msgs[i].msg_len + b->seg[i] - 1) / b->seg[i];
+		}
 	}
 }
 
@@ -111,7 +141,7 @@ static void echo_back(int fd, struct batch *b, unsigned n, struct rp_epoll_echo_
 	unsigned entries = n, sent;
 
 	if (b->datagrams) {
-		entries = rp_epoll_gso_build(&b->out, b->msgs, b->iov, n, b->datagrams);
+		entries = rp_epoll_gso_build(&b->out, b->msgs, b->iov, b->seg, n, b->datagrams);
 	} else {
 		for (unsigned i = 0; i < n; i++)
 			b->iov[i].iov_len = b->msgs[i].msg_len;
@@ -139,6 +169,7 @@ static int drain(int fd, struct batch *b, struct rp_epoll_echo_stats *st)
 		n = recvmmsg(fd, b->msgs, b->n, MSG_DONTWAIT, NULL);
 		if (n < 0)
 			return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+		read_segs(b, (unsigned)n, st);
 		echo_back(fd, b, (unsigned)n, st);
 		if ((unsigned)n < b->n)
 			return 0;
@@ -153,8 +184,11 @@ int rp_epoll_echo_serve_cfg(int fd, const struct rp_epoll_echo_cfg *cfg,
 	struct batch b;
 	int ep, err;
 
-	if (!cfg->batch || cfg->batch > RP_EPOLL_ECHO_BATCH_MAX)
+	if (!cfg->batch || cfg->batch > RP_EPOLL_ECHO_BATCH_MAX || (cfg->gro && !cfg->gso))
 		return -EINVAL;
+	/* the reference must really get what ringplane gets: no silent fallback */
+	if (cfg->gro && setsockopt(fd, IPPROTO_UDP, UDP_GRO, &(int){ 1 }, sizeof(int)) < 0)
+		return -errno;
 	if (!stats)
 		stats = &local;
 	err = batch_alloc(&b, cfg);

@@ -24,8 +24,14 @@ struct rp_epoll_gso_out {
  * Group the n received messages (msg_len set, iov[i] their buffers, each
  * msg_name its sender) into trains and singles in `o`; returns the number of
  * entries, *datagrams[i] how many replies entry i carries (o->cap of them).
+ * seg (NULL: no GRO) gives each message's UDP_GRO segment size, 0 for one
+ * datagram: a coalesced message is an entry of its own, its buffer cut at
+ * that size.
  */
 unsigned rp_epoll_gso_build(struct rp_epoll_gso_out *o, struct mmsghdr *in, struct iovec *iov,
-			    unsigned n, unsigned *datagrams);
+			    const unsigned *seg, unsigned n, unsigned *datagrams);
+
+/* The UDP_GRO segment size a received message carries; 0: one datagram. */
+unsigned rp_epoll_gro_seg(const struct msghdr *mh, unsigned len);
 
 #endif

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # `ringplane bench echo --quick` runs the five servers and writes results of
-# the expected SHAPE: ringplane, ringplane-nogso, epoll, epoll-gso and
-# sockperf cases for closed-loop throughput (one and many peers, with
+# the expected SHAPE: ringplane, ringplane-nogso, epoll, epoll-gso (with
+# UDP GRO: it reports coalesced receives) and sockperf cases for closed-loop throughput (one and many peers, with
 # packets per server CPU-second and round trips under load), open loop
 # (round trips from the schedule, loss) and ping-pong; the ratio rows; the
-# capacity the open loop was paced by; min <= median <= max; the table and
+# capacity the open loop was paced by, the generator's lateness; min <= median <= max; the table and
 # the plots. Then `--set`: a narrowed run records what was set and runs
 # only that, and bad keys or values are usage errors naming them.
 # Never a timing: the numbers themselves are not judged.
@@ -26,8 +26,12 @@ for v in servers:
            f"{v}: throughput cases with pps, packets per CPU-second, round trips under load")
     s.need({1, 64} <= {r["params"]["peers"] for r in tp}, f"{v}: throughput from 1 and 64 peers")
     s.need({64, 1024} <= {r["params"]["size"] for r in tp}, f"{v}: sizes 64 and 1024")
-    s.need(op and all({"p50", "p99", "p999", "lost", "offered", "pps"} <= set(r["metrics"]) for r in op),
-           f"{v}: open-loop cases with p50/p99/p999 from the schedule, loss, offered rate")
+    s.need(op and all({"p50", "p99", "p999", "lost", "offered", "pps", "send_lag_p50", "send_lag_p99",
+                       "late_ratio", "preempted", "load_realtime"} <= set(r["metrics"]) for r in op),
+           f"{v}: open-loop cases with p50/p99/p999 from the schedule, loss, offered rate, "
+           "the generator's own lateness")
+    s.need(all(0 <= x <= 1 for r in op for x in r["metrics"]["late_ratio"]["reps"]),
+           f"{v}: late_ratio is a share")
     s.need({1, 64} <= {r["params"]["peers"] for r in op}, f"{v}: open loop from 1 and 64 peers")
     s.need(pp and all({"p50", "p99", "p999"} <= set(r["metrics"]) for r in pp), f"{v}: ping-pong")
 for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringplane-nogso/epoll",
@@ -36,6 +40,16 @@ for v in ("ringplane/epoll-gso", "ringplane/epoll", "ringplane/sockperf", "ringp
     for load, m in (("throughput", "pkts_per_cpu_s_ratio"), ("throughput", "pps_ratio"),
                     ("open", "p99_ratio"), ("pingpong", "p99_ratio")):
         s.need(any(m in r["metrics"] for r in rows if r["params"]["load"] == load), f"{v} {load} {m}")
+# epoll-gso is like for like: UDP_GRO on, so the generator's closed-loop
+# trains from one peer reach it coalesced; plain epoll never has it on
+def gro(variant, peers):
+    return [rep for r in cases(variant, "throughput") if r["params"]["peers"] == peers
+            for rep in r["metrics"].get("server_gro_recvs", {}).get("reps", [])]
+s.need(any(v > 0 for v in gro("epoll-gso", 1)),
+       f"epoll-gso received coalesced trains from 1 peer (server_gro_recvs {gro('epoll-gso', 1)})")
+s.need(gro("epoll", 1) and not any(gro("epoll", 1) + gro("epoll", 64)),
+       "plain epoll has no GRO (server_gro_recvs recorded, all 0)")
+s.need("GRO" in s.doc["parameters"].get("server_epoll-gso", ""), "epoll-gso's description says GRO")
 params = s.doc["parameters"]
 for k in ("variants", "sizes", "peers", "rates", "batch", "capacity_peers_1", "capacity_peers_64"):
     s.need(k in params, f"parameter {k} recorded")

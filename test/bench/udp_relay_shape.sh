@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `ringplane bench udp-relay --quick` runs the relays side by side and
 # writes results of the expected SHAPE: direct, ringplane, ringplane-2w,
+# ringplane-2w-zc (zerocopy from the origin's buffer: handoff_zc_fraction
+# present; none for ringplane-2w, whose sizes are under the threshold),
 # ringplane-2w-copy (handoff: copy) and (when installed) nginx, for sizes 64
 # and 512 and one and several clients, with datagrams/s and round trips
 # under load; the relays with their CPU per datagram; ringplane's with the
@@ -21,7 +23,7 @@ python3 - "$out/udp-relay.json" "$nginx" <<'PY' || exit 1
 import sys
 from shape import Shape
 s = Shape(sys.argv[1], "udp-relay")
-variants = ["direct", "ringplane", "ringplane-2w", "ringplane-2w-copy"] + (["nginx"] if sys.argv[2] == "1" else [])
+variants = ["direct", "ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy"] + (["nginx"] if sys.argv[2] == "1" else [])
 for v in variants:
     rows = s.by_variant.get(v, [])
     need = {"datagrams_per_s", "rtt_p50", "rtt_p99"} | \
@@ -29,12 +31,15 @@ for v in variants:
     s.need(rows and all(need <= set(r["metrics"]) for r in rows), f"{v}: {sorted(need)} in every case")
     grid = {(r["params"].get("size"), r["params"].get("clients")) for r in rows}
     s.need(grid == {(64, 1), (64, 4), (512, 1), (512, 4)}, f"{v}: sizes 64/512 x clients 1/4 ({grid})")
-for v in ("ringplane", "ringplane-2w", "ringplane-2w-copy"):
+for v in ("ringplane", "ringplane-2w", "ringplane-2w-zc", "ringplane-2w-copy"):
     for r in s.by_variant.get(v, []):
         h = r["metrics"].get("handoff_fraction")
         s.need(h is not None and 0 <= h["min"] and h["max"] <= 1, f"{v}: handoff_fraction in [0, 1]")
 s.need(all(r["metrics"]["handoff_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane", [])),
        "one worker hands nothing over")
+s.need(all(r["metrics"].get("up_datagrams_per_send", {"min": 0})["min"] >= 1
+           for r in s.by_variant.get("ringplane", [])),
+       "ringplane: up_datagrams_per_send (datagrams per send toward the backend) >= 1 in every case")
 for r in s.by_variant.get("ringplane-2w-copy", []):
     w = r["metrics"].get("wakes_per_handoff")
     if w is not None:
@@ -43,11 +48,16 @@ s.need(any("wakes_per_handoff" in r["metrics"] for r in s.by_variant.get("ringpl
        "ringplane-2w-copy: wakes_per_handoff where it handed over")
 s.need(all("wakes_per_handoff" not in r["metrics"] for r in s.by_variant.get("ringplane-2w", [])),
        "ringplane-2w (msg-ring) has no eventfd wakes")
+s.need(any("handoff_zc_fraction" in r["metrics"] for r in s.by_variant.get("ringplane-2w-zc", [])),
+       "ringplane-2w-zc: handoff_zc_fraction where it handed over")
+s.need(all(r["metrics"]["handoff_zc_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane-2w", [])
+           if "handoff_zc_fraction" in r["metrics"]),
+       "ringplane-2w (zerocopy auto, sizes under the threshold): no zerocopy handoff sends")
 s.need(all("cpu_ns_per_datagram_ratio" in r["metrics"]
            for r in s.by_variant.get("ringplane-2w/ringplane-2w-copy", [])) and
        len(s.by_variant.get("ringplane-2w/ringplane-2w-copy", [])) == 4,
        "ringplane-2w/ringplane-2w-copy: cpu_ns_per_datagram_ratio in every case")
-pairs = ["ringplane-2w/ringplane", "ringplane-2w/ringplane-2w-copy"] + (["ringplane/nginx"] if sys.argv[2] == "1" else [])
+pairs = ["ringplane-2w/ringplane", "ringplane-2w/ringplane-2w-copy", "ringplane-2w-zc/ringplane-2w-copy"] + (["ringplane/nginx"] if sys.argv[2] == "1" else [])
 for v in pairs:
     s.need(any("datagrams_per_cpu_s_ratio" in r["metrics"] for r in s.by_variant.get(v, [])),
            f"{v}: datagrams_per_cpu_s_ratio present")

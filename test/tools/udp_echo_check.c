@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * udp_echo_check HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]
- *                [--burst N [--mix R]] [--bind HOST:PORT]
+ *                [--burst N [--mix R] [--gso]] [--bind HOST:PORT]
  *
  * Sends one datagram of every size in SPEC to an echo server and checks that
  * each comes back byte for byte. A datagram that gets no answer is resent
@@ -19,11 +19,19 @@
  * 100,2000 alternates small and large: the answers must still come in the
  * order sent, whatever size each has.
  *
+ * --gso (with --burst N) sends each run of equal-size datagrams of a burst
+ * (up to 64, 65000 bytes) in ONE sendmsg cut by UDP_SEGMENT: the network
+ * carries it as one packet, and a server asking for UDP GRO receives the
+ * run coalesced in one buffer; the answers must still be separate
+ * datagrams, in order, byte for byte.
+ *
  * --bind sends from the given address (e.g. a second address of the host,
  * to be a second peer of the server).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -35,6 +43,11 @@
 
 #define PROG     "udp_echo_check"
 #define UDP_MAX  65507
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103	/* linux/udp.h */
+#endif
+#define GSO_SEGS 64
+#define GSO_BYTES 65000
 
 struct sizes {
 	unsigned *v;
@@ -50,6 +63,7 @@ struct opts {
 	uint64_t seed;
 	unsigned burst;
 	unsigned mix;		/* --mix R: R bursts, each cycling through every size */
+	bool gso;		/* --gso: runs of equal sizes in UDP_SEGMENT sends */
 	bool verbose;
 };
 
@@ -217,7 +231,7 @@ static void burst_free(struct burst *b)
 	free(b->data);
 }
 
-static int burst_send(int fd, struct burst *b)
+static int burst_send_each(int fd, struct burst *b)
 {
 	struct mmsghdr m[b->n];
 	struct iovec iov[b->n];
@@ -238,6 +252,53 @@ static int burst_send(int fd, struct burst *b)
 		sent += (unsigned)r;
 	}
 	return 0;
+}
+
+/* How many datagrams from i on leave in one UDP_SEGMENT send. */
+static unsigned gso_run(const struct burst *b, unsigned i)
+{
+	unsigned n = 1, bytes = b->size[i];
+
+	while (i + n < b->n && n < GSO_SEGS && b->size[i + n] == b->size[i] &&
+	       bytes + b->size[i] <= GSO_BYTES)
+		bytes += b->size[i + n++];
+	return n;
+}
+
+/* --gso: every run of equal sizes in one sendmsg (the datagrams are back
+ * to back in b->data), cut by UDP_SEGMENT. */
+static int burst_send_gso(int fd, struct burst *b)
+{
+	for (unsigned i = 0, n; i < b->n; i += n) {
+		union { char buf[CMSG_SPACE(sizeof(uint16_t))]; struct cmsghdr align; } cm;
+		struct iovec iov;
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		struct cmsghdr *c;
+		uint16_t seg = (uint16_t)b->size[i];
+
+		n = gso_run(b, i);
+		iov = (struct iovec){ burst_dgram(b, i), (size_t)n * b->size[i] };
+		if (n > 1) {
+			mh.msg_control = cm.buf;
+			mh.msg_controllen = sizeof(cm.buf);
+			c = CMSG_FIRSTHDR(&mh);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		if (sendmsg(fd, &mh, 0) < 0) {
+			fprintf(stderr, PROG ": sendmsg %u datagrams of %u bytes (UDP_SEGMENT): %s\n",
+				n, b->size[i], strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int burst_send(int fd, const struct opts *o, struct burst *b)
+{
+	return o->gso ? burst_send_gso(fd, b) : burst_send_each(fd, b);
 }
 
 static bool burst_size_sent(const struct burst *b, size_t len)
@@ -338,7 +399,7 @@ static enum outcome run_burst(int fd, const struct opts *o, struct burst *b,
 {
 	enum outcome r;
 
-	if (burst_send(fd, b))
+	if (burst_send(fd, o, b))
 		return ECHO_MISMATCH;
 	burst_collect(fd, o, b, got);
 	r = b->bad ? ECHO_MISMATCH : ECHO_OK;
@@ -411,7 +472,8 @@ static int connect_udp(const char *addr, const char *bind_to)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " HOST:PORT [--sizes SPEC] [--retries N] [--timeout-ms MS]\n"
-		   "                      [--seed N] [--burst N [--mix R]] [--bind HOST:PORT] [--verbose]\n"
+		   "                      [--seed N] [--burst N [--mix R] [--gso]] [--bind HOST:PORT]\n"
+		   "                      [--verbose]\n"
 		   "  SPEC: comma-separated N, A-B or A-B/STEP (1..%d); default 1-64,1400-1600,65507\n"
 		   "Exit: 0 every size echoed exactly, 1 mismatch or loss, 2 usage.\n", UDP_MAX);
 }
@@ -426,6 +488,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "burst", required_argument, NULL, 'b' },
 		{ "mix", required_argument, NULL, 'm' },
 		{ "bind", required_argument, NULL, 'B' },
+		{ "gso", no_argument, NULL, 'g' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -441,13 +504,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'b': o->burst = (unsigned)atoi(optarg); break;
 		case 'm': o->mix = (unsigned)atoi(optarg); break;
 		case 'B': o->bind_to = optarg; break;
+		case 'g': o->gso = true; break;
 		case 'v': o->verbose = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
 	}
 	if (optind != argc - 1 || o->timeout_ms <= 0 || o->burst > 1024 ||
-	    (o->mix && !o->burst)) {
+	    (o->mix && !o->burst) || (o->gso && !o->burst)) {
 		usage(stderr);
 		return -1;
 	}

@@ -40,8 +40,9 @@ ${4:+$4
 EOC
 }
 
-# relay_forced_handoff SERVICE ADDR IPS BACKENDS: 8 addresses x 4 ports x 200
-# datagrams from clients pinned to CPU 0, so the datagrams of clients the
+# relay_forced_handoff SERVICE ADDR IPS BACKENDS [SIZES]: 8 addresses x 4 ports
+# x 200 datagrams (SIZES: comma-separated, default the client's 64,512,1400)
+# from clients pinned to CPU 0, so the datagrams of clients the
 # other worker owns arrive on a non-owner and are handed over. Checks what
 # holds for every handoff mode: every datagram exact, in order, from the
 # service address, affine; handoffs happened, the owners took them all,
@@ -50,7 +51,7 @@ EOC
 relay_forced_handoff() {
 	local svc=$1 relay=$2 ips=$3 backends=$4 sent_be b
 	out=$(rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" clients "$relay" --ips "$ips" --ports 4 \
-		--count 200 --window 8)
+		--count 200 --window 8 ${5:+--sizes "$5"})
 	echo "$out"
 	rp_check "$svc: 32 sessions, every datagram exact, in order, from the service address, affine" \
 		test "$(field '["errors"]')" = "[]" -a "$(field '["datagrams"]')" = 6400
@@ -69,6 +70,24 @@ relay_forced_handoff() {
 		sent_be=$(( sent_be + $(rpd_counter tx_packets "$svc/$b") ))
 	done
 	rp_check "$svc: backend counters add up to every datagram ($sent_be)" test "$sent_be" = 6400
+}
+
+# relay_flood_stop ADDR IPS SECONDS COUNTER MIN: a flood of datagrams to ADDR
+# from clients pinned to CPU 0 (half of them handed over); once service
+# "relay"'s COUNTER reached MIN, SIGTERM: exit 0, no sanitizer report, both
+# workers exit with every buffer free, nothing lent, no message or copy
+# slot left.
+relay_flood_stop() {
+	local flood_pid free_lines
+	rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$1" --ips "$2" --seconds "$3"
+	flood_pid=$RP_BG_PID
+	rpd_counter_reaches "$4" relay "$5"
+	rpd_stop_checked "flood"
+	wait "$flood_pid" 2>/dev/null
+	free_lines=$(grep -cE 'worker [0-9]+: exiting: buffers free ([0-9]+)/\1$' "$RPD_LOG")
+	rp_check "both workers exit with every buffer free ($free_lines)" test "$free_lines" = 2
+	rp_check "no lent buffer, message or copy slot left at exit" \
+		bash -c "! grep -q 'exiting with .* lent' '$RPD_LOG'"
 }
 
 field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.loads(sys.argv[2])}))' "$1" "$out"; }

@@ -38,12 +38,5 @@ wakes=$(rpd_counter handoff_wakes relay)
 rp_check "copy: the owner was woken by its eventfd (0 < handoff_wakes $wakes <= $handoffs)" \
 	test "$wakes" -gt 0 -a "$wakes" -le "$handoffs"
 
-rp_bg "$cli_ns" taskset -c 0 python3 "$CHECK" flood "$RELAY" --ips "$IPS" --seconds 3
-flood_pid=$RP_BG_PID
-rpd_counter_reaches handoffs_out relay $((handoffs + 1000))
-rpd_stop_checked "flood"
-wait "$flood_pid" 2>/dev/null
-free_lines=$(grep -cE 'worker [0-9]+: exiting: buffers free ([0-9]+)/\1$' "$RPD_LOG")
-rp_check "both workers exit with every buffer free ($free_lines)" test "$free_lines" = 2
-rp_check "no copy slot, lent buffer or message left at exit" bash -c "! grep -q 'slot(s) held' '$RPD_LOG'"
+relay_flood_stop "$RELAY" "$IPS" 3 handoffs_out $((handoffs + 1000))
 rp_done

@@ -769,7 +769,8 @@ static void strip_marks(struct rp_config *c)
 	c->metrics.mark = c->logging.mark = none;
 	for (unsigned i = 0; i < c->n_services; i++)
 		c->services[i].mark = c->services[i].listen_mark = c->services[i].name_mark =
-			c->services[i].health.mark = c->services[i].rx_zc_mark = none;
+			c->services[i].health.mark = c->services[i].rx_zc_mark =
+			c->services[i].rx_zc_src_mark = none;
 	for (unsigned i = 0; i < c->n_interfaces; i++)
 		c->interfaces[i].mark = c->interfaces[i].name_mark = none;
 }

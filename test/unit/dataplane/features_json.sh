@@ -48,7 +48,7 @@ for r in rows:
 # zcrx per interface: one entry per interface but lo, a known reason, usable
 # exactly when the reason says so, and the reason spelled out
 reasons = {"usable", "no-kernel", "no-device", "software-device", "no-queue",
-           "no-tcp-data-split", "no-ntuple", "no-rss", "registration-refused"}
+           "no-tcp-data-split", "no-ntuple", "no-rss", "registration-refused", "no-udmabuf"}
 zi = doc["zcrx_interfaces"]
 names = [z["interface"] for z in zi]
 assert "lo" not in names and len(set(names)) == len(names), names

@@ -5,9 +5,13 @@
  * receiver sees (each one separate, in order, byte for byte), the counters,
  * and every buffer back in the pool. Every reply goes through the gather
  * list, so trains, single copies and zerocopy singles leave in arrival
- * order; zerocopy and GSO fallbacks belong to one peer (peer.h).
+ * order; zerocopy and GSO fallbacks belong to one peer (peer.h). A buffer
+ * of coalesced datagrams (UDP GRO) leaves as one train, or datagram by
+ * datagram where a train may not go or the kernel refuses it. Connected
+ * mode (many sockets, one list: udp-relay's sessions).
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <liburing.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,6 +113,29 @@ static void add(struct fixture *f, int to, unsigned len, unsigned seq)
 	rp_gso_add(&f->gso, &f->tx, &(struct rp_tx_req){
 		.fd = f->tx_fd, .flags = RP_TX_PUT_ON_SENT, .bid = bid, .len = len,
 		.dst = (struct sockaddr *)(b + 1600), .dstlen = sizeof(struct sockaddr_in) });
+}
+
+/* A coalesced reply to peer `to`: n datagrams of seg bytes (seq, seq+1,
+ * ...) back to back in one buffer, the last `tail` bytes (0: seg). */
+static void add_gro(struct fixture *f, int to, unsigned seg, unsigned n, unsigned tail,
+		    unsigned seq)
+{
+	unsigned bid = rp_buf_take(&f->pool), len = 0;
+	unsigned char *b;
+
+	assert_int_not_equal(bid, RP_BID_NONE);
+	b = rp_buf_addr(&f->pool, bid);
+	for (unsigned i = 0; i < n; i++) {
+		unsigned l = i + 1 == n && tail ? tail : seg;
+
+		fill(b + len, l, seq + i);
+		len += l;
+	}
+	assert_true(len <= 1600);
+	memcpy(b + 1600, &f->rx_addr[to], sizeof(f->rx_addr[to]));
+	rp_gso_gather(&f->gso, &f->tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .len = len, .dst = (struct sockaddr *)(b + 1600),
+		.dstlen = sizeof(struct sockaddr_in), .seg = (uint16_t)seg });
 }
 
 /* The policy a single's CQE belongs to, as udp-echo's svc_ops.zc_sock finds it. */
@@ -324,6 +351,266 @@ static void disabled_sends_singles_in_order(void **state)
 	assert_int_equal(rp_gso_max_seg(AF_INET), 1472);
 }
 
+/* A coalesced buffer between two singles: one train of one buffer, cut at
+ * its segment size, in its place; the datagrams arrive as they were sent. */
+static void coalesced_reply_is_one_train(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 100, 2 }, { 100, 3 }, { 100, 4 },
+					    { 100, 5 }, { 60, 6 }, { 100, 7 } };
+
+	assert_int_equal(rp_gso_dgrams(460, 100), 5);
+	assert_int_equal(rp_gso_dgrams(100, 100), 1);
+	assert_int_equal(rp_gso_dgrams(100, 0), 1);
+	add(f, 0, 100, 1);
+	add_gro(f, 0, 100, 5, 60, 2);
+	add(f, 0, 100, 7);
+	flush_send_reap(f, 3);		/* single, train, single: never merged */
+	expect(f, 0, want, 7);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 7);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_COPY_SENDS), 7);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* The peer's GSO is off: the coalesced buffer leaves datagram by datagram
+ * (one send each, the buffer back after the last), in order. */
+static void coalesced_split_when_peer_gso_off(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 200, 1 }, { 200, 2 }, { 200, 3 }, { 50, 4 },
+					    { 100, 5 } };
+
+	assert_true(rp_peer_gso_refused(&f->peers, peer(f, 0)));
+	add_gro(f, 0, 200, 4, 50, 1);
+	add(f, 0, 100, 5);
+	flush_send_reap(f, 5);
+	expect(f, 0, want, 5);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 5);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* More segments than a train may carry (RP_GSO_MAX_SEGS; the kernel's
+ * UDP_MAX_SEGMENTS is 64 or 128 by version): the buffer is split at once,
+ * datagram by datagram, without a refused train first or a fallback. */
+static void coalesced_over_max_segs_is_split(void **state)
+{
+	struct fixture *f = *state;
+	unsigned want[150][2];
+
+	for (unsigned i = 0; i < 150; i++)
+		want[i][0] = 10, want[i][1] = 100 + i;
+	add_gro(f, 0, 10, 150, 0, 100);
+	flush_send_reap(f, 150);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_FALLBACKS), 0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 0);
+	expect(f, 0, want, 150);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 150);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* ---- connected sockets (udp-relay's sessions) --------------------------- */
+
+static bool open_answer;
+
+static bool sock_open(void *arg, uint32_t obj, int fd)
+{
+	(void)arg;
+	(void)fd;
+	return obj == 42 && open_answer;
+}
+
+/* A socket connected to peer `to`; the connected gso in place of f->gso. */
+static int connected_to(struct fixture *f, int to)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&f->rx_addr[to], sizeof(f->rx_addr[to])), 0);
+	return fd;
+}
+
+static void use_connected(struct fixture *f)
+{
+	rp_gso_destroy(&f->gso);
+	assert_int_equal(rp_gso_init_connected(&f->gso, TAG, 3, true, &f->peers, &f->zs, sock_open,
+					       NULL), 0);
+}
+
+/* A datagram for socket fd (peer `to`): the address names the peer only. */
+static void add_on(struct fixture *f, int fd, int to, unsigned len, unsigned seq,
+		   struct rp_counters *ctr)
+{
+	unsigned bid = rp_buf_take(&f->pool);
+
+	assert_int_not_equal(bid, RP_BID_NONE);
+	fill(rp_buf_addr(&f->pool, bid), len, seq);
+	rp_gso_gather(&f->gso, &f->tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .len = len, .dst = (struct sockaddr *)&f->rx_addr[to],
+		.dstlen = sizeof(f->rx_addr[to]), .fd = fd, .obj = 42, .ctr = ctr });
+}
+
+/* Runs of one socket's datagrams ride in trains, in order, whatever the
+ * other sockets' datagrams between them; the counts go to the entries'
+ * block; the trains' user_data carry the gso's id. */
+static void connected_trains_per_socket(void **state)
+{
+	struct fixture *f = *state;
+	struct rp_counters be = { 0 };
+	static const unsigned want0[][2] = { { 300, 1 }, { 300, 2 }, { 200, 3 }, { 300, 5 } };
+	static const unsigned want1[][2] = { { 300, 4 } };
+	int fd0 = connected_to(f, 0), fd1 = connected_to(f, 1);
+
+	use_connected(f);
+	add_on(f, fd0, 0, 300, 1, &be);
+	add_on(f, fd0, 0, 300, 2, &be);
+	add_on(f, fd0, 0, 200, 3, &be);	/* a shorter last one */
+	add_on(f, fd1, 1, 300, 4, &be);
+	add_on(f, fd0, 0, 300, 5, &be);
+	rp_gso_flush(&f->gso, &f->tx);
+	assert_int_equal(io_uring_submit(&f->ring), 3);	/* a train, two singles */
+	reap(f, 3);
+	expect(f, 0, want0, 4);
+	expect(f, 1, want1, 1);
+	assert_int_equal(rp_counter_read(&be, RP_C_GSO_SENDS), 1);
+	assert_int_equal(rp_counter_read(&be, RP_C_GSO_DATAGRAMS), 3);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 5);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+	close(fd0);
+	close(fd1);
+}
+
+/* A refused train of a connected socket goes out again datagram by
+ * datagram only while its owner says the socket is still the entry's. The
+ * kernel does not refuse on loopback: the train's own CQE is reaped and a
+ * copy of it with -EINVAL handed over instead. */
+static void connected_refusal_asks_the_owner(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 100, 2 } };
+	int fd0 = connected_to(f, 0);
+
+	use_connected(f);
+	for (int round = 0; round < 2; round++) {
+		struct io_uring_cqe *cqe, fake;
+
+		open_answer = round == 0;
+		add_on(f, fd0, 0, 100, 1, NULL);
+		add_on(f, fd0, 0, 100, 2, NULL);
+		rp_gso_flush(&f->gso, &f->tx);
+		assert_int_equal(io_uring_submit(&f->ring), 1);
+		assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
+		assert_int_equal(rp_gso_ud_id(rp_ud_data(cqe->user_data)), 3);
+		fake = *cqe;
+		fake.res = -EINVAL;
+		io_uring_cqe_seen(&f->ring, cqe);
+		expect(f, 0, want, 2);	/* what the kernel did send */
+		rp_gso_complete(&f->gso, &f->tx, &fake);
+		peer(f, 0)->gso_off.until_ms = 0;	/* trains again next round */
+		if (round == 0) {
+			assert_int_equal(io_uring_submit(&f->ring), 2);
+			reap(f, 2);
+			expect(f, 0, want, 2);	/* sent again */
+		} else {
+			assert_int_equal(io_uring_submit(&f->ring), 0);
+			assert_int_equal(rp_counter_read(&f->ctr, RP_C_ERR_SEND), 2);
+		}
+	}
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_FALLBACKS), 2);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+	close(fd0);
+}
+
+/* ---- coalesced receives (seg) ---------------------------------------------- */
+
+/* One buffer holding n datagrams of seg bytes (the last `last` bytes),
+ * datagram k numbered seq0 + k; the address after them. */
+static void add_coalesced(struct fixture *f, int to, unsigned n, unsigned seg, unsigned last,
+			  unsigned seq0)
+{
+	unsigned bid = rp_buf_take(&f->pool), len = (n - 1) * seg + last;
+	unsigned char *b;
+
+	assert_int_not_equal(bid, RP_BID_NONE);
+	b = rp_buf_addr(&f->pool, bid);
+	for (unsigned k = 0; k < n; k++)
+		fill(b + k * seg, k + 1 < n ? seg : last, seq0 + k);
+	memcpy(b + 1800, &f->rx_addr[to], sizeof(f->rx_addr[to]));
+	rp_gso_gather(&f->gso, &f->tx, &(struct rp_gso_reply){
+		.bid = (uint16_t)bid, .len = len, .dst = (struct sockaddr *)(b + 1800),
+		.dstlen = sizeof(struct sockaddr_in), .seg = (uint16_t)seg });
+}
+
+/* The peer receives exactly the datagrams a coalesced receive holds: as
+ * one train between other replies, and split (GSO off for the peer, and a
+ * segment over the family's size) in their place. */
+static void coalesced_train_and_split(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 100, 1 }, { 300, 10 }, { 300, 11 }, { 300, 12 },
+					    { 50, 13 }, { 100, 2 } };
+	static const unsigned big[][2] = { { 1500, 20 }, { 200, 21 } };
+
+	add(f, 0, 100, 1);
+	add_coalesced(f, 0, 4, 300, 50, 10);
+	add(f, 0, 100, 2);
+	flush_send_reap(f, 3);	/* single, train, single */
+	expect(f, 0, want, 6);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_DATAGRAMS), 4);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 6);
+
+	rp_peer_gso_refused(&f->peers, peer(f, 0));
+	add(f, 0, 100, 1);
+	add_coalesced(f, 0, 4, 300, 50, 10);
+	add(f, 0, 100, 2);
+	flush_send_reap(f, 6);	/* single, 4 sends of the split, single */
+	expect(f, 0, want, 6);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+
+	peer(f, 0)->gso_off.until_ms = 0;
+	add_coalesced(f, 0, 2, 1500, 200, 20);	/* over 1472: split */
+	flush_send_reap(f, 2);
+	expect(f, 0, big, 2);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_SENDS), 1);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_TX_PACKETS), 14);
+	assert_int_equal(f->gso.in_flight, 0);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
+/* A refused coalesced train is split; with gso off it is split from the start. */
+static void coalesced_refused_and_disabled(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 400, 30 }, { 400, 31 }, { 10, 32 } };
+	struct io_uring_cqe *cqe, fake;
+
+	add_coalesced(f, 1, 3, 400, 10, 30);
+	rp_gso_flush(&f->gso, &f->tx);
+	assert_int_equal(io_uring_submit(&f->ring), 1);
+	assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
+	fake = *cqe;
+	fake.res = -EMSGSIZE;
+	io_uring_cqe_seen(&f->ring, cqe);
+	expect(f, 1, want, 3);
+	rp_gso_complete(&f->gso, &f->tx, &fake);
+	assert_int_equal(io_uring_submit(&f->ring), 3);
+	reap(f, 3);
+	expect(f, 1, want, 3);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_FALLBACKS), 1);
+
+	rp_gso_destroy(&f->gso);
+	assert_int_equal(rp_gso_init(&f->gso, f->tx_fd, TAG, false, &f->peers, &f->zs), 0);
+	add_coalesced(f, 0, 3, 400, 10, 30);
+	flush_send_reap(f, 3);
+	expect(f, 0, want, 3);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +620,13 @@ int main(void)
 		cmocka_unit_test_setup_teardown(zerocopy_fallback_is_per_peer, setup, teardown),
 		cmocka_unit_test_setup_teardown(gso_fallback_is_per_peer_and_expires, setup, teardown),
 		cmocka_unit_test_setup_teardown(disabled_sends_singles_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_reply_is_one_train, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_split_when_peer_gso_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_over_max_segs_is_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(connected_trains_per_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(connected_refusal_asks_the_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_train_and_split, setup, teardown),
+		cmocka_unit_test_setup_teardown(coalesced_refused_and_disabled, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,6 +125,55 @@ static void fallback_clock(void **state)
 	assert_true(rp_fallback_active_at(&f, UINT64_MAX - 1));
 }
 
+/* A send from caller memory (RP_TX_EXT, the zcrx area): zerocopy by the
+ * policy but never from the registered region, the cookie back in both
+ * the completion and the notification, no pool buffer touched. */
+static void ext_memory_sends(void **state)
+{
+	struct rp_zerocopy_cfg c = cfg(RP_ZC_ALWAYS);
+	struct rp_bufpool pool = { .registered = true };	/* no buffers: must not be used */
+	struct rp_counters ctr = { 0 };
+	struct io_uring ring;
+	struct rp_tx tx = { .ring = &ring, .pool = &pool, .ctr = &ctr };
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe cqe = { 0 };
+	struct rp_tx_event ev;
+	struct rp_zc_sock zs;
+	static char area[4096];
+
+	(void)state;
+	assert_int_equal(io_uring_queue_init(8, &ring, 0), 0);
+	rp_zc_sock_init(&zs, &c, RP_UNSET);
+	assert_true(rp_tx_bid_ext(RP_TX_EXT | 5) && !rp_tx_bid_ext(RP_BID_NONE) &&
+		    !rp_tx_bid_pooled(RP_TX_EXT) && rp_tx_bid_pooled(RP_BUFPOOL_MAX - 1));
+	assert_int_equal(rp_tx_send(&tx, &zs, &(struct rp_tx_req){ .fd = 3, .bid = RP_TX_EXT | 5,
+			 .heap = area, .off = 100, .len = 1000, .tag = 77 }), 0);
+	sqe = &ring.sq.sqes[0];
+	assert_int_equal(sqe->opcode, IORING_OP_SEND_ZC);
+	assert_false(sqe->ioprio & IORING_RECVSEND_FIXED_BUF);
+	assert_true(sqe->addr == (uintptr_t)(area + 100));
+	/* RP_BID_NONE stays a copy, whatever the policy */
+	assert_int_equal(rp_tx_send(&tx, &zs, &(struct rp_tx_req){ .fd = 3, .bid = RP_BID_NONE,
+			 .heap = area, .len = 1000, .tag = 77 }), 0);
+	assert_int_equal(ring.sq.sqes[1].opcode, IORING_OP_SEND);
+
+	cqe.user_data = sqe->user_data;
+	cqe.res = 1000;
+	cqe.flags = IORING_CQE_F_MORE;
+	rp_tx_complete(&tx, &zs, &cqe, &ev);
+	assert_int_equal(ev.what, RP_TX_SENT);
+	assert_int_equal(ev.bid, RP_TX_EXT | 5);
+	assert_int_equal(ev.tag, 77);
+	assert_true(ev.zc && ev.notif_follows && !ev.buf_returned);
+	cqe.res = 0;
+	cqe.flags = IORING_CQE_F_NOTIF;
+	rp_tx_complete(&tx, &zs, &cqe, &ev);
+	assert_int_equal(ev.what, RP_TX_NOTIF);
+	assert_int_equal(ev.bid, RP_TX_EXT | 5);
+	assert_false(ev.buf_returned);
+	io_uring_queue_exit(&ring);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +183,7 @@ int main(void)
 		cmocka_unit_test(never_and_override),
 		cmocka_unit_test(fallback_expires),
 		cmocka_unit_test(fallback_clock),
+		cmocka_unit_test(ext_memory_sends),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * zcrx refill-ring and area accounting (dataplane/zcrx_acct.h) against
- * FAKE_KERNEL_RQ, a test double of the kernel's side of the shared refill
- * ring: it owns the head/tail/rqe memory the real kernel would map, hands
- * out completions on pages of the area (counting a user reference per
- * completion, like io_zcrx_get_niov_uref), and consumes refill entries the
- * way io_zcrx_ring_refill() does (area id and page checked, one user
- * reference dropped per entry, head published). No io_uring is involved:
- * the double is the only "kernel" here, and what it checks is what the
- * real one would silently skip (a bad entry) or leak (a lost return).
+ * FAKE_KERNEL_RQ (fake_kernel_rq.h), a test double of the kernel's side of
+ * the shared refill ring. No io_uring is involved: the double is the only
+ * "kernel" here.
+ *
+ * The forwarding tests (tcp-proxy) play the send side by hand with the
+ * same calls the proxy makes (dataplane/proxy_zcrx.c): rp_zcrx_pin when a
+ * send from the area is submitted, rp_zcrx_unpin on its completion without
+ * IORING_CQE_F_MORE or on its notification (IORING_CQE_F_NOTIF), rp_zcrx_put
+ * when a piece is fully sent; the double then shows what the kernel got.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -21,70 +22,7 @@
 
 #include "dataplane/zcrx_acct.h"
 
-#define PAGES 16u
-#define TOKEN (UINT64_C(3) << 48)	/* area id 3: the low 48 bits must stay clear */
-
-/* ---- FAKE_KERNEL_RQ: the test double of the kernel's shared ring memory ---- */
-
-struct fake_kernel_rq {
-	uint32_t head, tail;		/* the shared indices */
-	struct rp_zcrx_rqe *rqes;
-	uint32_t entries;
-	uint32_t user_refs[PAGES];	/* the kernel's per-niov user reference counts */
-	unsigned bad_entries;		/* entries the real kernel would skip */
-};
-
-static void fake_init(struct fake_kernel_rq *k, uint32_t entries, uint32_t start)
-{
-	memset(k, 0, sizeof(*k));
-	k->entries = entries;
-	k->head = k->tail = start;	/* indices are free-running u32s */
-	k->rqes = calloc(entries, sizeof(*k->rqes));
-	assert_non_null(k->rqes);
-}
-
-static struct rp_zcrx_ring_view fake_view(struct fake_kernel_rq *k)
-{
-	return (struct rp_zcrx_ring_view){ .khead = &k->head, .ktail = &k->tail,
-					   .rqes = k->rqes, .entries = k->entries };
-}
-
-/* A completion of len bytes at byte `at` of page `page`: its cqe off. */
-static uint64_t fake_deliver(struct fake_kernel_rq *k, uint32_t page, uint32_t at)
-{
-	k->user_refs[page]++;
-	return TOKEN | ((uint64_t)page * RP_ZCRX_PAGE + at);
-}
-
-/* Consume up to max entries, as io_zcrx_ring_refill does. */
-static unsigned fake_consume(struct fake_kernel_rq *k, unsigned max)
-{
-	uint32_t tail = __atomic_load_n(&k->tail, __ATOMIC_ACQUIRE);
-	unsigned n = 0;
-
-	while (k->head != tail && n < max) {
-		const struct rp_zcrx_rqe *e = &k->rqes[k->head++ & (k->entries - 1)];
-		uint64_t page = (e->off & ((UINT64_C(1) << 48) - 1)) / RP_ZCRX_PAGE;
-
-		n++;
-		if ((e->off & ~((UINT64_C(1) << 48) - 1)) != TOKEN || e->pad || page >= PAGES ||
-		    !k->user_refs[page]) {
-			k->bad_entries++;
-			continue;
-		}
-		k->user_refs[page]--;
-	}
-	return n;
-}
-
-static uint32_t fake_refs_total(const struct fake_kernel_rq *k)
-{
-	uint32_t t = 0;
-
-	for (unsigned i = 0; i < PAGES; i++)
-		t += k->user_refs[i];
-	return t;
-}
+#include "test/unit/dataplane/fake_kernel_rq.h"
 
 /* ---- fixture ---------------------------------------------------------------- */
 
@@ -114,6 +52,17 @@ static struct rp_zcrx_ref take(struct fx *f, uint32_t page, uint32_t at, uint32_
 
 	assert_int_equal(rp_zcrx_take(&f->a, fake_deliver(&f->k, page, at), len, &r), 0);
 	return r;
+}
+
+/* Every reference is back with the kernel, none twice, none held here. */
+static void assert_all_back(struct fx *f)
+{
+	while (fake_consume(&f->k, f->k.entries))
+		rp_zcrx_flush(&f->a);
+	assert_int_equal(fake_refs_total(&f->k), 0);
+	assert_int_equal(f->k.bad_entries, 0);
+	assert_int_equal(f->a.pages_busy, 0);
+	assert_int_equal(rp_zcrx_outstanding(&f->a), 0);
 }
 
 /* ---- tests ------------------------------------------------------------------ */
@@ -270,6 +219,154 @@ static void test_recv_end(void **state)
 	fx_free(&f);
 }
 
+/* ---- forwarding: refill only after the send completed and, for a zerocopy
+ * send, its notification arrived ------------------------------------------- */
+
+/* A zerocopy send (completion with F_MORE): the piece is fully sent, but
+ * the kernel may still read the page until the notification; only then
+ * does the refill entry appear. */
+static void test_fwd_zc_waits_for_notif(void **state)
+{
+	struct rp_zcrx_ref r;
+	uint16_t key;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	r = take(&f, 4, 100, 1400);
+	key = rp_zcrx_pin(&f.a, r.page);	/* SEND_ZC submitted */
+	/* its completion: all 1400 bytes, F_MORE: a notification follows */
+	rp_zcrx_put(&f.a, &r);			/* the piece is fully sent */
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 0);
+	fake_consume(&f.k, 16);
+	assert_int_equal(f.k.user_refs[4], 1);	/* the kernel did not get it back */
+	assert_int_equal(f.a.pages_busy, 1);	/* still counts as held */
+	assert_int_equal(f.a.st.held_back, 1);
+	rp_zcrx_unpin(&f.a, key);		/* IORING_CQE_F_NOTIF */
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 1);
+	assert_all_back(&f);
+	fx_free(&f);
+}
+
+/* A copy send: its completion (no F_MORE) ends the pin, and the put that
+ * follows goes straight to the ring. */
+static void test_fwd_copy_send(void **state)
+{
+	struct rp_zcrx_ref r;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	r = take(&f, 9, 0, 4096);
+	rp_zcrx_unpin(&f.a, rp_zcrx_pin(&f.a, r.page));	/* submitted, completed */
+	rp_zcrx_put(&f.a, &r);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 1);
+	assert_int_equal(f.a.st.held_back, 0);
+	assert_all_back(&f);
+	fx_free(&f);
+}
+
+/* A piece sent in two short zerocopy sends, another piece in one; the
+ * notifications come in another order than the sends. Each page goes back
+ * exactly when its last notification is in, not one earlier. */
+static void test_fwd_partial_sends_notifs_out_of_order(void **state)
+{
+	struct rp_zcrx_ref a, b;
+	uint16_t ka1, ka2, kb;
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 16, 0, 0);
+	a = take(&f, 1, 0, 3000);
+	b = take(&f, 2, 0, 2000);
+	ka1 = rp_zcrx_pin(&f.a, a.page);	/* a: 1000 bytes went, F_MORE */
+	ka2 = rp_zcrx_pin(&f.a, a.page);	/* a: the other 2000, F_MORE */
+	rp_zcrx_put(&f.a, &a);
+	kb = rp_zcrx_pin(&f.a, b.page);		/* b: all of it, F_MORE */
+	rp_zcrx_put(&f.a, &b);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 0);
+	rp_zcrx_unpin(&f.a, kb);		/* b's notification first */
+	fake_consume(&f.k, 16);
+	assert_int_equal(f.k.user_refs[2], 0);
+	assert_int_equal(f.k.user_refs[1], 1);
+	rp_zcrx_unpin(&f.a, ka2);		/* a's second send */
+	fake_consume(&f.k, 16);
+	assert_int_equal(f.k.user_refs[1], 1);	/* its first send may still read it */
+	rp_zcrx_unpin(&f.a, ka1);
+	assert_all_back(&f);
+	/* a notification too many, or of a key never pinned: nothing returned twice */
+	rp_zcrx_unpin(&f.a, ka1);
+	rp_zcrx_unpin(&f.a, 5000);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 0);
+	fx_free(&f);
+}
+
+/* Pages waiting for notifications count as held: the area reaches
+ * exhaustion (the receive stops: backpressure, nothing dropped) and is
+ * relieved when the notifications come; held pieces owed to a full ring
+ * get there too. */
+static void test_fwd_exhaustion_and_full_ring(void **state)
+{
+	struct rp_zcrx_ref r[PAGES];
+	uint16_t key[PAGES];
+	struct fx f;
+
+	(void)state;
+	fx_init(&f, 4, 0, 4);
+	for (unsigned i = 0; i < PAGES - 4; i++) {
+		r[i] = take(&f, i, 0, 2048);
+		key[i] = rp_zcrx_pin(&f.a, i);
+		rp_zcrx_put(&f.a, &r[i]);	/* sent, notification pending */
+	}
+	assert_true(rp_zcrx_exhausted(&f.a));
+	assert_int_equal(f.a.bytes_held, 0);	/* the consumers are done with all of it */
+	for (unsigned i = 0; i < PAGES - 4; i++)
+		rp_zcrx_unpin(&f.a, key[i]);
+	/* 4 pages went to the ring; the 8 owed to it still count as held */
+	assert_false(rp_zcrx_exhausted(&f.a));
+	assert_int_equal(f.a.pages_busy, PAGES - 4 - 4);
+	assert_int_equal(rp_zcrx_ring_queued(&f.a), 4);
+	assert_int_equal(f.a.st.refill_stalls, PAGES - 4 - 4);
+	assert_all_back(&f);
+	fx_free(&f);
+}
+
+/* A large area: keys name groups of pages so that every key fits 15 bits;
+ * a pin holds the pages of its group, no others. */
+static void test_fwd_pin_groups(void **state)
+{
+	const uint32_t pages = 3 * RP_ZCRX_PIN_KEYS;	/* needs 2-bit groups: 4 pages a key */
+	struct fake_kernel_rq k;
+	struct rp_zcrx_ring_view v;
+	struct rp_zcrx_acct a;
+	struct rp_zcrx_ref r0, r3, r4, rl;
+	uint16_t key;
+
+	(void)state;
+	fake_init(&k, 64, 0);
+	v = fake_view(&k);
+	assert_int_equal(rp_zcrx_acct_init(&a, &v, (uint64_t)pages * RP_ZCRX_PAGE, TOKEN, 0), 0);
+	assert_int_equal(a.pin_shift, 2);
+	assert_int_equal(rp_zcrx_take(&a, TOKEN | 0, 10, &r0), 0);
+	assert_int_equal(rp_zcrx_take(&a, TOKEN | (3 * RP_ZCRX_PAGE), 10, &r3), 0);
+	assert_int_equal(rp_zcrx_take(&a, TOKEN | (4 * RP_ZCRX_PAGE), 10, &r4), 0);
+	assert_int_equal(rp_zcrx_take(&a, TOKEN | ((uint64_t)(pages - 1) * RP_ZCRX_PAGE), 10,
+				      &rl), 0);
+	assert_true(rp_zcrx_pin(&a, pages - 1) < RP_ZCRX_PIN_KEYS);
+	rp_zcrx_unpin(&a, (uint16_t)((pages - 1) >> 2));
+	key = rp_zcrx_pin(&a, 0);
+	rp_zcrx_put(&a, &r3);		/* same group as page 0: held */
+	rp_zcrx_put(&a, &r4);		/* next group: straight back */
+	rp_zcrx_put(&a, &rl);
+	assert_int_equal(rp_zcrx_ring_queued(&a), 2);
+	rp_zcrx_put(&a, &r0);
+	rp_zcrx_unpin(&a, key);
+	assert_int_equal(rp_zcrx_ring_queued(&a), 4);
+	assert_int_equal(rp_zcrx_outstanding(&a), 0);
+	rp_zcrx_acct_free(&a);
+	free(k.rqes);
+}
+
 static void test_init_refuses(void **state)
 {
 	struct fake_kernel_rq k;
@@ -298,6 +395,11 @@ int main(void)
 		cmocka_unit_test(test_bad_cqes),
 		cmocka_unit_test(test_recv_end),
 		cmocka_unit_test(test_init_refuses),
+		cmocka_unit_test(test_fwd_zc_waits_for_notif),
+		cmocka_unit_test(test_fwd_copy_send),
+		cmocka_unit_test(test_fwd_partial_sends_notifs_out_of_order),
+		cmocka_unit_test(test_fwd_exhaustion_and_full_ring),
+		cmocka_unit_test(test_fwd_pin_groups),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -135,6 +135,7 @@ static void test_judge_reasons(void **state)
 	rp_nic_status_set(&dev->sect[RP_NIC_RINGS].st, EOPNOTSUPP, "Operation not supported");
 	assert_int_equal(judge(true, 2, t, sizeof(t)), RP_ZCRX_NO_HDS);
 	assert_string_equal(rp_zcrx_why_name(RP_ZCRX_NO_HDS), "no-tcp-data-split");
+	assert_string_equal(rp_zcrx_why_name(RP_ZCRX_NO_DMABUF), "no-udmabuf");
 }
 
 static const struct rp_nic_change *find(const char *what)
