@@ -171,11 +171,48 @@ static ssize_t recv_shared(struct rp_chan *ch, void *buf, uint64_t *lost)
 	return -EAGAIN;
 }
 
+/* Multicast: has a floor computer moved this receiver's cursor forward
+ * while it slept (skip.c)? Then resume there: the positions passed held
+ * nothing for it. Any other value (a co-tenant's scribble) is ignored. */
+static bool adopt_skip(struct rp_chan *ch)
+{
+	uint64_t c;
+
+	if (ch->mode != RP_CHAN_MULTICAST)
+		return false;
+	c = atomic_load_explicit(&ch->rx[ch->rx_idx].cursor, memory_order_acquire);
+	if (c <= ch->cursor || c > atomic_load_explicit(&ch->shm->tail, memory_order_relaxed))
+		return false;
+	ch->cursor = c;
+	return true;
+}
+
+/* Publish the cursor. Release: senders' floor (acquire) sees this
+ * receiver's copy done. Multicast: by CAS from the position it read, as a
+ * floor computer may move it forward (skip.c); if one did, go on from
+ * there. A value neither ours nor a skip (a co-tenant's scribble) is
+ * replaced, a few tries at most. */
+static void publish_cursor(struct rp_chan *ch, uint64_t from, uint64_t to)
+{
+	_Atomic uint64_t *c = &ch->rx[ch->rx_idx].cursor;
+
+	ch->cursor = to;
+	if (ch->mode != RP_CHAN_MULTICAST) {
+		atomic_store_explicit(c, to, memory_order_release);
+		return;
+	}
+	for (int tries = 0; tries < 4; tries++) {
+		if (atomic_compare_exchange_strong_explicit(c, &from, to, memory_order_release,
+							    memory_order_relaxed) ||
+		    from == to || adopt_skip(ch))
+			return;
+	}
+	atomic_store_explicit(c, to, memory_order_release);
+}
+
 static void advance(struct rp_chan *ch, uint64_t to)
 {
-	ch->cursor = to;
-	/* Release: senders' floor (acquire) sees this receiver's copy done. */
-	atomic_store_explicit(&ch->rx[ch->rx_idx].cursor, to, memory_order_release);
+	publish_cursor(ch, ch->cursor, to);
 	if (++ch->since_floor >= FLOOR_EVERY) {
 		ch->since_floor = 0;
 		rp_chan_floor_refresh(ch);
@@ -213,6 +250,7 @@ static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 	struct slot_copy c;
 	bool take;
 
+	adopt_skip(ch);
 	for (uint32_t i = 0; i <= ch->nslots; i++) {
 		uint64_t pos = ch->cursor;
 		enum slot_read r = read_slot(ch, pos, buf, &c);
@@ -221,6 +259,11 @@ static ssize_t recv_cursor(struct rp_chan *ch, void *buf, uint64_t *lost)
 			return -EAGAIN;
 		if (r != READ_OK) {
 			uint64_t to = r == READ_LAPPED ? resume_pos(ch, pos) : pos + 1;
+
+			/* Lapped because the floor passed a skipped cursor:
+			 * nothing there was ours, nothing lost. */
+			if (r == READ_LAPPED && adopt_skip(ch))
+				continue;
 
 			count_lost(ch, to - pos, lost);
 			advance(ch, to);
@@ -353,9 +396,13 @@ bool rp_chan_repair_hole(struct rp_chan *ch)
 
 bool rp_chan_rx_ready(struct rp_chan *ch)
 {
-	uint64_t pos = ch->mode == RP_CHAN_UNICAST
+	struct rp_chan_slot *sl;
+	uint64_t pos;
+
+	adopt_skip(ch);	/* a skipped sleeper looks where it will read */
+	pos = ch->mode == RP_CHAN_UNICAST
 		? atomic_load_explicit(&ch->shm->head, memory_order_relaxed) : ch->cursor;
-	struct rp_chan_slot *sl = rp_chan_slot_at(ch, pos);
+	sl = rp_chan_slot_at(ch, pos);
 
 	return atomic_load_explicit(&sl->seq, memory_order_relaxed) >= rp_chan_seq_ready(pos) ||
 	       atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed);

@@ -93,6 +93,11 @@ uint64_t rp_chan_floor_refresh(struct rp_chan *ch);
 /* Is there something for this receiver now (or the channel destroyed)? */
 bool rp_chan_rx_ready(struct rp_chan *ch);
 
+/* skip.c: multicast: move the cursors of sleeping receivers past the
+ * published positions that hold nothing for them, so they do not hold the
+ * floor back and need no wake-up to walk. Returns how many moved. */
+int rp_chan_skip_sleepers(struct rp_chan *ch);
+
 /* region.c */
 /* Where a region file lives. -ENAMETOOLONG. */
 int rp_chan_region_path(const struct rp_chan *ch, unsigned idx, char *buf, size_t len);
@@ -120,9 +125,10 @@ void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target);
 /* Every live receiver, sleeping or about to (destroy, a sender waiting
  * for room). */
 void rp_chan_wake_all(struct rp_chan *ch);
-/* Unicast, multicast: every receiver asleep and not yet woken (a multicast
- * floor held by sleepers: they walk on). */
-void rp_chan_wake_sleepers(struct rp_chan *ch);
+/* Multicast: the receivers whose cursor is dist or more behind pos (they
+ * hold the floor and have something to take: skip.c moved the others on),
+ * if asleep and not yet woken; force: all of them, unconditionally. */
+void rp_chan_wake_behind(struct rp_chan *ch, uint64_t pos, uint32_t dist, bool force);
 void rp_chan_wake_senders(struct rp_chan *ch);
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
 void rp_chan_wait_release(struct rp_chan *ch);

@@ -28,8 +28,10 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		3	/* 2: by-reference messages (regions, holds);
-					 * 3: wake epochs (data_armed, rx armed) */
+#define RP_CHAN_VERSION		4	/* 2: by-reference messages (regions, holds);
+					 * 3: wake epochs (data_armed, rx armed);
+					 * 4: multicast cursors moved by others
+					 * (skip.c), advanced by CAS */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -91,7 +93,8 @@ struct rp_chan_shm_rx {
 	_Atomic uint64_t owner;
 	_Atomic uint32_t gen;
 	_Atomic uint32_t sleeping;
-	_Atomic uint64_t cursor;		/* broadcast/multicast: next position */
+	_Atomic uint64_t cursor;		/* broadcast/multicast: next position (multicast:
+					 * a sleeper's is moved on by others, skip.c) */
 	_Atomic uint64_t received, lost;
 	_Atomic uint32_t futex;			/* unicast/multicast: its own wait word */
 	_Atomic uint32_t armed;			/* the futex value it armed its sleep at */

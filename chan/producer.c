@@ -44,6 +44,11 @@ static bool ring_full(struct rp_chan *ch, uint64_t t)
 		return false;
 	if (ch->mode == RP_CHAN_UNICAST)
 		return true;
+	if ((int64_t)(t - rp_chan_floor_refresh(ch)) < (int64_t)ch->nslots)
+		return false;
+	/* Multicast: sleepers' cursors moved past what is not theirs. */
+	if (ch->mode != RP_CHAN_MULTICAST || !rp_chan_skip_sleepers(ch))
+		return true;
 	return (int64_t)(t - rp_chan_floor_refresh(ch)) >= (int64_t)ch->nslots;
 }
 
@@ -59,8 +64,11 @@ static void sleep_for_room(struct rp_chan *ch, uint64_t t)
 	atomic_fetch_add_explicit(&s->space_sleepers, 1, memory_order_seq_cst);
 	v = atomic_load_explicit(&s->space_futex, memory_order_seq_cst);
 	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
-		if (ch->mode == RP_CHAN_MULTICAST)	/* sleepers holding the floor */
-			rp_chan_wake_all(ch);
+		/* Multicast: sleepers still holding the floor (ring_full moved
+		 * the others on) have something to take: wake them, armed or
+		 * not. */
+		if (ch->mode == RP_CHAN_MULTICAST)
+			rp_chan_wake_behind(ch, t, ch->nslots / 2, true);
 		rp_chan_futex_wait(&s->space_futex, v, ROOM_POLL_MS);
 	}
 	atomic_fetch_sub_explicit(&s->space_sleepers, 1, memory_order_relaxed);
@@ -207,11 +215,12 @@ static uint32_t write_slot(struct rp_chan *ch, uint64_t pos, const void *buf, si
 }
 
 /* Multicast: a receiver is woken only for its own messages, but its cursor
- * holds the floor until it walks past the others'. Once half the ring is
- * behind the floor, wake the sleepers to walk on (once per sleep: those
- * woken already are not woken again; only while that backlog lasts, not
- * per message in normal flow). Not left to the awake receivers: each would
- * wake the others on its walk, a cascade of wake-ups. */
+ * is part of the floor. Once half the ring is behind the floor, move the
+ * sleepers' cursors past the positions that hold nothing for them
+ * (skip.c), then wake those that still hold it back, which have something
+ * to take (once per sleep; only while that backlog lasts, not per message
+ * in normal flow). Not left to the awake receivers: each would do the same
+ * on its walk. */
 static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 {
 	int64_t half = ch->nslots / 2;
@@ -219,8 +228,11 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 	/* Signed: a floor past pos (refreshed meanwhile) is no backlog. */
 	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
 		return;
-	if (atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
-		rp_chan_wake_sleepers(ch);
+	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
+		return;
+	if (rp_chan_skip_sleepers(ch) && (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
+		return;
+	rp_chan_wake_behind(ch, pos, (uint32_t)half, false);
 }
 
 int rp_chan_send_slot(struct rp_chan *ch, const void *buf, size_t len, uint32_t stored,

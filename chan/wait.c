@@ -189,12 +189,21 @@ void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target)
 		wake_one(ch, ch->mode == RP_CHAN_MULTICAST ? target : RP_CHAN_TARGET_ANY);
 }
 
-void rp_chan_wake_sleepers(struct rp_chan *ch)
+void rp_chan_wake_behind(struct rp_chan *ch, uint64_t pos, uint32_t dist, bool force)
 {
 	atomic_thread_fence(memory_order_seq_cst);
-	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1)
-		if (rx_sleeps(ch, __builtin_ctzll(m)))
-			wake_rx(ch, (unsigned)__builtin_ctzll(m));
+	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctzll(m);
+		uint64_t c = atomic_load_explicit(&ch->rx[i].cursor, memory_order_relaxed);
+
+		/* Signed: a cursor past pos (it read on) is not behind. */
+		if ((int64_t)(pos - c) < (int64_t)dist)
+			continue;
+		if (force)
+			wake_word(&ch->rx[i].futex);
+		else if (rx_sleeps(ch, (int)i))
+			wake_rx(ch, i);
+	}
 }
 
 void rp_chan_wake_all(struct rp_chan *ch)

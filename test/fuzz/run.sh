@@ -29,7 +29,7 @@ cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefin
 	-D_GNU_SOURCE -DRP_VERSION='"fuzz"' -I"$RP_TOP")
 # The channel library is the config's too (events.channel names a channel).
 srcs_chan=(chan/chan.c chan/consumer.c chan/guard.c chan/info.c chan/layout.c chan/liveness.c chan/producer.c
-	chan/region.c chan/wait.c)
+	chan/region.c chan/skip.c chan/wait.c)
 srcs_config=(config/load.c config/tree.c config/value.c config/rules.c config/rules_zcrx.c config/errors.c
 	config/suggest.c config/schema.c config/print.c config/file.c "$RP_BUILD/config/default_yaml.c"
 	"${srcs_chan[@]}")

@@ -103,14 +103,22 @@ static void test_truncated(void **state)
 	refused("truncated");
 }
 
+/* The next version, and the previous one (whose processes would not
+ * follow this one's protocol: version 3 multicast receivers store their
+ * cursor where version 4 senders move it by CAS). */
 static void test_wrong_version(void **state)
 {
-	uint32_t v = RP_CHAN_VERSION + 1;
+	uint32_t vs[] = { RP_CHAN_VERSION + 1, RP_CHAN_VERSION - 1 };
+	char want[64];
 
 	(void)state;
-	fresh(RP_CHAN_UNICAST);
-	patch(offsetof(struct rp_chan_fixed, version), &v, sizeof(v));
-	refused("unsupported channel version");
+	for (unsigned i = 0; i < 2; i++) {
+		fresh(i ? RP_CHAN_MULTICAST : RP_CHAN_UNICAST);
+		patch(offsetof(struct rp_chan_fixed, version), &vs[i], sizeof(vs[i]));
+		snprintf(want, sizeof(want), "unsupported channel version %u (this build reads %d)",
+			 vs[i], RP_CHAN_VERSION);
+		refused(want);
+	}
 }
 
 static void test_corrupted(void **state)

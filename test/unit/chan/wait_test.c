@@ -4,7 +4,8 @@
  * one io_uring (SINGLE_ISSUER|DEFER_TASKRUN, like a worker's); FUTEX_WAITV
  * across two channels; senders make no wake-up when nobody sleeps (the futex
  * word is only bumped for sleepers); a multicast or unicast message wakes
- * one receiver, not all; rp_chan_wait with a timeout. Run twice
+ * one receiver, not all; a multicast sleeper no message is for is never
+ * woken and holds no sender back; rp_chan_wait with a timeout. Run twice
  * by meson: as is, and with RP_CHAN_FORCE_FUTEX=1 (the futex(2) fallback).
  */
 #include <errno.h>
@@ -114,6 +115,70 @@ static void test_wake_only_the_target(void **state)
 		rp_chan_detach(tx);
 	}
 	make_mode = RP_CHAN_BROADCAST;
+}
+
+/*
+ * Multicast: a sleeping receiver that no message is for is never woken,
+ * and does not hold the floor back (format 4: its cursor is moved past the
+ * others' messages for it). Receiver a is awake and takes every message
+ * (b's turns go to it, as b sleeps); b sleeps through 10 rings of them.
+ * Before, the floor waited on b's cursor: b was woken to walk past them
+ * (its wait word moved), and since b never ran, a block-policy sender
+ * timed out once the ring was full, and an overwrite one lapped b, which
+ * then counted a's messages as its own losses. Both policies, then b gets
+ * a message of its own (woken for it: its word moves once) with no loss.
+ */
+static void test_multicast_sleeper_not_woken(void **state)
+{
+	enum rp_chan_policy pol[] = { RP_CHAN_BLOCK, RP_CHAN_OVERWRITE };
+	struct rp_chan *tx, *a, *b;
+	struct rp_chan_params p;
+	struct rp_chan_err e;
+	char buf[64];
+	uint64_t lost;
+	uint32_t v;
+
+	(void)state;
+	for (unsigned k = 0; k < 2; k++) {
+		rp_chan_params_default(&p);
+		p.mode = RP_CHAN_MULTICAST;
+		p.policy = pol[k];
+		p.slots = 16;
+		p.slot_size = 64;
+		p.block_timeout_ms = 20;	/* the old behaviour fails fast */
+		rp_chan_destroy(name[0], &e);
+		assert_int_equal(rp_chan_create(name[0], &p, &e), 0);
+		tx = rp_chan_attach(name[0], RP_CHAN_SENDER, &e);
+		a = rp_chan_attach(name[0], RP_CHAN_RECEIVER, &e);
+		b = rp_chan_attach(name[0], RP_CHAN_RECEIVER, &e);
+		assert_non_null(tx);
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_int_equal(rp_chan_wait_arm(b, &v), 0);
+		for (int i = 0; i < 160; i++) {
+			assert_int_equal(rp_chan_send(tx, "a", 1), 0);
+			assert_int_equal(rp_chan_recv(a, buf, sizeof(buf), &lost), 1);
+			assert_int_equal(lost, 0);
+		}
+		assert_int_equal(atomic_load(&tx->rx[b->rx_idx].futex), 0);
+		/* The floor went on with a, past b's cursor of before. */
+		assert_true(atomic_load(&tx->shm->head) >= 160 - 16);
+		rp_chan_wait_disarm(b);
+		assert_int_equal(rp_chan_recv(b, buf, sizeof(buf), &lost), -EAGAIN);
+		assert_int_equal(lost, 0);
+		/* b's own message: a gone, b is the only receiver. */
+		rp_chan_detach(a);
+		assert_int_equal(rp_chan_wait_arm(b, &v), 0);
+		assert_int_equal(rp_chan_send(tx, "b", 1), 0);
+		assert_int_equal(atomic_load(&tx->rx[b->rx_idx].futex), 1);
+		rp_chan_wait_disarm(b);
+		assert_int_equal(rp_chan_recv(b, buf, sizeof(buf), &lost), 1);
+		assert_int_equal(buf[0], 'b');
+		assert_int_equal(lost, 0);
+		assert_int_equal(atomic_load(&tx->rx[b->rx_idx].lost), 0);
+		rp_chan_detach(b);
+		rp_chan_detach(tx);
+	}
 }
 
 static struct io_uring_cqe *next_cqe(struct io_uring *ring)
@@ -227,6 +292,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_wake_without_sleepers),
 		cmocka_unit_test(test_wake_only_the_target),
+		cmocka_unit_test(test_multicast_sleeper_not_woken),
 		cmocka_unit_test(test_one_ring),
 		cmocka_unit_test(test_waitv),
 		cmocka_unit_test(test_wait_timeout),
