@@ -114,6 +114,22 @@ static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsig
 	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
 }
 
+/* Fan-out receivers may run on any of the benchmark's CPUs, as the notes
+ * say: a thread inherits its creator's affinity, and the sender that
+ * creates them is already pinned to the first CPU (every receiver ran
+ * there, beside the sender, before this). */
+static void unpin_self(const struct rp_bench_ctx *ctx)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < rp_bench_ncpus(ctx); i++)
+		if (rp_bench_cpu(ctx, i) < CPU_SETSIZE)
+			CPU_SET(rp_bench_cpu(ctx, i), &set);
+	if (CPU_COUNT(&set))
+		pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /* Receive until told how many (fan-out, p2p) or until all were taken. */
 static void *rx_main(void *arg)
 {
@@ -124,6 +140,8 @@ static void *rx_main(void *arg)
 
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
+	else
+		unpin_self(r->c->ctx);
 	thread_switches(&v0, &unused);
 	while (buf && !r->err) {
 		bool done = r->total ? atomic_load(r->total) >= r->c->msgs : got >= r->c->msgs;
