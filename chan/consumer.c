@@ -134,7 +134,7 @@ static void senders_may_go(struct rp_chan *ch)
 	 * one wake-up then lets them send a batch. */
 	fl = rp_chan_floor_refresh(ch);
 	if (atomic_load_explicit(&ch->shm->tail, memory_order_relaxed) - fl <= ch->nslots / 2)
-		rp_chan_wake_senders(ch);
+		rp_chan_wake_senders_armed(ch);
 }
 
 static ssize_t recv_shared(struct rp_chan *ch, void *buf, uint64_t *lost)

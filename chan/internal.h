@@ -33,6 +33,9 @@ struct rp_chan {
 	uint32_t rx_gen;		/* its entry's generation when it registered */
 	uint64_t cursor;
 	unsigned since_floor;
+	/* Multicast sender: the next position at which it may run a floor
+	 * round (producer.c: at most one per FLOOR_ROUND_EVERY messages). */
+	uint64_t floor_next;
 	/* rp_chan_wait's own ring, made on first use. */
 	struct io_uring *wring;
 	/* By reference (region.c). A sender's own region: */
@@ -130,6 +133,12 @@ void rp_chan_wake_all(struct rp_chan *ch);
  * if asleep and not yet woken; force: all of them, unconditionally. */
 void rp_chan_wake_behind(struct rp_chan *ch, uint64_t pos, uint32_t dist, bool force);
 void rp_chan_wake_senders(struct rp_chan *ch);
+/* The same once per sleep (a receiver whose progress made room: every one
+ * of them would otherwise make a wake-up call until the sender runs). */
+void rp_chan_wake_senders_armed(struct rp_chan *ch);
+/* A sender about to sleep for room: the space_futex value to sleep at,
+ * announced in space_armed. */
+uint32_t rp_chan_space_arm(struct rp_chan *ch);
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms);
 void rp_chan_wait_release(struct rp_chan *ch);
 

@@ -31,7 +31,7 @@
 #define RP_CHAN_VERSION		4	/* 2: by-reference messages (regions, holds);
 					 * 3: wake epochs (data_armed, rx armed);
 					 * 4: multicast cursors moved by others
-					 * (skip.c), advanced by CAS */
+					 * (skip.c), advanced by CAS; space_armed */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -74,6 +74,9 @@ struct rp_chan_shm {
 	/* Broadcast: the newest data_futex value a receiver armed its sleep
 	 * at (wait.c: a sender wakes only when it is the current value). */
 	_Atomic uint32_t data_armed;
+	/* The newest space_futex value a blocked sender armed its sleep at
+	 * (receivers wake senders once per sleep, as senders wake receivers). */
+	_Atomic uint32_t space_armed;
 	/* Receiver table: a bit per entry taken, and per entry live. */
 	alignas(64) _Atomic uint64_t alloc_mask;
 	_Atomic uint64_t live_mask;

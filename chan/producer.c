@@ -21,6 +21,7 @@
 
 #define ROOM_POLL_MS	1	/* a blocked sender re-checks at least this often */
 #define REAP_EVERY_MS	10	/* and looks for dead receivers this often */
+#define FLOOR_ROUND_EVERY 16	/* multicast: messages between floor rounds */
 
 static uint64_t now_ms(void)
 {
@@ -60,9 +61,12 @@ static void sleep_for_room(struct rp_chan *ch, uint64_t t)
 
 	/* seq_cst pairs with the receivers' check of space_sleepers: either
 	 * they see this sleeper, or the re-check below sees their progress.
-	 * (They check it relaxed, so a rare miss costs one poll period.) */
+	 * (They check it relaxed, so a rare miss costs one poll period.) The
+	 * value slept at is announced (space_armed): receivers wake once per
+	 * sleep, not on every message they take until this sender runs. */
 	atomic_fetch_add_explicit(&s->space_sleepers, 1, memory_order_seq_cst);
-	v = atomic_load_explicit(&s->space_futex, memory_order_seq_cst);
+	v = rp_chan_space_arm(ch);
+	atomic_thread_fence(memory_order_seq_cst);
 	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
 		/* Multicast: sleepers still holding the floor (ring_full moved
 		 * the others on) have something to take: wake them, armed or
@@ -225,8 +229,13 @@ static void multicast_floor(struct rp_chan *ch, uint64_t pos)
 {
 	int64_t half = ch->nslots / 2;
 
-	/* Signed: a floor past pos (refreshed meanwhile) is no backlog. */
-	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
+	/* Signed: a floor past pos (refreshed meanwhile) is no backlog. A
+	 * round reads every receiver's entry: while an awake receiver holds
+	 * the floor, not on every message. */
+	if ((int64_t)(pos - floor_of(ch)) < half || (int64_t)(pos - ch->floor_next) < 0)
+		return;
+	ch->floor_next = pos + FLOOR_ROUND_EVERY;
+	if ((int64_t)(pos - rp_chan_floor_refresh(ch)) < half)
 		return;
 	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed))
 		return;

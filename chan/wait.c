@@ -121,21 +121,22 @@ static void wake_armed(_Atomic uint32_t *w, _Atomic uint32_t *armed)
 /* Announce the epoch a sleeper sleeps at; broadcast's shared word keeps
  * the newest (wrap-safe compare), so a late arming at an older epoch does
  * not hide a sleeper at the current one. */
-static void arm_epoch(struct rp_chan *ch, uint32_t e)
+static void arm_max(_Atomic uint32_t *a, uint32_t e)
 {
-	_Atomic uint32_t *a;
-	uint32_t cur;
+	uint32_t cur = atomic_load_explicit(a, memory_order_relaxed);
 
-	if (ch->mode != RP_CHAN_BROADCAST) {
-		atomic_store_explicit(&ch->rx[ch->rx_idx].armed, e, memory_order_relaxed);
-		return;
-	}
-	a = &ch->shm->data_armed;
-	cur = atomic_load_explicit(a, memory_order_relaxed);
 	while ((int32_t)(e - cur) > 0 &&
 	       !atomic_compare_exchange_weak_explicit(a, &cur, e, memory_order_relaxed,
 						      memory_order_relaxed))
 		;
+}
+
+static void arm_epoch(struct rp_chan *ch, uint32_t e)
+{
+	if (ch->mode != RP_CHAN_BROADCAST)
+		atomic_store_explicit(&ch->rx[ch->rx_idx].armed, e, memory_order_relaxed);
+	else
+		arm_max(&ch->shm->data_armed, e);
 }
 
 static _Atomic uint32_t *wait_word(struct rp_chan *ch)
@@ -212,6 +213,21 @@ void rp_chan_wake_all(struct rp_chan *ch)
 	wake_word(&ch->shm->data_futex);
 	for (uint64_t m = rp_chan_live_mask(ch); m; m &= m - 1)
 		wake_word(&ch->rx[__builtin_ctzll(m)].futex);
+}
+
+uint32_t rp_chan_space_arm(struct rp_chan *ch)
+{
+	uint32_t v = atomic_load_explicit(&ch->shm->space_futex, memory_order_seq_cst);
+
+	arm_max(&ch->shm->space_armed, v);
+	return v;
+}
+
+void rp_chan_wake_senders_armed(struct rp_chan *ch)
+{
+	/* Relaxed: a sender polls every ROOM_POLL_MS, a miss costs that. */
+	if (atomic_load_explicit(&ch->shm->space_sleepers, memory_order_relaxed))
+		wake_armed(&ch->shm->space_futex, &ch->shm->space_armed);
 }
 
 void rp_chan_wake_senders(struct rp_chan *ch)
