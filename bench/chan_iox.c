@@ -55,27 +55,46 @@ static bool roudi_up(void)
 	return stat("/dev/shm/iceoryx_mgmt", &st) == 0;
 }
 
+/* RouDi's output, for when a case fails (chan_iox_log). */
+static char roudi_log[64];
+
 /*
  * RouDi cannot be stopped under a registered process: it sends SIGTERM, then
  * SIGKILL, to every process still registered (and a process cannot
  * unregister). So a small watcher shell runs it and stops it once this
  * process has exited.
+ *
+ * Monitoring off (-m off): with it on, RouDi removes a process whose
+ * runtime thread sent no keepalive for 1.5 s (5 x 300 ms) and frees its
+ * publishers and subscribers; the process is not told, so its subscribers
+ * wait for ever for data that no longer reaches them. On this 2-vCPU
+ * machine shared by other work, a process starved of CPU that long (or
+ * stopped: SIGSTOP for 3 s reproduces it) made the iceoryx cases hang with
+ * every thread in a futex wait ("Application ... not responding (last
+ * response 1591 milliseconds ago) --> removing it" in RouDi's log). The
+ * benchmark stops its RouDi itself, so liveness monitoring has no job here.
  */
 static pid_t spawn_roudi(void)
 {
 	char script[256];
 	pid_t pid;
 
+	snprintf(roudi_log, sizeof(roudi_log), "/tmp/ringplane-bench-iox-roudi.%d.log", (int)getpid());
 	snprintf(script, sizeof(script),
-		 "iox-roudi >/dev/null 2>&1 & r=$!; "
+		 "iox-roudi -m off >%s 2>&1 & r=$!; "
 		 "while kill -0 %d 2>/dev/null; do sleep 0.2; done; kill $r; wait $r",
-		 (int)getpid());
+		 roudi_log, (int)getpid());
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);	/* not in our process group: Ctrl-C goes to us only */
 		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
+}
+
+const char *chan_iox_log(void)
+{
+	return roudi_log;
 }
 
 int chan_iox_start(const char **why)

@@ -34,6 +34,8 @@ extern const struct chan_xp_ops chan_xp_pipe, chan_xp_unix, chan_xp_shm_eventfd,
 #ifdef RP_HAVE_ICEORYX
 extern const struct chan_xp_ops chan_xp_iceoryx;
 int chan_iox_start(const char **why);
+/* Where RouDi's output goes. */
+const char *chan_iox_log(void);
 #endif
 
 #endif
