@@ -5,7 +5,7 @@
  * sender loans a chunk in iceoryx's shared memory, writes the message into it
  * and publishes it: the message is written once, whatever the number of
  * subscribers (zero-copy, by reference). The receiver takes the chunk,
- * copies the message out (as the other transports' receivers do) and
+ * does the case's work with it in place (chan_ops.h: copy, none, sum) and
  * releases it. Blocking like the block policy: the publisher waits for a
  * full subscriber queue (WAIT_FOR_CONSUMER / BLOCK_PRODUCER).
  *
@@ -201,7 +201,8 @@ static int iox_send(struct chan_xp *xp, const void *buf, size_t len)
 	return 0;
 }
 
-static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
+static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum chan_rx_work w,
+		    uint64_t *acc)
 {
 	struct iox_xp *x = (struct iox_xp *)xp;
 	const void *chunk;
@@ -213,7 +214,7 @@ static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 		if (iox_sub_take_chunk(x->sub[rx], &chunk) != ChunkReceiveResult_SUCCESS)
 			return -EAGAIN;
 	}
-	memcpy(buf, chunk, len);
+	chan_rx_use(w, chunk, buf, len, acc);
 	iox_sub_release_chunk(x->sub[rx], chunk);
 	return 0;
 }
@@ -221,6 +222,7 @@ static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 const struct chan_xp_ops chan_xp_iceoryx = {
 	.name = "iceoryx",
 	.how = "iceoryx: Eclipse iceoryx 2.0.3 C binding, own iox-roudi, publisher + a subscriber "
-	       "(queue 64, blocking) and wait set per receiver; loan, write once, publish",
+	       "(queue 64, blocking) and wait set per receiver; loan, write once, publish; take, use "
+	       "in place, release; RouDi with monitoring off",
 	.create = iox_create, .send = iox_send, .recv = iox_recv, .destroy = iox_destroy,
 };
