@@ -47,12 +47,16 @@ struct iox_xp {
 	iox_ws_t ws[RX_MAX];
 };
 
+/* RouDi's shared memory: its management segment, made when it is ready,
+ * and the data segment of the built-in config (named after the user). */
+#define ROUDI_MGMT "/dev/shm/iceoryx_mgmt"
+#define ROUDI_DATA "/dev/shm/$(id -un)"
+
 static bool roudi_up(void)
 {
 	struct stat st;
 
-	/* RouDi creates its management segment when it is ready. */
-	return stat("/dev/shm/iceoryx_mgmt", &st) == 0;
+	return stat(ROUDI_MGMT, &st) == 0;
 }
 
 /* RouDi's output, for when a case fails (chan_iox_log). */
@@ -73,17 +77,23 @@ static char roudi_log[64];
  * every thread in a futex wait ("Application ... not responding (last
  * response 1591 milliseconds ago) --> removing it" in RouDi's log). The
  * benchmark stops its RouDi itself, so liveness monitoring has no job here.
+ * Without it RouDi does not notice a client killed by a signal, and at its
+ * own shutdown it fails an assertion trying to stop it, leaving its shared
+ * memory files behind (which would keep iceoryx out of the next run): the
+ * watcher removes them once RouDi has exited (they are this RouDi's: it
+ * was started only when they did not exist).
  */
 static pid_t spawn_roudi(void)
 {
-	char script[256];
+	char script[384];
 	pid_t pid;
 
 	snprintf(roudi_log, sizeof(roudi_log), "/tmp/ringplane-bench-iox-roudi.%d.log", (int)getpid());
 	snprintf(script, sizeof(script),
 		 "iox-roudi -m off >%s 2>&1 & r=$!; "
-		 "while kill -0 %d 2>/dev/null; do sleep 0.2; done; kill $r; wait $r",
-		 roudi_log, (int)getpid());
+		 "while kill -0 %d 2>/dev/null; do sleep 0.2; done; kill $r; wait $r; "
+		 "rm -f %s %s",
+		 roudi_log, (int)getpid(), ROUDI_MGMT, ROUDI_DATA);
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);	/* not in our process group: Ctrl-C goes to us only */
 		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
