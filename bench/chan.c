@@ -27,6 +27,7 @@
  * switches: one per wake-up) and the sender's preemptions (involuntary).
  */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -165,6 +166,18 @@ static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsig
 	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
 }
 
+/* Fan-out receivers may run on every CPU of the run: a thread inherits its
+ * creator's affinity, and the sender pinned itself before creating them. */
+static void unpin_self(const struct rp_bench_ctx *ctx)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < rp_bench_ncpus(ctx); i++)
+		CPU_SET(rp_bench_cpu(ctx, i), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /* Receive until told how many (fan-out, p2p) or until all were taken. */
 static void *rx_main(void *arg)
 {
@@ -176,6 +189,8 @@ static void *rx_main(void *arg)
 
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
+	else
+		unpin_self(r->c->ctx);
 	thread_switches(&v0, &unused);
 	cpu0 = thread_cpu_ns();
 	while (buf && !r->err) {
@@ -265,6 +280,38 @@ static int rep_p2p(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
+/*
+ * The fan-out sender: a thread of its own per repetition, pinned to the
+ * first CPU, so that no case inherits the main thread's scheduling history
+ * from the cases before it (the scheduler keeps a thread's lag across
+ * them); receivers are created before it and unpin themselves.
+ */
+struct fan_sender {
+	struct chan_case *c;
+	struct chan_xp *xp;
+	const char *buf;
+	unsigned long long t0, t1, cpu0, cpu1;
+	long p0, p1;
+	int err;
+};
+
+static void *fan_sender_main(void *arg)
+{
+	struct fan_sender *f = arg;
+	long unused;
+
+	rp_bench_pin_self(rp_bench_cpu(f->c->ctx, 0));
+	thread_switches(&unused, &f->p0);
+	f->cpu0 = thread_cpu_ns();
+	f->t0 = rp_bench_now_ns();
+	for (unsigned long i = 0; i < f->c->msgs && !f->err; i++)
+		f->err = f->c->ops->send(f->xp, f->buf, f->c->size);
+	f->t1 = rp_bench_now_ns();
+	f->cpu1 = thread_cpu_ns();
+	thread_switches(&unused, &f->p1);
+	return NULL;
+}
+
 /* Sender cost per message with nrx receivers taking every (or one) message. */
 static int rep_fan(void *arg, struct rp_bench_sample *s)
 {
@@ -274,8 +321,10 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	struct rx_thread rx[16];
 	_Atomic unsigned long total = 0;
 	char *buf = calloc(1, c->size);
-	unsigned long long t0, t1, t2, cpu0, cpu1, rx_cpu = 0;
-	long unused, p0, p1, sleeps = 0;
+	struct fan_sender f = { .c = c, .xp = xp, .buf = buf };
+	unsigned long long t2, rx_cpu = 0;
+	long sleeps = 0;
+	pthread_t st;
 	int err = 0;
 
 	if (!xp || !buf) {
@@ -287,18 +336,16 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	for (unsigned i = 0; i < c->nrx; i++)
 		rx[i] = (struct rx_thread){ .c = c, .xp = xp, .idx = i,
 					    .total = c->multicast ? &total : NULL };
-	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
 	start_rx(rx, c->nrx);
-	thread_switches(&unused, &p0);
-	cpu0 = thread_cpu_ns();
-	t0 = rp_bench_now_ns();
-	for (unsigned long i = 0; i < c->msgs && !err; i++)
-		err = c->ops->send(xp, buf, c->size);
-	t1 = rp_bench_now_ns();
-	cpu1 = thread_cpu_ns();
-	thread_switches(&unused, &p1);
-	if (!err)
-		err = join_rx(rx, c->nrx);
+	if (pthread_create(&st, NULL, fan_sender_main, &f))
+		f.err = -EAGAIN;
+	else
+		pthread_join(st, NULL);
+	/* A failed sender leaves the receivers waiting: they give up after
+	 * STALL_NS (-ETIMEDOUT), so the case fails instead of hanging. */
+	err = join_rx(rx, c->nrx);
+	if (f.err)
+		err = f.err;
 	t2 = rp_bench_now_ns();
 	for (unsigned i = 0; i < c->nrx; i++) {
 		sleeps += rx[i].sleeps;
@@ -308,12 +355,12 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	free(buf);
 	if (err)
 		return rp_bench_fail(c->ctx, "%s fan-out: %s", c->ops->name, strerror(-err));
-	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(t1 - t0) / (double)c->msgs);
-	rp_bench_metric(s, "sender_cpu_ns_per_msg", "ns", (double)(cpu1 - cpu0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(f.t1 - f.t0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_cpu_ns_per_msg", "ns", (double)(f.cpu1 - f.cpu0) / (double)c->msgs);
 	rp_bench_metric(s, "rx_cpu_ns_per_msg", "ns", (double)rx_cpu / (double)c->msgs);
-	rp_bench_metric(s, "delivered_ns_per_msg", "ns", (double)(t2 - t0) / (double)c->msgs);
+	rp_bench_metric(s, "delivered_ns_per_msg", "ns", (double)(t2 - f.t0) / (double)c->msgs);
 	rp_bench_metric(s, "rx_sleeps_per_msg", "", (double)sleeps / (double)c->msgs);
-	rp_bench_metric(s, "sender_preempted_per_msg", "", (double)(p1 - p0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_preempted_per_msg", "", (double)(f.p1 - f.p0) / (double)c->msgs);
 	return 0;
 }
 
