@@ -50,6 +50,7 @@ static const char *const variant_words[] = {
 	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", NULL,
 };
 static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
+static const char *const rx_cpu_words[] = { "all", "sender", NULL };
 /* In enum chan_rx_work's order. */
 static const char *const work_words[] = { "copy", "none", "sum", NULL };
 
@@ -68,6 +69,9 @@ static const struct rp_bench_knob knobs[] = {
 	{ "rx_work", "fan-out: what every receiver does with each message (copy: into its own "
 	  "buffer; none: only what the mechanism forces; sum: add up every byte where it lies)",
 	  "none,sum", NULL, 0, 0, work_words, true },
+	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all), or share the sender's "
+	  "(sender: how every run before 2026-12-08 ran them, by inheriting its pin)", "all", NULL,
+	  0, 0, rx_cpu_words, false },
 	{ "messages", "messages per repetition (0: 16 MiB / (size x receivers), 1000..5000)",
 	  "0", "500", 0, 1e7, NULL, false },
 };
@@ -189,8 +193,10 @@ static void *rx_main(void *arg)
 
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
-	else
+	else if (rp_bench_knob_has(r->c->ctx, "rx_cpus", "all"))
 		unpin_self(r->c->ctx);
+	else		/* rx_cpus=sender */
+		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, 0));
 	thread_switches(&v0, &unused);
 	cpu0 = thread_cpu_ns();
 	while (buf && !r->err) {
