@@ -57,6 +57,8 @@ struct rp_chan {
 		int guard;
 	} rmap[RP_CHAN_MAX_REGIONS];
 	bool holding;
+	/* view.c: a view is open at the cursor (rp_chan_peek). */
+	bool viewing;
 };
 
 void rp_chan_errf(struct rp_chan_err *e, const char *fmt, ...)
@@ -100,6 +102,13 @@ bool rp_chan_rx_ready(struct rp_chan *ch);
  * published positions that hold nothing for them, so they do not hold the
  * floor back and need no wake-up to walk. Returns how many moved. */
 int rp_chan_skip_sleepers(struct rp_chan *ch);
+
+/* consumer.c, for view.c: move the cursor on (published for the floor),
+ * count lost and received messages, where a lapped reader resumes. */
+void rp_chan_cursor_advance(struct rp_chan *ch, uint64_t to);
+void rp_chan_count_lost(struct rp_chan *ch, uint64_t n, uint64_t *lost);
+void rp_chan_count_received(struct rp_chan *ch);
+uint64_t rp_chan_resume_pos(struct rp_chan *ch, uint64_t pos);
 
 /* region.c */
 /* Where a region file lives. -ENAMETOOLONG. */
