@@ -15,7 +15,9 @@
  *              when each is sent; each is received exactly once. A turn
  *              that falls on a sleeping receiver goes to the next receiver
  *              that is awake (or already woken) and keeping up, if any, so
- *              a busy channel does not wake a sleeper per message.
+ *              a busy channel does not wake a sleeper per message. A
+ *              sleeper no message is for is never woken: senders move its
+ *              cursor past the others' messages (it loses nothing).
  *   Broadcast and multicast channels also carry messages addressed to one
  *   receiver (rp_chan_send_to).
  *
