@@ -178,7 +178,7 @@ static bool adopt_skip(struct rp_chan *ch)
 {
 	uint64_t c;
 
-	if (ch->mode != RP_CHAN_MULTICAST)
+	if (ch->mode != RP_CHAN_MULTICAST || ch->rx_idx < 0)
 		return false;
 	c = atomic_load_explicit(&ch->rx[ch->rx_idx].cursor, memory_order_acquire);
 	if (c <= ch->cursor || c > atomic_load_explicit(&ch->shm->tail, memory_order_relaxed))
