@@ -20,7 +20,8 @@ number back. A datagram not answered within 3 s is lost; nothing is ever
 resent. An answer is the datagram itself after K bytes (--udp-skip: a
 relay's backend may put its own before); an answer to a number not
 awaited (a second answer, or one after its 3 s) or with other bytes is
-unexpected. --udp-bind: the sockets' source address. --tcp-clients 0:
+unexpected; the distinct K-byte prefixes are counted (udp_tags: how
+many backends answered). --udp-bind: the sockets' source address. --tcp-clients 0:
 UDP only.
 
   steady_traffic.py --hold HOST TCP_PORT STOPFILE
@@ -32,7 +33,7 @@ Exit 0 when both echoes came back whole.
 Both stop starting new work once STOPFILE exists, finish what is under
 way, and print one line:
   tcp_conns OK tcp_failed F tcp_bytes X udp_sent S udp_answered A udp_lost L
-  udp_unexpected E
+  udp_unexpected E [udp_tags T]
 Exit 0 when F, L and E are 0 and some of both kinds (of UDP alone with
 --tcp-clients 0) got through, else 1.
 """
@@ -121,6 +122,7 @@ def udp_recv(socks, out, res, skip):
         except ConnectionRefusedError:
             res["refused"] = res.get("refused", 0) + 1
             continue
+        res["tags"].add(d[:skip])
         d = d[skip:]
         seq = struct.unpack("!Q", d[:8])[0] if len(d) >= 8 else -1
         if d == udp_dgram(seq) and out.pop(seq, None) is not None:
@@ -187,7 +189,7 @@ def main():
     ap.add_argument("--udp-skip", type=int, default=0)
     args = ap.parse_args()
 
-    tally, res = Tally(), {"unexpected": 0}
+    tally, res = Tally(), {"unexpected": 0, "tags": set()}
     threads = [threading.Thread(target=tcp_loop, args=(args, tally, i))
                for i in range(args.tcp_clients)]
     threads.append(threading.Thread(target=udp_loop, args=(args, res)))
@@ -200,6 +202,7 @@ def main():
     print(f"tcp_conns {tally.ok} tcp_failed {tally.failed} tcp_bytes {tally.bytes} "
           f"udp_sent {res['sent']} udp_answered {res['answered']} udp_lost {res['lost']} "
           f"udp_unexpected {res['unexpected']}"
+          + (f" udp_tags {len(res['tags'])}" if args.udp_skip else "")
           + (f" udp_refused {res['refused']}" if "refused" in res else ""))
     good = (tally.failed == 0 and res["lost"] == 0 and "refused" not in res
             and res["unexpected"] == 0

@@ -10,8 +10,12 @@
 #      -> b (local-cpu off: the hash spreads clients over both processes
 #            until a has left)
 #      -> c (handoff: copy)
+#      -> d (handoff msg-ring again: c leaves with its copy queues)
 #    and every datagram is answered exactly once, with its own bytes (an
-#    answer to a number not awaited, a second or a late one, fails);
+#    answer to a number not awaited, a second or a late one, fails), and
+#    every client's answers came from one backend: the successors opened
+#    their sessions to the backend the old one used (the hash of the
+#    client's address);
 #  - the leaving one had sessions awaiting answers when it left, kept
 #    them until they were answered, then exited 0 with every buffer back;
 #  - both the old and the new one served (their counters).
@@ -28,35 +32,17 @@ CHECK=$RP_TOP/test/tools/relay_check.py
 TRAFFIC=$RP_TOP/test/tools/steady_traffic.py
 relay_addrs IPS 11 13
 
-# relay_takeover_config FILE HANDOFF LOCAL_CPU
+# relay_takeover_config FILE HANDOFF LOCAL_CPU: relay_lib's relay, with
+# room for the leaving one's wait
 relay_takeover_config() {
-	cat >"$1" <<EOC
-workers:
-  count: 2
-buffers:
-  size: 2048
-  count: 1024
-metrics:
-  enabled: true
-  listen: 127.0.0.1:9107
-shutdown:
-  drain-timeout-ms: 20000
-services:
-  - name: relay
-    type: udp-relay
-    listen: $ECHO_SRV_ADDR:7000
-    handoff: $2
-    local-cpu: $3
-    backends:
-      - address: 127.0.0.1:7100
-      - address: 127.0.0.1:7101
-      - address: 127.0.0.1:7102
-EOC
+	relay_yaml "$1" "$ECHO_SRV_ADDR:7000" "$2" "    local-cpu: $3"
+	printf 'shutdown:\n  drain-timeout-ms: 20000\n' >>"$1"
 	"$RINGPLANE" check "$1" >/dev/null
 }
 rp_check "config a is valid" relay_takeover_config "$workdir/a.yaml" msg-ring auto
 rp_check "config b is valid" relay_takeover_config "$workdir/b.yaml" msg-ring off
 rp_check "config c is valid" relay_takeover_config "$workdir/c.yaml" copy auto
+rp_check "config d is valid" relay_takeover_config "$workdir/d.yaml" msg-ring auto
 
 for b in 0 1 2; do
 	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b --delay-ms 200
@@ -73,12 +59,13 @@ if ! rpd_wait_metrics; then
 fi
 
 rm -f "$workdir/stop"
-TRAFFIC_PIDS=()
+TRAFFIC_PIDS=() TRAFFIC_IPS=()
 for ip in ${IPS//,/ }; do
 	rp_in "$cli_ns" python3 "$TRAFFIC" "$ECHO_SRV_ADDR" 7000 0 "$workdir/stop" \
 		--tcp-clients 0 --udp-window 16 --udp-sockets 8 --udp-bind "$ip" --udp-skip 1 \
 		>"$workdir/traffic-$ip.out" 2>&1 &
 	TRAFFIC_PIDS+=("$!")
+	TRAFFIC_IPS+=("$ip")
 done
 
 # round OLD_PID OLD_LOG CONFIG LABEL: a takeover under the traffic, checked.
@@ -106,6 +93,7 @@ round "$first" "$LOG_A" "$workdir/b.yaml" b
 LOG_B=$RPD_LOG
 round "$RPD_PID" "$LOG_B" "$workdir/c.yaml" c
 LOG_C=$RPD_LOG
+round "$RPD_PID" "$LOG_C" "$workdir/d.yaml" d
 rpd_counter_reaches rx_packets relay 200
 
 touch "$workdir/stop"
@@ -117,8 +105,9 @@ cat "$workdir"/traffic-*.out
 for i in "${!TRAFFIC_PIDS[@]}"; do
 	eval "st=\$ST$i"
 	rp_check "client $i: every datagram answered exactly once, none lost (exit $st)" test "$st" = 0
+	rp_check "client $i: ... all by one backend" grep -q "udp_tags 1$" "$workdir/traffic-${TRAFFIC_IPS[$i]}.out"
 done
 rp_check "no sanitizer report from the old ones" sh -c \
-	'! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$@"' _ "$LOG_A" "$LOG_B"
+	'! grep -qE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$@"' _ "$LOG_A" "$LOG_B" "$LOG_C"
 rpd_stop_checked "the last one"
 rp_done
