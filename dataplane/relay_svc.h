@@ -47,8 +47,7 @@ struct relay {
 	bool quiet_sent;		/* told the others we hand nothing more */
 	bool hold;			/* one unit of pending until all QUIETs */
 	unsigned quiet_got;
-	bool leaving;			/* takeover: out of the group (relay_takeover.c) */
-	bool left_sent;			/* takeover: told the others LEFT */
+	bool left_sent;			/* takeover: told the others LEFT (relay_takeover.c) */
 	unsigned left_got;		/* takeover: LEFTs from the others */
 	unsigned lent;			/* our buffers other members hold */
 	struct msghdr smh;		/* session sockets: room for any address */

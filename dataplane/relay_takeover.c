@@ -44,7 +44,6 @@ void relay_takeover_leave(struct rp_worker *w, struct rp_svc_inst *si)
 	unsigned n = 0;
 
 	rp_udp_sock_leave(&r->us, si);
-	r->leaving = true;
 	for (uint32_t i = r->t.lru_head; i != RP_RELAY_NIL; i = r->t.s[i].next)
 		n += r->t.s[i].awaiting != 0;
 	rp_info("service %s: worker %u: takeover: %u of %u sessions await replies from their "

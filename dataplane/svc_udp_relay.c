@@ -33,6 +33,9 @@
  * one unit of `pending` until it has heard QUIET from all the others, so no
  * ring is closed while a DGRAM may still be on its way to it.
  *
+ * Takeover (relay_takeover.c): the service socket leaves its group; the
+ * sessions stay until every datagram they relayed has been answered.
+ *
  * Start: a member receives nothing until every member joined (the last one
  * to join sends RP_RELAY_READY to the others): before that a datagram's
  * owner might have no ring to hand it to.
