@@ -7,8 +7,14 @@
  *              (half a round trip), 64 B .. 32 KB: pipe, unix, shm_eventfd,
  *              ringplane_unicast;
  *   broadcast  one sender, 1..16 receivers, sender ns per message at 64 B,
- *              4 KB, 32 KB: a pipe / socket / shm ring per receiver (one
- *              copy each) against one ringplane broadcast channel;
+ *              4 KB, 32 KB: a pipe / socket / shm ring per receiver (the
+ *              sender copies into each) against one ringplane broadcast
+ *              channel (written once); the receivers' work is the same for
+ *              every mechanism and named in the case (rx_work, chan_ops.h:
+ *              none, or sum every byte); also the sender's CPU time per
+ *              message, the receivers' (all of them), and the time until
+ *              every receiver had every message (delivered: not helped by
+ *              a deeper ring letting the sender run ahead);
  *   multicast  ringplane multicast, 1..16 receivers, sender ns per message;
  *   wake       delivery latency to a sleeping receiver: a 64 B message with
  *              the sender's timestamp every 200 us, the receiver's clock
@@ -21,6 +27,7 @@
  * switches: one per wake-up) and the sender's preemptions (involuntary).
  */
 #include <errno.h>
+#include <sched.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,12 +41,18 @@
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SIZE (1u << 20)
+/* A receiver or ping-pong that gets nothing for this long fails its case
+ * (a transport that stopped delivering must not hang the run). */
+#define STALL_NS (20ull * 1000000000)
 
 static const char *const variant_words[] = {
 	"pipe", "unix", "shm_eventfd", "ringplane_unicast", "ringplane_broadcast",
 	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", NULL,
 };
 static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
+static const char *const rx_cpu_words[] = { "all", "sender", NULL };
+/* In enum chan_rx_work's order. */
+static const char *const work_words[] = { "copy", "none", "sum", NULL };
 
 static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the channels measured (p2p and wake: unicast ones; fan-out: broadcast "
@@ -53,6 +66,12 @@ static const struct rp_bench_knob knobs[] = {
 	{ "fanout_sizes", "fan-out message sizes (bytes)", "64,4096,32768", NULL, 8, MAX_SIZE,
 	  NULL, true },
 	{ "receivers", "fan-out receivers (threads)", "1,2,4,8,16", NULL, 1, 16, NULL, true },
+	{ "rx_work", "fan-out: what every receiver does with each message (copy: into its own "
+	  "buffer; none: only what the mechanism forces; sum: add up every byte where it lies)",
+	  "none,sum", NULL, 0, 0, work_words, true },
+	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all), or share the sender's "
+	  "(sender: how every run before 2026-12-08 ran them, by inheriting its pin)", "all", NULL,
+	  0, 0, rx_cpu_words, false },
 	{ "messages", "messages per repetition (0: 16 MiB / (size x receivers), 1000..5000)",
 	  "0", "500", 0, 1e7, NULL, false },
 };
@@ -79,6 +98,7 @@ struct chan_case {
 	unsigned nrx;
 	unsigned long msgs;
 	bool multicast;
+	enum chan_rx_work work;
 };
 
 struct rx_thread {
@@ -88,8 +108,44 @@ struct rx_thread {
 	_Atomic unsigned long *total;	/* multicast: received by all */
 	int err;
 	long sleeps;			/* voluntary context switches while receiving */
+	unsigned long long cpu_ns;	/* its CPU time while receiving */
+	uint64_t acc;			/* sums (rx_work sum) */
 	pthread_t t;
 };
+
+/* Where the sums go, so that no work is optimized away. */
+static _Atomic uint64_t sum_sink;
+
+static unsigned long long thread_cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return (unsigned long long)t.tv_sec * 1000000000ull + (unsigned long long)t.tv_nsec;
+}
+
+/* Nothing received since *since (0: not waiting yet) for STALL_NS? */
+static bool stalled(unsigned long long *since)
+{
+	unsigned long long now = rp_bench_now_ns();
+
+	if (!*since)
+		*since = now;
+	return now - *since > STALL_NS;
+}
+
+/* A receive that waits at most STALL_NS: -ETIMEDOUT then. */
+static int recv_one(const struct chan_case *c, struct chan_xp *xp, unsigned idx, void *buf,
+		    size_t len, enum chan_rx_work w, uint64_t *acc)
+{
+	unsigned long long since = 0;
+	int e;
+
+	while ((e = c->ops->recv(xp, idx, buf, len, w, acc)) == -EAGAIN)
+		if (stalled(&since))
+			return -ETIMEDOUT;
+	return e;
+}
 
 /* This thread's context switches so far: voluntary (it slept) or not
  * (preempted). */
@@ -114,38 +170,60 @@ static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsig
 	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
 }
 
+/* Fan-out receivers may run on every CPU of the run: a thread inherits its
+ * creator's affinity, and the sender pinned itself before creating them. */
+static void unpin_self(const struct rp_bench_ctx *ctx)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (unsigned i = 0; i < rp_bench_ncpus(ctx); i++)
+		CPU_SET(rp_bench_cpu(ctx, i), &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
 /* Receive until told how many (fan-out, p2p) or until all were taken. */
 static void *rx_main(void *arg)
 {
 	struct rx_thread *r = arg;
 	char *buf = malloc(r->c->size);
 	unsigned long got = 0;
+	unsigned long long since = 0, cpu0;
 	long v0, v1, unused;
 
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
+	else if (rp_bench_knob_has(r->c->ctx, "rx_cpus", "all"))
+		unpin_self(r->c->ctx);
+	else		/* rx_cpus=sender */
+		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, 0));
 	thread_switches(&v0, &unused);
+	cpu0 = thread_cpu_ns();
 	while (buf && !r->err) {
 		bool done = r->total ? atomic_load(r->total) >= r->c->msgs : got >= r->c->msgs;
 		int e;
 
 		if (done)
 			break;
-		e = r->c->ops->recv(r->xp, r->idx, buf, r->c->size);
-		if (e == -EAGAIN)
+		e = r->c->ops->recv(r->xp, r->idx, buf, r->c->size, r->c->work, &r->acc);
+		/* Multicast: the others' receives are progress too. */
+		if (e == -EAGAIN && !stalled(&since))
 			continue;
 		if (e) {
-			r->err = e;
+			r->err = e == -EAGAIN ? -ETIMEDOUT : e;
 			break;
 		}
+		since = 0;
 		got++;
 		if (r->total)
 			atomic_fetch_add(r->total, 1);
 		if (r->back)
 			r->err = r->c->ops->send(r->back, buf, r->c->size);
 	}
+	r->cpu_ns = thread_cpu_ns() - cpu0;
 	thread_switches(&v1, &unused);
 	r->sleeps = v1 - v0;
+	atomic_fetch_add(&sum_sink, r->acc);
 	free(buf);
 	return NULL;
 }
@@ -194,8 +272,7 @@ static int rep_p2p(void *arg, struct rp_bench_sample *s)
 	for (unsigned long i = 0; i < c->msgs && !err; i++) {
 		if ((err = c->ops->send(fwd, buf, c->size)))
 			break;
-		while ((err = c->ops->recv(back, 0, buf, c->size)) == -EAGAIN)
-			;
+		err = recv_one(c, back, 0, buf, c->size, CHAN_RX_COPY, NULL);
 	}
 	t1 = rp_bench_now_ns();
 	if (!err)
@@ -209,6 +286,38 @@ static int rep_p2p(void *arg, struct rp_bench_sample *s)
 	return 0;
 }
 
+/*
+ * The fan-out sender: a thread of its own per repetition, pinned to the
+ * first CPU, so that no case inherits the main thread's scheduling history
+ * from the cases before it (the scheduler keeps a thread's lag across
+ * them); receivers are created before it and unpin themselves.
+ */
+struct fan_sender {
+	struct chan_case *c;
+	struct chan_xp *xp;
+	const char *buf;
+	unsigned long long t0, t1, cpu0, cpu1;
+	long p0, p1;
+	int err;
+};
+
+static void *fan_sender_main(void *arg)
+{
+	struct fan_sender *f = arg;
+	long unused;
+
+	rp_bench_pin_self(rp_bench_cpu(f->c->ctx, 0));
+	thread_switches(&unused, &f->p0);
+	f->cpu0 = thread_cpu_ns();
+	f->t0 = rp_bench_now_ns();
+	for (unsigned long i = 0; i < f->c->msgs && !f->err; i++)
+		f->err = f->c->ops->send(f->xp, f->buf, f->c->size);
+	f->t1 = rp_bench_now_ns();
+	f->cpu1 = thread_cpu_ns();
+	thread_switches(&unused, &f->p1);
+	return NULL;
+}
+
 /* Sender cost per message with nrx receivers taking every (or one) message. */
 static int rep_fan(void *arg, struct rp_bench_sample *s)
 {
@@ -218,8 +327,10 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	struct rx_thread rx[16];
 	_Atomic unsigned long total = 0;
 	char *buf = calloc(1, c->size);
-	unsigned long long t0, t1;
-	long unused, p0, p1, sleeps = 0;
+	struct fan_sender f = { .c = c, .xp = xp, .buf = buf };
+	unsigned long long t2, rx_cpu = 0;
+	long sleeps = 0;
+	pthread_t st;
 	int err = 0;
 
 	if (!xp || !buf) {
@@ -231,25 +342,31 @@ static int rep_fan(void *arg, struct rp_bench_sample *s)
 	for (unsigned i = 0; i < c->nrx; i++)
 		rx[i] = (struct rx_thread){ .c = c, .xp = xp, .idx = i,
 					    .total = c->multicast ? &total : NULL };
-	rp_bench_pin_self(rp_bench_cpu(c->ctx, 0));
 	start_rx(rx, c->nrx);
-	thread_switches(&unused, &p0);
-	t0 = rp_bench_now_ns();
-	for (unsigned long i = 0; i < c->msgs && !err; i++)
-		err = c->ops->send(xp, buf, c->size);
-	t1 = rp_bench_now_ns();
-	thread_switches(&unused, &p1);
-	if (!err)
-		err = join_rx(rx, c->nrx);
-	for (unsigned i = 0; i < c->nrx; i++)
+	if (pthread_create(&st, NULL, fan_sender_main, &f))
+		f.err = -EAGAIN;
+	else
+		pthread_join(st, NULL);
+	/* A failed sender leaves the receivers waiting: they give up after
+	 * STALL_NS (-ETIMEDOUT), so the case fails instead of hanging. */
+	err = join_rx(rx, c->nrx);
+	if (f.err)
+		err = f.err;
+	t2 = rp_bench_now_ns();
+	for (unsigned i = 0; i < c->nrx; i++) {
 		sleeps += rx[i].sleeps;
+		rx_cpu += rx[i].cpu_ns;
+	}
 	c->ops->destroy(xp);
 	free(buf);
 	if (err)
 		return rp_bench_fail(c->ctx, "%s fan-out: %s", c->ops->name, strerror(-err));
-	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(t1 - t0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_ns_per_msg", "ns", (double)(f.t1 - f.t0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_cpu_ns_per_msg", "ns", (double)(f.cpu1 - f.cpu0) / (double)c->msgs);
+	rp_bench_metric(s, "rx_cpu_ns_per_msg", "ns", (double)rx_cpu / (double)c->msgs);
+	rp_bench_metric(s, "delivered_ns_per_msg", "ns", (double)(t2 - f.t0) / (double)c->msgs);
 	rp_bench_metric(s, "rx_sleeps_per_msg", "", (double)sleeps / (double)c->msgs);
-	rp_bench_metric(s, "sender_preempted_per_msg", "", (double)(p1 - p0) / (double)c->msgs);
+	rp_bench_metric(s, "sender_preempted_per_msg", "", (double)(f.p1 - f.p0) / (double)c->msgs);
 	return 0;
 }
 
@@ -267,8 +384,8 @@ static void *wake_rx_main(void *arg)
 
 	rp_bench_pin_self(rp_bench_cpu(w->c->ctx, rp_bench_ncpus(w->c->ctx) > 1));
 	for (unsigned long i = 0; i < w->c->msgs && !w->err; i++) {
-		while ((w->err = w->c->ops->recv(w->xp, 0, stamp, sizeof(stamp))) == -EAGAIN)
-			;
+		if ((w->err = recv_one(w->c, w->xp, 0, stamp, sizeof(stamp), CHAN_RX_COPY, NULL)))
+			break;
 		w->lat[i] = (double)(rp_bench_now_ns() - stamp[0]);
 	}
 	return NULL;
@@ -319,7 +436,7 @@ static void wake_cases(struct rp_bench_ctx *ctx)
 	unsigned long n = rp_bench_quick(ctx) ? 100 : 1000;
 
 	for (size_t o = 0; o < n_p2p; o++) {
-		cs[o] = (struct chan_case){ ctx, p2p_ops[o], 64, 1, n, false };
+		cs[o] = (struct chan_case){ ctx, p2p_ops[o], 64, 1, n, false, CHAN_RX_COPY };
 		defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_wake, &cs[o] };
 	}
 	rp_bench_cases_interleaved(ctx, defs, n_p2p);
@@ -336,77 +453,100 @@ static void p2p_cases(struct rp_bench_ctx *ctx)
 
 		for (size_t o = 0; o < n_p2p; o++) {
 			cs[o] = (struct chan_case){ ctx, p2p_ops[o], p2p_sizes[z], 1,
-						    msgs_for(ctx, p2p_sizes[z], 1), false };
+						    msgs_for(ctx, p2p_sizes[z], 1), false, CHAN_RX_COPY };
 			defs[o] = (struct rp_bench_case_def){ p2p_ops[o]->name, kv, 2, rep_p2p, &cs[o] };
 		}
 		rp_bench_cases_interleaved(ctx, defs, n_p2p);
 	}
 }
 
-static void fan_cases(struct rp_bench_ctx *ctx)
+/* The cases of one size, receiver count and receiver work, interleaved. */
+static void fan_group(struct rp_bench_ctx *ctx, size_t size, unsigned nrx, enum chan_rx_work w)
 {
 	bool mcast = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_multicast.name);
 	bool by_ref = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_broadcast_ref.name);
+	struct chan_case cs[MAX_OPS + 1];
+	struct rp_bench_case_def defs[MAX_OPS + 1];
+	struct rp_bench_kv kv[4] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
+				     RP_KV_NUM("receivers", nrx), RP_KV_STR("rx_work", work_words[w]) };
+	unsigned long m = msgs_for(ctx, size, nrx);
+	const struct chan_xp_ops *extra = size <= 4096 && mcast ? &chan_xp_ringplane_multicast
+		: size > 4096 && by_ref ? &chan_xp_ringplane_broadcast_ref : NULL;
+	size_t k = 0;
 
-	for (size_t z = 0; z < n_fan_sizes; z++) {
-		for (size_t n = 0; n < n_fan_rx; n++) {
-			struct chan_case cs[MAX_OPS + 1];
-			struct rp_bench_case_def defs[MAX_OPS + 1];
-			struct rp_bench_kv kv[3] = { RP_KV_STR("test", "fanout"),
-						     RP_KV_NUM("size", (double)fan_sizes[z]),
-						     RP_KV_NUM("receivers", fan_rx[n]) };
-			unsigned long m = msgs_for(ctx, fan_sizes[z], fan_rx[n]);
-			size_t k = 0;
-
-			for (size_t o = 0; o < n_fan; o++, k++) {
-				cs[k] = (struct chan_case){ ctx, fan_ops[o], fan_sizes[z], fan_rx[n], m, false };
-				defs[k] = (struct rp_bench_case_def){ fan_ops[o]->name, kv, 3, rep_fan, &cs[k] };
-			}
-			if (fan_sizes[z] <= 4096 && mcast) {
-				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_multicast, fan_sizes[z],
-							    fan_rx[n], m, true };
-				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_multicast.name, kv, 3,
-								      rep_fan, &cs[k] };
-				k++;
-			}
-			if (fan_sizes[z] > 4096 && by_ref) {	/* large messages: also by reference */
-				cs[k] = (struct chan_case){ ctx, &chan_xp_ringplane_broadcast_ref,
-							    fan_sizes[z], fan_rx[n], m, false };
-				defs[k] = (struct rp_bench_case_def){ chan_xp_ringplane_broadcast_ref.name,
-								      kv, 3, rep_fan, &cs[k] };
-				k++;
-			}
-			rp_bench_cases_interleaved(ctx, defs, (unsigned)k);
-		}
-	}
+	for (size_t o = 0; o < n_fan; o++, k++)
+		cs[k] = (struct chan_case){ ctx, fan_ops[o], size, nrx, m, false, w };
+	/* Multicast up to 4 KB; large messages also by reference. */
+	if (extra)
+		cs[k++] = (struct chan_case){ ctx, extra, size, nrx, m,
+					      extra == &chan_xp_ringplane_multicast, w };
+	for (size_t i = 0; i < k; i++)
+		defs[i] = (struct rp_bench_case_def){ cs[i].ops->name, kv, 4, rep_fan, &cs[i] };
+	rp_bench_cases_interleaved(ctx, defs, (unsigned)k);
 }
 
-static void ratio_note(struct rp_bench_ctx *ctx, const char *a, const char *b, size_t size,
-		       unsigned nrx)
+static void fan_cases(struct rp_bench_ctx *ctx)
 {
-	struct rp_bench_kv kv[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
-				     RP_KV_NUM("receivers", nrx) };
+	for (size_t z = 0; z < n_fan_sizes; z++)
+		for (size_t n = 0; n < n_fan_rx; n++)
+			for (unsigned w = 0; work_words[w]; w++)
+				if (rp_bench_knob_has(ctx, "rx_work", work_words[w]))
+					fan_group(ctx, fan_sizes[z], fan_rx[n], (enum chan_rx_work)w);
+}
+
+static void fan_kv(struct rp_bench_kv *kv, size_t size, unsigned nrx, unsigned w)
+{
+	kv[0] = RP_KV_STR("test", "fanout");
+	kv[1] = RP_KV_NUM("size", (double)size);
+	kv[2] = RP_KV_NUM("receivers", nrx);
+	kv[3] = RP_KV_STR("rx_work", work_words[w]);
+}
+
+/* b's metric over a's, same case. */
+static void ratio_note(struct rp_bench_ctx *ctx, const char *a, const char *b, size_t size,
+		       unsigned nrx, unsigned w, const char *metric)
+{
+	struct rp_bench_kv kv[4];
 	double va, vb;
 
-	if (rp_bench_median(ctx, a, kv, 3, "sender_ns_per_msg", &va) &&
-	    rp_bench_median(ctx, b, kv, 3, "sender_ns_per_msg", &vb) && va > 0)
-		rp_bench_note(ctx, "fan-out %zu B to %u receivers: %s / %s sender cost = %.2f",
-			      size, nrx, b, a, vb / va);
+	fan_kv(kv, size, nrx, w);
+	if (rp_bench_median(ctx, a, kv, 4, metric, &va) &&
+	    rp_bench_median(ctx, b, kv, 4, metric, &vb) && va > 0)
+		rp_bench_note(ctx, "fan-out %zu B to %u receivers, rx_work %s: %s / %s %s = %.2f",
+			      size, nrx, work_words[w], b, a, metric, vb / va);
 }
 
 /* Sender cost with 16 receivers over that with 1 (seed 002's degradation). */
-static void degrade_note(struct rp_bench_ctx *ctx, const char *v, size_t size)
+static void degrade_note(struct rp_bench_ctx *ctx, const char *v, size_t size, unsigned w)
 {
-	struct rp_bench_kv k1[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
-				     RP_KV_NUM("receivers", 1) };
-	struct rp_bench_kv k16[3] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
-				      RP_KV_NUM("receivers", 16) };
+	struct rp_bench_kv k1[4], k16[4];
 	double one, sixteen;
 
-	if (rp_bench_median(ctx, v, k1, 3, "sender_ns_per_msg", &one) &&
-	    rp_bench_median(ctx, v, k16, 3, "sender_ns_per_msg", &sixteen) && one > 0)
-		rp_bench_note(ctx, "%s %zu B: sender cost with 16 receivers / with 1 = %.2f", v, size,
-			      sixteen / one);
+	fan_kv(k1, size, 1, w);
+	fan_kv(k16, size, 16, w);
+	if (rp_bench_median(ctx, v, k1, 4, "sender_ns_per_msg", &one) &&
+	    rp_bench_median(ctx, v, k16, 4, "sender_ns_per_msg", &sixteen) && one > 0)
+		rp_bench_note(ctx, "%s %zu B, rx_work %s: sender cost with 16 receivers / with 1 = %.2f",
+			      v, size, work_words[w], sixteen / one);
+}
+
+/* The goals' ratios (issue 14), for one receiver work. */
+static void work_notes(struct rp_bench_ctx *ctx, unsigned w)
+{
+	static const char *const metrics[] = { "sender_ns_per_msg", "sender_cpu_ns_per_msg",
+					       "delivered_ns_per_msg" };
+	static const char *const versus[] = { "pipe", "shm_eventfd", "iceoryx" };
+
+	for (size_t m = 0; m < N_OF(metrics); m++) {
+		for (size_t v = 0; v < N_OF(versus); v++) {
+			ratio_note(ctx, "ringplane_broadcast", versus[v], 64, 16, w, metrics[m]);
+			ratio_note(ctx, "ringplane_broadcast", versus[v], 32768, 16, w, metrics[m]);
+			ratio_note(ctx, "ringplane_broadcast_ref", versus[v], 32768, 16, w, metrics[m]);
+		}
+	}
+	degrade_note(ctx, "ringplane_multicast", 64, w);
+	degrade_note(ctx, "ringplane_broadcast", 64, w);
+	degrade_note(ctx, "pipe", 64, w);
 }
 
 static void notes(struct rp_bench_ctx *ctx)
@@ -417,15 +557,9 @@ static void notes(struct rp_bench_ctx *ctx)
 
 	for (size_t i = 0; i < N_OF(all); i++)
 		rp_bench_note(ctx, "%s", all[i]->how);
-	ratio_note(ctx, "ringplane_broadcast", "pipe", 64, 16);
-	ratio_note(ctx, "ringplane_broadcast", "pipe", 32768, 16);
-	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 64, 16);
-	ratio_note(ctx, "ringplane_broadcast", "shm_eventfd", 32768, 16);
-	ratio_note(ctx, "ringplane_broadcast_ref", "pipe", 32768, 16);
-	ratio_note(ctx, "ringplane_broadcast_ref", "ringplane_broadcast", 32768, 16);
-	degrade_note(ctx, "ringplane_multicast", 64);
-	degrade_note(ctx, "ringplane_broadcast", 64);
-	degrade_note(ctx, "pipe", 64);
+	for (unsigned w = 0; work_words[w]; w++)
+		if (rp_bench_knob_has(ctx, "rx_work", work_words[w]))
+			work_notes(ctx, w);
 	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
 		      "oversubscribe the machine.",
 		      rp_bench_ncpus(ctx));
@@ -434,20 +568,28 @@ static void notes(struct rp_bench_ctx *ctx)
 static void plots(struct rp_bench_ctx *ctx)
 {
 	static const struct rp_bench_kv p2p = RP_KV_STR("test", "p2p");
-	static const struct rp_bench_kv f64[2] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", 64) };
-	static const struct rp_bench_kv f32k[2] = { RP_KV_STR("test", "fanout"),
-						    RP_KV_NUM("size", 32768) };
-	const struct rp_bench_plot p[] = {
-		{ "p2p", "point to point, one-way ns per message", "size", "ns_per_msg",
-		  true, true, &p2p, 1 },
-		{ "fanout-64", "sender ns per message, 64 B, by receivers", "receivers",
-		  "sender_ns_per_msg", true, true, f64, 2 },
-		{ "fanout-32k", "sender ns per message, 32 KB, by receivers", "receivers",
-		  "sender_ns_per_msg", true, true, f32k, 2 },
-	};
+	const struct rp_bench_plot pp = { "p2p", "point to point, one-way ns per message", "size",
+					  "ns_per_msg", true, true, &p2p, 1 };
+	static const unsigned sizes[] = { 64, 32768 };
 
-	for (size_t i = 0; i < N_OF(p); i++)
-		rp_bench_plot_lines(ctx, &p[i]);
+	rp_bench_plot_lines(ctx, &pp);
+	for (unsigned w = 0; work_words[w]; w++) {
+		if (!rp_bench_knob_has(ctx, "rx_work", work_words[w]))
+			continue;
+		for (size_t z = 0; z < N_OF(sizes); z++) {
+			struct rp_bench_kv where[3] = { RP_KV_STR("test", "fanout"),
+							RP_KV_NUM("size", sizes[z]),
+							RP_KV_STR("rx_work", work_words[w]) };
+			char id[32], title[96];
+			struct rp_bench_plot p = { id, title, "receivers", "sender_ns_per_msg",
+						   true, true, where, 3 };
+
+			snprintf(id, sizeof(id), "fanout-%s-%s", z ? "32k" : "64", work_words[w]);
+			snprintf(title, sizeof(title), "sender ns per message, %s, receivers: %s, by receivers",
+				 z ? "32 KB" : "64 B", work_words[w]);
+			rp_bench_plot_lines(ctx, &p);
+		}
+	}
 }
 
 /* iceoryx, when built in and its daemon starts: a fifth variant. */
@@ -458,7 +600,7 @@ static void iceoryx_join(struct rp_bench_ctx *ctx)
 
 	if (chan_iox_start(&why) == 0) {
 		p2p_ops[n_p2p++] = fan_ops[n_fan++] = &chan_xp_iceoryx;
-		rp_bench_note(ctx, "%s", chan_xp_iceoryx.how);
+		rp_bench_note(ctx, "%s; RouDi's log: %s", chan_xp_iceoryx.how, chan_iox_log());
 		return;
 	}
 	rp_bench_note(ctx, "iceoryx not measured: %s", why);
@@ -485,6 +627,7 @@ static int chan_run(struct rp_bench_ctx *ctx)
 	bool p2p = rp_bench_knob_has(ctx, "tests", "p2p");
 	bool wake = rp_bench_knob_has(ctx, "tests", "wake");
 	bool fan = rp_bench_knob_has(ctx, "tests", "fanout");
+	unsigned n_works = 0;
 
 	if (rp_bench_quick(ctx))
 		rp_bench_quick_reps(ctx, 1);
@@ -495,8 +638,10 @@ static int chan_run(struct rp_bench_ctx *ctx)
 		iceoryx_join(ctx);
 	n_p2p = keep_wanted(ctx, p2p_ops, n_p2p);
 	n_fan = keep_wanted(ctx, fan_ops, n_fan);
+	for (unsigned w = 0; work_words[w]; w++)
+		n_works += rp_bench_knob_has(ctx, "rx_work", work_words[w]);
 	rp_bench_expect_cases(ctx, (p2p ? n_p2p_sizes * n_p2p : 0) + (wake ? n_p2p : 0) +
-				   (fan ? n_fan_sizes * n_fan_rx * (n_fan + 1) : 0));
+				   (fan ? n_fan_sizes * n_fan_rx * (n_fan + 1) * n_works : 0));
 	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
 	if (p2p)
 		p2p_cases(ctx);

@@ -5,7 +5,7 @@
  * sender loans a chunk in iceoryx's shared memory, writes the message into it
  * and publishes it: the message is written once, whatever the number of
  * subscribers (zero-copy, by reference). The receiver takes the chunk,
- * copies the message out (as the other transports' receivers do) and
+ * does the case's work with it in place (chan_ops.h: copy, none, sum) and
  * releases it. Blocking like the block policy: the publisher waits for a
  * full subscriber queue (WAIT_FOR_CONSUMER / BLOCK_PRODUCER).
  *
@@ -47,35 +47,64 @@ struct iox_xp {
 	iox_ws_t ws[RX_MAX];
 };
 
+/* RouDi's shared memory: its management segment, made when it is ready,
+ * and the data segment of the built-in config (named after the user). */
+#define ROUDI_MGMT "/dev/shm/iceoryx_mgmt"
+#define ROUDI_DATA "/dev/shm/$(id -un)"
+
 static bool roudi_up(void)
 {
 	struct stat st;
 
-	/* RouDi creates its management segment when it is ready. */
-	return stat("/dev/shm/iceoryx_mgmt", &st) == 0;
+	return stat(ROUDI_MGMT, &st) == 0;
 }
+
+/* RouDi's output, for when a case fails (chan_iox_log). */
+static char roudi_log[64];
 
 /*
  * RouDi cannot be stopped under a registered process: it sends SIGTERM, then
  * SIGKILL, to every process still registered (and a process cannot
  * unregister). So a small watcher shell runs it and stops it once this
  * process has exited.
+ *
+ * Monitoring off (-m off): with it on, RouDi removes a process whose
+ * runtime thread sent no keepalive for 1.5 s (5 x 300 ms) and frees its
+ * publishers and subscribers; the process is not told, so its subscribers
+ * wait for ever for data that no longer reaches them. On this 2-vCPU
+ * machine shared by other work, a process starved of CPU that long (or
+ * stopped: SIGSTOP for 3 s reproduces it) made the iceoryx cases hang with
+ * every thread in a futex wait ("Application ... not responding (last
+ * response 1591 milliseconds ago) --> removing it" in RouDi's log). The
+ * benchmark stops its RouDi itself, so liveness monitoring has no job here.
+ * Without it RouDi does not notice a client killed by a signal, and at its
+ * own shutdown it fails an assertion trying to stop it, leaving its shared
+ * memory files behind (which would keep iceoryx out of the next run): the
+ * watcher removes them once RouDi has exited (they are this RouDi's: it
+ * was started only when they did not exist).
  */
 static pid_t spawn_roudi(void)
 {
-	char script[256];
+	char script[384];
 	pid_t pid;
 
+	snprintf(roudi_log, sizeof(roudi_log), "/tmp/ringplane-bench-iox-roudi.%d.log", (int)getpid());
 	snprintf(script, sizeof(script),
-		 "iox-roudi >/dev/null 2>&1 & r=$!; "
-		 "while kill -0 %d 2>/dev/null; do sleep 0.2; done; kill $r; wait $r",
-		 (int)getpid());
+		 "iox-roudi -m off >%s 2>&1 & r=$!; "
+		 "while kill -0 %d 2>/dev/null; do sleep 0.2; done; kill $r; wait $r; "
+		 "rm -f %s %s",
+		 roudi_log, (int)getpid(), ROUDI_MGMT, ROUDI_DATA);
 	if ((pid = fork()) == 0) {
 		setpgid(0, 0);	/* not in our process group: Ctrl-C goes to us only */
 		execl("/bin/sh", "sh", "-c", script, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
+}
+
+const char *chan_iox_log(void)
+{
+	return roudi_log;
 }
 
 int chan_iox_start(const char **why)
@@ -182,7 +211,8 @@ static int iox_send(struct chan_xp *xp, const void *buf, size_t len)
 	return 0;
 }
 
-static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
+static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum chan_rx_work w,
+		    uint64_t *acc)
 {
 	struct iox_xp *x = (struct iox_xp *)xp;
 	const void *chunk;
@@ -194,7 +224,7 @@ static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 		if (iox_sub_take_chunk(x->sub[rx], &chunk) != ChunkReceiveResult_SUCCESS)
 			return -EAGAIN;
 	}
-	memcpy(buf, chunk, len);
+	chan_rx_use(w, chunk, buf, len, acc);
 	iox_sub_release_chunk(x->sub[rx], chunk);
 	return 0;
 }
@@ -202,6 +232,7 @@ static int iox_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 const struct chan_xp_ops chan_xp_iceoryx = {
 	.name = "iceoryx",
 	.how = "iceoryx: Eclipse iceoryx 2.0.3 C binding, own iox-roudi, publisher + a subscriber "
-	       "(queue 64, blocking) and wait set per receiver; loan, write once, publish",
+	       "(queue 64, blocking) and wait set per receiver; loan, write once, publish; take, use "
+	       "in place, release; RouDi with monitoring off",
 	.create = iox_create, .send = iox_send, .recv = iox_recv, .destroy = iox_destroy,
 };

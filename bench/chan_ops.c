@@ -28,6 +28,28 @@
 #define SHM_SLOTS 64u
 #define POLL_MS 50
 
+static uint64_t sum_bytes(const uint8_t *b, size_t len)
+{
+	uint64_t s = 0, v;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&v, b + i, 8);
+		s += v;
+	}
+	for (; i < len; i++)
+		s += b[i];
+	return s;
+}
+
+void chan_rx_use(enum chan_rx_work w, const void *msg, void *buf, size_t len, uint64_t *acc)
+{
+	if (w == CHAN_RX_COPY && msg != buf)
+		memcpy(buf, msg, len);
+	else if (w == CHAN_RX_SUM)
+		*acc += sum_bytes(msg, len);
+}
+
 /* ---- pipe and unix: one fd pair per receiver --------------------------- */
 
 struct fd_xp {
@@ -109,8 +131,10 @@ static int fd_send(struct chan_xp *xp, const void *buf, size_t len)
 	return r;
 }
 
-/* A pipe is a byte stream: read the whole message; SEQPACKET gives it in one. */
-static int fd_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
+/* A pipe is a byte stream: read the whole message; SEQPACKET gives it in
+ * one. The read is the mechanism's copy: `none` does nothing more. */
+static int fd_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum chan_rx_work w,
+		   uint64_t *acc)
 {
 	struct fd_xp *x = (struct fd_xp *)xp;
 	struct pollfd p = { .fd = x->rfd[rx], .events = POLLIN };
@@ -127,6 +151,7 @@ static int fd_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 			return n ? -errno : -EPIPE;
 		got += (size_t)n;
 	}
+	chan_rx_use(w, buf, buf, len, acc);
 	return 0;
 }
 
@@ -222,7 +247,9 @@ static int shm_send(struct chan_xp *xp, const void *buf, size_t len)
 	return 0;
 }
 
-static int shm_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
+/* The message is used where it lies, then its slot given back. */
+static int shm_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum chan_rx_work w,
+		    uint64_t *acc)
 {
 	struct shm_xp *x = (struct shm_xp *)xp;
 	struct shm_ring *r = x->ring[rx];
@@ -240,15 +267,16 @@ static int shm_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
 		if (atomic_load_explicit(&r->head, memory_order_acquire) == t)
 			return -EAGAIN;
 	}
-	memcpy(buf, x->data[rx] + (t % SHM_SLOTS) * x->size, len);
+	chan_rx_use(w, x->data[rx] + (t % SHM_SLOTS) * x->size, buf, len, acc);
 	atomic_store_explicit(&r->tail, t + 1, memory_order_release);
 	return 0;
 }
 
 const struct chan_xp_ops chan_xp_shm_eventfd = {
 	.name = "shm_eventfd",
-	.how = "shm_eventfd: a 64-slot ring in MAP_SHARED memory per receiver, one copy per "
-	       "receiver, eventfd written only for a receiver that said it sleeps",
+	.how = "shm_eventfd: a 64-slot ring in MAP_SHARED memory per receiver, the sender "
+	       "copies into each, receivers read in place, eventfd written only for a receiver "
+	       "that said it sleeps",
 	.create = shm_create, .send = shm_send, .recv = shm_recv, .destroy = shm_destroy,
 };
 
@@ -264,6 +292,7 @@ struct rp_xp {
 	 * each reused once the message last sent from it is released */
 	uint8_t *region;
 	size_t size;
+	bool in_place;			/* broadcast: receivers read in place */
 	uint64_t sent, last_pos[RP_SLOTS];
 };
 
@@ -305,6 +334,7 @@ static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mo
 		return NULL;
 	}
 	x->size = size;
+	x->in_place = mode == RP_CHAN_BROADCAST;
 	if (by_ref && !(x->region = rp_chan_region_create(x->tx, RP_SLOTS * size, &e))) {
 		*why = "rp_chan_region_create failed";
 		rp_destroy((struct chan_xp *)x);
@@ -360,24 +390,37 @@ static int rpr_send(struct chan_xp *xp, const void *buf, size_t len)
 	return rp_chan_send_ref(x->tx, (size_t)b * x->size, len, &x->last_pos[b]);
 }
 
-/* Receivers read in place and copy out, as the iceoryx variant does. */
-static int rp_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len)
+/* One message: read in place (broadcast: rp_chan_peek, released after
+ * use, as iceoryx's take/release) or received into buf (unicast,
+ * multicast: rp_chan_recv copies, the mechanism's copy as a pipe's read). */
+static int rp_take(const struct rp_xp *x, struct rp_chan *ch, void *buf, size_t len,
+		   enum chan_rx_work w, uint64_t *acc)
 {
-	struct rp_xp *x = (struct rp_xp *)xp;
-	struct rp_chan *ch = x->rx[rx];
-	const void *msg;
+	struct rp_chan_view v;
 	ssize_t n;
 
+	if (!x->in_place) {
+		if ((n = rp_chan_recv(ch, buf, len, NULL)) >= 0)
+			chan_rx_use(w, buf, buf, (size_t)n < len ? (size_t)n : len, acc);
+		return n < 0 ? (int)n : 0;
+	}
+	if ((n = rp_chan_peek(ch, &v)) < 0)
+		return (int)n;
+	chan_rx_use(w, v.data, buf, v.len < len ? v.len : len, acc);
+	return rp_chan_release(ch, &v);
+}
+
+static int rp_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum chan_rx_work w,
+		   uint64_t *acc)
+{
+	struct rp_xp *x = (struct rp_xp *)xp;
+
 	for (int tries = 0; tries < 2; tries++) {
-		if (x->region && (n = rp_chan_recv_ref(ch, buf, len, &msg, NULL)) >= 0) {
-			memcpy(buf, msg, (size_t)n < len ? (size_t)n : len);
-			return 0;
-		}
-		if (!x->region && (n = rp_chan_recv(ch, buf, len, NULL)) >= 0)
-			return 0;
-		if (n != -EAGAIN)
-			return (int)n;
-		if (tries == 0 && rp_chan_wait(ch, POLL_MS) == -ETIMEDOUT)
+		int r = rp_take(x, x->rx[rx], buf, len, w, acc);
+
+		if (r != -EAGAIN)
+			return r;
+		if (tries == 0 && rp_chan_wait(x->rx[rx], POLL_MS) == -ETIMEDOUT)
 			return -EAGAIN;
 	}
 	return -EAGAIN;
@@ -390,7 +433,8 @@ const struct chan_xp_ops chan_xp_ringplane_unicast = {
 
 const struct chan_xp_ops chan_xp_ringplane_broadcast = {
 	.name = "ringplane_broadcast",
-	.how = "ringplane_broadcast: chan/ broadcast channel, 256 slots, each message written once",
+	.how = "ringplane_broadcast: chan/ broadcast channel, 256 slots, each message written once, "
+	       "receivers read it in place (rp_chan_peek/rp_chan_release)",
 	.create = rpb_create, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
 };
 

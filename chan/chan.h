@@ -192,6 +192,36 @@ bool rp_chan_released(struct rp_chan *ch, uint64_t pos);
 ssize_t rp_chan_recv_ref(struct rp_chan *ch, void *buf, size_t cap, const void **data,
 			 uint64_t *lost);
 
+/*
+ * Reading in place (broadcast channels; chan/view.c): a view of the next
+ * message where it lies in shared memory, its slot or (by reference) the
+ * sender's region, without a copy; iceoryx's take/release and seed 002's
+ * shared ring work this way. The receiver's cursor stays at the message
+ * until rp_chan_release, so with the block policy no sender rewrites its
+ * bytes meanwhile. With the overwrite policy a sender may lap the slot
+ * while it is read: rp_chan_release then returns -ESTALE (counted as lost)
+ * and what was read must be thrown away (it may be torn). The view's
+ * pointer and length are checked against this handle's own mappings and
+ * sizes, whatever another process writes into the file, so reading it never
+ * faults (a truncated file reads as zeros, above); a co-tenant writing into
+ * a slot without its sequence can change the bytes unnoticed.
+ * One view at a time: while it is open, receives return -EBUSY and
+ * rp_chan_wait returns at once. The fields after len are the library's.
+ */
+struct rp_chan_view {
+	const void *data;
+	size_t len;
+	uint64_t lost;		/* messages lost to overwrites just before this one */
+	uint64_t pos, seq;
+};
+/* The next message's view: its length, or -EAGAIN, -EPIPE, -EIO, -EINVAL as
+ * rp_chan_recv; -EBUSY (a view is open), -EOPNOTSUPP (not broadcast). */
+ssize_t rp_chan_peek(struct rp_chan *ch, struct rp_chan_view *v);
+/* Done with the view: 0; -ESTALE (overwritten while it was read); -EIO
+ * (a file truncated under it: the bytes read may be zeros); -EINVAL (no
+ * view open). Either way the view is closed. */
+int rp_chan_release(struct rp_chan *ch, struct rp_chan_view *v);
+
 /* Wait until a message may be ready (0), -ETIMEDOUT, -EPIPE, -EIO (truncated
  * under the handle), or another negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
  * the handle's own small ring, or futex(2) where the kernel lacks the op. */

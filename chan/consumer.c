@@ -294,6 +294,8 @@ static ssize_t recv_common(struct rp_chan *ch, void *buf, size_t cap, bool copy,
 		return -EINVAL;
 	if (rp_chan_is_broken(ch))
 		return -EIO;
+	if (ch->viewing)	/* view.c: the cursor is held at the view */
+		return -EBUSY;
 	/* What the previous receive handed out by reference is done with. */
 	rp_chan_hold_clear(ch);
 	/* Read before trying: what was sent before the destroy is drained. */
@@ -359,4 +361,25 @@ bool rp_chan_rx_ready(struct rp_chan *ch)
 
 	return atomic_load_explicit(&sl->seq, memory_order_relaxed) >= rp_chan_seq_ready(pos) ||
 	       atomic_load_explicit(&ch->shm->destroyed, memory_order_relaxed);
+}
+
+/* view.c reads in place with the same cursor and counters. */
+void rp_chan_cursor_advance(struct rp_chan *ch, uint64_t to)
+{
+	advance(ch, to);
+}
+
+void rp_chan_count_lost(struct rp_chan *ch, uint64_t n, uint64_t *lost)
+{
+	count_lost(ch, n, lost);
+}
+
+void rp_chan_count_received(struct rp_chan *ch)
+{
+	count_received(ch);
+}
+
+uint64_t rp_chan_resume_pos(struct rp_chan *ch, uint64_t pos)
+{
+	return resume_pos(ch, pos);
 }

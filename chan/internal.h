@@ -54,6 +54,8 @@ struct rp_chan {
 		int guard;
 	} rmap[RP_CHAN_MAX_REGIONS];
 	bool holding;
+	/* view.c: a view is open at the cursor (rp_chan_peek). */
+	bool viewing;
 };
 
 void rp_chan_errf(struct rp_chan_err *e, const char *fmt, ...)
@@ -92,6 +94,13 @@ bool rp_chan_repair_hole(struct rp_chan *ch);
 uint64_t rp_chan_floor_refresh(struct rp_chan *ch);
 /* Is there something for this receiver now (or the channel destroyed)? */
 bool rp_chan_rx_ready(struct rp_chan *ch);
+
+/* consumer.c, for view.c: move the cursor on (published for the floor),
+ * count lost and received messages, where a lapped reader resumes. */
+void rp_chan_cursor_advance(struct rp_chan *ch, uint64_t to);
+void rp_chan_count_lost(struct rp_chan *ch, uint64_t n, uint64_t *lost);
+void rp_chan_count_received(struct rp_chan *ch);
+uint64_t rp_chan_resume_pos(struct rp_chan *ch, uint64_t pos);
 
 /* region.c */
 /* Where a region file lives. -ENAMETOOLONG. */
