@@ -80,6 +80,8 @@ enum rp_relay_sub {
 	RP_RELAY_BUFBACK,	/* the owner is done with origin's buffer bid */
 	RP_RELAY_READY,		/* the group is complete: start receiving */
 	RP_RELAY_QUIET,		/* the sender will hand this worker nothing more */
+	RP_RELAY_LEFT,		/* takeover: the sender's socket left its group and is read
+				 * to the end: it hands this worker nothing more */
 };
 
 static inline uint64_t rp_relay_msg(enum rp_relay_sub sub, unsigned svc, unsigned worker,
@@ -134,6 +136,7 @@ struct rp_relay_sess {
 	uint32_t prev, next;	/* idle order (least recently used first); free list */
 	uint32_t cli;		/* its client's entry */
 	uint32_t up_gen;	/* struct relay's up_gen when it last gathered a datagram */
+	uint32_t awaiting;	/* datagrams sent up not yet matched by a reply (relay_takeover.c) */
 	uint64_t last_ms;
 };
 

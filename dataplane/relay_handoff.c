@@ -77,6 +77,15 @@ void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin
 		send_or_later(w, r, origin, rp_relay_msg(RP_RELAY_BUFBACK, si->idx, w->id, bid));
 }
 
+void relay_tell_others(struct rp_worker *w, struct rp_svc_inst *si, enum rp_relay_sub sub)
+{
+	struct relay *r = si->priv;
+
+	for (unsigned k = 0; r->group && k < r->n_workers; k++)
+		if (k != w->id)
+			send_or_later(w, r, k, rp_relay_msg(sub, si->idx, w->id, 0));
+}
+
 void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
@@ -84,9 +93,7 @@ void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si)
 	if (r->quiet_sent || !r->group)
 		return;
 	r->quiet_sent = true;
-	for (unsigned k = 0; k < r->n_workers; k++)
-		if (k != w->id)
-			send_or_later(w, r, k, rp_relay_msg(RP_RELAY_QUIET, si->idx, w->id, 0));
+	relay_tell_others(w, si, RP_RELAY_QUIET);
 }
 
 void relay_release_hold(struct rp_worker *w, struct relay *r)
@@ -215,6 +222,9 @@ static int on_relay_msg(void *worker, const struct rp_msg *m)
 		if (++r->quiet_got >= r->n_workers - 1)
 			relay_release_hold(w, r);
 		return 0;
+	case RP_RELAY_LEFT:
+		relay_takeover_on_left(w, si, from);
+		return 0;
 	}
 	return -EINVAL;
 }
@@ -249,8 +259,9 @@ int relay_join_group(struct rp_worker *w, struct rp_svc_inst *si, struct relay *
 	r->copy = r->group ? r->group->copy : NULL;
 	r->ready = rp_relay_group_complete(r->group);
 	if (r->n_workers > 1) {
-		/* QUIETs (one per member) and one return per foreign buffer */
-		r->cap_later = r->n_workers + (r->n_workers - 1) * w->pool.count;
+		/* QUIETs and LEFTs (one each per member) and one return per
+		 * foreign buffer */
+		r->cap_later = 2 * r->n_workers + (r->n_workers - 1) * w->pool.count;
 		r->later = calloc(r->cap_later, sizeof(*r->later));
 		if (!r->later)
 			return -ENOMEM;

@@ -47,6 +47,8 @@ struct relay {
 	bool quiet_sent;		/* told the others we hand nothing more */
 	bool hold;			/* one unit of pending until all QUIETs */
 	unsigned quiet_got;
+	bool left_sent;			/* takeover: told the others LEFT (relay_takeover.c) */
+	unsigned left_got;		/* takeover: LEFTs from the others */
 	unsigned lent;			/* our buffers other members hold */
 	struct msghdr smh;		/* session sockets: room for any address */
 	struct rp_relay_group *group;	/* NULL: a group of one */
@@ -82,6 +84,9 @@ bool relay_hand_over(struct rp_worker *w, struct rp_svc_inst *si, unsigned owner
 void relay_buf_done(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid);
 /* Our service socket's receive ended while stopping: tell the others. */
 void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
+/* Send message sub (no buffer) to every other member, in order after
+ * what we sent them before. */
+void relay_tell_others(struct rp_worker *w, struct rp_svc_inst *si, enum rp_relay_sub sub);
 /* Messages the outbox had no room for (flush). */
 void relay_send_later(struct rp_worker *w, struct relay *r);
 /* Stop waiting for the others' QUIET (drain timeout). */
@@ -170,6 +175,19 @@ void relay_arm(struct rp_worker *w, struct rp_svc_inst *si);
 /* Queue the client -> backend datagrams gathered so far (before a reload
  * replaces the backend table their entries name). */
 void relay_up_flush(struct rp_worker *w, struct rp_svc_inst *si);
+
+/* ---- relay_takeover.c: the leaving appliance keeps sessions until answered ---- */
+
+/* SIGUSR2 (svc leave): the service socket leaves its group. */
+void relay_takeover_leave(struct rp_worker *w, struct rp_svc_inst *si);
+/* svc left(): queue read, every member LEFT, every session answered. */
+bool relay_takeover_left(struct rp_worker *w, struct rp_svc_inst *si);
+/* RP_RELAY_LEFT from member `from`. */
+void relay_takeover_on_left(struct rp_worker *w, struct rp_svc_inst *si, unsigned from);
+struct rp_relay_sess;
+/* A datagram of s went to its backend; `datagrams` came back from it. */
+void relay_sess_sent_up(struct rp_relay_sess *s);
+void relay_sess_answered(struct rp_relay_sess *s, unsigned datagrams);
 
 /* ---- relay_reload.c ---------------------------------------------------------- */
 

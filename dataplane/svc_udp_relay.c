@@ -33,6 +33,9 @@
  * one unit of `pending` until it has heard QUIET from all the others, so no
  * ring is closed while a DGRAM may still be on its way to it.
  *
+ * Takeover (relay_takeover.c): the service socket leaves its group; the
+ * sessions stay until every datagram they relayed has been answered.
+ *
  * Start: a member receives nothing until every member joined (the last one
  * to join sends RP_RELAY_READY to the others): before that a datagram's
  * owner might have no ring to hand it to.
@@ -259,11 +262,12 @@ void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsi
 		.client = io_uring_recvmsg_name(out), .clen = out->namelen });
 }
 
-static void up_count(struct rp_worker *w, struct rp_svc_inst *si, const struct rp_relay_sess *s,
+static void up_count(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
 		     const struct relay_dgram *d)
 {
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
+	relay_sess_sent_up(s);
 }
 
 /* A datagram in our own pool for session s: gathered for the flush, which
@@ -416,7 +420,7 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->smh);
 	struct rp_tx tx = rp_svc_tx(w, si);
 	uint8_t *payload;
-	unsigned len, seg = 0;
+	unsigned len, seg = 0, n;
 
 	if (!out || (out->flags & MSG_TRUNC) || s->state != RP_SESS_OPEN) {
 		if (!out || (out->flags & MSG_TRUNC))
@@ -430,7 +434,9 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 		seg = 0;	/* one datagram */
 	if (seg)
 		rp_count(relay_be_ctr(w, si, s->be), RP_C_GRO_RECEIVES, 1);
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_RX_PACKETS, seg ? (len + seg - 1) / seg : 1);
+	n = seg ? (len + seg - 1) / seg : 1;
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_RX_PACKETS, n);
+	relay_sess_answered(s, n);
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_DOWN_BYTES, len);
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
 	/* The name area has room for any address (smh): the client's goes
@@ -578,20 +584,6 @@ static unsigned relay_tick_wanted(const struct rp_service_cfg *cfg)
 	return !idle || (probe && probe < idle) ? probe : idle;
 }
 
-/* Takeover: the service socket leaves its group (clients' next datagrams
- * reach the successor); sessions answer on until the drain. */
-static void relay_leave(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	(void)w;
-	rp_udp_sock_leave(&((struct relay *)si->priv)->us, si);
-}
-
-static bool relay_left(struct rp_worker *w, struct rp_svc_inst *si)
-{
-	(void)w;
-	return rp_udp_sock_left(&((struct relay *)si->priv)->us);
-}
-
 static void relay_stop(struct rp_worker *w, struct rp_svc_inst *si)
 {
 	struct relay *r = si->priv;
@@ -711,8 +703,8 @@ const struct rp_svc_ops rp_svc_udp_relay = {
 	.flush = relay_flush,
 	.tick = relay_tick,
 	.tick_wanted_ms = relay_tick_wanted,
-	.leave = relay_leave,
-	.left = relay_left,
+	.leave = relay_takeover_leave,
+	.left = relay_takeover_left,
 	.stop = relay_stop,
 	.abort = relay_abort,
 	.destroy = relay_destroy,

@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: MIT
 """relay_check.py: the two ends of a UDP relay test (udp-relay).
 
-  relay_check.py backend HOST:PORT ID
+  relay_check.py backend HOST:PORT ID [--delay-ms N]
       A backend: answers every datagram with one byte ID followed by the
       datagram itself, so a client can check both the payload and which
-      backend answered.
+      backend answered. --delay-ms: each answer leaves N ms after its
+      datagram came (a slow backend: answers always on the way).
 
   relay_check.py clients RELAY_HOST:PORT --ips A,B,... [--ports N]
                  [--count N] [--window N] [--sizes 64,512,1400]
@@ -43,8 +44,10 @@ Batching through the relay (GSO toward backends, GRO from them):
       client receives N datagrams, exactly the sizes and bytes the backend
       sent, in order. Prints {"shapes": .., "datagrams": .., "errors": []}.
 """
+import collections
 import json
 import random
+import select
 import socket
 import struct
 import sys
@@ -56,14 +59,30 @@ def addr(text):
     return host, int(port)
 
 
-def backend(listen, ident):
+def backend(listen, ident, delay_ms=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
     s.bind(addr(listen))
     tag = bytes([int(ident)])
+    if delay_ms:
+        return slow_backend(s, tag, delay_ms / 1000.0)
     while True:
         data, peer = s.recvfrom(65536)
         s.sendto(tag + data, peer)
+
+
+def slow_backend(s, tag, delay):
+    """Every answer leaves `delay` after its datagram came, in arrival
+    order: there are always answers on the way back while traffic runs."""
+    due = collections.deque()
+    while True:
+        wait = max(0.0, due[0][0] - time.monotonic()) if due else None
+        if select.select([s], [], [], wait)[0]:
+            data, peer = s.recvfrom(65536)
+            due.append((time.monotonic() + delay, tag + data, peer))
+        while due and due[0][0] <= time.monotonic():
+            _, data, peer = due.popleft()
+            s.sendto(data, peer)
 
 
 def payload(sid, seq, size):
@@ -264,7 +283,7 @@ def main():
         return 2
     mode, where, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
     if mode == "backend":
-        backend(where, rest[0])
+        backend(where, rest[0], int(opt(rest, "--delay-ms", 0)))
         return 0
     if mode == "batch-backend":
         batch_backend(where)

@@ -6,6 +6,7 @@ underneath it: takeover.sh).
 
   steady_traffic.py HOST UDP_PORT TCP_PORT STOPFILE [--tcp-clients N]
                     [--tcp-bytes B] [--udp-window W] [--udp-sockets U]
+                    [--udp-bind IP] [--udp-skip K]
 
 TCP: N threads, each in a loop: connect, stream B bytes of a seeded
 pseudo-random pattern while reading the echo back, check every byte,
@@ -16,7 +17,12 @@ UDP: U sockets (U source ports, so a reuseport group's hash spreads
 them over its members), datagrams numbered 0, 1, 2, ... sent round-robin
 over them with at most W unanswered at a time; an answer must carry the
 number back. A datagram not answered within 3 s is lost; nothing is ever
-resent.
+resent. An answer is the datagram itself after K bytes (--udp-skip: a
+relay's backend may put its own before); an answer to a number not
+awaited (a second answer, or one after its 3 s) or with other bytes is
+unexpected; the distinct K-byte prefixes are counted (udp_tags: how
+many backends answered). --udp-bind: the sockets' source address. --tcp-clients 0:
+UDP only.
 
   steady_traffic.py --hold HOST TCP_PORT STOPFILE
 
@@ -27,7 +33,9 @@ Exit 0 when both echoes came back whole.
 Both stop starting new work once STOPFILE exists, finish what is under
 way, and print one line:
   tcp_conns OK tcp_failed F tcp_bytes X udp_sent S udp_answered A udp_lost L
-Exit 0 when F and L are 0 and some of both kinds got through, else 1.
+  udp_unexpected E [udp_tags T]
+Exit 0 when F, L and E are 0 and some of both kinds (of UDP alone with
+--tcp-clients 0) got through, else 1.
 """
 import argparse
 import os
@@ -90,13 +98,19 @@ def udp_socks(args):
     socks = []
     for _ in range(args.udp_sockets):
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        if args.udp_bind:
+            s.bind((args.udp_bind, 0))
         s.connect((args.host, args.udp_port))
         s.setblocking(False)
         socks.append(s)
     return socks
 
 
-def udp_recv(socks, out, res):
+def udp_dgram(seq):
+    return struct.pack("!Q", seq) + b"x" * 56
+
+
+def udp_recv(socks, out, res, skip):
     """Answers that arrived within 50 ms; returns how many matched."""
     n_ok = 0
     ready, _, _ = select.select(socks, [], [], 0.05)
@@ -108,8 +122,13 @@ def udp_recv(socks, out, res):
         except ConnectionRefusedError:
             res["refused"] = res.get("refused", 0) + 1
             continue
-        if len(d) >= 8 and out.pop(struct.unpack("!Q", d[:8])[0], None) is not None:
+        res["tags"].add(d[:skip])
+        d = d[skip:]
+        seq = struct.unpack("!Q", d[:8])[0] if len(d) >= 8 else -1
+        if d == udp_dgram(seq) and out.pop(seq, None) is not None:
             n_ok += 1
+        else:
+            res["unexpected"] += 1
     return n_ok
 
 
@@ -123,10 +142,10 @@ def udp_loop(args, res):
         if stop_at is None and os.path.exists(args.stopfile):
             stop_at = now
         while stop_at is None and len(out) < args.udp_window:
-            socks[seq % len(socks)].send(struct.pack("!Q", seq) + b"x" * 56)
+            socks[seq % len(socks)].send(udp_dgram(seq))
             out[seq] = now
             seq += 1
-        answered += udp_recv(socks, out, res)
+        answered += udp_recv(socks, out, res, args.udp_skip)
         for n in [n for n, t in out.items() if now - t > 3.0]:
             del out[n]
             lost += 1
@@ -166,9 +185,11 @@ def main():
     ap.add_argument("--tcp-bytes", type=int, default=1 << 20)
     ap.add_argument("--udp-window", type=int, default=16)
     ap.add_argument("--udp-sockets", type=int, default=16)
+    ap.add_argument("--udp-bind", default=None)
+    ap.add_argument("--udp-skip", type=int, default=0)
     args = ap.parse_args()
 
-    tally, res = Tally(), {}
+    tally, res = Tally(), {"unexpected": 0, "tags": set()}
     threads = [threading.Thread(target=tcp_loop, args=(args, tally, i))
                for i in range(args.tcp_clients)]
     threads.append(threading.Thread(target=udp_loop, args=(args, res)))
@@ -179,10 +200,13 @@ def main():
     for e in tally.errors[:10]:
         print(e, file=sys.stderr)
     print(f"tcp_conns {tally.ok} tcp_failed {tally.failed} tcp_bytes {tally.bytes} "
-          f"udp_sent {res['sent']} udp_answered {res['answered']} udp_lost {res['lost']}"
+          f"udp_sent {res['sent']} udp_answered {res['answered']} udp_lost {res['lost']} "
+          f"udp_unexpected {res['unexpected']}"
+          + (f" udp_tags {len(res['tags'])}" if args.udp_skip else "")
           + (f" udp_refused {res['refused']}" if "refused" in res else ""))
     good = (tally.failed == 0 and res["lost"] == 0 and "refused" not in res
-            and tally.ok > 0 and res["answered"] > 0)
+            and res["unexpected"] == 0
+            and (tally.ok > 0 or args.tcp_clients == 0) and res["answered"] > 0)
     return 0 if good else 1
 
 

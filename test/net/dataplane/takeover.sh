@@ -27,6 +27,7 @@
 #  - --takeover when nothing serves the addresses is an error (exit 1).
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
+. "$RP_TOP/test/net/dataplane/takeover_lib.sh"
 rp_need_root
 echo_topology
 
@@ -74,47 +75,6 @@ rp_check "config a is valid" takeover_config "$workdir/a.yaml" auto echo
 rp_check "config b is valid" takeover_config "$workdir/b.yaml" off echo
 rp_check "config c is valid" takeover_config "$workdir/c.yaml" auto proxy-acceptor
 rp_check "config d is valid" takeover_config "$workdir/d.yaml" off proxy
-
-# Exit status of a background appliance (rp_bg's child of this shell).
-exit_of() { wait "$1"; echo $?; }
-
-# takeover_start CONFIG LABEL: start the successor.
-takeover_start() {
-	RPD_LOG=$workdir/rp-$2.log
-	rp_bg "$srv_ns" "$RINGPLANE" run --takeover -c "$1" 2>"$RPD_LOG"
-	RPD_PID=$RP_BG_PID
-}
-
-# takeover_wait OLD_PID: until the old one (or the new) has gone.
-takeover_wait() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		kill -0 "$1" 2>/dev/null || break
-		kill -0 "$RPD_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	OLD_STATUS=$(exit_of "$1")
-}
-
-# takeover OLD_PID CONFIG LABEL
-takeover() {
-	takeover_start "$2" "$3"
-	takeover_wait "$1"
-}
-
-# wait_log FILE TEXT: until FILE has TEXT (30 s at most).
-wait_log() {
-	local i
-	for ((i = 0; i < 600; i++)); do
-		grep -q "$2" "$1" && return 0
-		sleep 0.05
-	done
-	echo "no '$2' in $1"
-	return 1
-}
-
-# all_buffers_back LOG: both workers of an appliance that exited said so.
-all_buffers_back() { test "$(grep -c "exiting: buffers free 512/512" "$1")" -eq 2; }
 
 # Counters of the leaving appliance (its metrics port is still its own).
 old_counts() { echo "$(rpd_counter rx_packets udp) $(rpd_counter conns_accepted tcp)"; }
