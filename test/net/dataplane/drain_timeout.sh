@@ -49,12 +49,15 @@ EOC
 # it sends LIMIT bytes (less than the pool holds: the appliance reads them
 # all). Both wait for what the appliance did, not for a pause: a client
 # that called itself stuck after 1 s without progress stopped early when a
-# busy machine did not run the appliance for a second.
+# busy machine did not run the appliance for a second. The receive buffer
+# keeps its default: at SO_RCVBUF 4096 the window it advertised outgrew the
+# memory it had, a zero-window probe's bytes were dropped, and from then
+# on the client discarded the server's ACKs as out of window (RFC 793) and
+# backed its own data off to a 120 s RTO: a stall, not a stuck echo.
 stuck_client() {
 	rp_bg "$cli_ns" python3 -c '
 import socket, sys, time
 s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
 s.connect((sys.argv[1], int(sys.argv[2])))
 limit, sent = int(sys.argv[3]) or float("inf"), 0
 while sent < limit:
