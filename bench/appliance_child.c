@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench/appliance_child.h"
@@ -109,22 +110,18 @@ void rp_bench_child_stop(struct rp_bench_ctx *ctx, const char *what, pid_t pid)
 
 /* CPU time (user + system, all threads) a process has used, in ns; the
  * server's cost per packet holds up better than pps on a busy machine. */
+/* The process's CPU-time clock, in ns. Not /proc/PID/stat's utime + stime:
+ * those count in clock ticks (10 ms), so a server that ran less than a tick
+ * in a short window (--quick, or a busy machine) read as 0 CPU and its
+ * per-packet metrics went missing. */
 double rp_bench_process_cpu_ns(pid_t pid)
 {
-	char path[64];
-	unsigned long long utime = 0, stime = 0;
-	FILE *f;
-	int n;
+	struct timespec ts;
+	clockid_t clk;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
+	if (clock_getcpuclockid(pid, &clk) || clock_gettime(clk, &ts))
 		return 0;
-	/* fields 14 and 15 (utime, stime), after "pid (comm) state ..." */
-	n = fscanf(f, "%*d (%*[^)]) %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &utime, &stime);
-	fclose(f);
-	return n == 2 ? (double)(utime + stime) * 1e9 / (double)sysconf(_SC_CLK_TCK) : 0;
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
 static volatile sig_atomic_t epoll_stop;

@@ -95,6 +95,25 @@ static void rtt_metrics(struct rp_bench_sample *s, const struct dpdk_gen_stats *
 	rp_bench_metric(s, "rtt_loss", "x", 1 - (double)st->received / (double)st->sent);
 }
 
+/*
+ * Wait until a frame sent now comes back: the reflector has worked through
+ * what a flood left queued (its socket buffer, testpmd's ring). A loaded
+ * reflector can take longer than the flood's drain: the next phase would
+ * then measure that backlog (round trips of the queue, or none at all: no
+ * rtt metrics) instead of the reflector at the rate.
+ */
+static bool caught_up(struct dpdk_gen *g, const struct dpdk_refl *r)
+{
+	char err[256];
+
+	if (dpdk_gen_probe(g, PROBE_MS))
+		return true;
+	dpdk_refl_why(r, err, sizeof(err));
+	fprintf(stderr, "bench dpdk: %s did not answer within %d s after a flood: %s\n",
+		dpdk_refl_name(r->kind), PROBE_MS / 1000, err);
+	return false;
+}
+
 /* Flood, then the fixed rate; the reflector is running and answers. */
 static int measure(const struct refl_case *c, struct dpdk_gen *g, const struct dpdk_refl *r,
 		   struct rp_bench_sample *s)
@@ -103,7 +122,8 @@ static int measure(const struct refl_case *c, struct dpdk_gen *g, const struct d
 	struct dpdk_gen_stats st;
 	double cpu0, cpu, rcvbuf0;
 
-	if (dpdk_gen_flood(g, 0.2, &st) < 0 || dpdk_gen_finish(g, &st) < 0)	/* warm-up */
+	if (dpdk_gen_flood(g, 0.2, &st) < 0 || dpdk_gen_finish(g, &st) < 0 ||	/* warm-up */
+	    !caught_up(g, r))
 		return -1;
 	rcvbuf0 = dpdk_link_refl_rcvbuf_errors(l);
 	cpu0 = dpdk_refl_cpu_ns(r, l);
@@ -122,6 +142,8 @@ static int measure(const struct refl_case *c, struct dpdk_gen *g, const struct d
 	if (c->kind == DPDK_REFL_RINGPLANE || c->kind == DPDK_REFL_KERNEL)
 		rp_bench_metric(s, "sock_drop", "x",
 				(dpdk_link_refl_rcvbuf_errors(l) - rcvbuf0) / (double)st.sent);
+	if (!caught_up(g, r))
+		return -1;
 	cpu0 = dpdk_refl_cpu_ns(r, l);
 	if (dpdk_gen_paced(g, c->b->rate, c->b->rtt_seconds, &st) < 0) {
 		free(st.rtt_ns);

@@ -38,6 +38,7 @@
 #define RX_SNAP 128		/* bytes read per received frame: headers + marker */
 #define BATCH 64
 #define DRAIN_NS 100000000ull	/* replies still counted after the window */
+#define SILENT_GRACE_NS 5000000000ull	/* a window with no reply yet runs on this long */
 
 struct mark {
 	uint32_t magic, run_id, phase, flow;
@@ -246,6 +247,15 @@ static double thread_cpu_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* Is the window still open? It ends on time once a reply was counted: a
+ * reflector that a busy machine did not run for the whole (short, --quick)
+ * window would otherwise leave a case with nothing reflected and no
+ * per-packet metric. The same rule as bench echo's closed loop. */
+static bool window_open(uint64_t now, uint64_t end, const struct dpdk_gen_stats *st)
+{
+	return now < end || (!st->received && now < end + SILENT_GRACE_NS);
+}
+
 /* After the window: keep counting late replies for DRAIN_NS. */
 static int finish(struct dpdk_gen *g, struct dpdk_gen_stats *st, size_t cap)
 {
@@ -266,7 +276,7 @@ int dpdk_gen_flood(struct dpdk_gen *g, double seconds, struct dpdk_gen_stats *st
 	int ret;
 
 	*st = (struct dpdk_gen_stats){ 0 };
-	for (now = t0; now < end; now = rp_bench_now_ns()) {
+	for (now = t0; window_open(now, end, st); now = rp_bench_now_ns()) {
 		ret = send_batch(g, BATCH, st);
 		if (ret < 0 || (ret = drain(g, st, 0)) < 0)
 			return ret;
@@ -292,7 +302,7 @@ int dpdk_gen_paced(struct dpdk_gen *g, double rate, double seconds, struct dpdk_
 	*st = (struct dpdk_gen_stats){ .rtt_ns = malloc(cap * sizeof(double)) };
 	if (!st->rtt_ns)
 		return -ENOMEM;
-	for (now = t0; now < end; now = rp_bench_now_ns()) {
+	for (now = t0; window_open(now, end, st); now = rp_bench_now_ns()) {
 		/* on schedule: a frame whenever its time has come; a generator
 		 * that fell behind sends the late ones at once (no omission) */
 		if (now >= next) {

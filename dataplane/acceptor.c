@@ -33,6 +33,11 @@ enum acc_query {
 struct acc_conn {
 	unsigned waiting;	/* getsockopt answers still to come */
 	unsigned napi_id;
+	/* The worker steering chose, once: a handoff that finds the outbox full
+	 * is retried to the same worker (picking again would advance
+	 * round-robin twice and count a napi fallback twice). */
+	bool picked, napi_fallback;
+	unsigned target;
 	struct sockaddr_storage peer;
 };
 
@@ -113,19 +118,34 @@ static void acc_napi_seen(struct rp_acceptor *a, unsigned napi_id)
 	}
 }
 
-/* 0: sent or given up (closed, counted); -ENOSPC: try again later. */
-static int acc_handoff(struct rp_acceptor *a, unsigned slot)
+static void acc_pick(struct rp_acceptor *a, struct acc_conn *c)
 {
-	struct acc_conn *c = &a->conns[slot];
 	struct rp_steer_conn sc = {
 		.local = (const struct sockaddr *)&a->local,
 		.peer = (const struct sockaddr *)&c->peer,
 		.napi_id = c->napi_id,
 	};
-	unsigned w = rp_steer_pick(&a->steer, &sc, acc_loads(a));
-	struct rp_conn_info ci = { .svc = a->p.svc, .napi_id = c->napi_id,
-				   .napi_fallback = a->steer.fell_back };
-	int ret = rp_msg_send_conn(&a->port, a->fds[w], slot, rp_conn_payload(&ci));
+
+	c->target = rp_steer_pick(&a->steer, &sc, acc_loads(a));
+	c->napi_fallback = a->steer.fell_back;
+	c->picked = true;
+}
+
+/* 0: sent or given up (closed, counted); -ENOSPC: try again later, to the
+ * same worker. */
+static int acc_handoff(struct rp_acceptor *a, unsigned slot)
+{
+	struct acc_conn *c = &a->conns[slot];
+	struct rp_conn_info ci;
+	unsigned w;
+	int ret;
+
+	if (!c->picked)
+		acc_pick(a, c);
+	w = c->target;
+	ci = (struct rp_conn_info){ .svc = a->p.svc, .napi_id = c->napi_id,
+				    .napi_fallback = c->napi_fallback };
+	ret = rp_msg_send_conn(&a->port, a->fds[w], slot, rp_conn_payload(&ci));
 
 	if (ret == -ENOSPC)
 		return ret;

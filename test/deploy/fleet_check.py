@@ -204,16 +204,45 @@ def setup_list(name):
     return [p.split("/")[0] for p in out.stdout.split()]
 
 
-def owning_package(soname):
+# One ldconfig, one dpkg -S and one apt-cache for all libraries and packages:
+# dpkg -S reads every package's file list, so a call per path took about a
+# second each on a busy machine and the test ran into its meson timeout.
+def library_candidates(sonames):
     ld = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
-    paths = [l.split(" => ")[1] for l in ld.splitlines() if l.strip().startswith(soname + " ")]
-    for p in paths:
-        real = os.path.realpath(p)
-        for cand in (p, real, real.replace("/usr/lib/", "/lib/", 1)):
-            r = subprocess.run(["dpkg", "-S", cand], capture_output=True, text=True)
-            if r.returncode == 0:
-                return r.stdout.split(":")[0]
-    return None
+    cands = {}
+    for so in sonames:
+        paths = [l.split(" => ")[1] for l in ld.splitlines() if l.strip().startswith(so + " ")]
+        cands[so] = []
+        for p in paths:
+            real = os.path.realpath(p)
+            cands[so] += [p, real, real.replace("/usr/lib/", "/lib/", 1)]
+    return cands
+
+
+def owning_packages(sonames):
+    """soname -> the package that owns its file (None when none does)."""
+    cands = library_candidates(sonames)
+    paths = sorted({p for c in cands.values() for p in c})
+    owner = {}
+    if paths:
+        out = subprocess.run(["dpkg", "-S"] + paths, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            m = re.match(r"([^:,\s]+)(?::[\w-]+)?(?:, [^:]+)?: (/.*)$", line)
+            if m:
+                owner.setdefault(m.group(2), m.group(1))
+    return {so: next((owner[p] for p in c if p in owner), None) for so, c in cands.items()}
+
+
+def candidates(pkgs):
+    """package -> its apt candidate version line ("(none)" when it has none)."""
+    out = subprocess.run(["apt-cache", "policy"] + pkgs, capture_output=True, text=True).stdout
+    cand, pkg = {}, None
+    for line in out.splitlines():
+        if line and not line[0].isspace() and line.endswith(":"):
+            pkg = line[:-1].split(":")[0]
+        elif pkg and line.strip().startswith("Candidate:"):
+            cand[pkg] = line.split(":", 1)[1].strip()
+    return cand
 
 
 def check_runtime_packages():
@@ -222,18 +251,18 @@ def check_runtime_packages():
     dyn = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True).stdout
     needed = re.findall(r"NEEDED.*\[(.+)\]", dyn)
     check(f"the binary's DT_NEEDED read ({len(needed)})", bool(needed))
+    owners = owning_packages(needed)
     for so in needed:
-        pkg = owning_package(so)
+        pkg = owners[so]
         if pkg and re.match(r"lib(a|ub|t|l)san\d+$", pkg):
             print(f"skip - {so} ({pkg}): a sanitizer runtime of this -Db_sanitize build; "
                   "the image builds without sanitizers")
             continue
         check(f"{so} ({pkg}) is in setup.sh's runtime list or libc6",
               pkg is not None and (pkg.split(":")[0] in runtime or pkg == "libc6"))
+    cand = candidates(runtime)
     for pkg in runtime:
-        pol = subprocess.run(["apt-cache", "policy", pkg], capture_output=True, text=True).stdout
-        check(f"apt-cache policy knows {pkg}",
-              "Candidate:" in pol and "Candidate: (none)" not in pol)
+        check(f"apt-cache policy knows {pkg}", cand.get(pkg, "(none)") != "(none)")
 
 
 check_manifests()
