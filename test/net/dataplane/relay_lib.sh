@@ -72,6 +72,27 @@ relay_forced_handoff() {
 	rp_check "$svc: backend counters add up to every datagram ($sent_be)" test "$sent_be" = 6400
 }
 
+# relay_stopped_send MARK CMD...: CMD (a client, in the client namespace)
+# sends while the relay is stopped (SIGSTOP) and creates MARK once it has:
+# then the relay goes on (SIGCONT) and finds it all waiting in its socket.
+# Sets $out to what CMD printed.
+relay_stopped_send() {
+	local mark=$1 pid i
+	shift
+	rm -f "$mark"
+	kill -STOP "$RPD_PID"
+	rp_in "$cli_ns" "$@" >"$mark.out" &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		[ -e "$mark" ] && break
+		sleep 0.05
+	done
+	kill -CONT "$RPD_PID"
+	wait "$pid"
+	out=$(cat "$mark.out")
+	echo "$out"
+}
+
 # relay_paused_burst SERVICE ADDR IPS: the relay stopped (SIGSTOP), one
 # burst from clients pinned to CPU 0 (every address x 2 new ports x 4
 # datagrams of 64 and 512 B) waits in its socket; let go (SIGCONT), its
@@ -82,22 +103,11 @@ relay_forced_handoff() {
 # datagrams handed over (unbatched it is two each: there and back). Sets
 # $out, $burst_handoffs, $burst_msgs.
 relay_paused_burst() {
-	local svc=$1 h0 m0 n mark=$workdir/burst.sent client_pid i
+	local svc=$1 h0 m0 n mark=$workdir/burst.sent
 	h0=$(rpd_counter handoffs_out "$svc")
 	m0=$(rpd_counter handoff_msgs "$svc")
-	rm -f "$mark"
-	kill -STOP "$RPD_PID"
-	rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" clients "$2" --ips "$3" --ports 2 \
-		--count 4 --window 4 --sizes 64,512 --mark "$mark" >"$workdir/burst.json" &
-	client_pid=$!
-	for ((i = 0; i < 400; i++)); do
-		[ -e "$mark" ] && break
-		sleep 0.05
-	done
-	kill -CONT "$RPD_PID"
-	wait "$client_pid"
-	out=$(cat "$workdir/burst.json")
-	echo "$out"
+	relay_stopped_send "$mark" taskset -c 0 python3 "$CHECK" clients "$2" --ips "$3" --ports 2 \
+		--count 4 --window 4 --sizes 64,512 --mark "$mark"
 	n=$(( $(tr -cd , <<<"$3" | wc -c) + 1 ))
 	rp_check "$svc burst: every datagram exact, in order, from the service address, affine" \
 		test "$(field '["errors"]')" = "[]" -a "$(field '["datagrams"]')" = $((n * 8))
