@@ -250,6 +250,7 @@ static void stop_all(struct relay_bench *b)
 
 struct relay_counts {
 	double handoffs, rx, wakes;	/* handoffs_out, rx_packets, handoff_wakes */
+	double msgs;			/* handoff_msgs */
 	double zc;			/* handoff_zc_sends */
 	double up, up_trains, up_in_trains;	/* backend rows: tx_packets, gso_sends, gso_datagrams */
 };
@@ -260,6 +261,7 @@ static void count_row(struct relay_counts *c, const struct rp_metrics_row *row)
 		c->handoffs += (double)row->v[RP_C_HANDOFFS_OUT];
 		c->rx += (double)row->v[RP_C_RX_PACKETS];
 		c->wakes += (double)row->v[RP_C_HANDOFF_WAKES];
+		c->msgs += (double)row->v[RP_C_HANDOFF_MSGS];
 		c->zc += (double)row->v[RP_C_HANDOFF_ZC_SENDS];
 	} else if (!strncmp(row->service, "relay/", 6)) {
 		c->up += (double)row->v[RP_C_TX_PACKETS];
@@ -392,6 +394,9 @@ static int rep_throughput(void *arg, struct rp_bench_sample *s)
 		up_per_send(s, &n0, &n1);
 		if (n1.handoffs > n0.handoffs && strstr(c->r->def->name, "copy"))
 			rp_bench_metric(s, "wakes_per_handoff", "x", (n1.wakes - n0.wakes) /
+					(n1.handoffs - n0.handoffs));
+		else if (n1.handoffs > n0.handoffs)
+			rp_bench_metric(s, "msgs_per_handoff", "x", (n1.msgs - n0.msgs) /
 					(n1.handoffs - n0.handoffs));
 	}
 	free(rtt.rtt_ns);
@@ -575,6 +580,10 @@ static void describe(struct relay_bench *b)
 		      "client all or nothing); cpu_ns_per_datagram_all_handed is the same from "
 		      "the runs where every client datagram was handed over (the goal uses it "
 		      "when both variants had such runs)");
+	rp_bench_note(ctx, "ringplane-2w, -zc: msgs_per_handoff is handoff_msgs / handoffs_out, "
+		      "the MSG_RINGs posted per handed datagram: the datagram and its buffer's "
+		      "return are items in a ring per worker pair, woken by one MSG_RING per pair "
+		      "and completion batch, none while one is on its way (2 unbatched)");
 	rp_bench_note(ctx, "ringplane-2w-zc: zerocopy always, so a handed-over datagram is sent "
 		      "by SEND_ZC from the receiving worker's buffer (cloned into the owner's fixed "
 		      "buffers) and goes home after its notification; handoff_zc_fraction is "

@@ -56,6 +56,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_HANDOFFS_IN,     "handoffs_in",     "udp-relay: datagrams this worker relayed from another worker's buffer or copy queue"),
 	C(RP_C_HANDOFF_DROPS,   "handoff_drops",   "udp-relay: handed-off datagrams dropped (the owner was stopping, or the outbox or copy queue was full)"),
 	C(RP_C_HANDOFF_WAKES,   "handoff_wakes",   "udp-relay, handoff copy: eventfd writes to wake an owner that said it sleeps"),
+	C(RP_C_HANDOFF_MSGS,    "handoff_msgs",    "udp-relay, handoff msg-ring: MSG_RINGs this worker posted for handed datagrams and buffer returns (a wake per worker pair and completion batch, at most one on its way; handoff_msgs / handoffs_out: messages per handed datagram, 2 unbatched)"),
 	G(RP_C_BUFS_LENT,       "bufs_lent",       "udp-relay: this worker's buffers held by another worker now"),
 	C(RP_C_BUFS_RETURNED,   "bufs_returned",   "udp-relay: lent buffers that came back to this worker's pool"),
 	C(RP_C_HANDOFF_ZC_SENDS, "handoff_zc_sends", "udp-relay: datagrams another worker handed over, sent by this one zerocopy (SEND_ZC) from the origin's buffer, cloned into this worker's fixed buffers (the zerocopy policy chose it)"),

@@ -72,6 +72,7 @@ enum rp_counter {
 	RP_C_HANDOFFS_IN,	/* datagrams taken from another worker's pool or copy queue */
 	RP_C_HANDOFF_DROPS,	/* handed-off datagrams that could not be delivered */
 	RP_C_HANDOFF_WAKES,	/* handoff: copy: eventfd writes to wake a sleeping owner */
+	RP_C_HANDOFF_MSGS,	/* handoff: msg-ring: MSG_RINGs posted for handoffs and buffer returns */
 	RP_C_BUFS_LENT,		/* gauge: our pool buffers another worker holds now */
 	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
 	RP_C_HANDOFF_ZC_SENDS,	/* handed datagrams sent zerocopy from the origin's buffer */

@@ -18,8 +18,10 @@
  * the owner as an RP_MSG_RELAY message carrying its buffer's reference
  * (worker, buffer id); the owner sends from that memory (zerocopy by fixed
  * index where the policy says so: bufclone.h) and hands the buffer back by
- * another message when the send (and its notification) completed. See
- * svc_udp_relay.c.
+ * another message when the send (and its notification) completed. Both
+ * are batched: the references go through a ring per worker pair
+ * (relay_handq.h) and one RP_RELAY_KICK message per pair and completion
+ * batch, at most one on its way, wakes the receiver. See svc_udp_relay.c.
  * With `handoff: copy` (kept for comparison) the datagram is copied into a
  * queue per worker pair instead (relay_copyq.h, relay_copy.c).
  */
@@ -35,6 +37,7 @@
 #include "dataplane/bufclone.h"
 #include "dataplane/bufpool.h"
 #include "dataplane/relay_copyq.h"
+#include "dataplane/relay_handq.h"
 
 /* ---- the group (relay_group.c) ------------------------------------------ */
 
@@ -53,6 +56,9 @@ struct rp_relay_group {
 	 * of every member's ring (bufclone.h), for zerocopy sends of handed
 	 * datagrams; else NULL */
 	struct rp_bufclone *clone;
+	/* handoff: msg-ring (and n > 1): the pairs' rings of DGRAM and
+	 * BUFBACK items, woken by RP_RELAY_KICK (relay_handq.h); else NULL */
+	struct rp_handq_set *handq;
 };
 
 /* Before the workers start (appliance): a group per udp-relay service of
@@ -82,6 +88,7 @@ enum rp_relay_sub {
 	RP_RELAY_QUIET,		/* the sender will hand this worker nothing more */
 	RP_RELAY_LEFT,		/* takeover: the sender's socket left its group and is read
 				 * to the end: it hands this worker nothing more */
+	RP_RELAY_KICK,		/* take what the sender's ring to you holds (bid: the target) */
 };
 
 static inline uint64_t rp_relay_msg(enum rp_relay_sub sub, unsigned svc, unsigned worker,

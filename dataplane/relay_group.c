@@ -43,6 +43,23 @@ static int clone_begin(struct rp_relay_group *g, unsigned n_workers)
 	return rp_bufclone_init(g->clone, n_workers);
 }
 
+/* handoff: msg-ring: the rings of buffer references of every worker pair.
+ * A pair's ring holds one pool's lent buffers and the other's returns:
+ * sized for two pools, it is never full. */
+static int handq_begin(struct rp_relay_group *g, unsigned n_workers, unsigned pool_count)
+{
+	int ret;
+
+	if (!(g->handq = calloc(1, sizeof(*g->handq))))
+		return -ENOMEM;
+	ret = rp_handq_init(g->handq, n_workers, 2 * pool_count + 2);
+	if (ret) {
+		free(g->handq);
+		g->handq = NULL;
+	}
+	return ret;
+}
+
 int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers)
 {
 	int ret;
@@ -60,8 +77,8 @@ int rp_relay_begin(const struct rp_config *cfg, unsigned n_workers)
 			ret = -ENOMEM;
 		else if (cfg->services[i].handoff == RP_HANDOFF_COPY && n_workers > 1)
 			ret = copy_begin(&rg.g[i], n_workers, cfg->buffers.size);
-		else if (n_workers > 1)
-			ret = clone_begin(&rg.g[i], n_workers);
+		else if (n_workers > 1 && !(ret = clone_begin(&rg.g[i], n_workers)))
+			ret = handq_begin(&rg.g[i], n_workers, cfg->buffers.count);
 	}
 	pthread_mutex_unlock(&rg.lock);
 	if (ret)
@@ -80,6 +97,9 @@ void rp_relay_end(void)
 		if (rg.g[i].clone)
 			rp_bufclone_free(rg.g[i].clone);
 		free(rg.g[i].clone);
+		if (rg.g[i].handq)
+			rp_handq_free(rg.g[i].handq);
+		free(rg.g[i].handq);
 	}
 	free(rg.g);
 	rg.g = NULL;

@@ -19,7 +19,8 @@ struct rp_svc_inst;
 struct io_uring_cqe;
 
 /* A message that could not be posted now (outbox full): retried at flush.
- * Only returns and QUIETs wait here; a DGRAM that finds no room is dropped. */
+ * Only wakes, returns and QUIETs wait here; a DGRAM that finds no room is
+ * dropped. */
 struct relay_later {
 	uint64_t payload;
 	unsigned target;
@@ -53,6 +54,8 @@ struct relay {
 	struct msghdr smh;		/* session sockets: room for any address */
 	struct rp_relay_group *group;	/* NULL: a group of one */
 	struct rp_copyq_set *copy;	/* handoff: copy; NULL: MSG_RING */
+	struct rp_handq_set *handq;	/* handoff: msg-ring: the pairs' rings; else NULL */
+	bool *wake_due;			/* handq: per member, items pushed since its last wake */
 	bool zc_foreign;		/* other members' pools are fixed buffers of our ring */
 	bool wake_armed;		/* copy: the read of our eventfd is in the kernel */
 	uint64_t wake_val;		/* copy: what that read reads */
@@ -87,6 +90,9 @@ void relay_send_quiet(struct rp_worker *w, struct rp_svc_inst *si);
 /* Send message sub (no buffer) to every other member, in order after
  * what we sent them before. */
 void relay_tell_others(struct rp_worker *w, struct rp_svc_inst *si, enum rp_relay_sub sub);
+/* The batch is done (flush): wake each member we pushed items to, unless
+ * a wake is already on its way. */
+void relay_send_wakes(struct rp_worker *w, struct rp_svc_inst *si);
 /* Messages the outbox had no room for (flush). */
 void relay_send_later(struct rp_worker *w, struct relay *r);
 /* Stop waiting for the others' QUIET (drain timeout). */

@@ -15,16 +15,17 @@
  * backend's in the reply buffer's name area, so it lives as long as the send.
  *
  * Handoff: a datagram received by a worker that does not own its session
- * goes to the owner as an RP_MSG_RELAY/DGRAM message: (origin worker, buffer
- * id, recvmsg length). The owner reads the recvmsg header, the client's
+ * goes to the owner as an RP_RELAY_DGRAM work item: (origin worker, buffer
+ * id, recvmsg length), in the pair's ring of references (relay_handq.h),
+ * woken by one RP_MSG_RELAY/KICK message per completion batch. The owner reads the recvmsg header, the client's
  * address and the payload straight from the origin's pool (the group
  * publishes every member's pool) and sends the payload to the backend from
  * there: every member's pool is also a fixed buffer of every member's ring
  * (bufclone.h), so it is SEND_ZC by index where the zerocopy policy says
  * so, else a copy send from that memory; user space copies nothing. When
  * that send completed (and, zerocopy, its notification came), the owner
- * posts RP_RELAY_BUFBACK to the origin, which puts the buffer back in its
- * pool. Until then the origin counts the buffer lent (bufs_lent) and holds
+ * gives RP_RELAY_BUFBACK to the origin the same way, which puts the buffer
+ * back in its pool. Until then the origin counts the buffer lent (bufs_lent) and holds
  * one unit of its `pending`, so it cannot exit with a buffer out.
  *
  * Shutdown: a worker that stopped receiving on its service socket tells
@@ -551,6 +552,9 @@ static void relay_flush(struct rp_worker *w, struct rp_svc_inst *si)
 		relay_copy_flush(w, si);
 	relay_up_flush(w, si);
 	rp_udp_sock_flush(&r->us, w, si);
+	/* last: whatever the flushes above gave back goes with this batch */
+	if (r->handq)
+		relay_send_wakes(w, si);
 }
 
 static struct rp_zc_sock *relay_zc_sock(struct rp_svc_inst *si, uint64_t object)
@@ -610,6 +614,7 @@ static void relay_free(struct relay *r)
 	rp_gso_destroy(&r->up);
 	rp_relay_sessions_free(&r->t);
 	free(r->later);
+	free(r->wake_due);
 	free(r);
 }
 

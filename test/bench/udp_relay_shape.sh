@@ -8,7 +8,8 @@
 # and 512 and one and several clients, with datagrams/s and round trips
 # under load; the relays with their CPU per datagram; ringplane's with the
 # handoff fraction (between 0 and 1), the copy variant with its eventfd
-# wakes per handoff (between 0 and 1: at most one write per datagram); the
+# wakes per handoff (between 0 and 1: at most one write per datagram), the
+# MSG_RING variants with their messages per handoff (msgs_per_handoff); the
 # ratio rows (msg-ring/copy with cpu_ns_per_datagram_ratio); the goal note;
 # the load average noted; the table and the plots. Then `--set`: a run
 # narrowed to two variants, one size and one client count records what was
@@ -48,6 +49,14 @@ s.need(any("wakes_per_handoff" in r["metrics"] for r in s.by_variant.get("ringpl
        "ringplane-2w-copy: wakes_per_handoff where it handed over")
 s.need(all("wakes_per_handoff" not in r["metrics"] for r in s.by_variant.get("ringplane-2w", [])),
        "ringplane-2w (msg-ring) has no eventfd wakes")
+msg_ring = s.by_variant.get("ringplane-2w", []) + s.by_variant.get("ringplane-2w-zc", [])
+s.need(any("msgs_per_handoff" in r["metrics"] for r in msg_ring),
+       "ringplane-2w, -zc: msgs_per_handoff (MSG_RINGs per handed datagram) where they handed over")
+s.need(all(0 < r["metrics"]["msgs_per_handoff"]["min"] and r["metrics"]["msgs_per_handoff"]["max"] <= 3
+           for r in msg_ring if "msgs_per_handoff" in r["metrics"]),
+       "ringplane-2w, -zc: msgs_per_handoff in (0, 3] (two items per handoff, at most one wake each)")
+s.need(all("msgs_per_handoff" not in r["metrics"] for r in s.by_variant.get("ringplane-2w-copy", [])),
+       "ringplane-2w-copy sends no handoff MSG_RINGs")
 s.need(any("handoff_zc_fraction" in r["metrics"] for r in s.by_variant.get("ringplane-2w-zc", [])),
        "ringplane-2w-zc: handoff_zc_fraction where it handed over")
 s.need(all(r["metrics"]["handoff_zc_fraction"]["max"] == 0 for r in s.by_variant.get("ringplane-2w", [])

@@ -9,14 +9,16 @@
       datagram came (a slow backend: answers always on the way).
 
   relay_check.py clients RELAY_HOST:PORT --ips A,B,... [--ports N]
-                 [--count N] [--window N] [--sizes 64,512,1400]
+                 [--count N] [--window N] [--sizes 64,512,1400] [--mark FILE]
       Sessions = every IP x N source ports. Each session sends --count
       datagrams (sequence number, session id, a pseudo-random filler) in
       windows of --window, all sessions interleaved, and reads the
       window's replies. Checks: every reply is ID + exactly what was sent,
       in the order sent (per session), from the relay's own address and
       port; every session of one IP got the same backend (affinity).
-      Prints a JSON summary; exit 1 on any failure.
+      --mark: create FILE once the first window is sent (a test that
+      stopped the relay lets it go then). Prints a JSON summary; exit 1 on
+      any failure.
 
   relay_check.py flood RELAY_HOST:PORT --ips A,B,... --seconds S
       Sends without waiting for replies (for a shutdown under load).
@@ -139,6 +141,7 @@ def clients(relay, args):
     count = int(opt(args, "--count", "100"))
     window = int(opt(args, "--window", "16"))
     sizes = [int(x) for x in opt(args, "--sizes", "64,512,1400").split(",")]
+    mark = opt(args, "--mark", "")
     socks = make_sessions(ips, ports)
     res, seen_backend = Result(), {}
     for base in range(0, count, window):
@@ -149,6 +152,8 @@ def clients(relay, args):
                          for k in range(n)]
             for p in sent[sid]:
                 s.sendto(p, relay)
+        if mark and base == 0:
+            open(mark, "w").close()
         for sid, (ip, s) in enumerate(socks):
             for k in range(n):
                 try:

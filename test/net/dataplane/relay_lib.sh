@@ -72,6 +72,58 @@ relay_forced_handoff() {
 	rp_check "$svc: backend counters add up to every datagram ($sent_be)" test "$sent_be" = 6400
 }
 
+# relay_stopped_send MARK CMD...: CMD (a client, in the client namespace)
+# sends while the relay is stopped (SIGSTOP) and creates MARK once it has:
+# then the relay goes on (SIGCONT) and finds it all waiting in its socket.
+# Sets $out to what CMD printed.
+relay_stopped_send() {
+	local mark=$1 pid i
+	shift
+	rm -f "$mark"
+	kill -STOP "$RPD_PID"
+	rp_in "$cli_ns" "$@" >"$mark.out" &
+	pid=$!
+	for ((i = 0; i < 400; i++)); do
+		[ -e "$mark" ] && break
+		sleep 0.05
+	done
+	kill -CONT "$RPD_PID"
+	wait "$pid"
+	out=$(cat "$mark.out")
+	echo "$out"
+}
+
+# relay_paused_burst SERVICE ADDR IPS: the relay stopped (SIGSTOP), one
+# burst from clients pinned to CPU 0 (every address x 2 new ports x 4
+# datagrams of 64 and 512 B) waits in its socket; let go (SIGCONT), its
+# workers take the burst in completion batches. Checks: every datagram
+# exact, in order, from the service address, affine; handoffs happened,
+# none dropped, the owners took them all, every lent buffer came home; and
+# the MSG_RING handoff was batched: fewer MSG_RINGs (handoff_msgs) than
+# datagrams handed over (unbatched it is two each: there and back). Sets
+# $out, $burst_handoffs, $burst_msgs.
+relay_paused_burst() {
+	local svc=$1 h0 m0 n mark=$workdir/burst.sent
+	h0=$(rpd_counter handoffs_out "$svc")
+	m0=$(rpd_counter handoff_msgs "$svc")
+	relay_stopped_send "$mark" taskset -c 0 python3 "$CHECK" clients "$2" --ips "$3" --ports 2 \
+		--count 4 --window 4 --sizes 64,512 --mark "$mark"
+	n=$(( $(tr -cd , <<<"$3" | wc -c) + 1 ))
+	rp_check "$svc burst: every datagram exact, in order, from the service address, affine" \
+		test "$(field '["errors"]')" = "[]" -a "$(field '["datagrams"]')" = $((n * 8))
+	rpd_wait_idle
+	burst_handoffs=$(( $(rpd_counter handoffs_out "$svc") - h0 ))
+	burst_msgs=$(( $(rpd_counter handoff_msgs "$svc") - m0 ))
+	rp_check "$svc burst: datagrams handed over ($burst_handoffs > 0), none dropped" \
+		test "$burst_handoffs" -gt 0 -a "$(rpd_counter handoff_drops "$svc")" = 0
+	rp_check "$svc burst: owners took them all, every lent buffer came home" \
+		test "$(rpd_counter handoffs_in "$svc")" = "$(rpd_counter handoffs_out "$svc")" \
+		-a "$(rpd_counter bufs_returned "$svc")" = "$(rpd_counter handoffs_out "$svc")" \
+		-a "$(rpd_counter bufs_lent "$svc")" = 0
+	rp_check "$svc burst: batched: $burst_msgs MSG_RINGs for $burst_handoffs handed datagrams (< 1 each)" \
+		test "$burst_msgs" -lt "$burst_handoffs"
+}
+
 # relay_flood_stop ADDR IPS SECONDS COUNTER MIN: a flood of datagrams to ADDR
 # from clients pinned to CPU 0 (half of them handed over); once service
 # "relay"'s COUNTER reached MIN, SIGTERM: exit 0, no sanitizer report, both

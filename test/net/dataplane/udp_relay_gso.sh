@@ -22,6 +22,7 @@
 #   - shutdown: exit 0, every buffer back, no sanitizer report.
 . "$RP_TOP/test/net/lib.sh"
 . "$RP_TOP/test/net/dataplane/echo_lib.sh"
+. "$RP_TOP/test/net/dataplane/relay_lib.sh"
 rp_need_root
 echo_topology
 
@@ -62,29 +63,13 @@ rpd_start "$workdir/relay.yaml"
 rpd_wait_metrics || rp_done
 rp_check "backend sockets receive with UDP_GRO (log)" rpd_log_has "backend sockets receive with UDP_GRO"
 
-field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.loads(sys.argv[2])}))' "$1" "$out"; }
-
 # burst RELAY SIZES BURSTS: the client's burst sent while the relay is
-# stopped; sets $out.
+# stopped (the whole burst waits in the relay's socket); sets $out.
 burst() {
-	local pid i
-	rm -f "$workdir/sent"
-	kill -STOP "$RPD_PID"
-	rp_in "$cli_ns" python3 "$CHECK" bursts "$1" --sizes "$2" --bursts "$3" \
-		--mark "$workdir/sent" >"$workdir/burst.out" &
-	pid=$!
-	# the whole burst waits in the relay's socket once the client marked it sent
-	for ((i = 0; i < 400; i++)); do
-		[ -e "$workdir/sent" ] && break
-		sleep 0.05
-	done
-	kill -CONT "$RPD_PID"
-	wait "$pid"
-	out=$(cat "$workdir/burst.out")
-	echo "$out"
+	relay_stopped_send "$workdir/sent" python3 "$CHECK" bursts "$1" --sizes "$2" --bursts "$3" \
+		--mark "$workdir/sent"
 }
 
-# ---- gso on: bursts toward the backend ----------------------------------------
 burst "$GSO_ON" 1000,1000,1000,1000,300,64,64,1400,1400,700 6
 rp_check "on: the backend got every datagram exact and in order (60)" \
 	test "$(field '["backend"]["errors"]')" = "[]" -a "$(field '["backend"]["received"]')" = 60

@@ -15,6 +15,10 @@
 #     (handoff_copy_sends == handoffs_in, no handoff_zc_sends): the
 #     project's size threshold decides, not the handoff;
 #   - no worker said its handed datagrams are copy-sent (cloning refused);
+#   - `small` again, a burst that waited while the relay was stopped
+#     (SIGSTOP): exact, in order; the handoff batched (handoff_msgs, the
+#     MSG_RINGs for handoffs and returns, fewer than the datagrams handed
+#     over; unbatched two each), every buffer home;
 #   - shutdown with a flood in flight through `relay` (zerocopy sends from
 #     foreign buffers awaiting their notifications): exit 0, every worker's
 #     buffers free, nothing lent, no sanitizer report.
@@ -78,6 +82,9 @@ rp_check "small: every lent buffer came home" \
 	test "$(rpd_counter bufs_returned small)" = "$handoffs" -a "$(rpd_counter bufs_lent small)" = 0
 rp_check "no worker copy-sends for want of cloned buffers" \
 	bash -c "! grep -q 'handed over from .* are sent as copies' '$RPD_LOG'"
+
+# ---- a burst queued while the relay was stopped: the handoff is batched ------
+relay_paused_burst small "$SMALL" "$IPS"
 
 # ---- a flood of zerocopy handoffs in flight at shutdown ----------------------
 relay_flood_stop "$RELAY" "$IPS" 3 handoff_zc_sends $((zc + 1000))
