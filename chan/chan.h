@@ -228,6 +228,24 @@ int rp_chan_release(struct rp_chan *ch, struct rp_chan_view *v);
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
 
 /*
+ * Receive coalescing (broadcast channels; a receiver's handle): be woken
+ * only once `batch` messages wait for this receiver, or after
+ * max_delay_us asleep, so senders wake sleepers once per batch instead of
+ * once per message (interrupt coalescing; io_uring's min-wait). batch 1
+ * (the default): woken by the first message, max_delay_us ignored. A
+ * batch is capped at half the ring. Receivers share the broadcast wait
+ * word, and a wake-up wakes all of its sleepers: the smallest batch among
+ * the sleepers decides when. rp_chan_wait cuts its sleeps at max_delay_us
+ * and returns 0 when one ends with messages waiting; a receiver waiting in
+ * its own io_uring must bound that wait by max_delay_us itself (a linked
+ * or min-wait timeout). A sender that finds a block-policy ring full wakes
+ * every sleeper. 0, -EINVAL (not a receiver, batch 0, or batch > 1 with
+ * max_delay_us 0), -EOPNOTSUPP (batch > 1 on a unicast or multicast
+ * channel: their receivers sleep on their own words, not built).
+ */
+int rp_chan_set_rx_batch(struct rp_chan *ch, uint32_t batch, uint32_t max_delay_us);
+
+/*
  * Waiting in the caller's io_uring:
  *   if (rp_chan_wait_arm(ch, &v) == 0) { sqe = ...; rp_chan_prep_wait(ch, sqe, v); }
  *   ... on its CQE (any res, also after a cancel): rp_chan_wait_disarm(ch);

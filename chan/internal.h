@@ -33,6 +33,9 @@ struct rp_chan {
 	uint32_t rx_gen;		/* its entry's generation when it registered */
 	uint64_t cursor;
 	unsigned since_floor;
+	/* Receive coalescing (broadcast, wait.c): wake at rx_batch messages
+	 * waiting, or after rx_delay_us asleep. rx_batch 1: off. */
+	uint32_t rx_batch, rx_delay_us;
 	/* rp_chan_wait's own ring, made on first use. */
 	struct io_uring *wring;
 	/* By reference (region.c). A sender's own region: */

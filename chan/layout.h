@@ -28,8 +28,9 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		3	/* 2: by-reference messages (regions, holds);
-					 * 3: wake epochs (data_armed, rx armed) */
+#define RP_CHAN_VERSION		5	/* 2: by-reference messages (regions, holds);
+					 * 3: wake epochs (data_armed, rx armed);
+					 * 5: receive coalescing (data_wake) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -72,6 +73,10 @@ struct rp_chan_shm {
 	/* Broadcast: the newest data_futex value a receiver armed its sleep
 	 * at (wait.c: a sender wakes only when it is the current value). */
 	_Atomic uint32_t data_armed;
+	/* Broadcast receive coalescing (wait.c): (epoch + 1) << 32 | the low
+	 * 32 bits of the smallest tail any sleeper at that epoch asked to be
+	 * woken at (its cursor + its batch). */
+	_Atomic uint64_t data_wake;
 	/* Receiver table: a bit per entry taken, and per entry live. */
 	alignas(64) _Atomic uint64_t alloc_mask;
 	_Atomic uint64_t live_mask;

@@ -59,7 +59,9 @@ static void sleep_for_room(struct rp_chan *ch, uint64_t t)
 	atomic_fetch_add_explicit(&s->space_sleepers, 1, memory_order_seq_cst);
 	v = atomic_load_explicit(&s->space_futex, memory_order_seq_cst);
 	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
-		if (ch->mode == RP_CHAN_MULTICAST)	/* sleepers holding the floor */
+		/* Sleepers holding the floor: multicast's, and broadcast
+		 * receivers waiting for a batch (wait.c: receive coalescing). */
+		if (ch->mode != RP_CHAN_UNICAST)
 			rp_chan_wake_all(ch);
 		rp_chan_futex_wait(&s->space_futex, v, ROOM_POLL_MS);
 	}
