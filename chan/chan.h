@@ -30,7 +30,9 @@
  * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
  * completions in one ring) or with rp_chan_wait. Senders make a wake-up
  * syscall only when some receiver said it sleeps and was not woken since:
- * once per sleep, however many messages are sent meanwhile.
+ * once per sleep, however many messages are sent meanwhile. A broadcast
+ * receiver may also ask to sleep until K messages wait (receive
+ * coalescing, rp_chan_set_rx_batch).
  *
  * A receiver whose process died is detached by whoever notices (a blocked
  * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
