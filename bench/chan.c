@@ -66,11 +66,6 @@ static const struct rp_bench_knob knobs[] = {
 	  "pipe,unix,shm_eventfd,ringplane_unicast,ringplane_broadcast,ringplane_broadcast_ref,"
 	  "ringplane_multicast,iceoryx,shm_eventfd_batch,ringplane_broadcast_batch", NULL, 0, 0,
 	  variant_words, true },
-	{ "rx_batch", "fan-out, the _batch variants: a sleeping receiver is woken once this many "
-	  "messages wait for it (receive coalescing; capped at half the ring)", "32", NULL, 2,
-	  4096, NULL, false },
-	{ "rx_batch_delay_us", "fan-out, the _batch variants: the longest a receiver waiting "
-	  "for its batch sleeps", "1000", NULL, 1, 1e6, NULL, false },
 	{ "tests", "point to point, wake-up of a sleeping receiver, fan-out", "p2p,wake,fanout",
 	  NULL, 0, 0, test_words, true },
 	{ "sizes", "point-to-point message sizes (bytes)", "64,256,1024,4096,16384,32768", NULL,
@@ -84,6 +79,11 @@ static const struct rp_bench_knob knobs[] = {
 	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all), or share the sender's "
 	  "(sender: how every run before 2026-12-08 ran them, by inheriting its pin)", "all", NULL,
 	  0, 0, rx_cpu_words, false },
+	{ "rx_batch", "fan-out, the _batch variants: a sleeping receiver is woken once this many "
+	  "messages wait for it (receive coalescing; capped at half the ring)", "32", NULL, 2,
+	  4096, NULL, false },
+	{ "rx_batch_delay_us", "fan-out, the _batch variants: the longest a receiver waiting "
+	  "for its batch sleeps", "1000", NULL, 1, 1e6, NULL, false },
 	{ "messages", "messages per repetition (0: 16 MiB / (size x receivers), 1000..5000)",
 	  "0", "500", 0, 1e7, NULL, false },
 };
