@@ -15,6 +15,11 @@
  *              message, the receivers' (all of them), and the time until
  *              every receiver had every message (delivered: not helped by
  *              a deeper ring letting the sender run ahead);
+ *              The _batch variants (shm_eventfd_batch,
+ *              ringplane_broadcast_batch) are the same with receive
+ *              coalescing (rx_batch, rx_batch_delay_us: chan_ops.h), side by
+ *              side with the defaults in the same groups; pipes and sockets
+ *              have no such mechanism;
  *   multicast  ringplane multicast, 1..16 receivers, sender ns per message;
  *   wake       delivery latency to a sleeping receiver: a 64 B message with
  *              the sender's timestamp every 200 us, the receiver's clock
@@ -47,7 +52,8 @@
 
 static const char *const variant_words[] = {
 	"pipe", "unix", "shm_eventfd", "ringplane_unicast", "ringplane_broadcast",
-	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", NULL,
+	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", "shm_eventfd_batch",
+	"ringplane_broadcast_batch", NULL,
 };
 static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
 static const char *const rx_cpu_words[] = { "all", "sender", NULL };
@@ -58,7 +64,8 @@ static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the channels measured (p2p and wake: unicast ones; fan-out: broadcast "
 	  "ones; multicast up to 4 KB, by reference above it; iceoryx when built in)",
 	  "pipe,unix,shm_eventfd,ringplane_unicast,ringplane_broadcast,ringplane_broadcast_ref,"
-	  "ringplane_multicast,iceoryx", NULL, 0, 0, variant_words, true },
+	  "ringplane_multicast,iceoryx,shm_eventfd_batch,ringplane_broadcast_batch", NULL, 0, 0,
+	  variant_words, true },
 	{ "tests", "point to point, wake-up of a sleeping receiver, fan-out", "p2p,wake,fanout",
 	  NULL, 0, 0, test_words, true },
 	{ "sizes", "point-to-point message sizes (bytes)", "64,256,1024,4096,16384,32768", NULL,
@@ -72,6 +79,11 @@ static const struct rp_bench_knob knobs[] = {
 	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all), or share the sender's "
 	  "(sender: how every run before 2026-12-08 ran them, by inheriting its pin)", "all", NULL,
 	  0, 0, rx_cpu_words, false },
+	{ "rx_batch", "fan-out, the _batch variants: a sleeping receiver is woken once this many "
+	  "messages wait for it (receive coalescing; capped at half the ring)", "32", NULL, 2,
+	  4096, NULL, false },
+	{ "rx_batch_delay_us", "fan-out, the _batch variants: the longest a receiver waiting "
+	  "for its batch sleeps", "1000", NULL, 1, 1e6, NULL, false },
 	{ "messages", "messages per repetition (0: 16 MiB / (size x receivers), 1000..5000)",
 	  "0", "500", 0, 1e7, NULL, false },
 };
@@ -81,15 +93,16 @@ static unsigned p2p_sizes[RP_BENCH_KNOB_MAX_VALUES], n_p2p_sizes;
 static unsigned fan_sizes[RP_BENCH_KNOB_MAX_VALUES], n_fan_sizes;
 static unsigned fan_rx[RP_BENCH_KNOB_MAX_VALUES], n_fan_rx;
 
-#define MAX_OPS 5
+#define MAX_OPS 8
 /* The variants of this run: iceoryx joins when its daemon could be started. */
 static const struct chan_xp_ops *p2p_ops[MAX_OPS] = {
 	&chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd, &chan_xp_ringplane_unicast,
 };
 static const struct chan_xp_ops *fan_ops[MAX_OPS] = {
 	&chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd, &chan_xp_ringplane_broadcast,
+	&chan_xp_shm_eventfd_batch, &chan_xp_ringplane_broadcast_batch,
 };
-static unsigned n_p2p = 4, n_fan = 4;
+static unsigned n_p2p = 4, n_fan = 6;
 
 struct chan_case {
 	struct rp_bench_ctx *ctx;
@@ -543,6 +556,14 @@ static void work_notes(struct rp_bench_ctx *ctx, unsigned w)
 			ratio_note(ctx, "ringplane_broadcast", versus[v], 32768, 16, w, metrics[m]);
 			ratio_note(ctx, "ringplane_broadcast_ref", versus[v], 32768, 16, w, metrics[m]);
 		}
+		/* Coalescing: against pipe (which has none) and like for like. */
+		for (size_t z = 0; z < 2; z++) {
+			size_t size = z ? 32768 : 64;
+
+			ratio_note(ctx, "ringplane_broadcast_batch", "pipe", size, 16, w, metrics[m]);
+			ratio_note(ctx, "ringplane_broadcast_batch", "shm_eventfd_batch", size, 16, w,
+				   metrics[m]);
+		}
 	}
 	degrade_note(ctx, "ringplane_multicast", 64, w);
 	degrade_note(ctx, "ringplane_broadcast", 64, w);
@@ -553,13 +574,19 @@ static void notes(struct rp_bench_ctx *ctx)
 {
 	const struct chan_xp_ops *all[] = { &chan_xp_pipe, &chan_xp_unix, &chan_xp_shm_eventfd,
 					    &chan_xp_ringplane_unicast, &chan_xp_ringplane_broadcast,
-					    &chan_xp_ringplane_broadcast_ref, &chan_xp_ringplane_multicast };
+					    &chan_xp_ringplane_broadcast_ref, &chan_xp_ringplane_multicast,
+					    &chan_xp_shm_eventfd_batch,
+					    &chan_xp_ringplane_broadcast_batch };
 
 	for (size_t i = 0; i < N_OF(all); i++)
 		rp_bench_note(ctx, "%s", all[i]->how);
 	for (unsigned w = 0; work_words[w]; w++)
 		if (rp_bench_knob_has(ctx, "rx_work", work_words[w]))
 			work_notes(ctx, w);
+	rp_bench_note(ctx, "receive coalescing (the _batch variants): rx_batch %g, "
+		      "rx_batch_delay_us %g; pipe and unix have no such mechanism",
+		      rp_bench_knob_num(ctx, "rx_batch", 0),
+		      rp_bench_knob_num(ctx, "rx_batch_delay_us", 0));
 	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
 		      "oversubscribe the machine.",
 		      rp_bench_ncpus(ctx));
@@ -634,6 +661,8 @@ static int chan_run(struct rp_bench_ctx *ctx)
 	n_p2p_sizes = rp_bench_knob_uints(ctx, "sizes", p2p_sizes);
 	n_fan_sizes = rp_bench_knob_uints(ctx, "fanout_sizes", fan_sizes);
 	n_fan_rx = rp_bench_knob_uints(ctx, "receivers", fan_rx);
+	chan_xp_set_rx_batch((unsigned)rp_bench_knob_num(ctx, "rx_batch", 0),
+			     (unsigned)rp_bench_knob_num(ctx, "rx_batch_delay_us", 0));
 	if (rp_bench_knob_has(ctx, "variants", "iceoryx"))
 		iceoryx_join(ctx);
 	n_p2p = keep_wanted(ctx, p2p_ops, n_p2p);

@@ -28,6 +28,15 @@
 #define SHM_SLOTS 64u
 #define POLL_MS 50
 
+/* The _batch variants' receive coalescing (chan_ops.h). */
+static unsigned rx_batch = 1, rx_delay_us;
+
+void chan_xp_set_rx_batch(unsigned batch, unsigned delay_us)
+{
+	rx_batch = batch ? batch : 1;
+	rx_delay_us = delay_us;
+}
+
 static uint64_t sum_bytes(const uint8_t *b, size_t len)
 {
 	uint64_t s = 0, v;
@@ -171,11 +180,13 @@ struct shm_ring {
 	_Alignas(64) _Atomic uint32_t head;	/* sender's */
 	_Alignas(64) _Atomic uint32_t tail;	/* receiver's */
 	_Atomic uint32_t sleeping;
+	_Atomic uint32_t wake_at;		/* coalescing: the head it wants */
 	int efd;
 };
 
 struct shm_xp {
 	unsigned nrx;
+	unsigned batch, delay_us;		/* batch 1: no coalescing */
 	size_t size, map_len;
 	struct shm_ring *ring[RX_MAX];
 	uint8_t *data[RX_MAX];
@@ -193,7 +204,8 @@ static void shm_destroy(struct chan_xp *xp)
 	free(x);
 }
 
-static struct chan_xp *shm_create(unsigned nrx, size_t size, const char **why)
+static struct chan_xp *shm_create_with(unsigned nrx, size_t size, unsigned batch,
+				       const char **why)
 {
 	struct shm_xp *x = calloc(1, sizeof(*x));
 	size_t per = 128 + SHM_SLOTS * size;
@@ -205,6 +217,10 @@ static struct chan_xp *shm_create(unsigned nrx, size_t size, const char **why)
 		return NULL;
 	}
 	x->size = size;
+	/* As chan/: a batch is at most half the ring, so it is due before
+	 * the ring is full. */
+	x->batch = batch < SHM_SLOTS / 2 ? batch : SHM_SLOTS / 2;
+	x->delay_us = rx_delay_us;
 	x->map_len = per * nrx;
 	x->map = mmap(NULL, x->map_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (x->map == MAP_FAILED) {
@@ -221,21 +237,43 @@ static struct chan_xp *shm_create(unsigned nrx, size_t size, const char **why)
 	return (struct chan_xp *)x;
 }
 
+static struct chan_xp *shm_create(unsigned nrx, size_t size, const char **why)
+{
+	return shm_create_with(nrx, size, 1, why);
+}
+
+static struct chan_xp *shm_create_batch(unsigned nrx, size_t size, const char **why)
+{
+	return shm_create_with(nrx, size, rx_batch, why);
+}
+
+static void shm_signal(struct shm_ring *r)
+{
+	uint64_t one = 1;
+
+	if (write(r->efd, &one, sizeof(one)) < 0)
+		return;
+}
+
 static void shm_push(struct shm_xp *x, unsigned i, const void *buf, size_t len)
 {
 	struct shm_ring *r = x->ring[i];
 	uint32_t h = atomic_load_explicit(&r->head, memory_order_relaxed);
-	uint64_t one = 1;
 
-	/* Full: let the receiver run (it is woken below only if it sleeps). */
-	while (h - atomic_load_explicit(&r->tail, memory_order_acquire) >= SHM_SLOTS)
+	/* Full: let the receiver run (a sleeper waiting for its batch is
+	 * woken: it cannot come). */
+	while (h - atomic_load_explicit(&r->tail, memory_order_acquire) >= SHM_SLOTS) {
+		if (atomic_load_explicit(&r->sleeping, memory_order_relaxed))
+			shm_signal(r);
 		sched_yield();
+	}
 	memcpy(x->data[i] + (h % SHM_SLOTS) * x->size, buf, len);
 	atomic_store_explicit(&r->head, h + 1, memory_order_release);
 	atomic_thread_fence(memory_order_seq_cst);
+	/* A sleeper is woken when its batch is there (1: every message). */
 	if (atomic_load_explicit(&r->sleeping, memory_order_relaxed) &&
-	    write(r->efd, &one, sizeof(one)) < 0)
-		return;
+	    (int32_t)(h + 1 - atomic_load_explicit(&r->wake_at, memory_order_relaxed)) >= 0)
+		shm_signal(r);
 }
 
 static int shm_send(struct chan_xp *xp, const void *buf, size_t len)
@@ -255,13 +293,18 @@ static int shm_recv(struct chan_xp *xp, unsigned rx, void *buf, size_t len, enum
 	struct shm_ring *r = x->ring[rx];
 	uint32_t t = atomic_load_explicit(&r->tail, memory_order_relaxed);
 	struct pollfd p = { .fd = r->efd, .events = POLLIN };
+	/* Coalescing: the sleep ends at the max delay at the latest. */
+	struct timespec most = x->batch > 1
+		? (struct timespec){ x->delay_us / 1000000, (long)(x->delay_us % 1000000) * 1000 }
+		: (struct timespec){ 0, POLL_MS * 1000000L };
 	uint64_t v;
 
 	if (atomic_load_explicit(&r->head, memory_order_acquire) == t) {
+		atomic_store_explicit(&r->wake_at, t + x->batch, memory_order_relaxed);
 		atomic_store_explicit(&r->sleeping, 1, memory_order_relaxed);
 		atomic_thread_fence(memory_order_seq_cst);
 		if (atomic_load_explicit(&r->head, memory_order_acquire) == t &&
-		    poll(&p, 1, POLL_MS) == 1 && read(r->efd, &v, sizeof(v)) < 0)
+		    ppoll(&p, 1, &most, NULL) == 1 && read(r->efd, &v, sizeof(v)) < 0)
 			return -errno;
 		atomic_store_explicit(&r->sleeping, 0, memory_order_relaxed);
 		if (atomic_load_explicit(&r->head, memory_order_acquire) == t)
@@ -278,6 +321,14 @@ const struct chan_xp_ops chan_xp_shm_eventfd = {
 	       "copies into each, receivers read in place, eventfd written only for a receiver "
 	       "that said it sleeps",
 	.create = shm_create, .send = shm_send, .recv = shm_recv, .destroy = shm_destroy,
+};
+
+const struct chan_xp_ops chan_xp_shm_eventfd_batch = {
+	.name = "shm_eventfd_batch",
+	.how = "shm_eventfd_batch: shm_eventfd with receive coalescing: a sleeping receiver is "
+	       "signalled once rx_batch messages wait in its ring (at most half the ring) or "
+	       "the ring is full, its poll times out at rx_batch_delay_us",
+	.create = shm_create_batch, .send = shm_send, .recv = shm_recv, .destroy = shm_destroy,
 };
 
 /* ---- ringplane channels ------------------------------------------------ */
@@ -309,7 +360,7 @@ static void rp_destroy(struct chan_xp *xp)
 }
 
 static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mode,
-				 bool by_ref, const char **why)
+				 bool by_ref, unsigned batch, const char **why)
 {
 	static _Atomic unsigned seq;
 	struct rp_xp *x = calloc(1, sizeof(*x));
@@ -347,28 +398,38 @@ static struct chan_xp *rp_create(unsigned nrx, size_t size, enum rp_chan_mode mo
 			return NULL;
 		}
 		x->nrx = i + 1;
+		if (rp_chan_set_rx_batch(x->rx[i], batch, rx_delay_us)) {
+			*why = "rp_chan_set_rx_batch failed";
+			rp_destroy((struct chan_xp *)x);
+			return NULL;
+		}
 	}
 	return (struct chan_xp *)x;
 }
 
 static struct chan_xp *rpu_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_UNICAST, false, why);
+	return rp_create(nrx, size, RP_CHAN_UNICAST, false, 1, why);
 }
 
 static struct chan_xp *rpb_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_BROADCAST, false, why);
+	return rp_create(nrx, size, RP_CHAN_BROADCAST, false, 1, why);
+}
+
+static struct chan_xp *rpb_create_batch(unsigned nrx, size_t size, const char **why)
+{
+	return rp_create(nrx, size, RP_CHAN_BROADCAST, false, rx_batch, why);
 }
 
 static struct chan_xp *rpr_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_BROADCAST, true, why);
+	return rp_create(nrx, size, RP_CHAN_BROADCAST, true, 1, why);
 }
 
 static struct chan_xp *rpm_create(unsigned nrx, size_t size, const char **why)
 {
-	return rp_create(nrx, size, RP_CHAN_MULTICAST, false, why);
+	return rp_create(nrx, size, RP_CHAN_MULTICAST, false, 1, why);
 }
 
 static int rp_send(struct chan_xp *xp, const void *buf, size_t len)
@@ -449,4 +510,12 @@ const struct chan_xp_ops chan_xp_ringplane_multicast = {
 	.name = "ringplane_multicast",
 	.how = "ringplane_multicast: chan/ multicast channel, 256 slots, round-robin over receivers",
 	.create = rpm_create, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
+};
+
+const struct chan_xp_ops chan_xp_ringplane_broadcast_batch = {
+	.name = "ringplane_broadcast_batch",
+	.how = "ringplane_broadcast_batch: ringplane_broadcast with receive coalescing "
+	       "(rp_chan_set_rx_batch: woken once rx_batch messages wait, at most half the ring, "
+	       "or after rx_batch_delay_us)",
+	.create = rpb_create_batch, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
 };

@@ -46,6 +46,17 @@ extern const struct chan_xp_ops chan_xp_pipe, chan_xp_unix, chan_xp_shm_eventfd,
 	chan_xp_ringplane_unicast, chan_xp_ringplane_broadcast, chan_xp_ringplane_broadcast_ref,
 	chan_xp_ringplane_multicast;
 
+/*
+ * Receive coalescing (the rx_batch knob): the _batch variants' receivers
+ * ask to be woken only once `batch` messages wait, or after delay_us
+ * asleep. ringplane: rp_chan_set_rx_batch; shm_eventfd: the same rule in
+ * its own ring (the sender writes the eventfd only once a sleeper's batch
+ * is there or its ring is full; the reader's poll times out at delay_us).
+ * Pipes and sockets have no such mechanism. Set before the run's creates.
+ */
+extern const struct chan_xp_ops chan_xp_shm_eventfd_batch, chan_xp_ringplane_broadcast_batch;
+void chan_xp_set_rx_batch(unsigned batch, unsigned delay_us);
+
 /* bench/chan_iox.c, built when iceoryx's C binding is installed
  * (RP_HAVE_ICEORYX): start runs this benchmark's own iox-roudi and
  * registers the process (0, or -1 with why); RouDi is stopped once the

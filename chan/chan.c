@@ -191,6 +191,7 @@ static struct rp_chan *map_channel(const char *path, struct rp_chan_err *e)
 	ch->block_timeout_ms = f.block_timeout_ms;
 	ch->rx_idx = -1;
 	ch->region_idx = -1;
+	ch->rx_batch = 1;
 	return ch;
 }
 

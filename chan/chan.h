@@ -32,7 +32,9 @@
  * (rp_chan_wait_arm + rp_chan_prep_wait: channel messages and network
  * completions in one ring) or with rp_chan_wait. Senders make a wake-up
  * syscall only when some receiver said it sleeps and was not woken since:
- * once per sleep, however many messages are sent meanwhile.
+ * once per sleep, however many messages are sent meanwhile. A broadcast
+ * receiver may also ask to sleep until K messages wait (receive
+ * coalescing, rp_chan_set_rx_batch).
  *
  * A receiver whose process died is detached by whoever notices (a blocked
  * sender, rp_chan_reap, stats), so it blocks nobody. A sender that died
@@ -228,6 +230,24 @@ int rp_chan_release(struct rp_chan *ch, struct rp_chan_view *v);
  * under the handle), or another negative errno. timeout_ms < 0: no limit. Uses an io_uring FUTEX_WAIT of
  * the handle's own small ring, or futex(2) where the kernel lacks the op. */
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
+
+/*
+ * Receive coalescing (broadcast channels; a receiver's handle): be woken
+ * only once `batch` messages wait for this receiver, or after
+ * max_delay_us asleep, so senders wake sleepers once per batch instead of
+ * once per message (interrupt coalescing; io_uring's min-wait). batch 1
+ * (the default): woken by the first message, max_delay_us ignored. A
+ * batch is capped at half the ring. Receivers share the broadcast wait
+ * word, and a wake-up wakes all of its sleepers: the smallest batch among
+ * the sleepers decides when. rp_chan_wait cuts its sleeps at max_delay_us
+ * and returns 0 when one ends with messages waiting; a receiver waiting in
+ * its own io_uring must bound that wait by max_delay_us itself (a linked
+ * or min-wait timeout). A sender that finds a block-policy ring full wakes
+ * every sleeper. 0, -EINVAL (not a receiver, batch 0, or batch > 1 with
+ * max_delay_us 0), -EOPNOTSUPP (batch > 1 on a unicast or multicast
+ * channel: their receivers sleep on their own words, not built).
+ */
+int rp_chan_set_rx_batch(struct rp_chan *ch, uint32_t batch, uint32_t max_delay_us);
 
 /*
  * Waiting in the caller's io_uring:

@@ -36,6 +36,9 @@ struct rp_chan {
 	/* Multicast sender: the next position at which it may run a floor
 	 * round (producer.c: at most one per FLOOR_ROUND_EVERY messages). */
 	uint64_t floor_next;
+	/* Receive coalescing (broadcast, wait.c): wake at rx_batch messages
+	 * waiting, or after rx_delay_us asleep. rx_batch 1: off. */
+	uint32_t rx_batch, rx_delay_us;
 	/* rp_chan_wait's own ring, made on first use. */
 	struct io_uring *wring;
 	/* By reference (region.c). A sender's own region: */

@@ -28,10 +28,11 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		4	/* 2: by-reference messages (regions, holds);
+#define RP_CHAN_VERSION		5	/* 2: by-reference messages (regions, holds);
 					 * 3: wake epochs (data_armed, rx armed);
 					 * 4: multicast cursors moved by others
-					 * (skip.c), advanced by CAS; space_armed */
+					 * (skip.c), advanced by CAS; space_armed;
+					 * 5: receive coalescing (data_wake) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -77,6 +78,10 @@ struct rp_chan_shm {
 	/* The newest space_futex value a blocked sender armed its sleep at
 	 * (receivers wake senders once per sleep, as senders wake receivers). */
 	_Atomic uint32_t space_armed;
+	/* Broadcast receive coalescing (wait.c): (epoch + 1) << 32 | the low
+	 * 32 bits of the smallest tail any sleeper at that epoch asked to be
+	 * woken at (its cursor + its batch). */
+	_Atomic uint64_t data_wake;
 	/* Receiver table: a bit per entry taken, and per entry live. */
 	alignas(64) _Atomic uint64_t alloc_mask;
 	_Atomic uint64_t live_mask;

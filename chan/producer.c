@@ -68,11 +68,14 @@ static void sleep_for_room(struct rp_chan *ch, uint64_t t)
 	v = rp_chan_space_arm(ch);
 	atomic_thread_fence(memory_order_seq_cst);
 	if (ring_full(ch, t) && !atomic_load_explicit(&s->destroyed, memory_order_relaxed)) {
-		/* Multicast: sleepers still holding the floor (ring_full moved
-		 * the others on) have something to take: wake them, armed or
-		 * not. */
+		/* Sleepers holding the floor: multicast's still behind (ring_full
+		 * moved the others on) have something to take: wake them, armed
+		 * or not; broadcast receivers may wait for a batch (wait.c:
+		 * receive coalescing) that this full ring will never complete. */
 		if (ch->mode == RP_CHAN_MULTICAST)
 			rp_chan_wake_behind(ch, t, ch->nslots / 2, true);
+		else if (ch->mode == RP_CHAN_BROADCAST)
+			rp_chan_wake_all(ch);
 		rp_chan_futex_wait(&s->space_futex, v, ROOM_POLL_MS);
 	}
 	atomic_fetch_sub_explicit(&s->space_sleepers, 1, memory_order_relaxed);

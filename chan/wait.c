@@ -25,6 +25,23 @@
  * A bump between the sleeper's read and its sleep makes the kernel refuse
  * the sleep (value changed), so no wake-up is lost.
  *
+ * Receive coalescing (broadcast; rp_chan_set_rx_batch), the channel's
+ * interrupt coalescing: a receiver may ask to be woken only once `batch`
+ * messages wait for it, or after max_delay_us asleep. Per receiver, but
+ * the broadcast word is shared and a wake-up wakes every sleeper on it, so
+ * a sleeper also announces the tail it wants to be woken at (its cursor +
+ * its batch) in data_wake, which keeps the smallest such tail of the
+ * current epoch: the most impatient sleeper decides (a receiver with the
+ * default batch of 1 wakes everyone at the first message, as before). A
+ * sender skips the wake-up while the tail is below it. data_wake is one
+ * more store before the sleeper's fence and one more load after the
+ * sender's, so the argument above holds: a sender that missed the
+ * sleeper's target is seen by its re-check. A batch is capped at half the
+ * ring, so a sleeper's target comes before the ring is full (a block
+ * sender never waits for a receiver waiting for it); a sender that finds
+ * the ring full anyway wakes everyone (producer.c). Its sleep is cut at
+ * max_delay_us, so a partial batch waits that long at most.
+ *
  * The futex words live in a MAP_SHARED file: shared futexes (no
  * FUTEX_PRIVATE_FLAG / FUTEX2_PRIVATE), keyed by the page, so processes
  * mapping the file at different addresses meet on the same word.
@@ -80,18 +97,21 @@ const char *rp_chan_wait_backend(void)
 	return backend;
 }
 
-static struct timespec ms_ts(int ms)
+/* Waits are timed in microseconds (a coalescing receiver's max delay);
+ * negative: no limit. */
+static int futex_wait_us(_Atomic uint32_t *word, uint32_t val, int64_t timeout_us)
 {
-	return (struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000 };
+	struct timespec ts = { .tv_sec = timeout_us / 1000000,
+			       .tv_nsec = (long)(timeout_us % 1000000) * 1000 };
+
+	if (syscall(SYS_futex, word, FUTEX_WAIT, val, timeout_us < 0 ? NULL : &ts, NULL, 0) == 0)
+		return 0;
+	return -errno;
 }
 
 int rp_chan_futex_wait(_Atomic uint32_t *word, uint32_t val, int timeout_ms)
 {
-	struct timespec ts = ms_ts(timeout_ms);
-
-	if (syscall(SYS_futex, word, FUTEX_WAIT, val, timeout_ms < 0 ? NULL : &ts, NULL, 0) == 0)
-		return 0;
-	return -errno;
+	return futex_wait_us(word, val, timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000);
 }
 
 static void futex_wake_all(_Atomic uint32_t *word)
@@ -118,6 +138,32 @@ static void wake_armed(_Atomic uint32_t *w, _Atomic uint32_t *armed)
 		futex_wake_all(w);
 }
 
+/* A batch never asks for more than half the ring (above). */
+static uint32_t batch_of(const struct rp_chan *ch)
+{
+	return ch->rx_batch < ch->nslots / 2 ? ch->rx_batch : ch->nslots / 2;
+}
+
+/* Broadcast: announce the tail this sleeper wants to be woken at, keeping
+ * the smallest of epoch e's sleepers (wrap-safe compares). A newer epoch
+ * there: the word moved since we read it, the kernel refuses our sleep. */
+static void arm_target(struct rp_chan *ch, uint32_t e)
+{
+	_Atomic uint64_t *w = &ch->shm->data_wake;
+	uint32_t t = (uint32_t)(ch->cursor + batch_of(ch));
+	uint64_t cur = atomic_load_explicit(w, memory_order_relaxed);
+
+	do {
+		uint32_t ce = (uint32_t)(cur >> 32);
+
+		if (ce == e + 1 && (int32_t)(t - (uint32_t)cur) >= 0)
+			return;
+		if (ce != e + 1 && (int32_t)(e + 1 - ce) < 0)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(w, &cur, (uint64_t)(e + 1) << 32 | t,
+							memory_order_relaxed, memory_order_relaxed));
+}
+
 /* Announce the epoch a sleeper sleeps at; broadcast's shared word keeps
  * the newest (wrap-safe compare), so a late arming at an older epoch does
  * not hide a sleeper at the current one. */
@@ -133,10 +179,37 @@ static void arm_max(_Atomic uint32_t *a, uint32_t e)
 
 static void arm_epoch(struct rp_chan *ch, uint32_t e)
 {
-	if (ch->mode != RP_CHAN_BROADCAST)
+	if (ch->mode != RP_CHAN_BROADCAST) {
 		atomic_store_explicit(&ch->rx[ch->rx_idx].armed, e, memory_order_relaxed);
-	else
-		arm_max(&ch->shm->data_armed, e);
+		return;
+	}
+	arm_target(ch, e);
+	arm_max(&ch->shm->data_armed, e);
+}
+
+/* Broadcast: wake the sleepers unless every one at the current epoch asked
+ * for a batch the tail has not reached. */
+static void wake_broadcast(struct rp_chan *ch)
+{
+	struct rp_chan_shm *s = ch->shm;
+	uint32_t e = atomic_load_explicit(&s->data_futex, memory_order_relaxed);
+	uint64_t w = atomic_load_explicit(&s->data_wake, memory_order_relaxed);
+	uint32_t tail = (uint32_t)atomic_load_explicit(&s->tail, memory_order_relaxed);
+
+	if ((uint32_t)(w >> 32) == e + 1 && (int32_t)(tail - (uint32_t)w) < 0)
+		return;
+	wake_armed(&s->data_futex, &s->data_armed);
+}
+
+int rp_chan_set_rx_batch(struct rp_chan *ch, uint32_t batch, uint32_t max_delay_us)
+{
+	if (ch->role != RP_CHAN_RECEIVER || batch < 1 || (batch > 1 && !max_delay_us))
+		return -EINVAL;
+	if (batch > 1 && ch->mode != RP_CHAN_BROADCAST)
+		return -EOPNOTSUPP;
+	ch->rx_batch = batch;
+	ch->rx_delay_us = batch > 1 ? max_delay_us : 0;
+	return 0;
 }
 
 static _Atomic uint32_t *wait_word(struct rp_chan *ch)
@@ -185,7 +258,7 @@ void rp_chan_wake_receivers(struct rp_chan *ch, uint32_t target)
 	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_acquire))
 		return;
 	if (ch->mode == RP_CHAN_BROADCAST)
-		wake_armed(&ch->shm->data_futex, &ch->shm->data_armed);
+		wake_broadcast(ch);
 	else
 		wake_one(ch, ch->mode == RP_CHAN_MULTICAST ? target : RP_CHAN_TARGET_ANY);
 }
@@ -301,18 +374,18 @@ static struct io_uring *wait_ring(struct rp_chan *ch)
 }
 
 /* One FUTEX_WAIT, linked to a timeout when there is one; reap both CQEs. */
-static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int timeout_ms)
+static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int64_t timeout_us)
 {
-	struct __kernel_timespec kts = { .tv_sec = timeout_ms / 1000,
-					 .tv_nsec = (long long)(timeout_ms % 1000) * 1000000 };
+	struct __kernel_timespec kts = { .tv_sec = timeout_us / 1000000,
+					 .tv_nsec = (long long)(timeout_us % 1000000) * 1000 };
 	struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 	struct io_uring_cqe *cqe;
-	unsigned want = timeout_ms < 0 ? 1 : 2;
+	unsigned want = timeout_us < 0 ? 1 : 2;
 	int res = 0, r;
 
 	rp_chan_prep_wait(ch, sqe, v);
 	io_uring_sqe_set_data64(sqe, UD_FUTEX);
-	if (timeout_ms >= 0) {
+	if (timeout_us >= 0) {
 		sqe->flags |= IOSQE_IO_LINK;
 		sqe = io_uring_get_sqe(ring);
 		io_uring_prep_link_timeout(sqe, &kts, 0);
@@ -336,20 +409,20 @@ static int wait_uring(struct io_uring *ring, struct rp_chan *ch, uint32_t v, int
 	return res == -ECANCELED ? -ETIMEDOUT : res;
 }
 
-static int wait_once(struct rp_chan *ch, int timeout_ms)
+static int wait_once(struct rp_chan *ch, int64_t timeout_us)
 {
 	struct io_uring *ring = NULL;
 	uint32_t v = 0;
 	int r = 0;
 
-	if (timeout_ms == 0 || (r = rp_chan_wait_arm(ch, &v)) == 1)
+	if (timeout_us == 0 || (r = rp_chan_wait_arm(ch, &v)) == 1)
 		return rp_chan_rx_ready(ch) ? 0 : -ETIMEDOUT;
 	if (r < 0)
 		return r;
 	if (uring_futex)
 		ring = wait_ring(ch);
-	r = ring ? wait_uring(ring, ch, v, timeout_ms)
-		 : rp_chan_futex_wait(wait_word(ch), v, timeout_ms);
+	r = ring ? wait_uring(ring, ch, v, timeout_us)
+		 : futex_wait_us(wait_word(ch), v, timeout_us);
 	rp_chan_wait_disarm(ch);
 	if (r == -ETIMEDOUT && !rp_chan_rx_ready(ch) && !rp_chan_is_broken(ch))
 		return -ETIMEDOUT;
@@ -361,19 +434,23 @@ static int wait_once(struct rp_chan *ch, int timeout_ms)
  * Waits are cut into HOLE_CHECK_MS pieces: after each piece without a
  * message, the receiver checks whether the sender of the slot it waits at
  * died mid-write (rp_chan_repair_hole), which would otherwise block it
- * forever.
+ * forever. A coalescing receiver's pieces are its max delay: one that
+ * ends with messages waiting (fewer than its batch) returns them.
  */
-#define HOLE_CHECK_MS 1000
+#define HOLE_CHECK_US 1000000
 
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms)
 {
-	int left = timeout_ms, r;
+	int64_t left = timeout_ms < 0 ? -1 : (int64_t)timeout_ms * 1000;
+	int64_t most = ch->rx_batch > 1 && ch->rx_delay_us < HOLE_CHECK_US
+		? ch->rx_delay_us : HOLE_CHECK_US;
+	int r;
 
 	if (ch->role != RP_CHAN_RECEIVER)
 		return -EINVAL;
 	pthread_once(&probe_once, probe);
 	for (;;) {
-		int piece = left < 0 || left > HOLE_CHECK_MS ? HOLE_CHECK_MS : left;
+		int64_t piece = left < 0 || left > most ? most : left;
 
 		/* Truncated (guard.c): nothing will wake us on zero pages. */
 		if (rp_chan_is_broken(ch))

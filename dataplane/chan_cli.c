@@ -22,7 +22,8 @@ static const char chan_usage[] =
 	"usage: ringplane chan create NAME [--mode M] [--policy P] [--slots N] [--slot-size B]\n"
 	"                      [--max-receivers N] [--block-timeout-ms MS] [--perm OCTAL] [--group G]\n"
 	"       ringplane chan send NAME [MESSAGE] [--count N] [--to ID]\n"
-	"       ringplane chan listen NAME [--count N] [--timeout-ms MS]\n"
+	"       ringplane chan listen NAME [--count N] [--timeout-ms MS] [--batch K]\n"
+	"                      [--batch-delay-us US]\n"
 	"       ringplane chan stats NAME [--json]\n"
 	"       ringplane chan destroy NAME\n\n"
 	"Message channels between processes: a ring of slots in the file\n"
@@ -42,6 +43,9 @@ static const char chan_usage[] =
 	"           reference, read in place); stop after --count\n"
 	"           messages, when the channel is destroyed (exit 0) or after\n"
 	"           --timeout-ms without a message (exit 1). Gaps go to stderr.\n"
+	"           --batch K (broadcast channels): receive coalescing, be woken only\n"
+	"           once K messages wait, or after --batch-delay-us (default 1000)\n"
+	"           asleep; senders then make one wake-up call per K messages\n"
 	"  stats    the channel's parameters, counters and receivers\n"
 	"  destroy  remove the channel; attached receivers drain it and stop\n\n"
 	"Every subcommand answers --help. Exit status: 0 success, 1 failure, 2 usage error.\n";
@@ -254,41 +258,68 @@ static int listen_loop(struct rp_chan *ch, const char *name, uint32_t count, int
 	return RP_EXIT_FAIL;
 }
 
-static int chan_listen(int argc, char **argv)
+struct listen_opts {
+	uint32_t count, tmo, batch, delay_us;
+};
+
+/* listen's options into o; -1 on a bad one. */
+static int listen_parse(int argc, char **argv, struct listen_opts *o)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "timeout-ms", required_argument, NULL, 't' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "batch-delay-us", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	int opt;
+
+	*o = (struct listen_opts){ .batch = 1, .delay_us = 1000 };
+	while ((opt = getopt_long(argc, argv, "c:t:b:d:h", opts, NULL)) != -1) {
+		uint32_t *to = opt == 'c' ? &o->count : opt == 't' ? &o->tmo
+			: opt == 'b' ? &o->batch : opt == 'd' ? &o->delay_us : NULL;
+
+		if (opt == 'h')
+			return 1;
+		if (!to || parse_u32(optarg, 10, to))
+			return -1;
+	}
+	return o->tmo > INT32_MAX || !o->batch || !o->delay_us ? -1 : 0;
+}
+
+static int chan_listen(int argc, char **argv)
+{
+	struct listen_opts o;
 	struct rp_chan_info info;
 	struct rp_chan_err e;
 	struct rp_chan *ch;
-	uint32_t count = 0, tmo = 0;
 	const char *name;
 	char *buf;
-	int opt, r;
+	int r;
 
-	while ((opt = getopt_long(argc, argv, "c:t:h", opts, NULL)) != -1) {
-		if (opt == 'h') {
-			fputs(chan_usage, stdout);
-			return RP_EXIT_OK;
-		}
-		if ((opt != 'c' && opt != 't') || parse_u32(optarg, 10, opt == 'c' ? &count : &tmo) ||
-		    tmo > INT32_MAX)
-			return rp_usage_error("chan", "bad option or value for 'listen'");
+	if ((r = listen_parse(argc, argv, &o)) == 1) {
+		fputs(chan_usage, stdout);
+		return RP_EXIT_OK;
 	}
+	if (r < 0)
+		return rp_usage_error("chan", "bad option or value for 'listen'");
 	if (!(name = one_name(argc, argv, "listen")))
 		return RP_EXIT_USAGE;
 	if (!(ch = rp_chan_attach(name, RP_CHAN_RECEIVER, &e)))
 		return fail(&e);
+	if ((r = rp_chan_set_rx_batch(ch, o.batch, o.delay_us))) {
+		fprintf(stderr, "ringplane chan: '%s': --batch %u: %s\n", name, o.batch,
+			r == -EOPNOTSUPP ? "only broadcast channels coalesce" : strerror(-r));
+		rp_chan_detach(ch);
+		return RP_EXIT_FAIL;
+	}
 	rp_chan_info(ch, &info);
 	if (!(buf = malloc(info.params.slot_size))) {
 		rp_chan_detach(ch);
 		return RP_EXIT_FAIL;
 	}
-	r = listen_loop(ch, name, count, tmo ? (int)tmo : -1, buf, info.params.slot_size);
+	r = listen_loop(ch, name, o.count, o.tmo ? (int)o.tmo : -1, buf, info.params.slot_size);
 	free(buf);
 	rp_chan_detach(ch);
 	return r;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # `ringplane bench chan --quick` writes results of the expected SHAPE: p2p
 # cases for the four point-to-point variants at six sizes, fan-out cases for
-# the four fan-out variants at 3 sizes x 5 receiver counts x 2 receiver works
+# the six fan-out variants (two with receive coalescing) at 3 sizes x 5 receiver counts x 2 receiver works
 # (none, sum), multicast at 64 B and 4 KB, by reference at 32 KB, the sender's
 # CPU time and the delivered time, the ratio notes and the plots. Numbers are
 # not judged.
@@ -20,7 +20,8 @@ for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
     s.need(sorted(r["params"]["size"] for r in rows) == [64, 256, 1024, 4096, 16384, 32768],
            f"{v}: p2p at six sizes")
     s.need(all("ns_per_msg" in r["metrics"] for r in rows), f"{v}: ns_per_msg")
-for v in ("pipe", "unix", "shm_eventfd", "ringplane_broadcast"):
+for v in ("pipe", "unix", "shm_eventfd", "ringplane_broadcast", "shm_eventfd_batch",
+          "ringplane_broadcast_batch"):
     rows = cases(v, "fanout")
     s.need(len(rows) == 30, f"{v}: 30 fan-out cases")
     s.need(sorted({r["params"].get("rx_work") for r in rows}) == ["none", "sum"],
@@ -36,6 +37,8 @@ for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
     rows = cases(v, "wake")
     s.need(len(rows) == 1 and {"p50", "p99"} <= set(rows[0]["metrics"]), f"{v}: wake p50/p99")
 s.need(any("pipe / ringplane_broadcast" in n for n in s.doc.get("notes", [])), "ratio notes")
+s.need(any("shm_eventfd_batch / ringplane_broadcast_batch" in n for n in s.doc.get("notes", [])),
+       "coalescing ratio notes")
 s.need(any("ringplane_multicast 64 B, rx_work none: sender cost with 16" in n for n in s.doc.get("notes", [])),
        "multicast degradation note")
 s.done()

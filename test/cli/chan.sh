@@ -43,16 +43,19 @@ rp_check "bad --mode: exit 2" [ $? -eq 2 ]
 "$rp" chan create "$n" --slots 1000 2>"$tmp/err"
 rp_check "slots not a power of two: exit 1" [ $? -eq 1 ]
 rp_check "... and says so" grep -q "power of two" "$tmp/err"
+"$rp" chan listen "nosuch-$$" --batch 0 >/dev/null 2>&1
+rp_check "listen --batch 0: exit 2" [ $? -eq 2 ]
 "$rp" chan listen "nosuch-$$" 2>"$tmp/err"
 rp_check "listen to a missing channel: exit 1" [ $? -eq 1 ]
 rp_check "... naming the file" grep -q "/dev/shm/ringplane-chan.nosuch-$$: no such channel" "$tmp/err"
 
-# Broadcast round trip: both listeners get every line, in order.
+# Broadcast round trip: both listeners get every line, in order (the
+# second coalescing: a batch of 32 it never fills arrives by its delay).
 rp_check "create broadcast" "$rp" chan create "$n" --mode broadcast --slots 8
 "$rp" chan create "$n" 2>"$tmp/err"
 rp_check "create twice: exit 1, 'exists'" grep -q "exists" "$tmp/err"
 bg "$rp" chan listen "$n" --count 3 >"$tmp/l1"; p1=$BG
-bg "$rp" chan listen "$n" --count 3 >"$tmp/l2"; p2=$BG
+bg "$rp" chan listen "$n" --count 3 --batch 32 --batch-delay-us 2000 >"$tmp/l2"; p2=$BG
 rp_check "two listeners attached" wait_rx "$n" 2
 rp_check "send one message" "$rp" chan send "$n" one
 printf 'two\nthree\n' | "$rp" chan send "$n"
