@@ -232,7 +232,7 @@ int rp_chan_release(struct rp_chan *ch, struct rp_chan_view *v);
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
 
 /*
- * Receive coalescing (broadcast channels; a receiver's handle): be woken
+ * Receive coalescing (broadcast and multicast channels; a receiver's handle): be woken
  * only once `batch` messages wait for this receiver, or after
  * max_delay_us asleep, so senders wake sleepers once per batch instead of
  * once per message (interrupt coalescing; io_uring's min-wait). batch 1
@@ -243,9 +243,14 @@ int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
  * and returns 0 when one ends with messages waiting; a receiver waiting in
  * its own io_uring must bound that wait by max_delay_us itself (a linked
  * or min-wait timeout). A sender that finds a block-policy ring full wakes
- * every sleeper. 0, -EINVAL (not a receiver, batch 0, or batch > 1 with
- * max_delay_us 0), -EOPNOTSUPP (batch > 1 on a unicast or multicast
- * channel: their receivers sleep on their own words, not built).
+ * every sleeper. Multicast (format 6): the count is the receiver's own
+ * (messages given to it while it sleeps), and a sleeper's round-robin turn
+ * goes to a sleeper already collecting a batch, so one receiver is woken
+ * per batch instead of each being given one message in n; a sleeper whose
+ * oldest message is half a ring behind is woken whatever its count.
+ * 0, -EINVAL (not a receiver, batch 0, or batch > 1 with max_delay_us 0),
+ * -EOPNOTSUPP (batch > 1 on a unicast channel: its receivers share one
+ * head, not built).
  */
 int rp_chan_set_rx_batch(struct rp_chan *ch, uint32_t batch, uint32_t max_delay_us);
 

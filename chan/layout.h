@@ -28,11 +28,13 @@
 
 #include "chan/chan.h"
 
-#define RP_CHAN_VERSION		5	/* 2: by-reference messages (regions, holds);
+#define RP_CHAN_VERSION		6	/* 2: by-reference messages (regions, holds);
 					 * 3: wake epochs (data_armed, rx armed);
 					 * 4: multicast cursors moved by others
 					 * (skip.c), advanced by CAS; space_armed;
-					 * 5: receive coalescing (data_wake) */
+					 * 5: receive coalescing (data_wake);
+					 * 6: multicast receive coalescing (rx
+					 * batch, pending) */
 #define RP_CHAN_HDR_SIZE	512
 #define RP_CHAN_RX_SIZE		64
 #define RP_CHAN_SLOT_HDR	32
@@ -110,7 +112,11 @@ struct rp_chan_shm_rx {
 	 * its cursor (or the head) passes the position, cleared once it is
 	 * done with the referenced bytes (rp_chan_released). */
 	_Atomic uint64_t hold;
-	uint8_t pad[RP_CHAN_RX_SIZE - 56];
+	/* Multicast receive coalescing (wait.c), set when it arms a sleep:
+	 * the batch it asked for (0 or 1: wake at once), and how many messages
+	 * senders gave it since (counted only while it sleeps). */
+	_Atomic uint32_t batch;
+	_Atomic uint32_t pending;
 };
 
 /* A by-reference message's slot data: bytes [off, off + len) of the data

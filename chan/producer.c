@@ -142,10 +142,19 @@ static void wait_lapped_writer(struct rp_chan *ch, struct rp_chan_slot *sl, uint
 	}
 }
 
+/* A sleeper coalescing its wake-ups (wait.c) that was given a message of
+ * its batch already: it is woken by its batch or its delay, not by this
+ * message, so its turn-takers' messages add to its batch. */
+static bool collecting(struct rp_chan_shm_rx *r)
+{
+	return atomic_load_explicit(&r->batch, memory_order_relaxed) > 1 &&
+	       atomic_load_explicit(&r->pending, memory_order_relaxed) > 0;
+}
+
 /* Multicast: will receiver i take a message without a wake-up of its
  * own? It is awake, or was woken already and has not run yet (its epoch
  * moved past the one it armed at: it drains what is there when it runs),
- * and it keeps up: its cursor within half a ring of pos, so a receiver
+ * or is collecting a batch (above), and it keeps up: its cursor within half a ring of pos, so a receiver
  * busy with a long job, or long in the run queue, is not handed more than
  * it can take before the ring fills. (A quarter ring woke a cascade of
  * receivers on a busy machine, each woken one waiting for a CPU long
@@ -159,7 +168,8 @@ static bool takes_without_wake(struct rp_chan *ch, unsigned i, uint64_t pos)
 		return false;
 	return !atomic_load_explicit(&r->sleeping, memory_order_relaxed) ||
 	       atomic_load_explicit(&r->armed, memory_order_relaxed) !=
-	       atomic_load_explicit(&r->futex, memory_order_relaxed);
+	       atomic_load_explicit(&r->futex, memory_order_relaxed) ||
+	       collecting(r);
 }
 
 /* Multicast: the receiver this position goes to, round-robin by position
@@ -184,7 +194,10 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 	for (rest = m; k--;)
 		rest &= rest - 1;
 	t = (uint32_t)__builtin_ctzll(rest);
-	if (!atomic_load_explicit(&ch->rx[t].sleeping, memory_order_relaxed))
+	/* Nobody asleep: no entry to read. The sleeper count's line changes
+	 * once per sleep; a receiver's entry is written by its walk. */
+	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed) ||
+	    !atomic_load_explicit(&ch->rx[t].sleeping, memory_order_relaxed))
 		return t;
 	/* The receivers after t, then those before it. */
 	for (rest &= rest - 1; rest; rest &= rest - 1)

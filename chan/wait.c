@@ -42,6 +42,21 @@
  * the ring full anyway wakes everyone (producer.c). Its sleep is cut at
  * max_delay_us, so a partial batch waits that long at most.
  *
+ * Multicast receive coalescing: a multicast receiver sleeps on its own
+ * word, and is woken only for messages it is given, so the count is its
+ * own: arming a sleep it announces its batch and zeroes `pending`; a
+ * sender that gives a message to it while it sleeps counts it there and
+ * wakes it at the batch-th. With round-robin turns each of n sleepers
+ * would collect a message in n, and the floor rounds (producer.c) would
+ * wake them half a ring later with a handful each; instead a sleeper's
+ * turn goes to a sleeper already collecting (producer.c: pick_target), so
+ * one collects a whole batch and the others are not woken at all. A
+ * sleeper's oldest message holds the floor: once it is half a ring
+ * behind, the floor round wakes it whatever its count, so a block sender
+ * never waits for a batch. The same argument as above holds: the batch
+ * and count are stored before the sleeper's fence, read after the
+ * sender's.
+ *
  * The futex words live in a MAP_SHARED file: shared futexes (no
  * FUTEX_PRIVATE_FLAG / FUTEX2_PRIVATE), keyed by the page, so processes
  * mapping the file at different addresses meet on the same word.
@@ -179,8 +194,17 @@ static void arm_max(_Atomic uint32_t *a, uint32_t e)
 
 static void arm_epoch(struct rp_chan *ch, uint32_t e)
 {
+	struct rp_chan_shm_rx *r = &ch->rx[ch->rx_idx];
+
 	if (ch->mode != RP_CHAN_BROADCAST) {
-		atomic_store_explicit(&ch->rx[ch->rx_idx].armed, e, memory_order_relaxed);
+		/* Multicast: a new count for this sleep. A sender's increment
+		 * for the previous sleep lost here only delays the wake-up, by
+		 * max_delay_us at most. */
+		if (ch->mode == RP_CHAN_MULTICAST) {
+			atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
+			atomic_store_explicit(&r->batch, batch_of(ch), memory_order_relaxed);
+		}
+		atomic_store_explicit(&r->armed, e, memory_order_relaxed);
 		return;
 	}
 	arm_target(ch, e);
@@ -205,7 +229,7 @@ int rp_chan_set_rx_batch(struct rp_chan *ch, uint32_t batch, uint32_t max_delay_
 {
 	if (ch->role != RP_CHAN_RECEIVER || batch < 1 || (batch > 1 && !max_delay_us))
 		return -EINVAL;
-	if (batch > 1 && ch->mode != RP_CHAN_BROADCAST)
+	if (batch > 1 && ch->mode == RP_CHAN_UNICAST)
 		return -EOPNOTSUPP;
 	ch->rx_batch = batch;
 	ch->rx_delay_us = batch > 1 ? max_delay_us : 0;
@@ -227,15 +251,28 @@ static void wake_rx(struct rp_chan *ch, unsigned i)
 	wake_armed(&ch->rx[i].futex, &ch->rx[i].armed);
 }
 
+/* Multicast coalescing: has sleeper i now got the batch it asked for?
+ * Counts this message. */
+static bool batch_full(struct rp_chan *ch, unsigned i)
+{
+	struct rp_chan_shm_rx *r = &ch->rx[i];
+	uint32_t b = atomic_load_explicit(&r->batch, memory_order_relaxed);
+
+	if (b <= 1)
+		return true;
+	return atomic_fetch_add_explicit(&r->pending, 1, memory_order_relaxed) + 1 >= b;
+}
+
 /* Unicast and multicast: the target if it is live (asleep or not: if
- * awake it will look by itself), else the first sleeper (if it was woken
- * already and has not run yet, it will take this message too). */
+ * awake it will look by itself; asleep with a batch not yet full, it
+ * wakes by its batch or its delay), else the first sleeper (if it was
+ * woken already and has not run yet, it will take this message too). */
 static void wake_one(struct rp_chan *ch, uint32_t target)
 {
 	uint64_t m = rp_chan_live_mask(ch);
 
 	if (target < 64 && (m & (1ull << target))) {
-		if (rx_sleeps(ch, (int)target))
+		if (rx_sleeps(ch, (int)target) && batch_full(ch, target))
 			wake_rx(ch, target);
 		return;
 	}
