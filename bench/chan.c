@@ -20,7 +20,8 @@
  *              coalescing (rx_batch, rx_batch_delay_us: chan_ops.h), side by
  *              side with the defaults in the same groups; pipes and sockets
  *              have no such mechanism;
- *   multicast  ringplane multicast, 1..16 receivers, sender ns per message;
+ *   multicast  ringplane multicast, 1..16 receivers, sender ns per message
+ *              (ringplane_multicast_batch: with receive coalescing);
  *   wake       delivery latency to a sleeping receiver: a 64 B message with
  *              the sender's timestamp every 200 us, the receiver's clock
  *              at its return from the receive (p50, p99).
@@ -53,7 +54,7 @@
 static const char *const variant_words[] = {
 	"pipe", "unix", "shm_eventfd", "ringplane_unicast", "ringplane_broadcast",
 	"ringplane_broadcast_ref", "ringplane_multicast", "iceoryx", "shm_eventfd_batch",
-	"ringplane_broadcast_batch", NULL,
+	"ringplane_broadcast_batch", "ringplane_multicast_batch", NULL,
 };
 static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
 static const char *const rx_cpu_words[] = { "all", "sender", NULL };
@@ -64,7 +65,8 @@ static const struct rp_bench_knob knobs[] = {
 	{ "variants", "the channels measured (p2p and wake: unicast ones; fan-out: broadcast "
 	  "ones; multicast up to 4 KB, by reference above it; iceoryx when built in)",
 	  "pipe,unix,shm_eventfd,ringplane_unicast,ringplane_broadcast,ringplane_broadcast_ref,"
-	  "ringplane_multicast,iceoryx,shm_eventfd_batch,ringplane_broadcast_batch", NULL, 0, 0,
+	  "ringplane_multicast,iceoryx,shm_eventfd_batch,ringplane_broadcast_batch,"
+	  "ringplane_multicast_batch", NULL, 0, 0,
 	  variant_words, true },
 	{ "tests", "point to point, wake-up of a sleeping receiver, fan-out", "p2p,wake,fanout",
 	  NULL, 0, 0, test_words, true },
@@ -476,23 +478,26 @@ static void p2p_cases(struct rp_bench_ctx *ctx)
 /* The cases of one size, receiver count and receiver work, interleaved. */
 static void fan_group(struct rp_bench_ctx *ctx, size_t size, unsigned nrx, enum chan_rx_work w)
 {
-	bool mcast = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_multicast.name);
-	bool by_ref = rp_bench_knob_has(ctx, "variants", chan_xp_ringplane_broadcast_ref.name);
-	struct chan_case cs[MAX_OPS + 1];
-	struct rp_bench_case_def defs[MAX_OPS + 1];
+	/* Multicast up to 4 KB; large messages also by reference. */
+	const struct chan_xp_ops *extras[] = {
+		size <= 4096 ? &chan_xp_ringplane_multicast : NULL,
+		size <= 4096 ? &chan_xp_ringplane_multicast_batch : NULL,
+		size > 4096 ? &chan_xp_ringplane_broadcast_ref : NULL,
+	};
+	struct chan_case cs[MAX_OPS + N_OF(extras)];
+	struct rp_bench_case_def defs[MAX_OPS + N_OF(extras)];
 	struct rp_bench_kv kv[4] = { RP_KV_STR("test", "fanout"), RP_KV_NUM("size", (double)size),
 				     RP_KV_NUM("receivers", nrx), RP_KV_STR("rx_work", work_words[w]) };
 	unsigned long m = msgs_for(ctx, size, nrx);
-	const struct chan_xp_ops *extra = size <= 4096 && mcast ? &chan_xp_ringplane_multicast
-		: size > 4096 && by_ref ? &chan_xp_ringplane_broadcast_ref : NULL;
 	size_t k = 0;
 
 	for (size_t o = 0; o < n_fan; o++, k++)
 		cs[k] = (struct chan_case){ ctx, fan_ops[o], size, nrx, m, false, w };
-	/* Multicast up to 4 KB; large messages also by reference. */
-	if (extra)
-		cs[k++] = (struct chan_case){ ctx, extra, size, nrx, m,
-					      extra == &chan_xp_ringplane_multicast, w };
+	for (size_t x = 0; x < N_OF(extras); x++)
+		if (extras[x] && rp_bench_knob_has(ctx, "variants", extras[x]->name))
+			cs[k++] = (struct chan_case){ ctx, extras[x], size, nrx, m,
+						      extras[x] != &chan_xp_ringplane_broadcast_ref,
+						      w };
 	for (size_t i = 0; i < k; i++)
 		defs[i] = (struct rp_bench_case_def){ cs[i].ops->name, kv, 4, rep_fan, &cs[i] };
 	rp_bench_cases_interleaved(ctx, defs, (unsigned)k);
@@ -566,6 +571,7 @@ static void work_notes(struct rp_bench_ctx *ctx, unsigned w)
 		}
 	}
 	degrade_note(ctx, "ringplane_multicast", 64, w);
+	degrade_note(ctx, "ringplane_multicast_batch", 64, w);
 	degrade_note(ctx, "ringplane_broadcast", 64, w);
 	degrade_note(ctx, "pipe", 64, w);
 }
@@ -576,7 +582,8 @@ static void notes(struct rp_bench_ctx *ctx)
 					    &chan_xp_ringplane_unicast, &chan_xp_ringplane_broadcast,
 					    &chan_xp_ringplane_broadcast_ref, &chan_xp_ringplane_multicast,
 					    &chan_xp_shm_eventfd_batch,
-					    &chan_xp_ringplane_broadcast_batch };
+					    &chan_xp_ringplane_broadcast_batch,
+					    &chan_xp_ringplane_multicast_batch };
 
 	for (size_t i = 0; i < N_OF(all); i++)
 		rp_bench_note(ctx, "%s", all[i]->how);
@@ -670,7 +677,7 @@ static int chan_run(struct rp_bench_ctx *ctx)
 	for (unsigned w = 0; work_words[w]; w++)
 		n_works += rp_bench_knob_has(ctx, "rx_work", work_words[w]);
 	rp_bench_expect_cases(ctx, (p2p ? n_p2p_sizes * n_p2p : 0) + (wake ? n_p2p : 0) +
-				   (fan ? n_fan_sizes * n_fan_rx * (n_fan + 1) * n_works : 0));
+				   (fan ? n_fan_sizes * n_fan_rx * (n_fan + 2) * n_works : 0));
 	rp_bench_param(ctx, RP_KV_NUM("ringplane_slots", 256));
 	if (p2p)
 		p2p_cases(ctx);

@@ -432,6 +432,11 @@ static struct chan_xp *rpm_create(unsigned nrx, size_t size, const char **why)
 	return rp_create(nrx, size, RP_CHAN_MULTICAST, false, 1, why);
 }
 
+static struct chan_xp *rpm_create_batch(unsigned nrx, size_t size, const char **why)
+{
+	return rp_create(nrx, size, RP_CHAN_MULTICAST, false, rx_batch, why);
+}
+
 static int rp_send(struct chan_xp *xp, const void *buf, size_t len)
 {
 	return rp_chan_send(((struct rp_xp *)xp)->tx, buf, len);
@@ -518,4 +523,12 @@ const struct chan_xp_ops chan_xp_ringplane_broadcast_batch = {
 	       "(rp_chan_set_rx_batch: woken once rx_batch messages wait, at most half the ring, "
 	       "or after rx_batch_delay_us)",
 	.create = rpb_create_batch, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
+};
+
+const struct chan_xp_ops chan_xp_ringplane_multicast_batch = {
+	.name = "ringplane_multicast_batch",
+	.how = "ringplane_multicast_batch: ringplane_multicast with receive coalescing "
+	       "(rp_chan_set_rx_batch: a sleeping receiver woken once rx_batch messages are "
+	       "given to it, or after rx_batch_delay_us; a sleeper's turn goes to one collecting)",
+	.create = rpm_create_batch, .send = rp_send, .recv = rp_recv, .destroy = rp_destroy,
 };

@@ -55,6 +55,7 @@ extern const struct chan_xp_ops chan_xp_pipe, chan_xp_unix, chan_xp_shm_eventfd,
  * Pipes and sockets have no such mechanism. Set before the run's creates.
  */
 extern const struct chan_xp_ops chan_xp_shm_eventfd_batch, chan_xp_ringplane_broadcast_batch;
+extern const struct chan_xp_ops chan_xp_ringplane_multicast_batch;
 void chan_xp_set_rx_batch(unsigned batch, unsigned delay_us);
 
 /* bench/chan_iox.c, built when iceoryx's C binding is installed

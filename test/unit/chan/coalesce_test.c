@@ -5,7 +5,10 @@
  * never moves) and the 32nd wakes the sleeper; a sleeper with the default
  * batch at the same epoch is woken by the first; a partial batch reaches a
  * receiver by its max delay, with no wake-up call; a block-policy ring
- * smaller than the batch does not deadlock. Run twice by meson: as is
+ * smaller than the batch does not deadlock. Multicast (format 6): a
+ * sleeper is woken at the batch-th message given to it, the others'
+ * turns go to it meanwhile, a partial batch arrives by the delay, and a
+ * tiny block-policy ring delivers every message exactly once. Run twice by meson: as is
  * (io_uring FUTEX_WAIT) and with RP_CHAN_FORCE_FUTEX=1 (futex(2)).
  */
 #include <errno.h>
@@ -164,6 +167,142 @@ static void test_bad_settings(void **state)
 	assert_int_equal(rp_chan_set_rx_batch(rx, 32, 1000), 0);
 	rp_chan_detach(rx);
 	rp_chan_detach(tx);
+	tx = make(RP_CHAN_MULTICAST, 64);
+	rx = rp_chan_attach(name, RP_CHAN_RECEIVER, &e);
+	assert_int_equal(rp_chan_set_rx_batch(rx, 32, 0), -EINVAL);
+	assert_int_equal(rp_chan_set_rx_batch(rx, 32, 1000), 0);
+	rp_chan_detach(rx);
+	rp_chan_detach(tx);
+}
+
+/* A multicast receiver's own wait word: moves once per wake-up call. */
+static uint32_t rx_word(struct rp_chan *rx)
+{
+	return atomic_load(&rx->rx[rx->rx_idx].futex);
+}
+
+/* Two sleepers with a batch of 4: the first message is the first's turn,
+ * the second's turn goes to it as it collects; no wake-up call for 3
+ * messages, one (its) at the 4th, and it has all 4, the other none. */
+static void test_multicast_collects(void **state)
+{
+	struct rp_chan *tx = make(RP_CHAN_MULTICAST, 1024);
+	struct rp_chan *rx[2] = { receiver(4, LONG_DELAY_US), receiver(4, LONG_DELAY_US) };
+	uint32_t v[2];
+	int first;
+
+	(void)state;
+	first = rx[0]->rx_idx < rx[1]->rx_idx ? 0 : 1;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(rp_chan_wait_arm(rx[i], &v[i]), 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(rp_chan_send(tx, "x", 1), 0);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(rx_word(rx[i]), v[i]);
+	assert_int_equal(rp_chan_send(tx, "x", 1), 0);
+	assert_int_not_equal(rx_word(rx[first]), v[first]);
+	assert_int_equal(rx_word(rx[!first]), v[!first]);
+	for (int i = 0; i < 2; i++)
+		rp_chan_wait_disarm(rx[i]);
+	assert_int_equal(drain(rx[first]), 4);
+	assert_int_equal(drain(rx[!first]), 0);
+	for (int i = 0; i < 2; i++)
+		rp_chan_detach(rx[i]);
+	rp_chan_detach(tx);
+}
+
+/* Multicast: a partial batch arrives by the delay, no wake-up call. */
+static void test_multicast_partial_after_delay(void **state)
+{
+	struct rp_chan *tx = make(RP_CHAN_MULTICAST, 1024);
+	struct rp_chan *rx = receiver(32, 2000);
+	uint32_t v0 = rx_word(rx);
+	struct sleeper s;
+
+	(void)state;
+	sleeper_start(&s, rx, 3);
+	wait_asleep(tx, &s);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(rp_chan_send(tx, "x", 1), 0);
+	pthread_join(s.t, NULL);
+	assert_int_equal(s.rc, 0);
+	assert_int_equal(s.got, 3);
+	assert_int_equal(rx_word(rx), v0);
+	rp_chan_detach(rx);
+	rp_chan_detach(tx);
+}
+
+/* Multicast receivers until `total` reaches the count; each message (its
+ * sequence number) marked in `seen`. */
+enum { MC_N = 3000, MC_RX = 3 };
+struct mc_rx {
+	pthread_t t;
+	struct rp_chan *rx;
+	_Atomic int *total;
+	_Atomic unsigned char *seen;
+	int rc;
+};
+
+static void *mc_main(void *arg)
+{
+	struct mc_rx *m = arg;
+	char buf[256];
+	uint32_t seq;
+	ssize_t n;
+
+	while (atomic_load(m->total) < MC_N) {
+		while ((n = rp_chan_recv(m->rx, buf, sizeof(buf), NULL)) >= 0) {
+			memcpy(&seq, buf, sizeof(seq));
+			if (n != sizeof(seq) || seq >= MC_N) {
+				m->rc = -EBADMSG;
+				return NULL;
+			}
+			atomic_fetch_add(&m->seen[seq], 1);
+			atomic_fetch_add(m->total, 1);
+		}
+		if (n != -EAGAIN) {
+			m->rc = (int)n;
+			return NULL;
+		}
+		/* A short wait: the last messages may be the others'. */
+		if ((m->rc = rp_chan_wait(m->rx, 20)) == -ETIMEDOUT)
+			m->rc = 0;
+		else if (m->rc < 0)
+			return NULL;
+	}
+	return NULL;
+}
+
+/* Block policy, a ring of 4 slots, batches far larger than the ring, a
+ * delay that never expires: every send succeeds and every message is
+ * received exactly once (the floor rounds wake a collecting sleeper). */
+static void test_multicast_block_tiny_ring(void **state)
+{
+	struct rp_chan *tx = make(RP_CHAN_MULTICAST, 4);
+	static _Atomic unsigned char seen[MC_N];
+	_Atomic int total = 0;
+	struct mc_rx m[MC_RX];
+
+	(void)state;
+	for (int i = 0; i < MC_N; i++)
+		atomic_store(&seen[i], 0);
+	for (int i = 0; i < MC_RX; i++) {
+		m[i] = (struct mc_rx){ .rx = receiver(1000, LONG_DELAY_US), .total = &total,
+				       .seen = seen };
+		assert_int_equal(pthread_create(&m[i].t, NULL, mc_main, &m[i]), 0);
+	}
+	for (uint32_t i = 0; i < MC_N; i++)
+		assert_int_equal(rp_chan_send(tx, &i, sizeof(i)), 0);
+	for (int i = 0; i < MC_RX; i++) {
+		pthread_join(m[i].t, NULL);
+		assert_int_equal(m[i].rc, 0);
+		rp_chan_detach(m[i].rx);
+	}
+	for (int i = 0; i < MC_N; i++)
+		assert_int_equal(atomic_load(&seen[i]), 1);
+	assert_int_equal(atomic_load(&total), MC_N);
+	assert_int_equal(atomic_load(&tx->shm->send_timeouts), 0);
+	rp_chan_detach(tx);
 }
 
 /* A sleeping receiver with a batch of 32: no wake-up call for 31
@@ -278,6 +417,9 @@ int main(void)
 		cmocka_unit_test(test_smallest_batch_decides),
 		cmocka_unit_test(test_partial_batch_after_delay),
 		cmocka_unit_test(test_block_tiny_ring),
+		cmocka_unit_test(test_multicast_collects),
+		cmocka_unit_test(test_multicast_partial_after_delay),
+		cmocka_unit_test(test_multicast_block_tiny_ring),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
