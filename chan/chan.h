@@ -232,8 +232,8 @@ int rp_chan_release(struct rp_chan *ch, struct rp_chan_view *v);
 int rp_chan_wait(struct rp_chan *ch, int timeout_ms);
 
 /*
- * Receive coalescing (broadcast and multicast channels; a receiver's handle): be woken
- * only once `batch` messages wait for this receiver, or after
+ * Receive coalescing (broadcast and multicast channels; a receiver's
+ * handle): be woken only once `batch` messages wait for this receiver, or after
  * max_delay_us asleep, so senders wake sleepers once per batch instead of
  * once per message (interrupt coalescing; io_uring's min-wait). batch 1
  * (the default): woken by the first message, max_delay_us ignored. A

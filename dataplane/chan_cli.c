@@ -43,7 +43,7 @@ static const char chan_usage[] =
 	"           reference, read in place); stop after --count\n"
 	"           messages, when the channel is destroyed (exit 0) or after\n"
 	"           --timeout-ms without a message (exit 1). Gaps go to stderr.\n"
-	"           --batch K (broadcast channels): receive coalescing, be woken only\n"
+	"           --batch K (broadcast, multicast): receive coalescing, be woken only\n"
 	"           once K messages wait, or after --batch-delay-us (default 1000)\n"
 	"           asleep; senders then make one wake-up call per K messages\n"
 	"  stats    the channel's parameters, counters and receivers\n"
@@ -310,7 +310,7 @@ static int chan_listen(int argc, char **argv)
 		return fail(&e);
 	if ((r = rp_chan_set_rx_batch(ch, o.batch, o.delay_us))) {
 		fprintf(stderr, "ringplane chan: '%s': --batch %u: %s\n", name, o.batch,
-			r == -EOPNOTSUPP ? "only broadcast channels coalesce" : strerror(-r));
+			r == -EOPNOTSUPP ? "unicast channels do not coalesce" : strerror(-r));
 		rp_chan_detach(ch);
 		return RP_EXIT_FAIL;
 	}
