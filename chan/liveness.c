@@ -86,6 +86,9 @@ int rp_chan_rx_register(struct rp_chan *ch, struct rp_chan_err *e)
 	atomic_store_explicit(&r->received, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->lost, 0, memory_order_relaxed);
 	atomic_store_explicit(&r->hold, 0, memory_order_relaxed);
+	/* Not the previous owner's batch (multicast coalescing, wait.c). */
+	atomic_store_explicit(&r->batch, 0, memory_order_relaxed);
+	atomic_store_explicit(&r->pending, 0, memory_order_relaxed);
 	/* A new receiver gets what is sent from now on. */
 	ch->cursor = atomic_load_explicit(&ch->shm->tail, memory_order_acquire);
 	atomic_store_explicit(&r->cursor, ch->cursor, memory_order_relaxed);
