@@ -36,6 +36,9 @@ struct rp_chan {
 	/* Multicast sender: the next position at which it may run a floor
 	 * round (producer.c: at most one per FLOOR_ROUND_EVERY messages). */
 	uint64_t floor_next;
+	/* Multicast sender: the receiver that last took a sleeper's turn
+	 * (producer.c: pick_target asks it first). */
+	unsigned turn_hint;
 	/* Receive coalescing (broadcast, wait.c): wake at rx_batch messages
 	 * waiting, or after rx_delay_us asleep. rx_batch 1: off. */
 	uint32_t rx_batch, rx_delay_us;

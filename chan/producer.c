@@ -199,13 +199,18 @@ static uint32_t pick_target(struct rp_chan *ch, uint64_t pos)
 	if (!atomic_load_explicit(&ch->shm->data_sleepers, memory_order_relaxed) ||
 	    !atomic_load_explicit(&ch->rx[t].sleeping, memory_order_relaxed))
 		return t;
+	/* The one that took the last such turn, if it still would: a scan
+	 * reads every entry (5% of all CPU with 16 receivers on one CPU). */
+	if (ch->turn_hint != t && (m >> ch->turn_hint & 1) &&
+	    takes_without_wake(ch, ch->turn_hint, pos))
+		return ch->turn_hint;
 	/* The receivers after t, then those before it. */
 	for (rest &= rest - 1; rest; rest &= rest - 1)
 		if (takes_without_wake(ch, (unsigned)__builtin_ctzll(rest), pos))
-			return (uint32_t)__builtin_ctzll(rest);
+			return ch->turn_hint = (unsigned)__builtin_ctzll(rest);
 	for (rest = m & ((1ull << t) - 1); rest; rest &= rest - 1)
 		if (takes_without_wake(ch, (unsigned)__builtin_ctzll(rest), pos))
-			return (uint32_t)__builtin_ctzll(rest);
+			return ch->turn_hint = (unsigned)__builtin_ctzll(rest);
 	return t;
 }
 
