@@ -13,8 +13,11 @@ for i in $(seq 1 $rounds); do
     run after-m$m-$i /tmp/cm2/rp-after ringplane_multicast,ringplane_multicast_batch $m
   done
 done
-# placement of the receivers (main's build): all on the sender's CPU, or free
-for c in sender all; do
-  run place-$c /tmp/cm2-ringplane-main ringplane_multicast 50000 "--set rx_cpus=$c"
+# placement of the receivers: all on the sender's CPU, or free (50,000 messages)
+for i in 1 2 3; do
+  for c in sender all; do
+    run place-main-$c-$i /tmp/cm2-ringplane-main ringplane_multicast 50000 "--set rx_cpus=$c"
+    run place-after-$c-$i /tmp/cm2/rp-after ringplane_multicast,ringplane_multicast_batch 50000 "--set rx_cpus=$c"
+  done
 done
 echo "$(date -u +%H:%M:%S) loadavg $(cut -d' ' -f1-3 /proc/loadavg) end" >> $out/loadavg.txt
