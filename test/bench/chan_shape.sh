@@ -32,6 +32,7 @@ for v in ("pipe", "unix", "shm_eventfd", "ringplane_broadcast", "shm_eventfd_bat
     s.need(all({"rx_sleeps_per_msg", "sender_preempted_per_msg"} <= set(r["metrics"]) for r in rows),
            f"{v}: receivers' sleeps and sender's preemptions per message")
 s.need(len(cases("ringplane_multicast", "fanout")) == 20, "multicast: 20 cases")
+s.need(len(cases("ringplane_multicast_batch", "fanout")) == 20, "multicast coalescing: 20 cases")
 s.need(len(cases("ringplane_broadcast_ref", "fanout")) == 10, "by reference: 10 cases")
 for v in ("pipe", "unix", "shm_eventfd", "ringplane_unicast"):
     rows = cases(v, "wake")
@@ -41,6 +42,8 @@ s.need(any("shm_eventfd_batch / ringplane_broadcast_batch" in n for n in s.doc.g
        "coalescing ratio notes")
 s.need(any("ringplane_multicast 64 B, rx_work none: sender cost with 16" in n for n in s.doc.get("notes", [])),
        "multicast degradation note")
+s.need(any("ringplane_multicast_batch 64 B, rx_work none: sender cost with 16" in n
+           for n in s.doc.get("notes", [])), "multicast coalescing degradation note")
 s.done()
 PY
 rp_bench_files chan.md chan-p2p.svg chan-fanout-64-none.svg chan-fanout-32k-none.svg \
