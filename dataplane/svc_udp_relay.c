@@ -41,14 +41,18 @@
  * to join sends RP_RELAY_READY to the others): before that a datagram's
  * owner might have no ring to hand it to.
  *
- * Batching toward backends: the datagrams the owner relays from its own
- * pool are gathered (r->up, gso.h's connected mode: one list for every
- * session socket) and queued when the completion batch is done, a run of
- * one session's datagrams as one SENDMSG with UDP_SEGMENT (same size, the
- * last may be shorter), the rest as single sends in their place. A
- * session's order holds: its datagrams are gathered in arrival order, and
- * one from another member's buffer (sent at once, as before) first flushes
- * what the session has gathered. A session's socket is closed only after
+ * Batching toward backends: the datagrams the owner relays are gathered
+ * (r->up, gso.h's connected mode: one list for every session socket) and
+ * queued when the completion batch is done, a run of one session's
+ * datagrams as one SENDMSG with UDP_SEGMENT (same size, the last may be
+ * shorter), the rest as single sends in their place. Handed-over datagrams
+ * join the list too (gso.h's lent entries: the iovec points into the
+ * origin's buffer or the copy slot, which goes home when the train
+ * completed), so the datagrams one KICK or one drain of a copy queue
+ * brings leave in trains, in both handoff designs alike; one the zerocopy
+ * policy sends by SEND_ZC from a cloned buffer is sent at once, alone (one
+ * SEND_ZC names one registered buffer), after a flush of what the session
+ * gathered. A session's order holds (up_may_gather_lent says why). A session's socket is closed only after
  * what was gathered or queued for it was submitted (its number is reused
  * by the next socket()).
  *

@@ -172,14 +172,14 @@ relay_handed_trains() {
 	t0=$(rpd_counter gso_sends "$svc/$be")
 	relay_stopped_send "$mark" taskset -c 0 python3 "$CHECK" bursts "$relay" --ip "$ip" \
 		--sizes 900,900,900,900,300,64,64,800 --bursts 8 --mark "$mark"
-	rp_check "$svc trains: the backend got every handed datagram exact and in order (64)" \
+	rp_check "$svc: the backend got every handed datagram exact and in order (64)" \
 		test "$(field '["backend"]["errors"]')" = "[]" -a "$(field '["backend"]["received"]')" = 64
 	rpd_wait_idle
 	g0=$(( $(rpd_counter handoff_gso_datagrams "$svc") - g0 ))
 	t0=$(( $(rpd_counter gso_sends "$svc/$be") - t0 ))
-	rp_check "$svc trains: handed datagrams left in trains (handoff_gso_datagrams +$g0 > 0, gso_sends +$t0 > 0)" \
+	rp_check "$svc: handed datagrams left in trains (handoff_gso_datagrams +$g0 > 0, gso_sends +$t0 > 0)" \
 		test "$g0" -gt 0 -a "$t0" -gt 0
-	rp_check "$svc trains: the owner took every handed datagram, none dropped" \
+	rp_check "$svc: the owner took every handed datagram, none dropped" \
 		test "$(rpd_counter handoffs_in "$svc")" = "$(rpd_counter handoffs_out "$svc")" \
 		-a "$(rpd_counter handoff_drops "$svc")" = 0
 }

@@ -8,7 +8,7 @@
 #     no handoff_drops; no buffer is lent (bufs_lent 0, bufs_returned 0:
 #     the origin's buffer goes back at once); eventfd wakes happen, at most
 #     one per handoff (handoff_wakes);
-#   - service `trains`: one client's bursts, all copied into the queue,
+#   - service `handed`: one client's bursts, all copied into the queue,
 #     drained by the owner in batches, leave toward the backend in GSO
 #     trains from the queue's slots (relay_lib.sh relay_handed_trains),
 #     exact and in order; nothing lent;
@@ -27,7 +27,7 @@ relay_addrs IPS 11 18
 TRAINS=$ECHO_SRV_ADDR:7004
 relay_yaml "$workdir/relay.yaml" "$RELAY" copy
 cat >>"$workdir/relay.yaml" <<EOC
-  - name: trains
+  - name: handed
     type: udp-relay
     listen: $TRAINS
     handoff: copy
@@ -52,8 +52,8 @@ wakes=$(rpd_counter handoff_wakes relay)
 rp_check "copy: the owner was woken by its eventfd (0 < handoff_wakes $wakes <= $handoffs)" \
 	test "$wakes" -gt 0 -a "$wakes" -le "$handoffs"
 
-relay_handed_trains trains "$TRAINS" "$IPS" 127.0.0.1:7120
-rp_check "trains: nothing lent (bufs_lent 0, bufs_returned 0)" \
-	test "$(rpd_counter bufs_lent trains)" = 0 -a "$(rpd_counter bufs_returned trains)" = 0
+relay_handed_trains handed "$TRAINS" "$IPS" 127.0.0.1:7120
+rp_check "handed: nothing lent (bufs_lent 0, bufs_returned 0)" \
+	test "$(rpd_counter bufs_lent handed)" = 0 -a "$(rpd_counter bufs_returned handed)" = 0
 relay_flood_stop "$RELAY" "$IPS" 3 handoffs_out $((handoffs + 1000))
 rp_done

@@ -19,7 +19,7 @@
 #     (SIGSTOP): exact, in order; the handoff batched (handoff_msgs, the
 #     MSG_RINGs for handoffs and returns, fewer than the datagrams handed
 #     over; unbatched two each), every buffer home;
-#   - service `trains`, zerocopy auto below the threshold: one client's
+#   - service `handed`, zerocopy auto below the threshold: one client's
 #     bursts, all handed over, taken by the owner in batches, leave toward
 #     the backend in GSO trains from the origin's buffers (relay_lib.sh
 #     relay_handed_trains), exact and in order; every buffer of a train
@@ -53,7 +53,7 @@ cat >>"$workdir/relay.yaml" <<EOC
       - address: 127.0.0.1:7101
         weight: 2
       - address: 127.0.0.1:7102
-  - name: trains
+  - name: handed
     type: udp-relay
     listen: $TRAINS
     zerocopy: auto
@@ -100,12 +100,12 @@ rp_check "no worker copy-sends for want of cloned buffers" \
 relay_paused_burst small "$SMALL" "$IPS"
 
 # ---- handed datagrams of one session in GSO trains ---------------------------
-relay_handed_trains trains "$TRAINS" "$IPS" 127.0.0.1:7120
-rp_check "trains: every buffer of a train came home (bufs_returned == handoffs_out, bufs_lent 0)" \
-	test "$(rpd_counter bufs_returned trains)" = "$(rpd_counter handoffs_out trains)" \
-	-a "$(rpd_counter bufs_lent trains)" = 0
-rp_check "trains: no handed datagram went zerocopy (below the threshold)" \
-	test "$(rpd_counter handoff_zc_sends trains)" = 0
+relay_handed_trains handed "$TRAINS" "$IPS" 127.0.0.1:7120
+rp_check "handed: every buffer of a train came home (bufs_returned == handoffs_out, bufs_lent 0)" \
+	test "$(rpd_counter bufs_returned handed)" = "$(rpd_counter handoffs_out handed)" \
+	-a "$(rpd_counter bufs_lent handed)" = 0
+rp_check "handed: no handed datagram went zerocopy (below the threshold)" \
+	test "$(rpd_counter handoff_zc_sends handed)" = 0
 
 # ---- a flood of zerocopy handoffs in flight at shutdown ----------------------
 relay_flood_stop "$RELAY" "$IPS" 3 handoff_zc_sends $((zc + 1000))
