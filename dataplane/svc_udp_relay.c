@@ -52,9 +52,9 @@
  * brings leave in trains, in both handoff designs alike; one the zerocopy
  * policy sends by SEND_ZC from a cloned buffer is sent at once, alone (one
  * SEND_ZC names one registered buffer), after a flush of what the session
- * gathered. A session's order holds (up_may_gather_lent says why). A session's socket is closed only after
- * what was gathered or queued for it was submitted (its number is reused
- * by the next socket()).
+ * gathered. A session's order holds (up_may_gather_lent says why). A
+ * session's socket is closed only after what was gathered or queued for it
+ * was submitted (its number is reused by the next socket()).
  *
  * GRO from backends: when a pool buffer can hold the largest coalesced
  * receive (gro_buf_size), session sockets have UDP_GRO; a receive that
@@ -292,8 +292,8 @@ static void up_gather(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rel
 	bool lent = d->origin != w->id;
 
 	rp_gso_gather(&r->up, &tx, &(struct rp_gso_reply){
-		.bid = lent ? 0 : (uint16_t)d->ref, .off = (uint16_t)(d->payload - d->base),
-		.len = d->len, .dst = (const struct sockaddr *)&be->ss, .dstlen = be->len,
+		.bid = lent ? 0 : (uint16_t)d->ref,
+		.off = lent ? 0 : (uint16_t)(d->payload - d->base), .len = d->len, .dst = (const struct sockaddr *)&be->ss, .dstlen = be->len,
 		.fd = s->fd, .obj = rp_relay_sess_ref(&r->t, s), .ctr = relay_be_ctr(w, si, s->be),
 		.mem = lent ? d->payload : NULL,
 		.lent = lent ? relay_obj_foreign(d->origin, d->ref) : 0 });
