@@ -569,7 +569,8 @@ static void describe(struct relay_bench *b)
 	rp_bench_note(ctx, "up_datagrams_per_send: datagrams a ringplane relay sent to the "
 		      "backend per send operation (a UDP GSO train counts once: the backend row's "
 		      "tx_packets / (tx_packets - gso_datagrams + gso_sends)); datagrams handed over "
-		      "from another worker go alone. No case here is a client sending long bursts: "
+		      "from another worker and taken in one batch ride in trains too (both handoff "
+		      "designs). No case here is a client sending long bursts: "
 		      "each client keeps 16 requests in flight");
 	rp_bench_note(ctx, "ringplane-2w-copy: handoff copy (the datagram copied into a bounded "
 		      "queue per worker pair, the owner woken by an eventfd write only when it "

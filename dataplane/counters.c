@@ -61,6 +61,7 @@ const struct rp_counter_desc rp_counter_table[RP_C__COUNT] = {
 	C(RP_C_BUFS_RETURNED,   "bufs_returned",   "udp-relay: lent buffers that came back to this worker's pool"),
 	C(RP_C_HANDOFF_ZC_SENDS, "handoff_zc_sends", "udp-relay: datagrams another worker handed over, sent by this one zerocopy (SEND_ZC) from the origin's buffer, cloned into this worker's fixed buffers (the zerocopy policy chose it)"),
 	C(RP_C_HANDOFF_COPY_SENDS, "handoff_copy_sends", "udp-relay: datagrams another worker handed over (or copied into a queue), sent by this one as copy sends (below the zerocopy threshold, policy, or no cloned buffers)"),
+	C(RP_C_HANDOFF_GSO_DATAGRAMS, "handoff_gso_datagrams", "udp-relay: handed datagrams (of handoff_copy_sends) that left toward their backend in a GSO train (UDP_SEGMENT) with others of their session taken in the same batch"),
 	C(RP_C_BACKEND_DOWN,    "backend_down",    "udp-relay: times a backend was taken out for backend-down-ms (it refused a datagram)"),
 	C(RP_C_BUNDLE_RESYNCS,  "bundle_resyncs",  "tcp-proxy forward: bundle: bundle sends that ended short and took their unsent rest off the send ring with them, which was published again (proxy_forward.h)"),
 	C(RP_C_RX_BUNDLES,      "rx_bundles",      "tcp-proxy forward: bundle: receive completions that carried more than one buffer (a receive bundle, IORING_RECVSEND_BUNDLE)"),

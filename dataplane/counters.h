@@ -77,6 +77,7 @@ enum rp_counter {
 	RP_C_BUFS_RETURNED,	/* lent buffers that came home */
 	RP_C_HANDOFF_ZC_SENDS,	/* handed datagrams sent zerocopy from the origin's buffer */
 	RP_C_HANDOFF_COPY_SENDS, /* handed datagrams sent as copies */
+	RP_C_HANDOFF_GSO_DATAGRAMS, /* ... of them, sent in a GSO train */
 	RP_C_BACKEND_DOWN,	/* times a backend was taken out (it refused) */
 	RP_C_BUNDLE_RESYNCS,	/* forward: bundle: a short bundle's rest published again */
 	RP_C_RX_BUNDLES,	/* receive completions that carried more than one buffer */

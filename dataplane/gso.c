@@ -91,6 +91,23 @@ static unsigned seg_count(const struct rp_gso_reply *r)
 	return rp_gso_dgrams(r->len, r->seg);
 }
 
+/* Where an entry's payload lies: lent memory, or its pool buffer. */
+static void *entry_mem(const struct rp_bufpool *pool, const struct rp_gso_reply *r)
+{
+	return r->mem ? (void *)r->mem : (unsigned char *)rp_buf_addr(pool, r->bid) + r->off;
+}
+
+/* Done with a train's i-th memory: lent memory goes back to its owner,
+ * a pool buffer to the pool. */
+static void train_put(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_train *t,
+		      unsigned i, int res)
+{
+	if (t->lent[i])
+		g->lent_done(g->arg, t->lent[i], res);
+	else
+		rp_buf_put(tx->pool, t->bids[i]);
+}
+
 /* ---- flush --------------------------------------------------------------- */
 
 /* One socket, one destination (connected: one socket is one destination). */
@@ -118,6 +135,19 @@ static unsigned train_len(const struct rp_gso_reply *first, unsigned avail)
 	return n;
 }
 
+/* Lent memory alone: a copy send (RP_BID_NONE, not fixed) whose completion
+ * reaches the owner by its tag; one that finds no SQE goes back at once. */
+static void send_lent(struct rp_gso *g, struct rp_tx *tx, const struct rp_gso_reply *r)
+{
+	if (rp_tx_send(tx, g->zs, &(struct rp_tx_req){
+			.fd = r->fd, .flags = RP_TX_NOWAIT, .bid = RP_BID_NONE, .heap = r->mem,
+			.len = r->len, .dst = send_addr(g, r->dst),
+			.dstlen = send_addr(g, r->dst) ? r->dstlen : 0, .tag = g->tag | r->lent })) {
+		rp_count(tx->ctr, RP_C_ERR_SEND, 1);
+		g->lent_done(g->arg, r->lent, -EBUSY);
+	}
+}
+
 /* Copy or zerocopy, as the peer's policy decides; the tag names the peer so
  * that its zerocopy notification reaches that policy. */
 static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer,
@@ -126,6 +156,10 @@ static void send_single(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer
 	struct rp_zc_sock *zs = peer ? &peer->zs : g->zs;
 	uint64_t tag = g->tag | (peer ? rp_peer_ref(g->peers, peer) : 0);
 
+	if (r->mem) {
+		send_lent(g, tx, r);
+		return;
+	}
 	if (rp_tx_send(tx, zs, &(struct rp_tx_req){
 			.fd = r->fd, .flags = RP_TX_PUT_ON_SENT | RP_TX_NOWAIT, .bid = r->bid,
 			.off = r->off, .len = r->len, .dst = send_addr(g, r->dst),
@@ -187,10 +221,11 @@ static void train_fill(const struct rp_gso *g, struct rp_gso_train *t, struct rp
 	t->peer = peer;
 	t->one = *r;
 	for (unsigned i = 0; i < n; i++) {
-		t->iov[i] = (struct iovec){ (unsigned char *)rp_buf_addr(pool, r[i].bid) + r[i].off,
-					    r[i].len };
+		t->iov[i] = (struct iovec){ entry_mem(pool, &r[i]), r[i].len };
 		t->bids[i] = r[i].bid;
-		rp_buf_sending(pool, r[i].bid);
+		t->lent[i] = r[i].mem ? r[i].lent : 0;
+		if (!r[i].mem)
+			rp_buf_sending(pool, r[i].bid);
 	}
 	t->mh = (struct msghdr){
 		.msg_name = (void *)send_addr(g, r->dst),
@@ -352,7 +387,7 @@ static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gs
 	if (!can_resend(g, t)) {
 		rp_count(tx->ctr, RP_C_ERR_SEND, t->dgrams);
 		for (unsigned i = 0; i < t->n; i++)
-			rp_buf_put(tx->pool, t->bids[i]);
+			train_put(g, tx, t, i, res);
 		return;
 	}
 	if (t->seg) {
@@ -360,12 +395,15 @@ static void train_refused(struct rp_gso *g, struct rp_tx *tx, const struct rp_gs
 		return;
 	}
 	for (unsigned i = 0; i < t->n; i++) {
-		const unsigned char *base = rp_buf_addr(tx->pool, t->bids[i]);
 		struct rp_gso_reply r = t->one;
 
 		r.bid = t->bids[i];
-		r.off = (uint16_t)((const unsigned char *)t->iov[i].iov_base - base);
 		r.len = (uint32_t)t->iov[i].iov_len;
+		r.mem = t->lent[i] ? t->iov[i].iov_base : NULL;
+		r.lent = t->lent[i];
+		if (!r.mem)
+			r.off = (uint16_t)((const unsigned char *)t->iov[i].iov_base -
+					   (const unsigned char *)rp_buf_addr(tx->pool, r.bid));
 		send_single(g, tx, peer, &r);
 	}
 }
@@ -403,7 +441,8 @@ void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_c
 		return;
 	}
 	for (unsigned i = 0; i < t->n; i++)
-		rp_buf_sent(tx->pool, t->bids[i], false);
+		if (!t->lent[i])
+			rp_buf_sent(tx->pool, t->bids[i], false);
 	if (cqe->res >= 0) {
 		rp_count(tx->ctr, RP_C_TX_PACKETS, t->dgrams);
 		rp_count(tx->ctr, RP_C_TX_BYTES, (uint64_t)cqe->res);
@@ -418,6 +457,6 @@ void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_c
 		rp_tx_count_err(tx->ctr, cqe->res, t->dgrams);
 	}
 	for (unsigned i = 0; i < t->n; i++)
-		rp_buf_put(tx->pool, t->bids[i]);
+		train_put(g, tx, t, i, cqe->res);
 	train_give_back(g, t);
 }

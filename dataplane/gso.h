@@ -62,6 +62,18 @@
  * the owner says the socket is still the one the entry named (sock_open:
  * its number may have been closed and reused since).
  *
+ * Lent memory (mem != NULL): an entry may name memory that is not one of
+ * the pool's buffers (udp-relay: a datagram another worker handed over,
+ * in that worker's pool or in a copy queue slot). It rides in trains like
+ * any entry (the iovec points there: a SENDMSG copies at send time, so a
+ * train may span any number of such memories); the gso never puts it in
+ * its pool but gives it back with lent_done(arg, lent, res) when the train
+ * completed (res: the train's), and a lent entry that leaves alone is a
+ * copy send from mem with tx tag `tag | lent` through rp_tx_send (its
+ * completion reaches the owner's on_tx, not the gso). Zerocopy is never
+ * used for lent memory here: one SEND_ZC names one registered buffer, so
+ * a zerocopy send of lent memory stays the owner's, per datagram.
+ *
  * Coalesced receives (seg != 0: a UDP_GRO receive, len bytes of datagrams
  * of seg bytes, the last one shorter or equal): the buffer already is a
  * train. It leaves as one SENDMSG with UDP_SEGMENT seg, one iovec, so the
@@ -110,6 +122,8 @@ struct rp_gso_reply {
 	uint16_t seg;			/* 0: one datagram; else a coalesced receive */
 	uint32_t obj;			/* connected: the owner's name for fd (sock_open) */
 	struct rp_counters *ctr;	/* gso_sends/gso_datagrams go here; NULL: tx->ctr */
+	const void *mem;		/* not NULL: the payload lies here (lent), not in bid */
+	uint32_t lent;			/* mem: the owner's name for it (not 0), see above */
 };
 
 /* One SENDMSG in flight, or one split (several sends from one buffer): the
@@ -118,6 +132,7 @@ struct rp_gso_train {
 	struct msghdr mh;
 	struct iovec iov[RP_GSO_MAX_SEGS];
 	uint16_t bids[RP_GSO_MAX_SEGS];
+	uint32_t lent[RP_GSO_MAX_SEGS];	/* not 0: iov[i] is lent memory, bids[i] unused */
 	union {
 		char buf[CMSG_SPACE(sizeof(uint16_t))];
 		struct cmsghdr align;
@@ -139,6 +154,9 @@ struct rp_gso {
 	unsigned id;		/* in the trains' user_data (RP_GSO_UD) */
 	/* connected: does obj still name socket fd? NULL: always */
 	bool (*sock_open)(void *arg, uint32_t obj, int fd);
+	/* lent memory the gso is done with (res: its train's send result;
+	 * -EBUSY: never sent, no SQE); set before an entry with mem is gathered */
+	void (*lent_done)(void *arg, uint32_t lent, int res);
 	void *arg;
 	bool enabled;		/* services[].gso: trains at all */
 	struct rp_peer_table *peers;	/* per-destination policy (the owner's) */

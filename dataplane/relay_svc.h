@@ -43,6 +43,8 @@ struct relay {
 	 * connected); its policies are us.peers' (the backend's host) */
 	struct rp_gso up;
 	uint32_t up_gen;		/* bumped by every flush of `up` */
+	struct rp_worker *w;		/* ours, and our instance: for up's lent_done */
+	struct rp_svc_inst *si;
 	bool gro;			/* session sockets receive with UDP_GRO */
 	bool ready;			/* every member joined */
 	bool quiet_sent;		/* told the others we hand nothing more */

@@ -41,16 +41,20 @@
  * to join sends RP_RELAY_READY to the others): before that a datagram's
  * owner might have no ring to hand it to.
  *
- * Batching toward backends: the datagrams the owner relays from its own
- * pool are gathered (r->up, gso.h's connected mode: one list for every
- * session socket) and queued when the completion batch is done, a run of
- * one session's datagrams as one SENDMSG with UDP_SEGMENT (same size, the
- * last may be shorter), the rest as single sends in their place. A
- * session's order holds: its datagrams are gathered in arrival order, and
- * one from another member's buffer (sent at once, as before) first flushes
- * what the session has gathered. A session's socket is closed only after
- * what was gathered or queued for it was submitted (its number is reused
- * by the next socket()).
+ * Batching toward backends: the datagrams the owner relays are gathered
+ * (r->up, gso.h's connected mode: one list for every session socket) and
+ * queued when the completion batch is done, a run of one session's
+ * datagrams as one SENDMSG with UDP_SEGMENT (same size, the last may be
+ * shorter), the rest as single sends in their place. Handed-over datagrams
+ * join the list too (gso.h's lent entries: the iovec points into the
+ * origin's buffer or the copy slot, which goes home when the train
+ * completed), so the datagrams one KICK or one drain of a copy queue
+ * brings leave in trains, in both handoff designs alike; one the zerocopy
+ * policy sends by SEND_ZC from a cloned buffer is sent at once, alone (one
+ * SEND_ZC names one registered buffer), after a flush of what the session
+ * gathered. A session's order holds (up_may_gather_lent says why). A
+ * session's socket is closed only after what was gathered or queued for it
+ * was submitted (its number is reused by the next socket()).
  *
  * GRO from backends: when a pool buffer can hold the largest coalesced
  * receive (gro_buf_size), session sockets have UDP_GRO; a receive that
@@ -271,23 +275,68 @@ static void up_count(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rela
 	relay_sess_sent_up(s);
 }
 
-/* A datagram in our own pool for session s: gathered for the flush, which
- * sends it in a train of the session's datagrams or alone, and puts the
- * buffer back when that send is done. The entry names the backend by its
- * address in the table (valid until the flush: a reload flushes first) and
- * the session by its ref (its socket, should a refused train be sent again). */
+/* A datagram for session s, gathered for the flush, which sends it in a
+ * train of the session's datagrams or alone: from our own pool (the gso
+ * puts the buffer back when that send is done) or lent (another member's
+ * buffer or a copy slot, named by its foreign tag: the gso gives it back
+ * through up_lent_done, or its single send's completion reaches on_tx).
+ * The entry names the backend by its address in the table (valid until the
+ * flush: a reload flushes first) and the session by its ref (its socket,
+ * should a refused train be sent again). */
 static void up_gather(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
 		      const struct relay_dgram *d)
 {
 	struct relay *r = si->priv;
 	struct rp_tx tx = rp_svc_tx(w, si);
 	const struct rp_addr *be = &r->be[s->be].addr;
+	bool lent = d->origin != w->id;
 
 	rp_gso_gather(&r->up, &tx, &(struct rp_gso_reply){
-		.bid = (uint16_t)d->ref, .off = (uint16_t)(d->payload - d->base), .len = d->len,
-		.dst = (const struct sockaddr *)&be->ss, .dstlen = be->len, .fd = s->fd,
-		.obj = rp_relay_sess_ref(&r->t, s), .ctr = relay_be_ctr(w, si, s->be) });
+		.bid = lent ? 0 : (uint16_t)d->ref,
+		.off = lent ? 0 : (uint16_t)(d->payload - d->base), .len = d->len, .dst = (const struct sockaddr *)&be->ss, .dstlen = be->len,
+		.fd = s->fd, .obj = rp_relay_sess_ref(&r->t, s), .ctr = relay_be_ctr(w, si, s->be),
+		.mem = lent ? d->payload : NULL,
+		.lent = lent ? relay_obj_foreign(d->origin, d->ref) : 0 });
 	s->up_gen = r->up_gen;
+}
+
+/* The gso is done with a handed datagram it carried in a train (or could
+ * not send at all: -EBUSY): counted, and the memory goes home. */
+static void up_lent_done(void *arg, uint32_t lent, int res)
+{
+	struct relay *r = arg;
+
+	if (res != -EBUSY)
+		rp_count(r->si->ctr, RP_C_HANDOFF_COPY_SENDS, 1);
+	if (res >= 0)
+		rp_count(r->si->ctr, RP_C_HANDOFF_GSO_DATAGRAMS, 1);
+	relay_buf_done(r->w, r->si, lent >> 16, lent & (RELAY_OBJ_FOREIGN - 1));
+}
+
+/*
+ * May a handed datagram join the gather list (and so a train)? Only with
+ * GSO on and when it would be a copy send anyway: a zerocopy send names
+ * one registered buffer (the origin's, by fixed index), so it cannot be
+ * one iovec of many in a SENDMSG; it keeps its own SEND_ZC.
+ *
+ * Order per session: the gather list is one list in the order datagrams
+ * are relayed, own and handed alike, and a handed datagram sent at once
+ * (zerocopy) first flushes what was gathered. One client's datagrams
+ * arrive on one worker's socket (the reuseport choice or local-cpu
+ * steering is per flow), so a session's datagrams are either all its
+ * owner's own or all handed by one origin, through that pair's FIFO ring
+ * or queue, and their order is their arrival order. Only a change of
+ * steering mid-flow (a socket leaving the group, the flow's CPU moving)
+ * could put one session's own and handed datagrams side by side; they are
+ * then relayed in the order the owner takes them, as before this batching
+ * (the kernel gives no order across two sockets either).
+ */
+static bool up_may_gather_lent(struct relay *r, const struct relay_dgram *d)
+{
+	unsigned idx;
+
+	return r->up.enabled && (!relay_foreign_fixed(r, d, &idx) ||
+				 rp_zc_would_copy(&r->us.zs, d->len));
 }
 
 void relay_up_flush(struct rp_worker *w, struct rp_svc_inst *si)
@@ -334,7 +383,7 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 		return;
 	}
 	rp_relay_sess_touch(&r->t, s, w->now_ms);
-	if (local) {
+	if (local || up_may_gather_lent(r, d)) {
 		up_gather(w, si, s, d);
 		up_count(w, si, s, d);
 		return;
@@ -669,6 +718,9 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		relay_free(r);
 		return -ENOMEM;
 	}
+	r->up.lent_done = up_lent_done;
+	r->w = w;
+	r->si = si;
 	si->priv = r;
 	ret = relay_join_group(w, si, r);
 	if (ret) {

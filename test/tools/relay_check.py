@@ -35,10 +35,10 @@ Batching through the relay (GSO toward backends, GRO from them):
             datagrams (UDP_SEGMENT seg: n-1 of seg bytes, then last bytes),
             datagram k = k (u16) + a filler of k.
 
-  relay_check.py bursts RELAY_HOST:PORT --bursts N --sizes A,B,.. [--mark FILE]
-      One client: N bursts of datagrams of the sizes (a burst is every size
-      in turn), then asks the backend for its report through the relay
-      (creates FILE once all is sent). Prints {"sent": N, "backend": {...}};
+  relay_check.py bursts RELAY_HOST:PORT --bursts N --sizes A,B,.. [--mark FILE] [--ip ADDR]
+      One client (from ADDR if given): N bursts of datagrams of the sizes (a
+      burst is every size in turn), then asks the backend for its report
+      through the relay (creates FILE once all is sent). Prints {"sent": N, "backend": {...}};
       exit 1 unless the backend got every datagram exact and in order.
 
   relay_check.py gro RELAY_HOST:PORT N:SEG:LAST ...
@@ -241,6 +241,8 @@ def bursts(relay, args):
     sizes = [int(x) for x in opt(args, "--sizes", "512").split(",")]
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
+    if "--ip" in args:
+        s.bind((opt(args, "--ip", ""), 0))
     s.settimeout(5.0)
     seq = 0
     for _ in range(n):

@@ -143,3 +143,43 @@ relay_flood_stop() {
 }
 
 field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.loads(sys.argv[2])}))' "$1" "$out"; }
+
+# relay_handed_trains SERVICE ADDR IPS BACKEND: GSO trains of handed-over
+# datagrams. SERVICE's only backend is a batch-backend at BACKEND. First a
+# client address whose datagrams the receiving worker (CPU 0, where the
+# client is pinned) hands over is found among IPS (one datagram each, until
+# handoffs_out moves). Then that client's bursts (runs of equal sizes below
+# any zerocopy threshold with a shorter last one, and mixed sizes) wait in
+# the socket while the relay is stopped, so the receiver hands them over in
+# batches and the owner takes many in one go. Checks: the backend got every
+# datagram exact and in order; handed datagrams left in trains
+# (handoff_gso_datagrams and the backend row's gso_sends moved); the owner
+# took every handed datagram, none dropped. Sets $out.
+relay_handed_trains() {
+	local svc=$1 relay=$2 be=$4 ip="" cand h0 g0 t0 mark=$workdir/trains.sent
+	for cand in ${3//,/ }; do
+		h0=$(rpd_counter handoffs_out "$svc")
+		rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" bursts "$relay" --ip "$cand" \
+			--sizes 64 --bursts 1 >/dev/null || continue
+		rpd_wait_idle
+		if [ "$(rpd_counter handoffs_out "$svc")" -gt "$h0" ]; then
+			ip=$cand
+			break
+		fi
+	done
+	rp_check "$svc: a client address whose datagrams are handed over ($ip)" test -n "$ip"
+	g0=$(rpd_counter handoff_gso_datagrams "$svc")
+	t0=$(rpd_counter gso_sends "$svc/$be")
+	relay_stopped_send "$mark" taskset -c 0 python3 "$CHECK" bursts "$relay" --ip "$ip" \
+		--sizes 900,900,900,900,300,64,64,800 --bursts 8 --mark "$mark"
+	rp_check "$svc: the backend got every handed datagram exact and in order (64)" \
+		test "$(field '["backend"]["errors"]')" = "[]" -a "$(field '["backend"]["received"]')" = 64
+	rpd_wait_idle
+	g0=$(( $(rpd_counter handoff_gso_datagrams "$svc") - g0 ))
+	t0=$(( $(rpd_counter gso_sends "$svc/$be") - t0 ))
+	rp_check "$svc: handed datagrams left in trains (handoff_gso_datagrams +$g0 > 0, gso_sends +$t0 > 0)" \
+		test "$g0" -gt 0 -a "$t0" -gt 0
+	rp_check "$svc: the owner took every handed datagram, none dropped" \
+		test "$(rpd_counter handoffs_in "$svc")" = "$(rpd_counter handoffs_out "$svc")" \
+		-a "$(rpd_counter handoff_drops "$svc")" = 0
+}

@@ -8,6 +8,10 @@
 #     no handoff_drops; no buffer is lent (bufs_lent 0, bufs_returned 0:
 #     the origin's buffer goes back at once); eventfd wakes happen, at most
 #     one per handoff (handoff_wakes);
+#   - service `handed`: one client's bursts, all copied into the queue,
+#     drained by the owner in batches, leave toward the backend in GSO
+#     trains from the queue's slots (relay_lib.sh relay_handed_trains),
+#     exact and in order; nothing lent;
 #   - shutdown with a flood in flight (half of it through the queues): exit
 #     0, every worker's buffers free, no copy slot held at exit, nothing
 #     reported by the sanitizer.
@@ -20,12 +24,22 @@ echo_topology
 CHECK=$RP_TOP/test/tools/relay_check.py
 RELAY=$ECHO_SRV_ADDR:7000
 relay_addrs IPS 11 18
+TRAINS=$ECHO_SRV_ADDR:7004
 relay_yaml "$workdir/relay.yaml" "$RELAY" copy
+cat >>"$workdir/relay.yaml" <<EOC
+  - name: handed
+    type: udp-relay
+    listen: $TRAINS
+    handoff: copy
+    backends:
+      - address: 127.0.0.1:7120
+EOC
 
 for b in 0 1 2; do
 	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b
 done
-for port in 7100 7101 7102; do
+rp_bg "$srv_ns" python3 "$CHECK" batch-backend 127.0.0.1:7120
+for port in 7100 7101 7102 7120; do
 	rp_wait_port "$srv_ns" udp "$port" || rp_done
 done
 rpd_start "$workdir/relay.yaml"
@@ -38,5 +52,8 @@ wakes=$(rpd_counter handoff_wakes relay)
 rp_check "copy: the owner was woken by its eventfd (0 < handoff_wakes $wakes <= $handoffs)" \
 	test "$wakes" -gt 0 -a "$wakes" -le "$handoffs"
 
+relay_handed_trains handed "$TRAINS" "$IPS" 127.0.0.1:7120
+rp_check "handed: nothing lent (bufs_lent 0, bufs_returned 0)" \
+	test "$(rpd_counter bufs_lent handed)" = 0 -a "$(rpd_counter bufs_returned handed)" = 0
 relay_flood_stop "$RELAY" "$IPS" 3 handoffs_out $((handoffs + 1000))
 rp_done

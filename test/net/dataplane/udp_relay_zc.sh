@@ -19,6 +19,11 @@
 #     (SIGSTOP): exact, in order; the handoff batched (handoff_msgs, the
 #     MSG_RINGs for handoffs and returns, fewer than the datagrams handed
 #     over; unbatched two each), every buffer home;
+#   - service `handed`, zerocopy auto below the threshold: one client's
+#     bursts, all handed over, taken by the owner in batches, leave toward
+#     the backend in GSO trains from the origin's buffers (relay_lib.sh
+#     relay_handed_trains), exact and in order; every buffer of a train
+#     came home (bufs_returned == handoffs_out, bufs_lent 0);
 #   - shutdown with a flood in flight through `relay` (zerocopy sends from
 #     foreign buffers awaiting their notifications): exit 0, every worker's
 #     buffers free, nothing lent, no sanitizer report.
@@ -34,6 +39,7 @@ echo_topology
 CHECK=$RP_TOP/test/tools/relay_check.py
 RELAY=$ECHO_SRV_ADDR:7000
 SMALL=$ECHO_SRV_ADDR:7003
+TRAINS=$ECHO_SRV_ADDR:7004
 BACKENDS="127.0.0.1:7100 127.0.0.1:7101 127.0.0.1:7102"
 relay_addrs IPS 11 18
 relay_yaml "$workdir/relay.yaml" "$RELAY" msg-ring "    zerocopy: always"
@@ -47,6 +53,12 @@ cat >>"$workdir/relay.yaml" <<EOC
       - address: 127.0.0.1:7101
         weight: 2
       - address: 127.0.0.1:7102
+  - name: handed
+    type: udp-relay
+    listen: $TRAINS
+    zerocopy: auto
+    backends:
+      - address: 127.0.0.1:7120
 zerocopy:
   threshold: 1000
 EOC
@@ -54,7 +66,8 @@ EOC
 for b in 0 1 2; do
 	rp_bg "$srv_ns" python3 "$CHECK" backend 127.0.0.1:710$b $b
 done
-for port in 7100 7101 7102; do
+rp_bg "$srv_ns" python3 "$CHECK" batch-backend 127.0.0.1:7120
+for port in 7100 7101 7102 7120; do
 	rp_wait_port "$srv_ns" udp "$port" || rp_done
 done
 rpd_start "$workdir/relay.yaml"
@@ -85,6 +98,14 @@ rp_check "no worker copy-sends for want of cloned buffers" \
 
 # ---- a burst queued while the relay was stopped: the handoff is batched ------
 relay_paused_burst small "$SMALL" "$IPS"
+
+# ---- handed datagrams of one session in GSO trains ---------------------------
+relay_handed_trains handed "$TRAINS" "$IPS" 127.0.0.1:7120
+rp_check "handed: every buffer of a train came home (bufs_returned == handoffs_out, bufs_lent 0)" \
+	test "$(rpd_counter bufs_returned handed)" = "$(rpd_counter handoffs_out handed)" \
+	-a "$(rpd_counter bufs_lent handed)" = 0
+rp_check "handed: no handed datagram went zerocopy (below the threshold)" \
+	test "$(rpd_counter handoff_zc_sends handed)" = 0
 
 # ---- a flood of zerocopy handoffs in flight at shutdown ----------------------
 relay_flood_stop "$RELAY" "$IPS" 3 handoff_zc_sends $((zc + 1000))

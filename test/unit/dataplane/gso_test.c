@@ -551,6 +551,94 @@ static void connected_refusal_asks_the_owner(void **state)
 	close(fd0);
 }
 
+/* ---- lent memory (udp-relay's handed-over datagrams) ------------------------ */
+
+static unsigned char lent_mem[4][2048];
+static uint32_t lent_got[8];
+static int lent_res[8];
+static unsigned n_lent_got;
+
+static void lent_done(void *arg, uint32_t lent, int res)
+{
+	(void)arg;
+	assert_true(n_lent_got < 8);
+	lent_got[n_lent_got] = lent;
+	lent_res[n_lent_got++] = res;
+}
+
+/* Lent memory k (its name: 100 + k) holding datagram seq, for socket fd. */
+static void add_lent(struct fixture *f, int fd, int to, unsigned k, unsigned len, unsigned seq)
+{
+	fill(lent_mem[k], len, seq);
+	rp_gso_gather(&f->gso, &f->tx, &(struct rp_gso_reply){
+		.len = len, .dst = (struct sockaddr *)&f->rx_addr[to],
+		.dstlen = sizeof(f->rx_addr[to]), .fd = fd, .obj = 42,
+		.mem = lent_mem[k], .lent = 100 + k });
+}
+
+/* Pool buffers and lent memory ride in one train, in order; each lent one
+ * goes back to its owner (lent_done) when the train completed, each pool
+ * buffer to the pool. Lent memory alone is a copy send tagged with its
+ * name, whose completion is the owner's (no lent_done); lent memory of a
+ * refused train whose socket is gone goes back with the refusal. */
+static void connected_lent_memory(void **state)
+{
+	struct fixture *f = *state;
+	static const unsigned want[][2] = { { 300, 1 }, { 300, 2 }, { 300, 3 }, { 200, 4 },
+					    { 500, 5 } };
+	int fd0 = connected_to(f, 0);
+	struct io_uring_cqe *cqe, fake;
+
+	use_connected(f);
+	f->gso.lent_done = lent_done;
+	n_lent_got = 0;
+	add_on(f, fd0, 0, 300, 1, NULL);
+	add_lent(f, fd0, 0, 0, 300, 2);
+	add_lent(f, fd0, 0, 1, 300, 3);
+	add_on(f, fd0, 0, 200, 4, NULL);	/* the shorter last one */
+	add_lent(f, fd0, 0, 2, 500, 5);		/* longer: alone */
+	rp_gso_flush(&f->gso, &f->tx);
+	assert_int_equal(io_uring_submit(&f->ring), 2);	/* a train, one single */
+	for (int i = 0; i < 2; i++) {
+		struct rp_tx_event ev;
+
+		assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
+		if (rp_ud_op(cqe->user_data) == RP_OP_SEND_GSO) {
+			rp_gso_complete(&f->gso, &f->tx, cqe);
+		} else {
+			rp_tx_complete(&f->tx, &f->zs, cqe, &ev);
+			assert_int_equal(ev.what, RP_TX_SENT);
+			assert_int_equal(ev.res, 500);
+			assert_int_equal(ev.bid, RP_BID_NONE);
+			assert_false(ev.zc);
+			assert_int_equal(ev.tag, TAG | 102);
+		}
+		io_uring_cqe_seen(&f->ring, cqe);
+	}
+	expect(f, 0, want, 5);
+	assert_int_equal(n_lent_got, 2);
+	assert_true(lent_got[0] == 100 && lent_got[1] == 101 && lent_res[0] > 0 && lent_res[1] > 0);
+	assert_int_equal(rp_counter_read(&f->ctr, RP_C_GSO_DATAGRAMS), 4);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+
+	/* refused, and the socket no longer the entry's: back with the error */
+	open_answer = false;
+	n_lent_got = 0;
+	add_lent(f, fd0, 0, 0, 100, 6);
+	add_on(f, fd0, 0, 100, 7, NULL);
+	rp_gso_flush(&f->gso, &f->tx);
+	assert_int_equal(io_uring_submit(&f->ring), 1);
+	assert_int_equal(io_uring_wait_cqe(&f->ring, &cqe), 0);
+	fake = *cqe;
+	fake.res = -EINVAL;
+	io_uring_cqe_seen(&f->ring, cqe);
+	rp_gso_complete(&f->gso, &f->tx, &fake);
+	assert_int_equal(n_lent_got, 1);
+	assert_true(lent_got[0] == 100 && lent_res[0] == -EINVAL);
+	assert_int_equal(rp_bufpool_free(&f->pool), N_BUFS);
+	close(fd0);
+}
+
 /* ---- coalesced receives (seg) ---------------------------------------------- */
 
 /* A refused coalesced train is split; with gso off it is split from the start. */
@@ -597,6 +685,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(connected_trains_per_socket, setup, teardown),
 		cmocka_unit_test_setup_teardown(connected_refusal_asks_the_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(coalesced_refused_and_disabled, setup, teardown),
+		cmocka_unit_test_setup_teardown(connected_lent_memory, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
