@@ -27,7 +27,11 @@
  *              at its return from the receive (p50, p99).
  * Receivers are threads of this process; every ringplane handle maps the
  * channel file on its own, as another process would. With 2 vCPUs, more
- * than one receiver oversubscribes the machine: compare ratios. Where the
+ * than one receiver oversubscribes the machine: compare ratios. Fan-out
+ * receivers run on the CPUs other than the sender's by default (rx_cpus):
+ * left to the scheduler, a single receiver lands on the sender's CPU in some
+ * runs and on the other in others, and the 1-receiver cost (the base of
+ * every "16 over 1" ratio) flips by 2-3x between them. Where the
  * sender's time goes with many receivers is the scheduler's, so fan-out
  * cases also count, per message, the receivers' sleeps (voluntary context
  * switches: one per wake-up) and the sender's preemptions (involuntary).
@@ -57,7 +61,7 @@ static const char *const variant_words[] = {
 	"ringplane_broadcast_batch", "ringplane_multicast_batch", NULL,
 };
 static const char *const test_words[] = { "p2p", "wake", "fanout", NULL };
-static const char *const rx_cpu_words[] = { "all", "sender", NULL };
+static const char *const rx_cpu_words[] = { "all", "sender", "other", NULL };
 /* In enum chan_rx_work's order. */
 static const char *const work_words[] = { "copy", "none", "sum", NULL };
 
@@ -78,8 +82,11 @@ static const struct rp_bench_knob knobs[] = {
 	{ "rx_work", "fan-out: what every receiver does with each message (copy: into its own "
 	  "buffer; none: only what the mechanism forces; sum: add up every byte where it lies)",
 	  "none,sum", NULL, 0, 0, work_words, true },
-	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all), or share the sender's "
-	  "(sender: how every run before 2026-12-08 ran them, by inheriting its pin)", "all", NULL,
+	{ "rx_cpus", "fan-out receivers run on every CPU of the run (all: the scheduler places "
+	  "them), share the sender's (sender: how every run before 2026-12-08 ran them, by "
+	  "inheriting its pin), or run on the run's CPUs but the sender's (other: a fixed "
+	  "placement, the sender alone on its CPU: the default, as with 'all' the one-receiver cases "
+	  "flip between two placements)", "other", NULL,
 	  0, 0, rx_cpu_words, false },
 	{ "rx_batch", "fan-out, the _batch variants: a sleeping receiver is woken once this many "
 	  "messages wait for it (receive coalescing; capped at half the ring)", "32", NULL, 2,
@@ -185,14 +192,18 @@ static unsigned long msgs_for(const struct rp_bench_ctx *ctx, size_t size, unsig
 	return budget < 1000 ? 1000 : budget > 5000 ? 5000 : budget;
 }
 
-/* Fan-out receivers may run on every CPU of the run: a thread inherits its
- * creator's affinity, and the sender pinned itself before creating them. */
-static void unpin_self(const struct rp_bench_ctx *ctx)
+/* Fan-out receivers may run on the run's CPUs from index `first` on (0:
+ * every CPU; 1: all but the sender's): a thread inherits its creator's
+ * affinity, and the sender pinned itself to CPU index 0 before creating
+ * them. With one CPU, "all but the sender's" is the sender's. */
+static void pin_from(const struct rp_bench_ctx *ctx, unsigned first)
 {
 	cpu_set_t set;
 
+	if (first >= rp_bench_ncpus(ctx))
+		first = 0;
 	CPU_ZERO(&set);
-	for (unsigned i = 0; i < rp_bench_ncpus(ctx); i++)
+	for (unsigned i = first; i < rp_bench_ncpus(ctx); i++)
 		CPU_SET(rp_bench_cpu(ctx, i), &set);
 	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
@@ -209,7 +220,9 @@ static void *rx_main(void *arg)
 	if (r->back)	/* the p2p echo: on the other CPU than the sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, rp_bench_ncpus(r->c->ctx) > 1));
 	else if (rp_bench_knob_has(r->c->ctx, "rx_cpus", "all"))
-		unpin_self(r->c->ctx);
+		pin_from(r->c->ctx, 0);
+	else if (rp_bench_knob_has(r->c->ctx, "rx_cpus", "other"))
+		pin_from(r->c->ctx, 1);
 	else		/* rx_cpus=sender */
 		rp_bench_pin_self(rp_bench_cpu(r->c->ctx, 0));
 	thread_switches(&v0, &unused);
@@ -594,8 +607,12 @@ static void notes(struct rp_bench_ctx *ctx)
 		      "rx_batch_delay_us %g; pipe and unix have no such mechanism",
 		      rp_bench_knob_num(ctx, "rx_batch", 0),
 		      rp_bench_knob_num(ctx, "rx_batch_delay_us", 0));
-	rp_bench_note(ctx, "receivers are threads, unpinned; %u CPUs: more receivers than CPUs "
-		      "oversubscribe the machine.",
+	rp_bench_note(ctx, "receivers are threads; fan-out receivers placed by rx_cpus=%s (the "
+		      "sender pinned to the run's first CPU; other: receivers on the rest, all: "
+		      "the scheduler places them on any, sender: on the sender's); %u CPUs: more "
+		      "receivers than CPUs oversubscribe the machine.",
+		      rp_bench_knob_has(ctx, "rx_cpus", "other") ? "other" :
+		      rp_bench_knob_has(ctx, "rx_cpus", "all") ? "all" : "sender",
 		      rp_bench_ncpus(ctx));
 }
 
