@@ -266,17 +266,27 @@ static bool send_train(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer,
 
 /* ---- splits: a coalesced receive sent datagram by datagram ---------------- */
 
+/* A split's last send completed (res: its result): its buffer goes home,
+ * to the pool or, lent, to its owner. */
+static void split_done(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_train *t, int res)
+{
+	if (t->one.mem) {
+		g->lent_done(g->arg, t->one.lent, res);
+	} else {
+		rp_buf_sent(tx->pool, t->one.bid, false);
+		rp_buf_put(tx->pool, t->one.bid);
+	}
+	train_give_back(g, t);
+}
+
 /* The datagrams a split could not queue: counted, and the buffer goes home
  * with the last of its sends. */
 static void split_lost(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_train *t, unsigned n)
 {
 	rp_count(tx->ctr, RP_C_ERR_SEND, n);
 	t->left -= n;
-	if (t->left)
-		return;
-	rp_buf_sent(tx->pool, t->one.bid, false);
-	rp_buf_put(tx->pool, t->one.bid);
-	train_give_back(g, t);
+	if (!t->left)
+		split_done(g, tx, t, -EBUSY);
 }
 
 /* One send per datagram of r, each from its slice of the buffer, all on
@@ -286,19 +296,23 @@ static void send_split(struct rp_gso *g, struct rp_tx *tx, struct rp_peer *peer,
 {
 	const struct rp_gso_reply one = *r;	/* r may lie in the slot we take */
 	struct rp_gso_train *t = train_take(g);
-	const unsigned char *base = (const unsigned char *)rp_buf_addr(tx->pool, one.bid) + one.off;
+	const unsigned char *base = entry_mem(tx->pool, &one);
 	unsigned n = seg_count(&one);
 
 	r = &one;
 	if (!t) {
 		rp_count(tx->ctr, RP_C_ERR_SEND, n);
-		rp_buf_put(tx->pool, r->bid);
+		if (r->mem)
+			g->lent_done(g->arg, r->lent, -EBUSY);
+		else
+			rp_buf_put(tx->pool, r->bid);
 		return;
 	}
 	*t = (struct rp_gso_train){ .n = 1, .dgrams = n, .left = n, .fd = r->fd, .seg = r->seg,
 				    .obj = r->obj, .one = one, .next_free = t->next_free,
 				    .peer = peer ? rp_peer_ref(g->peers, peer) : 0 };
-	rp_buf_sending(tx->pool, r->bid);
+	if (!r->mem)
+		rp_buf_sending(tx->pool, r->bid);
 	for (unsigned k = 0; k < n; k++) {
 		struct io_uring_sqe *sqe = rp_tx_sqe(tx);
 		unsigned off = k * r->seg;
@@ -418,11 +432,8 @@ static void split_complete(struct rp_gso *g, struct rp_tx *tx, struct rp_gso_tra
 	} else {
 		rp_tx_count_err(tx->ctr, cqe->res, 1);
 	}
-	if (--t->left)
-		return;
-	rp_buf_sent(tx->pool, t->one.bid, false);
-	rp_buf_put(tx->pool, t->one.bid);
-	train_give_back(g, t);
+	if (!--t->left)
+		split_done(g, tx, t, cqe->res);
 }
 
 void rp_gso_complete(struct rp_gso *g, struct rp_tx *tx, const struct io_uring_cqe *cqe)

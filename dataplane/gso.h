@@ -80,8 +80,8 @@
  * peer receives exactly the datagrams the sender sent; when it may not
  * (GSO off for the service or the peer, seg over the family's segment
  * size, the kernel refusing it) it is split: one send per datagram from
- * its slice of the buffer, which goes back to the pool when the last send
- * completed.
+ * its slice of the buffer, which goes back to the pool (lent: lent_done,
+ * once, with the last send's result) when the last send completed.
  */
 #ifndef RP_GSO_H
 #define RP_GSO_H

@@ -165,6 +165,7 @@ struct relay_dgram {
 	uint8_t *base;			/* the buffer or slot */
 	uint8_t *payload;
 	unsigned len;
+	unsigned seg;			/* 0: one datagram; else a coalesced receive cut every seg */
 	const struct sockaddr *client;
 	socklen_t clen;
 };
@@ -193,8 +194,8 @@ bool relay_takeover_left(struct rp_worker *w, struct rp_svc_inst *si);
 /* RP_RELAY_LEFT from member `from`. */
 void relay_takeover_on_left(struct rp_worker *w, struct rp_svc_inst *si, unsigned from);
 struct rp_relay_sess;
-/* A datagram of s went to its backend; `datagrams` came back from it. */
-void relay_sess_sent_up(struct rp_relay_sess *s);
+/* `datagrams` of s went to its backend / came back from it. */
+void relay_sess_sent_up(struct rp_relay_sess *s, unsigned datagrams);
 void relay_sess_answered(struct rp_relay_sess *s, unsigned datagrams);
 
 /* ---- relay_reload.c ---------------------------------------------------------- */

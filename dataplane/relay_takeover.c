@@ -85,10 +85,9 @@ void relay_takeover_on_left(struct rp_worker *w, struct rp_svc_inst *si, unsigne
 	r->left_got++;
 }
 
-void relay_sess_sent_up(struct rp_relay_sess *s)
+void relay_sess_sent_up(struct rp_relay_sess *s, unsigned datagrams)
 {
-	if (s->awaiting < UINT32_MAX)
-		s->awaiting++;
+	s->awaiting = s->awaiting < UINT32_MAX - datagrams ? s->awaiting + datagrams : UINT32_MAX;
 }
 
 void relay_sess_answered(struct rp_relay_sess *s, unsigned datagrams)

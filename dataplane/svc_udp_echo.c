@@ -22,7 +22,7 @@
  * whatever their sizes.
  *
  * Coalesced requests (UDP GRO): with GSO on, no sockperf framing, buffers
- * of at least RP_GRO_MIN_BUF bytes and a zerocopy policy that copies
+ * of at least RP_GRO_MIN_BUF bytes (udp_sock.h's rule, udp-relay's too) and a zerocopy policy that copies
  * datagrams of train size (never, or auto with its default threshold), the
  * socket asks the kernel
  * for them (UDP_GRO): a peer's datagrams that arrive together as one
@@ -51,33 +51,6 @@
 #include "dataplane/udp_sock.h"
 #include "dataplane/worker.h"
 
-#ifndef UDP_GRO
-#define UDP_GRO 104		/* linux/udp.h; glibc's netinet/udp.h may lack it */
-#endif
-
-/* The largest coalesced packet: an IP datagram (64 KiB) less its headers. */
-#define RP_GRO_MIN_BUF 65535u
-
-/* Coalesced receives where they can be taken whole and answered as trains;
- * the recvmsg template then leaves room for the UDP_GRO control message
- * (a non-zero msg_controllen is what says GRO is on). Best effort: a
- * kernel without it just delivers datagrams one by one. */
-static void udp_gro_enable(struct rp_udp_sock *u, struct rp_worker *w, struct rp_svc_inst *si)
-{
-	int one = 1;
-
-	/* only where every datagram a train may carry is a copy anyway: a
-	 * coalesced buffer that may not ride a train leaves as copies */
-	if (!si->cfg->gso || si->cfg->sockperf || w->cfg->buffers.size < RP_GRO_MIN_BUF ||
-	    !rp_zc_would_copy(&u->zs, RP_GSO_MAX_SEG4))
-		return;
-	if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one))) {
-		rp_dbg("service %s: UDP_GRO: %s", si->cfg->name, strerror(errno));
-		return;
-	}
-	u->mh.msg_controllen = CMSG_SPACE(sizeof(int));
-}
-
 /* The service's state on one worker is its socket (udp_sock.h). */
 static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 {
@@ -91,26 +64,8 @@ static int udp_open(struct rp_worker *w, struct rp_svc_inst *si)
 		free(u);
 		return ret;
 	}
-	udp_gro_enable(u, w, si);
+	(void)rp_udp_sock_gro(u, w, si);
 	si->priv = u;
-	return 0;
-}
-
-/* The segment size of a coalesced receive (its UDP_GRO message), 0: one
- * datagram. */
-static unsigned udp_gro_seg(struct rp_udp_sock *u, struct io_uring_recvmsg_out *out)
-{
-	struct cmsghdr *cm;
-	int seg;
-
-	if (!u->mh.msg_controllen)
-		return 0;
-	for (cm = io_uring_recvmsg_cmsg_firsthdr(out, &u->mh); cm;
-	     cm = io_uring_recvmsg_cmsg_nexthdr(out, &u->mh, cm))
-		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO) {
-			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
-			return seg > 0 ? (unsigned)seg : 0;
-		}
 	return 0;
 }
 
@@ -157,7 +112,7 @@ static void udp_datagram(struct rp_worker *w, struct rp_svc_inst *si, unsigned b
 	}
 	payload = io_uring_recvmsg_payload(out, &u->mh);
 	len = io_uring_recvmsg_payload_length(out, res, &u->mh);
-	seg = udp_gro_seg(u, out);
+	seg = rp_udp_gro_seg(out, &u->mh);
 	n = rp_gso_dgrams(len, seg);
 	if (n > 1)
 		rp_count(si->ctr, RP_C_GRO_RECEIVES, 1);

@@ -244,7 +244,8 @@ static struct rp_relay_sess *sess_get(struct rp_worker *w, struct rp_svc_inst *s
 
 /*
  * A datagram in buffer bid of worker origin's pool (ours or another
- * member's), res bytes as recvmsg reported. Relayed to the session's
+ * member's), res bytes as recvmsg reported, or a coalesced receive: several
+ * datagrams of one client (so of one session), relayed as one entry. Relayed to the session's
  * backend from where it lies, or dropped; either way the buffer goes home.
  */
 void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsigned bid,
@@ -254,25 +255,32 @@ void relay_up(struct rp_worker *w, struct rp_svc_inst *si, unsigned origin, unsi
 	const struct rp_bufpool *pool = origin == w->id ? &w->pool : r->group->m[origin].pool;
 	uint8_t *buf = rp_buf_addr(pool, bid);
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(buf, res, &r->us.mh);
+	unsigned len, seg;
 
 	if (!out || (out->flags & MSG_TRUNC)) {
 		rp_count(si->ctr, !out ? RP_C_ERR_RECV : RP_C_ERR_TRUNCATED, 1);
 		relay_buf_done(w, si, origin, bid);
 		return;
 	}
+	len = io_uring_recvmsg_payload_length(out, res, &r->us.mh);
+	/* a coalesced receive: its segment size is in the buffer's own
+	 * control message (every member's recvmsg layout is the same) */
+	seg = rp_udp_gro_seg(out, &r->us.mh);
 	relay_dgram_up(w, si, &(struct relay_dgram){
 		.origin = origin, .ref = bid, .base = buf,
-		.payload = io_uring_recvmsg_payload(out, &r->us.mh),
-		.len = io_uring_recvmsg_payload_length(out, res, &r->us.mh),
+		.payload = io_uring_recvmsg_payload(out, &r->us.mh), .len = len,
+		.seg = seg < len ? seg : 0,
 		.client = io_uring_recvmsg_name(out), .clen = out->namelen });
 }
 
 static void up_count(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
 		     const struct relay_dgram *d)
 {
-	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, 1);
+	unsigned n = rp_gso_dgrams(d->len, d->seg);
+
+	rp_count(relay_be_ctr(w, si, s->be), RP_C_TX_PACKETS, n);
 	rp_count(relay_be_ctr(w, si, s->be), RP_C_UP_BYTES, d->len);
-	relay_sess_sent_up(s);
+	relay_sess_sent_up(s, n);
 }
 
 /* A datagram for session s, gathered for the flush, which sends it in a
@@ -294,7 +302,8 @@ static void up_gather(struct rp_worker *w, struct rp_svc_inst *si, struct rp_rel
 	rp_gso_gather(&r->up, &tx, &(struct rp_gso_reply){
 		.bid = lent ? 0 : (uint16_t)d->ref,
 		.off = lent ? 0 : (uint16_t)(d->payload - d->base), .len = d->len, .dst = (const struct sockaddr *)&be->ss, .dstlen = be->len,
-		.fd = s->fd, .obj = rp_relay_sess_ref(&r->t, s), .ctr = relay_be_ctr(w, si, s->be),
+		.fd = s->fd, .seg = (uint16_t)d->seg, .obj = rp_relay_sess_ref(&r->t, s),
+		.ctr = relay_be_ctr(w, si, s->be),
 		.mem = lent ? d->payload : NULL,
 		.lent = lent ? relay_obj_foreign(d->origin, d->ref) : 0 });
 	s->up_gen = r->up_gen;
@@ -335,6 +344,12 @@ static bool up_may_gather_lent(struct relay *r, const struct relay_dgram *d)
 {
 	unsigned idx;
 
+	/* A coalesced receive always: it leaves as one SENDMSG with
+	 * UDP_SEGMENT (or, GSO off or refused, split into copy sends from
+	 * its slices), never SEND_ZC, and its buffer goes home once, after
+	 * the send completed. Zerocopy handoffs stay per single datagram. */
+	if (d->seg)
+		return true;
 	return r->up.enabled && (!relay_foreign_fixed(r, d, &idx) ||
 				 rp_zc_would_copy(&r->us.zs, d->len));
 }
@@ -407,18 +422,22 @@ void relay_dgram_up(struct rp_worker *w, struct rp_svc_inst *si, const struct re
 	up_count(w, si, s, d);
 }
 
-/* A datagram on our service socket: relay it, or hand it to its owner. */
+/* A datagram (or a coalesced receive: one client's, one session's) on our
+ * service socket: relay it, or hand it to its owner, whole, as one item. */
 static void on_client_dgram(struct rp_worker *w, struct rp_svc_inst *si, unsigned bid, int res)
 {
 	struct relay *r = si->priv;
 	struct io_uring_recvmsg_out *out = io_uring_recvmsg_validate(rp_buf_addr(&w->pool, bid),
 								      res, &r->us.mh);
-	unsigned owner;
+	unsigned owner, len, n;
 
 	if (out) {
-		rp_count(si->ctr, RP_C_RX_PACKETS, 1);
-		rp_count(si->ctr, RP_C_RX_BYTES,
-			 io_uring_recvmsg_payload_length(out, res, &r->us.mh));
+		len = io_uring_recvmsg_payload_length(out, res, &r->us.mh);
+		n = rp_gso_dgrams(len, rp_udp_gro_seg(out, &r->us.mh));
+		if (n > 1)
+			rp_count(si->ctr, RP_C_GRO_RECEIVES, 1);
+		rp_count(si->ctr, RP_C_RX_PACKETS, n);
+		rp_count(si->ctr, RP_C_RX_BYTES, len);
 	}
 	/* a bad or truncated datagram is counted and dropped right here */
 	owner = out && !(out->flags & MSG_TRUNC) ?
@@ -446,22 +465,6 @@ static void backend_refused(struct rp_worker *w, struct rp_svc_inst *si, struct 
 	sess_end(w, si, s, RP_C_SESSIONS_ENDED);
 }
 
-/* A coalesced receive's datagram size (UDP_GRO control message), 0: none. */
-static unsigned gro_seg(struct io_uring_recvmsg_out *out, struct msghdr *mh)
-{
-	struct cmsghdr *cm;
-	int seg;
-
-	for (cm = io_uring_recvmsg_cmsg_firsthdr(out, mh); cm;
-	     cm = io_uring_recvmsg_cmsg_nexthdr(out, mh, cm))
-		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
-		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
-			return seg > 0 && seg <= UINT16_MAX ? (unsigned)seg : 0;
-		}
-	return 0;
-}
-
 static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_relay_sess *s,
 			unsigned bid, int res)
 {
@@ -480,7 +483,7 @@ static void reply_dgram(struct rp_worker *w, struct rp_svc_inst *si, struct rp_r
 	}
 	payload = io_uring_recvmsg_payload(out, &r->smh);
 	len = io_uring_recvmsg_payload_length(out, res, &r->smh);
-	if (r->gro && (seg = gro_seg(out, &r->smh)) >= len)
+	if ((seg = rp_udp_gro_seg(out, &r->smh)) >= len)
 		seg = 0;	/* one datagram */
 	if (seg)
 		rp_count(relay_be_ctr(w, si, s->be), RP_C_GRO_RECEIVES, 1);
@@ -719,6 +722,9 @@ static int relay_open(struct rp_worker *w, struct rp_svc_inst *si)
 		return -ENOMEM;
 	}
 	r->up.lent_done = up_lent_done;
+	/* not with handoff: copy: a queue slot holds one datagram */
+	if (c->handoff != RP_HANDOFF_COPY && rp_udp_sock_gro(&r->us, w, si) && w->id == 0)
+		rp_info("service %s: service sockets receive with UDP_GRO", c->name);
 	r->w = w;
 	r->si = si;
 	si->priv = r;

@@ -4,12 +4,17 @@
  */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "dataplane/log.h"
 #include "dataplane/udp_sock.h"
 #include "dataplane/worker.h"
+
+#ifndef UDP_GRO
+#define UDP_GRO 104		/* linux/udp.h; glibc's netinet/udp.h may lack it */
+#endif
 
 struct rp_tx rp_svc_tx(struct rp_worker *w, struct rp_svc_inst *si)
 {
@@ -129,6 +134,42 @@ void rp_udp_sock_close(struct rp_udp_sock *u)
 	rp_gso_destroy(&u->gso);
 	close(u->fd);
 	u->fd = -1;
+}
+
+/* ---- coalesced receives ------------------------------------------------- */
+
+bool rp_udp_sock_gro(struct rp_udp_sock *u, struct rp_worker *w, struct rp_svc_inst *si)
+{
+	int one = 1;
+
+	/* only where every datagram a train may carry is a copy anyway: a
+	 * coalesced buffer that may not ride a train leaves as copies */
+	if (!si->cfg->gso || si->cfg->sockperf || w->cfg->buffers.size < RP_GRO_MIN_BUF ||
+	    !rp_zc_would_copy(&u->zs, RP_GSO_MAX_SEG4))
+		return false;
+	if (setsockopt(u->fd, IPPROTO_UDP, UDP_GRO, &one, sizeof(one))) {
+		rp_dbg("service %s: UDP_GRO: %s", si->cfg->name, strerror(errno));
+		return false;
+	}
+	u->mh.msg_controllen = CMSG_SPACE(sizeof(int));
+	return true;
+}
+
+unsigned rp_udp_gro_seg(struct io_uring_recvmsg_out *out, struct msghdr *mh)
+{
+	struct cmsghdr *cm;
+	int seg;
+
+	if (!mh->msg_controllen)
+		return 0;
+	for (cm = io_uring_recvmsg_cmsg_firsthdr(out, mh); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(out, mh, cm))
+		if (cm->cmsg_level == SOL_UDP && cm->cmsg_type == UDP_GRO &&
+		    cm->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			memcpy(&seg, CMSG_DATA(cm), sizeof(seg));
+			return seg > 0 && seg <= UINT16_MAX ? (unsigned)seg : 0;
+		}
+	return 0;
 }
 
 /* ---- takeover (takeover.h) ----------------------------------------------- */

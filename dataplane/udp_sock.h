@@ -67,6 +67,19 @@ void rp_udp_sock_gso_done(struct rp_udp_sock *u, struct rp_worker *w, struct rp_
 /* object: the peer a send was made for (rp_peer_ref), 0 for none: the
  * service's policy. NULL once that peer was evicted. */
 struct rp_zc_sock *rp_udp_sock_zc(struct rp_udp_sock *u, uint64_t object);
+/* Coalesced receives (UDP_GRO) on the service socket, where they can be
+ * taken whole and answered or relayed as trains: GSO on, no sockperf
+ * framing, buffers of at least RP_GRO_MIN_BUF bytes, and a zerocopy policy
+ * that copies datagrams of train size (a coalesced buffer always leaves as
+ * copies). The recvmsg template then leaves room for the UDP_GRO control
+ * message (a non-zero msg_controllen says GRO is on). Best effort: a
+ * kernel without it delivers datagrams one by one. true: on. */
+#define RP_GRO_MIN_BUF 65535u	/* the largest coalesced packet: 64 KiB less headers */
+bool rp_udp_sock_gro(struct rp_udp_sock *u, struct rp_worker *w, struct rp_svc_inst *si);
+struct io_uring_recvmsg_out;
+/* The segment size of a coalesced receive laid out by mh (its UDP_GRO
+ * control message), 0: one datagram (or mh has no room for one). */
+unsigned rp_udp_gro_seg(struct io_uring_recvmsg_out *out, struct msghdr *mh);
 /* Takeover: take the socket out of its SO_REUSEPORT group's selection
  * without closing it, by connecting it to itself (its own address; the
  * loopback when bound to a wildcard): the kernel selects no connected

@@ -35,9 +35,11 @@ Batching through the relay (GSO toward backends, GRO from them):
             datagrams (UDP_SEGMENT seg: n-1 of seg bytes, then last bytes),
             datagram k = k (u16) + a filler of k.
 
-  relay_check.py bursts RELAY_HOST:PORT --bursts N --sizes A,B,.. [--mark FILE] [--ip ADDR]
+  relay_check.py bursts RELAY_HOST:PORT --bursts N --sizes A,B,.. [--mark FILE] [--ip ADDR] [--gso]
       One client (from ADDR if given): N bursts of datagrams of the sizes (a
-      burst is every size in turn), then asks the backend for its report
+      burst is every size in turn; --gso: each burst is ONE send with
+      UDP_SEGMENT the first size, so the sizes must be equal but for a
+      shorter last one; a UDP_GRO socket receives it coalesced), then asks the backend for its report
       through the relay (creates FILE once all is sent). Prints {"sent": N, "backend": {...}};
       exit 1 unless the backend got every datagram exact and in order.
 
@@ -246,6 +248,12 @@ def bursts(relay, args):
     s.settimeout(5.0)
     seq = 0
     for _ in range(n):
+        if "--gso" in args:
+            body = b"".join(burst_dgram(1, seq + k, size) for k, size in enumerate(sizes))
+            s.sendmsg([body], [(socket.SOL_UDP, UDP_SEGMENT, struct.pack("=H", sizes[0]))],
+                      0, relay)
+            seq += len(sizes)
+            continue
         for size in sizes:
             s.sendto(burst_dgram(1, seq, size), relay)
             seq += 1

@@ -144,6 +144,26 @@ relay_flood_stop() {
 
 field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.loads(sys.argv[2])}))' "$1" "$out"; }
 
+# relay_handed_ip SERVICE ADDR IPS: a client address among IPS whose
+# datagrams the receiving worker (CPU 0, where the client is pinned) hands
+# over (one datagram each, through SERVICE's batch-backend, until
+# handoffs_out moves); checked, and set in $handed_ip.
+relay_handed_ip() {
+	local cand h0
+	handed_ip=""
+	for cand in ${3//,/ }; do
+		h0=$(rpd_counter handoffs_out "$1")
+		rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" bursts "$2" --ip "$cand" \
+			--sizes 64 --bursts 1 >/dev/null || continue
+		rpd_wait_idle
+		if [ "$(rpd_counter handoffs_out "$1")" -gt "$h0" ]; then
+			handed_ip=$cand
+			break
+		fi
+	done
+	rp_check "$1: a client address whose datagrams are handed over ($handed_ip)" test -n "$handed_ip"
+}
+
 # relay_handed_trains SERVICE ADDR IPS BACKEND: GSO trains of handed-over
 # datagrams. SERVICE's only backend is a batch-backend at BACKEND. First a
 # client address whose datagrams the receiving worker (CPU 0, where the
@@ -156,18 +176,9 @@ field() { python3 -c 'import json,sys; print(eval("d"+sys.argv[1], {"d": json.lo
 # (handoff_gso_datagrams and the backend row's gso_sends moved); the owner
 # took every handed datagram, none dropped. Sets $out.
 relay_handed_trains() {
-	local svc=$1 relay=$2 be=$4 ip="" cand h0 g0 t0 mark=$workdir/trains.sent
-	for cand in ${3//,/ }; do
-		h0=$(rpd_counter handoffs_out "$svc")
-		rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" bursts "$relay" --ip "$cand" \
-			--sizes 64 --bursts 1 >/dev/null || continue
-		rpd_wait_idle
-		if [ "$(rpd_counter handoffs_out "$svc")" -gt "$h0" ]; then
-			ip=$cand
-			break
-		fi
-	done
-	rp_check "$svc: a client address whose datagrams are handed over ($ip)" test -n "$ip"
+	local svc=$1 relay=$2 be=$4 ip g0 t0 mark=$workdir/trains.sent
+	relay_handed_ip "$svc" "$relay" "$3"
+	ip=$handed_ip
 	g0=$(rpd_counter handoff_gso_datagrams "$svc")
 	t0=$(rpd_counter gso_sends "$svc/$be")
 	relay_stopped_send "$mark" taskset -c 0 python3 "$CHECK" bursts "$relay" --ip "$ip" \

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # udp-relay batching (dataplane/svc_udp_relay.c, gso.c): GSO toward the
-# backend, GRO from it. One client over a veth pair; the relay (one worker)
-# and the backend (test/tools/relay_check.py batch-backend, on 127.0.0.1) in the
+# backend, GRO from it and from clients. Clients over a veth pair; the relay
+# (two workers) and the backend (test/tools/relay_check.py batch-backend, on 127.0.0.1) in the
 # other namespace. Buffers of 64 KiB + headers, so the backend sockets
-# receive with UDP_GRO.
+# receive with UDP_GRO, and so do the service sockets.
 #
 #   - bursts: the relay is stopped (SIGSTOP) while one client sends a burst
 #     (runs of equal sizes with a shorter last one, and mixed sizes), so
@@ -17,6 +17,13 @@
 #     sizes and bytes the backend sent: as one train toward the client
 #     (segment <= 1472), or split datagram by datagram (2000 B segments do
 #     not fit a GSO segment over a 1500 MTU);
+#   - GRO from a client: its bursts sent as UDP_SEGMENT trains arrive on the
+#     service socket coalesced (gro_receives) and reach the backend as
+#     exactly its datagrams, in order (rx_packets counts datagrams); and
+#     from a client whose datagrams are handed over (pinned to CPU 0, found
+#     by relay_handed_ip): a coalesced buffer is one handoff item (fewer
+#     handoffs than datagrams), still exact and in order, every lent
+#     buffer back (bufs_returned == handoffs_out, bufs_lent 0);
 #   - gso: false: the same bursts and GRO answers, exact and in order, with
 #     no train (a coalesced receive split);
 #   - shutdown: exit 0, every buffer back, no sanitizer report.
@@ -34,7 +41,7 @@ BE_OFF=127.0.0.1:7111
 
 cat >"$workdir/relay.yaml" <<EOC
 workers:
-  count: 1
+  count: 2
 buffers:
   size: 65664
   count: 256
@@ -62,6 +69,7 @@ rp_wait_port "$srv_ns" udp 7111 || rp_done
 rpd_start "$workdir/relay.yaml"
 rpd_wait_metrics || rp_done
 rp_check "backend sockets receive with UDP_GRO (log)" rpd_log_has "backend sockets receive with UDP_GRO"
+rp_check "service sockets receive with UDP_GRO (log)" rpd_log_has "service sockets receive with UDP_GRO"
 
 # burst RELAY SIZES BURSTS: the client's burst sent while the relay is
 # stopped (the whole burst waits in the relay's socket); sets $out.
@@ -92,6 +100,45 @@ rp_check "on: the backend row counts their datagrams (rx_packets >= 82)" \
 	test "$(rpd_counter rx_packets "on/$BE_ON")" -ge 82
 down=$(rpd_counter gso_sends on)
 rp_check "on: answers left in trains toward the client (gso_sends $down >= 3)" test "$down" -ge 3
+
+# ---- gso on: GRO from clients (their UDP_SEGMENT trains) ------------------------
+# gro_bursts [--ip ADDR]: 10 bursts of 7 x 1200 B + 500 B, each ONE send with
+# UDP_SEGMENT, from the client (pinned to CPU 0); checks the backend got all
+# 80 exact and in order. Sets $out.
+gro_bursts() {
+	out=$(rp_in "$cli_ns" taskset -c 0 python3 "$CHECK" bursts "$GSO_ON" "$@" --gso \
+		--sizes 1200,1200,1200,1200,1200,1200,1200,500 --bursts 10)
+	echo "$out"
+	rp_check "on: a client's GSO bursts reach the backend as exactly its datagrams, in order (80)" \
+		test "$(field '["backend"]["errors"]')" = "[]" -a "$(field '["backend"]["received"]')" = 80
+	rpd_wait_idle
+}
+g0=$(rpd_counter gro_receives on)
+r0=$(rpd_counter rx_packets on)
+s0=$(rpd_counter tx_packets "on/$BE_ON")
+gro_bursts
+g=$(( $(rpd_counter gro_receives on) - g0 ))
+rp_check "on: the bursts arrived coalesced (service gro_receives +$g > 0)" test "$g" -gt 0
+rp_check "on: rx_packets counts datagrams, not receives (+81: 80 and the report request)" \
+	test $(( $(rpd_counter rx_packets on) - r0 )) = 81
+rp_check "on: backend row counts every datagram (tx_packets +81)" \
+	test $(( $(rpd_counter tx_packets "on/$BE_ON") - s0 )) = 81
+
+relay_addrs IPS 11 18
+relay_handed_ip on "$GSO_ON" "$IPS"
+g0=$(rpd_counter gro_receives on)
+h0=$(rpd_counter handoffs_out on)
+gro_bursts --ip "$handed_ip"
+g=$(( $(rpd_counter gro_receives on) - g0 ))
+h=$(( $(rpd_counter handoffs_out on) - h0 ))
+rp_check "on, handed: the bursts arrived coalesced (gro_receives +$g > 0)" test "$g" -gt 0
+rp_check "on, handed: a coalesced buffer is one item (handoffs_out +$h: > 0, < 81 datagrams)" \
+	test "$h" -gt 0 -a "$h" -lt 81
+rp_check "on, handed: owners took them all, none dropped, every lent buffer came home" \
+	test "$(rpd_counter handoffs_in on)" = "$(rpd_counter handoffs_out on)" \
+	-a "$(rpd_counter handoff_drops on)" = 0 \
+	-a "$(rpd_counter bufs_returned on)" = "$(rpd_counter handoffs_out on)" \
+	-a "$(rpd_counter bufs_lent on)" = 0
 
 # ---- gso off: everything single, still exact and in order ---------------------------
 burst "$GSO_OFF" 1000,1000,1000,300,64,1400 5
