@@ -44,7 +44,10 @@ struct rp_handq_set {
 };
 
 /* An item: its kind (relay.h's enum rp_relay_sub: DGRAM or BUFBACK), a
- * buffer id and, for a DGRAM, recvmsg's result. */
+ * buffer id and, for a DGRAM, recvmsg's result. A coalesced receive (UDP
+ * GRO on the service socket) is one DGRAM too: its segment size is in the
+ * buffer's own UDP_GRO control message, which the owner reads with the
+ * same recvmsg layout, so the item needs no field for it. */
 static inline uint64_t rp_handq_item(unsigned sub, unsigned bid, int32_t res)
 {
 	return (uint64_t)(sub & 0xf) << 48 | (uint64_t)(uint32_t)res << 16 | (bid & 0xffff);

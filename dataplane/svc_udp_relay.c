@@ -63,6 +63,16 @@
  * when a train may not go (gso.h): the client gets what the backend sent.
  * With smaller buffers a coalesced receive would be cut at the buffer's
  * end, so they stay off and the kernel hands over one datagram each.
+ *
+ * GRO from clients: the service socket sets UDP_GRO by udp-echo's rule
+ * (rp_udp_sock_gro; not with handoff: copy, whose slots hold one
+ * datagram). A coalesced receive is one client's datagrams, so one
+ * session's: relay_up reads its segment size from the buffer's control
+ * message (the same recvmsg layout on every member, so also for a buffer
+ * handed over as ONE item) and it is gathered as one entry: a train cut at
+ * that size, or split datagram by datagram, a copy send either way (never
+ * SEND_ZC: up_may_gather_lent); a lent one goes home once, when its send
+ * completed. Counters and the session's `awaiting` go by datagrams.
  */
 #include <errno.h>
 #include <netinet/udp.h>
