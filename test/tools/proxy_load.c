@@ -235,26 +235,19 @@ static void sweep(struct load *l, uint64_t now)
 	}
 }
 
-/* --timeout-s is a hang guard: it runs from the last byte echoed or
- * connection ended, not from the start. A total deadline also failed runs
- * that were only slow (1000 paced connections on a busy machine, sanitizer
- * build), with every connection still moving. */
+/* --timeout-s is a hang guard (tool.h): from the last byte echoed or
+ * connection ended, not from the start. */
 static void run(struct load *l)
 {
-	uint64_t now = tool_now_ms(), guard = (uint64_t)l->o.timeout_s * 1000;
-	uint64_t deadline = now + guard, next_sweep = 0, bytes = l->bytes;
-	unsigned running = l->running;
+	uint64_t now = tool_now_ms(), next_sweep = 0;
+	struct tool_hang_guard guard;
 	struct epoll_event evs[256];
 
-	while (l->running && now < deadline) {
+	tool_guard_start(&guard, l->o.timeout_s, now, l->bytes, l->running);
+	while (l->running && tool_guard_ok(&guard, now, l->bytes, l->running)) {
 		int n = epoll_wait(l->ep, evs, 256, l->o.pace_ms ? 1 : 20);
 
 		now = tool_now_ms();
-		if (l->bytes != bytes || l->running != running) {
-			bytes = l->bytes;
-			running = l->running;
-			deadline = now + guard;
-		}
 		for (int i = 0; i < n; i++)
 			on_event(l, evs[i].data.ptr, evs[i].events, now);
 		if (now >= next_sweep || n <= 0) {

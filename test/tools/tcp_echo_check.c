@@ -204,28 +204,19 @@ static void on_event(struct client *cl, struct conn *c, uint32_t events)
 	}
 }
 
-/* --timeout-s is a hang guard: it runs from the last byte echoed or
- * connection ended, not from the start (as proxy_load's): a total deadline
- * also failed runs that were only slow on a loaded machine, every
- * connection still moving. The test's meson timeout bounds slowness. */
+/* --timeout-s is a hang guard (tool.h): from the last byte echoed or
+ * connection ended, not from the start. */
 static void run(struct client *cl)
 {
-	uint64_t guard = (uint64_t)cl->o.timeout_s * 1000, now = tool_now_ms();
-	uint64_t deadline = now + guard, echoed = cl->echoed;
-	unsigned running = cl->running;
+	struct tool_hang_guard guard;
 	struct epoll_event evs[256];
 
-	while (cl->running && now < deadline) {
+	tool_guard_start(&guard, cl->o.timeout_s, tool_now_ms(), cl->echoed, cl->running);
+	while (cl->running && tool_guard_ok(&guard, tool_now_ms(), cl->echoed, cl->running)) {
 		int n = epoll_wait(cl->ep, evs, 256, 200);
 
 		for (int i = 0; i < n; i++)
 			on_event(cl, evs[i].data.ptr, evs[i].events);
-		now = tool_now_ms();
-		if (cl->echoed != echoed || cl->running != running) {
-			echoed = cl->echoed;
-			running = cl->running;
-			deadline = now + guard;
-		}
 	}
 }
 

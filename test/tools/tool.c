@@ -120,3 +120,22 @@ uint64_t tool_now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
+
+void tool_guard_start(struct tool_hang_guard *g, unsigned timeout_s, uint64_t now,
+		      uint64_t bytes, unsigned running)
+{
+	g->ms = (uint64_t)timeout_s * 1000;
+	g->deadline = now + g->ms;
+	g->bytes = bytes;
+	g->running = running;
+}
+
+bool tool_guard_ok(struct tool_hang_guard *g, uint64_t now, uint64_t bytes, unsigned running)
+{
+	if (bytes != g->bytes || running != g->running) {
+		g->bytes = bytes;
+		g->running = running;
+		g->deadline = now + g->ms;
+	}
+	return now < g->deadline;
+}

@@ -8,6 +8,7 @@
 #define RP_TOOL_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
 
@@ -45,5 +46,20 @@ int tool_parse_addr(const char *prog, const char *text,
 int tool_raise_nofile(const char *prog, unsigned long want);
 /* Monotonic milliseconds. */
 uint64_t tool_now_ms(void);
+
+/* A hang guard (--timeout-s): it expires after ms without progress, not ms
+ * after the start. A total deadline also failed runs that were only slow
+ * (a busy machine, the sanitizer build) with every connection still moving;
+ * slowness is bounded by the test's own timeout. Progress is any change of
+ * the bytes checked or of the connections still running. */
+struct tool_hang_guard {
+	uint64_t ms, deadline, bytes;
+	unsigned running;
+};
+
+void tool_guard_start(struct tool_hang_guard *g, unsigned timeout_s, uint64_t now,
+		      uint64_t bytes, unsigned running);
+/* false once the guard expired; progress since the last call restarts it. */
+bool tool_guard_ok(struct tool_hang_guard *g, uint64_t now, uint64_t bytes, unsigned running);
 
 #endif
